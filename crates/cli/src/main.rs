@@ -1,0 +1,41 @@
+//! `trailproof`: verify and inspect cloud audit-trail exports offline.
+//!
+//! A thin binary: argument parsing and file-system walking live here, everything else in the
+//! library crates. Each subcommand is one module.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd_hash;
+mod fs_input;
+
+/// Verify and inspect cloud audit-trail exports offline. Nothing is sent anywhere.
+#[derive(Parser)]
+#[command(name = "trailproof", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the SHA-256 and size of files (directories are walked recursively).
+    Hash(cmd_hash::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap uses 0 for --help/--version and 2 for usage errors, as our contract does.
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    match cli.command {
+        Command::Hash(args) => cmd_hash::run(args),
+    }
+}

@@ -1,0 +1,1 @@
+//! Input walking (in progress).

@@ -1,0 +1,1 @@
+//! Verification report (written by the chain verifier work).
