@@ -1,1 +1,465 @@
-//! Verification report (written by the chain verifier work).
+//! The verification report: the contract every verifier returns and the CLI prints as JSON.
+//!
+//! The field names and the string values of [`Verdict`], [`Status`] and [`Reason`] are a
+//! stable interface (see `docs/report.md` and `docs/report.schema.json`): fields may be added,
+//! never renamed. The verdict is never stored independently of the items: [`Report::new`]
+//! derives it, so a report cannot claim "valid" while listing an invalid file.
+//!
+//! ```
+//! use trailproof_core::report::{Item, ItemKind, Reason, Report, Status, Verdict};
+//!
+//! let ok = Item::new("a.json.gz", ItemKind::Log, Status::Valid, None, "hash matches");
+//! let bad = Item::new("b.json.gz", ItemKind::Log, Status::Invalid, Some(Reason::HashMismatch), "hash differs");
+//! let report = Report::new(vec![ok, bad], vec![], vec![], vec![]);
+//! assert_eq!(report.verdict, Verdict::Invalid);
+//! let json = serde_json::to_value(&report).unwrap();
+//! assert_eq!(json["items"][1]["reason"], "hash-mismatch");
+//! assert!(json["items"][0].get("reason").is_none());
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::Severity;
+
+/// How much a [`Note`] matters (mirrors [`Severity`], which is not deserialisable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Worth knowing; nothing was lost.
+    Info,
+    /// Something was skipped or is suspicious; the rest was processed.
+    Warning,
+    /// An input, or part of one, could not be processed.
+    Error,
+}
+
+impl From<Severity> for Level {
+    fn from(s: Severity) -> Level {
+        match s {
+            Severity::Info => Level::Info,
+            Severity::Warning => Level::Warning,
+            Severity::Error => Level::Error,
+        }
+    }
+}
+
+/// The overall outcome of a verification run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Everything that was supplied verified and nothing required is missing.
+    Valid,
+    /// At least one item is invalid or missing: evidence of tampering, loss or corruption.
+    Invalid,
+    /// Nothing is invalid, but something could not be checked (a signature or key is missing).
+    Incomplete,
+}
+
+impl Verdict {
+    /// The verdict implied by a set of item statuses: any invalid or missing item makes it
+    /// invalid; otherwise any unverifiable item makes it incomplete; otherwise valid.
+    /// Unreferenced items do not change it (they are reported, not judged).
+    pub fn from_statuses<I: IntoIterator<Item = Status>>(statuses: I) -> Verdict {
+        let mut verdict = Verdict::Valid;
+        for s in statuses {
+            match s {
+                Status::Invalid | Status::Missing => return Verdict::Invalid,
+                Status::Unverifiable => verdict = Verdict::Incomplete,
+                Status::Valid | Status::Unreferenced => {}
+            }
+        }
+        verdict
+    }
+
+    /// The CLI exit status for this verdict: 0 valid, 1 invalid, 3 incomplete.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Valid => 0,
+            Verdict::Invalid => 1,
+            Verdict::Incomplete => 3,
+        }
+    }
+
+    /// The verdict's contract name (`valid`, `invalid`, `incomplete`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::Invalid => "invalid",
+            Verdict::Incomplete => "incomplete",
+        }
+    }
+}
+
+/// The outcome for one file (present or expected).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Checked and correct.
+    Valid,
+    /// Present but wrong: tampered, corrupt, moved or inconsistent with the chain.
+    Invalid,
+    /// Expected (referenced or implied by the chain) but not among the inputs.
+    Missing,
+    /// Present but could not be checked (no signature, no key).
+    Unverifiable,
+    /// Present but no digest vouches for it; not evidence of tampering, but not protected.
+    Unreferenced,
+}
+
+impl Status {
+    /// The status's contract name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Invalid => "invalid",
+            Status::Missing => "missing",
+            Status::Unverifiable => "unverifiable",
+            Status::Unreferenced => "unreferenced",
+        }
+    }
+}
+
+/// Why an item is not valid. Exactly one per non-valid item.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// The file's hash differs from the one its digest (or the successor digest) records.
+    HashMismatch,
+    /// Bytes follow the end of the first gzip member.
+    TrailingData,
+    /// The RSA signature does not verify.
+    SignatureInvalid,
+    /// No supplied public key matches the digest's fingerprint (or no key was supplied).
+    KeyNotFound,
+    /// No signature is available: no sidecar metadata and no later digest recording it.
+    SignatureUnavailable,
+    /// A referenced or implied file is not among the inputs.
+    NotFound,
+    /// The file is not where it records being delivered.
+    Moved,
+    /// The file is inconsistent with its neighbours in the chain (links or times).
+    ChainMismatch,
+    /// The file cannot be decompressed or parsed.
+    Malformed,
+    /// No digest lists this file.
+    NotReferenced,
+}
+
+impl Reason {
+    /// The reason's contract name (kebab-case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::HashMismatch => "hash-mismatch",
+            Reason::TrailingData => "trailing-data",
+            Reason::SignatureInvalid => "signature-invalid",
+            Reason::KeyNotFound => "key-not-found",
+            Reason::SignatureUnavailable => "signature-unavailable",
+            Reason::NotFound => "not-found",
+            Reason::Moved => "moved",
+            Reason::ChainMismatch => "chain-mismatch",
+            Reason::Malformed => "malformed",
+            Reason::NotReferenced => "not-referenced",
+        }
+    }
+}
+
+/// What kind of file an item is.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemKind {
+    /// A signed digest file (CloudTrail digest or CTS digest).
+    Digest,
+    /// A log file (CloudTrail log or CTS trace file).
+    Log,
+    /// A public-key file.
+    Key,
+    /// Signature metadata exported beside a digest (`head-object` / `metadata` JSON).
+    Sidecar,
+    /// Anything else.
+    Other,
+}
+
+/// The cloud whose scheme was verified.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provider {
+    /// AWS CloudTrail log file validation.
+    Aws,
+    /// Huawei Cloud CTS trace file verification.
+    Cts,
+}
+
+/// One file's outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    /// Path relative to the input root; for a missing file, the key it was expected under.
+    pub path: String,
+    /// What kind of file it is.
+    pub kind: ItemKind,
+    /// The outcome.
+    pub status: Status,
+    /// Why it is not valid; absent exactly when `status` is `valid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// One plain-language sentence for people.
+    pub message: String,
+    /// Identifier of the chain the item belongs to (see [`ChainSummary::id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
+    /// The key or object name the file records or is referenced under, when it differs
+    /// from `path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Further remarks that do not change the status (weak hash, key validity, location
+    /// not checkable, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Item {
+    /// An item without chain, key or notes. `reason` should be `None` exactly when `status`
+    /// is valid; [`Report::new`] does not rewrite it.
+    pub fn new(
+        path: impl Into<String>,
+        kind: ItemKind,
+        status: Status,
+        reason: Option<Reason>,
+        message: impl Into<String>,
+    ) -> Self {
+        Item {
+            path: path.into(),
+            kind,
+            status,
+            reason,
+            message: message.into(),
+            chain: None,
+            key: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// A stretch of time that no digest covers, where the chain restarted (informational).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    /// End of the last digest before the gap (ISO-8601 UTC, as the digest records it).
+    pub start: String,
+    /// Start of the first digest after the gap.
+    pub end: String,
+    /// The chain it belongs to.
+    pub chain: String,
+    /// Plain-language explanation.
+    pub message: String,
+}
+
+/// One digest in a chain summary: one cell of the browser's hour strip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestCell {
+    /// Start of the time covered (ISO-8601 UTC), when known.
+    pub start: Option<String>,
+    /// End of the time covered (ISO-8601 UTC).
+    pub end: String,
+    /// The digest's status.
+    pub status: Status,
+    /// Its reason, when not valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// The item path of the digest (the expected key for a missing digest).
+    pub path: String,
+}
+
+/// A digest chain, for drawing: its identity and its digests in time order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainSummary {
+    /// Stable identifier, also used in [`Item::chain`] and [`Gap::chain`].
+    pub id: String,
+    /// Which scheme.
+    pub provider: Provider,
+    /// AWS account or CTS project id.
+    pub account: String,
+    /// Source region (AWS) or region (CTS).
+    pub region: String,
+    /// Trail name (AWS) or `tracker/service` folder and file prefix (CTS).
+    pub trail: String,
+    /// Home region of the trail (AWS only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_region: Option<String>,
+    /// Whether this is a CloudTrail backfill chain.
+    pub backfill: bool,
+    /// The digests, oldest first, including missing ones.
+    pub digests: Vec<DigestCell>,
+    /// When the oldest supplied digest points at an earlier digest that was not supplied,
+    /// that key: the chain goes on before the supplied files and was checked from here on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues_before: Option<String>,
+}
+
+/// A remark about an input that is not an item: unknown files, skipped entries, warnings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// How much it matters.
+    pub severity: Level,
+    /// The input's path.
+    pub path: String,
+    /// Plain-language text.
+    pub message: String,
+}
+
+/// Counts per status, for summaries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Items with status valid.
+    pub valid: u64,
+    /// Items with status invalid.
+    pub invalid: u64,
+    /// Items with status missing.
+    pub missing: u64,
+    /// Items with status unverifiable.
+    pub unverifiable: u64,
+    /// Items with status unreferenced.
+    pub unreferenced: u64,
+}
+
+impl Counts {
+    /// Counts the statuses of `items`.
+    pub fn of(items: &[Item]) -> Counts {
+        let mut c = Counts::default();
+        for i in items {
+            match i.status {
+                Status::Valid => c.valid += 1,
+                Status::Invalid => c.invalid += 1,
+                Status::Missing => c.missing += 1,
+                Status::Unverifiable => c.unverifiable += 1,
+                Status::Unreferenced => c.unreferenced += 1,
+            }
+        }
+        c
+    }
+}
+
+/// The whole result of a verification run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Derived from the items (see [`Verdict::from_statuses`]).
+    pub verdict: Verdict,
+    /// One entry per file checked or expected.
+    pub items: Vec<Item>,
+    /// Informational gaps (chain restarts after silence).
+    pub gaps: Vec<Gap>,
+    /// Per-chain summaries for drawing.
+    #[serde(default)]
+    pub chains: Vec<ChainSummary>,
+    /// Remarks about inputs that are not items.
+    #[serde(default)]
+    pub notes: Vec<Note>,
+    /// Item counts per status.
+    #[serde(default)]
+    pub counts: Counts,
+}
+
+impl Report {
+    /// A report whose verdict and counts are derived from `items`.
+    pub fn new(items: Vec<Item>, gaps: Vec<Gap>, chains: Vec<ChainSummary>, notes: Vec<Note>) -> Self {
+        let verdict = Verdict::from_statuses(items.iter().map(|i| i.status));
+        let counts = Counts::of(&items);
+        Report { verdict, items, gaps, chains, notes, counts }
+    }
+
+    /// Recomputes verdict and counts after items were added or changed.
+    pub fn refresh(&mut self) {
+        self.verdict = Verdict::from_statuses(self.items.iter().map(|i| i.status));
+        self.counts = Counts::of(&self.items);
+    }
+
+    /// Items that are not valid, in report order.
+    pub fn problems(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().filter(|i| i.status != Status::Valid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(status: Status, reason: Option<Reason>) -> Item {
+        Item::new("p", ItemKind::Digest, status, reason, "m")
+    }
+
+    #[test]
+    fn verdict_rules() {
+        assert_eq!(Report::new(vec![], vec![], vec![], vec![]).verdict, Verdict::Valid);
+        let unref = item(Status::Unreferenced, Some(Reason::NotReferenced));
+        assert_eq!(Report::new(vec![unref.clone()], vec![], vec![], vec![]).verdict, Verdict::Valid);
+        let unv = item(Status::Unverifiable, Some(Reason::SignatureUnavailable));
+        assert_eq!(Report::new(vec![unv.clone(), unref], vec![], vec![], vec![]).verdict, Verdict::Incomplete);
+        let missing = item(Status::Missing, Some(Reason::NotFound));
+        assert_eq!(Report::new(vec![unv.clone(), missing], vec![], vec![], vec![]).verdict, Verdict::Invalid);
+        let inv = item(Status::Invalid, Some(Reason::Moved));
+        assert_eq!(Report::new(vec![inv, unv], vec![], vec![], vec![]).verdict, Verdict::Invalid);
+    }
+
+    #[test]
+    fn contract_names() {
+        let all = [
+            (Reason::HashMismatch, "hash-mismatch"),
+            (Reason::TrailingData, "trailing-data"),
+            (Reason::SignatureInvalid, "signature-invalid"),
+            (Reason::KeyNotFound, "key-not-found"),
+            (Reason::SignatureUnavailable, "signature-unavailable"),
+            (Reason::NotFound, "not-found"),
+            (Reason::Moved, "moved"),
+            (Reason::ChainMismatch, "chain-mismatch"),
+            (Reason::Malformed, "malformed"),
+            (Reason::NotReferenced, "not-referenced"),
+        ];
+        for (r, name) in all {
+            assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(name));
+            assert_eq!(r.as_str(), name);
+        }
+        for (s, name) in [
+            (Status::Valid, "valid"),
+            (Status::Invalid, "invalid"),
+            (Status::Missing, "missing"),
+            (Status::Unverifiable, "unverifiable"),
+            (Status::Unreferenced, "unreferenced"),
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(name));
+            assert_eq!(s.as_str(), name);
+        }
+        for (v, name, code) in
+            [(Verdict::Valid, "valid", 0), (Verdict::Invalid, "invalid", 1), (Verdict::Incomplete, "incomplete", 3)]
+        {
+            assert_eq!(serde_json::to_value(v).unwrap(), serde_json::json!(name));
+            assert_eq!(v.exit_code(), code);
+        }
+    }
+
+    #[test]
+    fn json_shape_and_round_trip() {
+        let mut bad = item(Status::Missing, Some(Reason::NotFound));
+        bad.chain = Some("c".into());
+        let report = Report::new(
+            vec![item(Status::Valid, None), bad],
+            vec![Gap { start: "a".into(), end: "b".into(), chain: "c".into(), message: "m".into() }],
+            vec![],
+            vec![Note { severity: Level::Info, path: "x".into(), message: "m".into() }],
+        );
+        let v = serde_json::to_value(&report).unwrap();
+        assert_eq!(v["verdict"], "invalid");
+        let first = v["items"][0].as_object().unwrap();
+        for k in ["path", "kind", "status", "message"] {
+            assert!(first.contains_key(k), "{k}");
+        }
+        assert!(!first.contains_key("reason"));
+        assert_eq!(v["items"][1]["reason"], "not-found");
+        assert_eq!(v["items"][1]["status"], "missing");
+        assert_eq!(v["gaps"][0]["start"], "a");
+        assert_eq!(v["notes"][0]["severity"], "info");
+        assert_eq!(v["counts"]["missing"], 1);
+        let back: Report = serde_json::from_value(v).unwrap();
+        assert_eq!(back, report);
+    }
+}
