@@ -110,7 +110,10 @@ impl fmt::Display for Error {
             Error::Io { message } => write!(f, "read error: {message}"),
             Error::Gzip { message } => write!(f, "corrupt or truncated gzip data: {message}"),
             Error::TrailingData { offset } => {
-                write!(f, "unexpected data after the end of the gzip stream at byte {offset}")
+                write!(
+                    f,
+                    "unexpected data after the end of the gzip stream at byte {offset}"
+                )
             }
             Error::Zip { message } => write!(f, "unreadable zip archive: {message}"),
             Error::Tar { message } => write!(f, "unreadable tar archive: {message}"),
@@ -118,22 +121,38 @@ impl fmt::Display for Error {
                 write!(f, "archive entry path {stored:?} is absolute or leaves the archive; read under a safe name")
             }
             Error::DuplicateEntry { path } => {
-                write!(f, "archive holds {path:?} more than once; later copies are renamed")
+                write!(
+                    f,
+                    "archive holds {path:?} more than once; later copies are renamed"
+                )
             }
             Error::TooLarge { limit } => {
-                write!(f, "decompressed data exceeds the limit of {limit} bytes; the rest was skipped")
+                write!(
+                    f,
+                    "decompressed data exceeds the limit of {limit} bytes; the rest was skipped"
+                )
             }
             Error::RatioExceeded { limit } => write!(
                 f,
                 "decompresses more than {limit}× its stored size (possible zip bomb); skipped"
             ),
             Error::NestingTooDeep { limit } => {
-                write!(f, "archive nested more than {limit} level(s) deep; not opened")
+                write!(
+                    f,
+                    "archive nested more than {limit} level(s) deep; not opened"
+                )
             }
             Error::TooManyEntries { limit } => {
-                write!(f, "archive has more than {limit} entries; the rest were skipped")
+                write!(
+                    f,
+                    "archive has more than {limit} entries; the rest were skipped"
+                )
             }
-            Error::Json { line, column, message } => {
+            Error::Json {
+                line,
+                column,
+                message,
+            } => {
                 write!(f, "invalid JSON at line {line}, column {column}: {message}")
             }
             Error::Encoding { message } => write!(f, "not UTF-8 text: {message}"),
@@ -162,7 +181,12 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic without a position.
     pub fn new(severity: Severity, path: impl Into<String>, error: Error) -> Self {
-        Self { severity, path: path.into(), offset: None, error }
+        Self {
+            severity,
+            path: path.into(),
+            offset: None,
+            error,
+        }
     }
 
     /// The same diagnostic located at `offset`.

@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod diag;
+pub mod gzip;
 pub mod hash;
 pub mod input;
 pub mod report;

@@ -362,10 +362,22 @@ pub struct Report {
 
 impl Report {
     /// A report whose verdict and counts are derived from `items`.
-    pub fn new(items: Vec<Item>, gaps: Vec<Gap>, chains: Vec<ChainSummary>, notes: Vec<Note>) -> Self {
+    pub fn new(
+        items: Vec<Item>,
+        gaps: Vec<Gap>,
+        chains: Vec<ChainSummary>,
+        notes: Vec<Note>,
+    ) -> Self {
         let verdict = Verdict::from_statuses(items.iter().map(|i| i.status));
         let counts = Counts::of(&items);
-        Report { verdict, items, gaps, chains, notes, counts }
+        Report {
+            verdict,
+            items,
+            gaps,
+            chains,
+            notes,
+            counts,
+        }
     }
 
     /// Recomputes verdict and counts after items were added or changed.
@@ -390,15 +402,30 @@ mod tests {
 
     #[test]
     fn verdict_rules() {
-        assert_eq!(Report::new(vec![], vec![], vec![], vec![]).verdict, Verdict::Valid);
+        assert_eq!(
+            Report::new(vec![], vec![], vec![], vec![]).verdict,
+            Verdict::Valid
+        );
         let unref = item(Status::Unreferenced, Some(Reason::NotReferenced));
-        assert_eq!(Report::new(vec![unref.clone()], vec![], vec![], vec![]).verdict, Verdict::Valid);
+        assert_eq!(
+            Report::new(vec![unref.clone()], vec![], vec![], vec![]).verdict,
+            Verdict::Valid
+        );
         let unv = item(Status::Unverifiable, Some(Reason::SignatureUnavailable));
-        assert_eq!(Report::new(vec![unv.clone(), unref], vec![], vec![], vec![]).verdict, Verdict::Incomplete);
+        assert_eq!(
+            Report::new(vec![unv.clone(), unref], vec![], vec![], vec![]).verdict,
+            Verdict::Incomplete
+        );
         let missing = item(Status::Missing, Some(Reason::NotFound));
-        assert_eq!(Report::new(vec![unv.clone(), missing], vec![], vec![], vec![]).verdict, Verdict::Invalid);
+        assert_eq!(
+            Report::new(vec![unv.clone(), missing], vec![], vec![], vec![]).verdict,
+            Verdict::Invalid
+        );
         let inv = item(Status::Invalid, Some(Reason::Moved));
-        assert_eq!(Report::new(vec![inv, unv], vec![], vec![], vec![]).verdict, Verdict::Invalid);
+        assert_eq!(
+            Report::new(vec![inv, unv], vec![], vec![], vec![]).verdict,
+            Verdict::Invalid
+        );
     }
 
     #[test]
@@ -429,9 +456,11 @@ mod tests {
             assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(name));
             assert_eq!(s.as_str(), name);
         }
-        for (v, name, code) in
-            [(Verdict::Valid, "valid", 0), (Verdict::Invalid, "invalid", 1), (Verdict::Incomplete, "incomplete", 3)]
-        {
+        for (v, name, code) in [
+            (Verdict::Valid, "valid", 0),
+            (Verdict::Invalid, "invalid", 1),
+            (Verdict::Incomplete, "incomplete", 3),
+        ] {
             assert_eq!(serde_json::to_value(v).unwrap(), serde_json::json!(name));
             assert_eq!(v.exit_code(), code);
         }
@@ -443,9 +472,18 @@ mod tests {
         bad.chain = Some("c".into());
         let report = Report::new(
             vec![item(Status::Valid, None), bad],
-            vec![Gap { start: "a".into(), end: "b".into(), chain: "c".into(), message: "m".into() }],
+            vec![Gap {
+                start: "a".into(),
+                end: "b".into(),
+                chain: "c".into(),
+                message: "m".into(),
+            }],
             vec![],
-            vec![Note { severity: Level::Info, path: "x".into(), message: "m".into() }],
+            vec![Note {
+                severity: Level::Info,
+                path: "x".into(),
+                message: "m".into(),
+            }],
         );
         let v = serde_json::to_value(&report).unwrap();
         assert_eq!(v["verdict"], "invalid");
