@@ -1,0 +1,365 @@
+//! Phase one: classify one input file and record the facts verification needs.
+//!
+//! [`scan`] is pure and thread-safe: the CLI runs it on all cores, the browser worker on each
+//! dropped file as it streams. Big files (logs) are streamed and only their hashes kept; small
+//! files (digests, keys, sidecars) are read whole, up to [`ScanLimits::max_small_file`].
+
+use std::io::Read;
+
+use md5::Md5;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::digest::{AwsDigest, CtsDigest};
+use crate::error::Error;
+use crate::keys::{looks_like_key, parse_key_file, PublicKey};
+use crate::names::{base_name, is_aws_digest_name, is_aws_log_name, is_cts_digest_name, is_cts_trace_name};
+
+/// Caps on what one file may cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScanLimits {
+    /// Largest inflated size of one log file.
+    pub max_inflated: u64,
+    /// Largest stored (and inflated) size of a file read whole: digests, keys, sidecars.
+    pub max_small_file: u64,
+}
+
+impl Default for ScanLimits {
+    fn default() -> Self {
+        ScanLimits { max_inflated: 16 << 30, max_small_file: 64 << 20 }
+    }
+}
+
+/// What a file was recognised as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    /// A CloudTrail digest (normal or backfill).
+    AwsDigest,
+    /// A Huawei CTS digest.
+    CtsDigest,
+    /// A CloudTrail log file.
+    AwsLog,
+    /// A CTS trace file.
+    CtsTrace,
+    /// Public-key material.
+    Keys,
+    /// Signature metadata beside a digest (`N.head-object.json`, `N.metadata.json`).
+    Sidecar,
+    /// Anything else; ignored by verification.
+    Other,
+}
+
+/// Signature metadata exported beside a digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sidecar {
+    /// The hex signature as found.
+    pub signature: String,
+    /// The signature algorithm, when stated.
+    pub algorithm: Option<String>,
+    /// The object's ETag without quotes, when stated (CTS: MD5 of the stored digest).
+    pub etag: Option<String>,
+    /// CloudTrail backfill digests' `backfill-generation-timestamp`, when stated.
+    pub backfill_generation: Option<String>,
+}
+
+/// Facts about a digest file.
+#[derive(Clone, Debug)]
+pub(crate) struct DigestFacts<T> {
+    /// Lowercase hex hash of the file (AWS: SHA-256 of the inflated bytes; CTS: MD5 stored).
+    pub(crate) hash: String,
+    pub(crate) parsed: T,
+}
+
+/// Facts about a log or trace file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LogFacts {
+    /// Lowercase hex hash (AWS: SHA-256 of the first gzip member inflated; CTS: MD5 stored).
+    pub(crate) hash: String,
+    /// Offset of bytes after the first gzip member (AWS only).
+    pub(crate) trailing_at: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Content {
+    AwsDigest(Box<DigestFacts<AwsDigest>>),
+    CtsDigest(Box<DigestFacts<CtsDigest>>),
+    AwsLog(LogFacts),
+    CtsTrace(LogFacts),
+    Keys(Vec<PublicKey>),
+    Sidecar(Sidecar),
+    Other,
+    /// Recognised (by name or content) as `kind`, but unreadable.
+    Malformed(FileKind, Error),
+}
+
+/// The result of scanning one file: what it is and what verification needs from it.
+#[derive(Clone, Debug)]
+pub struct Scanned {
+    /// Path relative to the input root, `/`-separated.
+    pub path: String,
+    /// Stored bytes read.
+    pub stored_size: u64,
+    /// Remarks that do not make the file invalid by themselves.
+    pub warnings: Vec<String>,
+    pub(crate) content: Content,
+}
+
+impl Scanned {
+    /// What the file was recognised as.
+    pub fn kind(&self) -> FileKind {
+        match &self.content {
+            Content::AwsDigest(_) => FileKind::AwsDigest,
+            Content::CtsDigest(_) => FileKind::CtsDigest,
+            Content::AwsLog(_) => FileKind::AwsLog,
+            Content::CtsTrace(_) => FileKind::CtsTrace,
+            Content::Keys(_) => FileKind::Keys,
+            Content::Sidecar(_) => FileKind::Sidecar,
+            Content::Other => FileKind::Other,
+            Content::Malformed(k, _) => *k,
+        }
+    }
+
+    /// Why the file could not be read, if it could not.
+    pub fn error(&self) -> Option<&Error> {
+        match &self.content {
+            Content::Malformed(_, e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The public keys the file holds (empty unless it is a key file).
+    pub fn keys(&self) -> &[PublicKey] {
+        match &self.content {
+            Content::Keys(k) => k,
+            _ => &[],
+        }
+    }
+}
+
+/// Counts stored bytes as they pass, so the size is known without a second pass.
+struct Counting<'a> {
+    inner: &'a mut dyn Read,
+    count: u64,
+}
+
+impl Read for Counting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+fn read_small(reader: &mut dyn Read, cap: u64) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    reader.take(cap.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| Error::Io { message: e.to_string() })?;
+    if bytes.len() as u64 > cap {
+        return Err(Error::TooLarge { limit: cap });
+    }
+    Ok(bytes)
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Inflates the first gzip member of `bytes` (or passes plain bytes through).
+/// Returns the content, the offset of trailing bytes, and whether the input was plain.
+fn inflate_small(bytes: &[u8], cap: u64) -> Result<(Vec<u8>, Option<u64>, bool), Error> {
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok((bytes.to_vec(), None, true));
+    }
+    let mut out = Vec::new();
+    let mut src = bytes;
+    let first = trailproof_core::gzip::inflate_first_member(&mut src, cap, &mut |chunk| out.extend_from_slice(chunk))?;
+    Ok((out, first.trailing_at, false))
+}
+
+/// Classifies the file at `path` (relative to its input root) and records its facts.
+///
+/// Never fails and never panics: unreadable files come back as [`Scanned::error`].
+pub fn scan(path: &str, reader: &mut dyn Read, limits: &ScanLimits) -> Scanned {
+    let mut counting = Counting { inner: reader, count: 0 };
+    let mut warnings = Vec::new();
+    let content = classify(path, &mut counting, limits, &mut warnings);
+    // Drain what classification did not need, so the stored size is complete.
+    let _ = std::io::copy(&mut counting, &mut std::io::sink());
+    Scanned { path: path.to_owned(), stored_size: counting.count, warnings, content }
+}
+
+fn classify(path: &str, reader: &mut dyn Read, limits: &ScanLimits, warnings: &mut Vec<String>) -> Content {
+    let name = base_name(path);
+    if name.ends_with(".head-object.json") || name.ends_with(".metadata.json") {
+        return match read_small(reader, limits.max_small_file).and_then(|b| parse_sidecar(&b)) {
+            Ok(s) => Content::Sidecar(s),
+            Err(e) => Content::Malformed(FileKind::Sidecar, e),
+        };
+    }
+    if is_aws_digest_name(name) {
+        return match read_small(reader, limits.max_small_file) {
+            Ok(b) => aws_digest(&b, limits, warnings),
+            Err(e) => Content::Malformed(FileKind::AwsDigest, e),
+        };
+    }
+    if is_cts_digest_name(name) {
+        return match read_small(reader, limits.max_small_file) {
+            Ok(b) => cts_digest(&b, limits),
+            Err(e) => Content::Malformed(FileKind::CtsDigest, e),
+        };
+    }
+    if is_aws_log_name(name) {
+        let mut sha = Sha256::new();
+        return match trailproof_core::gzip::inflate_first_member(reader, limits.max_inflated, &mut |c| sha.update(c)) {
+            Ok(first) => Content::AwsLog(LogFacts { hash: hex::encode(sha.finalize()), trailing_at: first.trailing_at }),
+            Err(e) => Content::Malformed(FileKind::AwsLog, e.into()),
+        };
+    }
+    if is_cts_trace_name(name) {
+        let mut md5 = Md5::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => md5.update(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Content::Malformed(FileKind::CtsTrace, Error::Io { message: e.to_string() }),
+            }
+        }
+        return Content::CtsTrace(LogFacts { hash: hex::encode(md5.finalize()), trailing_at: None });
+    }
+    // Not recognised by name: look at the content (renamed digests, uncompressed copies, keys).
+    let bytes = match read_small(reader, limits.max_small_file) {
+        Ok(b) => b,
+        Err(_) => return Content::Other,
+    };
+    if looks_like_key(&bytes) {
+        match parse_key_file(&bytes, path) {
+            Ok((keys, w)) => {
+                warnings.extend(w);
+                return Content::Keys(keys);
+            }
+            Err(e) => {
+                if bytes.starts_with(b"-----BEGIN") || String::from_utf8_lossy(&bytes).contains("ublicKeyList") {
+                    return Content::Malformed(FileKind::Keys, e);
+                }
+            }
+        }
+    }
+    let Ok((json, _, _)) = inflate_small(&bytes, limits.max_small_file) else { return Content::Other };
+    let head = String::from_utf8_lossy(&json[..json.len().min(1 << 16)]);
+    if head.contains("\"digestS3Object\"") && head.contains("\"digestEndTime\"") {
+        return aws_digest(&bytes, limits, warnings);
+    }
+    if head.contains("\"digest_object\"") && head.contains("\"digest_end_time\"") {
+        return cts_digest(&bytes, limits);
+    }
+    Content::Other
+}
+
+fn aws_digest(bytes: &[u8], limits: &ScanLimits, warnings: &mut Vec<String>) -> Content {
+    let (json, trailing_at, plain) = match inflate_small(bytes, limits.max_small_file) {
+        Ok(x) => x,
+        Err(e) => return Content::Malformed(FileKind::AwsDigest, e),
+    };
+    if let Some(at) = trailing_at {
+        // formats §1.6: aws-cli ignores bytes after a digest's gzip stream; we flag them.
+        warnings.push(format!(
+            "unexpected data after the end of the gzip stream at byte {at}; the signed content is unaffected"
+        ));
+    }
+    if plain {
+        warnings.push("stored uncompressed; its bytes were hashed as they are".into());
+    }
+    match AwsDigest::parse(&json) {
+        Ok(parsed) => Content::AwsDigest(Box::new(DigestFacts {
+            hash: hex::encode(Sha256::digest(&json)),
+            parsed,
+        })),
+        Err(e) => Content::Malformed(FileKind::AwsDigest, e),
+    }
+}
+
+fn cts_digest(bytes: &[u8], limits: &ScanLimits) -> Content {
+    // CTS signs the MD5 of the object as stored, i.e. of the compressed bytes (§3.4).
+    let hash = hex::encode(Md5::digest(bytes));
+    let json = match inflate_small(bytes, limits.max_small_file) {
+        Ok((json, _, _)) => json,
+        Err(e) => return Content::Malformed(FileKind::CtsDigest, e),
+    };
+    match CtsDigest::parse(&json) {
+        Ok(parsed) => Content::CtsDigest(Box::new(DigestFacts { hash, parsed })),
+        Err(e) => Content::Malformed(FileKind::CtsDigest, e),
+    }
+}
+
+/// Looks up a metadata value by any of `names`, case-insensitively, in `Metadata` first and
+/// then at the top level (CTS exports vary; formats §3.4 [unverified]).
+fn meta_lookup<'a>(root: &'a serde_json::Map<String, Value>, names: &[&str]) -> Option<&'a str> {
+    let nested = ["Metadata", "metadata"].iter().filter_map(|k| root.get(*k)).filter_map(Value::as_object);
+    for map in nested.chain(std::iter::once(root)) {
+        for (k, v) in map {
+            if names.iter().any(|n| k.eq_ignore_ascii_case(n)) {
+                if let Some(s) = v.as_str() {
+                    return Some(s);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Parses a sidecar: `aws s3api head-object` output or an OBS metadata export.
+pub fn parse_sidecar(bytes: &[u8]) -> Result<Sidecar, Error> {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| Error::Json { message: e.to_string() })?;
+    let root = v.as_object().ok_or(Error::Json { message: "top level is not an object".into() })?;
+    let signature = meta_lookup(root, &["signature", "meta-signature", "x-obs-meta-signature", "x-amz-meta-signature"])
+        .ok_or(Error::MissingField { field: "signature" })?
+        .to_owned();
+    let algorithm = meta_lookup(
+        root,
+        &["signature-algorithm", "meta-signature-algorithm", "x-obs-meta-signature-algorithm", "x-amz-meta-signature-algorithm"],
+    )
+    .map(str::to_owned);
+    let etag = meta_lookup(root, &["ETag"]).map(|e| e.trim_matches('"').to_ascii_lowercase());
+    let backfill_generation =
+        meta_lookup(root, &["backfill-generation-timestamp", "x-amz-meta-backfill-generation-timestamp"]).map(str::to_owned);
+    Ok(Sidecar { signature, algorithm, etag, backfill_generation })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sidecar_names() {
+        for name in ["signature", "meta-signature", "x-obs-meta-signature", "x-amz-meta-signature", "Meta-Signature"] {
+            let top = format!(r#"{{"{name}":"ab"}}"#);
+            assert_eq!(parse_sidecar(top.as_bytes()).unwrap().signature, "ab");
+            let nested = format!(r#"{{"Metadata":{{"{name}":"cd"}},"ETag":"\"AB\""}}"#);
+            let s = parse_sidecar(nested.as_bytes()).unwrap();
+            assert_eq!(s.signature, "cd");
+            assert_eq!(s.etag.as_deref(), Some("ab"));
+        }
+        assert!(parse_sidecar(br#"{"Metadata":{}}"#).is_err());
+        assert!(parse_sidecar(b"nope").is_err());
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let names = [
+            "x.json.gz",
+            "1_CloudTrail-Digest_r_t_h_20240501T010000Z.json.gz",
+            "1_CloudTrail_r_20240501T0100Z_abc.json.gz",
+            "p_CloudTrace-Digest_r_2024-05-01T01-00-00Z.json.gz",
+            "p_CloudTrace_r_2024-05-01T01-00-00Z_ab.json.gz",
+            "k.pem",
+            "a.head-object.json",
+        ];
+        let inputs: [&[u8]; 6] = [b"", b"\x1f\x8b", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", b"{}", b"MIIB", b"\x30\x82\x01"];
+        for n in names {
+            for i in inputs {
+                let mut r = i;
+                let s = scan(n, &mut r, &ScanLimits::default());
+                assert_eq!(s.stored_size, i.len() as u64);
+            }
+        }
+    }
+}

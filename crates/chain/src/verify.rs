@@ -1,0 +1,936 @@
+//! Phase two: group scanned files into chains and judge every digest and log.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use jiff::Timestamp;
+use trailproof_core::report::{
+    ChainSummary, DigestCell, Gap, Item, ItemKind, Level, Note, Provider, Reason, Report, Status,
+};
+
+use crate::digest::{LogRef, PreviousLink};
+use crate::error::Error;
+use crate::keys::{huawei_cts_key, parse_key_file, PublicKey};
+use crate::names::{
+    aws_digest_key_at, aws_log_time, base_name, cts_digest_key_at, dir_name, fmt_iso, is_aws_digest_name,
+    is_cts_digest_name, parse_aws_digest_name,
+    parse_cts_digest_name, parse_cts_time, parse_iso,
+};
+use crate::scan::{Content, FileKind, LogFacts, Scanned, Sidecar};
+
+/// How verification behaves. Everything the verifier trusts is injected here or through
+/// [`Verifier::add_keys`]; it never reads a clock, files or the network.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// Also try the published Huawei CTS public key for CTS digests (default: yes).
+    pub published_cts_key: bool,
+    /// Expected digest cadence in seconds, used to infer the keys of missing digests
+    /// (CloudTrail and CTS deliver hourly).
+    pub cadence_secs: i64,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions { published_cts_key: true, cadence_secs: 3600 }
+    }
+}
+
+/// The MD5 caveat shown on CTS results (formats §3.4).
+const MD5_NOTE: &str = "Huawei CTS protects files with MD5, which is weak against deliberate collisions; a match is strong evidence against accidental change, weaker against a determined forger";
+
+struct LocalLog {
+    path: String,
+    provider: Provider,
+    facts: Result<LogFacts, Error>,
+    warnings: Vec<String>,
+}
+
+/// A digest, provider-neutral.
+struct Node {
+    provider: Provider,
+    path: String,
+    bucket: String,
+    object: String,
+    start: Timestamp,
+    end: Timestamp,
+    end_raw: String,
+    hash: String,
+    previous: Option<PreviousLink>,
+    fingerprint: Option<String>,
+    signature_algorithm: Option<String>,
+    logs: Vec<LogRef>,
+    to_sign: Vec<(String, &'static str)>,
+    warnings: Vec<String>,
+    chain: ChainId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct ChainId {
+    id: String,
+    provider: Provider,
+    account: String,
+    region: String,
+    trail: String,
+    home_region: Option<String>,
+    backfill: bool,
+}
+
+/// The verdict on one digest as it is built up.
+struct Eval {
+    status: Status,
+    reason: Option<Reason>,
+    message: String,
+    notes: Vec<String>,
+}
+
+impl Eval {
+    /// Marks the item invalid unless it already is (the first problem found is the reason;
+    /// later ones become notes).
+    fn invalid(&mut self, reason: Reason, message: String) {
+        if self.status == Status::Invalid {
+            self.notes.push(message);
+        } else {
+            if self.status != Status::Valid {
+                let old = std::mem::take(&mut self.message);
+                self.notes.push(old);
+            }
+            self.status = Status::Invalid;
+            self.reason = Some(reason);
+            self.message = message;
+        }
+    }
+}
+
+/// Collects scanned files and keys, then verifies everything at once in [`Verifier::finish`].
+///
+/// ```
+/// use trailproof_chain::{Verifier, VerifyOptions};
+/// let report = Verifier::new(VerifyOptions::default()).finish();
+/// assert!(report.items.is_empty());
+/// ```
+pub struct Verifier {
+    options: VerifyOptions,
+    keys: Vec<PublicKey>,
+    nodes: Vec<Node>,
+    logs: Vec<LocalLog>,
+    sidecars: HashMap<String, (String, Sidecar)>,
+    malformed: Vec<(String, FileKind, Error, Vec<String>)>,
+    notes: Vec<Note>,
+    keys_from_inputs: bool,
+}
+
+impl Verifier {
+    /// An empty verifier.
+    pub fn new(options: VerifyOptions) -> Verifier {
+        let mut keys = Vec::new();
+        if options.published_cts_key {
+            keys.push(huawei_cts_key());
+        }
+        Verifier {
+            options,
+            keys,
+            nodes: Vec::new(),
+            logs: Vec::new(),
+            sidecars: HashMap::new(),
+            malformed: Vec::new(),
+            notes: Vec::new(),
+            keys_from_inputs: false,
+        }
+    }
+
+    /// Adds key material (any format [`parse_key_file`] reads), labelled `source`.
+    /// Returns how many keys were added.
+    pub fn add_keys(&mut self, source: &str, bytes: &[u8]) -> Result<usize, Error> {
+        let (keys, warnings) = parse_key_file(bytes, source)?;
+        for w in warnings {
+            self.note(Level::Warning, source, w);
+        }
+        let n = keys.len();
+        self.keys.extend(keys);
+        Ok(n)
+    }
+
+    /// Adds already decoded keys.
+    pub fn add_public_keys(&mut self, keys: impl IntoIterator<Item = PublicKey>) {
+        self.keys.extend(keys);
+    }
+
+    /// Adds one scanned file. Order does not matter.
+    pub fn add(&mut self, scanned: Scanned) {
+        let Scanned { path, warnings, content, .. } = scanned;
+        match content {
+            Content::AwsDigest(facts) => {
+                let d = facts.parsed;
+                let name = parse_aws_digest_name(&d.object).or_else(|| parse_aws_digest_name(&path));
+                let chain = match &name {
+                    Some(n) => ChainId {
+                        id: format!(
+                            "aws:{}:{}:{}:{}{}",
+                            n.account,
+                            n.source_region,
+                            n.trail,
+                            n.home_region,
+                            if n.backfill { ":backfill" } else { "" }
+                        ),
+                        provider: Provider::Aws,
+                        account: n.account.clone(),
+                        region: n.source_region.clone(),
+                        trail: n.trail.clone(),
+                        home_region: Some(n.home_region.clone()),
+                        backfill: n.backfill,
+                    },
+                    None => ChainId {
+                        id: format!("aws:{}:unnamed:{}", d.account_id, d.bucket),
+                        provider: Provider::Aws,
+                        account: d.account_id.clone(),
+                        region: String::new(),
+                        trail: String::new(),
+                        home_region: None,
+                        backfill: false,
+                    },
+                };
+                let (Some(start), Some(end)) = (parse_iso(&d.start), parse_iso(&d.end)) else {
+                    // Checked by the parser; kept total rather than trusting that.
+                    self.malformed.push((path, FileKind::AwsDigest, Error::MissingField { field: "digestEndTime" }, warnings));
+                    return;
+                };
+                let to_sign = vec![(d.string_to_sign(&facts.hash), "CloudTrail string to sign")];
+                self.nodes.push(Node {
+                    provider: Provider::Aws,
+                    path,
+                    bucket: d.bucket,
+                    object: d.object,
+                    start,
+                    end,
+                    end_raw: d.end,
+                    hash: facts.hash,
+                    previous: d.previous,
+                    fingerprint: Some(d.fingerprint),
+                    signature_algorithm: d.signature_algorithm,
+                    logs: d.log_files,
+                    to_sign,
+                    warnings,
+                    chain,
+                });
+            }
+            Content::CtsDigest(facts) => {
+                let d = facts.parsed;
+                let (Some(start), Some(end)) = (parse_cts_time(&d.start), parse_cts_time(&d.end)) else {
+                    self.malformed.push((path, FileKind::CtsDigest, Error::MissingField { field: "digest_end_time" }, warnings));
+                    return;
+                };
+                let name = parse_cts_digest_name(&d.object).or_else(|| parse_cts_digest_name(&path));
+                let (prefix, region) = name.map(|n| (n.prefix, n.region)).unwrap_or_default();
+                let folder = cts_folder(&d.object);
+                let chain = ChainId {
+                    id: format!("cts:{}:{}:{}:{}", d.project_id, region, folder, prefix),
+                    provider: Provider::Cts,
+                    account: d.project_id.clone(),
+                    region,
+                    trail: if prefix.is_empty() { folder } else { format!("{folder} ({prefix})") },
+                    home_region: None,
+                    backfill: false,
+                };
+                let to_sign = d.strings_to_sign(&facts.hash);
+                self.nodes.push(Node {
+                    provider: Provider::Cts,
+                    path,
+                    bucket: d.bucket,
+                    object: d.object,
+                    start,
+                    end,
+                    end_raw: d.end,
+                    hash: facts.hash,
+                    previous: d.previous,
+                    fingerprint: None,
+                    signature_algorithm: d.signature_algorithm,
+                    logs: d.log_files,
+                    to_sign,
+                    warnings,
+                    chain,
+                });
+            }
+            Content::AwsLog(f) => self.logs.push(LocalLog { path, provider: Provider::Aws, facts: Ok(f), warnings }),
+            Content::CtsTrace(f) => self.logs.push(LocalLog { path, provider: Provider::Cts, facts: Ok(f), warnings }),
+            Content::Malformed(FileKind::AwsLog, e) => {
+                self.logs.push(LocalLog { path, provider: Provider::Aws, facts: Err(e), warnings })
+            }
+            Content::Malformed(FileKind::CtsTrace, e) => {
+                self.logs.push(LocalLog { path, provider: Provider::Cts, facts: Err(e), warnings })
+            }
+            Content::Keys(keys) => {
+                for w in warnings {
+                    self.note(Level::Warning, &path, w);
+                }
+                self.keys_from_inputs = true;
+                self.note(Level::Info, &path, format!("read {} public key(s)", keys.len()));
+                self.keys.extend(keys);
+            }
+            Content::Sidecar(s) => {
+                let target = path
+                    .strip_suffix(".head-object.json")
+                    .or_else(|| path.strip_suffix(".metadata.json"))
+                    .unwrap_or(&path)
+                    .to_owned();
+                self.sidecars.insert(target, (path, s));
+            }
+            Content::Malformed(kind @ (FileKind::AwsDigest | FileKind::CtsDigest), e) => {
+                self.malformed.push((path, kind, e, warnings))
+            }
+            Content::Malformed(kind, e) => {
+                let what = match kind {
+                    FileKind::Keys => "key file",
+                    FileKind::Sidecar => "signature metadata file",
+                    _ => "file",
+                };
+                self.note(Level::Warning, &path, format!("unreadable {what}, ignored: {e}"));
+            }
+            Content::Other => self.note(Level::Info, &path, "not a digest, log, key or signature file; ignored".into()),
+        }
+    }
+
+    fn note(&mut self, severity: Level, path: &str, message: String) {
+        self.notes.push(Note { severity, path: path.to_owned(), message });
+    }
+
+    /// Verifies everything added and returns the report.
+    pub fn finish(mut self) -> Report {
+        let mut items = Vec::new();
+        let mut gaps = Vec::new();
+        let mut summaries = Vec::new();
+        let mut claims: Vec<Claim> = Vec::new();
+
+        if self.keys_from_inputs {
+            self.note(
+                Level::Info,
+                "",
+                "public keys were read from the inputs themselves; make sure they came from the cloud provider (for AWS: `aws cloudtrail list-public-keys`), not from whoever supplied the export".into(),
+            );
+        }
+
+        // Group into chains.
+        let nodes = std::mem::take(&mut self.nodes);
+        let mut chains: BTreeMap<ChainId, Vec<Node>> = BTreeMap::new();
+        for n in nodes {
+            chains.entry(n.chain.clone()).or_default().push(n);
+        }
+        let malformed_paths: Vec<String> = self.malformed.iter().map(|m| m.0.clone()).collect();
+        let mut newest_by_scope: HashMap<(String, String), Timestamp> = HashMap::new();
+        for (id, mut chain) in chains {
+            chain.sort_by(|a, b| (a.end, &a.path).cmp(&(b.end, &b.path)));
+            if id.provider == Provider::Aws {
+                if let Some(last) = chain.last() {
+                    let e = newest_by_scope.entry((id.account.clone(), id.region.clone())).or_insert(last.end);
+                    *e = (*e).max(last.end);
+                }
+            }
+            let out = self.walk_chain(&id, chain, &malformed_paths);
+            items.extend(out.items);
+            gaps.extend(out.gaps);
+            summaries.push(out.summary);
+            claims.extend(out.claims);
+        }
+
+        for (path, kind, e, warnings) in std::mem::take(&mut self.malformed) {
+            let what = if kind == FileKind::CtsDigest { "CTS digest" } else { "CloudTrail digest" };
+            let mut item = Item::new(
+                path,
+                ItemKind::Digest,
+                Status::Invalid,
+                Some(Reason::Malformed),
+                format!("this {what} cannot be read: {e}"),
+            );
+            item.notes = warnings;
+            items.push(item);
+        }
+
+        self.resolve_logs(claims, &newest_by_scope, &mut items);
+
+        items.sort_by(|a, b| (&a.path, a.kind).cmp(&(&b.path, b.kind)));
+        self.notes.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+        Report::new(items, gaps, summaries, self.notes)
+    }
+
+    fn keys_for(&self, node: &Node) -> Vec<&PublicKey> {
+        match node.provider {
+            Provider::Aws => {
+                let fp = node.fingerprint.as_deref().unwrap_or_default();
+                self.keys.iter().filter(|k| k.fingerprint == fp).collect()
+            }
+            // CTS has one published key and no fingerprints: try every key supplied.
+            _ => self.keys.iter().collect(),
+        }
+    }
+
+    /// Checks one digest's own signature and location (nothing about its neighbours).
+    fn check_own(&self, node: &Node, sidecar: Option<&(String, Sidecar)>, recorded: Option<(&str, &str)>, newest: bool) -> Eval {
+        let mut e = Eval { status: Status::Valid, reason: None, message: String::new(), notes: node.warnings.clone() };
+
+        // Location (formats §1.8 step 1).
+        let mut loc = location(&node.path, &node.object);
+        let local_name = base_name(&node.path);
+        let in_layout = node.path.contains("AWSLogs/") || node.path.contains("CloudTraces/");
+        if loc == Location::Moved && !in_layout && !is_aws_digest_name(local_name) && !is_cts_digest_name(local_name) {
+            // Saved under a name of the user's choosing (recognised by content): nothing
+            // says where it was found, so its location cannot be judged.
+            e.notes.push(format!(
+                "found under a name that is not a digest name; its recorded location {} cannot be checked",
+                node.object
+            ));
+            loc = Location::Matches;
+        }
+        match loc {
+            Location::Matches => {}
+            Location::NameOnly => e.notes.push(format!(
+                "its recorded location {} cannot be checked here: only the file name matches (flat folder)",
+                node.object
+            )),
+            Location::Moved => e.invalid(
+                Reason::Moved,
+                format!("records being delivered as {} but was found at {}: it was moved or renamed", node.object, node.path),
+            ),
+        }
+
+        if let Some(alg) = &node.signature_algorithm {
+            if !alg.eq_ignore_ascii_case("SHA256withRSA") {
+                e.invalid(Reason::SignatureInvalid, format!("records unsupported signature algorithm {alg:?}"));
+            }
+        }
+
+        // Which signature: the sidecar's, else the one the successor recorded.
+        let (sig_hex, source) = match (sidecar, recorded) {
+            (Some((p, s)), _) => {
+                if let Some(alg) = &s.algorithm {
+                    if !alg.eq_ignore_ascii_case("SHA256withRSA") {
+                        e.invalid(Reason::SignatureInvalid, format!("signature metadata names unsupported algorithm {alg:?}"));
+                    }
+                }
+                if let (Some(etag), Provider::Cts) = (&s.etag, node.provider) {
+                    if !etag.eq_ignore_ascii_case(&node.hash) {
+                        e.invalid(
+                            Reason::HashMismatch,
+                            format!("its stored bytes hash (MD5) to {} but its metadata ETag is {etag}: it changed after delivery", node.hash),
+                        );
+                    }
+                }
+                (s.signature.as_str(), format!("its signature metadata {}", base_name(p)))
+            }
+            (None, Some((sig, by))) => (sig, format!("the signature recorded in the next digest {}", base_name(by))),
+            (None, None) => {
+                let how = match node.provider {
+                    Provider::Aws => format!(
+                        "export it with `aws s3api head-object --bucket {} --key {} > {}.head-object.json` and put that file beside the digest",
+                        node.bucket,
+                        node.object,
+                        base_name(&node.path)
+                    ),
+                    _ => format!(
+                        "export the object's metadata (meta-signature) from OBS as {}.metadata.json beside the digest",
+                        base_name(&node.path)
+                    ),
+                };
+                let why = if newest {
+                    "it is the newest digest of its chain and no signature metadata was supplied"
+                } else {
+                    "no later digest records its signature (the next digest is missing, unreadable or restarts the chain) and no signature metadata was supplied"
+                };
+                if e.status == Status::Valid {
+                    e.status = Status::Unverifiable;
+                    e.reason = Some(Reason::SignatureUnavailable);
+                    e.message = format!("signature cannot be checked: {why}; {how}");
+                }
+                return e;
+            }
+        };
+
+        let signature = match strict_hex(sig_hex) {
+            Ok(s) => s,
+            Err(msg) => {
+                e.invalid(Reason::SignatureInvalid, format!("the signature from {source} is not valid hexadecimal ({msg})"));
+                return e;
+            }
+        };
+        let keys = self.keys_for(node);
+        if keys.is_empty() {
+            if e.status == Status::Valid {
+                e.status = Status::Unverifiable;
+                e.reason = Some(Reason::KeyNotFound);
+                e.message = match node.provider {
+                    Provider::Aws => format!(
+                        "no supplied public key has fingerprint {}; supply the output of `aws cloudtrail list-public-keys --region {}` covering {} with --keys",
+                        node.fingerprint.as_deref().unwrap_or_default(),
+                        node.chain.home_region.as_deref().unwrap_or(&node.chain.region),
+                        node.end_raw
+                    ),
+                    _ => "no public key was supplied for CTS digests; supply the published CTS key with --keys".into(),
+                };
+            }
+            return e;
+        }
+        let mut verified = None;
+        'outer: for key in &keys {
+            for (data, label) in &node.to_sign {
+                if key.verify_sha256(data.as_bytes(), &signature) {
+                    verified = Some((*key, *label));
+                    break 'outer;
+                }
+            }
+        }
+        match verified {
+            Some((key, label)) => {
+                if !key.valid_at(node.end) {
+                    e.notes.push(format!(
+                        "signed with key {} ({}), whose stated validity window does not include the digest's end time {}",
+                        key.fingerprint, key.source, node.end_raw
+                    ));
+                }
+                if node.provider == Provider::Cts {
+                    if node.previous.is_none() {
+                        e.notes.push(format!("{label} (the CTS documentation leaves this open)"));
+                    }
+                    e.notes.push(MD5_NOTE.into());
+                }
+                if e.status == Status::Valid {
+                    e.message = format!("signature verified with key {} using {source}", key.fingerprint);
+                }
+            }
+            None => e.invalid(
+                Reason::SignatureInvalid,
+                format!("signature does not verify (signature taken from {source}): the digest was changed after it was signed, or the signature is not its own"),
+            ),
+        }
+        e
+    }
+
+    fn walk_chain(&self, id: &ChainId, chain: Vec<Node>, malformed_paths: &[String]) -> ChainOut {
+        let mut out = ChainOut {
+            items: Vec::new(),
+            gaps: Vec::new(),
+            claims: Vec::new(),
+            summary: ChainSummary {
+                id: id.id.clone(),
+                provider: id.provider,
+                account: id.account.clone(),
+                region: id.region.clone(),
+                trail: id.trail.clone(),
+                home_region: id.home_region.clone(),
+                backfill: id.backfill,
+                digests: Vec::new(),
+                continues_before: None,
+            },
+        };
+        let mut by_object: HashMap<&str, usize> = HashMap::new();
+        let mut duplicate = vec![false; chain.len()];
+        for (i, n) in chain.iter().enumerate() {
+            match by_object.get(n.object.as_str()) {
+                Some(&j) if chain[j].hash == n.hash => duplicate[i] = true,
+                Some(_) => {}
+                None => {
+                    by_object.insert(&n.object, i);
+                }
+            }
+        }
+        // The signature each digest's successor records for it.
+        let mut recorded: Vec<Option<(&str, &str)>> = vec![None; chain.len()];
+        for n in &chain {
+            if let Some(prev) = &n.previous {
+                if let (Some(&p), Some(sig)) = (by_object.get(prev.object.as_str()), prev.signature.as_deref()) {
+                    if recorded[p].is_none() {
+                        recorded[p] = Some((sig, n.path.as_str()));
+                    }
+                }
+            }
+        }
+        let newest = chain.len().saturating_sub(1);
+        let mut evals: Vec<Eval> = chain
+            .iter()
+            .enumerate()
+            .map(|(i, n)| self.check_own(n, self.sidecars.get(&n.path), recorded[i], i == newest))
+            .collect();
+
+        let present: HashSet<&str> = chain.iter().map(|n| n.object.as_str()).collect();
+        let mut missing: Vec<(String, Timestamp, String)> = Vec::new();
+
+        for i in 0..chain.len() {
+            if duplicate[i] {
+                continue;
+            }
+            let d = &chain[i];
+            // The newest digest before this one (in time), for gaps and cadence inference.
+            let older = (0..i).rev().find(|&j| !duplicate[j] && chain[j].end <= d.start);
+            match &d.previous {
+                None => {
+                    if let Some(o) = older {
+                        let o = &chain[o];
+                        if o.end < d.start {
+                            out.gaps.push(Gap {
+                                start: o.end_raw_iso(),
+                                end: d.start_iso(),
+                                chain: id.id.clone(),
+                                message: format!(
+                                    "the chain restarts at {} after silence since {}: logging or validation was stopped or restarted, so no digest covers this time (not evidence of tampering by itself)",
+                                    d.start_iso(),
+                                    o.end_raw_iso()
+                                ),
+                            });
+                        }
+                    }
+                }
+                Some(prev) => match by_object.get(prev.object.as_str()) {
+                    Some(&p) => {
+                        let pn = &chain[p];
+                        let p_ok = evals[p].status == Status::Valid;
+                        if let Some(h) = &prev.hash {
+                            if !h.eq_ignore_ascii_case(&pn.hash) {
+                                let msg = format!(
+                                    "records hash {h} for the previous digest {}, but that file hashes to {}",
+                                    base_name(&pn.path),
+                                    pn.hash
+                                );
+                                if p_ok {
+                                    evals[i].invalid(Reason::ChainMismatch, msg);
+                                } else {
+                                    evals[i].notes.push(msg);
+                                }
+                            }
+                        }
+                        if let (Some(b), false) = (&prev.bucket, prev.bucket.as_deref() == Some(pn.bucket.as_str())) {
+                            evals[i].invalid(
+                                Reason::ChainMismatch,
+                                format!("records the previous digest in bucket {b}, but it was delivered to {}", pn.bucket),
+                            );
+                        }
+                        if let (Some((_, s)), Some(sig)) = (self.sidecars.get(&pn.path), &prev.signature) {
+                            if !s.signature.eq_ignore_ascii_case(sig) && p_ok {
+                                evals[i].invalid(
+                                    Reason::ChainMismatch,
+                                    format!(
+                                        "records a signature for the previous digest {} that differs from that digest's own signature metadata",
+                                        base_name(&pn.path)
+                                    ),
+                                );
+                            }
+                        }
+                        if pn.end != d.start {
+                            evals[i].invalid(
+                                Reason::ChainMismatch,
+                                format!(
+                                    "starts at {} but the previous digest {} ends at {}: the chain is not contiguous",
+                                    d.start_iso(),
+                                    base_name(&pn.path),
+                                    pn.end_raw_iso()
+                                ),
+                            );
+                        }
+                    }
+                    None => {
+                        let unreadable = malformed_paths.iter().any(|m| {
+                            location(m, &prev.object) != Location::Moved
+                        });
+                        if unreadable {
+                            evals[i].notes.push(format!(
+                                "its previous digest {} is present but unreadable (reported separately)",
+                                prev.object
+                            ));
+                        } else if let Some(o) = older {
+                            // Every digest between the older present one and this one is missing;
+                            // the hourly cadence says how many and what they are called.
+                            let o = &chain[o];
+                            let cadence = self.options.cadence_secs.max(1);
+                            let span = d.start.as_second() - o.end.as_second();
+                            let count = ((span + cadence / 2) / cadence).clamp(1, 10_000);
+                            missing.push((prev.object.clone(), d.start, d.path.clone()));
+                            for k in 1..count {
+                                let Ok(end) = Timestamp::from_second(d.start.as_second() - k * cadence) else { break };
+                                if end <= o.end {
+                                    break;
+                                }
+                                let key = match d.provider {
+                                    Provider::Aws => aws_digest_key_at(&prev.object, end),
+                                    _ => cts_digest_key_at(&prev.object, end),
+                                };
+                                if let Some(key) = key {
+                                    if !present.contains(key.as_str()) {
+                                        missing.push((key, end, String::new()));
+                                    }
+                                }
+                            }
+                        } else {
+                            out.summary.continues_before = Some(prev.object.clone());
+                        }
+                    }
+                },
+            }
+        }
+
+        let chain_name = match id.provider {
+            Provider::Aws => "CloudTrail digest",
+            _ => "CTS digest",
+        };
+        for (key, end, referenced_by) in missing {
+            let message = if referenced_by.is_empty() {
+                format!(
+                    "this {chain_name} must exist (ending {}) to keep the hourly chain contiguous, but it is not among the inputs: it was deleted or not exported",
+                    fmt_iso(end)
+                )
+            } else {
+                format!(
+                    "the next digest {} points to this {chain_name}, but it is not among the inputs: it was deleted or not exported",
+                    base_name(&referenced_by)
+                )
+            };
+            let mut item = Item::new(key.clone(), ItemKind::Digest, Status::Missing, Some(Reason::NotFound), message);
+            item.chain = Some(id.id.clone());
+            out.summary.digests.push(DigestCell {
+                start: None,
+                end: fmt_iso(end),
+                status: Status::Missing,
+                reason: Some(Reason::NotFound),
+                path: key,
+            });
+            out.items.push(item);
+        }
+
+        for (i, (node, eval)) in chain.into_iter().zip(evals).enumerate() {
+            if duplicate[i] {
+                continue;
+            }
+            let trusted = eval.status == Status::Valid;
+            for l in &node.logs {
+                out.claims.push(Claim {
+                    object: l.object.clone(),
+                    hash: l.hash.clone(),
+                    provider: node.provider,
+                    trusted,
+                    digest: node.path.clone(),
+                    chain: id.id.clone(),
+                });
+            }
+            let message = if eval.message.is_empty() { "valid".to_owned() } else { eval.message };
+            out.summary.digests.push(DigestCell {
+                start: Some(node.start_iso()),
+                end: node.end_raw_iso(),
+                status: eval.status,
+                reason: eval.reason,
+                path: node.path.clone(),
+            });
+            let mut item = Item::new(node.path.clone(), ItemKind::Digest, eval.status, eval.reason, message);
+            item.chain = Some(id.id.clone());
+            if node.path != node.object {
+                item.key = Some(node.object.clone());
+            }
+            item.notes = eval.notes;
+            out.items.push(item);
+        }
+        out.summary.digests.sort_by(|a, b| (&a.end, &a.path).cmp(&(&b.end, &b.path)));
+        out
+    }
+
+    fn resolve_logs(&self, claims: Vec<Claim>, newest_by_scope: &HashMap<(String, String), Timestamp>, items: &mut Vec<Item>) {
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, l) in self.logs.iter().enumerate() {
+            by_name.entry(base_name(&l.path)).or_default().push(i);
+        }
+        let mut claimed = vec![false; self.logs.len()];
+        let mut grouped: BTreeMap<(String, Provider), Vec<Claim>> = BTreeMap::new();
+        for c in claims {
+            grouped.entry((c.object.clone(), c.provider)).or_default().push(c);
+        }
+        for ((object, provider), cs) in grouped {
+            // The best-authenticated listing decides.
+            let claim = cs.iter().find(|c| c.trusted).unwrap_or(&cs[0]);
+            let candidates: Vec<usize> = by_name
+                .get(base_name(&object))
+                .map(|v| v.iter().copied().filter(|&i| self.logs[i].provider == provider).collect())
+                .unwrap_or_default();
+            let exact = candidates.iter().copied().find(|&i| location(&self.logs[i].path, &object) == Location::Matches);
+            let found = exact.or_else(|| candidates.iter().copied().find(|&i| !claimed[i])).or(candidates.first().copied());
+            let digest_name = base_name(&claim.digest).to_owned();
+            let Some(li) = found else {
+                let mut item = Item::new(
+                    object.clone(),
+                    ItemKind::Log,
+                    Status::Missing,
+                    Some(Reason::NotFound),
+                    format!("listed in digest {digest_name} but not among the inputs: it was deleted or not exported"),
+                );
+                item.chain = Some(claim.chain.clone());
+                items.push(item);
+                continue;
+            };
+            claimed[li] = true;
+            let local = &self.logs[li];
+            let mut notes = local.warnings.clone();
+            if location(&local.path, &object) == Location::NameOnly {
+                notes.push(format!("matched to {object} by file name only"));
+            } else if location(&local.path, &object) == Location::Moved {
+                notes.push(format!("found at a different path than the digest records ({object})"));
+            }
+            if provider == Provider::Cts {
+                notes.push(MD5_NOTE.into());
+            }
+            let (status, reason, message) = match &local.facts {
+                Err(e) => (Status::Invalid, Some(Reason::Malformed), format!("cannot be read: {e}")),
+                Ok(f) if !f.hash.eq_ignore_ascii_case(&claim.hash) => {
+                    let what = if provider == Provider::Aws { "SHA-256 of its content" } else { "MD5 of its stored bytes" };
+                    (
+                        Status::Invalid,
+                        Some(Reason::HashMismatch),
+                        format!(
+                            "{what} is {} but digest {digest_name} records {}: the file was changed after delivery",
+                            f.hash, claim.hash
+                        ),
+                    )
+                }
+                Ok(LogFacts { trailing_at: Some(at), .. }) => (
+                    Status::Invalid,
+                    Some(Reason::TrailingData),
+                    format!("unexpected data after the end of the compressed stream (byte {at}): something was appended to the file"),
+                ),
+                Ok(_) if claim.trusted => (Status::Valid, None, format!("hash matches digest {digest_name}")),
+                Ok(_) => (
+                    Status::Unverifiable,
+                    Some(Reason::SignatureUnavailable),
+                    format!("hash matches digest {digest_name}, but that digest itself could not be verified"),
+                ),
+            };
+            let mut item = Item::new(local.path.clone(), ItemKind::Log, status, reason, message);
+            item.chain = Some(claim.chain.clone());
+            if local.path != object {
+                item.key = Some(object.clone());
+            }
+            item.notes = notes;
+            items.push(item);
+        }
+        for (i, l) in self.logs.iter().enumerate() {
+            if claimed[i] {
+                continue;
+            }
+            let mut item = match &l.facts {
+                Err(e) => Item::new(
+                    l.path.clone(),
+                    ItemKind::Log,
+                    Status::Invalid,
+                    Some(Reason::Malformed),
+                    format!("no digest lists this file and it cannot be read: {e}"),
+                ),
+                Ok(_) => {
+                    let message = match (l.provider, unreferenced_after_newest(&l.path, newest_by_scope)) {
+                        (Provider::Aws, Some(false)) => "no digest lists this file although supplied digests cover its delivery time: it was added later, or it is listed by a digest (or backfill digest) that was not supplied; its content is not protected".to_owned(),
+                        _ => "no digest lists this file; that is normal for files delivered in the last hour, after the newest digest (the next digest will list them), but until then its content is not protected".to_owned(),
+                    };
+                    Item::new(l.path.clone(), ItemKind::Log, Status::Unreferenced, Some(Reason::NotReferenced), message)
+                }
+            };
+            item.notes = l.warnings.clone();
+            items.push(item);
+        }
+    }
+}
+
+/// For an AWS log file: `Some(true)` when delivered at or after the newest digest of its
+/// account and region, `Some(false)` when digests cover its time, `None` when unknown.
+fn unreferenced_after_newest(path: &str, newest: &HashMap<(String, String), Timestamp>) -> Option<bool> {
+    let name = base_name(path);
+    let (account, rest) = name.split_once("_CloudTrail_")?;
+    let region = rest.split('_').next()?;
+    let t = aws_log_time(name)?;
+    let end = newest.get(&(account.to_owned(), region.to_owned()))?;
+    Some(t >= *end)
+}
+
+struct Claim {
+    object: String,
+    hash: String,
+    provider: Provider,
+    trusted: bool,
+    digest: String,
+    chain: String,
+}
+
+struct ChainOut {
+    items: Vec<Item>,
+    gaps: Vec<Gap>,
+    claims: Vec<Claim>,
+    summary: ChainSummary,
+}
+
+impl Node {
+    fn start_iso(&self) -> String {
+        fmt_iso(self.start)
+    }
+    fn end_raw_iso(&self) -> String {
+        fmt_iso(self.end)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Location {
+    /// The local path ends with the recorded key (or agrees from `AWSLogs/`/`CloudTraces/` on).
+    Matches,
+    /// Only the file name matches: a flat folder, so the location cannot be checked.
+    NameOnly,
+    /// The file is somewhere its recorded key says it is not.
+    Moved,
+}
+
+fn location(path: &str, object: &str) -> Location {
+    if path == object || path.ends_with(&format!("/{object}")) {
+        return Location::Matches;
+    }
+    for anchor in ["AWSLogs/", "CloudTraces/"] {
+        if let (Some(a), Some(b)) = (path.find(anchor), object.find(anchor)) {
+            // A copy synced without the bucket prefix still agrees from the anchor on.
+            return if path[a..] == object[b..] { Location::Matches } else { Location::Moved };
+        }
+    }
+    if base_name(path) == base_name(object) {
+        Location::NameOnly
+    } else {
+        Location::Moved
+    }
+}
+
+/// Strict hex: even length, hex digits only, no whitespace or prefix.
+fn strict_hex(s: &str) -> Result<Vec<u8>, String> {
+    if s.is_empty() {
+        return Err("empty".into());
+    }
+    hex::decode(s).map_err(|e| e.to_string())
+}
+
+/// The folder part of a CTS digest key that identifies its chain: the folders after the
+/// date (tracker, `Digest`, service), e.g. `system/Digest/EVS`.
+fn cts_folder(object: &str) -> String {
+    let dir = dir_name(object);
+    let parts: Vec<&str> = dir.split('/').collect();
+    match parts.iter().position(|p| *p == "CloudTraces") {
+        Some(i) if parts.len() > i + 5 => parts[i + 5..].join("/"),
+        _ => dir.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations() {
+        let k = "AWSLogs/1/CloudTrail-Digest/r/2024/05/01/a.json.gz";
+        assert_eq!(location(k, k), Location::Matches);
+        assert_eq!(location(&format!("bucket/prefix/{k}"), k), Location::Matches);
+        assert_eq!(location(&format!("copy/{k}"), &format!("prefix/{k}")), Location::Matches);
+        assert_eq!(location("flat/a.json.gz", k), Location::NameOnly);
+        assert_eq!(location("AWSLogs/1/CloudTrail-Digest/r/2024/05/02/a.json.gz", k), Location::Moved);
+        assert_eq!(location("flat/b.json.gz", k), Location::Moved);
+    }
+
+    #[test]
+    fn strict_hex_rejects_noise() {
+        assert!(strict_hex("ab").is_ok());
+        assert!(strict_hex("AB").is_ok());
+        assert!(strict_hex("a").is_err());
+        assert!(strict_hex(" ab").is_err());
+        assert!(strict_hex("0xab").is_err());
+        assert!(strict_hex("").is_err());
+    }
+}
