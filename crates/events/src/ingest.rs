@@ -1,0 +1,690 @@
+//! Streaming ingest: files in, one [`EventStore`] out.
+//!
+//! Feed files one at a time with [`Ingest::add_file`] (a plain or gzip stream) or
+//! [`Ingest::add_input`] (anything [`trailproof_core::input::walk`] opens: zip, tar, tgz, nested
+//! one level); each call returns a [`FileSummary`] with the detected format, counts and
+//! diagnostics. Nothing a file contains can abort the run: problems become
+//! [`Diagnostic`]s and everything readable is still loaded. [`Ingest::finish`] sorts and
+//! compacts the events into the store.
+
+use std::cell::Cell;
+use std::io::{self, Read};
+use std::rc::Rc;
+
+use trailproof_core::diag::{Diagnostic, Error as CoreError, Severity};
+use trailproof_core::gzip::{Inflater, MAGIC};
+use trailproof_core::input::{self, Control, Limits, ReadSeek};
+
+use crate::formats::{self, Companion, Ctx, Decoded, FieldMapping};
+use crate::model::{Provider, RawRef};
+use crate::scan::{Container, Item, Scanner, LIST_KEYS};
+use crate::store::{EventStore, StoreBuilder};
+
+/// Ingest settings.
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+    /// Largest single record (or NDJSON line) kept, in bytes; longer ones are skipped with
+    /// [`CoreError::LineTooLong`]. Bounds memory on hostile single-line inputs.
+    pub max_record_bytes: usize,
+    /// Container and decompression caps (gzip output size, zip-bomb ratio, archive entries).
+    pub limits: Limits,
+    /// Diagnostics kept per file; the rest are counted in [`FileSummary::suppressed`].
+    pub max_diagnostics_per_file: usize,
+    /// Mapping applied to JSON records no built-in decoder recognises.
+    pub mapping: Option<FieldMapping>,
+    /// Drop events repeating an earlier (provider, event ID) pair, e.g. the same event from a
+    /// trail file and a LookupEvents export.
+    pub dedup: bool,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            max_record_bytes: 32 << 20,
+            limits: Limits::default(),
+            max_diagnostics_per_file: 20,
+            mapping: None,
+            dedup: true,
+        }
+    }
+}
+
+/// How a file's records were laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// One object, or several (one per line: NDJSON / JSON Lines, or concatenated).
+    Objects,
+    /// A top-level JSON array.
+    Array,
+    /// An object holding the records under a list key (`Records`, `Events`, `records`,
+    /// `traces`, `value`, `entries`).
+    Wrapper(&'static str),
+}
+
+/// What a file was found to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// Audit events. `provider` is `None` when the file mixes providers.
+    Events {
+        /// The provider of every event, if it is one.
+        provider: Option<Provider>,
+        /// How the records were laid out.
+        framing: Framing,
+    },
+    /// A companion file (digest, keys, signature sidecar), skipped silently.
+    Companion(Companion),
+    /// Nothing recognisable.
+    Unknown,
+    /// The file could not be read at all (I/O, gzip, encoding).
+    Unreadable,
+}
+
+/// What happened to one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileSummary {
+    /// The path given.
+    pub path: String,
+    /// What it was.
+    pub kind: FileKind,
+    /// Whether it was gzip-compressed.
+    pub gzip: bool,
+    /// Bytes read from the stored file.
+    pub stored_bytes: u64,
+    /// Bytes after decompression.
+    pub decoded_bytes: u64,
+    /// Records found.
+    pub records: u64,
+    /// Events loaded.
+    pub events: u64,
+    /// Problems, located by path and decoded byte offset.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics beyond [`IngestOptions::max_diagnostics_per_file`], not kept.
+    pub suppressed: u64,
+}
+
+impl FileSummary {
+    /// Whether anything in the file could be used (events loaded or a companion recognised).
+    pub fn readable(&self) -> bool {
+        matches!(self.kind, FileKind::Events { .. } | FileKind::Companion(_))
+    }
+}
+
+/// What happened to one input given to [`Ingest::add_input`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputSummary {
+    /// One summary per file read (the input itself, or each archive entry).
+    pub files: Vec<FileSummary>,
+    /// Container problems: unsafe or duplicate entry paths, decompression caps, unreadable
+    /// archives. The entries that could be read are still in `files`.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The phase ingest is in, for progress reporting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading stored bytes.
+    Read,
+    /// Decompressing.
+    Inflate,
+    /// Parsing records.
+    Parse,
+    /// Sorting and compacting the store.
+    Index,
+}
+
+/// Progress of the current file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Current phase.
+    pub phase: Phase,
+    /// Stored bytes read from the current file.
+    pub stored_bytes: u64,
+    /// Decoded bytes of the current file.
+    pub decoded_bytes: u64,
+    /// Events loaded so far, all files.
+    pub events: u64,
+}
+
+/// A progress callback; returning `false` cancels.
+pub type ProgressFn = Box<dyn FnMut(&Progress) -> bool>;
+
+/// An ingest run.
+pub struct Ingest {
+    options: IngestOptions,
+    builder: StoreBuilder,
+    progress: Option<ProgressFn>,
+    cancelled: bool,
+}
+
+struct Counting<'r> {
+    inner: &'r mut dyn Read,
+    count: Rc<Cell<u64>>,
+}
+
+impl Read for Counting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+const CHUNK: usize = 256 * 1024;
+const PROGRESS_EVERY: u64 = 4 << 20;
+
+impl Ingest {
+    /// Starts a run.
+    pub fn new(options: IngestOptions) -> Ingest {
+        Ingest {
+            options,
+            builder: StoreBuilder::new(),
+            progress: None,
+            cancelled: false,
+        }
+    }
+
+    /// Installs a progress callback, called about every 4 MiB of decoded data; returning
+    /// `false` cancels the current file (and makes later files report
+    /// [`CoreError::Cancelled`]).
+    pub fn set_progress(&mut self, f: ProgressFn) {
+        self.progress = Some(f);
+    }
+
+    /// Events loaded so far.
+    pub fn events(&self) -> usize {
+        self.builder.len()
+    }
+
+    /// Reads every file inside `source` (itself, or the entries of a zip/tar/tgz archive, with
+    /// archives nested one level deep opened too).
+    pub fn add_input(&mut self, name: &str, source: &mut dyn ReadSeek) -> InputSummary {
+        let mut files = Vec::new();
+        let limits = self.options.limits.clone();
+        let diagnostics = input::walk(name, source, &limits, &mut |entry| {
+            files.push(self.add_file(entry.path, entry.reader));
+            if self.cancelled {
+                Control::Stop
+            } else {
+                Control::Continue
+            }
+        });
+        InputSummary { files, diagnostics }
+    }
+
+    /// Reads one file: plain or gzip (decoded here, all members), any supported format.
+    pub fn add_file(&mut self, path: &str, reader: &mut dyn Read) -> FileSummary {
+        let mut sum = FileSummary {
+            path: path.to_string(),
+            kind: FileKind::Unknown,
+            gzip: false,
+            stored_bytes: 0,
+            decoded_bytes: 0,
+            records: 0,
+            events: 0,
+            diagnostics: Vec::new(),
+            suppressed: 0,
+        };
+        if self.cancelled {
+            sum.kind = FileKind::Unreadable;
+            sum.diagnostics
+                .push(Diagnostic::new(Severity::Error, path, CoreError::Cancelled));
+            return sum;
+        }
+        let stored = Rc::new(Cell::new(0u64));
+        let mut counting = Counting {
+            inner: reader,
+            count: stored.clone(),
+        };
+        let mut head = vec![0u8; 0];
+        if let Err(e) = (&mut counting).take(2).read_to_end(&mut head) {
+            sum.kind = FileKind::Unreadable;
+            sum.diagnostics.push(Diagnostic::new(
+                Severity::Error,
+                path,
+                CoreError::Io {
+                    message: e.to_string(),
+                },
+            ));
+            return sum;
+        }
+        sum.gzip = head.starts_with(&MAGIC);
+        let chained = io::Cursor::new(head).chain(counting);
+        let mut reader: Box<dyn Read + '_> = if sum.gzip {
+            Box::new(GzipReader(Inflater::new(chained, &self.options.limits)))
+        } else {
+            Box::new(chained)
+        };
+        let file_index = self.builder.add_file(path);
+        let mut st = FileState::new(path, file_index, &self.options);
+        let mut buf = vec![0u8; CHUNK];
+        let mut first = true;
+        let mut next_progress = PROGRESS_EVERY;
+        let mut read_failed = false;
+        loop {
+            let n = match read_full(&mut reader, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    let err = match e.get_ref().and_then(|x| x.downcast_ref::<CoreError>()) {
+                        Some(core) => core.clone(),
+                        None if sum.gzip => CoreError::Gzip {
+                            message: e.to_string(),
+                        },
+                        None => CoreError::Io {
+                            message: e.to_string(),
+                        },
+                    };
+                    st.diag(Severity::Error, err, Some(sum.decoded_bytes));
+                    read_failed = true;
+                    break;
+                }
+            };
+            let chunk = &buf[..n];
+            let mut chunk_start = 0;
+            if first {
+                first = false;
+                match sniff(chunk) {
+                    Sniff::Json(skip) => {
+                        chunk_start = skip;
+                        st.scanner.set_start(skip as u64);
+                    }
+                    Sniff::Companion(c) => {
+                        st.companion = Some(c);
+                        sum.decoded_bytes += n as u64;
+                        break;
+                    }
+                    Sniff::Bad(err) => {
+                        st.diag(Severity::Error, err, Some(0));
+                        read_failed = true;
+                        break;
+                    }
+                    Sniff::Unknown => {
+                        st.diag(Severity::Warning, CoreError::UnknownFormat, None);
+                        break;
+                    }
+                }
+            }
+            sum.decoded_bytes += n as u64;
+            st.feed(&chunk[chunk_start..], &mut self.builder);
+            if sum.decoded_bytes >= next_progress {
+                next_progress += PROGRESS_EVERY;
+                if let Some(p) = self.progress.as_mut() {
+                    let prog = Progress {
+                        phase: Phase::Parse,
+                        stored_bytes: stored.get(),
+                        decoded_bytes: sum.decoded_bytes,
+                        events: self.builder.len() as u64,
+                    };
+                    if !p(&prog) {
+                        self.cancelled = true;
+                        st.diag(
+                            Severity::Error,
+                            CoreError::Cancelled,
+                            Some(sum.decoded_bytes),
+                        );
+                        read_failed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        drop(reader);
+        if !read_failed {
+            st.finish(&mut self.builder);
+        }
+        sum.stored_bytes = stored.get();
+        sum.records = st.scanner.records;
+        sum.events = st.events;
+        sum.kind = if st.events > 0 {
+            let framing = match st.container {
+                Some(Container::Array) => Framing::Array,
+                Some(Container::Wrapper(k)) => Framing::Wrapper(wrapper_name(k)),
+                _ => Framing::Objects,
+            };
+            FileKind::Events {
+                provider: if st.mixed { None } else { st.provider },
+                framing,
+            }
+        } else if let Some(c) = st.companion {
+            FileKind::Companion(c)
+        } else if read_failed && st.unknown == 0 {
+            FileKind::Unreadable
+        } else {
+            FileKind::Unknown
+        };
+        if st.events == 0 && st.companion.is_none() && !read_failed && st.diags.is_empty() {
+            // Valid JSON with nothing we know in it (or an empty file).
+            st.diag(
+                Severity::Warning,
+                CoreError::UnknownFormat,
+                st.first_unknown,
+            );
+        } else if st.unknown > 0 && (st.events > 0 || st.companion.is_some()) {
+            st.diag(
+                Severity::Warning,
+                CoreError::UnknownFormat,
+                st.first_unknown,
+            );
+        } else if st.unknown > 0 && !st.diags.iter().any(|d| d.error == CoreError::UnknownFormat) {
+            st.diag(
+                Severity::Warning,
+                CoreError::UnknownFormat,
+                st.first_unknown,
+            );
+        }
+        sum.diagnostics = st.diags;
+        sum.suppressed = st.suppressed;
+        sum
+    }
+
+    /// Sorts, deduplicates (when enabled) and compacts everything loaded into the store.
+    pub fn finish(mut self) -> EventStore {
+        if let Some(p) = self.progress.as_mut() {
+            let events = self.builder.len() as u64;
+            p(&Progress {
+                phase: Phase::Index,
+                stored_bytes: 0,
+                decoded_bytes: 0,
+                events,
+            });
+        }
+        self.builder.finish(self.options.dedup)
+    }
+}
+
+fn wrapper_name(k: usize) -> &'static str {
+    match LIST_KEYS.get(k) {
+        Some(b) => match *b {
+            b"Records" => "Records",
+            b"Events" => "Events",
+            b"records" => "records",
+            b"traces" => "traces",
+            b"value" => "value",
+            _ => "entries",
+        },
+        None => "entries",
+    }
+}
+
+/// Surfaces the inflater's typed limit errors through `io::Error`.
+struct GzipReader<R: Read>(Inflater<R>);
+
+impl<R: Read> Read for GzipReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.0.read(buf) {
+            Ok(n) => Ok(n),
+            Err(e) => match self.0.tripped() {
+                Some(t) => Err(io::Error::other(t.clone())),
+                None => Err(io::Error::other(CoreError::Gzip {
+                    message: e.to_string(),
+                })),
+            },
+        }
+    }
+}
+
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                if filled > 0 {
+                    // Hand out what was decoded; the error repeats on the next call.
+                    return Ok(filled);
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(filled)
+}
+
+enum Sniff {
+    /// JSON; skip this many bytes (a UTF-8 byte-order mark).
+    Json(usize),
+    Companion(Companion),
+    Bad(CoreError),
+    Unknown,
+}
+
+fn sniff(head: &[u8]) -> Sniff {
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return Sniff::Bad(CoreError::Encoding {
+            message: "starts with a UTF-16 byte order mark; convert the file to UTF-8".into(),
+        });
+    }
+    let skip = if head.starts_with(&[0xef, 0xbb, 0xbf]) {
+        3
+    } else {
+        0
+    };
+    let body = &head[skip..];
+    let first = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| body[i]);
+    match first {
+        Some(b'{') | Some(b'[') => Sniff::Json(skip),
+        Some(b'-') if body.trim_ascii_start().starts_with(b"-----BEGIN") => {
+            Sniff::Companion(Companion::Keys)
+        }
+        Some(b'M')
+            if body.starts_with(b"MII")
+                && body
+                    .trim_ascii()
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b)) =>
+        {
+            Sniff::Companion(Companion::Keys)
+        }
+        None => Sniff::Unknown,
+        _ => {
+            if body.len() >= 2 && body.iter().take(64).filter(|&&b| b == 0).count() > 4 {
+                return Sniff::Bad(CoreError::Encoding {
+                    message: "binary data or UTF-16 text without a byte order mark".into(),
+                });
+            }
+            Sniff::Unknown
+        }
+    }
+}
+
+/// Per-file decoding state.
+struct FileState<'o> {
+    path: String,
+    file_index: u32,
+    options: &'o IngestOptions,
+    scanner: Scanner,
+    ctx_region: Option<String>,
+    diags: Vec<Diagnostic>,
+    suppressed: u64,
+    events: u64,
+    unknown: u64,
+    first_unknown: Option<u64>,
+    companion: Option<Companion>,
+    provider: Option<Provider>,
+    mixed: bool,
+    container: Option<Container>,
+}
+
+impl<'o> FileState<'o> {
+    fn new(path: &str, file_index: u32, options: &'o IngestOptions) -> Self {
+        FileState {
+            path: path.to_string(),
+            file_index,
+            options,
+            scanner: Scanner::new(options.max_record_bytes),
+            ctx_region: formats::cts_region_from_path(path),
+            diags: Vec::new(),
+            suppressed: 0,
+            events: 0,
+            unknown: 0,
+            first_unknown: None,
+            companion: None,
+            provider: None,
+            mixed: false,
+            container: None,
+        }
+    }
+
+    fn diag(&mut self, severity: Severity, error: CoreError, offset: Option<u64>) {
+        if self.diags.len() >= self.options.max_diagnostics_per_file {
+            self.suppressed += 1;
+            return;
+        }
+        let mut d = Diagnostic::new(severity, self.path.clone(), error);
+        d.offset = offset;
+        self.diags.push(d);
+    }
+
+    fn feed(&mut self, chunk: &[u8], builder: &mut StoreBuilder) {
+        let mut items = Vec::new();
+        // Records are handled inside the callback (no copy); problems are collected.
+        let mut scanner = std::mem::replace(&mut self.scanner, Scanner::new(0));
+        scanner.feed(chunk, &mut |item| self.item(item, builder, &mut items));
+        self.scanner = scanner;
+        for (sev, err, off) in items {
+            self.diag(sev, err, off);
+        }
+    }
+
+    fn finish(&mut self, builder: &mut StoreBuilder) {
+        let mut items = Vec::new();
+        let mut scanner = std::mem::replace(&mut self.scanner, Scanner::new(0));
+        scanner.finish(&mut |item| self.item(item, builder, &mut items));
+        self.scanner = scanner;
+        for (sev, err, off) in items {
+            self.diag(sev, err, off);
+        }
+    }
+
+    fn item(
+        &mut self,
+        item: Item<'_>,
+        builder: &mut StoreBuilder,
+        problems: &mut Vec<(Severity, CoreError, Option<u64>)>,
+    ) {
+        match item {
+            Item::Syntax { at, message } => problems.push((
+                Severity::Error,
+                CoreError::Json {
+                    line: at.line,
+                    column: at.column,
+                    message: message.into(),
+                },
+                Some(at.offset),
+            )),
+            Item::TooLong { at } => problems.push((
+                Severity::Error,
+                CoreError::LineTooLong {
+                    limit: self.options.max_record_bytes as u64,
+                },
+                Some(at.offset),
+            )),
+            Item::Record {
+                bytes,
+                at,
+                container,
+            } => {
+                if let Err(e) = std::str::from_utf8(bytes) {
+                    let off = at.offset + e.valid_up_to() as u64;
+                    problems.push((
+                        Severity::Error,
+                        CoreError::Encoding {
+                            message: format!(
+                                "invalid UTF-8 at byte {off} (record at line {})",
+                                at.line
+                            ),
+                        },
+                        Some(off),
+                    ));
+                    return;
+                }
+                let ctx = Ctx {
+                    cts_region: self.ctx_region.clone(),
+                    mapping: self.options.mapping.as_ref(),
+                };
+                match formats::decode(bytes, &ctx) {
+                    Err(e) => {
+                        let line = at.line + e.line.saturating_sub(1);
+                        let column = if e.line <= 1 {
+                            at.column + e.column.saturating_sub(1)
+                        } else {
+                            e.column
+                        };
+                        problems.push((
+                            Severity::Error,
+                            CoreError::Json {
+                                line,
+                                column,
+                                message: e.message,
+                            },
+                            Some(at.offset),
+                        ));
+                    }
+                    Ok(Decoded::Event(mut ev)) => {
+                        ev.raw = RawRef {
+                            file: self.file_index,
+                            offset: at.offset,
+                            len: bytes.len() as u32,
+                        };
+                        match self.provider {
+                            None => self.provider = Some(ev.provider),
+                            Some(p) if p != ev.provider => self.mixed = true,
+                            _ => {}
+                        }
+                        if self.container.is_none() {
+                            self.container = Some(container);
+                        }
+                        builder.push(&ev);
+                        self.events += 1;
+                    }
+                    Ok(Decoded::Companion(c)) => self.companion = Some(c),
+                    Ok(Decoded::Unknown) => {
+                        self.unknown += 1;
+                        self.first_unknown.get_or_insert(at.offset);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads the original bytes of a record again: decodes `reader` (plain or gzip, as at ingest)
+/// and returns `raw.len` bytes from `raw.offset`. `reader` must be the same file the store
+/// names in `files()[raw.file]`.
+pub fn read_raw(
+    reader: &mut dyn Read,
+    raw: &RawRef,
+    limits: &Limits,
+) -> Result<Vec<u8>, CoreError> {
+    let io_err = |e: io::Error| match e.get_ref().and_then(|x| x.downcast_ref::<CoreError>()) {
+        Some(c) => c.clone(),
+        None => CoreError::Io {
+            message: e.to_string(),
+        },
+    };
+    let mut head = Vec::new();
+    reader.take(2).read_to_end(&mut head).map_err(io_err)?;
+    let chained = io::Cursor::new(head.clone()).chain(reader);
+    let mut r: Box<dyn Read + '_> = if head.starts_with(&MAGIC) {
+        Box::new(GzipReader(Inflater::new(chained, limits)))
+    } else {
+        Box::new(chained)
+    };
+    let skipped = io::copy(&mut (&mut r).take(raw.offset), &mut io::sink()).map_err(io_err)?;
+    let mut out = Vec::with_capacity(raw.len as usize);
+    (&mut r)
+        .take(raw.len as u64)
+        .read_to_end(&mut out)
+        .map_err(io_err)?;
+    if skipped < raw.offset || out.len() < raw.len as usize {
+        return Err(CoreError::Io {
+            message: "file is shorter than the recorded position; was it changed?".into(),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,172 @@
+//! The normalized event model every provider's records are mapped to.
+//!
+//! [`Event`] is the owned, row-shaped form: what a format decoder produces for one record and
+//! what [`crate::store::EventStore::event`] gives back for one row. The store keeps the same data
+//! column-wise; the original JSON stays in the input file and is found again through
+//! [`RawRef`].
+
+use std::fmt;
+
+/// The cloud an event came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[repr(u8)]
+pub enum Provider {
+    /// AWS CloudTrail.
+    Aws = 0,
+    /// Alibaba Cloud ActionTrail.
+    Alibaba = 1,
+    /// Huawei Cloud CTS.
+    Huawei = 2,
+    /// Google Cloud Audit Logs.
+    Gcp = 3,
+    /// Azure Activity Log.
+    Azure = 4,
+    /// Any JSON read through a user-supplied [`crate::formats::FieldMapping`].
+    #[default]
+    Generic = 5,
+}
+
+impl Provider {
+    /// Every provider, in code order.
+    pub const ALL: [Provider; 6] = [
+        Provider::Aws,
+        Provider::Alibaba,
+        Provider::Huawei,
+        Provider::Gcp,
+        Provider::Azure,
+        Provider::Generic,
+    ];
+
+    /// The lower-case name used in output and queries (`aws`, `alibaba`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Aws => "aws",
+            Provider::Alibaba => "alibaba",
+            Provider::Huawei => "huawei",
+            Provider::Gcp => "gcp",
+            Provider::Azure => "azure",
+            Provider::Generic => "generic",
+        }
+    }
+
+    /// Parses a provider name, case-insensitively, accepting a few common synonyms.
+    pub fn parse(s: &str) -> Option<Provider> {
+        let s = s.to_ascii_lowercase();
+        Some(match s.as_str() {
+            "aws" | "cloudtrail" | "amazon" => Provider::Aws,
+            "alibaba" | "aliyun" | "actiontrail" => Provider::Alibaba,
+            "huawei" | "cts" | "huaweicloud" => Provider::Huawei,
+            "gcp" | "google" | "gcloud" => Provider::Gcp,
+            "azure" | "microsoft" => Provider::Azure,
+            "generic" => Provider::Generic,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn from_u8(v: u8) -> Provider {
+        match v {
+            0 => Provider::Aws,
+            1 => Provider::Alibaba,
+            2 => Provider::Huawei,
+            3 => Provider::Gcp,
+            4 => Provider::Azure,
+            _ => Provider::Generic,
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who performed the action.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Actor {
+    /// The provider's identity type (`IAMUser`, `AssumedRole`, `ram-user`, `serviceAccount`, ...).
+    pub kind: String,
+    /// A stable identifier: ARN, principal ID, e-mail, object ID.
+    pub id: String,
+    /// The name a person would recognise (user name, role/session, e-mail).
+    pub name: String,
+    /// The account's root identity (AWS `Root`, Alibaba `root-account`, Huawei account user).
+    pub root: bool,
+    /// A privileged-looking principal: root, or a user/role whose name contains "admin".
+    /// A heuristic for highlighting, not an authorisation fact.
+    pub admin: bool,
+}
+
+/// Whether the action succeeded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Outcome {
+    /// No error was recorded.
+    #[default]
+    Success,
+    /// The action failed.
+    Error {
+        /// The provider's error code (`AccessDenied`, `PERMISSION_DENIED`, `403`, `warning`).
+        code: String,
+        /// The error message, possibly empty.
+        message: String,
+    },
+}
+
+impl Outcome {
+    /// The error code, if the action failed.
+    pub fn error_code(&self) -> Option<&str> {
+        match self {
+            Outcome::Success => None,
+            Outcome::Error { code, .. } => Some(code),
+        }
+    }
+}
+
+/// Where a record's original bytes are: enough to read them again on demand.
+///
+/// `offset` and `len` count bytes of the **decoded** stream (after gzip), so re-reading means
+/// decoding the file again and taking `len` bytes from `offset` (see
+/// [`crate::ingest::read_raw`]). For a LookupEvents record, the span covers the whole wrapper
+/// object, `CloudTrailEvent` string included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RawRef {
+    /// Index of the file in [`crate::store::EventStore::files`].
+    pub file: u32,
+    /// Byte offset of the record's first byte in the decoded file.
+    pub offset: u64,
+    /// Length of the record in bytes.
+    pub len: u32,
+}
+
+/// One normalized audit event.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Event {
+    /// When it happened, in milliseconds since the Unix epoch, UTC.
+    pub time_ms: i64,
+    /// The cloud it came from.
+    pub provider: Provider,
+    /// Account (AWS, Alibaba), domain (Huawei), project (GCP) or subscription (Azure).
+    pub account: String,
+    /// Region or location, when known.
+    pub region: String,
+    /// The service called (`s3.amazonaws.com`, `Ecs`, `ECS`, `compute.googleapis.com`, ...).
+    pub service: String,
+    /// The event or operation name (`PutBucketPolicy`, `deleteVolume`, ...).
+    pub action: String,
+    /// Who did it.
+    pub actor: Actor,
+    /// The caller's address as recorded (an IP, or a service name such as `ecs.aliyuncs.com`).
+    pub source_ip: String,
+    /// The caller's user agent.
+    pub user_agent: String,
+    /// `Some(true)` for reads, `Some(false)` for writes, `None` when the record does not say.
+    pub read_only: Option<bool>,
+    /// Success or error.
+    pub outcome: Outcome,
+    /// Resources acted on: ARNs, IDs or resource names.
+    pub resources: Vec<String>,
+    /// The provider's unique event ID (CloudTrail `eventID`, GCP `insertId`, ...).
+    pub event_id: String,
+    /// Where the original record is.
+    pub raw: RawRef,
+}

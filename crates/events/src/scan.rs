@@ -1,0 +1,477 @@
+//! A streaming structural scanner that cuts a decoded JSON stream into records.
+//!
+//! It does not parse values; it tracks strings, escapes and nesting depth so that it can hand
+//! out the exact bytes of each record, with the record's offset, line and column, while the
+//! input arrives in chunks of any size. That is what lets a multi-gigabyte single-line
+//! `{"Records":[...]}` file be ingested in bounded memory: only one record is ever buffered,
+//! and a record longer than the cap is skipped, not buffered.
+//!
+//! Records are the JSON objects found at these places:
+//! * every top-level object (a single object, or one per line in NDJSON, or concatenated);
+//! * every object element of a top-level array;
+//! * every object element of the array under a *list key* (`Records`, `Events`, `records`,
+//!   `traces`, `value`, `entries`) of a top-level object; such an object is a *wrapper* and is
+//!   not itself a record.
+
+/// Keys whose array value holds the records of a wrapper object.
+pub(crate) const LIST_KEYS: [&[u8]; 6] = [
+    b"Records", b"Events", b"records", b"traces", b"value", b"entries",
+];
+
+/// Where a record sat in the stream's structure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Container {
+    /// A top-level object.
+    Top,
+    /// An element of a top-level array.
+    Array,
+    /// An element of the array under the given list key.
+    Wrapper(usize),
+}
+
+/// A position in the decoded stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Pos {
+    /// Byte offset.
+    pub offset: u64,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column, in bytes.
+    pub column: u64,
+}
+
+/// What the scanner found.
+pub(crate) enum Item<'a> {
+    /// A complete record.
+    Record {
+        bytes: &'a [u8],
+        at: Pos,
+        container: Container,
+    },
+    /// A record longer than the cap, skipped.
+    TooLong { at: Pos },
+    /// Broken structure at `at`.
+    Syntax { at: Pos, message: &'static str },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Top {
+    None,
+    Object,
+    Array,
+}
+
+pub(crate) struct Scanner {
+    max_record: usize,
+    pos: u64,
+    line: u64,
+    line_start: u64,
+    depth: u32,
+    /// Container kinds of the first levels (b'{' or b'['), enough to classify records.
+    stack: [u8; 4],
+    in_str: bool,
+    esc: bool,
+    top: Top,
+    /// In a top-level object: expecting a key at depth 1.
+    expect_key: bool,
+    in_key: bool,
+    key: Vec<u8>,
+    /// The list key whose array we are inside (depth ≥ 2), if any.
+    list: Option<usize>,
+    /// Depth at which the current record's object opened (1-based depth after the `{`).
+    rec_depth: Option<u32>,
+    rec_at: Pos,
+    rec_container: Container,
+    rec_buf: Vec<u8>,
+    rec_overflow: bool,
+    /// Index in the current chunk where unbuffered record bytes begin.
+    cap_from: usize,
+    /// Set after the first top-level value: whether it fit on one line (then the input is
+    /// treated as NDJSON and a newline inside a record ends it as broken).
+    line_mode: Option<bool>,
+    first_value_line: u64,
+    skip_line: bool,
+    /// Records handed out so far.
+    pub records: u64,
+}
+
+impl Scanner {
+    pub(crate) fn new(max_record: usize) -> Self {
+        Scanner {
+            max_record,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+            depth: 0,
+            stack: [0; 4],
+            in_str: false,
+            esc: false,
+            top: Top::None,
+            expect_key: false,
+            in_key: false,
+            key: Vec::new(),
+            list: None,
+            rec_depth: None,
+            rec_at: Pos::default(),
+            rec_container: Container::Top,
+            rec_buf: Vec::new(),
+            rec_overflow: false,
+            cap_from: 0,
+            line_mode: None,
+            first_value_line: 0,
+            skip_line: false,
+            records: 0,
+        }
+    }
+
+    /// Starts the stream at `offset` (after a byte-order mark the caller skipped).
+    pub(crate) fn set_start(&mut self, offset: u64) {
+        self.pos = offset;
+        self.line_start = offset;
+    }
+
+    fn here(&self, i: usize, chunk_start: u64) -> Pos {
+        let offset = chunk_start + i as u64;
+        Pos {
+            offset,
+            line: self.line,
+            column: offset - self.line_start + 1,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.depth = 0;
+        self.in_str = false;
+        self.esc = false;
+        self.top = Top::None;
+        self.expect_key = false;
+        self.in_key = false;
+        self.list = None;
+        self.rec_depth = None;
+        self.rec_buf.clear();
+        self.rec_overflow = false;
+    }
+
+    /// Scans the next chunk of the stream.
+    pub(crate) fn feed(&mut self, chunk: &[u8], out: &mut dyn FnMut(Item<'_>)) {
+        let base = self.pos;
+        self.cap_from = 0;
+        let mut i = 0;
+        let n = chunk.len();
+        while i < n {
+            let b = chunk[i];
+            if self.skip_line {
+                match chunk[i..].iter().position(|&c| c == b'\n') {
+                    Some(p) => {
+                        i += p;
+                        self.skip_line = false;
+                        continue; // the newline itself is handled below
+                    }
+                    None => break,
+                }
+            }
+            if self.in_str {
+                if self.esc {
+                    self.esc = false;
+                    if self.in_key && self.key.len() < 64 {
+                        self.key.push(b);
+                    }
+                    if b != b'\n' {
+                        i += 1;
+                        continue;
+                    }
+                } else {
+                    let rest = &chunk[i..];
+                    let p = rest
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\' || c == b'\n')
+                        .unwrap_or(rest.len());
+                    if self.in_key {
+                        let take = p.min(64usize.saturating_sub(self.key.len()));
+                        self.key.extend_from_slice(&rest[..take]);
+                    }
+                    i += p;
+                    if i >= n {
+                        break;
+                    }
+                    match chunk[i] {
+                        b'"' => {
+                            self.in_str = false;
+                            if self.in_key {
+                                self.in_key = false;
+                                self.expect_key = false;
+                            }
+                            i += 1;
+                            continue;
+                        }
+                        b'\\' => {
+                            self.esc = true;
+                            i += 1;
+                            continue;
+                        }
+                        _ => {} // newline: handled below
+                    }
+                }
+            }
+            let b = chunk[i];
+            match b {
+                b'\n' => {
+                    let at = self.here(i, base);
+                    self.line += 1;
+                    self.line_start = base + i as u64 + 1;
+                    if self.depth > 0 && self.line_mode == Some(true) {
+                        out(Item::Syntax {
+                            at,
+                            message: "line ends inside a record (NDJSON line is incomplete)",
+                        });
+                        self.reset();
+                    }
+                }
+                b' ' | b'\t' | b'\r' | 0x1e => {}
+                b'"' => {
+                    if self.depth == 0 {
+                        self.garbage(i, base, out);
+                    } else {
+                        self.in_str = true;
+                        if self.depth == 1 && self.top == Top::Object && self.expect_key {
+                            self.in_key = true;
+                            self.key.clear();
+                        }
+                    }
+                }
+                b'{' | b'[' => {
+                    if self.depth == 0 {
+                        self.top = if b == b'{' { Top::Object } else { Top::Array };
+                        self.first_value_line = self.line;
+                        self.expect_key = b == b'{';
+                        self.list = None;
+                        if b == b'{' {
+                            self.begin_record(i, base, Container::Top);
+                        }
+                    } else if b == b'{' && self.rec_depth.is_none() {
+                        // A record starts at depth 1 of a top array, or depth 2 of a wrapper list.
+                        if self.depth == 1 && self.top == Top::Array {
+                            self.begin_record(i, base, Container::Array);
+                        } else if self.depth == 2 {
+                            if let Some(k) = self.list {
+                                self.begin_record(i, base, Container::Wrapper(k));
+                            }
+                        }
+                    } else if b == b'[' && self.depth == 1 && self.top == Top::Object {
+                        if let Some(k) = LIST_KEYS.iter().position(|k| *k == self.key.as_slice()) {
+                            // A wrapper: the top-level object is not a record after all.
+                            self.list = Some(k);
+                            self.rec_depth = None;
+                            self.rec_buf.clear();
+                            self.rec_overflow = false;
+                        }
+                    }
+                    if (self.depth as usize) < self.stack.len() {
+                        self.stack[self.depth as usize] = b;
+                    }
+                    self.depth += 1;
+                }
+                b'}' | b']' => {
+                    if self.depth == 0 {
+                        self.garbage(i, base, out);
+                        i += 1;
+                        continue;
+                    }
+                    self.depth -= 1;
+                    let open = if b == b'}' { b'{' } else { b'[' };
+                    if (self.depth as usize) < self.stack.len()
+                        && self.stack[self.depth as usize] != open
+                    {
+                        let at = self.here(i, base);
+                        out(Item::Syntax {
+                            at,
+                            message: "mismatched closing bracket",
+                        });
+                        self.reset();
+                        self.skip_line = true;
+                        i += 1;
+                        continue;
+                    }
+                    if self.depth == 1 && b == b']' {
+                        self.list = None;
+                    }
+                    if let Some(d) = self.rec_depth {
+                        if self.depth + 1 == d {
+                            self.end_record(chunk, i, out);
+                        }
+                    }
+                    if self.depth == 0 {
+                        if self.line_mode.is_none() {
+                            self.line_mode = Some(self.first_value_line == self.line);
+                        }
+                        self.top = Top::None;
+                    }
+                }
+                b',' => {
+                    if self.depth == 1 && self.top == Top::Object {
+                        self.expect_key = true;
+                    }
+                }
+                _ => {
+                    if self.depth == 0 {
+                        self.garbage(i, base, out);
+                    }
+                }
+            }
+            i += 1;
+        }
+        // Buffer the unfinished record's bytes of this chunk.
+        if self.rec_depth.is_some() && !self.rec_overflow {
+            self.append(&chunk[self.cap_from.min(n)..]);
+        }
+        self.pos = base + n as u64;
+    }
+
+    fn garbage(&mut self, i: usize, base: u64, out: &mut dyn FnMut(Item<'_>)) {
+        let at = self.here(i, base);
+        out(Item::Syntax {
+            at,
+            message: "expected a JSON object or array",
+        });
+        self.skip_line = true;
+    }
+
+    fn begin_record(&mut self, i: usize, base: u64, container: Container) {
+        self.rec_depth = Some(self.depth + 1);
+        self.rec_at = self.here(i, base);
+        self.rec_container = container;
+        self.rec_buf.clear();
+        self.rec_overflow = false;
+        self.cap_from = i;
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        if self.rec_buf.len() + bytes.len() > self.max_record {
+            self.rec_overflow = true;
+            self.rec_buf = Vec::new();
+        } else {
+            self.rec_buf.extend_from_slice(bytes);
+        }
+    }
+
+    fn end_record(&mut self, chunk: &[u8], i: usize, out: &mut dyn FnMut(Item<'_>)) {
+        let at = self.rec_at;
+        let container = self.rec_container;
+        self.rec_depth = None;
+        if self.rec_overflow {
+            self.rec_overflow = false;
+            out(Item::TooLong { at });
+        } else if self.rec_buf.is_empty() {
+            // The whole record is inside this chunk: no copy.
+            let bytes = &chunk[self.cap_from..=i];
+            if bytes.len() > self.max_record {
+                out(Item::TooLong { at });
+            } else {
+                self.records += 1;
+                out(Item::Record {
+                    bytes,
+                    at,
+                    container,
+                });
+            }
+        } else {
+            let tail = &chunk[self.cap_from..=i];
+            self.append(tail);
+            if self.rec_overflow {
+                self.rec_overflow = false;
+                out(Item::TooLong { at });
+            } else {
+                let buf = std::mem::take(&mut self.rec_buf);
+                self.records += 1;
+                out(Item::Record {
+                    bytes: &buf,
+                    at,
+                    container,
+                });
+                self.rec_buf = buf;
+            }
+            self.rec_buf.clear();
+        }
+        self.cap_from = i + 1;
+    }
+
+    /// Ends the stream; reports a truncated value.
+    pub(crate) fn finish(&mut self, out: &mut dyn FnMut(Item<'_>)) {
+        if self.depth > 0 || self.in_str {
+            let at = Pos {
+                offset: self.pos,
+                line: self.line,
+                column: self.pos - self.line_start + 1,
+            };
+            out(Item::Syntax {
+                at,
+                message: "unexpected end of input (truncated JSON)",
+            });
+        }
+        self.reset();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(input: &[u8], chunk: usize) -> (Vec<(String, u64, Container)>, Vec<String>) {
+        let mut s = Scanner::new(1000);
+        let mut recs = Vec::new();
+        let mut errs = Vec::new();
+        let mut f = |it: Item<'_>| match it {
+            Item::Record {
+                bytes,
+                at,
+                container,
+            } => recs.push((
+                String::from_utf8_lossy(bytes).into_owned(),
+                at.offset,
+                container,
+            )),
+            Item::TooLong { at } => errs.push(format!("toolong@{}", at.offset)),
+            Item::Syntax { at, message } => {
+                errs.push(format!("{message}@{}:{}", at.line, at.column))
+            }
+        };
+        for c in input.chunks(chunk.max(1)) {
+            s.feed(c, &mut f);
+        }
+        s.finish(&mut f);
+        (recs, errs)
+    }
+
+    #[test]
+    fn shapes_any_chunking() {
+        let input = br#"{"Records":[{"a":"x}"},{"b":[1,{"c":2}]}],"x":{"y":1}}"#;
+        for chunk in [1, 2, 3, 7, 1000] {
+            let (recs, errs) = run(input, chunk);
+            assert!(errs.is_empty(), "{errs:?}");
+            assert_eq!(recs.len(), 2);
+            assert_eq!(recs[0].0, r#"{"a":"x}"}"#);
+            assert_eq!(recs[0].1, 12);
+            assert_eq!(recs[1].0, r#"{"b":[1,{"c":2}]}"#);
+            assert_eq!(recs[1].2, Container::Wrapper(0));
+        }
+        let (recs, _) = run(b"[{\"a\":1},\n{\"b\":\"\\\"}\"}]", 2);
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[1].0, "{\"b\":\"\\\"}\"}");
+        let (recs, errs) = run(b"{\"a\":1}\n{\"b\":2\n{\"c\":3}\n", 4);
+        assert_eq!(recs.len(), 2);
+        assert_eq!(
+            errs,
+            vec!["line ends inside a record (NDJSON line is incomplete)@2:7".to_string()]
+        );
+        let (recs, errs) = run(b"{\"digest\":1,\"logFiles\":[{\"a\":1}]}", 5);
+        assert_eq!(recs.len(), 1);
+        assert!(errs.is_empty());
+        let (recs, errs) = run(b"[{\"a\":1},{\"b\":", 3);
+        assert_eq!(recs.len(), 1);
+        assert_eq!(errs.len(), 1);
+        let big = format!("[{{\"a\":\"{}\"}},{{\"b\":1}}]", "x".repeat(2000));
+        let (recs, errs) = run(big.as_bytes(), 100);
+        assert_eq!(recs.len(), 1);
+        assert_eq!(errs, vec!["toolong@1".to_string()]);
+    }
+}

@@ -1,0 +1,1427 @@
+//! The columnar event store: one column per field, strings interned per column.
+//!
+//! Rows are sorted by time when the store is built, so a time range is a binary search. Text
+//! columns hold small integer codes into a per-column dictionary; the code width grows from
+//! one byte to two or four only when the dictionary outgrows it. A predicate on a text column
+//! is evaluated once per *distinct value* (into a match table), then once per row as a table
+//! lookup; results are bitsets ([`Selection`]) combined with bitwise AND/OR/NOT.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::IpAddr;
+
+use crate::model::{Actor, Event, Outcome, Provider, RawRef};
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks.
+
+/// Passes a precomputed 64-bit hash through unchanged.
+#[derive(Default)]
+struct IdHasher(u64);
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+fn hash_str(s: &str) -> u64 {
+    // FNV-1a, then a final mix so the low bits are usable as a table index.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in s.as_bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+/// A string dictionary: each distinct string stored once in one arena.
+#[derive(Default, Clone)]
+struct Interner {
+    arena: String,
+    spans: Vec<(u32, u32)>,
+    /// Hash → most recent id with that hash; collisions chain through `next`.
+    index: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
+    next: Vec<u32>,
+}
+
+impl Interner {
+    fn intern(&mut self, s: &str) -> u32 {
+        let h = hash_str(s);
+        if let Some(&head) = self.index.get(&h) {
+            let mut id = head;
+            loop {
+                if self.get(id) == s {
+                    return id;
+                }
+                let n = self.next[id as usize];
+                if n == u32::MAX {
+                    break;
+                }
+                id = n;
+            }
+        }
+        let id = self.spans.len() as u32;
+        self.spans.push((self.arena.len() as u32, s.len() as u32));
+        self.arena.push_str(s);
+        let prev = self.index.insert(h, id);
+        self.next.push(prev.unwrap_or(u32::MAX));
+        id
+    }
+
+    fn get(&self, id: u32) -> &str {
+        let (start, len) = self.spans[id as usize];
+        &self.arena[start as usize..(start + len) as usize]
+    }
+
+    fn find(&self, s: &str) -> Option<u32> {
+        let mut id = *self.index.get(&hash_str(s))?;
+        loop {
+            if self.get(id) == s {
+                return Some(id);
+            }
+            id = self.next[id as usize];
+            if id == u32::MAX {
+                return None;
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.arena.capacity()
+            + self.spans.capacity() * 8
+            + self.next.capacity() * 4
+            + self.index.capacity() * 16
+    }
+}
+
+/// Integer codes stored at the narrowest width that holds them.
+#[derive(Clone)]
+enum Codes {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Default for Codes {
+    fn default() -> Self {
+        Codes::U8(Vec::new())
+    }
+}
+
+impl Codes {
+    fn push(&mut self, v: u32) {
+        match self {
+            Codes::U8(c) if v <= u8::MAX as u32 => c.push(v as u8),
+            Codes::U8(c) => {
+                *self = Codes::U16(c.iter().map(|&x| x as u16).collect());
+                self.push(v);
+            }
+            Codes::U16(c) if v <= u16::MAX as u32 => c.push(v as u16),
+            Codes::U16(c) => {
+                *self = Codes::U32(c.iter().map(|&x| x as u32).collect());
+                self.push(v);
+            }
+            Codes::U32(c) => c.push(v),
+        }
+    }
+    #[inline]
+    fn get(&self, i: usize) -> u32 {
+        match self {
+            Codes::U8(c) => c[i] as u32,
+            Codes::U16(c) => c[i] as u32,
+            Codes::U32(c) => c[i],
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            Codes::U8(c) => c.len(),
+            Codes::U16(c) => c.len(),
+            Codes::U32(c) => c.len(),
+        }
+    }
+    fn bytes(&self) -> usize {
+        match self {
+            Codes::U8(c) => c.capacity(),
+            Codes::U16(c) => c.capacity() * 2,
+            Codes::U32(c) => c.capacity() * 4,
+        }
+    }
+    fn gather(&self, order: &[u32]) -> Codes {
+        match self {
+            Codes::U8(c) => Codes::U8(order.iter().map(|&i| c[i as usize]).collect()),
+            Codes::U16(c) => Codes::U16(order.iter().map(|&i| c[i as usize]).collect()),
+            Codes::U32(c) => Codes::U32(order.iter().map(|&i| c[i as usize]).collect()),
+        }
+    }
+    /// Sets bit `row` in `out` for each row whose code is marked in `table`.
+    fn mark(&self, table: &[bool], out: &mut Selection) {
+        fn run<T: Copy + Into<u32>>(c: &[T], table: &[bool], out: &mut Selection) {
+            for (w, chunk) in c.chunks(64).enumerate() {
+                let mut word = 0u64;
+                for (b, &code) in chunk.iter().enumerate() {
+                    word |= (table[code.into() as usize] as u64) << b;
+                }
+                out.words[w] |= word;
+            }
+        }
+        match self {
+            Codes::U8(c) => run(c, table, out),
+            Codes::U16(c) => run(c, table, out),
+            Codes::U32(c) => run(c, table, out),
+        }
+    }
+}
+
+#[derive(Default, Clone)]
+struct DictColumn {
+    dict: Interner,
+    codes: Codes,
+}
+
+impl DictColumn {
+    fn push(&mut self, s: &str) {
+        let id = self.dict.intern(s);
+        self.codes.push(id);
+    }
+    fn get(&self, row: usize) -> &str {
+        self.dict.get(self.codes.get(row))
+    }
+}
+
+/// Event IDs: most are UUIDs or 32-digit hex, stored as 128-bit numbers; others go to an arena.
+#[derive(Default, Clone)]
+struct IdColumn {
+    kind: Vec<u8>,
+    value: Vec<u128>,
+    arena: String,
+}
+
+const ID_NONE: u8 = 0;
+const ID_UUID_LOWER: u8 = 1;
+const ID_UUID_UPPER: u8 = 2;
+const ID_HEX_LOWER: u8 = 3;
+const ID_HEX_UPPER: u8 = 4;
+const ID_OTHER: u8 = 5;
+
+fn encode_id(s: &str) -> Option<(u8, u128)> {
+    let b = s.as_bytes();
+    let (digits, dashed): (Vec<u8>, bool) =
+        if b.len() == 36 && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') {
+            (
+                b.iter()
+                    .enumerate()
+                    .filter(|(i, _)| ![8, 13, 18, 23].contains(i))
+                    .map(|(_, &c)| c)
+                    .collect(),
+                true,
+            )
+        } else if b.len() == 32 {
+            (b.to_vec(), false)
+        } else {
+            return None;
+        };
+    let lower = digits
+        .iter()
+        .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c));
+    let upper = digits
+        .iter()
+        .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
+    if !lower && !upper {
+        return None;
+    }
+    let v = u128::from_str_radix(std::str::from_utf8(&digits).ok()?, 16).ok()?;
+    // All-digit IDs are both; they print back identically either way.
+    let kind = match (dashed, lower) {
+        (true, true) => ID_UUID_LOWER,
+        (true, false) => ID_UUID_UPPER,
+        (false, true) => ID_HEX_LOWER,
+        (false, false) => ID_HEX_UPPER,
+    };
+    Some((kind, v))
+}
+
+impl IdColumn {
+    fn push(&mut self, s: &str) {
+        if s.is_empty() {
+            self.kind.push(ID_NONE);
+            self.value.push(0);
+        } else if let Some((k, v)) = encode_id(s) {
+            self.kind.push(k);
+            self.value.push(v);
+        } else {
+            let start = self.arena.len() as u128;
+            self.arena.push_str(s);
+            self.kind.push(ID_OTHER);
+            self.value.push((start << 32) | s.len() as u128);
+        }
+    }
+
+    fn get(&self, row: usize) -> String {
+        let v = self.value[row];
+        match self.kind[row] {
+            ID_NONE => String::new(),
+            ID_OTHER => {
+                let (start, len) = ((v >> 32) as usize, (v & 0xffff_ffff) as usize);
+                self.arena[start..start + len].to_string()
+            }
+            k => {
+                let hex = if k == ID_UUID_UPPER || k == ID_HEX_UPPER {
+                    format!("{v:032X}")
+                } else {
+                    format!("{v:032x}")
+                };
+                if k == ID_UUID_LOWER || k == ID_UUID_UPPER {
+                    format!(
+                        "{}-{}-{}-{}-{}",
+                        &hex[..8],
+                        &hex[8..12],
+                        &hex[12..16],
+                        &hex[16..20],
+                        &hex[20..]
+                    )
+                } else {
+                    hex
+                }
+            }
+        }
+    }
+
+    fn gather(&self, order: &[u32]) -> IdColumn {
+        IdColumn {
+            kind: order.iter().map(|&i| self.kind[i as usize]).collect(),
+            value: order.iter().map(|&i| self.value[i as usize]).collect(),
+            arena: self.arena.clone(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public types.
+
+/// The fields of the store, as the query language and facets name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Field {
+    /// Event time.
+    Time,
+    /// Provider name.
+    Provider,
+    /// Account, project or subscription.
+    Account,
+    /// Region or location.
+    Region,
+    /// Service.
+    Service,
+    /// Action (event name).
+    Action,
+    /// Actor display name.
+    Actor,
+    /// Actor identifier.
+    ActorId,
+    /// Actor type.
+    ActorType,
+    /// Source IP address.
+    SourceIp,
+    /// User agent.
+    UserAgent,
+    /// Error code (empty on success).
+    ErrorCode,
+    /// Error message.
+    ErrorMessage,
+    /// Event ID.
+    EventId,
+    /// Any resource of the event.
+    Resource,
+    /// `read`, `write` or empty.
+    ReadWrite,
+    /// `success` or `error`.
+    Outcome,
+    /// Root identity (`true`/`false`).
+    Root,
+    /// Privileged-looking identity (`true`/`false`).
+    Admin,
+    /// Path of the file the event came from.
+    File,
+}
+
+impl Field {
+    /// Every field.
+    pub const ALL: [Field; 20] = [
+        Field::Time,
+        Field::Provider,
+        Field::Account,
+        Field::Region,
+        Field::Service,
+        Field::Action,
+        Field::Actor,
+        Field::ActorId,
+        Field::ActorType,
+        Field::SourceIp,
+        Field::UserAgent,
+        Field::ErrorCode,
+        Field::ErrorMessage,
+        Field::EventId,
+        Field::Resource,
+        Field::ReadWrite,
+        Field::Outcome,
+        Field::Root,
+        Field::Admin,
+        Field::File,
+    ];
+
+    /// The canonical name (`time`, `actor`, `ip`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Time => "time",
+            Field::Provider => "provider",
+            Field::Account => "account",
+            Field::Region => "region",
+            Field::Service => "service",
+            Field::Action => "action",
+            Field::Actor => "actor",
+            Field::ActorId => "actor_id",
+            Field::ActorType => "actor_type",
+            Field::SourceIp => "ip",
+            Field::UserAgent => "user_agent",
+            Field::ErrorCode => "error",
+            Field::ErrorMessage => "error_message",
+            Field::EventId => "event_id",
+            Field::Resource => "resource",
+            Field::ReadWrite => "rw",
+            Field::Outcome => "outcome",
+            Field::Root => "root",
+            Field::Admin => "admin",
+            Field::File => "file",
+        }
+    }
+}
+
+/// A set of rows, as a bitset over the store's rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selection {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Selection {
+    /// No rows of a store with `len` rows.
+    pub fn none(len: usize) -> Selection {
+        Selection {
+            words: vec![0; len.div_ceil(64)],
+            len,
+        }
+    }
+
+    /// Every row of a store with `len` rows.
+    pub fn all(len: usize) -> Selection {
+        let mut s = Selection {
+            words: vec![u64::MAX; len.div_ceil(64)],
+            len,
+        };
+        s.trim();
+        s
+    }
+
+    fn trim(&mut self) {
+        let extra = self.words.len() * 64 - self.len;
+        if extra > 0 {
+            if let Some(last) = self.words.last_mut() {
+                *last &= u64::MAX >> extra;
+            }
+        }
+    }
+
+    fn set_range(&mut self, from: usize, to: usize) {
+        for row in from..to.min(self.len) {
+            self.words[row / 64] |= 1 << (row % 64);
+        }
+    }
+
+    /// Adds a row.
+    pub fn insert(&mut self, row: usize) {
+        if row < self.len {
+            self.words[row / 64] |= 1 << (row % 64);
+        }
+    }
+
+    /// Whether `row` is selected.
+    pub fn contains(&self, row: usize) -> bool {
+        row < self.len && self.words[row / 64] & (1 << (row % 64)) != 0
+    }
+
+    /// Number of selected rows.
+    pub fn count(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Rows in the store (selected or not).
+    pub fn universe(&self) -> usize {
+        self.len
+    }
+
+    /// Keeps rows selected in both.
+    pub fn and(&mut self, other: &Selection) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a &= *b;
+        }
+    }
+
+    /// Adds rows selected in `other`.
+    pub fn or(&mut self, other: &Selection) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a |= *b;
+        }
+    }
+
+    /// Inverts the selection.
+    pub fn not(&mut self) {
+        for w in &mut self.words {
+            *w = !*w;
+        }
+        self.trim();
+    }
+
+    /// Selected rows in ascending order (which is time order).
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words.iter().enumerate().flat_map(|(i, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                if w == 0 {
+                    return None;
+                }
+                let b = w.trailing_zeros() as usize;
+                w &= w - 1;
+                Some(i * 64 + b)
+            })
+        })
+    }
+}
+
+/// How a text predicate compares values. All comparisons ignore ASCII case; empty values
+/// never match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Match {
+    /// The whole value equals the text.
+    Equals(String),
+    /// The value contains the text.
+    Contains(String),
+    /// The whole value matches a pattern where `*` stands for any run of characters.
+    Wildcard(String),
+    /// The value is an IP address inside the network.
+    Cidr(IpAddr, u8),
+}
+
+/// One condition on one field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Predicate {
+    /// Time in `[from, to)`, epoch milliseconds; an open end is `None`.
+    TimeRange {
+        /// Inclusive lower bound.
+        from: Option<i64>,
+        /// Exclusive upper bound.
+        to: Option<i64>,
+    },
+    /// A text field compared with [`Match`].
+    Text(Field, Match),
+    /// The read-only flag equals the value (rows with an unknown flag never match).
+    ReadOnly(bool),
+    /// The event failed (`true`) or succeeded (`false`).
+    Failed(bool),
+    /// Any of several fields matches (free-text search).
+    AnyOf(Vec<Field>, Match),
+}
+
+/// A boolean combination of predicates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Filter {
+    /// Every row.
+    All,
+    /// A single predicate.
+    Pred(Predicate),
+    /// All of these.
+    And(Vec<Filter>),
+    /// Any of these.
+    Or(Vec<Filter>),
+    /// Not this.
+    Not(Box<Filter>),
+}
+
+/// One facet value and how many selected rows have it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FacetValue {
+    /// The value (`"(empty)"` is never produced; empty values are left out).
+    pub value: String,
+    /// Selected rows with it.
+    pub count: u64,
+}
+
+/// Measured memory use of a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryUse {
+    /// Events stored.
+    pub events: usize,
+    /// Bytes of per-row columns (codes, times, flags, IDs, raw references, resource lists).
+    pub column_bytes: usize,
+    /// Bytes of the interned dictionaries and the event-ID overflow arena.
+    pub dictionary_bytes: usize,
+}
+
+const F_ROOT: u8 = 1;
+const F_ADMIN: u8 = 2;
+const F_RO_KNOWN: u8 = 4;
+const F_RO: u8 = 8;
+const F_ERROR: u8 = 16;
+
+#[derive(Clone, Copy)]
+enum Wide {
+    U32,
+    U64,
+}
+
+/// Events, column-wise. Build it with [`crate::ingest::Ingest`] (or [`StoreBuilder`]).
+#[derive(Clone, Default)]
+pub struct EventStore {
+    len: usize,
+    time: Vec<i64>,
+    provider: Vec<u8>,
+    flags: Vec<u8>,
+    account: DictColumn,
+    region: DictColumn,
+    service: DictColumn,
+    action: DictColumn,
+    actor: DictColumn,
+    actor_id: DictColumn,
+    actor_type: DictColumn,
+    source_ip: DictColumn,
+    user_agent: DictColumn,
+    error_code: DictColumn,
+    error_message: DictColumn,
+    event_id: IdColumn,
+    /// Resource list of row r: `res_codes[res_start[r]..res_start[r + 1]]`.
+    res_start: Vec<u32>,
+    res_codes: Codes,
+    res_dict: Interner,
+    raw_file: Codes,
+    raw_offset32: Vec<u32>,
+    raw_offset64: Vec<u64>,
+    raw_len: Codes,
+    files: Vec<String>,
+    duplicates: u64,
+}
+
+/// Accumulates events, then sorts and compacts them into an [`EventStore`].
+#[derive(Default)]
+pub struct StoreBuilder {
+    s: EventStore,
+    wide: Option<Wide>,
+}
+
+impl StoreBuilder {
+    /// An empty builder.
+    pub fn new() -> StoreBuilder {
+        StoreBuilder::default()
+    }
+
+    /// Registers a file path; returns the index events refer to in [`RawRef::file`].
+    pub fn add_file(&mut self, path: &str) -> u32 {
+        self.s.files.push(path.to_string());
+        (self.s.files.len() - 1) as u32
+    }
+
+    /// Number of events added so far.
+    pub fn len(&self) -> usize {
+        self.s.len
+    }
+
+    /// Whether no event was added.
+    pub fn is_empty(&self) -> bool {
+        self.s.len == 0
+    }
+
+    /// Adds one event.
+    pub fn push(&mut self, e: &Event) {
+        let s = &mut self.s;
+        s.time.push(e.time_ms);
+        s.provider.push(e.provider as u8);
+        let mut f = 0;
+        if e.actor.root {
+            f |= F_ROOT;
+        }
+        if e.actor.admin {
+            f |= F_ADMIN;
+        }
+        match e.read_only {
+            Some(true) => f |= F_RO_KNOWN | F_RO,
+            Some(false) => f |= F_RO_KNOWN,
+            None => {}
+        }
+        let (code, message) = match &e.outcome {
+            Outcome::Success => ("", ""),
+            Outcome::Error { code, message } => {
+                f |= F_ERROR;
+                (code.as_str(), message.as_str())
+            }
+        };
+        s.flags.push(f);
+        s.account.push(&e.account);
+        s.region.push(&e.region);
+        s.service.push(&e.service);
+        s.action.push(&e.action);
+        s.actor.push(&e.actor.name);
+        s.actor_id.push(&e.actor.id);
+        s.actor_type.push(&e.actor.kind);
+        s.source_ip.push(&e.source_ip);
+        s.user_agent.push(&e.user_agent);
+        s.error_code.push(code);
+        s.error_message.push(message);
+        s.event_id.push(&e.event_id);
+        if s.res_start.is_empty() {
+            s.res_start.push(0);
+        }
+        for r in &e.resources {
+            let id = s.res_dict.intern(r);
+            s.res_codes.push(id);
+        }
+        s.res_start.push(s.res_codes.len() as u32);
+        s.raw_file.push(e.raw.file);
+        // Offsets stay 32-bit until a file passes 4 GiB of decoded data.
+        match self.wide {
+            Some(Wide::U64) => s.raw_offset64.push(e.raw.offset),
+            _ if e.raw.offset > u32::MAX as u64 => {
+                s.raw_offset64 = s.raw_offset32.iter().map(|&o| o as u64).collect();
+                s.raw_offset32 = Vec::new();
+                s.raw_offset64.push(e.raw.offset);
+                self.wide = Some(Wide::U64);
+            }
+            _ => {
+                s.raw_offset32.push(e.raw.offset as u32);
+                self.wide = Some(Wide::U32);
+            }
+        }
+        s.raw_len.push(e.raw.len);
+        s.len += 1;
+    }
+
+    /// Sorts by time (stably, so file order breaks ties), drops repeated events (same provider
+    /// and event ID) when `dedup` is set, and returns the compacted store.
+    pub fn finish(self, dedup: bool) -> EventStore {
+        let s = self.s;
+        let mut order: Vec<u32> = (0..s.len as u32).collect();
+        order.sort_by_key(|&i| s.time[i as usize]);
+        let mut duplicates = 0;
+        if dedup {
+            let mut seen_compact: HashSet<(u8, u8, u128)> = HashSet::new();
+            let mut seen_other: HashSet<(u8, String)> = HashSet::new();
+            // Keep the first occurrence in input order, whatever its time.
+            let mut keep = vec![true; s.len];
+            for i in 0..s.len {
+                let (k, v) = (s.event_id.kind[i], s.event_id.value[i]);
+                let fresh = match k {
+                    ID_NONE => true,
+                    ID_OTHER => seen_other.insert((s.provider[i], s.event_id.get(i))),
+                    // Case variants of one hex ID are one ID.
+                    _ => seen_compact.insert((
+                        s.provider[i],
+                        (k == ID_UUID_UPPER || k == ID_UUID_LOWER) as u8,
+                        v,
+                    )),
+                };
+                if !fresh {
+                    keep[i] = false;
+                    duplicates += 1;
+                }
+            }
+            order.retain(|&i| keep[i as usize]);
+        }
+        let g = |c: &DictColumn| DictColumn {
+            dict: c.dict.clone(),
+            codes: c.codes.gather(&order),
+        };
+        let mut res_start = Vec::with_capacity(order.len() + 1);
+        let mut res_codes = Codes::default();
+        res_start.push(0u32);
+        for &i in &order {
+            let i = i as usize;
+            for j in s.res_start[i]..s.res_start[i + 1] {
+                res_codes.push(s.res_codes.get(j as usize));
+            }
+            res_start.push(res_codes.len() as u32);
+        }
+        let mut out = EventStore {
+            len: order.len(),
+            time: order.iter().map(|&i| s.time[i as usize]).collect(),
+            provider: order.iter().map(|&i| s.provider[i as usize]).collect(),
+            flags: order.iter().map(|&i| s.flags[i as usize]).collect(),
+            account: g(&s.account),
+            region: g(&s.region),
+            service: g(&s.service),
+            action: g(&s.action),
+            actor: g(&s.actor),
+            actor_id: g(&s.actor_id),
+            actor_type: g(&s.actor_type),
+            source_ip: g(&s.source_ip),
+            user_agent: g(&s.user_agent),
+            error_code: g(&s.error_code),
+            error_message: g(&s.error_message),
+            event_id: s.event_id.gather(&order),
+            res_start,
+            res_codes,
+            res_dict: s.res_dict,
+            raw_file: s.raw_file.gather(&order),
+            raw_offset32: if s.raw_offset32.is_empty() {
+                Vec::new()
+            } else {
+                order.iter().map(|&i| s.raw_offset32[i as usize]).collect()
+            },
+            raw_offset64: if s.raw_offset64.is_empty() {
+                Vec::new()
+            } else {
+                order.iter().map(|&i| s.raw_offset64[i as usize]).collect()
+            },
+            raw_len: s.raw_len.gather(&order),
+            files: s.files,
+            duplicates,
+        };
+        if out.len == 0 {
+            out.res_start.clear();
+        }
+        out
+    }
+}
+
+impl EventStore {
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the store holds no event.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Paths of the files events came from, indexed by [`RawRef::file`].
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    /// Events dropped as repeats of an earlier event with the same provider and event ID.
+    pub fn duplicates_dropped(&self) -> u64 {
+        self.duplicates
+    }
+
+    /// Event time of `row`, epoch milliseconds UTC.
+    pub fn time_ms(&self, row: usize) -> i64 {
+        self.time[row]
+    }
+
+    /// Earliest and latest event time.
+    pub fn time_span(&self) -> Option<(i64, i64)> {
+        Some((*self.time.first()?, *self.time.last()?))
+    }
+
+    /// Provider of `row`.
+    pub fn provider(&self, row: usize) -> Provider {
+        Provider::from_u8(self.provider[row])
+    }
+
+    /// Read-only flag of `row`.
+    pub fn read_only(&self, row: usize) -> Option<bool> {
+        let f = self.flags[row];
+        (f & F_RO_KNOWN != 0).then_some(f & F_RO != 0)
+    }
+
+    /// Whether `row` recorded an error.
+    pub fn failed(&self, row: usize) -> bool {
+        self.flags[row] & F_ERROR != 0
+    }
+
+    fn dict(&self, field: Field) -> Option<&DictColumn> {
+        Some(match field {
+            Field::Account => &self.account,
+            Field::Region => &self.region,
+            Field::Service => &self.service,
+            Field::Action => &self.action,
+            Field::Actor => &self.actor,
+            Field::ActorId => &self.actor_id,
+            Field::ActorType => &self.actor_type,
+            Field::SourceIp => &self.source_ip,
+            Field::UserAgent => &self.user_agent,
+            Field::ErrorCode => &self.error_code,
+            Field::ErrorMessage => &self.error_message,
+            _ => return None,
+        })
+    }
+
+    /// The text of `field` at `row` (joined with `, ` for resources). Empty when absent.
+    pub fn text(&self, row: usize, field: Field) -> String {
+        if let Some(c) = self.dict(field) {
+            return c.get(row).to_string();
+        }
+        match field {
+            Field::Time => crate::time::format_rfc3339(self.time[row]),
+            Field::Provider => self.provider(row).as_str().to_string(),
+            Field::EventId => self.event_id.get(row),
+            Field::Resource => self.resources(row).join(", "),
+            Field::ReadWrite => match self.read_only(row) {
+                Some(true) => "read".into(),
+                Some(false) => "write".into(),
+                None => String::new(),
+            },
+            Field::Outcome => if self.failed(row) { "error" } else { "success" }.into(),
+            Field::Root => (self.flags[row] & F_ROOT != 0).to_string(),
+            Field::Admin => (self.flags[row] & F_ADMIN != 0).to_string(),
+            Field::File => self
+                .files
+                .get(self.raw_file.get(row) as usize)
+                .cloned()
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    /// Resources of `row`.
+    pub fn resources(&self, row: usize) -> Vec<&str> {
+        (self.res_start[row]..self.res_start[row + 1])
+            .map(|j| self.res_dict.get(self.res_codes.get(j as usize)))
+            .collect()
+    }
+
+    /// Where the original record of `row` is.
+    pub fn raw(&self, row: usize) -> RawRef {
+        let offset = if self.raw_offset64.is_empty() {
+            self.raw_offset32[row] as u64
+        } else {
+            self.raw_offset64[row]
+        };
+        RawRef {
+            file: self.raw_file.get(row),
+            offset,
+            len: self.raw_len.get(row),
+        }
+    }
+
+    /// The whole event at `row`.
+    pub fn event(&self, row: usize) -> Event {
+        let f = self.flags[row];
+        Event {
+            time_ms: self.time[row],
+            provider: self.provider(row),
+            account: self.account.get(row).into(),
+            region: self.region.get(row).into(),
+            service: self.service.get(row).into(),
+            action: self.action.get(row).into(),
+            actor: Actor {
+                kind: self.actor_type.get(row).into(),
+                id: self.actor_id.get(row).into(),
+                name: self.actor.get(row).into(),
+                root: f & F_ROOT != 0,
+                admin: f & F_ADMIN != 0,
+            },
+            source_ip: self.source_ip.get(row).into(),
+            user_agent: self.user_agent.get(row).into(),
+            read_only: self.read_only(row),
+            outcome: if f & F_ERROR != 0 {
+                Outcome::Error {
+                    code: self.error_code.get(row).into(),
+                    message: self.error_message.get(row).into(),
+                }
+            } else {
+                Outcome::Success
+            },
+            resources: self.resources(row).into_iter().map(String::from).collect(),
+            event_id: self.event_id.get(row),
+            raw: self.raw(row),
+        }
+    }
+
+    /// Memory used, measured from the columns' allocated capacities.
+    pub fn memory(&self) -> MemoryUse {
+        let dicts = [
+            &self.account,
+            &self.region,
+            &self.service,
+            &self.action,
+            &self.actor,
+            &self.actor_id,
+            &self.actor_type,
+            &self.source_ip,
+            &self.user_agent,
+            &self.error_code,
+            &self.error_message,
+        ];
+        let mut column_bytes =
+            self.time.capacity() * 8 + self.provider.capacity() + self.flags.capacity();
+        column_bytes += dicts.iter().map(|d| d.codes.bytes()).sum::<usize>();
+        column_bytes += self.event_id.kind.capacity() + self.event_id.value.capacity() * 16;
+        column_bytes += self.res_start.capacity() * 4 + self.res_codes.bytes();
+        column_bytes += self.raw_file.bytes()
+            + self.raw_offset32.capacity() * 4
+            + self.raw_offset64.capacity() * 8;
+        column_bytes += self.raw_len.bytes();
+        let mut dictionary_bytes = dicts.iter().map(|d| d.dict.heap_bytes()).sum::<usize>();
+        dictionary_bytes += self.res_dict.heap_bytes() + self.event_id.arena.capacity();
+        MemoryUse {
+            events: self.len,
+            column_bytes,
+            dictionary_bytes,
+        }
+    }
+
+    /// Average bytes of per-row columns per event (dictionaries excluded; event IDs that are
+    /// not UUID/hex are counted here, since they are unique per event).
+    pub fn bytes_per_event(&self) -> f64 {
+        let m = self.memory();
+        if m.events == 0 {
+            return 0.0;
+        }
+        (m.column_bytes + self.event_id.arena.capacity()) as f64 / m.events as f64
+    }
+
+    /// Rows matching `filter`.
+    pub fn select(&self, filter: &Filter) -> Selection {
+        match filter {
+            Filter::All => Selection::all(self.len),
+            Filter::Pred(p) => self.select_pred(p),
+            Filter::And(fs) => {
+                let mut out = Selection::all(self.len);
+                for f in fs {
+                    out.and(&self.select(f));
+                    if out.count() == 0 {
+                        break;
+                    }
+                }
+                out
+            }
+            Filter::Or(fs) => {
+                let mut out = Selection::none(self.len);
+                for f in fs {
+                    out.or(&self.select(f));
+                }
+                out
+            }
+            Filter::Not(f) => {
+                let mut s = self.select(f);
+                s.not();
+                s
+            }
+        }
+    }
+
+    /// Parses `query` (see [`crate::query`]) and selects the matching rows.
+    pub fn query(&self, query: &str) -> Result<Selection, crate::Error> {
+        Ok(self.select(crate::query::parse(query)?.filter()))
+    }
+
+    fn select_pred(&self, p: &Predicate) -> Selection {
+        let mut out = Selection::none(self.len);
+        match p {
+            Predicate::TimeRange { from, to } => {
+                let lo = from
+                    .map(|f| self.time.partition_point(|&t| t < f))
+                    .unwrap_or(0);
+                let hi = to
+                    .map(|t0| self.time.partition_point(|&t| t < t0))
+                    .unwrap_or(self.len);
+                if lo < hi {
+                    out.set_range(lo, hi);
+                }
+            }
+            Predicate::ReadOnly(v) => {
+                let want = F_RO_KNOWN | if *v { F_RO } else { 0 };
+                self.mark_flags(&mut out, |f| f & (F_RO_KNOWN | F_RO) == want);
+            }
+            Predicate::Failed(v) => {
+                let v = *v;
+                self.mark_flags(&mut out, |f| (f & F_ERROR != 0) == v);
+            }
+            Predicate::Text(field, m) => self.mark_text(*field, m, &mut out),
+            Predicate::AnyOf(fields, m) => {
+                for f in fields {
+                    self.mark_text(*f, m, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn mark_flags(&self, out: &mut Selection, f: impl Fn(u8) -> bool) {
+        for (w, chunk) in self.flags.chunks(64).enumerate() {
+            let mut word = 0u64;
+            for (b, &x) in chunk.iter().enumerate() {
+                word |= (f(x) as u64) << b;
+            }
+            out.words[w] |= word;
+        }
+    }
+
+    fn mark_text(&self, field: Field, m: &Match, out: &mut Selection) {
+        let matcher = Matcher::new(m);
+        if let Some(col) = self.dict(field) {
+            let table: Vec<bool> = (0..col.dict.len() as u32)
+                .map(|id| matcher.is_match(col.dict.get(id)))
+                .collect();
+            if table.iter().any(|&b| b) {
+                col.codes.mark(&table, out);
+            }
+            return;
+        }
+        match field {
+            Field::Resource => {
+                let table: Vec<bool> = (0..self.res_dict.len() as u32)
+                    .map(|id| matcher.is_match(self.res_dict.get(id)))
+                    .collect();
+                if !table.iter().any(|&b| b) {
+                    return;
+                }
+                for row in 0..self.len {
+                    if (self.res_start[row]..self.res_start[row + 1])
+                        .any(|j| table[self.res_codes.get(j as usize) as usize])
+                    {
+                        out.insert(row);
+                    }
+                }
+            }
+            Field::EventId => {
+                if let (Match::Equals(s), Some((k, v))) = (m, encode_id_loose(m)) {
+                    let _ = s;
+                    let dashed = k == ID_UUID_LOWER || k == ID_UUID_UPPER;
+                    for row in 0..self.len {
+                        let rk = self.event_id.kind[row];
+                        if self.event_id.value[row] == v
+                            && rk != ID_NONE
+                            && rk != ID_OTHER
+                            && (rk == ID_UUID_LOWER || rk == ID_UUID_UPPER) == dashed
+                        {
+                            out.insert(row);
+                        }
+                    }
+                    if !self.event_id.kind.contains(&ID_OTHER) {
+                        return;
+                    }
+                }
+                for row in 0..self.len {
+                    if self.event_id.kind[row] != ID_NONE
+                        && matcher.is_match(&self.event_id.get(row))
+                    {
+                        out.insert(row);
+                    }
+                }
+            }
+            Field::Provider => {
+                let table: Vec<bool> = Provider::ALL
+                    .iter()
+                    .map(|p| matcher.is_match(p.as_str()))
+                    .collect();
+                for row in 0..self.len {
+                    if table
+                        .get(self.provider[row] as usize)
+                        .copied()
+                        .unwrap_or(false)
+                    {
+                        out.insert(row);
+                    }
+                }
+            }
+            Field::File => {
+                let table: Vec<bool> = self.files.iter().map(|f| matcher.is_match(f)).collect();
+                if table.iter().any(|&b| b) {
+                    self.raw_file.mark(&table, out);
+                }
+            }
+            Field::ReadWrite => {
+                let (r, w) = (matcher.is_match("read"), matcher.is_match("write"));
+                self.mark_flags(out, |f| {
+                    f & F_RO_KNOWN != 0 && if f & F_RO != 0 { r } else { w }
+                });
+            }
+            Field::Outcome => {
+                let (s, e) = (
+                    matcher.is_match("success"),
+                    matcher.is_match("error") || matcher.is_match("failure"),
+                );
+                self.mark_flags(out, |f| if f & F_ERROR != 0 { e } else { s });
+            }
+            Field::Root | Field::Admin => {
+                let bit = if field == Field::Root {
+                    F_ROOT
+                } else {
+                    F_ADMIN
+                };
+                let (t, fa) = (matcher.is_match("true"), matcher.is_match("false"));
+                self.mark_flags(out, |f| if f & bit != 0 { t } else { fa });
+            }
+            Field::Time => {
+                for row in 0..self.len {
+                    if matcher.is_match(&crate::time::format_rfc3339(self.time[row])) {
+                        out.insert(row);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The most frequent values of `field` among `selection`, at most `limit`, most frequent
+    /// first (ties by value). Empty values are not counted.
+    pub fn facet(&self, field: Field, selection: &Selection, limit: usize) -> Vec<FacetValue> {
+        let mut counts: Vec<(String, u64)> = Vec::new();
+        let mut by_code = |n: usize, code: &dyn Fn(usize) -> u32, name: &dyn Fn(u32) -> String| {
+            let mut c = vec![0u64; n];
+            for row in selection.iter() {
+                c[code(row) as usize] += 1;
+            }
+            for (id, &k) in c.iter().enumerate() {
+                if k > 0 {
+                    let v = name(id as u32);
+                    if !v.is_empty() {
+                        counts.push((v, k));
+                    }
+                }
+            }
+        };
+        if let Some(col) = self.dict(field) {
+            by_code(col.dict.len(), &|r| col.codes.get(r), &|id| {
+                col.dict.get(id).to_string()
+            });
+        } else {
+            match field {
+                Field::Provider => by_code(8, &|r| self.provider[r] as u32, &|id| {
+                    Provider::from_u8(id as u8).as_str().into()
+                }),
+                Field::File => by_code(self.files.len(), &|r| self.raw_file.get(r), &|id| {
+                    self.files[id as usize].clone()
+                }),
+                Field::ReadWrite => by_code(
+                    3,
+                    &|r| match self.read_only(r) {
+                        Some(true) => 1,
+                        Some(false) => 2,
+                        None => 0,
+                    },
+                    &|id| ["", "read", "write"][id as usize].into(),
+                ),
+                Field::Outcome => by_code(2, &|r| self.failed(r) as u32, &|id| {
+                    ["success", "error"][id as usize].into()
+                }),
+                Field::Root | Field::Admin => {
+                    let bit = if field == Field::Root {
+                        F_ROOT
+                    } else {
+                        F_ADMIN
+                    };
+                    by_code(2, &|r| (self.flags[r] & bit != 0) as u32, &|id| {
+                        ["false", "true"][id as usize].into()
+                    })
+                }
+                Field::Resource => {
+                    let mut c = vec![0u64; self.res_dict.len()];
+                    for row in selection.iter() {
+                        for j in self.res_start[row]..self.res_start[row + 1] {
+                            c[self.res_codes.get(j as usize) as usize] += 1;
+                        }
+                    }
+                    for (id, &k) in c.iter().enumerate() {
+                        if k > 0 {
+                            counts.push((self.res_dict.get(id as u32).to_string(), k));
+                        }
+                    }
+                }
+                _ => {
+                    let mut map: HashMap<String, u64> = HashMap::new();
+                    for row in selection.iter() {
+                        let v = self.text(row, field);
+                        if !v.is_empty() {
+                            *map.entry(v).or_default() += 1;
+                        }
+                    }
+                    counts.extend(map);
+                }
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts.truncate(limit);
+        counts
+            .into_iter()
+            .map(|(value, count)| FacetValue { value, count })
+            .collect()
+    }
+
+    /// Values of `field` starting with `prefix` (ignoring ASCII case), most frequent first: for
+    /// search-box completion.
+    pub fn suggest(&self, field: Field, prefix: &str, limit: usize) -> Vec<FacetValue> {
+        let p = prefix.to_ascii_lowercase();
+        let mut all = self.facet(field, &Selection::all(self.len), usize::MAX);
+        all.retain(|v| v.value.to_ascii_lowercase().starts_with(&p));
+        all.truncate(limit);
+        all
+    }
+
+    /// Whether a dictionary holds exactly `value` for `field` (for tests and tools).
+    pub fn has_value(&self, field: Field, value: &str) -> bool {
+        self.dict(field)
+            .is_some_and(|c| c.dict.find(value).is_some())
+    }
+}
+
+fn encode_id_loose(m: &Match) -> Option<(u8, u128)> {
+    match m {
+        Match::Equals(s) => encode_id(s).or_else(|| encode_id(&s.to_ascii_lowercase())),
+        _ => None,
+    }
+}
+
+/// A compiled [`Match`].
+pub(crate) struct Matcher {
+    kind: MKind,
+}
+
+enum MKind {
+    Equals(String),
+    Contains(String),
+    Glob(Vec<String>),
+    Cidr(IpAddr, u8),
+}
+
+impl Matcher {
+    pub(crate) fn new(m: &Match) -> Matcher {
+        let kind = match m {
+            Match::Equals(s) => MKind::Equals(s.to_ascii_lowercase()),
+            Match::Contains(s) => MKind::Contains(s.to_ascii_lowercase()),
+            Match::Wildcard(p) => {
+                let p = p.to_ascii_lowercase();
+                let parts: Vec<String> = p.split('*').map(String::from).collect();
+                MKind::Glob(parts)
+            }
+            Match::Cidr(ip, len) => MKind::Cidr(*ip, *len),
+        };
+        Matcher { kind }
+    }
+
+    pub(crate) fn is_match(&self, v: &str) -> bool {
+        if v.is_empty() {
+            return false;
+        }
+        match &self.kind {
+            MKind::Equals(s) => v.eq_ignore_ascii_case(s),
+            MKind::Contains(s) => {
+                if v.len() < s.len() {
+                    return false;
+                }
+                if v.bytes().all(|b| !b.is_ascii_uppercase()) {
+                    v.contains(s.as_str())
+                } else {
+                    v.to_ascii_lowercase().contains(s.as_str())
+                }
+            }
+            MKind::Glob(parts) => glob(parts, &v.to_ascii_lowercase()),
+            MKind::Cidr(net, len) => v.parse::<IpAddr>().is_ok_and(|ip| in_cidr(ip, *net, *len)),
+        }
+    }
+}
+
+fn glob(parts: &[String], v: &str) -> bool {
+    // parts = pattern split on '*'; the first must be a prefix, the last a suffix, the rest in
+    // order in between.
+    if parts.len() == 1 {
+        return v == parts[0];
+    }
+    let (first, last) = (&parts[0], &parts[parts.len() - 1]);
+    if !v.starts_with(first.as_str())
+        || v.len() < first.len() + last.len()
+        || !v.ends_with(last.as_str())
+    {
+        return false;
+    }
+    let mut rest = &v[first.len()..v.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid.as_str()) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn in_cidr(ip: IpAddr, net: IpAddr, len: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - len.min(32) as u32)
+            };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len.min(128) as u32)
+            };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V4(_)) => a
+            .to_ipv4_mapped()
+            .is_some_and(|a4| in_cidr(IpAddr::V4(a4), net, len)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_widen_and_ids_roundtrip() {
+        let mut c = Codes::default();
+        for v in [1u32, 300, 70_000] {
+            c.push(v);
+        }
+        assert_eq!((c.get(0), c.get(1), c.get(2)), (1, 300, 70_000));
+        let mut ids = IdColumn::default();
+        for s in [
+            "0828c0d2-3589-4390-b954-c78b4a7df44b",
+            "5F3963F1213A7CD7155FA54773C12078",
+            "iv9wx9d16l2",
+            "",
+        ] {
+            ids.push(s);
+        }
+        assert_eq!(ids.get(0), "0828c0d2-3589-4390-b954-c78b4a7df44b");
+        assert_eq!(ids.get(1), "5F3963F1213A7CD7155FA54773C12078");
+        assert_eq!(ids.get(2), "iv9wx9d16l2");
+        assert_eq!(ids.get(3), "");
+        assert!(glob(&["a".into(), "c".into()], "abc"));
+        assert!(!glob(&["a".into(), "c".into()], "ab"));
+        assert!(in_cidr(
+            "10.1.2.3".parse().unwrap(),
+            "10.0.0.0".parse().unwrap(),
+            8
+        ));
+        assert!(in_cidr(
+            "2001:db8::1".parse().unwrap(),
+            "2001:db8::".parse().unwrap(),
+            32
+        ));
+        assert!(!in_cidr(
+            "11.1.2.3".parse().unwrap(),
+            "10.0.0.0".parse().unwrap(),
+            8
+        ));
+    }
+}
