@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_hash;
+mod cmd_verify;
 mod fs_input;
 
 /// Verify and inspect cloud audit-trail exports offline. Nothing is sent anywhere.
@@ -24,6 +25,8 @@ struct Cli {
 enum Command {
     /// Print the SHA-256 and size of files (directories are walked recursively).
     Hash(cmd_hash::Args),
+    /// Verify CloudTrail and Huawei CTS digest chains offline (exit 0 valid, 1 invalid, 3 incomplete, 2 usage).
+    Verify(cmd_verify::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,5 +40,6 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Hash(args) => cmd_hash::run(args),
+        Command::Verify(args) => cmd_verify::run(args),
     }
 }

@@ -1,0 +1,272 @@
+//! `trailproof verify`: verify CloudTrail and Huawei CTS digest chains offline.
+//!
+//! The command is three steps, kept apart so another verification mode (a sealed archive
+//! with `--vkey`) can reuse the first and last: gather every input file as scanned facts
+//! ([`gather`], on all cores), verify ([`verify_chains`]), render ([`print_report`]).
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use trailproof_chain::{scan, ScanLimits, Scanned, Verifier, VerifyOptions};
+use trailproof_core::input::{self, Control};
+use trailproof_core::report::{Level, Note, Reason, Report, Status, Verdict};
+
+use crate::fs_input;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Plain language, one line per problem, a summary and what to do.
+    Text,
+    /// The report contract (see docs/report.md).
+    Json,
+}
+
+/// Arguments of `trailproof verify`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Public keys: `aws cloudtrail list-public-keys` output, PEM, base64 or DER (repeatable).
+    #[arg(long = "keys", value_name = "FILE")]
+    keys: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Directories, archives (.zip, .tar, .tar.gz/.tgz) or files; together they make one report.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+}
+
+/// Exit status for usage errors and unreadable input.
+const EXIT_USAGE: u8 = 2;
+
+/// Runs the command: exit 0 valid, 1 invalid, 3 incomplete, 2 usage error or no readable input.
+pub fn run(args: Args) -> ExitCode {
+    let mut keys = Vec::new();
+    for path in &args.keys {
+        match std::fs::read(path) {
+            Ok(bytes) => keys.push((path.display().to_string(), bytes)),
+            Err(e) => {
+                eprintln!("trailproof: --keys {}: {e}", path.display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    let gathered = gather(&args.inputs);
+    if gathered.files_read == 0 {
+        eprintln!("trailproof: no readable input");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let mut report = match verify_chains(gathered.scanned, &keys) {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("trailproof: {msg}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    report.notes.extend(gathered.notes);
+    let nothing = report.items.is_empty();
+    print_report(&report, args.format);
+    if nothing {
+        eprintln!("trailproof: no digest, log or trace files found in the input");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    ExitCode::from(report.verdict.exit_code())
+}
+
+/// Everything read from the inputs.
+pub struct Gathered {
+    /// Scanned files in a deterministic order (input order, then walk order).
+    pub scanned: Vec<Scanned>,
+    /// Problems reading inputs.
+    pub notes: Vec<Note>,
+    /// How many files (plain or archives) could be opened.
+    pub files_read: usize,
+}
+
+/// Expands the inputs and scans every file and archive entry, using all cores.
+/// The result does not depend on scheduling: it is ordered by input position.
+pub fn gather(inputs: &[PathBuf]) -> Gathered {
+    let mut notes = Vec::new();
+    let mut files = Vec::new();
+    let several = inputs.len() > 1;
+    for arg in inputs {
+        match fs_input::expand(arg) {
+            Ok(found) => {
+                let is_dir = arg.is_dir();
+                let root = arg.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                for f in found {
+                    // With several inputs, directory contents keep the directory's name in
+                    // front so paths stay distinct (they still end with the S3 key).
+                    let name = if several && is_dir && !root.is_empty() {
+                        format!("{root}/{}", f.relative)
+                    } else {
+                        f.relative
+                    };
+                    files.push((f.path, name));
+                }
+            }
+            Err(e) => {
+                eprintln!("trailproof: {}: {e}", arg.display());
+                notes.push(Note { severity: Level::Error, path: arg.display().to_string(), message: e.to_string() });
+            }
+        }
+    }
+
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Vec<Scanned>, Vec<Note>, bool)>> = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len().max(1));
+    let limits = input::Limits::default();
+    let scan_limits = ScanLimits::default();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((path, name)) = files.get(i) else { break };
+                let mut scanned = Vec::new();
+                let mut file_notes = Vec::new();
+                let opened = match File::open(path) {
+                    Ok(mut file) => {
+                        let diags = input::walk(name, &mut file, &limits, &mut |entry| {
+                            scanned.push(scan(entry.path, entry.reader, &scan_limits));
+                            Control::Continue
+                        });
+                        file_notes.extend(diags.into_iter().map(|d| Note {
+                            severity: d.severity.into(),
+                            path: d.path.clone(),
+                            message: d.error.to_string(),
+                        }));
+                        true
+                    }
+                    Err(e) => {
+                        eprintln!("trailproof: {}: {e}", path.display());
+                        file_notes.push(Note { severity: Level::Error, path: name.clone(), message: e.to_string() });
+                        false
+                    }
+                };
+                results.lock().unwrap_or_else(|p| p.into_inner()).push((i, scanned, file_notes, opened));
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    results.sort_by_key(|r| r.0);
+    let mut scanned = Vec::new();
+    let mut files_read = 0;
+    for (_, s, n, opened) in results {
+        scanned.extend(s);
+        notes.extend(n);
+        files_read += usize::from(opened);
+    }
+    Gathered { scanned, notes, files_read }
+}
+
+/// Verifies digest chains over scanned files with extra key files `(label, bytes)`.
+pub fn verify_chains(scanned: Vec<Scanned>, keys: &[(String, Vec<u8>)]) -> Result<Report, String> {
+    let mut verifier = Verifier::new(VerifyOptions::default());
+    for (label, bytes) in keys {
+        verifier.add_keys(label, bytes).map_err(|e| format!("--keys {label}: {e}"))?;
+    }
+    for s in scanned {
+        verifier.add(s);
+    }
+    Ok(verifier.finish())
+}
+
+/// Prints the report on stdout in the chosen format.
+pub fn print_report(report: &Report, format: Format) {
+    match format {
+        Format::Json => match serde_json::to_string_pretty(report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("trailproof: cannot serialise the report: {e}"),
+        },
+        Format::Text => print!("{}", render_text(report)),
+    }
+}
+
+/// The report for people: one line per problem, a summary, and what to do.
+pub fn render_text(report: &Report) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut unreferenced = 0usize;
+    for item in report.problems() {
+        if item.status == Status::Unreferenced {
+            unreferenced += 1;
+            if unreferenced > 5 {
+                continue;
+            }
+        }
+        let label = match item.status {
+            Status::Invalid => "INVALID",
+            Status::Missing => "MISSING",
+            Status::Unverifiable => "UNVERIFIED",
+            Status::Unreferenced => "UNLISTED",
+            Status::Valid => "valid",
+        };
+        let _ = writeln!(out, "{label:<10} {}: {}", item.path, item.message);
+    }
+    if unreferenced > 5 {
+        let _ = writeln!(out, "{:<10} … and {} more log files no digest lists", "UNLISTED", unreferenced - 5);
+    }
+    for gap in &report.gaps {
+        let _ = writeln!(out, "{:<10} {} to {}: {}", "GAP", gap.start, gap.end, gap.message);
+    }
+    for chain in &report.chains {
+        if let Some(before) = &chain.continues_before {
+            let _ = writeln!(
+                out,
+                "{:<10} chain {} goes on before the supplied files (previous digest {before} was not supplied); it was checked from there on",
+                "NOTE", chain.id
+            );
+        }
+    }
+    for note in report.notes.iter().filter(|n| n.severity != Level::Info) {
+        let _ = writeln!(out, "{:<10} {}: {}", "WARNING", note.path, note.message);
+    }
+
+    let c = &report.counts;
+    let digests = report.items.iter().filter(|i| i.kind == trailproof_core::report::ItemKind::Digest).count();
+    let _ = writeln!(
+        out,
+        "\n{}: {} digest file(s) and {} log file(s) in {} chain(s): {} valid, {} invalid, {} missing, {} unverifiable, {} unlisted; {} gap(s).",
+        report.verdict.as_str().to_uppercase(),
+        digests,
+        report.items.len() - digests,
+        report.chains.len(),
+        c.valid,
+        c.invalid,
+        c.missing,
+        c.unverifiable,
+        c.unreferenced,
+        report.gaps.len()
+    );
+
+    let has = |r: Reason| report.items.iter().any(|i| i.reason == Some(r));
+    let mut todo = Vec::new();
+    if has(Reason::HashMismatch) || has(Reason::TrailingData) || has(Reason::SignatureInvalid) || has(Reason::ChainMismatch) || has(Reason::Moved) {
+        todo.push("Files were changed, moved or replaced after delivery: compare them with the bucket and treat the hours they cover as untrustworthy.");
+    }
+    if has(Reason::NotFound) {
+        todo.push("Files are missing: export the bucket again (aws s3 sync keeps the key layout) and verify again; if they are gone from the bucket too, they were deleted.");
+    }
+    if has(Reason::Malformed) {
+        todo.push("Some files are corrupt or truncated: download them again.");
+    }
+    if has(Reason::SignatureUnavailable) {
+        todo.push("Export the head-object metadata of the newest digest (aws s3api head-object --bucket BUCKET --key KEY > DIGEST.head-object.json, or the OBS metadata for CTS) and put it beside the digest.");
+    }
+    if has(Reason::KeyNotFound) {
+        todo.push("Supply the public keys: aws cloudtrail list-public-keys --region REGION --start-time ... > keys.json, then --keys keys.json.");
+    }
+    if has(Reason::NotReferenced) {
+        todo.push("Log files no digest lists are normal for the last hour; verify again after the next digest is delivered.");
+    }
+    if report.verdict == Verdict::Valid && todo.is_empty() {
+        todo.push("Nothing to do: every supplied file verified.");
+    }
+    for t in todo {
+        let _ = writeln!(out, "What to do: {t}");
+    }
+    out
+}
