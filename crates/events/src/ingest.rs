@@ -32,7 +32,7 @@ pub struct IngestOptions {
     pub max_diagnostics_per_file: usize,
     /// Mapping applied to JSON records no built-in decoder recognises.
     pub mapping: Option<FieldMapping>,
-    /// Drop events repeating an earlier (provider, event ID) pair, e.g. the same event from a
+    /// Drop events repeating an earlier (provider, event ID, time), e.g. the same event from a
     /// trail file and a LookupEvents export.
     pub dedup: bool,
 }

@@ -716,28 +716,30 @@ impl StoreBuilder {
         s.len += 1;
     }
 
-    /// Sorts by time (stably, so file order breaks ties), drops repeated events (same provider
-    /// and event ID) when `dedup` is set, and returns the compacted store.
+    /// Sorts by time (stably, so file order breaks ties), drops repeated events (same provider,
+    /// event ID and time: the time guards against exports that reuse IDs) when `dedup` is set,
+    /// and returns the compacted store.
     pub fn finish(self, dedup: bool) -> EventStore {
         let s = self.s;
         let mut order: Vec<u32> = (0..s.len as u32).collect();
         order.sort_by_key(|&i| s.time[i as usize]);
         let mut duplicates = 0;
         if dedup {
-            let mut seen_compact: HashSet<(u8, u8, u128)> = HashSet::new();
-            let mut seen_other: HashSet<(u8, String)> = HashSet::new();
+            let mut seen_compact: HashSet<(u8, u8, u128, i64)> = HashSet::new();
+            let mut seen_other: HashSet<(u8, String, i64)> = HashSet::new();
             // Keep the first occurrence in input order, whatever its time.
             let mut keep = vec![true; s.len];
             for i in 0..s.len {
                 let (k, v) = (s.event_id.kind[i], s.event_id.value[i]);
                 let fresh = match k {
                     ID_NONE => true,
-                    ID_OTHER => seen_other.insert((s.provider[i], s.event_id.get(i))),
+                    ID_OTHER => seen_other.insert((s.provider[i], s.event_id.get(i), s.time[i])),
                     // Case variants of one hex ID are one ID.
                     _ => seen_compact.insert((
                         s.provider[i],
                         (k == ID_UUID_UPPER || k == ID_UUID_LOWER) as u8,
                         v,
+                        s.time[i],
                     )),
                 };
                 if !fresh {
