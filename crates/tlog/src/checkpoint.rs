@@ -38,9 +38,8 @@ pub struct Checkpoint {
 
 /// Parses a canonical ASCII decimal u64: digits only, no sign, no leading zero except "0".
 pub(crate) fn parse_decimal_u64(s: &str) -> Option<Result<u64, ()>> {
-    let canonical = !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && (s == "0" || !s.starts_with('0'));
+    let canonical =
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
     if !canonical {
         return None;
     }
@@ -54,7 +53,9 @@ impl Checkpoint {
         if text.bytes().any(|b| b < 0x20 && b != b'\n') {
             return Err(CheckpointFormat::ControlCharacter.into());
         }
-        let body = text.strip_suffix('\n').ok_or(CheckpointFormat::Unterminated)?;
+        let body = text
+            .strip_suffix('\n')
+            .ok_or(CheckpointFormat::Unterminated)?;
         let mut lines = body.split('\n');
         let (Some(origin), Some(size), Some(root)) = (lines.next(), lines.next(), lines.next())
         else {
@@ -64,13 +65,22 @@ impl Checkpoint {
             return Err(CheckpointFormat::EmptyOrigin.into());
         }
         let size = match parse_decimal_u64(size) {
-            None => return Err(CheckpointFormat::SizeSyntax { found: size.to_owned() }.into()),
+            None => {
+                return Err(CheckpointFormat::SizeSyntax {
+                    found: size.to_owned(),
+                }
+                .into())
+            }
             Some(Err(())) => return Err(CheckpointFormat::SizeOverflow.into()),
             Some(Ok(n)) => n,
         };
-        let raw = STANDARD.decode(root).map_err(|_| CheckpointFormat::RootBase64)?;
-        let root: Hash =
-            raw.as_slice().try_into().map_err(|_| CheckpointFormat::RootLength { len: raw.len() })?;
+        let raw = STANDARD
+            .decode(root)
+            .map_err(|_| CheckpointFormat::RootBase64)?;
+        let root: Hash = raw
+            .as_slice()
+            .try_into()
+            .map_err(|_| CheckpointFormat::RootLength { len: raw.len() })?;
         let mut extensions = Vec::new();
         for (i, line) in lines.enumerate() {
             if line.is_empty() {
@@ -78,7 +88,12 @@ impl Checkpoint {
             }
             extensions.push(line.to_owned());
         }
-        Ok(Checkpoint { origin: origin.to_owned(), size, root, extensions })
+        Ok(Checkpoint {
+            origin: origin.to_owned(),
+            size,
+            root,
+            extensions,
+        })
     }
 
     /// The tlog-witness rule: a size-0 checkpoint must carry the empty-tree root.
@@ -97,7 +112,13 @@ impl Checkpoint {
 
 impl fmt::Display for Checkpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}\n{}\n{}", self.origin, self.size, STANDARD.encode(self.root))?;
+        writeln!(
+            f,
+            "{}\n{}\n{}",
+            self.origin,
+            self.size,
+            STANDARD.encode(self.root)
+        )?;
         for e in &self.extensions {
             writeln!(f, "{e}")?;
         }
@@ -115,7 +136,11 @@ pub struct VerifiedCheckpoint {
 }
 
 /// Parses and verifies a signed checkpoint of log `origin` (see the module docs).
-pub fn open(note_bytes: &[u8], origin: &str, verifiers: &Verifiers) -> Result<VerifiedCheckpoint, Error> {
+pub fn open(
+    note_bytes: &[u8],
+    origin: &str,
+    verifiers: &Verifiers,
+) -> Result<VerifiedCheckpoint, Error> {
     let note = Note::parse(note_bytes)?;
     let report = note.check(verifiers);
     authenticate(&note, report, origin)
@@ -123,7 +148,11 @@ pub fn open(note_bytes: &[u8], origin: &str, verifiers: &Verifiers) -> Result<Ve
 
 /// The checkpoint decision for an already-checked note (lets a caller show `report` even when
 /// the answer is no): note verdict, strict body, origin, empty-tree rule, a log signature.
-pub fn authenticate(note: &Note, report: NoteReport, origin: &str) -> Result<VerifiedCheckpoint, Error> {
+pub fn authenticate(
+    note: &Note,
+    report: NoteReport,
+    origin: &str,
+) -> Result<VerifiedCheckpoint, Error> {
     report.verdict()?;
     let checkpoint = Checkpoint::parse(note.text())?;
     if checkpoint.origin != origin {
@@ -156,7 +185,10 @@ mod tests {
         assert_eq!(parse_decimal_u64("00"), None);
         assert_eq!(parse_decimal_u64(""), None);
         assert_eq!(parse_decimal_u64("+1"), None);
-        assert_eq!(parse_decimal_u64("18446744073709551615"), Some(Ok(u64::MAX)));
+        assert_eq!(
+            parse_decimal_u64("18446744073709551615"),
+            Some(Ok(u64::MAX))
+        );
         assert_eq!(parse_decimal_u64("18446744073709551616"), Some(Err(())));
         assert_eq!(parse_decimal_u64("１"), None, "non-ASCII digit");
     }
@@ -166,7 +198,9 @@ mod tests {
         let text = "example.com/log\r\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n";
         assert_eq!(
             Checkpoint::parse(text),
-            Err(Error::MalformedCheckpoint(CheckpointFormat::ControlCharacter))
+            Err(Error::MalformedCheckpoint(
+                CheckpointFormat::ControlCharacter
+            ))
         );
     }
 }

@@ -26,7 +26,10 @@ impl PublicKey {
     /// Parses a 32-byte public key, rejecting invalid encodings and weak (small-order) keys.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let arr: [u8; PUBLIC_KEY_LEN] = bytes.try_into().map_err(|_| {
-            Error::BadKey(KeyProblem::Length { expected: PUBLIC_KEY_LEN, actual: bytes.len() })
+            Error::BadKey(KeyProblem::Length {
+                expected: PUBLIC_KEY_LEN,
+                actual: bytes.len(),
+            })
         })?;
         let key = VerifyingKey::from_bytes(&arr).map_err(|_| KeyProblem::InvalidPoint)?;
         if key.is_weak() {
@@ -46,7 +49,9 @@ impl PublicKey {
             expected: SIGNATURE_LEN,
             actual: signature.len(),
         })?;
-        self.0.verify_strict(message, &sig).map_err(|_| SignatureProblem::Invalid)
+        self.0
+            .verify_strict(message, &sig)
+            .map_err(|_| SignatureProblem::Invalid)
     }
 }
 
@@ -82,7 +87,9 @@ impl PrivateKey {
 impl std::fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material, not even in debug output.
-        f.debug_struct("PrivateKey").field("public", &self.public_key()).finish_non_exhaustive()
+        f.debug_struct("PrivateKey")
+            .field("public", &self.public_key())
+            .finish_non_exhaustive()
     }
 }
 
@@ -110,10 +117,16 @@ mod tests {
              5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
         );
         assert_eq!(sk.public_key().verify(b"", &sig), Ok(()));
-        assert_eq!(sk.public_key().verify(b"x", &sig), Err(SignatureProblem::Invalid));
+        assert_eq!(
+            sk.public_key().verify(b"x", &sig),
+            Err(SignatureProblem::Invalid)
+        );
         assert_eq!(
             sk.public_key().verify(b"", &sig[..63]),
-            Err(SignatureProblem::Length { expected: 64, actual: 63 })
+            Err(SignatureProblem::Length {
+                expected: 64,
+                actual: 63
+            })
         );
     }
 
@@ -122,10 +135,16 @@ mod tests {
         // The identity point (y = 1) has order 1.
         let mut identity = [0u8; 32];
         identity[0] = 1;
-        assert_eq!(PublicKey::from_bytes(&identity), Err(Error::BadKey(KeyProblem::WeakKey)));
+        assert_eq!(
+            PublicKey::from_bytes(&identity),
+            Err(Error::BadKey(KeyProblem::WeakKey))
+        );
         assert_eq!(
             PublicKey::from_bytes(&[0u8; 31]),
-            Err(Error::BadKey(KeyProblem::Length { expected: 32, actual: 31 }))
+            Err(Error::BadKey(KeyProblem::Length {
+                expected: 32,
+                actual: 31
+            }))
         );
     }
 }

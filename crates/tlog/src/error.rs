@@ -317,7 +317,11 @@ impl fmt::Display for Error {
                 f,
                 "two different configured keys are named {name:?} with key ID {key_id}; remove one"
             ),
-            Error::SignatureFailed { name, key_id, reason } => write!(
+            Error::SignatureFailed {
+                name,
+                key_id,
+                reason,
+            } => write!(
                 f,
                 "the signature by trusted key {name}+{key_id} does not verify ({reason}); \
                  the note was altered or forged"
@@ -357,7 +361,10 @@ impl fmt::Display for NoteFormat {
                 "signature line {line} does not start with \"\u{2014} \" (EM DASH U+2014, space)"
             ),
             NoteFormat::MissingSignature { line } => {
-                write!(f, "signature line {line} has no space between key name and signature")
+                write!(
+                    f,
+                    "signature line {line} has no space between key name and signature"
+                )
             }
             NoteFormat::InvalidKeyName { line } => write!(
                 f,
@@ -392,7 +399,10 @@ impl fmt::Display for KeyProblem {
                  and keep the private key secret"
             ),
             KeyProblem::NotAPrivateKey => {
-                write!(f, "expected a private key string starting with PRIVATE+KEY+")
+                write!(
+                    f,
+                    "expected a private key string starting with PRIVATE+KEY+"
+                )
             }
             KeyProblem::InvalidName => {
                 write!(f, "key name is empty or contains whitespace or '+'")
@@ -472,7 +482,10 @@ impl fmt::Display for CheckpointPolicy {
                 write!(f, "origin is {found:?}, expected {expected:?}")
             }
             CheckpointPolicy::EmptyTreeRoot => {
-                write!(f, "tree size is 0 but the root is not SHA-256 of the empty string")
+                write!(
+                    f,
+                    "tree size is 0 but the root is not SHA-256 of the empty string"
+                )
             }
             CheckpointPolicy::NoLogSignature => write!(
                 f,
@@ -490,7 +503,10 @@ impl fmt::Display for MerkleProblem {
                 write!(f, "leaf index {index} is not below tree size {size}")
             }
             MerkleProblem::SizesOutOfOrder { first, second } => {
-                write!(f, "first tree size {first} exceeds second tree size {second}")
+                write!(
+                    f,
+                    "first tree size {first} exceeds second tree size {second}"
+                )
             }
             MerkleProblem::PathTooLong { len, max } => {
                 write!(f, "proof has {len} hashes, at most {max} are possible")
@@ -508,12 +524,19 @@ impl fmt::Display for MerkleProblem {
                 write!(f, "the proof does not reproduce the newer root")
             }
             MerkleProblem::EmptyTreeRoot => {
-                write!(f, "the root given for the empty tree is not SHA-256 of the empty string")
+                write!(
+                    f,
+                    "the root given for the empty tree is not SHA-256 of the empty string"
+                )
             }
             MerkleProblem::MissingLeaf { index } => {
                 write!(f, "no leaf hash stored for index {index}")
             }
-            MerkleProblem::FrontierLength { size, expected, actual } => write!(
+            MerkleProblem::FrontierLength {
+                size,
+                expected,
+                actual,
+            } => write!(
                 f,
                 "a compact range for {size} leaves has {expected} hashes, {actual} were given"
             ),

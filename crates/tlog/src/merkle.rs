@@ -47,7 +47,9 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
 
 /// Converts bytes to a [`Hash`], failing unless there are exactly 32 of them.
 pub fn hash_from_slice(bytes: &[u8]) -> Result<Hash, Error> {
-    bytes.try_into().map_err(|_| Error::Merkle(MerkleProblem::HashLength { len: bytes.len() }))
+    bytes
+        .try_into()
+        .map_err(|_| Error::Merkle(MerkleProblem::HashLength { len: bytes.len() }))
 }
 
 /// Streaming RFC 6962 tree hasher in O(log n) memory.
@@ -73,8 +75,12 @@ impl CompactRange {
     pub fn from_frontier(size: u64, frontier: Vec<Hash>) -> Result<Self, Error> {
         let expected = size.count_ones() as usize;
         if frontier.len() != expected {
-            return Err(MerkleProblem::FrontierLength { size, expected, actual: frontier.len() }
-                .into());
+            return Err(MerkleProblem::FrontierLength {
+                size,
+                expected,
+                actual: frontier.len(),
+            }
+            .into());
         }
         Ok(CompactRange { size, frontier })
     }
@@ -126,7 +132,10 @@ pub trait LeafHashes {
 
 impl LeafHashes for [Hash] {
     fn leaf_hash(&self, index: u64) -> Option<Hash> {
-        usize::try_from(index).ok().and_then(|i| self.get(i)).copied()
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.get(i))
+            .copied()
     }
 }
 
@@ -137,13 +146,23 @@ impl LeafHashes for Vec<Hash> {
 }
 
 fn get_leaf<S: LeafHashes + ?Sized>(store: &S, index: u64) -> Result<Hash, Error> {
-    store.leaf_hash(index).ok_or(Error::Merkle(MerkleProblem::MissingLeaf { index }))
+    store
+        .leaf_hash(index)
+        .ok_or(Error::Merkle(MerkleProblem::MissingLeaf { index }))
 }
 
 /// MTH(D[start:end]) over the store's leaf hashes, streamed through a [`CompactRange`].
-pub fn subtree_root<S: LeafHashes + ?Sized>(store: &S, start: u64, end: u64) -> Result<Hash, Error> {
+pub fn subtree_root<S: LeafHashes + ?Sized>(
+    store: &S,
+    start: u64,
+    end: u64,
+) -> Result<Hash, Error> {
     if start > end {
-        return Err(MerkleProblem::SizesOutOfOrder { first: start, second: end }.into());
+        return Err(MerkleProblem::SizesOutOfOrder {
+            first: start,
+            second: end,
+        }
+        .into());
     }
     let mut range = CompactRange::new();
     for i in start..end {
@@ -278,7 +297,11 @@ pub fn root_from_inclusion(
         return Err(MerkleProblem::IndexOutOfRange { index, size }.into());
     }
     if path.len() > MAX_PROOF_LEN {
-        return Err(MerkleProblem::PathTooLong { len: path.len(), max: MAX_PROOF_LEN }.into());
+        return Err(MerkleProblem::PathTooLong {
+            len: path.len(),
+            max: MAX_PROOF_LEN,
+        }
+        .into());
     }
     let mut fn_ = index;
     let mut sn = size - 1; // size > index >= 0, so no underflow
@@ -321,7 +344,11 @@ pub fn verify_consistency(
         return Err(MerkleProblem::SizesOutOfOrder { first, second }.into());
     }
     if proof.len() > MAX_PROOF_LEN {
-        return Err(MerkleProblem::PathTooLong { len: proof.len(), max: MAX_PROOF_LEN }.into());
+        return Err(MerkleProblem::PathTooLong {
+            len: proof.len(),
+            max: MAX_PROOF_LEN,
+        }
+        .into());
     }
     if first == 0 || first == second {
         if !proof.is_empty() {
@@ -340,7 +367,11 @@ pub fn verify_consistency(
         return Err(MerkleProblem::ProofTooShort.into());
     };
     // Step 2: if first is a power of two, first_root is the implicit first path element.
-    let (start, rest) = if first.is_power_of_two() { (first_root, proof) } else { (head, rest) };
+    let (start, rest) = if first.is_power_of_two() {
+        (first_root, proof)
+    } else {
+        (head, rest)
+    };
     // Step 3.
     let mut fn_ = first - 1;
     let mut sn = second - 1;
@@ -419,7 +450,10 @@ mod tests {
         let path65 = vec![[7u8; 32]; 65];
         assert_eq!(
             verify_inclusion(0, u64::MAX, &[1; 32], &path65, &[0; 32]),
-            Err(Error::Merkle(MerkleProblem::PathTooLong { len: 65, max: 64 }))
+            Err(Error::Merkle(MerkleProblem::PathTooLong {
+                len: 65,
+                max: 64
+            }))
         );
     }
 
@@ -428,7 +462,10 @@ mod tests {
         assert!(CompactRange::from_frontier(5, vec![[0; 32]]).is_err());
         assert!(CompactRange::from_frontier(5, vec![[0; 32]; 2]).is_ok());
         let mut full = CompactRange::from_frontier(u64::MAX, vec![[0; 32]; 64]).unwrap();
-        assert_eq!(full.push([0; 32]), Err(Error::Merkle(MerkleProblem::TreeFull)));
+        assert_eq!(
+            full.push([0; 32]),
+            Err(Error::Merkle(MerkleProblem::TreeFull))
+        );
     }
 
     #[test]

@@ -105,7 +105,10 @@ pub fn key_id(name: &str, key_type: u8, public_key: &[u8]) -> KeyId {
 /// A key name is non-empty and has no whitespace, no `+` and (stricter than the spec, which
 /// gets this for free inside a note) no control characters.
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c.is_control() || c == '+')
+    !name.is_empty()
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '+')
 }
 
 /// A trusted public key, parsed from a verifier key string `name+keyid+base64(type || key)`.
@@ -132,8 +135,9 @@ impl VerifierKey {
         };
         let (name, stated, raw) = parse_key_parts(name, id, b64)?;
         let (&type_byte, key) = raw.split_first().ok_or(KeyProblem::Empty)?;
-        let key_type =
-            KeyType::from_byte(type_byte).ok_or(KeyProblem::UnsupportedType { key_type: type_byte })?;
+        let key_type = KeyType::from_byte(type_byte).ok_or(KeyProblem::UnsupportedType {
+            key_type: type_byte,
+        })?;
         Self::from_parts(name, stated, key_type, key)
     }
 
@@ -150,7 +154,12 @@ impl VerifierKey {
             return Err(KeyProblem::KeyIdMismatch { stated, computed }.into());
         }
         let key = PublicKey::from_bytes(key)?;
-        Ok(VerifierKey { name: name.to_owned(), key_id: computed, key_type, key })
+        Ok(VerifierKey {
+            name: name.to_owned(),
+            key_id: computed,
+            key_type,
+            key,
+        })
     }
 
     /// A verifier key for `key` under `name`, with the recommended key ID.
@@ -159,7 +168,12 @@ impl VerifierKey {
             return Err(KeyProblem::InvalidName.into());
         }
         let key_id = key_id(name, key_type.byte(), &key.to_bytes());
-        Ok(VerifierKey { name: name.to_owned(), key_id, key_type, key })
+        Ok(VerifierKey {
+            name: name.to_owned(),
+            key_id,
+            key_type,
+            key,
+        })
     }
 
     /// The key name.
@@ -195,13 +209,17 @@ impl VerifierKey {
                 let (ts, sig) = match payload.split_first_chunk::<8>() {
                     Some((ts, sig)) if payload.len() == expected => (u64::from_be_bytes(*ts), sig),
                     _ => {
-                        return Err(SignatureProblem::Length { expected, actual: payload.len() })
+                        return Err(SignatureProblem::Length {
+                            expected,
+                            actual: payload.len(),
+                        })
                     }
                 };
                 if ts > MAX_TIMESTAMP {
                     return Err(SignatureProblem::TimestampOutOfRange);
                 }
-                self.key.verify(cosigned_message(text, ts).as_bytes(), sig)?;
+                self.key
+                    .verify(cosigned_message(text, ts).as_bytes(), sig)?;
                 Ok(Some(ts))
             }
         }
@@ -209,11 +227,18 @@ impl VerifierKey {
 }
 
 /// Name, key ID and decoded key material of a `name+id+base64` string.
-fn parse_key_parts<'a>(name: &'a str, id: &str, b64: &str) -> Result<(&'a str, KeyId, Vec<u8>), Error> {
+fn parse_key_parts<'a>(
+    name: &'a str,
+    id: &str,
+    b64: &str,
+) -> Result<(&'a str, KeyId, Vec<u8>), Error> {
     if !valid_name(name) {
         return Err(KeyProblem::InvalidName.into());
     }
-    let id_ok = id.len() == 8 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let id_ok = id.len() == 8
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     if !id_ok {
         return Err(KeyProblem::KeyIdSyntax.into());
     }
@@ -272,7 +297,10 @@ impl Verifiers {
             if existing == &key {
                 return Ok(());
             }
-            return Err(Error::AmbiguousKey { name: key.name, key_id: key.key_id });
+            return Err(Error::AmbiguousKey {
+                name: key.name,
+                key_id: key.key_id,
+            });
         }
         self.keys.push(key);
         Ok(())
@@ -280,7 +308,9 @@ impl Verifiers {
 
     /// The key configured for (name, key ID), if any.
     pub fn find(&self, name: &str, key_id: KeyId) -> Option<&VerifierKey> {
-        self.keys.iter().find(|k| k.key_id == key_id && k.name == name)
+        self.keys
+            .iter()
+            .find(|k| k.key_id == key_id && k.name == name)
     }
 
     /// The configured keys.
@@ -339,10 +369,15 @@ impl Note {
     /// Parses note bytes strictly (see the module docs). The result round-trips byte-exactly
     /// through [`Note::to_bytes`].
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
-        let s = std::str::from_utf8(bytes)
-            .map_err(|e| NoteFormat::NotUtf8 { offset: e.valid_up_to() })?;
+        let s = std::str::from_utf8(bytes).map_err(|e| NoteFormat::NotUtf8 {
+            offset: e.valid_up_to(),
+        })?;
         if let Some(offset) = s.bytes().position(|b| b < 0x20 && b != b'\n') {
-            return Err(NoteFormat::ControlCharacter { offset, byte: bytes[offset] }.into());
+            return Err(NoteFormat::ControlCharacter {
+                offset,
+                byte: bytes[offset],
+            }
+            .into());
         }
         let split = s.rfind("\n\n").ok_or(NoteFormat::NoSignatureSeparator)?;
         // The text keeps its final LF; the blank line's LF belongs to neither part.
@@ -356,19 +391,29 @@ impl Note {
         // Count before decoding anything, so a hostile note costs little.
         let count = sigs.split('\n').count();
         if count > MAX_SIGNATURES {
-            return Err(NoteFormat::TooManySignatures { count, limit: MAX_SIGNATURES }.into());
+            return Err(NoteFormat::TooManySignatures {
+                count,
+                limit: MAX_SIGNATURES,
+            }
+            .into());
         }
         let mut signatures = Vec::with_capacity(count);
         for (i, line) in sigs.split('\n').enumerate() {
             signatures.push(parse_signature_line(line, i + 1)?);
         }
-        Ok(Note { text: text.to_owned(), signatures })
+        Ok(Note {
+            text: text.to_owned(),
+            signatures,
+        })
     }
 
     /// A note with `text` and no signatures yet (add them with [`Note::add_signature`]).
     pub fn unsigned(text: &str) -> Result<Self, Error> {
         check_text(text)?;
-        Ok(Note { text: text.to_owned(), signatures: Vec::new() })
+        Ok(Note {
+            text: text.to_owned(),
+            signatures: Vec::new(),
+        })
     }
 
     /// The signed text, including its final LF, excluding the blank line.
@@ -409,13 +454,18 @@ impl Note {
                 let status = match verifiers.find(&line.name, line.key_id) {
                     None => SignatureStatus::Unknown,
                     Some(key) => match key.verify_payload(&self.text, &line.payload) {
-                        Ok(timestamp) => {
-                            SignatureStatus::Verified { key_type: key.key_type, timestamp }
-                        }
+                        Ok(timestamp) => SignatureStatus::Verified {
+                            key_type: key.key_type,
+                            timestamp,
+                        },
                         Err(p) => SignatureStatus::Failed(p),
                     },
                 };
-                SignatureReport { name: line.name.clone(), key_id: line.key_id, status }
+                SignatureReport {
+                    name: line.name.clone(),
+                    key_id: line.key_id,
+                    status,
+                }
             })
             .collect();
         NoteReport { signatures }
@@ -431,7 +481,7 @@ impl Note {
 
 impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}\n", self.text)?;
+        writeln!(f, "{}", self.text)?;
         for s in &self.signatures {
             writeln!(f, "{s}")?;
         }
@@ -440,21 +490,31 @@ impl fmt::Display for Note {
 }
 
 fn parse_signature_line(line: &str, n: usize) -> Result<SignatureLine, Error> {
-    let rest = line.strip_prefix(SIG_PREFIX).ok_or(NoteFormat::NotASignatureLine { line: n })?;
-    let (name, b64) = rest.split_once(' ').ok_or(NoteFormat::MissingSignature { line: n })?;
+    let rest = line
+        .strip_prefix(SIG_PREFIX)
+        .ok_or(NoteFormat::NotASignatureLine { line: n })?;
+    let (name, b64) = rest
+        .split_once(' ')
+        .ok_or(NoteFormat::MissingSignature { line: n })?;
     if !valid_name(name) {
         return Err(NoteFormat::InvalidKeyName { line: n }.into());
     }
     // STANDARD requires padding and rejects non-zero trailing bits and any stray character
     // (including a second space), so only the canonical encoding is accepted.
-    let raw = STANDARD.decode(b64).map_err(|_| NoteFormat::BadBase64 { line: n })?;
+    let raw = STANDARD
+        .decode(b64)
+        .map_err(|_| NoteFormat::BadBase64 { line: n })?;
     match raw.split_first_chunk::<4>() {
         Some((id, payload)) if !payload.is_empty() => Ok(SignatureLine {
             name: name.to_owned(),
             key_id: KeyId(u32::from_be_bytes(*id)),
             payload: payload.to_vec(),
         }),
-        _ => Err(NoteFormat::SignatureTooShort { line: n, len: raw.len() }.into()),
+        _ => Err(NoteFormat::SignatureTooShort {
+            line: n,
+            len: raw.len(),
+        }
+        .into()),
     }
 }
 
@@ -498,24 +558,42 @@ impl NoteReport {
     pub fn verdict(&self) -> Result<(), Error> {
         for s in &self.signatures {
             if let SignatureStatus::Failed(reason) = s.status {
-                return Err(Error::SignatureFailed { name: s.name.clone(), key_id: s.key_id, reason });
+                return Err(Error::SignatureFailed {
+                    name: s.name.clone(),
+                    key_id: s.key_id,
+                    reason,
+                });
             }
         }
-        if !self.signatures.iter().any(|s| matches!(s.status, SignatureStatus::Verified { .. })) {
-            return Err(Error::NoTrustedSignature { lines: self.signatures.len() });
+        if !self
+            .signatures
+            .iter()
+            .any(|s| matches!(s.status, SignatureStatus::Verified { .. }))
+        {
+            return Err(Error::NoTrustedSignature {
+                lines: self.signatures.len(),
+            });
         }
         Ok(())
     }
 
     /// The lines that verified.
     pub fn verified(&self) -> impl Iterator<Item = &SignatureReport> {
-        self.signatures.iter().filter(|s| matches!(s.status, SignatureStatus::Verified { .. }))
+        self.signatures
+            .iter()
+            .filter(|s| matches!(s.status, SignatureStatus::Verified { .. }))
     }
 
     /// True if at least one type-0x01 (non-cosignature) signature verified.
     pub fn has_verified_ed25519(&self) -> bool {
         self.signatures.iter().any(|s| {
-            matches!(s.status, SignatureStatus::Verified { key_type: KeyType::Ed25519, .. })
+            matches!(
+                s.status,
+                SignatureStatus::Verified {
+                    key_type: KeyType::Ed25519,
+                    ..
+                }
+            )
         })
     }
 }
@@ -559,14 +637,22 @@ impl Signer {
         }
         let key = PrivateKey::from_seed(seed);
         let key_id = key_id(name, kind_type(kind).byte(), &key.public_key().to_bytes());
-        Ok(Signer { name: name.to_owned(), key_id, kind, key })
+        Ok(Signer {
+            name: name.to_owned(),
+            key_id,
+            kind,
+            key,
+        })
     }
 
     /// Parses Go's private key string `PRIVATE+KEY+<name>+<key ID>+base64(type || seed)`
     /// (type 0x01; the key ID must match the derived public key). Surrounding whitespace
     /// (a trailing newline in a key file) is ignored.
     pub fn parse_private_key(s: &str) -> Result<Self, Error> {
-        let rest = s.trim().strip_prefix(PRIVATE_PREFIX).ok_or(KeyProblem::NotAPrivateKey)?;
+        let rest = s
+            .trim()
+            .strip_prefix(PRIVATE_PREFIX)
+            .ok_or(KeyProblem::NotAPrivateKey)?;
         let mut parts = rest.splitn(3, '+');
         let (Some(name), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(KeyProblem::Syntax.into());
@@ -574,14 +660,22 @@ impl Signer {
         let (name, stated, raw) = parse_key_parts(name, id, b64)?;
         let (&type_byte, seed) = raw.split_first().ok_or(KeyProblem::Empty)?;
         if type_byte != KeyType::Ed25519.byte() {
-            return Err(KeyProblem::UnsupportedType { key_type: type_byte }.into());
+            return Err(KeyProblem::UnsupportedType {
+                key_type: type_byte,
+            }
+            .into());
         }
-        let seed: &[u8; 32] = seed
-            .try_into()
-            .map_err(|_| KeyProblem::Length { expected: 32, actual: seed.len() })?;
+        let seed: &[u8; 32] = seed.try_into().map_err(|_| KeyProblem::Length {
+            expected: 32,
+            actual: seed.len(),
+        })?;
         let signer = Self::ed25519(name, seed)?;
         if signer.key_id != stated {
-            return Err(KeyProblem::KeyIdMismatch { stated, computed: signer.key_id }.into());
+            return Err(KeyProblem::KeyIdMismatch {
+                stated,
+                computed: signer.key_id,
+            }
+            .into());
         }
         Ok(signer)
     }
@@ -592,7 +686,12 @@ impl Signer {
         let mut raw = Vec::with_capacity(33);
         raw.push(kind_type(self.kind).byte());
         raw.extend_from_slice(&self.key.seed());
-        format!("{PRIVATE_PREFIX}{}+{}+{}", self.name, self.key_id, STANDARD.encode(raw))
+        format!(
+            "{PRIVATE_PREFIX}{}+{}+{}",
+            self.name,
+            self.key_id,
+            STANDARD.encode(raw)
+        )
     }
 
     /// The matching verifier key.
@@ -637,7 +736,11 @@ impl Signer {
                 p
             }
         };
-        Ok(SignatureLine { name: self.name.clone(), key_id: self.key_id, payload })
+        Ok(SignatureLine {
+            name: self.name.clone(),
+            key_id: self.key_id,
+            payload,
+        })
     }
 }
 
@@ -706,8 +809,13 @@ mod tests {
         v.add(VerifierKey::parse(PETER).unwrap()).unwrap();
         assert_eq!(v.len(), 1);
         // A different key forced under the same (name, id).
-        let other = Signer::ed25519("PeterNeumann", &[1; 32]).unwrap().verifier_key();
-        let forged = VerifierKey { key_id: KeyId(0xc74f20a3), ..other };
+        let other = Signer::ed25519("PeterNeumann", &[1; 32])
+            .unwrap()
+            .verifier_key();
+        let forged = VerifierKey {
+            key_id: KeyId(0xc74f20a3),
+            ..other
+        };
         assert!(matches!(v.add(forged), Err(Error::AmbiguousKey { .. })));
     }
 
@@ -728,7 +836,10 @@ mod tests {
         over.extend_from_slice(format!("{}\n", note.signatures()[0]).as_bytes());
         assert_eq!(
             Note::parse(&over),
-            Err(Error::MalformedNote(NoteFormat::TooManySignatures { count: 101, limit: 100 }))
+            Err(Error::MalformedNote(NoteFormat::TooManySignatures {
+                count: 101,
+                limit: 100
+            }))
         );
     }
 
@@ -747,22 +858,34 @@ mod tests {
         let report = note.verify(&v).unwrap();
         assert_eq!(
             report.signatures[1].status,
-            SignatureStatus::Verified { key_type: KeyType::Cosignature, timestamp: Some(1_700_000_000) }
+            SignatureStatus::Verified {
+                key_type: KeyType::Cosignature,
+                timestamp: Some(1_700_000_000)
+            }
         );
         // Bump the timestamp inside the cosignature payload: must fail.
         let mut tampered = note.clone();
         tampered.signatures[1].payload[7] ^= 1;
         assert!(matches!(
             tampered.verify(&v),
-            Err(Error::SignatureFailed { reason: SignatureProblem::Invalid, .. })
+            Err(Error::SignatureFailed {
+                reason: SignatureProblem::Invalid,
+                ..
+            })
         ));
         // Timestamp above 2^63-1.
         let mut huge = note.clone();
         huge.signatures[1].payload[0] = 0x80;
         assert!(matches!(
             huge.verify(&v),
-            Err(Error::SignatureFailed { reason: SignatureProblem::TimestampOutOfRange, .. })
+            Err(Error::SignatureFailed {
+                reason: SignatureProblem::TimestampOutOfRange,
+                ..
+            })
         ));
-        assert!(Signer::cosigner("w", &[2; 32], u64::MAX).unwrap().sign_text(text).is_err());
+        assert!(Signer::cosigner("w", &[2; 32], u64::MAX)
+            .unwrap()
+            .sign_text(text)
+            .is_err());
     }
 }

@@ -49,9 +49,16 @@ impl ProofBundle {
         let note = Note::parse(&checkpoint_note)?;
         let cp = Checkpoint::parse(note.text())?;
         let path = merkle::inclusion_proof(store, index, cp.size)?;
-        let leaf = store.leaf_hash(index).ok_or(MerkleProblem::MissingLeaf { index })?;
+        let leaf = store
+            .leaf_hash(index)
+            .ok_or(MerkleProblem::MissingLeaf { index })?;
         merkle::verify_inclusion(index, cp.size, &leaf, &path, &cp.root)?;
-        Ok(ProofBundle { extra, index, path, checkpoint: checkpoint_note })
+        Ok(ProofBundle {
+            extra,
+            index,
+            path,
+            checkpoint: checkpoint_note,
+        })
     }
 
     /// Parses a bundle strictly: canonical base64 and decimals, 32-byte hashes, at most 64
@@ -74,7 +81,11 @@ impl ProofBundle {
         let mut line = next_line(&mut rest)?.ok_or(ProofBundleFormat::BadIndex)?;
         let mut extra = None;
         if let Some(b64) = line.strip_prefix("extra ") {
-            extra = Some(STANDARD.decode(b64).map_err(|_| ProofBundleFormat::ExtraBase64)?);
+            extra = Some(
+                STANDARD
+                    .decode(b64)
+                    .map_err(|_| ProofBundleFormat::ExtraBase64)?,
+            );
             line = next_line(&mut rest)?.ok_or(ProofBundleFormat::BadIndex)?;
         }
         let index = line
@@ -102,7 +113,12 @@ impl ProofBundle {
                 .map_err(|_| ProofBundleFormat::BadHash { line: hash_line })?;
             path.push(h);
         }
-        Ok(ProofBundle { extra, index, path, checkpoint: rest.to_vec() })
+        Ok(ProofBundle {
+            extra,
+            index,
+            path,
+            checkpoint: rest.to_vec(),
+        })
     }
 
     /// The bundle bytes.
@@ -156,7 +172,7 @@ mod tests {
             extensions: vec![],
         };
         let signer = Signer::ed25519("example.com/log", &[9; 32]).unwrap();
-        let note = sign(&cp.to_text(), &[signer.clone()]).unwrap();
+        let note = sign(&cp.to_text(), std::slice::from_ref(&signer)).unwrap();
         let v = Verifiers::from_vkeys([signer.verifier_key().to_string().as_str()]).unwrap();
         (leaves, note, v)
     }
@@ -172,7 +188,9 @@ mod tests {
             let leaf = leaves[index as usize];
             parsed.verify(&leaf, "example.com/log", &v).unwrap();
             // The wrong leaf, index or origin fails.
-            assert!(parsed.verify(&leaves[(index as usize + 1) % 13], "example.com/log", &v).is_err());
+            assert!(parsed
+                .verify(&leaves[(index as usize + 1) % 13], "example.com/log", &v)
+                .is_err());
             assert!(parsed.verify(&leaf, "example.com/other", &v).is_err());
             let mut moved = parsed.clone();
             moved.index = (index + 1) % 13;
@@ -183,18 +201,38 @@ mod tests {
     #[test]
     fn malformed_bundles() {
         let (leaves, note, _) = fixture();
-        let good = ProofBundle::build(&leaves, 3, note, None).unwrap().to_bytes();
+        let good = ProofBundle::build(&leaves, 3, note, None)
+            .unwrap()
+            .to_bytes();
         let s = String::from_utf8(good.clone()).unwrap();
         let cases: Vec<(String, ProofBundleFormat)> = vec![
             (s.replacen("@v1", "@v2", 1), ProofBundleFormat::BadHeader),
-            (s.replacen("index 3", "index 03", 1), ProofBundleFormat::BadIndex),
-            (s.replacen("index 3", "index -3", 1), ProofBundleFormat::BadIndex),
-            (s.replacen("index 3\n", "extra A\nindex 3\n", 1), ProofBundleFormat::ExtraBase64),
-            (s.replacen("=\n", "\n", 1), ProofBundleFormat::BadHash { line: 3 }),
-            (s.split("\n\n").next().unwrap().to_owned(), ProofBundleFormat::MissingCheckpoint),
+            (
+                s.replacen("index 3", "index 03", 1),
+                ProofBundleFormat::BadIndex,
+            ),
+            (
+                s.replacen("index 3", "index -3", 1),
+                ProofBundleFormat::BadIndex,
+            ),
+            (
+                s.replacen("index 3\n", "extra A\nindex 3\n", 1),
+                ProofBundleFormat::ExtraBase64,
+            ),
+            (
+                s.replacen("=\n", "\n", 1),
+                ProofBundleFormat::BadHash { line: 3 },
+            ),
+            (
+                s.split("\n\n").next().unwrap().to_owned(),
+                ProofBundleFormat::MissingCheckpoint,
+            ),
         ];
         for (bytes, want) in cases {
-            assert_eq!(ProofBundle::parse(bytes.as_bytes()), Err(Error::MalformedProofBundle(want)));
+            assert_eq!(
+                ProofBundle::parse(bytes.as_bytes()),
+                Err(Error::MalformedProofBundle(want))
+            );
         }
         let mut long = format!("{HEADER}\nindex 0\n");
         for _ in 0..65 {
@@ -203,7 +241,9 @@ mod tests {
         long.push('\n');
         assert_eq!(
             ProofBundle::parse(long.as_bytes()),
-            Err(Error::MalformedProofBundle(ProofBundleFormat::TooManyHashes))
+            Err(Error::MalformedProofBundle(
+                ProofBundleFormat::TooManyHashes
+            ))
         );
     }
 }

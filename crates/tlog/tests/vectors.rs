@@ -30,7 +30,10 @@ struct Case {
 }
 
 fn case(name: impl Into<String>, run: impl FnOnce() -> Outcome + 'static) -> Case {
-    Case { name: name.into(), run: Box::new(run) }
+    Case {
+        name: name.into(),
+        run: Box::new(run),
+    }
 }
 
 fn vectors_dir() -> PathBuf {
@@ -50,31 +53,47 @@ fn field<'a>(v: &'a Value, key: &str) -> Result<&'a Value, String> {
     v.get(key).ok_or_else(|| format!("missing field {key:?}"))
 }
 fn str_field<'a>(v: &'a Value, key: &str) -> Result<&'a str, String> {
-    field(v, key)?.as_str().ok_or_else(|| format!("field {key:?} is not a string"))
+    field(v, key)?
+        .as_str()
+        .ok_or_else(|| format!("field {key:?} is not a string"))
 }
 fn u64_field(v: &Value, key: &str) -> Result<u64, String> {
-    field(v, key)?.as_u64().ok_or_else(|| format!("field {key:?} is not a u64"))
+    field(v, key)?
+        .as_u64()
+        .ok_or_else(|| format!("field {key:?} is not a u64"))
 }
 fn bool_field(v: &Value, key: &str) -> Result<bool, String> {
-    field(v, key)?.as_bool().ok_or_else(|| format!("field {key:?} is not a bool"))
+    field(v, key)?
+        .as_bool()
+        .ok_or_else(|| format!("field {key:?} is not a bool"))
 }
 fn array<'a>(v: &'a Value, key: &str) -> Result<&'a Vec<Value>, String> {
-    field(v, key)?.as_array().ok_or_else(|| format!("field {key:?} is not an array"))
+    field(v, key)?
+        .as_array()
+        .ok_or_else(|| format!("field {key:?} is not an array"))
 }
 fn strings(v: &Value, key: &str) -> Result<Vec<String>, String> {
     array(v, key)?
         .iter()
-        .map(|s| s.as_str().map(str::to_owned).ok_or_else(|| format!("{key}: non-string")))
+        .map(|s| {
+            s.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{key}: non-string"))
+        })
         .collect()
 }
 fn hex_bytes(s: &str) -> Result<Vec<u8>, String> {
     hex::decode(s).map_err(|e| format!("bad hex {s:?}: {e}"))
 }
 fn hex_hash(s: &str) -> Result<Hash, String> {
-    hex_bytes(s)?.try_into().map_err(|_| format!("not a 32-byte hash: {s}"))
+    hex_bytes(s)?
+        .try_into()
+        .map_err(|_| format!("not a 32-byte hash: {s}"))
 }
 fn b64_bytes(s: &str) -> Result<Vec<u8>, String> {
-    STANDARD.decode(s).map_err(|e| format!("bad base64 in vector {s:?}: {e}"))
+    STANDARD
+        .decode(s)
+        .map_err(|e| format!("bad base64 in vector {s:?}: {e}"))
 }
 fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Outcome {
     if cond {
@@ -85,7 +104,11 @@ fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Outcome {
 }
 
 /// Turns a per-file case generator into cases; a load failure or zero cases is one failing case.
-fn collect(file: &str, cases: &mut Vec<Case>, make: impl FnOnce(Value) -> Result<Vec<Case>, String>) {
+fn collect(
+    file: &str,
+    cases: &mut Vec<Case>,
+    make: impl FnOnce(Value) -> Result<Vec<Case>, String>,
+) {
     match load_json(file).and_then(make) {
         Ok(v) if v.is_empty() => {
             let msg = format!("{file} yielded zero cases");
@@ -106,7 +129,9 @@ fn notes_cases(v: Value) -> Result<Vec<Case>, String> {
     for c in array(&v, "cases")? {
         let c = c.clone();
         let id = str_field(&c, "id")?.to_owned();
-        out.push(case(format!("signed-note/notes.json::{id}"), move || check_note_case(&id, &c)));
+        out.push(case(format!("signed-note/notes.json::{id}"), move || {
+            check_note_case(&id, &c)
+        }));
     }
     Ok(out)
 }
@@ -132,7 +157,9 @@ fn check_note_case(id: &str, c: &Value) -> Outcome {
         },
         "reject:invalid-signature" | "reject:no-trusted-signature" | "valid" => {
             let note = parsed.map_err(|e| format!("parse failed: {e}"))?;
-            ensure(note.to_bytes() == bytes, || "parse/serialise is not byte-exact".into())?;
+            ensure(note.to_bytes() == bytes, || {
+                "parse/serialise is not byte-exact".into()
+            })?;
             let result = note.verify(&verifiers);
             match (expected.as_str(), result) {
                 ("reject:invalid-signature", Err(Error::SignatureFailed { .. })) => Ok(()),
@@ -145,12 +172,10 @@ fn check_note_case(id: &str, c: &Value) -> Outcome {
     }
 }
 
-fn check_valid_note(
-    c: &Value,
-    note: &Note,
-    report: &trailproof_tlog::note::NoteReport,
-) -> Outcome {
-    ensure(note.text() == str_field(c, "expected_text")?, || "text differs".into())?;
+fn check_valid_note(c: &Value, note: &Note, report: &trailproof_tlog::note::NoteReport) -> Outcome {
+    ensure(note.text() == str_field(c, "expected_text")?, || {
+        "text differs".into()
+    })?;
     // The vector lists each verified key once; we check (and report) every line, so compare
     // distinct keys in order of first appearance.
     let mut want = Vec::new();
@@ -160,7 +185,11 @@ fn check_valid_note(
             4 => KeyType::Cosignature,
             t => return Err(format!("unexpected type {t}")),
         };
-        want.push((str_field(s, "name")?.to_owned(), str_field(s, "key_id")?.to_owned(), ty));
+        want.push((
+            str_field(s, "name")?.to_owned(),
+            str_field(s, "key_id")?.to_owned(),
+            ty,
+        ));
     }
     let mut got = Vec::new();
     let mut seen = BTreeSet::new();
@@ -171,10 +200,15 @@ fn check_valid_note(
             }
         }
     }
-    ensure(got == want, || format!("verified {got:?}, expected {want:?}"))?;
+    ensure(got == want, || {
+        format!("verified {got:?}, expected {want:?}")
+    })?;
     let mut want_ignored = Vec::new();
     for s in array(c, "expected_ignored_signatures")? {
-        want_ignored.push((str_field(s, "name")?.to_owned(), str_field(s, "key_id")?.to_owned()));
+        want_ignored.push((
+            str_field(s, "name")?.to_owned(),
+            str_field(s, "key_id")?.to_owned(),
+        ));
     }
     let got_ignored: Vec<_> = report
         .signatures
@@ -194,34 +228,47 @@ fn vkey_cases(v: Value) -> Result<Vec<Case>, String> {
     for (i, c) in array(&v, "cases")?.iter().enumerate() {
         let c = c.clone();
         let vkey = str_field(&c, "vkey")?.to_owned();
-        out.push(case(format!("signed-note/vkeys.json::{i}:{vkey}"), move || {
-            let parsed = VerifierKey::parse(&vkey);
-            match (str_field(&c, "expected")?, parsed) {
-                ("valid", Ok(k)) => {
-                    let p = field(&c, "parsed")?;
-                    ensure(k.name() == str_field(p, "name")?, || "name differs".into())?;
-                    ensure(k.key_id().to_string() == str_field(p, "key_id")?, || "id".into())?;
-                    ensure(u64::from(k.key_type().byte()) == u64_field(p, "type")?, || {
-                        "type differs".into()
-                    })?;
-                    ensure(hex::encode(k.public_key().to_bytes()) == str_field(p, "public_key_hex")?, || {
-                        "public key differs".into()
-                    })?;
-                    // Display must reproduce the canonical string.
-                    ensure(k.to_string() == vkey, || format!("re-encoded as {k}"))
+        out.push(case(
+            format!("signed-note/vkeys.json::{i}:{vkey}"),
+            move || {
+                let parsed = VerifierKey::parse(&vkey);
+                match (str_field(&c, "expected")?, parsed) {
+                    ("valid", Ok(k)) => {
+                        let p = field(&c, "parsed")?;
+                        ensure(k.name() == str_field(p, "name")?, || "name differs".into())?;
+                        ensure(k.key_id().to_string() == str_field(p, "key_id")?, || {
+                            "id".into()
+                        })?;
+                        ensure(
+                            u64::from(k.key_type().byte()) == u64_field(p, "type")?,
+                            || "type differs".into(),
+                        )?;
+                        ensure(
+                            hex::encode(k.public_key().to_bytes())
+                                == str_field(p, "public_key_hex")?,
+                            || "public key differs".into(),
+                        )?;
+                        // Display must reproduce the canonical string.
+                        ensure(k.to_string() == vkey, || format!("re-encoded as {k}"))
+                    }
+                    (
+                        "unsupported",
+                        Err(Error::BadKey(KeyProblem::UnsupportedType { key_type })),
+                    ) => {
+                        let p = field(&c, "parsed")?;
+                        ensure(u64::from(key_type) == u64_field(p, "type")?, || {
+                            "type differs".into()
+                        })
+                    }
+                    ("reject", Err(Error::BadKey(p))) => {
+                        ensure(!matches!(p, KeyProblem::UnsupportedType { .. }), || {
+                            "rejected as unsupported type; expected malformed/mismatch".into()
+                        })
+                    }
+                    (want, got) => Err(format!("expected {want}, got {got:?}")),
                 }
-                ("unsupported", Err(Error::BadKey(KeyProblem::UnsupportedType { key_type }))) => {
-                    let p = field(&c, "parsed")?;
-                    ensure(u64::from(key_type) == u64_field(p, "type")?, || "type differs".into())
-                }
-                ("reject", Err(Error::BadKey(p))) => {
-                    ensure(!matches!(p, KeyProblem::UnsupportedType { .. }), || {
-                        "rejected as unsupported type; expected malformed/mismatch".into()
-                    })
-                }
-                (want, got) => Err(format!("expected {want}, got {got:?}")),
-            }
-        }));
+            },
+        ));
     }
     Ok(out)
 }
@@ -233,30 +280,44 @@ fn checkpoint_cases(v: Value) -> Result<Vec<Case>, String> {
     for (i, c) in array(&v, "cases")?.iter().enumerate() {
         let c = c.clone();
         let body = str_field(&c, "body")?.to_owned();
-        let label: String = body.chars().take(40).collect::<String>().escape_default().to_string();
-        out.push(case(format!("signed-note/checkpoint_bodies.json::{i}:{label}"), move || {
-            // The strict column is ours; the upstream column documents lenient parsers.
-            let parsed = Checkpoint::parse(&body);
-            match (str_field(&c, "c2sp_strict_expected")?, parsed) {
-                ("valid", Ok(cp)) => {
-                    cp.check_policy().map_err(|e| format!("policy rejected: {e}"))?;
-                    let p = field(&c, "parsed")?;
-                    ensure(cp.origin == str_field(p, "origin")?, || "origin".into())?;
-                    ensure(cp.size == u64_field(p, "size")?, || "size".into())?;
-                    ensure(STANDARD.encode(cp.root) == str_field(p, "root_hash_b64")?, || {
-                        "root".into()
-                    })?;
-                    ensure(cp.extensions == strings(p, "extension_lines")?, || "ext".into())?;
-                    ensure(cp.to_text() == body, || "does not re-encode byte-exactly".into())
+        let label: String = body
+            .chars()
+            .take(40)
+            .collect::<String>()
+            .escape_default()
+            .to_string();
+        out.push(case(
+            format!("signed-note/checkpoint_bodies.json::{i}:{label}"),
+            move || {
+                // The strict column is ours; the upstream column documents lenient parsers.
+                let parsed = Checkpoint::parse(&body);
+                match (str_field(&c, "c2sp_strict_expected")?, parsed) {
+                    ("valid", Ok(cp)) => {
+                        cp.check_policy()
+                            .map_err(|e| format!("policy rejected: {e}"))?;
+                        let p = field(&c, "parsed")?;
+                        ensure(cp.origin == str_field(p, "origin")?, || "origin".into())?;
+                        ensure(cp.size == u64_field(p, "size")?, || "size".into())?;
+                        ensure(
+                            STANDARD.encode(cp.root) == str_field(p, "root_hash_b64")?,
+                            || "root".into(),
+                        )?;
+                        ensure(cp.extensions == strings(p, "extension_lines")?, || {
+                            "ext".into()
+                        })?;
+                        ensure(cp.to_text() == body, || {
+                            "does not re-encode byte-exactly".into()
+                        })
+                    }
+                    ("reject", Err(Error::MalformedCheckpoint(_))) => Ok(()),
+                    ("reject-policy", Ok(cp)) => match cp.check_policy() {
+                        Err(Error::CheckpointPolicy(CheckpointPolicy::EmptyTreeRoot)) => Ok(()),
+                        other => Err(format!("expected policy rejection, got {other:?}")),
+                    },
+                    (want, got) => Err(format!("expected {want}, got {got:?}")),
                 }
-                ("reject", Err(Error::MalformedCheckpoint(_))) => Ok(()),
-                ("reject-policy", Ok(cp)) => match cp.check_policy() {
-                    Err(Error::CheckpointPolicy(CheckpointPolicy::EmptyTreeRoot)) => Ok(()),
-                    other => Err(format!("expected policy rejection, got {other:?}")),
-                },
-                (want, got) => Err(format!("expected {want}, got {got:?}")),
-            }
-        }));
+            },
+        ));
     }
     Ok(out)
 }
@@ -265,15 +326,21 @@ fn checkpoint_cases(v: Value) -> Result<Vec<Case>, String> {
 
 fn reference_tree_cases(v: Value) -> Result<Vec<Case>, String> {
     let f = "merkle/rfc6962_reference_tree.json";
-    let inputs: Vec<Vec<u8>> =
-        strings(&v, "leaf_inputs_hex")?.iter().map(|s| hex_bytes(s)).collect::<Result<_, _>>()?;
-    let hashes: Vec<Hash> =
-        strings(&v, "leaf_hashes_hex")?.iter().map(|s| hex_hash(s)).collect::<Result<_, _>>()?;
+    let inputs: Vec<Vec<u8>> = strings(&v, "leaf_inputs_hex")?
+        .iter()
+        .map(|s| hex_bytes(s))
+        .collect::<Result<_, _>>()?;
+    let hashes: Vec<Hash> = strings(&v, "leaf_hashes_hex")?
+        .iter()
+        .map(|s| hex_hash(s))
+        .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         let (input, want) = (input.clone(), hashes.get(i).copied());
         out.push(case(format!("{f}::leaf_hash[{i}]"), move || {
-            ensure(Some(merkle::leaf_hash(&input)) == want, || "leaf hash differs".into())
+            ensure(Some(merkle::leaf_hash(&input)) == want, || {
+                "leaf hash differs".into()
+            })
         }));
     }
     let roots = field(&v, "root_hash_by_tree_size_hex")?
@@ -294,9 +361,16 @@ fn reference_tree_cases(v: Value) -> Result<Vec<Case>, String> {
             ensure(sub == want, || "subtree_root differs".into())
         }));
     }
-    for (level, nodes) in array(&v, "complete_subtree_node_hashes_hex_by_level")?.iter().enumerate()
+    for (level, nodes) in array(&v, "complete_subtree_node_hashes_hex_by_level")?
+        .iter()
+        .enumerate()
     {
-        for (j, node) in nodes.as_array().ok_or("level not an array")?.iter().enumerate() {
+        for (j, node) in nodes
+            .as_array()
+            .ok_or("level not an array")?
+            .iter()
+            .enumerate()
+        {
             let want = hex_hash(node.as_str().ok_or("node not a string")?)?;
             let leaves = hashes.clone();
             out.push(case(format!("{f}::node[level {level}][{j}]"), move || {
@@ -318,9 +392,12 @@ fn reference_tree_cases(v: Value) -> Result<Vec<Case>, String> {
                 .iter()
                 .map(|s| hex_hash(s))
                 .collect::<Result<_, _>>()?;
-            ensure(str_field(&p, "expected")? == "valid", || "only valid proofs expected".into())?;
+            ensure(str_field(&p, "expected")? == "valid", || {
+                "only valid proofs expected".into()
+            })?;
             merkle::verify_inclusion(idx, size, &leaf, &path, &root).map_err(|e| e.to_string())?;
-            let generated = merkle::inclusion_proof(&leaves, idx, size).map_err(|e| e.to_string())?;
+            let generated =
+                merkle::inclusion_proof(&leaves, idx, size).map_err(|e| e.to_string())?;
             ensure(generated == path, || "generated proof differs".into())
         }));
     }
@@ -331,9 +408,13 @@ fn reference_tree_cases(v: Value) -> Result<Vec<Case>, String> {
             let (m, n) = (u64_field(&p, "size1")?, u64_field(&p, "size2")?);
             let r1 = hex_hash(str_field(&p, "root1_hex")?)?;
             let r2 = hex_hash(str_field(&p, "root2_hex")?)?;
-            let proof: Vec<Hash> =
-                strings(&p, "proof_hex")?.iter().map(|s| hex_hash(s)).collect::<Result<_, _>>()?;
-            ensure(str_field(&p, "expected")? == "valid", || "only valid proofs expected".into())?;
+            let proof: Vec<Hash> = strings(&p, "proof_hex")?
+                .iter()
+                .map(|s| hex_hash(s))
+                .collect::<Result<_, _>>()?;
+            ensure(str_field(&p, "expected")? == "valid", || {
+                "only valid proofs expected".into()
+            })?;
             merkle::verify_consistency(m, n, &r1, &r2, &proof).map_err(|e| e.to_string())?;
             let generated = merkle::consistency_proof(&leaves, m, n).map_err(|e| e.to_string())?;
             ensure(generated == proof, || "generated proof differs".into())
@@ -344,7 +425,10 @@ fn reference_tree_cases(v: Value) -> Result<Vec<Case>, String> {
         let empty = hex_hash(str_field(&extra, "empty_tree_root_hex")?)?;
         ensure(empty == merkle::EMPTY_ROOT, || "empty root".into())?;
         let hello = b64_bytes(str_field(&extra, "leaf_hash_of_ascii_hello_world_b64")?)?;
-        ensure(merkle::leaf_hash(b"hello world").as_slice() == hello, || "hello world".into())
+        ensure(
+            merkle::leaf_hash(b"hello world").as_slice() == hello,
+            || "hello world".into(),
+        )
     }));
     Ok(out)
 }
@@ -399,20 +483,31 @@ fn proof_dir_cases(kind: &'static str, cases: &mut Vec<Case>) {
     }
     // PROVENANCE.md: 98 inclusion + 98 consistency files; fewer means vectors went missing.
     if files.len() < 98 {
-        let msg = format!("only {} files under merkle/{kind}, expected 98", files.len());
+        let msg = format!(
+            "only {} files under merkle/{kind}, expected 98",
+            files.len()
+        );
         cases.push(case(load, move || Err(msg)));
     }
     let base = vectors_dir().join("merkle");
     for path in files {
-        let rel = path.strip_prefix(&base).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(&base)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
         let name = format!("merkle/{rel}");
         cases.push(case(name, move || {
             let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
             let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
             let mut want_err = bool_field(&v, "wantErr")?;
-            if let Some((_, ours, _why)) = MERKLE_POLICY_OVERRIDES.iter().find(|(f, _, _)| *f == rel) {
+            if let Some((_, ours, _why)) =
+                MERKLE_POLICY_OVERRIDES.iter().find(|(f, _, _)| *f == rel)
+            {
                 // Keep the override honest: it must still disagree with upstream.
-                ensure(want_err != *ours, || "policy override no longer needed".into())?;
+                ensure(want_err != *ours, || {
+                    "policy override no longer needed".into()
+                })?;
                 want_err = *ours;
             }
             let result = if kind == "inclusion" {
@@ -434,8 +529,10 @@ fn run_inclusion(v: &Value) -> Result<Result<(), Error>, String> {
     let size = u64_field(v, "treeSize")?;
     let root = vec_hash(str_field(v, "root")?)?;
     let leaf = vec_hash(str_field(v, "leafHash")?)?;
-    let path: Vec<Result<Hash, Error>> =
-        proof_strings(v)?.iter().map(|s| vec_hash(s)).collect::<Result<_, _>>()?;
+    let path: Vec<Result<Hash, Error>> = proof_strings(v)?
+        .iter()
+        .map(|s| vec_hash(s))
+        .collect::<Result<_, _>>()?;
     Ok((|| {
         let path: Vec<Hash> = path.into_iter().collect::<Result<_, _>>()?;
         merkle::verify_inclusion(index, size, &leaf?, &path, &root?)
@@ -447,8 +544,10 @@ fn run_consistency(v: &Value) -> Result<Result<(), Error>, String> {
     let second = u64_field(v, "size2")?;
     let r1 = vec_hash(str_field(v, "root1")?)?;
     let r2 = vec_hash(str_field(v, "root2")?)?;
-    let proof: Vec<Result<Hash, Error>> =
-        proof_strings(v)?.iter().map(|s| vec_hash(s)).collect::<Result<_, _>>()?;
+    let proof: Vec<Result<Hash, Error>> = proof_strings(v)?
+        .iter()
+        .map(|s| vec_hash(s))
+        .collect::<Result<_, _>>()?;
     Ok((|| {
         let proof: Vec<Hash> = proof.into_iter().collect::<Result<_, _>>()?;
         merkle::verify_consistency(first, second, &r1?, &r2?, &proof)
@@ -460,8 +559,9 @@ fn run_consistency(v: &Value) -> Result<Result<(), Error>, String> {
 /// Expected verdicts of our strict policy (weak keys rejected + `verify_strict`) on the 12
 /// speccheck vectors: reference §4.2 table, row "dalek verify_strict" (only #3, mixed-order
 /// A and R, is accepted).
-const SPECCHECK_STRICT: [bool; 12] =
-    [false, false, false, true, false, false, false, false, false, false, false, false];
+const SPECCHECK_STRICT: [bool; 12] = [
+    false, false, false, true, false, false, false, false, false, false, false, false,
+];
 
 fn strict_verify(pk: &[u8], msg: &[u8], sig: &[u8]) -> bool {
     PublicKey::from_bytes(pk).is_ok_and(|k| k.verify(msg, sig).is_ok())
@@ -475,15 +575,18 @@ fn speccheck_cases(v: Value) -> Result<Vec<Case>, String> {
     let mut out = Vec::new();
     for (i, c) in list.iter().enumerate() {
         let c = c.clone();
-        out.push(case(format!("ed25519/speccheck_cases.json::{i}"), move || {
-            let pk = hex_bytes(str_field(&c, "pub_key")?)?;
-            let msg = hex_bytes(str_field(&c, "message")?)?;
-            let sig = hex_bytes(str_field(&c, "signature")?)?;
-            let got = strict_verify(&pk, &msg, &sig);
-            ensure(got == SPECCHECK_STRICT[i], || {
-                format!("strict policy gave {got}, expected {}", SPECCHECK_STRICT[i])
-            })
-        }));
+        out.push(case(
+            format!("ed25519/speccheck_cases.json::{i}"),
+            move || {
+                let pk = hex_bytes(str_field(&c, "pub_key")?)?;
+                let msg = hex_bytes(str_field(&c, "message")?)?;
+                let sig = hex_bytes(str_field(&c, "signature")?)?;
+                let got = strict_verify(&pk, &msg, &sig);
+                ensure(got == SPECCHECK_STRICT[i], || {
+                    format!("strict policy gave {got}, expected {}", SPECCHECK_STRICT[i])
+                })
+            },
+        ));
     }
     Ok(out)
 }
@@ -497,17 +600,22 @@ fn wycheproof_cases(v: Value) -> Result<Vec<Case>, String> {
             let pk = pk.clone();
             let id = u64_field(&t, "tcId")?;
             let comment = str_field(&t, "comment")?.to_owned();
-            out.push(case(format!("ed25519/wycheproof_ed25519_test.json::tcId {id} {comment}"), move || {
-                let msg = hex_bytes(str_field(&t, "msg")?)?;
-                let sig = hex_bytes(str_field(&t, "sig")?)?;
-                let want = match str_field(&t, "result")? {
-                    "valid" => true,
-                    "invalid" => false,
-                    other => return Err(format!("result {other:?} not handled")),
-                };
-                let got = strict_verify(&pk, &msg, &sig);
-                ensure(got == want, || format!("strict policy gave {got}, expected {want}"))
-            }));
+            out.push(case(
+                format!("ed25519/wycheproof_ed25519_test.json::tcId {id} {comment}"),
+                move || {
+                    let msg = hex_bytes(str_field(&t, "msg")?)?;
+                    let sig = hex_bytes(str_field(&t, "sig")?)?;
+                    let want = match str_field(&t, "result")? {
+                        "valid" => true,
+                        "invalid" => false,
+                        other => return Err(format!("result {other:?} not handled")),
+                    };
+                    let got = strict_verify(&pk, &msg, &sig);
+                    ensure(got == want, || {
+                        format!("strict policy gave {got}, expected {want}")
+                    })
+                },
+            ));
         }
     }
     Ok(out)
@@ -524,12 +632,24 @@ fn main() -> ExitCode {
     let mut cases = Vec::new();
     collect("signed-note/notes.json", &mut cases, notes_cases);
     collect("signed-note/vkeys.json", &mut cases, vkey_cases);
-    collect("signed-note/checkpoint_bodies.json", &mut cases, checkpoint_cases);
-    collect("merkle/rfc6962_reference_tree.json", &mut cases, reference_tree_cases);
+    collect(
+        "signed-note/checkpoint_bodies.json",
+        &mut cases,
+        checkpoint_cases,
+    );
+    collect(
+        "merkle/rfc6962_reference_tree.json",
+        &mut cases,
+        reference_tree_cases,
+    );
     proof_dir_cases("inclusion", &mut cases);
     proof_dir_cases("consistency", &mut cases);
     collect("ed25519/speccheck_cases.json", &mut cases, speccheck_cases);
-    collect("ed25519/wycheproof_ed25519_test.json", &mut cases, wycheproof_cases);
+    collect(
+        "ed25519/wycheproof_ed25519_test.json",
+        &mut cases,
+        wycheproof_cases,
+    );
     // realworld_proofs.json is listed by the reference but absent from this vector set; its
     // schema is unknown, so it is reported rather than guessed at.
     let realworld = vectors_dir().join("merkle/realworld_proofs.json");
@@ -542,7 +662,13 @@ fn main() -> ExitCode {
 
     let selected = |name: &str| {
         filters.is_empty()
-            || filters.iter().any(|f| if exact { name == f.as_str() } else { name.contains(f.as_str()) })
+            || filters.iter().any(|f| {
+                if exact {
+                    name == f.as_str()
+                } else {
+                    name.contains(f.as_str())
+                }
+            })
     };
     let total = cases.len();
     let cases: Vec<Case> = cases.into_iter().filter(|c| selected(&c.name)).collect();
