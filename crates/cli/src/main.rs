@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_hash;
+mod cmd_keygen;
+mod cmd_note;
 mod cmd_verify;
 mod fs_input;
 
@@ -25,6 +27,10 @@ struct Cli {
 enum Command {
     /// Print the SHA-256 and size of files (directories are walked recursively).
     Hash(cmd_hash::Args),
+    /// Verify or sign C2SP signed notes and checkpoints (exit 0 valid, 1 rejected, 2 usage).
+    Note(cmd_note::Args),
+    /// Create an Ed25519 key for signing notes/checkpoints; prints the verifier key.
+    Keygen(cmd_keygen::Args),
     /// Verify CloudTrail and Huawei CTS digest chains offline (exit 0 valid, 1 invalid, 3 incomplete, 2 usage).
     Verify(cmd_verify::Args),
 }
@@ -40,6 +46,8 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Hash(args) => cmd_hash::run(args),
+        Command::Note(args) => cmd_note::run(args),
+        Command::Keygen(args) => cmd_keygen::run(args),
         Command::Verify(args) => cmd_verify::run(args),
     }
 }
