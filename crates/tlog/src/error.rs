@@ -142,7 +142,7 @@ pub enum KeyProblem {
         /// Actual length.
         actual: usize,
     },
-    /// The stated key ID differs from SHA-256(name || LF || type || key)[:4].
+    /// The stated key ID differs from SHA-256(name || LF || type || key)\[:4\].
     KeyIdMismatch {
         /// ID written in the key string.
         stated: KeyId,

@@ -9,7 +9,7 @@
 //! * [`verify_inclusion`] / [`verify_consistency`]: RFC 9162 §2.1.3.2 / §2.1.4.2, transcribed
 //!   step by step, plus the edge-case policy of reference §3.4: equal sizes need an empty proof
 //!   and equal roots; an empty first tree is consistent with every tree (empty proof, root
-//!   SHA-256("")), as in tlog-witness; every hash is 32 bytes (enforced by the [`Hash`] type);
+//!   SHA-256("")), as in tlog-witness; every hash is 32 bytes (enforced by the [`Hash`](type@Hash) type);
 //!   proofs longer than 64 hashes are rejected before any hashing; sizes are `u64`.
 
 use sha2::{Digest, Sha256};
@@ -45,7 +45,7 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     h.finalize().into()
 }
 
-/// Converts bytes to a [`Hash`], failing unless there are exactly 32 of them.
+/// Converts bytes to a [`Hash`](type@Hash), failing unless there are exactly 32 of them.
 pub fn hash_from_slice(bytes: &[u8]) -> Result<Hash, Error> {
     bytes
         .try_into()
@@ -151,7 +151,7 @@ fn get_leaf<S: LeafHashes + ?Sized>(store: &S, index: u64) -> Result<Hash, Error
         .ok_or(Error::Merkle(MerkleProblem::MissingLeaf { index }))
 }
 
-/// MTH(D[start:end]) over the store's leaf hashes, streamed through a [`CompactRange`].
+/// MTH(D\[start:end\]) over the store's leaf hashes, streamed through a [`CompactRange`].
 pub fn subtree_root<S: LeafHashes + ?Sized>(
     store: &S,
     start: u64,

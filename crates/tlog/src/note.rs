@@ -92,7 +92,7 @@ impl fmt::Display for KeyType {
     }
 }
 
-/// The recommended key ID: SHA-256(name || 0x0A || type || public key)[:4].
+/// The recommended key ID: SHA-256(name || 0x0A || type || public key)\[:4\].
 pub fn key_id(name: &str, key_type: u8, public_key: &[u8]) -> KeyId {
     let mut h = Sha256::new();
     h.update(name.as_bytes());

@@ -458,7 +458,7 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Decodes a base64 vector hash into a [`Hash`]; wrong lengths become our typed error, which is
+/// Decodes a base64 vector hash into a [`Hash`](type@Hash); wrong lengths become our typed error, which is
 /// exactly how a caller holding such bytes would meet the 32-byte policy.
 /// A proof list; Go's proofgen writes a nil slice (JSON `null`) for "no hashes".
 fn proof_strings(v: &Value) -> Result<Vec<String>, String> {
