@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cmd_events;
 mod cmd_hash;
 mod cmd_keygen;
 mod cmd_note;
@@ -27,6 +28,9 @@ struct Cli {
 enum Command {
     /// Print the SHA-256 and size of files (directories are walked recursively).
     Hash(cmd_hash::Args),
+    /// Print normalized audit events from CloudTrail, ActionTrail, CTS, GCP and Azure exports
+    /// (exit 0 when any input was readable, 1 when none, 2 usage).
+    Events(cmd_events::Args),
     /// Verify or sign C2SP signed notes and checkpoints (exit 0 valid, 1 rejected, 2 usage).
     Note(cmd_note::Args),
     /// Create an Ed25519 key for signing notes/checkpoints; prints the verifier key.
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Hash(args) => cmd_hash::run(args),
+        Command::Events(args) => cmd_events::run(args),
         Command::Note(args) => cmd_note::run(args),
         Command::Keygen(args) => cmd_keygen::run(args),
         Command::Verify(args) => cmd_verify::run(args),

@@ -1,0 +1,300 @@
+//! `trailproof events`: print normalized audit events from any supported export.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use trailproof_events::formats::FieldMapping;
+use trailproof_events::ingest::{Ingest, IngestOptions};
+use trailproof_events::store::{EventStore, Field};
+use trailproof_events::time::format_rfc3339;
+
+use crate::fs_input;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for reading.
+    Table,
+    /// JSON Lines: one object per event.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// Arguments of `trailproof events`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only events matching this query (see docs/query.md), e.g. `actor:alice -rw:read`.
+    #[arg(short, long)]
+    query: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Field mapping for JSON no built-in format recognises, e.g. `time=ts,actor=user.name,action=op`.
+    #[arg(long)]
+    mapping: Option<String>,
+    /// Keep repeated events (same provider, event ID and time) instead of dropping them.
+    #[arg(long)]
+    keep_duplicates: bool,
+    /// Files, directories or archives (zip, tar, tar.gz); gzip files are decoded.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+}
+
+/// Loads every input, prints the matching events; exit 0 when at least one input was readable,
+/// 1 when none was, 2 for a bad query or mapping.
+pub fn run(args: Args) -> ExitCode {
+    // Check the query before reading anything: a typo should not cost a long ingest.
+    if let Some(q) = &args.query {
+        if let Err(e) = trailproof_events::query::parse(q) {
+            report_query_error(q, &e);
+            return ExitCode::from(2);
+        }
+    }
+    let mapping = match args.mapping.as_deref().map(FieldMapping::parse) {
+        Some(Err(bad)) => {
+            eprintln!("trailproof: invalid --mapping entry {bad:?} (expected key=path pairs with time=<path>)");
+            return ExitCode::from(2);
+        }
+        Some(Ok(m)) => Some(m),
+        None => None,
+    };
+    let options = IngestOptions {
+        mapping,
+        dedup: !args.keep_duplicates,
+        ..Default::default()
+    };
+    let mut ingest = Ingest::new(options);
+    let mut readable = false;
+    for arg in &args.inputs {
+        let files = match fs_input::expand(arg) {
+            Ok(files) => files,
+            Err(e) => {
+                eprintln!("error: {}: {e}", arg.display());
+                continue;
+            }
+        };
+        for found in files {
+            let name = found.path.display().to_string();
+            let mut file = match File::open(&found.path) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("error: {name}: {e}");
+                    continue;
+                }
+            };
+            let summary = ingest.add_input(&name, &mut file);
+            for d in &summary.diagnostics {
+                eprintln!("{d}");
+            }
+            for s in &summary.files {
+                readable |= s.readable();
+                for d in &s.diagnostics {
+                    eprintln!("{d}");
+                }
+                if s.suppressed > 0 {
+                    eprintln!(
+                        "warning: {}: {} more problems not shown",
+                        s.path, s.suppressed
+                    );
+                }
+            }
+        }
+    }
+    if !readable {
+        eprintln!("trailproof: no input could be read");
+        return ExitCode::FAILURE;
+    }
+    let store = ingest.finish();
+    let selection = match store.query(args.query.as_deref().unwrap_or("")) {
+        Ok(s) => s,
+        Err(e) => {
+            report_query_error(args.query.as_deref().unwrap_or(""), &e);
+            return ExitCode::from(2);
+        }
+    };
+    let rows: Vec<usize> = selection.iter().collect();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let written = match args.format {
+        Format::Table => write_table(&mut out, &store, &rows),
+        Format::Json => rows
+            .iter()
+            .try_for_each(|&r| write_json(&mut out, &store, r)),
+        Format::Csv => write_csv(&mut out, &store, &rows),
+    };
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = written.and_then(|_| out.flush());
+    ExitCode::SUCCESS
+}
+
+fn report_query_error(query: &str, e: &trailproof_events::Error) {
+    eprintln!("trailproof: {e}");
+    if let trailproof_events::Error::Query { position, .. } = e {
+        let col = query
+            .get(..*position)
+            .map(|p| p.chars().count())
+            .unwrap_or(0);
+        eprintln!("  {query}\n  {}^", " ".repeat(col));
+    }
+}
+
+fn read_only_text(store: &EventStore, row: usize) -> &'static str {
+    match store.read_only(row) {
+        Some(true) => "read",
+        Some(false) => "write",
+        None => "-",
+    }
+}
+
+const TABLE: [(&str, Field); 9] = [
+    ("PROVIDER", Field::Provider),
+    ("ACCOUNT", Field::Account),
+    ("REGION", Field::Region),
+    ("SERVICE", Field::Service),
+    ("ACTION", Field::Action),
+    ("ACTOR", Field::Actor),
+    ("SOURCE_IP", Field::SourceIp),
+    ("RW", Field::ReadWrite),
+    ("ERROR", Field::ErrorCode),
+];
+
+fn write_table(out: &mut dyn Write, store: &EventStore, rows: &[usize]) -> io::Result<()> {
+    const MAX: usize = 40;
+    let cell = |r: usize, f: Field| -> String {
+        let v = match f {
+            Field::ReadWrite => read_only_text(store, r).to_string(),
+            _ => store.text(r, f),
+        };
+        // Event fields are untrusted: no control characters reach the terminal.
+        let v: String = v
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        let v = if v.is_empty() { "-".to_string() } else { v };
+        if v.chars().count() > MAX {
+            let mut t: String = v.chars().take(MAX - 1).collect();
+            t.push('…');
+            t
+        } else {
+            v
+        }
+    };
+    let mut widths: Vec<usize> = TABLE.iter().map(|(h, _)| h.len()).collect();
+    for &r in rows {
+        for (i, (_, f)) in TABLE.iter().enumerate() {
+            widths[i] = widths[i].max(cell(r, *f).chars().count());
+        }
+    }
+    write!(out, "{:<24}", "TIME (UTC)")?;
+    for (i, (h, _)) in TABLE.iter().enumerate() {
+        write!(out, "  {:<w$}", h, w = widths[i])?;
+    }
+    writeln!(out)?;
+    for &r in rows {
+        write!(out, "{:<24}", format_rfc3339(store.time_ms(r)))?;
+        for (i, (_, f)) in TABLE.iter().enumerate() {
+            write!(out, "  {:<w$}", cell(r, *f), w = widths[i])?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn write_json(out: &mut dyn Write, store: &EventStore, r: usize) -> io::Result<()> {
+    let e = store.event(r);
+    let opt = |s: String| {
+        if s.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::Value::String(s)
+        }
+    };
+    let raw = e.raw;
+    let v = serde_json::json!({
+        "time": format_rfc3339(e.time_ms),
+        "provider": e.provider.as_str(),
+        "account": e.account,
+        "region": e.region,
+        "service": e.service,
+        "action": e.action,
+        "actor": e.actor.name,
+        "actor_id": e.actor.id,
+        "actor_type": e.actor.kind,
+        "root": e.actor.root,
+        "source_ip": e.source_ip,
+        "user_agent": e.user_agent,
+        "read_only": e.read_only,
+        "error": e.outcome.error_code(),
+        "error_message": opt(match &e.outcome {
+            trailproof_events::model::Outcome::Error { message, .. } => message.clone(),
+            _ => String::new(),
+        }),
+        "event_id": e.event_id,
+        "resources": e.resources,
+        "source": {
+            "path": store.files().get(raw.file as usize).cloned().unwrap_or_default(),
+            "offset": raw.offset,
+            "length": raw.len,
+        },
+    });
+    serde_json::to_writer(&mut *out, &v)?;
+    writeln!(out)
+}
+
+const CSV: [(&str, Field); 16] = [
+    ("time", Field::Time),
+    ("provider", Field::Provider),
+    ("account", Field::Account),
+    ("region", Field::Region),
+    ("service", Field::Service),
+    ("action", Field::Action),
+    ("actor", Field::Actor),
+    ("actor_id", Field::ActorId),
+    ("actor_type", Field::ActorType),
+    ("source_ip", Field::SourceIp),
+    ("user_agent", Field::UserAgent),
+    ("read_only", Field::ReadWrite),
+    ("error", Field::ErrorCode),
+    ("error_message", Field::ErrorMessage),
+    ("event_id", Field::EventId),
+    ("source", Field::File),
+];
+
+fn csv_cell(v: &str) -> String {
+    // Cells a spreadsheet would run as formulas get a leading quote (OWASP CSV injection);
+    // event fields such as user agents are attacker-controlled. `-` is left alone: real IDs
+    // start with it (GCP insertId).
+    let v = if v.starts_with(['=', '+', '@', '\t', '\r']) {
+        format!("'{v}")
+    } else {
+        v.to_string()
+    };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+fn write_csv(out: &mut dyn Write, store: &EventStore, rows: &[usize]) -> io::Result<()> {
+    let header: Vec<&str> = CSV.iter().map(|(h, _)| *h).collect();
+    writeln!(out, "{},offset,length", header.join(","))?;
+    for &r in rows {
+        let cells: Vec<String> = CSV
+            .iter()
+            .map(|(_, f)| match f {
+                Field::ReadWrite => match store.read_only(r) {
+                    Some(b) => b.to_string(),
+                    None => String::new(),
+                },
+                _ => csv_cell(&store.text(r, *f)),
+            })
+            .collect();
+        let raw = store.raw(r);
+        writeln!(out, "{},{},{}", cells.join(","), raw.offset, raw.len)?;
+    }
+    Ok(())
+}
