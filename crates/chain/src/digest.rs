@@ -64,13 +64,20 @@ pub struct AwsDigest {
 fn obj(json: &[u8]) -> Result<Map<String, Value>, Error> {
     match serde_json::from_slice::<Value>(json) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(Error::Json { message: "top level is not an object".into() }),
-        Err(e) => Err(Error::Json { message: e.to_string() }),
+        Ok(_) => Err(Error::Json {
+            message: "top level is not an object".into(),
+        }),
+        Err(e) => Err(Error::Json {
+            message: e.to_string(),
+        }),
     }
 }
 
 fn req_str(m: &Map<String, Value>, field: &'static str) -> Result<String, Error> {
-    m.get(field).and_then(Value::as_str).map(str::to_owned).ok_or(Error::MissingField { field })
+    m.get(field)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or(Error::MissingField { field })
 }
 
 /// A string, or `None` for null/absent/empty (CTS "leaves empty" the start fields).
@@ -79,13 +86,19 @@ fn opt_str(m: &Map<String, Value>, field: &'static str) -> Result<Option<String>
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(Error::BadField { field, message: "not a string".into() }),
+        Some(_) => Err(Error::BadField {
+            field,
+            message: "not a string".into(),
+        }),
     }
 }
 
 fn hex_field(field: &'static str, s: String, len: usize) -> Result<String, Error> {
     if s.len() != len || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(Error::BadField { field, message: format!("expected {len} hex digits") });
+        return Err(Error::BadField {
+            field,
+            message: format!("expected {len} hex digits"),
+        });
     }
     Ok(s.to_ascii_lowercase())
 }
@@ -98,16 +111,25 @@ impl AwsDigest {
     pub fn parse(json: &[u8]) -> Result<AwsDigest, Error> {
         let m = obj(json)?;
         if !m.contains_key("previousDigestSignature") {
-            return Err(Error::MissingField { field: "previousDigestSignature" });
+            return Err(Error::MissingField {
+                field: "previousDigestSignature",
+            });
         }
         let start = req_str(&m, "digestStartTime")?;
         let end = req_str(&m, "digestEndTime")?;
         for (field, v) in [("digestStartTime", &start), ("digestEndTime", &end)] {
             if crate::names::parse_iso(v).is_none() {
-                return Err(Error::BadField { field, message: "not a YYYY-MM-DDTHH:MM:SSZ time".into() });
+                return Err(Error::BadField {
+                    field,
+                    message: "not a YYYY-MM-DDTHH:MM:SSZ time".into(),
+                });
             }
         }
-        let fingerprint = hex_field("digestPublicKeyFingerprint", req_str(&m, "digestPublicKeyFingerprint")?, 32)?;
+        let fingerprint = hex_field(
+            "digestPublicKeyFingerprint",
+            req_str(&m, "digestPublicKeyFingerprint")?,
+            32,
+        )?;
         let previous_signature = opt_str(&m, "previousDigestSignature")?;
         let previous = match opt_str(&m, "previousDigestS3Object")? {
             Some(object) => Some(PreviousLink {
@@ -124,7 +146,10 @@ impl AwsDigest {
             None | Some(Value::Null) => {}
             Some(Value::Array(list)) => {
                 for entry in list {
-                    let e = entry.as_object().ok_or(Error::BadField { field: "logFiles", message: "entry is not an object".into() })?;
+                    let e = entry.as_object().ok_or(Error::BadField {
+                        field: "logFiles",
+                        message: "entry is not an object".into(),
+                    })?;
                     log_files.push(LogRef {
                         bucket: req_str(e, "s3Bucket")?,
                         object: req_str(e, "s3Object")?,
@@ -133,7 +158,12 @@ impl AwsDigest {
                     });
                 }
             }
-            Some(_) => return Err(Error::BadField { field: "logFiles", message: "not an array".into() }),
+            Some(_) => {
+                return Err(Error::BadField {
+                    field: "logFiles",
+                    message: "not an array".into(),
+                })
+            }
         }
         Ok(AwsDigest {
             account_id: opt_str(&m, "awsAccountId")?.unwrap_or_default(),
@@ -194,7 +224,10 @@ impl CtsDigest {
         let end = req_str(&m, "digest_end_time")?;
         for (field, v) in [("digest_start_time", &start), ("digest_end_time", &end)] {
             if crate::names::parse_cts_time(v).is_none() {
-                return Err(Error::BadField { field, message: "not a YYYY-MM-DDTHH-mm-ssZ time".into() });
+                return Err(Error::BadField {
+                    field,
+                    message: "not a YYYY-MM-DDTHH-mm-ssZ time".into(),
+                });
             }
         }
         let previous = match opt_str(&m, "previous_digest_object")? {
@@ -212,7 +245,10 @@ impl CtsDigest {
             None | Some(Value::Null) => {}
             Some(Value::Array(list)) => {
                 for entry in list {
-                    let e = entry.as_object().ok_or(Error::BadField { field: "log_files", message: "entry is not an object".into() })?;
+                    let e = entry.as_object().ok_or(Error::BadField {
+                        field: "log_files",
+                        message: "entry is not an object".into(),
+                    })?;
                     log_files.push(LogRef {
                         bucket: req_str(e, "bucket")?,
                         object: req_str(e, "object")?,
@@ -221,7 +257,12 @@ impl CtsDigest {
                     });
                 }
             }
-            Some(_) => return Err(Error::BadField { field: "log_files", message: "not an array".into() }),
+            Some(_) => {
+                return Err(Error::BadField {
+                    field: "log_files",
+                    message: "not an array".into(),
+                })
+            }
         }
         Ok(CtsDigest {
             project_id: opt_str(&m, "project_id")?.unwrap_or_default(),
@@ -230,7 +271,10 @@ impl CtsDigest {
             bucket: req_str(&m, "digest_bucket")?,
             object: req_str(&m, "digest_object")?,
             signature_algorithm: opt_str(&m, "digest_signature_algorithm")?,
-            digest_end: m.get("digest_end").and_then(Value::as_bool).unwrap_or(false),
+            digest_end: m
+                .get("digest_end")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             previous,
             log_files,
         })
@@ -246,8 +290,14 @@ impl CtsDigest {
         match self.previous.as_ref().and_then(|p| p.signature.as_deref()) {
             Some(sig) => vec![(format!("{base}{sig}"), "previous signature")],
             None => vec![
-                (base.clone(), "starting digest signed with an empty previous signature"),
-                (format!("{base}null"), "starting digest signed with the literal \"null\" as previous signature"),
+                (
+                    base.clone(),
+                    "starting digest signed with an empty previous signature",
+                ),
+                (
+                    format!("{base}null"),
+                    "starting digest signed with the literal \"null\" as previous signature",
+                ),
             ],
         }
     }
@@ -281,7 +331,12 @@ mod tests {
     #[test]
     fn missing_previous_signature_key_is_malformed() {
         let e = AwsDigest::parse(br#"{"digestStartTime":"2024-05-01T00:00:00Z"}"#).unwrap_err();
-        assert_eq!(e, Error::MissingField { field: "previousDigestSignature" });
+        assert_eq!(
+            e,
+            Error::MissingField {
+                field: "previousDigestSignature"
+            }
+        );
         assert!(AwsDigest::parse(b"[]").is_err());
         assert!(AwsDigest::parse(b"\xff").is_err());
     }

@@ -61,11 +61,20 @@ impl fmt::Display for Error {
             Error::Gzip { message } => write!(f, "not valid gzip data: {message}"),
             Error::TooLarge { limit } => write!(f, "larger than the limit of {limit} bytes"),
             Error::Json { message } => write!(f, "not valid JSON: {message}"),
-            Error::MissingField { field } => write!(f, "required field {field:?} is missing or has the wrong type"),
-            Error::BadField { field, message } => write!(f, "field {field:?} is invalid: {message}"),
-            Error::BadSignatureEncoding { message } => write!(f, "signature is not hexadecimal: {message}"),
+            Error::MissingField { field } => write!(
+                f,
+                "required field {field:?} is missing or has the wrong type"
+            ),
+            Error::BadField { field, message } => {
+                write!(f, "field {field:?} is invalid: {message}")
+            }
+            Error::BadSignatureEncoding { message } => {
+                write!(f, "signature is not hexadecimal: {message}")
+            }
             Error::Key { message } => write!(f, "unusable public key: {message}"),
-            Error::UnknownFormat => write!(f, "not a recognised digest, log, key or signature file"),
+            Error::UnknownFormat => {
+                write!(f, "not a recognised digest, log, key or signature file")
+            }
         }
     }
 }
@@ -78,7 +87,9 @@ impl From<trailproof_core::Error> for Error {
             trailproof_core::Error::Gzip { message } => Error::Gzip { message },
             trailproof_core::Error::TooLarge { limit } => Error::TooLarge { limit },
             trailproof_core::Error::Io { message } => Error::Io { message },
-            other => Error::Io { message: other.to_string() },
+            other => Error::Io {
+                message: other.to_string(),
+            },
         }
     }
 }

@@ -38,7 +38,9 @@ impl PublicKey {
     pub fn from_der(der: &[u8], source: impl Into<String>) -> Result<PublicKey, Error> {
         let key = RsaPublicKey::from_pkcs1_der(der)
             .or_else(|_| RsaPublicKey::from_public_key_der(der))
-            .map_err(|e| Error::Key { message: format!("neither PKCS#1 nor SPKI RSA DER ({e})") })?;
+            .map_err(|e| Error::Key {
+                message: format!("neither PKCS#1 nor SPKI RSA DER ({e})"),
+            })?;
         Ok(PublicKey {
             fingerprint: hex::encode(Md5::digest(der)),
             valid_from: None,
@@ -51,7 +53,9 @@ impl PublicKey {
     /// Whether `signature` is a valid SHA256withRSA (PKCS#1 v1.5) signature of `data`.
     pub fn verify_sha256(&self, data: &[u8], signature: &[u8]) -> bool {
         let hashed = Sha256::digest(data);
-        self.key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, signature).is_ok()
+        self.key
+            .verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, signature)
+            .is_ok()
     }
 
     /// Whether `t` lies in the validity window (unknown bounds count as open).
@@ -62,7 +66,9 @@ impl PublicKey {
 
 /// The published CTS key, decoded.
 pub fn huawei_cts_key() -> PublicKey {
-    let der = base64::engine::general_purpose::STANDARD.decode(HUAWEI_CTS_PUBLIC_KEY_B64).unwrap_or_default();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(HUAWEI_CTS_PUBLIC_KEY_B64)
+        .unwrap_or_default();
     // The constant is a fixed, tested value; failing here would be a build defect.
     PublicKey::from_der(&der, "published Huawei CTS key").expect("published CTS key decodes")
 }
@@ -73,7 +79,9 @@ fn b64(text: &str) -> Option<Vec<u8>> {
     if compact.is_empty() {
         return None;
     }
-    base64::engine::general_purpose::STANDARD.decode(compact).ok()
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()
 }
 
 /// Whether the content looks like key material worth trying (cheap; used to classify files).
@@ -100,13 +108,20 @@ pub fn parse_key_file(bytes: &[u8], source: &str) -> Result<(Vec<PublicKey>, Vec
     let text = std::str::from_utf8(bytes).map_err(|_| Error::UnknownFormat)?;
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        let v: Value = serde_json::from_str(trimmed).map_err(|e| Error::Json { message: e.to_string() })?;
+        let v: Value = serde_json::from_str(trimmed).map_err(|e| Error::Json {
+            message: e.to_string(),
+        })?;
         let list = match &v {
-            Value::Object(m) => m.get("PublicKeyList").or_else(|| m.get("publicKeyList")).and_then(Value::as_array),
+            Value::Object(m) => m
+                .get("PublicKeyList")
+                .or_else(|| m.get("publicKeyList"))
+                .and_then(Value::as_array),
             Value::Array(a) => Some(a),
             _ => None,
         }
-        .ok_or(Error::MissingField { field: "PublicKeyList" })?;
+        .ok_or(Error::MissingField {
+            field: "PublicKeyList",
+        })?;
         let mut keys = Vec::new();
         for (i, entry) in list.iter().enumerate() {
             let get = |a: &str, b: &str| entry.get(a).or_else(|| entry.get(b));
@@ -121,7 +136,10 @@ pub fn parse_key_file(bytes: &[u8], source: &str) -> Result<(Vec<PublicKey>, Vec
             // Tolerate double encoding [unverified in the spec]: base64 of base64 of DER.
             if der.starts_with(b"MII") {
                 if let Some(inner) = std::str::from_utf8(&der).ok().and_then(b64) {
-                    warnings.push(format!("key #{} Value was base64-encoded twice; decoded again", i + 1));
+                    warnings.push(format!(
+                        "key #{} Value was base64-encoded twice; decoded again",
+                        i + 1
+                    ));
                     der = inner;
                 }
             }
@@ -146,20 +164,31 @@ pub fn parse_key_file(bytes: &[u8], source: &str) -> Result<(Vec<PublicKey>, Vec
             keys.push(key);
         }
         if keys.is_empty() {
-            return Err(Error::Key { message: "no usable key in the list".into() });
+            return Err(Error::Key {
+                message: "no usable key in the list".into(),
+            });
         }
         return Ok((keys, warnings));
     }
     if let Some(start) = trimmed.find("-----BEGIN") {
         let body = &trimmed[start..];
-        let label_end = body[10..].find("-----").map(|i| i + 10).ok_or(Error::UnknownFormat)?;
+        let label_end = body[10..]
+            .find("-----")
+            .map(|i| i + 10)
+            .ok_or(Error::UnknownFormat)?;
         let label = &body[10..label_end];
         if !label.ends_with("PUBLIC KEY") {
-            return Err(Error::Key { message: format!("PEM block {label:?} is not a public key") });
+            return Err(Error::Key {
+                message: format!("PEM block {label:?} is not a public key"),
+            });
         }
         let after = &body[label_end + 5..];
-        let end = after.find("-----END").ok_or(Error::Key { message: "PEM block is not terminated".into() })?;
-        let der = b64(&after[..end]).ok_or(Error::Key { message: "PEM body is not base64".into() })?;
+        let end = after.find("-----END").ok_or(Error::Key {
+            message: "PEM block is not terminated".into(),
+        })?;
+        let der = b64(&after[..end]).ok_or(Error::Key {
+            message: "PEM body is not base64".into(),
+        })?;
         return Ok((vec![PublicKey::from_der(&der, source)?], warnings));
     }
     let der = b64(trimmed).ok_or(Error::UnknownFormat)?;
@@ -188,14 +217,19 @@ mod tests {
 
     #[test]
     fn published_cts_key_fingerprint() {
-        assert_eq!(huawei_cts_key().fingerprint, "6589b9fe913a700253121fe3a68d1841");
+        assert_eq!(
+            huawei_cts_key().fingerprint,
+            "6589b9fe913a700253121fe3a68d1841"
+        );
     }
 
     #[test]
     fn double_base64_is_tolerated() {
         let inner = HUAWEI_CTS_PUBLIC_KEY_B64;
         let outer = base64::engine::general_purpose::STANDARD.encode(inner);
-        let json = format!(r#"{{"PublicKeyList":[{{"Value":"{outer}","ValidityStartTime":"2024-01-01T00:00:00Z"}}]}}"#);
+        let json = format!(
+            r#"{{"PublicKeyList":[{{"Value":"{outer}","ValidityStartTime":"2024-01-01T00:00:00Z"}}]}}"#
+        );
         let (keys, warnings) = parse_key_file(json.as_bytes(), "k").unwrap();
         assert_eq!(keys[0].fingerprint, "6589b9fe913a700253121fe3a68d1841");
         assert!(keys[0].valid_from.is_some());
@@ -204,12 +238,22 @@ mod tests {
 
     #[test]
     fn pem_and_raw_der() {
-        let pem = format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", HUAWEI_CTS_PUBLIC_KEY_B64);
+        let pem = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            HUAWEI_CTS_PUBLIC_KEY_B64
+        );
         let (keys, _) = parse_key_file(pem.as_bytes(), "k").unwrap();
         assert_eq!(keys[0].fingerprint, "6589b9fe913a700253121fe3a68d1841");
         let der = b64(HUAWEI_CTS_PUBLIC_KEY_B64).unwrap();
-        assert_eq!(parse_key_file(&der, "k").unwrap().0[0].fingerprint, "6589b9fe913a700253121fe3a68d1841");
-        assert!(parse_key_file(b"-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----", "k").is_err());
+        assert_eq!(
+            parse_key_file(&der, "k").unwrap().0[0].fingerprint,
+            "6589b9fe913a700253121fe3a68d1841"
+        );
+        assert!(parse_key_file(
+            b"-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----",
+            "k"
+        )
+        .is_err());
         assert!(parse_key_file(b"\x30\x00", "k").is_err());
     }
 }

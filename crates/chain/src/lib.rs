@@ -52,7 +52,10 @@ pub use verify::{Verifier, VerifyOptions};
 
 /// Verifies a set of in-memory files (path relative to the input root, stored bytes) in one
 /// call: scans each, then verifies. Convenient for tests and small inputs.
-pub fn verify_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>, options: VerifyOptions) -> Report {
+pub fn verify_files<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    options: VerifyOptions,
+) -> Report {
     let mut verifier = Verifier::new(options);
     let limits = ScanLimits::default();
     for (path, bytes) in files {

@@ -41,7 +41,9 @@ pub(crate) fn dir_name(path: &str) -> &str {
 /// (also accepts a plain `.json` ending, for uncompressed copies).
 pub fn parse_aws_digest_name(name: &str) -> Option<AwsDigestName> {
     let name = base_name(name);
-    let stem = name.strip_suffix(".json.gz").or_else(|| name.strip_suffix(".json"))?;
+    let stem = name
+        .strip_suffix(".json.gz")
+        .or_else(|| name.strip_suffix(".json"))?;
     let (stem, backfill) = match stem.strip_suffix("_backfill") {
         Some(s) => (s, true),
         None => (stem, false),
@@ -52,7 +54,8 @@ pub fn parse_aws_digest_name(name: &str) -> Option<AwsDigestName> {
     let (source_region, rest) = rest.split_once('_')?;
     let (rest, stamp) = rest.rsplit_once('_')?;
     let (trail, home_region) = rest.rsplit_once('_')?;
-    if account.is_empty() || source_region.is_empty() || trail.is_empty() || home_region.is_empty() {
+    if account.is_empty() || source_region.is_empty() || trail.is_empty() || home_region.is_empty()
+    {
         return None;
     }
     parse_compact(stamp)?;
@@ -80,13 +83,19 @@ pub struct CtsDigestName {
 /// Parses a CTS digest file name.
 pub fn parse_cts_digest_name(name: &str) -> Option<CtsDigestName> {
     let name = base_name(name);
-    let stem = name.strip_suffix(".json.gz").or_else(|| name.strip_suffix(".json"))?;
+    let stem = name
+        .strip_suffix(".json.gz")
+        .or_else(|| name.strip_suffix(".json"))?;
     let at = stem.find(CTS_DIGEST_MARK)?;
     let prefix = &stem[..at];
     let rest = &stem[at + CTS_DIGEST_MARK.len()..];
     let (region, stamp) = rest.rsplit_once('_')?;
     parse_cts_time(stamp)?;
-    Some(CtsDigestName { prefix: prefix.to_owned(), region: region.to_owned(), stamp: stamp.to_owned() })
+    Some(CtsDigestName {
+        prefix: prefix.to_owned(),
+        region: region.to_owned(),
+        stamp: stamp.to_owned(),
+    })
 }
 
 /// Whether the name is a CloudTrail digest (by name).
@@ -104,7 +113,8 @@ pub(crate) fn is_cts_digest_name(name: &str) -> bool {
 /// Whether the name is a CloudTrail log file (events or Insights).
 pub(crate) fn is_aws_log_name(name: &str) -> bool {
     let n = base_name(name);
-    (n.contains("_CloudTrail_") || n.contains("_CloudTrail-Insight_")) && (n.ends_with(".json.gz") || n.ends_with(".gz"))
+    (n.contains("_CloudTrail_") || n.contains("_CloudTrail-Insight_"))
+        && (n.ends_with(".json.gz") || n.ends_with(".gz"))
 }
 
 /// Whether the name is a CTS trace file.
@@ -129,7 +139,13 @@ pub(crate) fn parse_iso(s: &str) -> Option<Timestamp> {
     let b = s.as_bytes();
     // Strict shape first: jiff alone would also accept offsets and fractions, which digests
     // never contain; accepting them would hide a malformed file.
-    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z'
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
     {
         return None;
     }
@@ -157,7 +173,15 @@ pub(crate) fn parse_compact(s: &str) -> Option<Timestamp> {
     if !b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit) {
         return None;
     }
-    parse_iso(&format!("{}-{}-{}T{}:{}:{}Z", &s[0..4], &s[4..6], &s[6..8], &s[9..11], &s[11..13], &s[13..15]))
+    parse_iso(&format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &s[0..4],
+        &s[4..6],
+        &s[6..8],
+        &s[9..11],
+        &s[11..13],
+        &s[13..15]
+    ))
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
@@ -172,8 +196,15 @@ pub(crate) fn aws_digest_key_at(template: &str, end: Timestamp) -> Option<String
     let parsed = parse_aws_digest_name(name)?;
     let dir = dir_name(template);
     // The last three folders are the end date (YYYY/MM/DD); keep whatever is above them.
-    let mut parts: Vec<&str> = if dir.is_empty() { Vec::new() } else { dir.split('/').collect() };
-    let dated = parts.len() >= 3 && parts[parts.len() - 3..].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    let mut parts: Vec<&str> = if dir.is_empty() {
+        Vec::new()
+    } else {
+        dir.split('/').collect()
+    };
+    let dated = parts.len() >= 3
+        && parts[parts.len() - 3..]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_digit()));
     if dated {
         parts.truncate(parts.len() - 3);
     }
@@ -207,9 +238,16 @@ pub(crate) fn cts_digest_key_at(template: &str, end: Timestamp) -> Option<String
     let name = base_name(template);
     let parsed = parse_cts_digest_name(name)?;
     let stamp = end.strftime("%Y-%m-%dT%H-%M-%SZ").to_string();
-    let file = format!("{}_CloudTrace-Digest_{}_{}.json.gz", parsed.prefix, parsed.region, stamp);
+    let file = format!(
+        "{}_CloudTrace-Digest_{}_{}.json.gz",
+        parsed.prefix, parsed.region, stamp
+    );
     let dir = dir_name(template);
-    let mut parts: Vec<String> = if dir.is_empty() { Vec::new() } else { dir.split('/').map(str::to_owned).collect() };
+    let mut parts: Vec<String> = if dir.is_empty() {
+        Vec::new()
+    } else {
+        dir.split('/').map(str::to_owned).collect()
+    };
     // CloudTraces/<region>/<Y>/<M>/<D>/...: replace the date folders after the region.
     if let Some(i) = parts.iter().position(|p| p == "CloudTraces") {
         if parts.len() > i + 4 {
@@ -240,9 +278,13 @@ mod tests {
         assert_eq!(n.home_region, "us-west-2");
         assert_eq!(n.stamp, "20231015T230404Z");
         assert!(!n.backfill);
-        let b = parse_aws_digest_name("1_CloudTrail-Digest_r_t_h_20231015T230404Z_backfill.json.gz").unwrap();
+        let b =
+            parse_aws_digest_name("1_CloudTrail-Digest_r_t_h_20231015T230404Z_backfill.json.gz")
+                .unwrap();
         assert!(b.backfill);
-        assert!(parse_aws_digest_name("1_CloudTrail-Digest_r_t_h_2023101XT230404Z.json.gz").is_none());
+        assert!(
+            parse_aws_digest_name("1_CloudTrail-Digest_r_t_h_2023101XT230404Z.json.gz").is_none()
+        );
         assert!(parse_aws_digest_name("x.json.gz.string-to-sign.txt").is_none());
     }
 
@@ -266,9 +308,14 @@ mod tests {
     fn times() {
         assert!(parse_iso("2024-05-01T00:00:00Z").is_some());
         assert!(parse_iso("2024-05-01T00:00:00+01:00").is_none());
-        assert_eq!(parse_cts_time("2024-05-01T01-00-00Z"), parse_iso("2024-05-01T01:00:00Z"));
         assert_eq!(
-            aws_log_time("111122223333_CloudTrail_us-east-1_20240501T0215Z_QrStUvWxYz012345.json.gz"),
+            parse_cts_time("2024-05-01T01-00-00Z"),
+            parse_iso("2024-05-01T01:00:00Z")
+        );
+        assert_eq!(
+            aws_log_time(
+                "111122223333_CloudTrail_us-east-1_20240501T0215Z_QrStUvWxYz012345.json.gz"
+            ),
             parse_iso("2024-05-01T02:15:00Z")
         );
     }

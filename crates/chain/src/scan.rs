@@ -13,7 +13,9 @@ use sha2::{Digest, Sha256};
 use crate::digest::{AwsDigest, CtsDigest};
 use crate::error::Error;
 use crate::keys::{looks_like_key, parse_key_file, PublicKey};
-use crate::names::{base_name, is_aws_digest_name, is_aws_log_name, is_cts_digest_name, is_cts_trace_name};
+use crate::names::{
+    base_name, is_aws_digest_name, is_aws_log_name, is_cts_digest_name, is_cts_trace_name,
+};
 
 /// Caps on what one file may cost.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +28,10 @@ pub struct ScanLimits {
 
 impl Default for ScanLimits {
     fn default() -> Self {
-        ScanLimits { max_inflated: 16 << 30, max_small_file: 64 << 20 }
+        ScanLimits {
+            max_inflated: 16 << 30,
+            max_small_file: 64 << 20,
+        }
     }
 }
 
@@ -152,7 +157,12 @@ impl Read for Counting<'_> {
 
 fn read_small(reader: &mut dyn Read, cap: u64) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
-    reader.take(cap.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| Error::Io { message: e.to_string() })?;
+    reader
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Io {
+            message: e.to_string(),
+        })?;
     if bytes.len() as u64 > cap {
         return Err(Error::TooLarge { limit: cap });
     }
@@ -169,7 +179,9 @@ fn inflate_small(bytes: &[u8], cap: u64) -> Result<(Vec<u8>, Option<u64>, bool),
     }
     let mut out = Vec::new();
     let mut src = bytes;
-    let first = trailproof_core::gzip::inflate_first_member(&mut src, cap, &mut |chunk| out.extend_from_slice(chunk))?;
+    let first = trailproof_core::gzip::inflate_first_member(&mut src, cap, &mut |chunk| {
+        out.extend_from_slice(chunk)
+    })?;
     Ok((out, first.trailing_at, false))
 }
 
@@ -177,15 +189,28 @@ fn inflate_small(bytes: &[u8], cap: u64) -> Result<(Vec<u8>, Option<u64>, bool),
 ///
 /// Never fails and never panics: unreadable files come back as [`Scanned::error`].
 pub fn scan(path: &str, reader: &mut dyn Read, limits: &ScanLimits) -> Scanned {
-    let mut counting = Counting { inner: reader, count: 0 };
+    let mut counting = Counting {
+        inner: reader,
+        count: 0,
+    };
     let mut warnings = Vec::new();
     let content = classify(path, &mut counting, limits, &mut warnings);
     // Drain what classification did not need, so the stored size is complete.
     let _ = std::io::copy(&mut counting, &mut std::io::sink());
-    Scanned { path: path.to_owned(), stored_size: counting.count, warnings, content }
+    Scanned {
+        path: path.to_owned(),
+        stored_size: counting.count,
+        warnings,
+        content,
+    }
 }
 
-fn classify(path: &str, reader: &mut dyn Read, limits: &ScanLimits, warnings: &mut Vec<String>) -> Content {
+fn classify(
+    path: &str,
+    reader: &mut dyn Read,
+    limits: &ScanLimits,
+    warnings: &mut Vec<String>,
+) -> Content {
     let name = base_name(path);
     if name.ends_with(".head-object.json") || name.ends_with(".metadata.json") {
         return match read_small(reader, limits.max_small_file).and_then(|b| parse_sidecar(&b)) {
@@ -207,8 +232,15 @@ fn classify(path: &str, reader: &mut dyn Read, limits: &ScanLimits, warnings: &m
     }
     if is_aws_log_name(name) {
         let mut sha = Sha256::new();
-        return match trailproof_core::gzip::inflate_first_member(reader, limits.max_inflated, &mut |c| sha.update(c)) {
-            Ok(first) => Content::AwsLog(LogFacts { hash: hex::encode(sha.finalize()), trailing_at: first.trailing_at }),
+        return match trailproof_core::gzip::inflate_first_member(
+            reader,
+            limits.max_inflated,
+            &mut |c| sha.update(c),
+        ) {
+            Ok(first) => Content::AwsLog(LogFacts {
+                hash: hex::encode(sha.finalize()),
+                trailing_at: first.trailing_at,
+            }),
             Err(e) => Content::Malformed(FileKind::AwsLog, e.into()),
         };
     }
@@ -220,10 +252,20 @@ fn classify(path: &str, reader: &mut dyn Read, limits: &ScanLimits, warnings: &m
                 Ok(0) => break,
                 Ok(n) => md5.update(&buf[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Content::Malformed(FileKind::CtsTrace, Error::Io { message: e.to_string() }),
+                Err(e) => {
+                    return Content::Malformed(
+                        FileKind::CtsTrace,
+                        Error::Io {
+                            message: e.to_string(),
+                        },
+                    )
+                }
             }
         }
-        return Content::CtsTrace(LogFacts { hash: hex::encode(md5.finalize()), trailing_at: None });
+        return Content::CtsTrace(LogFacts {
+            hash: hex::encode(md5.finalize()),
+            trailing_at: None,
+        });
     }
     // Not recognised by name: look at the content (renamed digests, uncompressed copies, keys).
     let bytes = match read_small(reader, limits.max_small_file) {
@@ -237,13 +279,17 @@ fn classify(path: &str, reader: &mut dyn Read, limits: &ScanLimits, warnings: &m
                 return Content::Keys(keys);
             }
             Err(e) => {
-                if bytes.starts_with(b"-----BEGIN") || String::from_utf8_lossy(&bytes).contains("ublicKeyList") {
+                if bytes.starts_with(b"-----BEGIN")
+                    || String::from_utf8_lossy(&bytes).contains("ublicKeyList")
+                {
                     return Content::Malformed(FileKind::Keys, e);
                 }
             }
         }
     }
-    let Ok((json, _, _)) = inflate_small(&bytes, limits.max_small_file) else { return Content::Other };
+    let Ok((json, _, _)) = inflate_small(&bytes, limits.max_small_file) else {
+        return Content::Other;
+    };
     let head = String::from_utf8_lossy(&json[..json.len().min(1 << 16)]);
     if head.contains("\"digestS3Object\"") && head.contains("\"digestEndTime\"") {
         return aws_digest(&bytes, limits, warnings);
@@ -293,7 +339,10 @@ fn cts_digest(bytes: &[u8], limits: &ScanLimits) -> Content {
 /// Looks up a metadata value by any of `names`, case-insensitively, in `Metadata` first and
 /// then at the top level (CTS exports vary; formats §3.4 [unverified]).
 fn meta_lookup<'a>(root: &'a serde_json::Map<String, Value>, names: &[&str]) -> Option<&'a str> {
-    let nested = ["Metadata", "metadata"].iter().filter_map(|k| root.get(*k)).filter_map(Value::as_object);
+    let nested = ["Metadata", "metadata"]
+        .iter()
+        .filter_map(|k| root.get(*k))
+        .filter_map(Value::as_object);
     for map in nested.chain(std::iter::once(root)) {
         for (k, v) in map {
             if names.iter().any(|n| k.eq_ignore_ascii_case(n)) {
@@ -308,20 +357,48 @@ fn meta_lookup<'a>(root: &'a serde_json::Map<String, Value>, names: &[&str]) -> 
 
 /// Parses a sidecar: `aws s3api head-object` output or an OBS metadata export.
 pub fn parse_sidecar(bytes: &[u8]) -> Result<Sidecar, Error> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| Error::Json { message: e.to_string() })?;
-    let root = v.as_object().ok_or(Error::Json { message: "top level is not an object".into() })?;
-    let signature = meta_lookup(root, &["signature", "meta-signature", "x-obs-meta-signature", "x-amz-meta-signature"])
-        .ok_or(Error::MissingField { field: "signature" })?
-        .to_owned();
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| Error::Json {
+        message: e.to_string(),
+    })?;
+    let root = v.as_object().ok_or(Error::Json {
+        message: "top level is not an object".into(),
+    })?;
+    let signature = meta_lookup(
+        root,
+        &[
+            "signature",
+            "meta-signature",
+            "x-obs-meta-signature",
+            "x-amz-meta-signature",
+        ],
+    )
+    .ok_or(Error::MissingField { field: "signature" })?
+    .to_owned();
     let algorithm = meta_lookup(
         root,
-        &["signature-algorithm", "meta-signature-algorithm", "x-obs-meta-signature-algorithm", "x-amz-meta-signature-algorithm"],
+        &[
+            "signature-algorithm",
+            "meta-signature-algorithm",
+            "x-obs-meta-signature-algorithm",
+            "x-amz-meta-signature-algorithm",
+        ],
     )
     .map(str::to_owned);
     let etag = meta_lookup(root, &["ETag"]).map(|e| e.trim_matches('"').to_ascii_lowercase());
-    let backfill_generation =
-        meta_lookup(root, &["backfill-generation-timestamp", "x-amz-meta-backfill-generation-timestamp"]).map(str::to_owned);
-    Ok(Sidecar { signature, algorithm, etag, backfill_generation })
+    let backfill_generation = meta_lookup(
+        root,
+        &[
+            "backfill-generation-timestamp",
+            "x-amz-meta-backfill-generation-timestamp",
+        ],
+    )
+    .map(str::to_owned);
+    Ok(Sidecar {
+        signature,
+        algorithm,
+        etag,
+        backfill_generation,
+    })
 }
 
 #[cfg(test)]
@@ -330,7 +407,13 @@ mod tests {
 
     #[test]
     fn sidecar_names() {
-        for name in ["signature", "meta-signature", "x-obs-meta-signature", "x-amz-meta-signature", "Meta-Signature"] {
+        for name in [
+            "signature",
+            "meta-signature",
+            "x-obs-meta-signature",
+            "x-amz-meta-signature",
+            "Meta-Signature",
+        ] {
             let top = format!(r#"{{"{name}":"ab"}}"#);
             assert_eq!(parse_sidecar(top.as_bytes()).unwrap().signature, "ab");
             let nested = format!(r#"{{"Metadata":{{"{name}":"cd"}},"ETag":"\"AB\""}}"#);
@@ -353,7 +436,14 @@ mod tests {
             "k.pem",
             "a.head-object.json",
         ];
-        let inputs: [&[u8]; 6] = [b"", b"\x1f\x8b", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", b"{}", b"MIIB", b"\x30\x82\x01"];
+        let inputs: [&[u8]; 6] = [
+            b"",
+            b"\x1f\x8b",
+            b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03",
+            b"{}",
+            b"MIIB",
+            b"\x30\x82\x01",
+        ];
         for n in names {
             for i in inputs {
                 let mut r = i;

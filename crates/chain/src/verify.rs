@@ -11,9 +11,9 @@ use crate::digest::{LogRef, PreviousLink};
 use crate::error::Error;
 use crate::keys::{huawei_cts_key, parse_key_file, PublicKey};
 use crate::names::{
-    aws_digest_key_at, aws_log_time, base_name, cts_digest_key_at, dir_name, fmt_iso, is_aws_digest_name,
-    is_cts_digest_name, parse_aws_digest_name,
-    parse_cts_digest_name, parse_cts_time, parse_iso,
+    aws_digest_key_at, aws_log_time, base_name, cts_digest_key_at, dir_name, fmt_iso,
+    is_aws_digest_name, is_cts_digest_name, parse_aws_digest_name, parse_cts_digest_name,
+    parse_cts_time, parse_iso,
 };
 use crate::scan::{Content, FileKind, LogFacts, Scanned, Sidecar};
 
@@ -30,7 +30,10 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        VerifyOptions { published_cts_key: true, cadence_secs: 3600 }
+        VerifyOptions {
+            published_cts_key: true,
+            cadence_secs: 3600,
+        }
     }
 }
 
@@ -156,11 +159,17 @@ impl Verifier {
 
     /// Adds one scanned file. Order does not matter.
     pub fn add(&mut self, scanned: Scanned) {
-        let Scanned { path, warnings, content, .. } = scanned;
+        let Scanned {
+            path,
+            warnings,
+            content,
+            ..
+        } = scanned;
         match content {
             Content::AwsDigest(facts) => {
                 let d = facts.parsed;
-                let name = parse_aws_digest_name(&d.object).or_else(|| parse_aws_digest_name(&path));
+                let name =
+                    parse_aws_digest_name(&d.object).or_else(|| parse_aws_digest_name(&path));
                 let chain = match &name {
                     Some(n) => ChainId {
                         id: format!(
@@ -190,7 +199,14 @@ impl Verifier {
                 };
                 let (Some(start), Some(end)) = (parse_iso(&d.start), parse_iso(&d.end)) else {
                     // Checked by the parser; kept total rather than trusting that.
-                    self.malformed.push((path, FileKind::AwsDigest, Error::MissingField { field: "digestEndTime" }, warnings));
+                    self.malformed.push((
+                        path,
+                        FileKind::AwsDigest,
+                        Error::MissingField {
+                            field: "digestEndTime",
+                        },
+                        warnings,
+                    ));
                     return;
                 };
                 let to_sign = vec![(d.string_to_sign(&facts.hash), "CloudTrail string to sign")];
@@ -214,11 +230,20 @@ impl Verifier {
             }
             Content::CtsDigest(facts) => {
                 let d = facts.parsed;
-                let (Some(start), Some(end)) = (parse_cts_time(&d.start), parse_cts_time(&d.end)) else {
-                    self.malformed.push((path, FileKind::CtsDigest, Error::MissingField { field: "digest_end_time" }, warnings));
+                let (Some(start), Some(end)) = (parse_cts_time(&d.start), parse_cts_time(&d.end))
+                else {
+                    self.malformed.push((
+                        path,
+                        FileKind::CtsDigest,
+                        Error::MissingField {
+                            field: "digest_end_time",
+                        },
+                        warnings,
+                    ));
                     return;
                 };
-                let name = parse_cts_digest_name(&d.object).or_else(|| parse_cts_digest_name(&path));
+                let name =
+                    parse_cts_digest_name(&d.object).or_else(|| parse_cts_digest_name(&path));
                 let (prefix, region) = name.map(|n| (n.prefix, n.region)).unwrap_or_default();
                 let folder = cts_folder(&d.object);
                 let chain = ChainId {
@@ -226,7 +251,11 @@ impl Verifier {
                     provider: Provider::Cts,
                     account: d.project_id.clone(),
                     region,
-                    trail: if prefix.is_empty() { folder } else { format!("{folder} ({prefix})") },
+                    trail: if prefix.is_empty() {
+                        folder
+                    } else {
+                        format!("{folder} ({prefix})")
+                    },
                     home_region: None,
                     backfill: false,
                 };
@@ -249,20 +278,40 @@ impl Verifier {
                     chain,
                 });
             }
-            Content::AwsLog(f) => self.logs.push(LocalLog { path, provider: Provider::Aws, facts: Ok(f), warnings }),
-            Content::CtsTrace(f) => self.logs.push(LocalLog { path, provider: Provider::Cts, facts: Ok(f), warnings }),
-            Content::Malformed(FileKind::AwsLog, e) => {
-                self.logs.push(LocalLog { path, provider: Provider::Aws, facts: Err(e), warnings })
-            }
-            Content::Malformed(FileKind::CtsTrace, e) => {
-                self.logs.push(LocalLog { path, provider: Provider::Cts, facts: Err(e), warnings })
-            }
+            Content::AwsLog(f) => self.logs.push(LocalLog {
+                path,
+                provider: Provider::Aws,
+                facts: Ok(f),
+                warnings,
+            }),
+            Content::CtsTrace(f) => self.logs.push(LocalLog {
+                path,
+                provider: Provider::Cts,
+                facts: Ok(f),
+                warnings,
+            }),
+            Content::Malformed(FileKind::AwsLog, e) => self.logs.push(LocalLog {
+                path,
+                provider: Provider::Aws,
+                facts: Err(e),
+                warnings,
+            }),
+            Content::Malformed(FileKind::CtsTrace, e) => self.logs.push(LocalLog {
+                path,
+                provider: Provider::Cts,
+                facts: Err(e),
+                warnings,
+            }),
             Content::Keys(keys) => {
                 for w in warnings {
                     self.note(Level::Warning, &path, w);
                 }
                 self.keys_from_inputs = true;
-                self.note(Level::Info, &path, format!("read {} public key(s)", keys.len()));
+                self.note(
+                    Level::Info,
+                    &path,
+                    format!("read {} public key(s)", keys.len()),
+                );
                 self.keys.extend(keys);
             }
             Content::Sidecar(s) => {
@@ -282,14 +331,26 @@ impl Verifier {
                     FileKind::Sidecar => "signature metadata file",
                     _ => "file",
                 };
-                self.note(Level::Warning, &path, format!("unreadable {what}, ignored: {e}"));
+                self.note(
+                    Level::Warning,
+                    &path,
+                    format!("unreadable {what}, ignored: {e}"),
+                );
             }
-            Content::Other => self.note(Level::Info, &path, "not a digest, log, key or signature file; ignored".into()),
+            Content::Other => self.note(
+                Level::Info,
+                &path,
+                "not a digest, log, key or signature file; ignored".into(),
+            ),
         }
     }
 
     fn note(&mut self, severity: Level, path: &str, message: String) {
-        self.notes.push(Note { severity, path: path.to_owned(), message });
+        self.notes.push(Note {
+            severity,
+            path: path.to_owned(),
+            message,
+        });
     }
 
     /// Verifies everything added and returns the report.
@@ -319,7 +380,9 @@ impl Verifier {
             chain.sort_by(|a, b| (a.end, &a.path).cmp(&(b.end, &b.path)));
             if id.provider == Provider::Aws {
                 if let Some(last) = chain.last() {
-                    let e = newest_by_scope.entry((id.account.clone(), id.region.clone())).or_insert(last.end);
+                    let e = newest_by_scope
+                        .entry((id.account.clone(), id.region.clone()))
+                        .or_insert(last.end);
                     *e = (*e).max(last.end);
                 }
             }
@@ -331,7 +394,11 @@ impl Verifier {
         }
 
         for (path, kind, e, warnings) in std::mem::take(&mut self.malformed) {
-            let what = if kind == FileKind::CtsDigest { "CTS digest" } else { "CloudTrail digest" };
+            let what = if kind == FileKind::CtsDigest {
+                "CTS digest"
+            } else {
+                "CloudTrail digest"
+            };
             let mut item = Item::new(
                 path,
                 ItemKind::Digest,
@@ -346,7 +413,8 @@ impl Verifier {
         self.resolve_logs(claims, &newest_by_scope, &mut items);
 
         items.sort_by(|a, b| (&a.path, a.kind).cmp(&(&b.path, b.kind)));
-        self.notes.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+        self.notes
+            .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
         Report::new(items, gaps, summaries, self.notes)
     }
 
@@ -362,14 +430,29 @@ impl Verifier {
     }
 
     /// Checks one digest's own signature and location (nothing about its neighbours).
-    fn check_own(&self, node: &Node, sidecar: Option<&(String, Sidecar)>, recorded: Option<(&str, &str)>, newest: bool) -> Eval {
-        let mut e = Eval { status: Status::Valid, reason: None, message: String::new(), notes: node.warnings.clone() };
+    fn check_own(
+        &self,
+        node: &Node,
+        sidecar: Option<&(String, Sidecar)>,
+        recorded: Option<(&str, &str)>,
+        newest: bool,
+    ) -> Eval {
+        let mut e = Eval {
+            status: Status::Valid,
+            reason: None,
+            message: String::new(),
+            notes: node.warnings.clone(),
+        };
 
         // Location (formats §1.8 step 1).
         let mut loc = location(&node.path, &node.object);
         let local_name = base_name(&node.path);
         let in_layout = node.path.contains("AWSLogs/") || node.path.contains("CloudTraces/");
-        if loc == Location::Moved && !in_layout && !is_aws_digest_name(local_name) && !is_cts_digest_name(local_name) {
+        if loc == Location::Moved
+            && !in_layout
+            && !is_aws_digest_name(local_name)
+            && !is_cts_digest_name(local_name)
+        {
             // Saved under a name of the user's choosing (recognised by content): nothing
             // says where it was found, so its location cannot be judged.
             e.notes.push(format!(
@@ -392,7 +475,10 @@ impl Verifier {
 
         if let Some(alg) = &node.signature_algorithm {
             if !alg.eq_ignore_ascii_case("SHA256withRSA") {
-                e.invalid(Reason::SignatureInvalid, format!("records unsupported signature algorithm {alg:?}"));
+                e.invalid(
+                    Reason::SignatureInvalid,
+                    format!("records unsupported signature algorithm {alg:?}"),
+                );
             }
         }
 
@@ -401,7 +487,10 @@ impl Verifier {
             (Some((p, s)), _) => {
                 if let Some(alg) = &s.algorithm {
                     if !alg.eq_ignore_ascii_case("SHA256withRSA") {
-                        e.invalid(Reason::SignatureInvalid, format!("signature metadata names unsupported algorithm {alg:?}"));
+                        e.invalid(
+                            Reason::SignatureInvalid,
+                            format!("signature metadata names unsupported algorithm {alg:?}"),
+                        );
                     }
                 }
                 if let (Some(etag), Provider::Cts) = (&s.etag, node.provider) {
@@ -412,9 +501,18 @@ impl Verifier {
                         );
                     }
                 }
-                (s.signature.as_str(), format!("its signature metadata {}", base_name(p)))
+                (
+                    s.signature.as_str(),
+                    format!("its signature metadata {}", base_name(p)),
+                )
             }
-            (None, Some((sig, by))) => (sig, format!("the signature recorded in the next digest {}", base_name(by))),
+            (None, Some((sig, by))) => (
+                sig,
+                format!(
+                    "the signature recorded in the next digest {}",
+                    base_name(by)
+                ),
+            ),
             (None, None) => {
                 let how = match node.provider {
                     Provider::Aws => format!(
@@ -445,7 +543,10 @@ impl Verifier {
         let signature = match strict_hex(sig_hex) {
             Ok(s) => s,
             Err(msg) => {
-                e.invalid(Reason::SignatureInvalid, format!("the signature from {source} is not valid hexadecimal ({msg})"));
+                e.invalid(
+                    Reason::SignatureInvalid,
+                    format!("the signature from {source} is not valid hexadecimal ({msg})"),
+                );
                 return e;
             }
         };
@@ -533,7 +634,10 @@ impl Verifier {
         let mut recorded: Vec<Option<(&str, &str)>> = vec![None; chain.len()];
         for n in &chain {
             if let Some(prev) = &n.previous {
-                if let (Some(&p), Some(sig)) = (by_object.get(prev.object.as_str()), prev.signature.as_deref()) {
+                if let (Some(&p), Some(sig)) = (
+                    by_object.get(prev.object.as_str()),
+                    prev.signature.as_deref(),
+                ) {
                     if recorded[p].is_none() {
                         recorded[p] = Some((sig, n.path.as_str()));
                     }
@@ -556,7 +660,9 @@ impl Verifier {
             }
             let d = &chain[i];
             // The newest digest before this one (in time), for gaps and cadence inference.
-            let older = (0..i).rev().find(|&j| !duplicate[j] && chain[j].end <= d.start);
+            let older = (0..i)
+                .rev()
+                .find(|&j| !duplicate[j] && chain[j].end <= d.start);
             match &d.previous {
                 None => {
                     if let Some(o) = older {
@@ -593,13 +699,18 @@ impl Verifier {
                                 }
                             }
                         }
-                        if let (Some(b), false) = (&prev.bucket, prev.bucket.as_deref() == Some(pn.bucket.as_str())) {
+                        if let (Some(b), false) = (
+                            &prev.bucket,
+                            prev.bucket.as_deref() == Some(pn.bucket.as_str()),
+                        ) {
                             evals[i].invalid(
                                 Reason::ChainMismatch,
                                 format!("records the previous digest in bucket {b}, but it was delivered to {}", pn.bucket),
                             );
                         }
-                        if let (Some((_, s)), Some(sig)) = (self.sidecars.get(&pn.path), &prev.signature) {
+                        if let (Some((_, s)), Some(sig)) =
+                            (self.sidecars.get(&pn.path), &prev.signature)
+                        {
                             if !s.signature.eq_ignore_ascii_case(sig) && p_ok {
                                 evals[i].invalid(
                                     Reason::ChainMismatch,
@@ -623,9 +734,9 @@ impl Verifier {
                         }
                     }
                     None => {
-                        let unreadable = malformed_paths.iter().any(|m| {
-                            location(m, &prev.object) != Location::Moved
-                        });
+                        let unreadable = malformed_paths
+                            .iter()
+                            .any(|m| location(m, &prev.object) != Location::Moved);
                         if unreadable {
                             evals[i].notes.push(format!(
                                 "its previous digest {} is present but unreadable (reported separately)",
@@ -640,7 +751,11 @@ impl Verifier {
                             let count = ((span + cadence / 2) / cadence).clamp(1, 10_000);
                             missing.push((prev.object.clone(), d.start, d.path.clone()));
                             for k in 1..count {
-                                let Ok(end) = Timestamp::from_second(d.start.as_second() - k * cadence) else { break };
+                                let Ok(end) =
+                                    Timestamp::from_second(d.start.as_second() - k * cadence)
+                                else {
+                                    break;
+                                };
                                 if end <= o.end {
                                     break;
                                 }
@@ -678,7 +793,13 @@ impl Verifier {
                     base_name(&referenced_by)
                 )
             };
-            let mut item = Item::new(key.clone(), ItemKind::Digest, Status::Missing, Some(Reason::NotFound), message);
+            let mut item = Item::new(
+                key.clone(),
+                ItemKind::Digest,
+                Status::Missing,
+                Some(Reason::NotFound),
+                message,
+            );
             item.chain = Some(id.id.clone());
             out.summary.digests.push(DigestCell {
                 start: None,
@@ -705,7 +826,11 @@ impl Verifier {
                     chain: id.id.clone(),
                 });
             }
-            let message = if eval.message.is_empty() { "valid".to_owned() } else { eval.message };
+            let message = if eval.message.is_empty() {
+                "valid".to_owned()
+            } else {
+                eval.message
+            };
             out.summary.digests.push(DigestCell {
                 start: Some(node.start_iso()),
                 end: node.end_raw_iso(),
@@ -713,7 +838,13 @@ impl Verifier {
                 reason: eval.reason,
                 path: node.path.clone(),
             });
-            let mut item = Item::new(node.path.clone(), ItemKind::Digest, eval.status, eval.reason, message);
+            let mut item = Item::new(
+                node.path.clone(),
+                ItemKind::Digest,
+                eval.status,
+                eval.reason,
+                message,
+            );
             item.chain = Some(id.id.clone());
             if node.path != node.object {
                 item.key = Some(node.object.clone());
@@ -721,11 +852,18 @@ impl Verifier {
             item.notes = eval.notes;
             out.items.push(item);
         }
-        out.summary.digests.sort_by(|a, b| (&a.end, &a.path).cmp(&(&b.end, &b.path)));
+        out.summary
+            .digests
+            .sort_by(|a, b| (&a.end, &a.path).cmp(&(&b.end, &b.path)));
         out
     }
 
-    fn resolve_logs(&self, claims: Vec<Claim>, newest_by_scope: &HashMap<(String, String), Timestamp>, items: &mut Vec<Item>) {
+    fn resolve_logs(
+        &self,
+        claims: Vec<Claim>,
+        newest_by_scope: &HashMap<(String, String), Timestamp>,
+        items: &mut Vec<Item>,
+    ) {
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, l) in self.logs.iter().enumerate() {
             by_name.entry(base_name(&l.path)).or_default().push(i);
@@ -733,17 +871,30 @@ impl Verifier {
         let mut claimed = vec![false; self.logs.len()];
         let mut grouped: BTreeMap<(String, Provider), Vec<Claim>> = BTreeMap::new();
         for c in claims {
-            grouped.entry((c.object.clone(), c.provider)).or_default().push(c);
+            grouped
+                .entry((c.object.clone(), c.provider))
+                .or_default()
+                .push(c);
         }
         for ((object, provider), cs) in grouped {
             // The best-authenticated listing decides.
             let claim = cs.iter().find(|c| c.trusted).unwrap_or(&cs[0]);
             let candidates: Vec<usize> = by_name
                 .get(base_name(&object))
-                .map(|v| v.iter().copied().filter(|&i| self.logs[i].provider == provider).collect())
+                .map(|v| {
+                    v.iter()
+                        .copied()
+                        .filter(|&i| self.logs[i].provider == provider)
+                        .collect()
+                })
                 .unwrap_or_default();
-            let exact = candidates.iter().copied().find(|&i| location(&self.logs[i].path, &object) == Location::Matches);
-            let found = exact.or_else(|| candidates.iter().copied().find(|&i| !claimed[i])).or(candidates.first().copied());
+            let exact = candidates
+                .iter()
+                .copied()
+                .find(|&i| location(&self.logs[i].path, &object) == Location::Matches);
+            let found = exact
+                .or_else(|| candidates.iter().copied().find(|&i| !claimed[i]))
+                .or(candidates.first().copied());
             let digest_name = base_name(&claim.digest).to_owned();
             let Some(li) = found else {
                 let mut item = Item::new(
@@ -763,7 +914,9 @@ impl Verifier {
             if location(&local.path, &object) == Location::NameOnly {
                 notes.push(format!("matched to {object} by file name only"));
             } else if location(&local.path, &object) == Location::Moved {
-                notes.push(format!("found at a different path than the digest records ({object})"));
+                notes.push(format!(
+                    "found at a different path than the digest records ({object})"
+                ));
             }
             if provider == Provider::Cts {
                 notes.push(MD5_NOTE.into());
@@ -818,7 +971,13 @@ impl Verifier {
                         (Provider::Aws, Some(false)) => "no digest lists this file although supplied digests cover its delivery time: it was added later, or it is listed by a digest (or backfill digest) that was not supplied; its content is not protected".to_owned(),
                         _ => "no digest lists this file; that is normal for files delivered in the last hour, after the newest digest (the next digest will list them), but until then its content is not protected".to_owned(),
                     };
-                    Item::new(l.path.clone(), ItemKind::Log, Status::Unreferenced, Some(Reason::NotReferenced), message)
+                    Item::new(
+                        l.path.clone(),
+                        ItemKind::Log,
+                        Status::Unreferenced,
+                        Some(Reason::NotReferenced),
+                        message,
+                    )
                 }
             };
             item.notes = l.warnings.clone();
@@ -829,7 +988,10 @@ impl Verifier {
 
 /// For an AWS log file: `Some(true)` when delivered at or after the newest digest of its
 /// account and region, `Some(false)` when digests cover its time, `None` when unknown.
-fn unreferenced_after_newest(path: &str, newest: &HashMap<(String, String), Timestamp>) -> Option<bool> {
+fn unreferenced_after_newest(
+    path: &str,
+    newest: &HashMap<(String, String), Timestamp>,
+) -> Option<bool> {
     let name = base_name(path);
     let (account, rest) = name.split_once("_CloudTrail_")?;
     let region = rest.split('_').next()?;
@@ -880,7 +1042,11 @@ fn location(path: &str, object: &str) -> Location {
     for anchor in ["AWSLogs/", "CloudTraces/"] {
         if let (Some(a), Some(b)) = (path.find(anchor), object.find(anchor)) {
             // A copy synced without the bucket prefix still agrees from the anchor on.
-            return if path[a..] == object[b..] { Location::Matches } else { Location::Moved };
+            return if path[a..] == object[b..] {
+                Location::Matches
+            } else {
+                Location::Moved
+            };
         }
     }
     if base_name(path) == base_name(object) {
@@ -917,10 +1083,19 @@ mod tests {
     fn locations() {
         let k = "AWSLogs/1/CloudTrail-Digest/r/2024/05/01/a.json.gz";
         assert_eq!(location(k, k), Location::Matches);
-        assert_eq!(location(&format!("bucket/prefix/{k}"), k), Location::Matches);
-        assert_eq!(location(&format!("copy/{k}"), &format!("prefix/{k}")), Location::Matches);
+        assert_eq!(
+            location(&format!("bucket/prefix/{k}"), k),
+            Location::Matches
+        );
+        assert_eq!(
+            location(&format!("copy/{k}"), &format!("prefix/{k}")),
+            Location::Matches
+        );
         assert_eq!(location("flat/a.json.gz", k), Location::NameOnly);
-        assert_eq!(location("AWSLogs/1/CloudTrail-Digest/r/2024/05/02/a.json.gz", k), Location::Moved);
+        assert_eq!(
+            location("AWSLogs/1/CloudTrail-Digest/r/2024/05/02/a.json.gz", k),
+            Location::Moved
+        );
         assert_eq!(location("flat/b.json.gz", k), Location::Moved);
     }
 

@@ -10,12 +10,24 @@ use trailproof_core::report::{ItemKind, Reason, Report, Status, Verdict};
 fn assert_all_valid(r: &Report, digests: usize, logs: usize) {
     assert_eq!(r.verdict, Verdict::Valid, "{r:#?}");
     assert!(r.items.iter().all(|i| i.status == Status::Valid), "{r:#?}");
-    assert_eq!(r.items.iter().filter(|i| i.kind == ItemKind::Digest).count(), digests);
-    assert_eq!(r.items.iter().filter(|i| i.kind == ItemKind::Log).count(), logs);
+    assert_eq!(
+        r.items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Digest)
+            .count(),
+        digests
+    );
+    assert_eq!(
+        r.items.iter().filter(|i| i.kind == ItemKind::Log).count(),
+        logs
+    );
 }
 
 fn set(files: &mut [(String, Vec<u8>)], suffix: &str, f: impl FnOnce(&mut Vec<u8>)) {
-    let e = files.iter_mut().find(|(n, _)| n.ends_with(suffix)).unwrap_or_else(|| panic!("no file {suffix}"));
+    let e = files
+        .iter_mut()
+        .find(|(n, _)| n.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no file {suffix}"));
     f(&mut e.1);
 }
 
@@ -32,14 +44,20 @@ fn layout_hierarchy() {
     let ex = AwsGen::default().simple(4);
     let r = verify(&ex.standard());
     assert_all_valid(&r, 4, 8);
-    assert!(r.items.iter().all(|i| i.notes.is_empty()), "hierarchy locations are checkable: {r:#?}");
+    assert!(
+        r.items.iter().all(|i| i.notes.is_empty()),
+        "hierarchy locations are checkable: {r:#?}"
+    );
     assert_eq!(r.chains.len(), 1);
     assert_eq!(r.chains[0].digests.len(), 4);
 }
 
 #[test]
 fn layout_bucket_and_prefix() {
-    let g = AwsGen { prefix: "audit/prod/".into(), ..Default::default() };
+    let g = AwsGen {
+        prefix: "audit/prod/".into(),
+        ..Default::default()
+    };
     let ex = g.simple(3);
     // `aws s3 sync s3://bucket ./copy`: the local path has the bucket folder in front.
     let r = verify(&ex.layout("example-trail-bucket/", false, &|i| i == 2));
@@ -48,7 +66,14 @@ fn layout_bucket_and_prefix() {
     let files: Vec<_> = ex
         .layout("", false, &|i| i == 2)
         .into_iter()
-        .map(|(n, b)| (n.strip_prefix("audit/prod/").map(str::to_owned).unwrap_or(n), b))
+        .map(|(n, b)| {
+            (
+                n.strip_prefix("audit/prod/")
+                    .map(str::to_owned)
+                    .unwrap_or(n),
+                b,
+            )
+        })
         .collect();
     assert_all_valid(&verify(&files), 3, 6);
 }
@@ -58,12 +83,19 @@ fn layout_flat() {
     let ex = AwsGen::default().simple(3);
     let r = verify(&ex.layout("", true, &|i| i == 2));
     assert_all_valid(&r, 3, 6);
-    assert!(r.items.iter().filter(|i| i.kind == ItemKind::Digest).all(|i| i.notes.iter().any(|n| n.contains("cannot be checked"))));
+    assert!(r
+        .items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Digest)
+        .all(|i| i.notes.iter().any(|n| n.contains("cannot be checked"))));
 }
 
 #[test]
 fn layout_org_trail() {
-    let g = AwsGen { org: Some("o-exampleorgid".into()), ..Default::default() };
+    let g = AwsGen {
+        org: Some("o-exampleorgid".into()),
+        ..Default::default()
+    };
     let ex = g.simple(3);
     assert!(ex.digests[0].starts_with("AWSLogs/o-exampleorgid/111122223333/CloudTrail-Digest/"));
     assert_all_valid(&verify(&ex.standard()), 3, 6);
@@ -80,18 +112,35 @@ fn layout_zip() {
 #[test]
 fn layout_tgz() {
     let ex = AwsGen::default().simple(3);
-    assert_all_valid(&verify(&[("export.tgz".to_owned(), tgz_of(&ex.standard()))]), 3, 6);
+    assert_all_valid(
+        &verify(&[("export.tgz".to_owned(), tgz_of(&ex.standard()))]),
+        3,
+        6,
+    );
 }
 
 #[test]
 fn several_chains_and_backfill_are_separate() {
     let a = AwsGen::default().simple(2);
-    let b = AwsGen { region: "eu-west-1".into(), ..Default::default() }.simple(2);
-    let c = AwsGen { backfill: true, logs_per_hour: 1, ..Default::default() }.simple(2);
+    let b = AwsGen {
+        region: "eu-west-1".into(),
+        ..Default::default()
+    }
+    .simple(2);
+    let c = AwsGen {
+        backfill: true,
+        logs_per_hour: 1,
+        ..Default::default()
+    }
+    .simple(2);
     let mut files = a.standard();
     files.extend(b.standard());
     // Backfill logs have other names; keep only its digests and its own logs.
-    files.extend(c.standard().into_iter().filter(|(n, _)| !n.ends_with(".json") || n.ends_with(".head-object.json")));
+    files.extend(
+        c.standard()
+            .into_iter()
+            .filter(|(n, _)| !n.ends_with(".json") || n.ends_with(".head-object.json")),
+    );
     files.sort();
     files.dedup_by(|x, y| x.0 == y.0);
     let r = verify(&files);
@@ -107,10 +156,18 @@ fn reason_hash_mismatch() {
     let ex = AwsGen::default().simple(3);
     let mut files = ex.standard();
     let log = ex.logs[1].clone();
-    set(&mut files, &log, |b| *b = gz(&String::from_utf8(gunzip(b).unwrap()).unwrap().replace("Event0x1", "Event0x9").into_bytes()));
+    set(&mut files, &log, |b| {
+        *b = gz(&String::from_utf8(gunzip(b).unwrap())
+            .unwrap()
+            .replace("Event0x1", "Event0x9")
+            .into_bytes())
+    });
     let r = verify(&files);
     let i = item(&r, &log);
-    assert_eq!((i.status, i.reason), (Status::Invalid, Some(Reason::HashMismatch)));
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::HashMismatch))
+    );
     assert_eq!(r.problems().count(), 1, "{r:#?}");
     assert_eq!(r.verdict, Verdict::Invalid);
 }
@@ -120,10 +177,15 @@ fn reason_trailing_data() {
     let ex = AwsGen::default().simple(3);
     let mut files = ex.standard();
     let log = ex.logs[2].clone();
-    set(&mut files, &log, |b| b.extend(gz(br#"{"Records":[{"eventName":"Hidden"}]}"#)));
+    set(&mut files, &log, |b| {
+        b.extend(gz(br#"{"Records":[{"eventName":"Hidden"}]}"#))
+    });
     let r = verify(&files);
     let i = item(&r, &log);
-    assert_eq!((i.status, i.reason), (Status::Invalid, Some(Reason::TrailingData)));
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::TrailingData))
+    );
     assert_eq!(r.problems().count(), 1);
 }
 
@@ -135,11 +197,18 @@ fn reason_signature_invalid_middle_digest() {
     set(&mut files, &ex.digests[1], |b| {
         let mut v: Value = serde_json::from_slice(&gunzip(b).unwrap()).unwrap();
         v["logFiles"].as_array_mut().unwrap().pop();
-        *b = gz(serde_json::to_string(&v).unwrap().replace('/', "\\/").as_bytes());
+        *b = gz(serde_json::to_string(&v)
+            .unwrap()
+            .replace('/', "\\/")
+            .as_bytes());
     });
     let r = verify(&files);
     let i = item(&r, &ex.digests[1]);
-    assert_eq!((i.status, i.reason), (Status::Invalid, Some(Reason::SignatureInvalid)), "{r:#?}");
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::SignatureInvalid)),
+        "{r:#?}"
+    );
     // Its successor is still valid; the hash mismatch it sees is explained by the tampering.
     assert_eq!(item(&r, &ex.digests[2]).status, Status::Valid);
     // The dropped log is no longer listed by a trustworthy digest.
@@ -150,36 +219,59 @@ fn reason_signature_invalid_middle_digest() {
 fn reason_signature_invalid_newest_with_sidecar() {
     let ex = AwsGen::default().simple(2);
     let mut files = ex.standard();
-    set(&mut files, &format!("{}.head-object.json", ex.digests[1]), |b| {
-        let mut v: Value = serde_json::from_slice(b).unwrap();
-        let s = v["Metadata"]["signature"].as_str().unwrap().to_owned();
-        let flipped = if s.starts_with('0') { format!("1{}", &s[1..]) } else { format!("0{}", &s[1..]) };
-        v["Metadata"]["signature"] = json!(flipped);
-        *b = serde_json::to_vec(&v).unwrap();
-    });
+    set(
+        &mut files,
+        &format!("{}.head-object.json", ex.digests[1]),
+        |b| {
+            let mut v: Value = serde_json::from_slice(b).unwrap();
+            let s = v["Metadata"]["signature"].as_str().unwrap().to_owned();
+            let first = if s.starts_with('0') { "1" } else { "0" };
+            let flipped = format!("{first}{}", &s[1..]);
+            v["Metadata"]["signature"] = json!(flipped);
+            *b = serde_json::to_vec(&v).unwrap();
+        },
+    );
     let i = item(&verify(&files), &ex.digests[1]).clone();
-    assert_eq!((i.status, i.reason), (Status::Invalid, Some(Reason::SignatureInvalid)));
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::SignatureInvalid))
+    );
 }
 
 #[test]
 fn reason_signature_invalid_non_hex_signature() {
     let ex = AwsGen::default().simple(2);
     let mut files = ex.standard();
-    set(&mut files, &format!("{}.head-object.json", ex.digests[1]), |b| {
-        *b = br#"{"Metadata":{"signature":"zz","signature-algorithm":"SHA256withRSA"}}"#.to_vec();
-    });
+    set(
+        &mut files,
+        &format!("{}.head-object.json", ex.digests[1]),
+        |b| {
+            *b = br#"{"Metadata":{"signature":"zz","signature-algorithm":"SHA256withRSA"}}"#
+                .to_vec();
+        },
+    );
     let i = item(&verify(&files), &ex.digests[1]).clone();
-    assert_eq!((i.status, i.reason), (Status::Invalid, Some(Reason::SignatureInvalid)));
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::SignatureInvalid))
+    );
 }
 
 #[test]
 fn reason_key_not_found() {
     let ex = AwsGen::default().simple(3);
-    let files: Vec<_> = ex.standard().into_iter().filter(|(n, _)| n != "list-public-keys.json").collect();
+    let files: Vec<_> = ex
+        .standard()
+        .into_iter()
+        .filter(|(n, _)| n != "list-public-keys.json")
+        .collect();
     let r = verify(&files);
     assert_eq!(r.verdict, Verdict::Incomplete);
     let i = item(&r, &ex.digests[0]);
-    assert_eq!((i.status, i.reason), (Status::Unverifiable, Some(Reason::KeyNotFound)));
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Unverifiable, Some(Reason::KeyNotFound))
+    );
     assert!(i.message.contains("list-public-keys"));
 }
 
@@ -189,7 +281,10 @@ fn reason_signature_unavailable() {
     let r = verify(&ex.layout("", false, &|_| false));
     assert_eq!(r.verdict, Verdict::Incomplete);
     let i = item(&r, &ex.digests[2]);
-    assert_eq!((i.status, i.reason), (Status::Unverifiable, Some(Reason::SignatureUnavailable)));
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Unverifiable, Some(Reason::SignatureUnavailable))
+    );
     assert!(i.message.contains("aws s3api head-object"), "{}", i.message);
     assert_eq!(item(&r, &ex.digests[1]).status, Status::Valid);
     // Logs only the unverifiable digest lists are not vouched for.
@@ -202,8 +297,15 @@ fn reason_not_found_log() {
     let mut files = ex.standard();
     remove(&mut files, &ex.logs[3]);
     let r = verify(&files);
-    let i = r.items.iter().find(|i| i.path == ex.logs[3]).expect("missing item named by its S3 key");
-    assert_eq!((i.status, i.reason), (Status::Missing, Some(Reason::NotFound)));
+    let i = r
+        .items
+        .iter()
+        .find(|i| i.path == ex.logs[3])
+        .expect("missing item named by its S3 key");
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Missing, Some(Reason::NotFound))
+    );
     assert_eq!(r.verdict, Verdict::Invalid);
 }
 
@@ -213,11 +315,21 @@ fn reason_not_found_digest() {
     let mut files = ex.standard();
     remove(&mut files, &ex.digests[1]);
     let r = verify(&files);
-    let i = r.items.iter().find(|i| i.path == ex.digests[1]).expect("missing digest named by its key");
-    assert_eq!((i.status, i.reason), (Status::Missing, Some(Reason::NotFound)));
+    let i = r
+        .items
+        .iter()
+        .find(|i| i.path == ex.digests[1])
+        .expect("missing digest named by its key");
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Missing, Some(Reason::NotFound))
+    );
     // The digest before the hole lost the record of its signature.
     let before = item(&r, &ex.digests[0]);
-    assert_eq!((before.status, before.reason), (Status::Unverifiable, Some(Reason::SignatureUnavailable)));
+    assert_eq!(
+        (before.status, before.reason),
+        (Status::Unverifiable, Some(Reason::SignatureUnavailable))
+    );
     assert_eq!(r.verdict, Verdict::Invalid);
 }
 
@@ -230,7 +342,11 @@ fn reason_moved() {
     files.iter_mut().find(|(n, _)| *n == from).unwrap().0 = to.clone();
     let r = verify(&files);
     let i = item(&r, &to);
-    assert_eq!((i.status, i.reason), (Status::Invalid, Some(Reason::Moved)), "{r:#?}");
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::Moved)),
+        "{r:#?}"
+    );
     // Renamed in a flat folder to another digest's name: also moved.
     let mut flat = ex.layout("", true, &|i| i == 2);
     let name0 = ex.digests[0].rsplit('/').next().unwrap().to_owned();
@@ -250,7 +366,11 @@ fn reason_chain_mismatch_previous_hash() {
     });
     let r = verify(&ex.standard());
     let i = item(&r, &ex.digests[2]);
-    assert_eq!((i.status, i.reason), (Status::Invalid, Some(Reason::ChainMismatch)), "{r:#?}");
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::ChainMismatch)),
+        "{r:#?}"
+    );
 }
 
 #[test]
@@ -262,7 +382,11 @@ fn reason_chain_mismatch_not_contiguous() {
     });
     let r = verify(&ex.standard());
     let i = item(&r, &ex.digests[1]);
-    assert_eq!((i.status, i.reason), (Status::Invalid, Some(Reason::ChainMismatch)), "{r:#?}");
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::ChainMismatch)),
+        "{r:#?}"
+    );
 }
 
 #[test]
@@ -272,9 +396,18 @@ fn reason_malformed_digest_and_good_files_still_verified() {
     set(&mut files, &ex.digests[1], |b| b.truncate(b.len() / 2));
     let r = verify(&files);
     let i = item(&r, &ex.digests[1]);
-    assert_eq!((i.status, i.reason), (Status::Invalid, Some(Reason::Malformed)));
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::Malformed))
+    );
     // Not reported missing as well.
-    assert_eq!(r.items.iter().filter(|i| i.path.ends_with(&ex.digests[1])).count(), 1);
+    assert_eq!(
+        r.items
+            .iter()
+            .filter(|i| i.path.ends_with(&ex.digests[1]))
+            .count(),
+        1
+    );
     assert_eq!(item(&r, &ex.digests[3]).status, Status::Valid);
     assert_eq!(item(&r, &ex.digests[2]).status, Status::Valid);
 }
@@ -289,7 +422,10 @@ fn reason_not_referenced() {
     let r = verify(&files);
     assert_eq!(r.verdict, Verdict::Valid);
     let i = item(&r, &late);
-    assert_eq!((i.status, i.reason), (Status::Unreferenced, Some(Reason::NotReferenced)));
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Unreferenced, Some(Reason::NotReferenced))
+    );
     assert!(i.message.contains("normal"));
     // One from a covered hour gets the other explanation.
     let early = g.log_key(T0 + 600, 98);
@@ -302,21 +438,35 @@ fn reason_not_referenced() {
 
 #[test]
 fn key_rotation_mid_chain() {
-    let ex = AwsGen::default().generate(6, &|h| if h < 3 { aws_key() } else { cts_key() }, &|_, _| {});
+    let ex = AwsGen::default().generate(
+        6,
+        &|h| if h < 3 { aws_key() } else { cts_key() },
+        &|_, _| {},
+    );
     let mut files = ex.standard();
     files.retain(|(n, _)| n != "list-public-keys.json");
     files.push((
         "keys.json".into(),
-        key_list(&[(&aws_key(), T0 - 86400, T0 + 3 * HOUR + 600), (&cts_key(), T0 + 3 * HOUR - 600, T0 + 86400)]),
+        key_list(&[
+            (&aws_key(), T0 - 86400, T0 + 3 * HOUR + 600),
+            (&cts_key(), T0 + 3 * HOUR - 600, T0 + 86400),
+        ]),
     ));
     let r = verify(&files);
     assert_all_valid(&r, 6, 12);
-    assert!(item(&r, &ex.digests[0]).message.contains(&fingerprint(&aws_key())));
-    assert!(item(&r, &ex.digests[5]).message.contains(&fingerprint(&cts_key())));
+    assert!(item(&r, &ex.digests[0])
+        .message
+        .contains(&fingerprint(&aws_key())));
+    assert!(item(&r, &ex.digests[5])
+        .message
+        .contains(&fingerprint(&cts_key())));
     // Only the old key supplied: the new half cannot be checked.
     let mut old_only = ex.standard();
     old_only.retain(|(n, _)| n != "list-public-keys.json");
-    old_only.push(("keys.json".into(), key_list(&[(&aws_key(), T0 - 86400, T0 + 86400)])));
+    old_only.push((
+        "keys.json".into(),
+        key_list(&[(&aws_key(), T0 - 86400, T0 + 86400)]),
+    ));
     let r = verify(&old_only);
     assert_eq!(r.verdict, Verdict::Incomplete);
     assert_eq!(item(&r, &ex.digests[4]).reason, Some(Reason::KeyNotFound));
@@ -327,26 +477,41 @@ fn key_outside_validity_is_a_note() {
     let ex = AwsGen::default().simple(2);
     let mut files = ex.standard();
     files.retain(|(n, _)| n != "list-public-keys.json");
-    files.push(("keys.json".into(), key_list(&[(&aws_key(), T0 + 86400, T0 + 2 * 86400)])));
+    files.push((
+        "keys.json".into(),
+        key_list(&[(&aws_key(), T0 + 86400, T0 + 2 * 86400)]),
+    ));
     let r = verify(&files);
     assert_eq!(r.verdict, Verdict::Valid);
-    assert!(item(&r, &ex.digests[0]).notes.iter().any(|n| n.contains("validity")));
+    assert!(item(&r, &ex.digests[0])
+        .notes
+        .iter()
+        .any(|n| n.contains("validity")));
 }
 
 #[test]
 fn chain_restart_is_a_gap_not_tampering() {
-    let g = AwsGen { silent: vec![3, 4], ..Default::default() };
+    let g = AwsGen {
+        silent: vec![3, 4],
+        ..Default::default()
+    };
     let ex = g.simple(7);
     assert_eq!(ex.digests.len(), 5);
     // The last digest before the restart has no successor recording its signature: export it.
     let r = verify(&ex.layout("", false, &|i| i == 2 || i == 4));
     assert_eq!(r.verdict, Verdict::Valid, "{r:#?}");
     assert_eq!(r.gaps.len(), 1);
-    assert_eq!((r.gaps[0].start.as_str(), r.gaps[0].end.as_str()), ("2024-05-01T03:00:00Z", "2024-05-01T05:00:00Z"));
+    assert_eq!(
+        (r.gaps[0].start.as_str(), r.gaps[0].end.as_str()),
+        ("2024-05-01T03:00:00Z", "2024-05-01T05:00:00Z")
+    );
     // Without that sidecar it is unverifiable, still not invalid.
     let r = verify(&ex.standard());
     assert_eq!(r.verdict, Verdict::Incomplete);
-    assert_eq!(item(&r, &ex.digests[2]).reason, Some(Reason::SignatureUnavailable));
+    assert_eq!(
+        item(&r, &ex.digests[2]).reason,
+        Some(Reason::SignatureUnavailable)
+    );
 }
 
 #[test]
@@ -356,11 +521,19 @@ fn two_consecutive_deleted_digests_are_two_missing_items() {
     remove(&mut files, &ex.digests[2]);
     remove(&mut files, &ex.digests[3]);
     let r = verify(&files);
-    let missing: Vec<_> = r.items.iter().filter(|i| i.status == Status::Missing && i.kind == ItemKind::Digest).collect();
+    let missing: Vec<_> = r
+        .items
+        .iter()
+        .filter(|i| i.status == Status::Missing && i.kind == ItemKind::Digest)
+        .collect();
     assert_eq!(missing.len(), 2, "{r:#?}");
     let mut paths: Vec<_> = missing.iter().map(|i| i.path.clone()).collect();
     paths.sort();
-    assert_eq!(paths, vec![ex.digests[2].clone(), ex.digests[3].clone()], "inferred keys equal the real ones");
+    assert_eq!(
+        paths,
+        vec![ex.digests[2].clone(), ex.digests[3].clone()],
+        "inferred keys equal the real ones"
+    );
     // Three deleted in a row across midnight-free hours: three items.
     let ex = AwsGen::default().simple(7);
     let mut files = ex.standard();
@@ -368,7 +541,13 @@ fn two_consecutive_deleted_digests_are_two_missing_items() {
         remove(&mut files, d);
     }
     let r = verify(&files);
-    assert_eq!(r.items.iter().filter(|i| i.status == Status::Missing && i.kind == ItemKind::Digest).count(), 3);
+    assert_eq!(
+        r.items
+            .iter()
+            .filter(|i| i.status == Status::Missing && i.kind == ItemKind::Digest)
+            .count(),
+        3
+    );
     // The logs those digests listed are still present but no longer vouched for.
     assert_eq!(item(&r, &ex.logs[3]).status, Status::Unreferenced);
 }
@@ -381,7 +560,12 @@ fn missing_digests_across_midnight_get_correct_date_folders() {
         remove(&mut files, d);
     }
     let r = verify(&files);
-    let mut paths: Vec<_> = r.items.iter().filter(|i| i.status == Status::Missing).map(|i| i.path.clone()).collect();
+    let mut paths: Vec<_> = r
+        .items
+        .iter()
+        .filter(|i| i.status == Status::Missing)
+        .map(|i| i.path.clone())
+        .collect();
     paths.sort();
     assert_eq!(paths, ex.digests[22..26].to_vec());
 }
@@ -393,7 +577,10 @@ fn oldest_digest_pointing_outside_the_export_is_not_missing() {
     remove(&mut files, &ex.digests[0]);
     let r = verify(&files);
     assert_eq!(r.verdict, Verdict::Valid, "{r:#?}");
-    assert_eq!(r.chains[0].continues_before.as_deref(), Some(ex.digests[0].as_str()));
+    assert_eq!(
+        r.chains[0].continues_before.as_deref(),
+        Some(ex.digests[0].as_str())
+    );
 }
 
 #[test]
@@ -405,7 +592,10 @@ fn malformed_files_mixed_into_good_ones() {
     files.push((junk_digest.into(), b"not gzip at all".to_vec()));
     files.push((junk_log.into(), vec![0x1f, 0x8b, 0, 1, 2]));
     files.push(("README.txt".into(), b"hello".to_vec()));
-    files.push(("broken-keys.pem".into(), b"-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----".to_vec()));
+    files.push((
+        "broken-keys.pem".into(),
+        b"-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----".to_vec(),
+    ));
     files.push(("x.head-object.json".into(), b"{".to_vec()));
     files.push(("empty.json.gz".into(), Vec::new()));
     let r = verify(&files);
@@ -429,7 +619,10 @@ fn order_of_files_does_not_matter() {
     let a = verify(&files);
     files.reverse();
     let b = verify(&files);
-    assert_eq!(serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap());
+    assert_eq!(
+        serde_json::to_value(&a).unwrap(),
+        serde_json::to_value(&b).unwrap()
+    );
 }
 
 // ---- CTS ----
@@ -439,7 +632,10 @@ fn cts_valid_chain() {
     let ex = CtsGen::default().generate(4, &|_, _| {});
     let r = verify(&ex.standard());
     assert_all_valid(&r, 4, 8);
-    assert!(item(&r, &ex.digests[0]).notes.iter().any(|n| n.contains("empty previous signature")));
+    assert!(item(&r, &ex.digests[0])
+        .notes
+        .iter()
+        .any(|n| n.contains("empty previous signature")));
 }
 
 #[test]
@@ -453,12 +649,17 @@ fn cts_flat_and_zip() {
 fn cts_hash_mismatch_and_not_found() {
     let ex = CtsGen::default().generate(3, &|_, _| {});
     let mut files = ex.standard();
-    set(&mut files, &ex.logs[0], |b| *b = gz(br#"[{"trace_name":"forged"}]"#));
+    set(&mut files, &ex.logs[0], |b| {
+        *b = gz(br#"[{"trace_name":"forged"}]"#)
+    });
     remove(&mut files, &ex.logs[3]);
     let r = verify(&files);
     assert_eq!(item(&r, &ex.logs[0]).reason, Some(Reason::HashMismatch));
     let m = r.items.iter().find(|i| i.path == ex.logs[3]).unwrap();
-    assert_eq!((m.status, m.reason), (Status::Missing, Some(Reason::NotFound)));
+    assert_eq!(
+        (m.status, m.reason),
+        (Status::Missing, Some(Reason::NotFound))
+    );
 }
 
 #[test]
@@ -472,9 +673,16 @@ fn cts_signature_invalid_and_unavailable() {
         b[4] ^= 1; // mtime byte: content identical, stored bytes differ
     });
     let r = verify(&files);
-    assert_eq!(item(&r, &ex.digests[1]).reason, Some(Reason::SignatureInvalid), "{r:#?}");
+    assert_eq!(
+        item(&r, &ex.digests[1]).reason,
+        Some(Reason::SignatureInvalid),
+        "{r:#?}"
+    );
     let r = verify(&ex.layout("", false, &|_| false));
-    assert_eq!(item(&r, &ex.digests[2]).reason, Some(Reason::SignatureUnavailable));
+    assert_eq!(
+        item(&r, &ex.digests[2]).reason,
+        Some(Reason::SignatureUnavailable)
+    );
     assert_eq!(r.verdict, Verdict::Incomplete);
 }
 
@@ -485,7 +693,12 @@ fn cts_two_consecutive_deletions() {
     remove(&mut files, &ex.digests[2]);
     remove(&mut files, &ex.digests[3]);
     let r = verify(&files);
-    let mut paths: Vec<_> = r.items.iter().filter(|i| i.status == Status::Missing).map(|i| i.path.clone()).collect();
+    let mut paths: Vec<_> = r
+        .items
+        .iter()
+        .filter(|i| i.status == Status::Missing)
+        .map(|i| i.path.clone())
+        .collect();
     paths.sort();
     assert_eq!(paths, vec![ex.digests[2].clone(), ex.digests[3].clone()]);
 }
@@ -508,7 +721,10 @@ fn cts_null_start_interpretation() {
     let v: Value = serde_json::from_slice(&gunzip(stored).unwrap()).unwrap();
     let data = format!("{}{}{}null", v["digest_end_time"].as_str().unwrap(), d, md5);
     let mut files = ex.layout("", false, &|_| false);
-    files.push((format!("{d}.metadata.json"), serde_json::to_vec(&json!({"x-obs-meta-signature": sign(&key, data.as_bytes())})).unwrap()));
+    files.push((
+        format!("{d}.metadata.json"),
+        serde_json::to_vec(&json!({"x-obs-meta-signature": sign(&key, data.as_bytes())})).unwrap(),
+    ));
     let r = verify(&files);
     assert_eq!(r.verdict, Verdict::Valid, "{r:#?}");
     assert!(item(&r, d).notes.iter().any(|n| n.contains("\"null\"")));

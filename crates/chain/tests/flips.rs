@@ -82,7 +82,11 @@ fn aws_content_byte_flips() {
         content[at] ^= rng.flip();
         f.1 = gz(&content);
         let r = verify(&files);
-        assert_ne!(r.verdict, Verdict::Valid, "content flip at {at} of {target} verified");
+        assert_ne!(
+            r.verdict,
+            Verdict::Valid,
+            "content flip at {at} of {target} verified"
+        );
     }
 }
 
@@ -118,7 +122,11 @@ fn cts_stored_byte_flips() {
         let f = files.iter_mut().find(|(n, _)| n == target).unwrap();
         let at = rng.below(f.1.len());
         f.1[at] ^= rng.flip();
-        assert_ne!(verify(&files).verdict, Verdict::Valid, "flip at {at} of {target} verified");
+        assert_ne!(
+            verify(&files).verdict,
+            Verdict::Valid,
+            "flip at {at} of {target} verified"
+        );
     }
 }
 
@@ -134,6 +142,10 @@ fn truncations_never_panic_or_verify() {
         let f = files.iter_mut().find(|(n, _)| n == target).unwrap();
         let keep = rng.below(f.1.len());
         f.1.truncate(keep);
-        assert_ne!(verify(&files).verdict, Verdict::Valid, "truncated {target} to {keep} verified");
+        assert_ne!(
+            verify(&files).verdict,
+            Verdict::Valid,
+            "truncated {target} to {keep} verified"
+        );
     }
 }

@@ -86,6 +86,9 @@ pub struct Gathered {
     pub files_read: usize,
 }
 
+/// One input file's outcome: its position, scanned entries, notes, and whether it opened.
+type FileResult = (usize, Vec<Scanned>, Vec<Note>, bool);
+
 /// Expands the inputs and scans every file and archive entry, using all cores.
 /// The result does not depend on scheduling: it is ordered by input position.
 pub fn gather(inputs: &[PathBuf]) -> Gathered {
@@ -96,7 +99,10 @@ pub fn gather(inputs: &[PathBuf]) -> Gathered {
         match fs_input::expand(arg) {
             Ok(found) => {
                 let is_dir = arg.is_dir();
-                let root = arg.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let root = arg
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 for f in found {
                     // With several inputs, directory contents keep the directory's name in
                     // front so paths stay distinct (they still end with the S3 key).
@@ -110,21 +116,30 @@ pub fn gather(inputs: &[PathBuf]) -> Gathered {
             }
             Err(e) => {
                 eprintln!("trailproof: {}: {e}", arg.display());
-                notes.push(Note { severity: Level::Error, path: arg.display().to_string(), message: e.to_string() });
+                notes.push(Note {
+                    severity: Level::Error,
+                    path: arg.display().to_string(),
+                    message: e.to_string(),
+                });
             }
         }
     }
 
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Vec<Scanned>, Vec<Note>, bool)>> = Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len().max(1));
+    let results: Mutex<Vec<FileResult>> = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(files.len().max(1));
     let limits = input::Limits::default();
     let scan_limits = ScanLimits::default();
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((path, name)) = files.get(i) else { break };
+                let Some((path, name)) = files.get(i) else {
+                    break;
+                };
                 let mut scanned = Vec::new();
                 let mut file_notes = Vec::new();
                 let opened = match File::open(path) {
@@ -142,11 +157,18 @@ pub fn gather(inputs: &[PathBuf]) -> Gathered {
                     }
                     Err(e) => {
                         eprintln!("trailproof: {}: {e}", path.display());
-                        file_notes.push(Note { severity: Level::Error, path: name.clone(), message: e.to_string() });
+                        file_notes.push(Note {
+                            severity: Level::Error,
+                            path: name.clone(),
+                            message: e.to_string(),
+                        });
                         false
                     }
                 };
-                results.lock().unwrap_or_else(|p| p.into_inner()).push((i, scanned, file_notes, opened));
+                results
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((i, scanned, file_notes, opened));
             });
         }
     });
@@ -159,14 +181,20 @@ pub fn gather(inputs: &[PathBuf]) -> Gathered {
         notes.extend(n);
         files_read += usize::from(opened);
     }
-    Gathered { scanned, notes, files_read }
+    Gathered {
+        scanned,
+        notes,
+        files_read,
+    }
 }
 
 /// Verifies digest chains over scanned files with extra key files `(label, bytes)`.
 pub fn verify_chains(scanned: Vec<Scanned>, keys: &[(String, Vec<u8>)]) -> Result<Report, String> {
     let mut verifier = Verifier::new(VerifyOptions::default());
     for (label, bytes) in keys {
-        verifier.add_keys(label, bytes).map_err(|e| format!("--keys {label}: {e}"))?;
+        verifier
+            .add_keys(label, bytes)
+            .map_err(|e| format!("--keys {label}: {e}"))?;
     }
     for s in scanned {
         verifier.add(s);
@@ -207,10 +235,19 @@ pub fn render_text(report: &Report) -> String {
         let _ = writeln!(out, "{label:<10} {}: {}", item.path, item.message);
     }
     if unreferenced > 5 {
-        let _ = writeln!(out, "{:<10} … and {} more log files no digest lists", "UNLISTED", unreferenced - 5);
+        let _ = writeln!(
+            out,
+            "{:<10} … and {} more log files no digest lists",
+            "UNLISTED",
+            unreferenced - 5
+        );
     }
     for gap in &report.gaps {
-        let _ = writeln!(out, "{:<10} {} to {}: {}", "GAP", gap.start, gap.end, gap.message);
+        let _ = writeln!(
+            out,
+            "{:<10} {} to {}: {}",
+            "GAP", gap.start, gap.end, gap.message
+        );
     }
     for chain in &report.chains {
         if let Some(before) = &chain.continues_before {
@@ -226,7 +263,11 @@ pub fn render_text(report: &Report) -> String {
     }
 
     let c = &report.counts;
-    let digests = report.items.iter().filter(|i| i.kind == trailproof_core::report::ItemKind::Digest).count();
+    let digests = report
+        .items
+        .iter()
+        .filter(|i| i.kind == trailproof_core::report::ItemKind::Digest)
+        .count();
     let _ = writeln!(
         out,
         "\n{}: {} digest file(s) and {} log file(s) in {} chain(s): {} valid, {} invalid, {} missing, {} unverifiable, {} unlisted; {} gap(s).",
@@ -244,7 +285,12 @@ pub fn render_text(report: &Report) -> String {
 
     let has = |r: Reason| report.items.iter().any(|i| i.reason == Some(r));
     let mut todo = Vec::new();
-    if has(Reason::HashMismatch) || has(Reason::TrailingData) || has(Reason::SignatureInvalid) || has(Reason::ChainMismatch) || has(Reason::Moved) {
+    if has(Reason::HashMismatch)
+        || has(Reason::TrailingData)
+        || has(Reason::SignatureInvalid)
+        || has(Reason::ChainMismatch)
+        || has(Reason::Moved)
+    {
         todo.push("Files were changed, moved or replaced after delivery: compare them with the bucket and treat the hours they cover as untrustworthy.");
     }
     if has(Reason::NotFound) {

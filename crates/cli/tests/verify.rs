@@ -35,10 +35,20 @@ fn copy_fixture(name: &str) -> PathBuf {
 }
 
 fn run_json(args: &[&Path]) -> (i32, Value) {
-    let out = bin().arg("verify").arg("--format").arg("json").args(args).output().unwrap();
+    let out = bin()
+        .arg("verify")
+        .arg("--format")
+        .arg("json")
+        .args(args)
+        .output()
+        .unwrap();
     let code = out.status.code().unwrap();
-    let json = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
     check_contract(&json);
     (code, json)
 }
@@ -46,15 +56,25 @@ fn run_json(args: &[&Path]) -> (i32, Value) {
 /// Structural check of the contract in docs/report.md, driven by docs/report.schema.json's
 /// required field lists and enums where they exist.
 fn check_contract(v: &Value) {
-    let schema: Value =
-        serde_json::from_slice(&fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json")).unwrap())
-            .unwrap();
+    let schema: Value = serde_json::from_slice(
+        &fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json"))
+            .unwrap(),
+    )
+    .unwrap();
     for field in schema["required"].as_array().unwrap() {
-        assert!(v.get(field.as_str().unwrap()).is_some(), "report lacks {field}");
+        assert!(
+            v.get(field.as_str().unwrap()).is_some(),
+            "report lacks {field}"
+        );
     }
     let defs = &schema["$defs"];
     let enum_of = |name: &str| -> Vec<String> {
-        defs[name]["enum"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
+        defs[name]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect()
     };
     assert!(enum_of("verdict").contains(&v["verdict"].as_str().unwrap().to_owned()));
     let statuses = enum_of("status");
@@ -63,7 +83,10 @@ fn check_contract(v: &Value) {
     let mut worst = "valid";
     for item in v["items"].as_array().unwrap() {
         for field in defs["item"]["required"].as_array().unwrap() {
-            assert!(item.get(field.as_str().unwrap()).is_some(), "item lacks {field}: {item}");
+            assert!(
+                item.get(field.as_str().unwrap()).is_some(),
+                "item lacks {field}: {item}"
+            );
         }
         let status = item["status"].as_str().unwrap();
         assert!(statuses.contains(&status.to_owned()), "{status}");
@@ -81,14 +104,23 @@ fn check_contract(v: &Value) {
             (w, _) => w,
         };
     }
-    assert_eq!(v["verdict"].as_str().unwrap(), worst, "verdict is derived from items");
+    assert_eq!(
+        v["verdict"].as_str().unwrap(),
+        worst,
+        "verdict is derived from items"
+    );
     for gap in v["gaps"].as_array().unwrap() {
         assert!(gap.get("start").is_some() && gap.get("end").is_some());
     }
 }
 
 fn item<'a>(v: &'a Value, name_part: &str) -> &'a Value {
-    v["items"].as_array().unwrap().iter().find(|i| i["path"].as_str().unwrap().contains(name_part)).unwrap()
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"].as_str().unwrap().contains(name_part))
+        .unwrap()
 }
 
 #[test]
@@ -106,17 +138,31 @@ fn valid_fixture_exits_0() {
 fn tampered_log_exits_1() {
     let dir = copy_fixture("synthetic_aws");
     let log = "111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz";
-    fs::write(dir.join(log), fs::read(fixtures().join("synthetic_aws/negative").join(format!("tampered_{log}"))).unwrap())
-        .unwrap();
+    fs::write(
+        dir.join(log),
+        fs::read(
+            fixtures()
+                .join("synthetic_aws/negative")
+                .join(format!("tampered_{log}")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let (code, v) = run_json(&[&dir]);
     assert_eq!(code, 1);
     assert_eq!(v["verdict"], "invalid");
     let i = item(&v, log);
-    assert_eq!((i["status"].as_str(), i["reason"].as_str()), (Some("invalid"), Some("hash-mismatch")));
+    assert_eq!(
+        (i["status"].as_str(), i["reason"].as_str()),
+        (Some("invalid"), Some("hash-mismatch"))
+    );
     assert_eq!(i["path"], log, "paths are relative to the input root");
     let text = bin().arg("verify").arg(&dir).output().unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
-    assert!(text.contains("INVALID") && text.contains("What to do"), "{text}");
+    assert!(
+        text.contains("INVALID") && text.contains("What to do"),
+        "{text}"
+    );
     fs::remove_dir_all(dir).unwrap();
 }
 
@@ -132,7 +178,10 @@ fn missing_sidecar_exits_3() {
     let (code, v) = run_json(&[&dir]);
     assert_eq!(code, 3, "{v:#}");
     assert_eq!(v["verdict"], "incomplete");
-    assert_eq!(item(&v, "20240501T030000Z.json.gz")["reason"], "signature-unavailable");
+    assert_eq!(
+        item(&v, "20240501T030000Z.json.gz")["reason"],
+        "signature-unavailable"
+    );
     let text = String::from_utf8(bin().arg("verify").arg(&dir).output().unwrap().stdout).unwrap();
     assert!(text.contains("head-object"), "{text}");
     fs::remove_dir_all(dir).unwrap();
@@ -146,16 +195,33 @@ fn keys_flag_supplies_keys() {
     fs::rename(&keys, &outside).unwrap();
     let (code, v) = run_json(&[&dir]);
     assert_eq!(code, 3);
-    assert_eq!(item(&v, "20240501T010000Z.json.gz")["reason"], "key-not-found");
-    let out = bin().arg("verify").arg("--keys").arg(&outside).arg(&dir).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        item(&v, "20240501T010000Z.json.gz")["reason"],
+        "key-not-found"
+    );
+    let out = bin()
+        .arg("verify")
+        .arg("--keys")
+        .arg(&outside)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     fs::remove_file(outside).unwrap();
     fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn several_inputs_make_one_report() {
-    let (code, v) = run_json(&[&fixtures().join("synthetic_aws"), &fixtures().join("synthetic_cts")]);
+    let (code, v) = run_json(&[
+        &fixtures().join("synthetic_aws"),
+        &fixtures().join("synthetic_cts"),
+    ]);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["chains"].as_array().unwrap().len(), 2);
     assert!(item(&v, "synthetic_cts/").is_object());
@@ -164,16 +230,46 @@ fn several_inputs_make_one_report() {
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(bin().arg("verify").output().unwrap().status.code(), Some(2));
-    assert_eq!(bin().args(["verify", "/nonexistent/trailproof/input"]).output().unwrap().status.code(), Some(2));
-    let out = bin().args(["verify", "--keys", "/nonexistent/keys.json"]).arg(fixtures().join("synthetic_aws")).output().unwrap();
+    assert_eq!(
+        bin()
+            .args(["verify", "/nonexistent/trailproof/input"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = bin()
+        .args(["verify", "--keys", "/nonexistent/keys.json"])
+        .arg(fixtures().join("synthetic_aws"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(bin().args(["verify", "--format", "xml"]).arg(fixtures()).output().unwrap().status.code(), Some(2));
+    assert_eq!(
+        bin()
+            .args(["verify", "--format", "xml"])
+            .arg(fixtures())
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
     // Readable, but nothing to verify: not a silent "valid".
     let empty = copy_fixture("synthetic_aws/negative");
     for e in fs::read_dir(&empty).unwrap() {
         fs::remove_file(e.unwrap().path()).unwrap();
     }
     fs::write(empty.join("README.txt"), "nothing here").unwrap();
-    assert_eq!(bin().arg("verify").arg(&empty).output().unwrap().status.code(), Some(2));
+    assert_eq!(
+        bin()
+            .arg("verify")
+            .arg(&empty)
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
     fs::remove_dir_all(empty).unwrap();
 }

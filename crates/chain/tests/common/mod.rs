@@ -20,20 +20,35 @@ use trailproof_core::input::{self, Control};
 use trailproof_core::report::Report;
 
 pub fn fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures").join(rel)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures")
+            .join(rel),
+    )
+    .unwrap()
 }
 
 pub fn aws_key() -> RsaPrivateKey {
-    RsaPrivateKey::from_pkcs1_pem(std::str::from_utf8(&fixture("synthetic_aws/TEST_ONLY_private_key.pem")).unwrap()).unwrap()
+    RsaPrivateKey::from_pkcs1_pem(
+        std::str::from_utf8(&fixture("synthetic_aws/TEST_ONLY_private_key.pem")).unwrap(),
+    )
+    .unwrap()
 }
 
 /// The CTS throwaway key; also used as a second AWS key for rotation tests.
 pub fn cts_key() -> RsaPrivateKey {
-    RsaPrivateKey::from_pkcs1_pem(std::str::from_utf8(&fixture("synthetic_cts/TEST_ONLY_private_key.pem")).unwrap()).unwrap()
+    RsaPrivateKey::from_pkcs1_pem(
+        std::str::from_utf8(&fixture("synthetic_cts/TEST_ONLY_private_key.pem")).unwrap(),
+    )
+    .unwrap()
 }
 
 pub fn pkcs1_der(key: &RsaPrivateKey) -> Vec<u8> {
-    key.to_public_key().to_pkcs1_der().unwrap().as_bytes().to_vec()
+    key.to_public_key()
+        .to_pkcs1_der()
+        .unwrap()
+        .as_bytes()
+        .to_vec()
 }
 
 pub fn fingerprint(key: &RsaPrivateKey) -> String {
@@ -41,7 +56,10 @@ pub fn fingerprint(key: &RsaPrivateKey) -> String {
 }
 
 pub fn sign(key: &RsaPrivateKey, data: &[u8]) -> String {
-    hex::encode(key.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(data)).unwrap())
+    hex::encode(
+        key.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(data))
+            .unwrap(),
+    )
 }
 
 pub fn gz(bytes: &[u8]) -> Vec<u8> {
@@ -103,7 +121,12 @@ pub struct Export {
 impl Export {
     /// Files laid out for verification: every file under `root + key`, with sidecars for the
     /// digests selected by `sidecar_for` (by index), and key files at the top.
-    pub fn layout(&self, root: &str, flat: bool, sidecar_for: &dyn Fn(usize) -> bool) -> Vec<(String, Vec<u8>)> {
+    pub fn layout(
+        &self,
+        root: &str,
+        flat: bool,
+        sidecar_for: &dyn Fn(usize) -> bool,
+    ) -> Vec<(String, Vec<u8>)> {
         let place = |key: &str| {
             if flat {
                 key.rsplit('/').next().unwrap().to_owned()
@@ -111,11 +134,19 @@ impl Export {
                 format!("{root}{key}")
             }
         };
-        let mut out: Vec<(String, Vec<u8>)> = self.files.iter().map(|(k, v)| (place(k), v.clone())).collect();
+        let mut out: Vec<(String, Vec<u8>)> = self
+            .files
+            .iter()
+            .map(|(k, v)| (place(k), v.clone()))
+            .collect();
         for (i, d) in self.digests.iter().enumerate() {
             if sidecar_for(i) {
                 if let Some(s) = self.sidecars.get(d) {
-                    let suffix = if d.contains("CloudTrace-Digest") { ".metadata.json" } else { ".head-object.json" };
+                    let suffix = if d.contains("CloudTrace-Digest") {
+                        ".metadata.json"
+                    } else {
+                        ".head-object.json"
+                    };
                     out.push((format!("{}{suffix}", place(d)), s.clone()));
                 }
             }
@@ -174,8 +205,14 @@ pub type Tweak<'a> = &'a dyn Fn(usize, &mut Map<String, Value>);
 impl AwsGen {
     fn base(&self, kind: &str) -> String {
         match &self.org {
-            Some(o) => format!("{}AWSLogs/{o}/{}/{kind}/{}", self.prefix, self.account, self.region),
-            None => format!("{}AWSLogs/{}/{kind}/{}", self.prefix, self.account, self.region),
+            Some(o) => format!(
+                "{}AWSLogs/{o}/{}/{kind}/{}",
+                self.prefix, self.account, self.region
+            ),
+            None => format!(
+                "{}AWSLogs/{}/{kind}/{}",
+                self.prefix, self.account, self.region
+            ),
         }
     }
 
@@ -207,7 +244,12 @@ impl AwsGen {
 
     /// Generates `hours` hourly digests from [`T0`]; `signer(i)` picks the key of digest `i`;
     /// `tweak` edits a digest's JSON before it is signed.
-    pub fn generate(&self, hours: usize, signer: &dyn Fn(usize) -> RsaPrivateKey, tweak: Tweak) -> Export {
+    pub fn generate(
+        &self,
+        hours: usize,
+        signer: &dyn Fn(usize) -> RsaPrivateKey,
+        tweak: Tweak,
+    ) -> Export {
         let mut ex = Export::default();
         let mut prev: Option<(String, String, String)> = None; // key, sha256(inflated), signature
         let mut logn = 0;
@@ -244,7 +286,10 @@ impl AwsGen {
             m.insert("digestEndTime".into(), json!(iso(end)));
             m.insert("digestS3Bucket".into(), json!(self.bucket));
             m.insert("digestS3Object".into(), json!(key));
-            m.insert("digestPublicKeyFingerprint".into(), json!(fingerprint(&private)));
+            m.insert(
+                "digestPublicKeyFingerprint".into(),
+                json!(fingerprint(&private)),
+            );
             m.insert("digestSignatureAlgorithm".into(), json!("SHA256withRSA"));
             m.insert("newestEventTime".into(), Value::Null);
             m.insert("oldestEventTime".into(), Value::Null);
@@ -252,16 +297,36 @@ impl AwsGen {
                 Some((k, hsh, s)) => (json!(k), json!(hsh), json!(s)),
                 None => (Value::Null, Value::Null, Value::Null),
             };
-            m.insert("previousDigestS3Bucket".into(), if prev.is_some() { json!(self.bucket) } else { Value::Null });
+            m.insert(
+                "previousDigestS3Bucket".into(),
+                if prev.is_some() {
+                    json!(self.bucket)
+                } else {
+                    Value::Null
+                },
+            );
             m.insert("previousDigestS3Object".into(), pk);
             m.insert("previousDigestHashValue".into(), ph);
-            m.insert("previousDigestHashAlgorithm".into(), if prev.is_some() { json!("SHA-256") } else { Value::Null });
+            m.insert(
+                "previousDigestHashAlgorithm".into(),
+                if prev.is_some() {
+                    json!("SHA-256")
+                } else {
+                    Value::Null
+                },
+            );
             m.insert("previousDigestSignature".into(), ps);
             m.insert("logFiles".into(), Value::Array(log_entries));
             tweak(h, &mut m);
-            let text = serde_json::to_string(&Value::Object(m.clone())).unwrap().replace('/', "\\/");
+            let text = serde_json::to_string(&Value::Object(m.clone()))
+                .unwrap()
+                .replace('/', "\\/");
             let sha = hex::encode(Sha256::digest(text.as_bytes()));
-            let prev_sig = m.get("previousDigestSignature").and_then(Value::as_str).unwrap_or("null").to_owned();
+            let prev_sig = m
+                .get("previousDigestSignature")
+                .and_then(Value::as_str)
+                .unwrap_or("null")
+                .to_owned();
             let data = format!(
                 "{}\n{}/{}\n{}\n{}",
                 m["digestEndTime"].as_str().unwrap(),
@@ -280,7 +345,10 @@ impl AwsGen {
             ex.digests.push(key.clone());
             prev = Some((key, sha, sig));
         }
-        ex.keys.push(("list-public-keys.json".into(), key_list(&[(&aws_key(), T0 - 86400, T0 + 86400 * 30)])));
+        ex.keys.push((
+            "list-public-keys.json".into(),
+            key_list(&[(&aws_key(), T0 - 86400, T0 + 86400 * 30)]),
+        ));
         ex
     }
 
@@ -353,7 +421,11 @@ impl CtsGen {
                     ts(at).strftime("%Y-%m-%dT%H-%M-%SZ"),
                     at as u64 * 13 + j as u64
                 );
-                let content = format!(r#"[{{"time":{},"service_type":"{}","trace_name":"op{h}x{j}"}}]"#, at * 1000, self.service);
+                let content = format!(
+                    r#"[{{"time":{},"service_type":"{}","trace_name":"op{h}x{j}"}}]"#,
+                    at * 1000,
+                    self.service
+                );
                 let stored = gz(content.as_bytes());
                 logs.push(json!({"bucket": self.bucket, "object": k, "log_hash_value": hex::encode(Md5::digest(&stored)), "log_hash_algorithm": "MD5"}));
                 ex.files.insert(k.clone(), stored);
@@ -370,7 +442,13 @@ impl CtsGen {
             m.insert("digest_signature_algorithm".into(), json!("SHA256withRSA"));
             m.insert("digest_end".into(), json!(false));
             let (pb, pk, ph, pa, ps) = match &prev {
-                Some((k, md5, s)) => (self.bucket.clone(), k.clone(), md5.clone(), "MD5".to_owned(), s.clone()),
+                Some((k, md5, s)) => (
+                    self.bucket.clone(),
+                    k.clone(),
+                    md5.clone(),
+                    "MD5".to_owned(),
+                    s.clone(),
+                ),
                 None => Default::default(),
             };
             m.insert("previous_digest_bucket".into(), json!(pb));
@@ -399,7 +477,10 @@ impl CtsGen {
             ex.digests.push(dkey.clone());
             prev = Some((dkey, md5, sig));
         }
-        ex.keys.push(("cts_public_key.b64".into(), fixture("synthetic_cts/TEST_ONLY_public_key_spki.b64")));
+        ex.keys.push((
+            "cts_public_key.b64".into(),
+            fixture("synthetic_cts/TEST_ONLY_public_key_spki.b64"),
+        ));
         ex
     }
 }
@@ -422,7 +503,8 @@ pub fn verify(files: &[(String, Vec<u8>)]) -> Report {
 pub fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, bytes) in files {
-        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
         w.write_all(bytes).unwrap();
     }
     w.finish().unwrap().into_inner()
@@ -442,5 +524,8 @@ pub fn tgz_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
 
 /// The item whose path ends with `suffix`.
 pub fn item<'a>(r: &'a Report, suffix: &str) -> &'a trailproof_core::report::Item {
-    r.items.iter().find(|i| i.path.ends_with(suffix)).unwrap_or_else(|| panic!("no item ending {suffix}:\n{r:#?}"))
+    r.items
+        .iter()
+        .find(|i| i.path.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no item ending {suffix}:\n{r:#?}"))
 }
