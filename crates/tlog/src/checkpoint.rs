@@ -20,7 +20,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use crate::error::{CheckpointFormat, CheckpointPolicy, Error};
-use crate::merkle::{Hash, EMPTY_ROOT};
+use crate::merkle::{self, Hash, EMPTY_ROOT};
 use crate::note::{Note, NoteReport, Verifiers};
 
 /// A parsed checkpoint body.
@@ -104,6 +104,20 @@ impl Checkpoint {
         Ok(())
     }
 
+    /// Checks that this checkpoint extends `older` (same origin, RFC 9162 consistency proof
+    /// from `older.size` to `self.size`; see [`merkle::verify_consistency`] for the edge-case
+    /// policy). Both checkpoints must already be authenticated by the caller.
+    pub fn check_extends(&self, older: &Checkpoint, proof: &[Hash]) -> Result<(), Error> {
+        if self.origin != older.origin {
+            return Err(CheckpointPolicy::OriginMismatch {
+                expected: older.origin.clone(),
+                found: self.origin.clone(),
+            }
+            .into());
+        }
+        merkle::verify_consistency(older.size, self.size, &older.root, &self.root, proof)
+    }
+
     /// The checkpoint text (what gets signed).
     pub fn to_text(&self) -> String {
         self.to_string()
@@ -177,6 +191,30 @@ mod tests {
     fn round_trip_text() {
         let text = "example.com/log\n5\nmb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk=\nprev AAAA\n";
         assert_eq!(Checkpoint::parse(text).unwrap().to_text(), text);
+    }
+
+    #[test]
+    fn extends_older_checkpoint() {
+        let leaves: Vec<Hash> = (0u8..7).map(|i| merkle::leaf_hash(&[i])).collect();
+        let cp = |n: u64| Checkpoint {
+            origin: "o".into(),
+            size: n,
+            root: merkle::subtree_root(&leaves, 0, n).unwrap(),
+            extensions: vec![],
+        };
+        let proof = merkle::consistency_proof(&leaves, 3, 7).unwrap();
+        assert_eq!(cp(7).check_extends(&cp(3), &proof), Ok(()));
+        assert!(cp(7).check_extends(&cp(4), &proof).is_err());
+        let other = Checkpoint {
+            origin: "p".into(),
+            ..cp(7)
+        };
+        assert!(matches!(
+            other.check_extends(&cp(3), &proof),
+            Err(Error::CheckpointPolicy(
+                CheckpointPolicy::OriginMismatch { .. }
+            ))
+        ));
     }
 
     #[test]
