@@ -86,9 +86,10 @@ impl FieldMapping {
         let mut m = FieldMapping::default();
         for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').ok_or_else(|| pair.to_string())?;
-            let v = Some(v.trim().to_string());
+            let path = v.trim().to_string();
+            let v = Some(path.clone());
             match k.trim() {
-                "time" => m.time = v.unwrap_or_default(),
+                "time" => m.time = path,
                 "account" => m.account = v,
                 "region" => m.region = v,
                 "service" => m.service = v,

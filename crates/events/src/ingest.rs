@@ -352,20 +352,13 @@ impl Ingest {
         } else {
             FileKind::Unknown
         };
-        if st.events == 0 && st.companion.is_none() && !read_failed && st.diags.is_empty() {
-            // Valid JSON with nothing we know in it (or an empty file).
-            st.diag(
-                Severity::Warning,
-                CoreError::UnknownFormat,
-                st.first_unknown,
-            );
-        } else if st.unknown > 0 && (st.events > 0 || st.companion.is_some()) {
-            st.diag(
-                Severity::Warning,
-                CoreError::UnknownFormat,
-                st.first_unknown,
-            );
-        } else if st.unknown > 0 && !st.diags.iter().any(|d| d.error == CoreError::UnknownFormat) {
+        let nothing_found =
+            st.events == 0 && st.companion.is_none() && !read_failed && st.diags.is_empty();
+        let unrecognised =
+            st.unknown > 0 && !st.diags.iter().any(|d| d.error == CoreError::UnknownFormat);
+        if nothing_found || unrecognised {
+            // Valid JSON with nothing we know in it (or an empty file), or some records of a
+            // loaded file that no decoder recognised: located at the first such record.
             st.diag(
                 Severity::Warning,
                 CoreError::UnknownFormat,

@@ -729,7 +729,7 @@ impl StoreBuilder {
             let mut seen_other: HashSet<(u8, String, i64)> = HashSet::new();
             // Keep the first occurrence in input order, whatever its time.
             let mut keep = vec![true; s.len];
-            for i in 0..s.len {
+            for (i, keep) in keep.iter_mut().enumerate() {
                 let (k, v) = (s.event_id.kind[i], s.event_id.value[i]);
                 let fresh = match k {
                     ID_NONE => true,
@@ -743,7 +743,7 @@ impl StoreBuilder {
                     )),
                 };
                 if !fresh {
-                    keep[i] = false;
+                    *keep = false;
                     duplicates += 1;
                 }
             }
