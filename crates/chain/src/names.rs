@@ -129,9 +129,10 @@ pub(crate) fn aws_log_time(name: &str) -> Option<Timestamp> {
     let at = n.find("_CloudTrail_").map(|i| i + "_CloudTrail_".len())?;
     let rest = &n[at..];
     let (_, rest) = rest.split_once('_')?;
-    let stamp = rest.get(..14)?;
-    // YYYYMMDDTHHmmZ has no seconds: add them for the compact parser.
-    parse_compact(&format!("{}00Z", &stamp[..13]))
+    // YYYYMMDDTHHmmZ has no seconds: add them for the compact parser. `get` keeps
+    // non-ASCII names from splitting a character.
+    let stamp = rest.get(..13)?;
+    parse_compact(&format!("{stamp}00Z"))
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` (what CloudTrail digests record).
@@ -302,6 +303,23 @@ mod tests {
             cts_digest_key_at(c, end).unwrap(),
             "CloudTraces/eu-de/2024/4/30/system/Digest/EVS/mylog_CloudTrace-Digest_eu-de_2024-04-30T23-00-00Z.json.gz"
         );
+    }
+
+    #[test]
+    fn odd_names_do_not_panic() {
+        assert_eq!(
+            aws_log_time("1_CloudTrail_r_2024050\u{e9}T0215Z_x.json.gz"),
+            None
+        );
+        assert_eq!(
+            aws_log_time("1_CloudTrail_r_\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}_x.json.gz"),
+            None
+        );
+        assert_eq!(parse_cts_time("2024-05-01T01\u{e9}00Z"), None);
+        assert!(parse_aws_digest_name(
+            "\u{e9}_CloudTrail-Digest_\u{e9}_\u{e9}_\u{e9}_\u{e9}.json.gz"
+        )
+        .is_none());
     }
 
     #[test]

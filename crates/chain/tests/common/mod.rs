@@ -91,6 +91,46 @@ pub fn key_list(keys: &[(&RsaPrivateKey, i64, i64)]) -> Vec<u8> {
     serde_json::to_vec_pretty(&json!({ "PublicKeyList": list })).unwrap()
 }
 
+/// A CloudTrail-like log of about `target` bytes: events with varied ids, names and
+/// addresses, so it compresses like real logs (not like a run of one byte).
+pub fn events_json(seed: u64, target: usize, region: &str) -> String {
+    const NAMES: [&str; 8] = [
+        "GetObject",
+        "PutObject",
+        "AssumeRole",
+        "DescribeInstances",
+        "ListBuckets",
+        "Decrypt",
+        "ConsoleLogin",
+        "CreateTags",
+    ];
+    let mut x = seed | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut out = String::with_capacity(target + 1024);
+    out.push_str(r#"{"Records":["#);
+    let mut first = true;
+    while out.len() < target {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        let (a, b, c) = (next(), next(), next());
+        let t = T0 + (a % 3600) as i64;
+        out.push_str(&format!(
+            r#"{{"eventVersion":"1.09","userIdentity":{{"type":"AssumedRole","principalId":"AROA{:016X}:session-{}","arn":"arn:aws:sts::111122223333:assumed-role/role-{}/session-{}","accountId":"111122223333"}},"eventTime":"{}","eventSource":"s3.amazonaws.com","eventName":"{}","awsRegion":"{region}","sourceIPAddress":"198.51.{}.{}","userAgent":"aws-sdk-go/1.{}.{}","requestParameters":{{"bucketName":"bucket-{}","key":"data/{:x}/{:x}.parquet"}},"responseElements":null,"requestID":"{:016X}","eventID":"{:08x}-{:04x}-{:04x}-{:04x}-{:012x}","readOnly":{},"eventType":"AwsApiCall","recipientAccountId":"111122223333"}}"#,
+            b, c % 97, a % 13, c % 97, iso(t), NAMES[(b % 8) as usize], a % 256, b % 256, c % 50, a % 20,
+            b % 31, a, b, c, a as u32, (b >> 16) as u16, (b >> 32) as u16, (c >> 48) as u16, c & 0xffff_ffff_ffff, b % 3 == 0
+        ));
+    }
+    out.push_str("]}");
+    out
+}
+
 fn ts(secs: i64) -> Timestamp {
     Timestamp::from_second(secs).unwrap()
 }
@@ -178,7 +218,7 @@ pub struct AwsGen {
     pub silent: Vec<usize>,
     /// Logs per hour.
     pub logs_per_hour: usize,
-    /// Bytes of event padding per log (for bigger files).
+    /// Approximate content size of each log in bytes, as realistic events (0: one tiny event).
     pub log_padding: usize,
 }
 
@@ -264,12 +304,15 @@ impl AwsGen {
                 let at = start + 300 + j as i64 * 60;
                 let key = self.log_key(at, logn);
                 logn += 1;
-                let content = format!(
-                    r#"{{"Records":[{{"eventVersion":"1.09","eventTime":"{}","eventName":"Event{h}x{j}","awsRegion":"{}","pad":"{}"}}]}}"#,
-                    iso(at - 60),
-                    self.region,
-                    "x".repeat(self.log_padding)
-                );
+                let content = if self.log_padding > 0 {
+                    events_json(at as u64 * 1_000 + j as u64, self.log_padding, &self.region)
+                } else {
+                    format!(
+                        r#"{{"Records":[{{"eventVersion":"1.09","eventTime":"{}","eventName":"Event{h}x{j}","awsRegion":"{}"}}]}}"#,
+                        iso(at - 60),
+                        self.region
+                    )
+                };
                 let hash = hex::encode(Sha256::digest(content.as_bytes()));
                 ex.files.insert(key.clone(), gz(content.as_bytes()));
                 ex.logs.push(key.clone());
