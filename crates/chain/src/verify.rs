@@ -83,6 +83,9 @@ struct Eval {
     reason: Option<Reason>,
     message: String,
     notes: Vec<String>,
+    /// The digest's own signature verified: its content (and so its log list) is authentic,
+    /// even if it is misplaced or inconsistent with its neighbours.
+    signed: bool,
 }
 
 impl Eval {
@@ -442,6 +445,7 @@ impl Verifier {
             reason: None,
             message: String::new(),
             notes: node.warnings.clone(),
+            signed: false,
         };
 
         // Location (formats §1.8 step 1).
@@ -578,6 +582,7 @@ impl Verifier {
         }
         match verified {
             Some((key, label)) => {
+                e.signed = true;
                 if !key.valid_at(node.end) {
                     e.notes.push(format!(
                         "signed with key {} ({}), whose stated validity window does not include the digest's end time {}",
@@ -815,7 +820,13 @@ impl Verifier {
             if duplicate[i] {
                 continue;
             }
-            let trusted = eval.status == Status::Valid;
+            // A misplaced or badly linked digest with a good signature still vouches for
+            // its logs; one whose signature failed does not.
+            let trusted = eval.signed
+                && !matches!(
+                    eval.reason,
+                    Some(Reason::SignatureInvalid | Reason::HashMismatch)
+                );
             for l in &node.logs {
                 out.claims.push(Claim {
                     object: l.object.clone(),

@@ -347,6 +347,8 @@ fn reason_moved() {
         (Status::Invalid, Some(Reason::Moved)),
         "{r:#?}"
     );
+    // Its signature still verified, so the logs it lists are still vouched for.
+    assert_eq!(item(&r, &ex.logs[2]).status, Status::Valid);
     // Renamed in a flat folder to another digest's name: also moved.
     let mut flat = ex.layout("", true, &|i| i == 2);
     let name0 = ex.digests[0].rsplit('/').next().unwrap().to_owned();

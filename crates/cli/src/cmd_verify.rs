@@ -258,6 +258,17 @@ pub fn render_text(report: &Report) -> String {
             );
         }
     }
+    if report
+        .chains
+        .iter()
+        .any(|c| c.provider == trailproof_core::report::Provider::Cts)
+    {
+        let _ = writeln!(
+            out,
+            "{:<10} Huawei CTS protects files with MD5, which is weak against deliberate collisions: a match rules out accidental change, less so a determined forger",
+            "NOTE"
+        );
+    }
     for note in report.notes.iter().filter(|n| n.severity != Level::Info) {
         let _ = writeln!(out, "{:<10} {}: {}", "WARNING", note.path, note.message);
     }
