@@ -690,6 +690,20 @@ impl Verifier {
                     Some(&p) => {
                         let pn = &chain[p];
                         let p_ok = evals[p].status == Status::Valid;
+                        // formats §1.8 step 3 / §3.3: the link names its hash algorithm.
+                        let want = if d.provider == Provider::Aws {
+                            "SHA-256"
+                        } else {
+                            "MD5"
+                        };
+                        if let Some(alg) = &prev.hash_algorithm {
+                            if !alg.eq_ignore_ascii_case(want) {
+                                evals[i].invalid(
+                                    Reason::ChainMismatch,
+                                    format!("records previous-digest hash algorithm {alg:?}; expected {want}"),
+                                );
+                            }
+                        }
                         if let Some(h) = &prev.hash {
                             if !h.eq_ignore_ascii_case(&pn.hash) {
                                 let msg = format!(
