@@ -1,0 +1,155 @@
+//! In-browser benchmark: ingest throughput vs inflate + `serde_json::Value`, and query/facet
+//! latency on a 5M-row store. Run explicitly, in release mode:
+//!
+//! ```text
+//! CHROMEDRIVER=/usr/bin/chromedriver \
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+//! cargo test -p trailproof-events --release --target wasm32-unknown-unknown --test wasm_bench
+//! ```
+#![cfg(target_arch = "wasm32")]
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::io::{Read, Write};
+
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+
+use trailproof_events::ingest::{Ingest, IngestOptions};
+use trailproof_events::store::{Field, StoreBuilder};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn now_ms() -> f64 {
+    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).expect("performance");
+    let now: js_sys::Function = js_sys::Reflect::get(&perf, &"now".into())
+        .expect("now")
+        .into();
+    now.call0(&perf).expect("call").as_f64().unwrap_or(0.0)
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[wasm_bindgen_test]
+fn bench() {
+    let per_file = 5_000u64;
+    let files: Vec<Vec<u8>> = (0..20)
+        .map(|f| {
+            common::cloudtrail_file(1000 + f, per_file, 1_714_521_600_000 + f as i64 * 300_000)
+        })
+        .collect();
+    let raw: usize = files.iter().map(Vec::len).sum();
+    let gz: Vec<Vec<u8>> = files
+        .iter()
+        .map(|d| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(d).unwrap();
+            e.finish().unwrap()
+        })
+        .collect();
+    drop(files);
+    let t = now_ms();
+    let mut n = 0;
+    for g in &gz {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&g[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        n += v["Records"].as_array().unwrap().len();
+    }
+    let base = now_ms() - t;
+    let t = now_ms();
+    let mut ing = Ingest::new(IngestOptions::default());
+    for (i, g) in gz.iter().enumerate() {
+        ing.add_file(&format!("f{i}.json.gz"), &mut &g[..]);
+    }
+    let store = ing.finish();
+    let ingest = now_ms() - t;
+    assert_eq!(store.len(), n);
+    let mb = raw as f64 / 1e6;
+    console_log!("wasm corpus: {} events, {:.1} MB JSON", n, mb);
+    console_log!(
+        "wasm baseline inflate+Value: {:.0} ms, {:.1} MB/s",
+        base,
+        mb / base * 1e3
+    );
+    console_log!(
+        "wasm ingest: {:.0} ms, {:.1} MB/s, {:.0} events/s, {:.2}x baseline speed, {:.1} bytes/event",
+        ingest,
+        mb / ingest * 1e3,
+        n as f64 / ingest * 1e3,
+        base / ingest,
+        store.bytes_per_event()
+    );
+
+    let rows = 5_000_000usize;
+    let base_events: Vec<_> = (0..store.len()).map(|r| store.event(r)).collect();
+    drop(store);
+    let t = now_ms();
+    let mut b = StoreBuilder::new();
+    b.add_file("synthetic");
+    for i in 0..rows {
+        let mut e = base_events[i % base_events.len()].clone();
+        e.time_ms = 1_714_521_600_000 + i as i64 * 20;
+        e.event_id = format!("{:032x}", i as u128 * 0x9e37_79b9_7f4a_7c15);
+        b.push(&e);
+    }
+    let big = b.finish(false);
+    console_log!(
+        "wasm store of {} rows built in {:.0} ms, {:.1} bytes/event",
+        big.len(),
+        now_ms() - t,
+        big.bytes_per_event()
+    );
+    for q in [
+        "actor:user-7",
+        "action:Delete* -rw:read",
+        "error:* region:eu-*",
+        "ip:203.0.0.0/16 time>=2024-05-01T06:00:00Z time<2024-05-01T09:00:00Z",
+        "(service:s3.amazonaws.com OR service:iam.amazonaws.com) outcome:error",
+        "denied",
+        "bucket-17",
+    ] {
+        let mut times = Vec::new();
+        let mut count = 0;
+        for _ in 0..20 {
+            let t = now_ms();
+            count = big.query(q).unwrap().count();
+            times.push(now_ms() - t);
+        }
+        console_log!(
+            "wasm query {:?}: {} rows, p50 {:.1} ms, p95 {:.1} ms",
+            q,
+            count,
+            pct(&mut times, 0.5),
+            pct(&mut times, 0.95)
+        );
+    }
+    let sel = big.query("rw:write").unwrap();
+    for f in [
+        Field::Actor,
+        Field::Action,
+        Field::Service,
+        Field::Region,
+        Field::SourceIp,
+        Field::Outcome,
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..10 {
+            let t = now_ms();
+            let _ = big.facet(f, &sel, 10);
+            times.push(now_ms() - t);
+        }
+        console_log!(
+            "wasm facet {:?} over {} rows: p50 {:.1} ms, p95 {:.1} ms",
+            f,
+            sel.count(),
+            pct(&mut times, 0.5),
+            pct(&mut times, 0.95)
+        );
+    }
+}
