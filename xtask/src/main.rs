@@ -1,1 +1,181 @@
-fn main() {}
+//! `cargo xtask`: the project's development tasks.
+//!
+//! * `serve` — install missing tools, build the release site, serve it on 127.0.0.1:8080.
+//! * `dist` — install missing tools and build the static site into `dist/`.
+//! * `test` — everything CI runs: format, lints, native tests, wasm tests in headless Chromium,
+//!   and end-to-end tests of the built site.
+//!
+//! Tools are installed only when missing, from the package registries only (crates.io, npm,
+//! Debian), so a fresh machine needs nothing but Rust and this repository.
+#![forbid(unsafe_code)]
+
+mod site;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dist") => dist().map(|_| ()),
+        Some("serve") => serve(),
+        Some("test") => test(),
+        Some("wasm-test") => tools::ensure_wasm_test_tools().and_then(|env| wasm_tests(&env)),
+        Some("e2e") => tools::ensure_browser().and_then(|env| dist().and_then(|_| e2e(&env))),
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <serve|dist|test|wasm-test|e2e>
+  serve      build the release site and serve it on http://127.0.0.1:8080
+  dist       build the release site into dist/
+  test       everything: fmt, clippy, native tests, wasm tests, end-to-end tests
+  wasm-test  only the wasm tests in headless Chromium
+  e2e        only the end-to-end tests of the built site";
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Runs a command in the workspace root, failing with its description if it fails.
+fn run(cmd: &mut Command) -> Result {
+    eprintln!("xtask: $ {}", describe(cmd));
+    let status = cmd
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", describe(cmd)))
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|s| s.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Builds the release site into `dist/` and post-processes it (CSP hashes, outside-host scan).
+fn dist() -> Result<PathBuf> {
+    let path = tools::ensure_build_tools()?;
+    run(Command::new("trunk")
+        .args(["build", "--release"])
+        .env("PATH", &path))?;
+    let dist = root().join("dist");
+    site::finish(&dist)?;
+    Ok(dist)
+}
+
+fn serve() -> Result {
+    let dist = dist()?;
+    let server =
+        trailproof_e2e::Server::start(&dist, "127.0.0.1:8080".parse().map_err(|e| format!("{e}"))?)
+            .map_err(|e| format!("cannot listen on 127.0.0.1:8080: {e}"))?;
+    eprintln!(
+        "xtask: serving {} on {}/ (Ctrl-C to stop)",
+        dist.display(),
+        server.origin()
+    );
+    server.wait();
+    Ok(())
+}
+
+/// The wasm test targets: every library crate with a `tests/wasm.rs`.
+const WASM_TEST_PACKAGES: &[(&str, &str)] = &[
+    ("trailproof-core", "crates/core"),
+    ("trailproof-tlog", "crates/tlog"),
+    ("trailproof-chain", "crates/chain"),
+    ("trailproof-events", "crates/events"),
+];
+
+fn test() -> Result {
+    let env = tools::ensure_browser()?;
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "trailproof-web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args(["test", "--workspace"]))?;
+    let wasm_env = tools::ensure_wasm_test_tools()?;
+    wasm_tests(&wasm_env)?;
+    dist()?;
+    e2e(&env)?;
+    eprintln!("xtask: all checks passed");
+    Ok(())
+}
+
+fn wasm_tests(env: &tools::Env) -> Result {
+    for (package, dir) in WASM_TEST_PACKAGES {
+        if !root().join(dir).join("tests/wasm.rs").is_file() {
+            continue;
+        }
+        let mut cmd = cargo();
+        cmd.args([
+            "test",
+            "-p",
+            package,
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "wasm",
+        ]);
+        env.apply(&mut cmd);
+        run(&mut cmd)?;
+    }
+    Ok(())
+}
+
+fn e2e(env: &tools::Env) -> Result {
+    let mut cmd = cargo();
+    cmd.args([
+        "test",
+        "-p",
+        "trailproof-e2e",
+        "--test",
+        "site",
+        "--",
+        "--ignored",
+        "--test-threads=1",
+    ]);
+    env.apply(&mut cmd);
+    cmd.env("TRAILPROOF_DIST", root().join("dist"));
+    cmd.env("TRAILPROOF_FIXTURES", root().join("../shared/fixtures"));
+    run(&mut cmd)
+}

@@ -1,1 +1,15 @@
-//! placeholder
+//! Trailproof's browser app: a Yew front end and a Web Worker that does the heavy lifting.
+//!
+//! The page never touches file contents. It hands `File` handles to the worker
+//! ([`protocol::ToWorker`]), which reads them in `Blob` slices, runs the core library in wasm
+//! and streams results back ([`protocol::FromWorker`]). Nothing is ever sent over the network:
+//! the only requests the app makes are for its own files.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod protocol;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod files;

@@ -1,0 +1,132 @@
+//! Post-processing of Trunk's output into a site that keeps every byte in the browser.
+//!
+//! * Fills the Content-Security-Policy into the page's meta tag and `_headers`, allowing the one
+//!   inline loader script Trunk writes by its SHA-256 hash rather than `'unsafe-inline'`.
+//! * Removes documentation links that wasm-bindgen leaves in comments of the JS glue and
+//!   updates the subresource-integrity hashes of the files it touched.
+//! * Fails if any text file still names an outside host.
+
+use std::path::Path;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use sha2::{Digest, Sha256, Sha384};
+
+use crate::Result;
+
+const PLACEHOLDER: &str = "TRAILPROOF_CSP";
+
+/// The policy, with `{script}` standing for the loader's hash source.
+///
+/// `'wasm-unsafe-eval'` permits compiling WebAssembly and nothing else; `connect-src 'self'`
+/// is what lets the app fetch its own `.wasm` files and is the only network access it has.
+const POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {script}; \
+style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; \
+worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write(path: &Path, text: &str) -> Result {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn sri(bytes: &[u8]) -> String {
+    format!("sha384-{}", B64.encode(Sha384::digest(bytes)))
+}
+
+/// Finishes `dist/` in place.
+pub fn finish(dist: &Path) -> Result {
+    let index_path = dist.join("index.html");
+    let mut index = read(&index_path)?;
+
+    // 1. Drop doc-link comments from the JS glue; keep the page's integrity hashes true.
+    for entry in std::fs::read_dir(dist).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|e| e == "js") {
+            let before = std::fs::read(&path).map_err(|e| e.to_string())?;
+            let text = String::from_utf8_lossy(&before);
+            let after: String = text
+                .split_inclusive('\n')
+                .filter(|line| {
+                    let t = line.trim_start();
+                    !(t.starts_with("// http://") || t.starts_with("// https://"))
+                })
+                .collect();
+            if after.as_bytes() != before.as_slice() {
+                write(&path, &after)?;
+                index = index.replace(&sri(&before), &sri(after.as_bytes()));
+            }
+        }
+    }
+
+    // 2. Hash the inline loader(s) and fill in the policy.
+    let mut hashes = Vec::new();
+    let mut rest = index.as_str();
+    while let Some(start) = rest.find("<script") {
+        let after_tag = &rest[start..];
+        let open_end = after_tag
+            .find('>')
+            .ok_or("unterminated <script> tag in index.html")?;
+        let tag = &after_tag[..open_end];
+        let body_and_rest = &after_tag[open_end + 1..];
+        let close = body_and_rest
+            .find("</script>")
+            .ok_or("unterminated <script> in index.html")?;
+        if !tag.contains("src=") {
+            hashes.push(format!(
+                "'sha256-{}'",
+                B64.encode(Sha256::digest(&body_and_rest.as_bytes()[..close]))
+            ));
+        }
+        rest = &body_and_rest[close..];
+    }
+    if hashes.is_empty() {
+        return Err(
+            "no inline loader script found in dist/index.html; did Trunk's output change?".into(),
+        );
+    }
+    let policy = POLICY.replace("{script}", &hashes.join(" "));
+    if !index.contains(PLACEHOLDER) {
+        return Err("dist/index.html has no CSP placeholder".into());
+    }
+    write(&index_path, &index.replace(PLACEHOLDER, &policy))?;
+    let headers_path = dist.join("_headers");
+    let headers = read(&headers_path)?;
+    write(
+        &headers_path,
+        &headers.replace(PLACEHOLDER, &format!("{policy}; frame-ancestors 'none'")),
+    )?;
+
+    // 3. Nothing may point outside. XML namespace names are identifiers, never fetched.
+    for entry in std::fs::read_dir(dist).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let text_file = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "html" | "js" | "css" | "svg" | "json"));
+        if !text_file {
+            continue;
+        }
+        let text = read(&path)?;
+        for (i, _) in text.match_indices("://") {
+            let scheme_start = text[..i]
+                .rfind(|c: char| !c.is_ascii_alphanumeric())
+                .map_or(0, |p| p + 1);
+            let scheme = &text[scheme_start..i];
+            let host: String = text[i + 3..]
+                .chars()
+                .take_while(|c| !matches!(c, '/' | '"' | '\'' | ' ' | ')'))
+                .collect();
+            if (scheme == "http" || scheme == "https") && host != "www.w3.org" {
+                return Err(format!(
+                    "{} refers to an outside host: {scheme}://{host}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    eprintln!("xtask: dist/ ready; CSP: {policy}");
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! Installing what the build and the tests need, only when missing.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::{root, run, Result};
+
+/// trunk 0.22 needs a newer rustc than this project's; 0.21 is the last that fits.
+const TRUNK_VERSION: &str = "0.21.14";
+/// Debian's wasm-opt (108) cannot parse the wasm features rustc emits today.
+const BINARYEN: &str = "binaryen@132";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Environment for commands that drive headless Chromium.
+pub struct Env {
+    vars: Vec<(String, String)>,
+}
+
+impl Env {
+    /// Adds the variables to `cmd`.
+    pub fn apply(&self, cmd: &mut Command) {
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+    }
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn cargo_bin() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default();
+    home.join("bin")
+}
+
+fn binaryen_bin() -> PathBuf {
+    root().join("target/tools/binaryen/node_modules/.bin")
+}
+
+/// `PATH` with our tool directories first.
+fn tool_path() -> String {
+    let mut parts = vec![binaryen_bin(), cargo_bin()];
+    if let Some(path) = std::env::var_os("PATH") {
+        parts.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(parts)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The wasm-bindgen version Cargo.lock pins; the CLI must match it exactly.
+fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+fn ensure_trunk() -> Result {
+    let have = output(&cargo_bin().join("trunk").to_string_lossy(), &["--version"])
+        .or_else(|| output("trunk", &["--version"]));
+    if have.is_some_and(|v| v.contains("0.21.")) {
+        return Ok(());
+    }
+    run(Command::new("cargo").args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))
+}
+
+fn ensure_wasm_bindgen() -> Result {
+    let want = locked_wasm_bindgen()?;
+    let bin = cargo_bin().join("wasm-bindgen");
+    let have = output(&bin.to_string_lossy(), &["--version"])
+        .or_else(|| output("wasm-bindgen", &["--version"]));
+    if have.is_some_and(|v| v.split_whitespace().nth(1) == Some(want.as_str())) {
+        return Ok(());
+    }
+    // wasm-bindgen-cli's own lock file does not build with this toolchain, hence no --locked.
+    run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &want]))
+}
+
+fn ensure_wasm_opt() -> Result {
+    let bin = binaryen_bin().join("wasm-opt");
+    if output(&bin.to_string_lossy(), &["--version"]).is_some_and(|v| v.contains("version 132")) {
+        return Ok(());
+    }
+    let prefix = root().join("target/tools/binaryen");
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+    if output("npm", &["--version"]).is_none() {
+        return Err(
+            "npm is needed to install wasm-opt (binaryen@132): install Node.js and npm".into(),
+        );
+    }
+    run(Command::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(&prefix)
+        .args(["--no-audit", "--no-fund", "--loglevel=error", BINARYEN]))
+}
+
+/// Everything `trunk build` needs; returns the `PATH` to run it with.
+pub fn ensure_build_tools() -> Result<String> {
+    ensure_wasm_target()?;
+    ensure_trunk()?;
+    ensure_wasm_bindgen()?;
+    ensure_wasm_opt()?;
+    Ok(tool_path())
+}
+
+/// Debian's Chromium and ChromeDriver, installed when missing and we are root.
+pub fn ensure_browser() -> Result<Env> {
+    let present = |p: &str| std::path::Path::new(p).is_file();
+    if !(present(CHROMIUM) && present(CHROMEDRIVER)) {
+        let root_user = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
+        if !root_user {
+            return Err(format!(
+                "headless Chromium is needed for the browser tests: run `sudo apt-get install chromium chromium-driver` \
+                 (expects {CHROMIUM} and {CHROMEDRIVER})"
+            ));
+        }
+        run(Command::new("apt-get").args(["update", "-q"]))?;
+        run(Command::new("apt-get")
+            .args([
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                "chromium",
+                "chromium-driver",
+            ])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    let webdriver = root().join("target/webdriver.json");
+    std::fs::create_dir_all(root().join("target")).map_err(|e| e.to_string())?;
+    let args = CHROME_ARGS
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let json =
+        format!("{{\"goog:chromeOptions\": {{\"binary\": \"{CHROMIUM}\", \"args\": [{args}]}}}}\n");
+    std::fs::write(&webdriver, json).map_err(|e| format!("{}: {e}", webdriver.display()))?;
+    Ok(Env {
+        vars: vec![
+            ("CHROMEDRIVER".into(), CHROMEDRIVER.into()),
+            ("CHROMIUM".into(), CHROMIUM.into()),
+            (
+                "WASM_BINDGEN_TEST_WEBDRIVER_JSON".into(),
+                webdriver.to_string_lossy().into_owned(),
+            ),
+            (
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER".into(),
+                "wasm-bindgen-test-runner".into(),
+            ),
+            ("PATH".into(), tool_path()),
+        ],
+    })
+}
+
+/// Flags for headless Chromium on a machine without outside network: no background
+/// connections (they would be refused and slow every start), no sandbox when running as root.
+pub const CHROME_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+];
+
+/// What the wasm tests need: the browser plus wasm-bindgen-test-runner (part of the CLI).
+pub fn ensure_wasm_test_tools() -> Result<Env> {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    ensure_browser()
+}
