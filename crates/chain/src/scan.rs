@@ -279,9 +279,16 @@ fn classify(
                 return Content::Keys(keys);
             }
             Err(e) => {
-                if bytes.starts_with(b"-----BEGIN")
-                    || String::from_utf8_lossy(&bytes).contains("ublicKeyList")
-                {
+                // Only call it a broken key file when it clearly meant to be one: a PEM
+                // public key block, or JSON whose top level names the key list (a document
+                // that merely mentions `PublicKeyList` is just another file).
+                let text = String::from_utf8_lossy(&bytes);
+                let trimmed = text.trim_start();
+                let pem = trimmed.starts_with("-----BEGIN") && trimmed.contains("PUBLIC KEY-----");
+                let list = trimmed.starts_with('{')
+                    && (trimmed.contains("\"PublicKeyList\"")
+                        || trimmed.contains("\"publicKeyList\""));
+                if pem || list {
                     return Content::Malformed(FileKind::Keys, e);
                 }
             }
