@@ -803,7 +803,7 @@ impl Verifier {
         for (key, end, referenced_by) in missing {
             let message = if referenced_by.is_empty() {
                 format!(
-                    "this {chain_name} must exist (ending {}) to keep the hourly chain contiguous, but it is not among the inputs: it was deleted or not exported",
+                    "this {chain_name} must exist (ending {}) to keep the hourly chain contiguous, but it is not among the inputs: it was deleted or not exported (inferred from the hourly cadence: the later digest that would point to it is missing too; if logging was stopped in between, fewer digests are missing)",
                     fmt_iso(end)
                 )
             } else {
