@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 
 /// A log file a digest lists.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LogRef {
     /// Bucket the log was delivered to.
     pub bucket: String,
@@ -22,7 +22,7 @@ pub struct LogRef {
 }
 
 /// The link a digest records to its predecessor.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PreviousLink {
     /// Bucket of the previous digest.
     pub bucket: Option<String>,
@@ -37,7 +37,7 @@ pub struct PreviousLink {
 }
 
 /// A parsed CloudTrail digest (formats §1.2).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AwsDigest {
     /// `awsAccountId`.
     pub account_id: String,
@@ -77,7 +77,9 @@ fn req_str(m: &Map<String, Value>, field: &'static str) -> Result<String, Error>
     m.get(field)
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or(Error::MissingField { field })
+        .ok_or(Error::MissingField {
+            field: field.into(),
+        })
 }
 
 /// A string, or `None` for null/absent/empty (CTS "leaves empty" the start fields).
@@ -87,7 +89,7 @@ fn opt_str(m: &Map<String, Value>, field: &'static str) -> Result<Option<String>
         Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(Error::BadField {
-            field,
+            field: field.into(),
             message: "not a string".into(),
         }),
     }
@@ -96,7 +98,7 @@ fn opt_str(m: &Map<String, Value>, field: &'static str) -> Result<Option<String>
 fn hex_field(field: &'static str, s: String, len: usize) -> Result<String, Error> {
     if s.len() != len || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Error::BadField {
-            field,
+            field: field.into(),
             message: format!("expected {len} hex digits"),
         });
     }
@@ -112,7 +114,7 @@ impl AwsDigest {
         let m = obj(json)?;
         if !m.contains_key("previousDigestSignature") {
             return Err(Error::MissingField {
-                field: "previousDigestSignature",
+                field: "previousDigestSignature".into(),
             });
         }
         let start = req_str(&m, "digestStartTime")?;
@@ -120,7 +122,7 @@ impl AwsDigest {
         for (field, v) in [("digestStartTime", &start), ("digestEndTime", &end)] {
             if crate::names::parse_iso(v).is_none() {
                 return Err(Error::BadField {
-                    field,
+                    field: field.into(),
                     message: "not a YYYY-MM-DDTHH:MM:SSZ time".into(),
                 });
             }
@@ -147,7 +149,7 @@ impl AwsDigest {
             Some(Value::Array(list)) => {
                 for entry in list {
                     let e = entry.as_object().ok_or(Error::BadField {
-                        field: "logFiles",
+                        field: "logFiles".into(),
                         message: "entry is not an object".into(),
                     })?;
                     log_files.push(LogRef {
@@ -160,7 +162,7 @@ impl AwsDigest {
             }
             Some(_) => {
                 return Err(Error::BadField {
-                    field: "logFiles",
+                    field: "logFiles".into(),
                     message: "not an array".into(),
                 })
             }
@@ -194,7 +196,7 @@ impl AwsDigest {
 }
 
 /// A parsed Huawei CTS digest (formats §3.3).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CtsDigest {
     /// `project_id`.
     pub project_id: String,
@@ -225,7 +227,7 @@ impl CtsDigest {
         for (field, v) in [("digest_start_time", &start), ("digest_end_time", &end)] {
             if crate::names::parse_cts_time(v).is_none() {
                 return Err(Error::BadField {
-                    field,
+                    field: field.into(),
                     message: "not a YYYY-MM-DDTHH-mm-ssZ time".into(),
                 });
             }
@@ -246,7 +248,7 @@ impl CtsDigest {
             Some(Value::Array(list)) => {
                 for entry in list {
                     let e = entry.as_object().ok_or(Error::BadField {
-                        field: "log_files",
+                        field: "log_files".into(),
                         message: "entry is not an object".into(),
                     })?;
                     log_files.push(LogRef {
@@ -259,7 +261,7 @@ impl CtsDigest {
             }
             Some(_) => {
                 return Err(Error::BadField {
-                    field: "log_files",
+                    field: "log_files".into(),
                     message: "not an array".into(),
                 })
             }
@@ -334,7 +336,7 @@ mod tests {
         assert_eq!(
             e,
             Error::MissingField {
-                field: "previousDigestSignature"
+                field: "previousDigestSignature".into()
             }
         );
         assert!(AwsDigest::parse(b"[]").is_err());

@@ -6,7 +6,7 @@ use std::fmt;
 ///
 /// `#[non_exhaustive]`: new kinds are added without breaking callers.
 #[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Error {
     /// The reader failed.
     Io {
@@ -31,12 +31,12 @@ pub enum Error {
     /// A required field is absent (or has the wrong JSON type).
     MissingField {
         /// The field name.
-        field: &'static str,
+        field: String,
     },
     /// A field is present but its value is not acceptable.
     BadField {
         /// The field name.
-        field: &'static str,
+        field: String,
         /// What is wrong with it.
         message: String,
     },

@@ -20,7 +20,11 @@ use crate::names::parse_iso;
 pub const HUAWEI_CTS_PUBLIC_KEY_B64: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsjQDkl8COPRhOCvm7ZI8sYZ20ojl+ay/gwRSk9q0gkY3pP0RrAhSsEzgYdYjaMCqixkmbpt4AH9AROJU4drnoCAZSMqRxgv0bGC9kVd4q95l4zibswAsksjuNQo/XoJjBl+rRAqCa+1uetgVU4k4Yx8RryYxYx/tImvMe/O4mGAIaTf+rsqt3VXR1QIj5lYR/nx41BEgC/Kb1elYAfDaaab8WS5INRprj7qdu6oAo4Ug47WqbecvEtG3JRpj5+oqLyW41Fvse3osC0h5DQdxTt4x00/rVZ+gH7Kua00y7gC8YOxFVpYbfn/oW61PUDeHG/N9hUjOrIgDDJpD2YbCIQIDAQAB";
 
 /// One RSA public key with its fingerprint and validity window.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Serialises as its DER, fingerprint, validity (epoch seconds) and source; deserialising
+/// decodes the DER again, so a tampered serialised key cannot carry a mismatched fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "KeyRepr", try_from = "KeyRepr")]
 pub struct PublicKey {
     /// Lowercase hex MD5 of the DER as supplied.
     pub fingerprint: String,
@@ -30,7 +34,41 @@ pub struct PublicKey {
     pub valid_to: Option<Timestamp>,
     /// Where the key came from (a path or a label).
     pub source: String,
+    der: Vec<u8>,
     key: RsaPublicKey,
+}
+
+/// The serialised form of [`PublicKey`].
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KeyRepr {
+    der_base64: String,
+    valid_from: Option<i64>,
+    valid_to: Option<i64>,
+    source: String,
+}
+
+impl From<PublicKey> for KeyRepr {
+    fn from(k: PublicKey) -> KeyRepr {
+        KeyRepr {
+            der_base64: base64::engine::general_purpose::STANDARD.encode(&k.der),
+            valid_from: k.valid_from.map(|t| t.as_second()),
+            valid_to: k.valid_to.map(|t| t.as_second()),
+            source: k.source,
+        }
+    }
+}
+
+impl TryFrom<KeyRepr> for PublicKey {
+    type Error = Error;
+    fn try_from(r: KeyRepr) -> Result<PublicKey, Error> {
+        let der = b64(&r.der_base64).ok_or(Error::Key {
+            message: "DER is not base64".into(),
+        })?;
+        let mut k = PublicKey::from_der(&der, r.source)?;
+        k.valid_from = r.valid_from.and_then(|s| Timestamp::from_second(s).ok());
+        k.valid_to = r.valid_to.and_then(|s| Timestamp::from_second(s).ok());
+        Ok(k)
+    }
 }
 
 impl PublicKey {
@@ -46,8 +84,14 @@ impl PublicKey {
             valid_from: None,
             valid_to: None,
             source: source.into(),
+            der: der.to_vec(),
             key,
         })
+    }
+
+    /// The DER bytes exactly as supplied.
+    pub fn der(&self) -> &[u8] {
+        &self.der
     }
 
     /// Whether `signature` is a valid SHA256withRSA (PKCS#1 v1.5) signature of `data`.
@@ -120,7 +164,7 @@ pub fn parse_key_file(bytes: &[u8], source: &str) -> Result<(Vec<PublicKey>, Vec
             _ => None,
         }
         .ok_or(Error::MissingField {
-            field: "PublicKeyList",
+            field: "PublicKeyList".into(),
         })?;
         let mut keys = Vec::new();
         for (i, entry) in list.iter().enumerate() {

@@ -36,7 +36,9 @@ impl Default for ScanLimits {
 }
 
 /// What a file was recognised as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum FileKind {
     /// A CloudTrail digest (normal or backfill).
     AwsDigest,
@@ -55,7 +57,7 @@ pub enum FileKind {
 }
 
 /// Signature metadata exported beside a digest.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sidecar {
     /// The hex signature as found.
     pub signature: String,
@@ -68,7 +70,7 @@ pub struct Sidecar {
 }
 
 /// Facts about a digest file.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct DigestFacts<T> {
     /// Lowercase hex hash of the file (AWS: SHA-256 of the inflated bytes; CTS: MD5 stored).
     pub(crate) hash: String,
@@ -76,7 +78,7 @@ pub(crate) struct DigestFacts<T> {
 }
 
 /// Facts about a log or trace file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LogFacts {
     /// Lowercase hex hash (AWS: SHA-256 of the first gzip member inflated; CTS: MD5 stored).
     pub(crate) hash: String,
@@ -84,7 +86,7 @@ pub(crate) struct LogFacts {
     pub(crate) trailing_at: Option<u64>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Content {
     AwsDigest(Box<DigestFacts<AwsDigest>>),
     CtsDigest(Box<DigestFacts<CtsDigest>>),
@@ -98,7 +100,9 @@ pub(crate) enum Content {
 }
 
 /// The result of scanning one file: what it is and what verification needs from it.
-#[derive(Clone, Debug)]
+///
+/// Serialisable, so a browser can scan in several workers and verify in one.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Scanned {
     /// Path relative to the input root, `/`-separated.
     pub path: String,
@@ -379,7 +383,9 @@ pub fn parse_sidecar(bytes: &[u8]) -> Result<Sidecar, Error> {
             "x-amz-meta-signature",
         ],
     )
-    .ok_or(Error::MissingField { field: "signature" })?
+    .ok_or(Error::MissingField {
+        field: "signature".into(),
+    })?
     .to_owned();
     let algorithm = meta_lookup(
         root,

@@ -206,7 +206,7 @@ impl Verifier {
                         path,
                         FileKind::AwsDigest,
                         Error::MissingField {
-                            field: "digestEndTime",
+                            field: "digestEndTime".into(),
                         },
                         warnings,
                     ));
@@ -239,7 +239,7 @@ impl Verifier {
                         path,
                         FileKind::CtsDigest,
                         Error::MissingField {
-                            field: "digest_end_time",
+                            field: "digest_end_time".into(),
                         },
                         warnings,
                     ));

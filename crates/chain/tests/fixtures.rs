@@ -301,3 +301,20 @@ fn real_samples_parse() {
         Status::Unverifiable
     );
 }
+
+#[test]
+fn scanned_files_survive_serialisation() {
+    // A browser may scan in several workers and verify in one: Scanned crosses as JSON.
+    use trailproof_chain::{scan, ScanLimits, Scanned, Verifier};
+    for dir in ["synthetic_aws", "synthetic_cts"] {
+        let mut v = Verifier::new(VerifyOptions::default());
+        for (name, bytes) in read_dir(&fixtures().join(dir)) {
+            let s = scan(&name, &mut bytes.as_slice(), &ScanLimits::default());
+            let json = serde_json::to_string(&s).unwrap();
+            let back: Scanned = serde_json::from_str(&json).unwrap();
+            assert_eq!(back.kind(), s.kind());
+            v.add(back);
+        }
+        assert_eq!(v.finish().verdict, Verdict::Valid, "{dir}");
+    }
+}
