@@ -1,7 +1,7 @@
 //! `trailproof hash`: SHA-256 and size of files, like `sha256sum` with sizes.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,6 +20,7 @@ pub struct Args {
 /// Prints `<sha256>  <size>  <path>` per file; exit 0 when every file was read, 1 otherwise.
 pub fn run(args: Args) -> ExitCode {
     let mut failed = false;
+    let mut out = std::io::stdout().lock();
     for arg in &args.paths {
         let files = match fs_input::expand(arg) {
             Ok(files) => files,
@@ -31,7 +32,20 @@ pub fn run(args: Args) -> ExitCode {
         };
         for file in files {
             match hash_file(&file.path) {
-                Ok(d) => println!("{}  {:>12}  {}", d.sha256_hex(), d.size, file.path.display()),
+                Ok(d) => {
+                    // A closed pipe (`trailproof hash … | head`) ends the run quietly.
+                    if writeln!(
+                        out,
+                        "{}  {:>12}  {}",
+                        d.sha256_hex(),
+                        d.size,
+                        file.path.display()
+                    )
+                    .is_err()
+                    {
+                        return ExitCode::FAILURE;
+                    }
+                }
                 Err(e) => {
                     eprintln!("trailproof: {}: {e}", file.path.display());
                     failed = true;

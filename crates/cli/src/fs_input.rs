@@ -17,8 +17,14 @@ pub struct FoundFile {
 pub fn expand(arg: &Path) -> std::io::Result<Vec<FoundFile>> {
     let meta = fs::metadata(arg)?;
     if meta.is_file() {
-        let name = arg.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        return Ok(vec![FoundFile { path: arg.to_path_buf(), relative: name }]);
+        let name = arg
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return Ok(vec![FoundFile {
+            path: arg.to_path_buf(),
+            relative: name,
+        }]);
     }
     let mut out = Vec::new();
     walk(arg, String::new(), &mut out)?;
@@ -30,12 +36,19 @@ fn walk(dir: &Path, prefix: String, out: &mut Vec<FoundFile>) -> std::io::Result
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let relative = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        let relative = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
         let kind = entry.file_type()?;
         if kind.is_dir() {
             walk(&entry.path(), relative, out)?;
         } else if kind.is_file() || (kind.is_symlink() && entry.path().is_file()) {
-            out.push(FoundFile { path: entry.path(), relative });
+            out.push(FoundFile {
+                path: entry.path(),
+                relative,
+            });
         }
     }
     Ok(())
