@@ -689,7 +689,8 @@ impl Verifier {
                 Some(prev) => match by_object.get(prev.object.as_str()) {
                     Some(&p) => {
                         let pn = &chain[p];
-                        let p_ok = evals[p].status == Status::Valid;
+                        // Blame the link on this digest only when the predecessor is authentic.
+                        let p_ok = evals[p].signed;
                         // formats §1.8 step 3 / §3.3: the link names its hash algorithm.
                         let want = if d.provider == Provider::Aws {
                             "SHA-256"
