@@ -271,7 +271,7 @@ struct GcpProto<'a> {
     #[serde(borrow)]
     status: Obj<GcpStatus<'a>>,
     #[serde(rename = "authorizationInfo", borrow)]
-    authz: List<GcpAuthz<'a>>,
+    authz: List<Obj<GcpAuthz<'a>>>,
     #[serde(rename = "resourceLocation", borrow)]
     location: Obj<GcpLocation<'a>>,
 }
@@ -335,6 +335,8 @@ struct AzProps<'a> {
 enum Inner<'a> {
     Rec(Box<Rec<'a>>),
     Json(Cow<'a, str>),
+    /// Any other JSON type: ignored.
+    Other,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Inner<'a> {
@@ -363,6 +365,28 @@ impl<'de: 'a, 'a> Deserialize<'de> for Inner<'a> {
             }
             fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
                 Ok(Inner::Json(Cow::Owned(v)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Inner::Other)
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Inner::Other)
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Inner::Other)
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Inner::Other)
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Inner::Other)
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Inner::Other)
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
@@ -402,7 +426,7 @@ struct Rec<'a> {
     #[serde(rename = "readOnly", borrow)]
     read_only_aws: F<'a>,
     #[serde(borrow)]
-    resources: List<CtResource<'a>>,
+    resources: List<Obj<CtResource<'a>>>,
     #[serde(rename = "recipientAccountId", borrow)]
     recipient_account: F<'a>,
     #[serde(rename = "eventCategory", borrow)]
@@ -424,7 +448,7 @@ struct Rec<'a> {
     #[serde(rename = "ReadOnly", borrow)]
     lk_read_only: F<'a>,
     #[serde(rename = "Resources", borrow)]
-    lk_resources: List<CtResource<'a>>,
+    lk_resources: List<Obj<CtResource<'a>>>,
 
     // Companion files.
     #[serde(rename = "digestPublicKeyFingerprint")]
@@ -651,6 +675,7 @@ fn classify(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Option<Decoded> {
                 Inner::Json(s) => serde_json::from_str::<Rec<'_>>(s)
                     .ok()
                     .and_then(|rec| classify(&rec, ctx, depth + 1)),
+                Inner::Other => None,
             };
             if d.is_some() {
                 return d;
@@ -696,6 +721,7 @@ fn lookup_event(w: &Rec<'_>, inner: &Inner<'_>, ctx: &Ctx<'_>, depth: u32) -> De
             // An unreadable embedded event still leaves the wrapper's own columns.
             Err(_) => return Decoded::Event(Box::new(aws(&Rec::default(), Some(w)))),
         },
+        Inner::Other => return Decoded::Event(Box::new(aws(&Rec::default(), Some(w)))),
     };
     match classify(rec, ctx, depth + 1) {
         Some(Decoded::Event(_)) | None => Decoded::Event(Box::new(aws(rec, Some(w)))),
@@ -788,6 +814,7 @@ fn aws(r: &Rec<'_>, wrapper: Option<&Rec<'_>>) -> Event {
         .resources
         .0
         .iter()
+        .filter_map(|x| x.0.as_ref())
         .map(|x| first(&[&x.arn, &x.resource_name]).into_owned())
         .filter(|s| !s.is_empty())
         .collect();
@@ -797,6 +824,7 @@ fn aws(r: &Rec<'_>, wrapper: Option<&Rec<'_>>) -> Event {
                 .lk_resources
                 .0
                 .iter()
+                .filter_map(|x| x.0.as_ref())
                 .map(|x| txt(&x.resource_name).into_owned())
                 .filter(|s| !s.is_empty())
                 .collect();
@@ -1050,7 +1078,7 @@ fn gcp(r: &Rec<'_>) -> Event {
     };
     let mut read_only = None;
     if let Some(p) = proto {
-        for a in &p.authz.0 {
+        for a in p.authz.0.iter().filter_map(|a| a.0.as_ref()) {
             let t = txt(&a.permission_type);
             if t.ends_with("_WRITE") {
                 read_only = Some(false);

@@ -551,3 +551,92 @@ fn memory_budget_on_100k_cloudtrail_events() {
     assert_eq!(regions[0].value, "us-east-1");
     assert_eq!(store.facet(Field::Outcome, &all, 5).len(), 2);
 }
+
+#[test]
+fn other_shapes_and_type_surprises() {
+    // `aws cloudtrail lookup-events` JSON output.
+    let lookup = br#"{"Events":[{"EventId":"0828c0d2-3589-4390-b954-c78b4a7df44b","EventName":"ConsoleLogin","ReadOnly":"false","EventTime":"2024-05-01T10:00:00+02:00","Username":"root","CloudTrailEvent":"{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"Root\",\"accountId\":\"1\"},\"eventTime\":\"2024-05-01T08:00:00Z\",\"eventName\":\"ConsoleLogin\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"192.0.2.1\",\"eventID\":\"0828c0d2-3589-4390-b954-c78b4a7df44b\",\"errorMessage\":\"Failed authentication\",\"errorCode\":\"Failed\"}"}],"NextToken":"x"}"#;
+    // `az monitor activity-log list`: camelCase objects, in a JSON array; REST: {"value":[...]}.
+    let az_cli = br#"[{"eventTimestamp":"2024-05-01T00:00:00.1234567Z","operationName":{"value":"Microsoft.Storage/storageAccounts/listKeys/action","localizedValue":"List keys"},"status":{"value":"Failed"},"subStatus":{"value":"Forbidden"},"caller":"eve@contoso.com","httpRequest":{"clientIpAddress":"198.51.100.1","method":"POST"},"eventDataId":"ab000000-0000-0000-0000-000000000001","subscriptionId":"sub-1","resourceProviderName":{"value":"Microsoft.Storage"},"properties":{"statusMessage":"denied"}}]"#;
+    let az_rest = br#"{"value":[{"eventTimestamp":"2024-05-01T00:00:01Z","operationName":{"value":"Microsoft.Compute/virtualMachines/read"},"status":{"value":"Succeeded"},"caller":"eve@contoso.com","eventDataId":"ab000000-0000-0000-0000-000000000002","resourceId":"/subscriptions/sub-2/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm"}],"nextLink":null}"#;
+    let cts_obj = br#"{"traces":[{"time":"1714525200000","service_type":"IAM","trace_name":"login","trace_rating":"incident","trace_type":"ConsoleAction","user":{"name":"ops"},"trace_id":"t1","message":"locked"}],"meta_data":{"count":1}}"#;
+    let at_nd = b"{\"eventId\":\"a1\",\"eventTime\":\"2024-05-01T00:00:00Z\",\"acsRegion\":\"cn-beijing\",\"eventName\":\"ConsoleSignin\",\"userIdentity\":{\"type\":\"ram-user\"},\"addionalEventData\":{\"loginAccount\":\"dev@1234\"}}\n{\"event\":{\"eventId\":\"a2\",\"eventTime\":\"2024-05-01T00:00:01Z\",\"acsRegion\":\"cn-beijing\",\"eventName\":\"ConsoleSignout\"}}\n{\"__topic__\":\"actiontrail_audit_event\",\"event\":\"{\\\"eventId\\\":\\\"a3\\\",\\\"eventTime\\\":\\\"2024-05-01T00:00:02Z\\\",\\\"acsRegion\\\":\\\"cn-beijing\\\",\\\"eventName\\\":\\\"CreateUser\\\",\\\"eventRW\\\":\\\"Write\\\"}\"}\n";
+    // Types a decoder does not expect: tolerated, not fatal.
+    let odd = br#"[{"eventTime":"2024-05-01T00:00:00Z","awsRegion":"us-east-1","eventName":"X","resources":"arn:aws:s3:::b","userIdentity":"nobody","readOnly":"TRUE","eventID":7},
+{"EventName":"Y","EventTime":"2024-05-01T00:00:00Z","CloudTrailEvent":null,"EventId":"y"},
+{"logName":"projects/p/logs/cloudaudit.googleapis.com%2Fdata_access","timestamp":"2024-05-01T00:00:00Z","protoPayload":{"methodName":"get","authorizationInfo":["x",{"permissionType":"DATA_READ"}],"status":"weird"}}]"#;
+    let (sums, store) = ingest(&[
+        ("lookup.json", lookup),
+        ("az-cli.json", az_cli),
+        ("az-rest.json", az_rest),
+        ("cts.json", cts_obj),
+        ("at.jsonl", at_nd),
+        ("odd.json", odd),
+    ]);
+    for s in &sums {
+        assert!(s.diagnostics.is_empty(), "{}: {:?}", s.path, s.diagnostics);
+    }
+    assert_eq!(
+        sums[0].kind,
+        FileKind::Events {
+            provider: Some(Provider::Aws),
+            framing: Framing::Wrapper("Events")
+        }
+    );
+    assert_eq!(
+        sums[2].kind,
+        FileKind::Events {
+            provider: Some(Provider::Azure),
+            framing: Framing::Wrapper("value")
+        }
+    );
+    assert_eq!(
+        sums[3].kind,
+        FileKind::Events {
+            provider: Some(Provider::Huawei),
+            framing: Framing::Wrapper("traces")
+        }
+    );
+    assert_eq!(sums[4].events, 3);
+    assert_eq!(
+        sums[5].kind,
+        FileKind::Events {
+            provider: None,
+            framing: Framing::Array
+        }
+    );
+    let one = |q: &str| {
+        let sel = store.query(q).unwrap();
+        assert_eq!(sel.count(), 1, "{q}");
+        let row = sel.iter().next().unwrap();
+        store.event(row)
+    };
+    let e = one("action:ConsoleLogin");
+    assert_eq!((e.actor.name.as_str(), e.actor.root), ("root", true));
+    assert_eq!(e.outcome.error_code(), Some("Failed"));
+    assert_eq!(e.read_only, Some(false)); // from the wrapper's "ReadOnly":"false"
+    let e = one("provider:azure outcome:error");
+    assert_eq!(e.outcome.error_code(), Some("Forbidden"));
+    assert_eq!(
+        (e.service.as_str(), e.source_ip.as_str(), e.read_only),
+        ("Microsoft.Storage", "198.51.100.1", Some(false))
+    );
+    let e = one("provider:azure rw:read");
+    assert_eq!(
+        (e.account.as_str(), e.service.as_str()),
+        ("sub-2", "Microsoft.Compute")
+    );
+    let e = one("provider:huawei");
+    assert_eq!(e.outcome.error_code(), Some("incident"));
+    assert_eq!(
+        trailproof_events::time::format_rfc3339(e.time_ms),
+        "2024-05-01T01:00:00Z"
+    );
+    assert_eq!(one("action:ConsoleSignin").actor.name, "dev@1234"); // misspelt addionalEventData
+    assert_eq!(one("action:CreateUser").read_only, Some(false)); // SLS event as a JSON string
+    assert_eq!(one("action:ConsoleSignout").provider, Provider::Alibaba); // SLS event object
+    let e = one("action:X");
+    assert_eq!((e.read_only, e.resources.len()), (Some(true), 0));
+    assert_eq!(one("action:Y").event_id, "y");
+    assert_eq!(one("action:get").read_only, Some(true));
+}
