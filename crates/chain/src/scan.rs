@@ -61,6 +61,9 @@ pub enum FileKind {
 pub struct Sidecar {
     /// The hex signature as found.
     pub signature: String,
+    /// The metadata field it was found under (which of the accepted names, as spelled):
+    /// the CTS header name is [unverified], so reports say which one was used.
+    pub signature_field: String,
     /// The signature algorithm, when stated.
     pub algorithm: Option<String>,
     /// The object's ETag without quotes, when stated (CTS: MD5 of the stored digest).
@@ -350,6 +353,14 @@ fn cts_digest(bytes: &[u8], limits: &ScanLimits) -> Content {
 /// Looks up a metadata value by any of `names`, case-insensitively, in `Metadata` first and
 /// then at the top level (CTS exports vary; formats §3.4 [unverified]).
 fn meta_lookup<'a>(root: &'a serde_json::Map<String, Value>, names: &[&str]) -> Option<&'a str> {
+    meta_entry(root, names).map(|(_, v)| v)
+}
+
+/// Like [`meta_lookup`], also returning the field name as found.
+fn meta_entry<'a>(
+    root: &'a serde_json::Map<String, Value>,
+    names: &[&str],
+) -> Option<(&'a str, &'a str)> {
     let nested = ["Metadata", "metadata"]
         .iter()
         .filter_map(|k| root.get(*k))
@@ -358,7 +369,7 @@ fn meta_lookup<'a>(root: &'a serde_json::Map<String, Value>, names: &[&str]) -> 
         for (k, v) in map {
             if names.iter().any(|n| k.eq_ignore_ascii_case(n)) {
                 if let Some(s) = v.as_str() {
-                    return Some(s);
+                    return Some((k.as_str(), s));
                 }
             }
         }
@@ -374,7 +385,7 @@ pub fn parse_sidecar(bytes: &[u8]) -> Result<Sidecar, Error> {
     let root = v.as_object().ok_or(Error::Json {
         message: "top level is not an object".into(),
     })?;
-    let signature = meta_lookup(
+    let (field, signature) = meta_entry(
         root,
         &[
             "signature",
@@ -385,8 +396,8 @@ pub fn parse_sidecar(bytes: &[u8]) -> Result<Sidecar, Error> {
     )
     .ok_or(Error::MissingField {
         field: "signature".into(),
-    })?
-    .to_owned();
+    })?;
+    let (signature_field, signature) = (field.to_owned(), signature.to_owned());
     let algorithm = meta_lookup(
         root,
         &[
@@ -408,6 +419,7 @@ pub fn parse_sidecar(bytes: &[u8]) -> Result<Sidecar, Error> {
     .map(str::to_owned);
     Ok(Sidecar {
         signature,
+        signature_field,
         algorithm,
         etag,
         backfill_generation,

@@ -507,7 +507,11 @@ impl Verifier {
                 }
                 (
                     s.signature.as_str(),
-                    format!("its signature metadata {}", base_name(p)),
+                    format!(
+                        "its signature metadata {} (field {:?})",
+                        base_name(p),
+                        s.signature_field
+                    ),
                 )
             }
             (None, Some((sig, by))) => (
