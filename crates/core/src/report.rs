@@ -144,6 +144,21 @@ pub enum Reason {
     Malformed,
     /// No digest lists this file.
     NotReferenced,
+    /// Sealed archive: the tree recomputed from the archive's leaves disagrees with a signed
+    /// checkpoint (records or seals changed, added, removed or reordered before it).
+    RootMismatch,
+    /// Sealed archive: the manifest's SHA-256 differs from the one the export seal records.
+    ManifestMismatch,
+    /// Sealed archive: a pinned checkpoint is larger than the archive: records were cut off.
+    Truncated,
+    /// Sealed archive: the root at a pinned size differs from the pinned root.
+    PinMismatch,
+    /// Sealed archive: the export seal lacks the expected nonce or carries another one.
+    NonceMismatch,
+    /// Sealed archive: the archive names another log (origin) than the one expected.
+    OriginMismatch,
+    /// Sealed archive: cannot be checked because an earlier part of the log already failed.
+    AfterFailure,
 }
 
 impl Reason {
@@ -160,6 +175,13 @@ impl Reason {
             Reason::ChainMismatch => "chain-mismatch",
             Reason::Malformed => "malformed",
             Reason::NotReferenced => "not-referenced",
+            Reason::RootMismatch => "root-mismatch",
+            Reason::ManifestMismatch => "manifest-mismatch",
+            Reason::Truncated => "truncated",
+            Reason::PinMismatch => "pin-mismatch",
+            Reason::NonceMismatch => "nonce-mismatch",
+            Reason::OriginMismatch => "origin-mismatch",
+            Reason::AfterFailure => "after-failure",
         }
     }
 }
@@ -179,6 +201,14 @@ pub enum ItemKind {
     Sidecar,
     /// Anything else.
     Other,
+    /// A sealed archive's manifest.
+    Manifest,
+    /// A sealed archive's seal file.
+    Seal,
+    /// A sealed archive's signed checkpoint.
+    Checkpoint,
+    /// An outside anchor of a sealed archive (a pinned checkpoint, the expected nonce).
+    Anchor,
 }
 
 /// The cloud whose scheme was verified.
@@ -190,6 +220,8 @@ pub enum Provider {
     Aws,
     /// Huawei Cloud CTS trace file verification.
     Cts,
+    /// A Trailproof sealed archive (`audit-archive/v1`): the chain is the sequence of seals.
+    Archive,
 }
 
 /// One file's outcome.
@@ -441,6 +473,13 @@ mod tests {
             (Reason::ChainMismatch, "chain-mismatch"),
             (Reason::Malformed, "malformed"),
             (Reason::NotReferenced, "not-referenced"),
+            (Reason::RootMismatch, "root-mismatch"),
+            (Reason::ManifestMismatch, "manifest-mismatch"),
+            (Reason::Truncated, "truncated"),
+            (Reason::PinMismatch, "pin-mismatch"),
+            (Reason::NonceMismatch, "nonce-mismatch"),
+            (Reason::OriginMismatch, "origin-mismatch"),
+            (Reason::AfterFailure, "after-failure"),
         ];
         for (r, name) in all {
             assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(name));
