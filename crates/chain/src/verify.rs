@@ -378,15 +378,17 @@ impl Verifier {
             chains.entry(n.chain.clone()).or_default().push(n);
         }
         let malformed_paths: Vec<String> = self.malformed.iter().map(|m| m.0.clone()).collect();
-        let mut newest_by_scope: HashMap<(String, String), Timestamp> = HashMap::new();
+        // Per (account, source region): the span the supplied digests cover, to explain
+        // unreferenced logs.
+        let mut newest_by_scope: HashMap<(String, String), (Timestamp, Timestamp)> = HashMap::new();
         for (id, mut chain) in chains {
             chain.sort_by(|a, b| (a.end, &a.path).cmp(&(b.end, &b.path)));
             if id.provider == Provider::Aws {
-                if let Some(last) = chain.last() {
+                if let (Some(first), Some(last)) = (chain.first(), chain.last()) {
                     let e = newest_by_scope
                         .entry((id.account.clone(), id.region.clone()))
-                        .or_insert(last.end);
-                    *e = (*e).max(last.end);
+                        .or_insert((first.start, last.end));
+                    *e = (e.0.min(first.start), e.1.max(last.end));
                 }
             }
             let out = self.walk_chain(&id, chain, &malformed_paths);
@@ -891,7 +893,7 @@ impl Verifier {
     fn resolve_logs(
         &self,
         claims: Vec<Claim>,
-        newest_by_scope: &HashMap<(String, String), Timestamp>,
+        newest_by_scope: &HashMap<(String, String), (Timestamp, Timestamp)>,
         items: &mut Vec<Item>,
     ) {
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -997,8 +999,9 @@ impl Verifier {
                     format!("no digest lists this file and it cannot be read: {e}"),
                 ),
                 Ok(_) => {
-                    let message = match (l.provider, unreferenced_after_newest(&l.path, newest_by_scope)) {
-                        (Provider::Aws, Some(false)) => "no digest lists this file although supplied digests cover its delivery time: it was added later, or it is listed by a digest (or backfill digest) that was not supplied; its content is not protected".to_owned(),
+                    let message = match (l.provider, unreferenced_when(&l.path, newest_by_scope)) {
+                        (Provider::Aws, Some(When::Covered)) => "no digest lists this file although supplied digests cover its delivery time: it was added later, or it is listed by a digest (or backfill digest) that was not supplied; its content is not protected".to_owned(),
+                        (Provider::Aws, Some(When::Before)) => "no digest lists this file: it was delivered before the oldest supplied digest; supply the digests of that time to verify it".to_owned(),
                         _ => "no digest lists this file; that is normal for files delivered in the last hour, after the newest digest (the next digest will list them), but until then its content is not protected".to_owned(),
                     };
                     Item::new(
@@ -1016,18 +1019,30 @@ impl Verifier {
     }
 }
 
-/// For an AWS log file: `Some(true)` when delivered at or after the newest digest of its
-/// account and region, `Some(false)` when digests cover its time, `None` when unknown.
-fn unreferenced_after_newest(
+/// Where an AWS log's delivery time falls relative to the supplied digests of its account
+/// and region.
+enum When {
+    Before,
+    Covered,
+    After,
+}
+
+fn unreferenced_when(
     path: &str,
-    newest: &HashMap<(String, String), Timestamp>,
-) -> Option<bool> {
+    spans: &HashMap<(String, String), (Timestamp, Timestamp)>,
+) -> Option<When> {
     let name = base_name(path);
     let (account, rest) = name.split_once("_CloudTrail_")?;
     let region = rest.split('_').next()?;
     let t = aws_log_time(name)?;
-    let end = newest.get(&(account.to_owned(), region.to_owned()))?;
-    Some(t >= *end)
+    let (start, end) = spans.get(&(account.to_owned(), region.to_owned()))?;
+    Some(if t >= *end {
+        When::After
+    } else if t < *start {
+        When::Before
+    } else {
+        When::Covered
+    })
 }
 
 struct Claim {

@@ -583,6 +583,9 @@ fn oldest_digest_pointing_outside_the_export_is_not_missing() {
         r.chains[0].continues_before.as_deref(),
         Some(ex.digests[0].as_str())
     );
+    assert!(item(&r, &ex.logs[0])
+        .message
+        .contains("before the oldest supplied digest"));
 }
 
 #[test]
