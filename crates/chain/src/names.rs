@@ -114,7 +114,14 @@ pub(crate) fn is_cts_digest_name(name: &str) -> bool {
 pub(crate) fn is_aws_log_name(name: &str) -> bool {
     let n = base_name(name);
     (n.contains("_CloudTrail_") || n.contains("_CloudTrail-Insight_"))
-        && (n.ends_with(".json.gz") || n.ends_with(".gz"))
+        && (n.ends_with(".json.gz") || n.ends_with(".gz") || n.ends_with(".json"))
+}
+
+/// A log's name for matching against digest listings: `.gz` dropped, so an uncompressed
+/// copy (`X.json`) matches its listed key (`X.json.gz`); CloudTrail hashes content anyway.
+pub(crate) fn log_match_name(path: &str) -> &str {
+    let n = base_name(path);
+    n.strip_suffix(".gz").unwrap_or(n)
 }
 
 /// Whether the name is a CTS trace file.

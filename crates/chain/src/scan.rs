@@ -239,8 +239,43 @@ fn classify(
     }
     if is_aws_log_name(name) {
         let mut sha = Sha256::new();
+        // Peek at the magic: an uncompressed copy is hashed as it is (CloudTrail hashes the
+        // uncompressed content), a gzip file through its first member only.
+        let mut magic = Vec::with_capacity(2);
+        if let Err(e) = reader.take(2).read_to_end(&mut magic) {
+            return Content::Malformed(
+                FileKind::AwsLog,
+                Error::Io {
+                    message: e.to_string(),
+                },
+            );
+        }
+        let mut reader = std::io::Cursor::new(magic.clone()).chain(reader);
+        if magic != GZIP_MAGIC && !name.ends_with(".gz") {
+            warnings.push("stored uncompressed; its bytes were hashed as they are".into());
+            let mut buf = vec![0u8; 256 * 1024];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => sha.update(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        return Content::Malformed(
+                            FileKind::AwsLog,
+                            Error::Io {
+                                message: e.to_string(),
+                            },
+                        )
+                    }
+                }
+            }
+            return Content::AwsLog(LogFacts {
+                hash: hex::encode(sha.finalize()),
+                trailing_at: None,
+            });
+        }
         return match trailproof_core::gzip::inflate_first_member(
-            reader,
+            &mut reader,
             limits.max_inflated,
             &mut |c| sha.update(c),
         ) {

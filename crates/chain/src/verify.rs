@@ -12,8 +12,8 @@ use crate::error::Error;
 use crate::keys::{huawei_cts_key, parse_key_file, PublicKey};
 use crate::names::{
     aws_digest_key_at, aws_log_time, base_name, cts_digest_key_at, dir_name, fmt_iso,
-    is_aws_digest_name, is_cts_digest_name, parse_aws_digest_name, parse_cts_digest_name,
-    parse_cts_time, parse_iso,
+    is_aws_digest_name, is_cts_digest_name, log_match_name, parse_aws_digest_name,
+    parse_cts_digest_name, parse_cts_time, parse_iso,
 };
 use crate::scan::{Content, FileKind, LogFacts, Scanned, Sidecar};
 
@@ -898,7 +898,10 @@ impl Verifier {
     ) {
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, l) in self.logs.iter().enumerate() {
-            by_name.entry(base_name(&l.path)).or_default().push(i);
+            by_name
+                .entry(match_name(l.provider, &l.path))
+                .or_default()
+                .push(i);
         }
         let mut claimed = vec![false; self.logs.len()];
         let mut grouped: BTreeMap<(String, Provider), Vec<Claim>> = BTreeMap::new();
@@ -912,7 +915,7 @@ impl Verifier {
             // The best-authenticated listing decides.
             let claim = cs.iter().find(|c| c.trusted).unwrap_or(&cs[0]);
             let candidates: Vec<usize> = by_name
-                .get(base_name(&object))
+                .get(match_name(provider, &object))
                 .map(|v| {
                     v.iter()
                         .copied()
@@ -1016,6 +1019,15 @@ impl Verifier {
             item.notes = l.warnings.clone();
             items.push(item);
         }
+    }
+}
+
+/// The name a log is matched by: for CloudTrail, `.gz` dropped (content is what is hashed,
+/// so an uncompressed copy still verifies); for CTS the exact name (stored bytes are hashed).
+fn match_name(provider: Provider, path: &str) -> &str {
+    match provider {
+        Provider::Aws => log_match_name(path),
+        _ => base_name(path),
     }
 }
 

@@ -436,6 +436,30 @@ fn reason_not_referenced() {
     assert!(item(&r, &early).message.contains("cover its delivery time"));
 }
 
+#[test]
+fn uncompressed_log_copies_verify() {
+    // CloudTrail hashes the uncompressed content, so a gunzipped copy still verifies.
+    let ex = AwsGen::default().simple(2);
+    let mut files = ex.standard();
+    let log = ex.logs[0].clone();
+    let e = files.iter_mut().find(|(n, _)| *n == log).unwrap();
+    e.0 = log.trim_end_matches(".gz").to_owned();
+    e.1 = gunzip(&e.1).unwrap();
+    let r = verify(&files);
+    assert_eq!(r.verdict, Verdict::Valid, "{r:#?}");
+    assert!(item(&r, log.trim_end_matches(".gz"))
+        .notes
+        .iter()
+        .any(|n| n.contains("uncompressed")));
+    // A `.gz` name with content that is not gzip is malformed, as aws-cli says.
+    let mut files = ex.standard();
+    set(&mut files, &ex.logs[1], |b| *b = gunzip(b).unwrap());
+    assert_eq!(
+        item(&verify(&files), &ex.logs[1]).reason,
+        Some(Reason::Malformed)
+    );
+}
+
 // ---- chain shapes ----
 
 #[test]
