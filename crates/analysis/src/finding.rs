@@ -1,0 +1,411 @@
+//! Findings: what a rule, a Sigma rule or the anomaly detector reports, with its evidence.
+
+use serde::Serialize;
+use trailproof_events::{EventStore, Field, Provider};
+
+/// How serious a finding is (the Sigma levels, lowest first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Worth knowing; not a problem by itself.
+    Informational,
+    /// Unusual, rarely a problem.
+    Low,
+    /// Should be reviewed.
+    Medium,
+    /// Likely a problem; review soon.
+    High,
+    /// Review now.
+    Critical,
+}
+
+impl Level {
+    /// The Sigma name (`informational`, `low`, `medium`, `high`, `critical`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Informational => "informational",
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+            Level::Critical => "critical",
+        }
+    }
+
+    /// Parses a Sigma level name (case-insensitive; `info` accepted).
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "informational" | "info" => Level::Informational,
+            "low" => Level::Low,
+            "medium" => Level::Medium,
+            "high" => Level::High,
+            "critical" => Level::Critical,
+            _ => return None,
+        })
+    }
+}
+
+/// The built-in rules (see `docs/rules.md` for each one's logic).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BuiltinRule {
+    /// A console logon by the root / primary account.
+    RootLogon,
+    /// N failed logons in a row by one actor within a window.
+    LogonFailures,
+    /// A logon from an address outside the allow-listed networks.
+    LogonOutsideAllowedNetworks,
+    /// A logon outside business hours in the chosen time zone.
+    LogonOutsideBusinessHours,
+    /// A successful console logon without multi-factor authentication.
+    ConsoleLogonWithoutMfa,
+    /// Audit logging stopped, or a trail/tracker deleted or changed.
+    LoggingTampered,
+    /// A permission or policy change.
+    PermissionChange,
+    /// An access key was created.
+    AccessKeyCreated,
+    /// A password was changed or reset.
+    PasswordChanged,
+    /// A security group or firewall rule opened to the whole internet.
+    SecurityGroupOpenToWorld,
+}
+
+impl BuiltinRule {
+    /// Every built-in rule, in report order.
+    pub const ALL: [BuiltinRule; 10] = [
+        BuiltinRule::RootLogon,
+        BuiltinRule::LogonFailures,
+        BuiltinRule::LogonOutsideAllowedNetworks,
+        BuiltinRule::LogonOutsideBusinessHours,
+        BuiltinRule::ConsoleLogonWithoutMfa,
+        BuiltinRule::LoggingTampered,
+        BuiltinRule::PermissionChange,
+        BuiltinRule::AccessKeyCreated,
+        BuiltinRule::PasswordChanged,
+        BuiltinRule::SecurityGroupOpenToWorld,
+    ];
+
+    /// The stable identifier used in configuration and output (`root-logon`, ...).
+    pub fn id(self) -> &'static str {
+        match self {
+            BuiltinRule::RootLogon => "root-logon",
+            BuiltinRule::LogonFailures => "logon-failures",
+            BuiltinRule::LogonOutsideAllowedNetworks => "logon-outside-allowed-networks",
+            BuiltinRule::LogonOutsideBusinessHours => "logon-outside-business-hours",
+            BuiltinRule::ConsoleLogonWithoutMfa => "console-logon-without-mfa",
+            BuiltinRule::LoggingTampered => "logging-tampered",
+            BuiltinRule::PermissionChange => "permission-change",
+            BuiltinRule::AccessKeyCreated => "access-key-created",
+            BuiltinRule::PasswordChanged => "password-changed",
+            BuiltinRule::SecurityGroupOpenToWorld => "security-group-open-to-world",
+        }
+    }
+
+    /// Parses an identifier from [`BuiltinRule::id`].
+    pub fn parse(s: &str) -> Option<BuiltinRule> {
+        BuiltinRule::ALL.into_iter().find(|r| r.id() == s)
+    }
+
+    /// A short title for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            BuiltinRule::RootLogon => "Root / primary account logon",
+            BuiltinRule::LogonFailures => "Repeated logon failures",
+            BuiltinRule::LogonOutsideAllowedNetworks => "Logon from outside the allowed networks",
+            BuiltinRule::LogonOutsideBusinessHours => "Logon outside business hours",
+            BuiltinRule::ConsoleLogonWithoutMfa => "Console logon without MFA",
+            BuiltinRule::LoggingTampered => "Audit logging stopped or trail changed",
+            BuiltinRule::PermissionChange => "Permission or policy change",
+            BuiltinRule::AccessKeyCreated => "Access key created",
+            BuiltinRule::PasswordChanged => "Password changed",
+            BuiltinRule::SecurityGroupOpenToWorld => "Security group opened to the internet",
+        }
+    }
+
+    /// The level findings of this rule carry.
+    pub fn level(self) -> Level {
+        match self {
+            BuiltinRule::RootLogon => Level::High,
+            BuiltinRule::LogonFailures => Level::Medium,
+            BuiltinRule::LogonOutsideAllowedNetworks => Level::Medium,
+            BuiltinRule::LogonOutsideBusinessHours => Level::Low,
+            BuiltinRule::ConsoleLogonWithoutMfa => Level::Medium,
+            BuiltinRule::LoggingTampered => Level::High,
+            BuiltinRule::PermissionChange => Level::Medium,
+            BuiltinRule::AccessKeyCreated => Level::Low,
+            BuiltinRule::PasswordChanged => Level::Low,
+            BuiltinRule::SecurityGroupOpenToWorld => Level::High,
+        }
+    }
+}
+
+/// The anomaly detectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnomalyKind {
+    /// An hour with far more API calls than the actor's own baseline.
+    CallRateSpike,
+    /// An hour with a far higher error share than the actor's own baseline.
+    ErrorRateSpike,
+    /// A source IP the actor had not used before.
+    FirstSeenSourceIp,
+    /// An access key the actor had not used before.
+    FirstSeenAccessKey,
+}
+
+impl AnomalyKind {
+    /// Every detector.
+    pub const ALL: [AnomalyKind; 4] = [
+        AnomalyKind::CallRateSpike,
+        AnomalyKind::ErrorRateSpike,
+        AnomalyKind::FirstSeenSourceIp,
+        AnomalyKind::FirstSeenAccessKey,
+    ];
+
+    /// The stable identifier (`call-rate-spike`, ...).
+    pub fn id(self) -> &'static str {
+        match self {
+            AnomalyKind::CallRateSpike => "call-rate-spike",
+            AnomalyKind::ErrorRateSpike => "error-rate-spike",
+            AnomalyKind::FirstSeenSourceIp => "first-seen-source-ip",
+            AnomalyKind::FirstSeenAccessKey => "first-seen-access-key",
+        }
+    }
+
+    /// A short title for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            AnomalyKind::CallRateSpike => "API call rate spike",
+            AnomalyKind::ErrorRateSpike => "API error rate spike",
+            AnomalyKind::FirstSeenSourceIp => "First-seen source IP",
+            AnomalyKind::FirstSeenAccessKey => "First-seen access key",
+        }
+    }
+}
+
+/// Which rule produced a finding.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum RuleRef {
+    /// A built-in rule.
+    Builtin {
+        /// Which one.
+        rule: BuiltinRule,
+    },
+    /// A Sigma rule loaded at run time. Its license asks for the author beside matches.
+    Sigma {
+        /// The rule's `id` (may be empty when the rule has none).
+        id: String,
+        /// The rule's `title`.
+        title: String,
+        /// The rule's `author` (may be empty).
+        author: String,
+        /// Where the rule was loaded from.
+        source: String,
+    },
+    /// An anomaly detector.
+    Anomaly {
+        /// Which one.
+        kind: AnomalyKind,
+    },
+}
+
+impl RuleRef {
+    /// The identifier used in allow/deny configuration and output: the built-in or anomaly
+    /// id, or `sigma:<id>` (`sigma:<title>` when the rule has no id).
+    pub fn key(&self) -> String {
+        match self {
+            RuleRef::Builtin { rule } => rule.id().to_string(),
+            RuleRef::Sigma { id, title, .. } => {
+                format!("sigma:{}", if id.is_empty() { title } else { id })
+            }
+            RuleRef::Anomaly { kind } => kind.id().to_string(),
+        }
+    }
+
+    /// The title for people.
+    pub fn title(&self) -> &str {
+        match self {
+            RuleRef::Builtin { rule } => rule.title(),
+            RuleRef::Sigma { title, .. } => title,
+            RuleRef::Anomaly { kind } => kind.title(),
+        }
+    }
+}
+
+/// What a finding is about, with its context.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Detail {
+    /// A logon (or logon attempt) by the root / primary account.
+    RootLogon {
+        /// Whether the logon succeeded.
+        success: bool,
+    },
+    /// Consecutive failed logons.
+    LogonFailures {
+        /// How many failures in a row.
+        count: usize,
+        /// Seconds between the first and the last failure.
+        within_secs: i64,
+    },
+    /// A logon from a source address outside every allow-listed network.
+    LogonOutsideAllowedNetworks {
+        /// The source address.
+        ip: String,
+    },
+    /// A logon outside business hours.
+    LogonOutsideBusinessHours {
+        /// Local date and time of the logon (`2024-03-02 23:14 Sat`).
+        local_time: String,
+        /// The time zone used.
+        time_zone: String,
+    },
+    /// A successful console logon without MFA.
+    ConsoleLogonWithoutMfa,
+    /// An operation that stops or changes audit logging.
+    Action {
+        /// The action name as recorded.
+        action: String,
+    },
+    /// A rule opening network access to everyone.
+    OpenToWorld {
+        /// The action name as recorded.
+        action: String,
+        /// The world-open range found in the request (`0.0.0.0/0` or `::/0`).
+        cidr: String,
+    },
+    /// A Sigma detection matched one event.
+    SigmaMatch,
+    /// A Sigma `event_count` correlation reached its threshold.
+    SigmaCorrelation {
+        /// Events counted in the window.
+        count: usize,
+        /// The group-by values, `field=value`.
+        group: Vec<String>,
+        /// The window, seconds.
+        timespan_secs: i64,
+    },
+    /// An hour with an unusual call count.
+    CallRateSpike {
+        /// Start of the hour, epoch ms.
+        hour_ms: i64,
+        /// Calls in that hour.
+        calls: u64,
+        /// The actor's median calls per hour over its active span.
+        median: f64,
+        /// The threshold that was exceeded.
+        threshold: f64,
+    },
+    /// An hour with an unusual error share.
+    ErrorRateSpike {
+        /// Start of the hour, epoch ms.
+        hour_ms: i64,
+        /// Calls in that hour.
+        calls: u64,
+        /// Failed calls in that hour.
+        errors: u64,
+        /// The actor's error share in every other hour.
+        baseline_share: f64,
+    },
+    /// A value used for the first time after the learning period.
+    FirstSeen {
+        /// The IP address or access key ID.
+        value: String,
+    },
+}
+
+/// One event that supports a finding: its row in the store (the browser links it to the
+/// timeline), event ID and time.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Evidence {
+    /// Row index in the [`EventStore`].
+    pub row: usize,
+    /// Event time, epoch ms.
+    pub time_ms: i64,
+    /// The provider's event ID (may be empty).
+    pub event_id: String,
+}
+
+impl Evidence {
+    /// Evidence for `row` of `store`.
+    pub fn of(store: &EventStore, row: usize) -> Evidence {
+        Evidence {
+            row,
+            time_ms: store.time_ms(row),
+            event_id: store.text(row, Field::EventId),
+        }
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// The rule that produced it.
+    pub rule: RuleRef,
+    /// How serious it is.
+    pub level: Level,
+    /// When it happened: the time of the first evidence event, epoch ms.
+    pub time_ms: i64,
+    /// The provider of the evidence.
+    #[serde(serialize_with = "ser_provider")]
+    pub provider: Provider,
+    /// Account of the first evidence event.
+    pub account: String,
+    /// The actor concerned (may be empty).
+    pub actor: String,
+    /// The source IP of the first evidence event (may be empty).
+    pub source_ip: String,
+    /// What it is about.
+    pub detail: Detail,
+    /// One sentence for people.
+    pub message: String,
+    /// The events supporting it, in time order.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Finding {
+    /// A finding whose context (time, provider, account, actor, IP) is taken from the first of
+    /// `rows`, which must not be empty for meaningful context.
+    pub(crate) fn from_rows(
+        store: &EventStore,
+        rule: RuleRef,
+        level: Level,
+        detail: Detail,
+        message: String,
+        rows: &[usize],
+    ) -> Finding {
+        let mut evidence: Vec<Evidence> = rows.iter().map(|&r| Evidence::of(store, r)).collect();
+        evidence.sort();
+        evidence.dedup();
+        let first = evidence.first().map(|e| e.row);
+        let text = |f: Field| first.map(|r| store.text(r, f)).unwrap_or_default();
+        Finding {
+            rule,
+            level,
+            time_ms: first.map(|r| store.time_ms(r)).unwrap_or(0),
+            provider: first.map(|r| store.provider(r)).unwrap_or_default(),
+            account: text(Field::Account),
+            actor: text(Field::Actor),
+            source_ip: text(Field::SourceIp),
+            detail,
+            message,
+            evidence,
+        }
+    }
+
+    /// The deterministic order findings are reported in: time, then rule, then first evidence.
+    pub(crate) fn sort_key(&self) -> (i64, String, usize, String) {
+        (
+            self.time_ms,
+            self.rule.key(),
+            self.evidence.first().map(|e| e.row).unwrap_or(usize::MAX),
+            self.message.clone(),
+        )
+    }
+}
+
+/// Serialises a provider as its lower-case name (the events crate's type has no serde).
+pub(crate) fn ser_provider<S: serde::Serializer>(p: &Provider, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(p.as_str())
+}

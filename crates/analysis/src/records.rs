@@ -1,0 +1,384 @@
+//! Raw records re-read on demand.
+//!
+//! The store keeps no request parameters, MFA flags or access keys; rules that need them read
+//! the original JSON of **candidate events only** (filtered by action first). The host reads
+//! each file once for all the rows it needs ([`extract_records`] decodes one file in a single
+//! pass) and hands the bytes to [`crate::Analyzer::add_raw`].
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+
+use serde_json::{Map, Value};
+use trailproof_core::diag::Error as CoreError;
+use trailproof_core::gzip::{Inflater, MAGIC};
+use trailproof_core::input::Limits;
+use trailproof_events::RawRef;
+
+/// The rows one file must supply: `(row, where its record is)`, sorted by offset.
+pub type FileRequest = Vec<(usize, RawRef)>;
+
+/// Rows whose raw records are needed, grouped by file index ([`RawRef::file`]), each group
+/// sorted by offset so a file is decoded once, front to back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RawPlan {
+    /// File index → rows in that file.
+    pub files: BTreeMap<u32, FileRequest>,
+}
+
+impl RawPlan {
+    /// Number of rows requested.
+    pub fn rows(&self) -> usize {
+        self.files.values().map(Vec::len).sum()
+    }
+
+    /// Whether nothing is requested.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// Reads the records at `wanted` (sorted by offset, as in [`RawPlan`]) out of one file's
+/// stored bytes (plain or gzip, decoded as ingest did) in a single pass. Records that end past
+/// the end of the file are left out.
+pub fn extract_records(
+    reader: &mut dyn Read,
+    wanted: &[(usize, RawRef)],
+    limits: &Limits,
+) -> Result<Vec<(usize, Vec<u8>)>, CoreError> {
+    let io_err = |e: io::Error| match e.get_ref().and_then(|x| x.downcast_ref::<CoreError>()) {
+        Some(c) => c.clone(),
+        None => CoreError::Io {
+            message: e.to_string(),
+        },
+    };
+    let mut head = Vec::new();
+    reader.take(2).read_to_end(&mut head).map_err(io_err)?;
+    let gzip = head.starts_with(&MAGIC);
+    let chained = io::Cursor::new(head).chain(reader);
+    let mut r: Box<dyn Read + '_> = if gzip {
+        Box::new(Inflater::new(chained, limits))
+    } else {
+        Box::new(chained)
+    };
+    let mut sorted: Vec<&(usize, RawRef)> = wanted.iter().collect();
+    sorted.sort_by_key(|(row, raw)| (raw.offset, *row));
+    let mut pos = 0u64;
+    let mut out = Vec::with_capacity(sorted.len());
+    // Records may share bytes only if the same span is requested twice; keep the last one read.
+    let mut last: Option<(u64, Vec<u8>)> = None;
+    for (row, raw) in sorted {
+        if let Some((off, bytes)) = &last {
+            if *off == raw.offset {
+                out.push((*row, bytes.clone()));
+                continue;
+            }
+        }
+        if raw.offset < pos {
+            // Overlapping spans cannot happen for records of one file; skip rather than rewind.
+            continue;
+        }
+        let skipped =
+            io::copy(&mut (&mut r).take(raw.offset - pos), &mut io::sink()).map_err(io_err)?;
+        pos += skipped;
+        if pos < raw.offset {
+            break;
+        }
+        let mut bytes = Vec::with_capacity(raw.len as usize);
+        (&mut r)
+            .take(raw.len as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io_err)?;
+        pos += bytes.len() as u64;
+        if bytes.len() < raw.len as usize {
+            break;
+        }
+        out.push((*row, bytes.clone()));
+        last = Some((raw.offset, bytes));
+    }
+    Ok(out)
+}
+
+/// Parses a raw record and unwraps the envelopes ingest looked through, so rules see the
+/// event itself: the LookupEvents `CloudTrailEvent` JSON string, an SLS `event` member (object
+/// or JSON text) and SLS flattened `event.`-prefixed keys.
+pub fn parse_record(bytes: &[u8]) -> Option<Value> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    Some(unwrap_record(value))
+}
+
+fn unwrap_record(value: Value) -> Value {
+    let Value::Object(mut map) = value else {
+        return value;
+    };
+    if let Some(Value::String(inner)) = map.get("CloudTrailEvent") {
+        if let Ok(Value::Object(mut event)) = serde_json::from_str::<Value>(inner) {
+            // Keep wrapper-only members (`Username`, `EventId`, ...) where the event lacks them.
+            map.remove("CloudTrailEvent");
+            for (k, v) in map {
+                event.entry(k).or_insert(v);
+            }
+            return Value::Object(event);
+        }
+    }
+    if !map.contains_key("eventTime") {
+        match map.get("event") {
+            Some(Value::Object(inner)) => return Value::Object(inner.clone()),
+            Some(Value::String(text)) => {
+                if let Ok(Value::Object(inner)) = serde_json::from_str::<Value>(text) {
+                    return Value::Object(inner);
+                }
+            }
+            _ => {}
+        }
+        if map.keys().any(|k| k.starts_with("event.")) {
+            let mut rebuilt = Map::new();
+            for (k, v) in &map {
+                if let Some(rest) = k.strip_prefix("event.") {
+                    let v = match v {
+                        // SLS stores nested objects as JSON text.
+                        Value::String(s) if s.starts_with('{') || s.starts_with('[') => {
+                            serde_json::from_str(s).unwrap_or_else(|_| v.clone())
+                        }
+                        _ => v.clone(),
+                    };
+                    insert_path(&mut rebuilt, rest, v);
+                }
+            }
+            return Value::Object(rebuilt);
+        }
+    }
+    Value::Object(map)
+}
+
+fn insert_path(map: &mut Map<String, Value>, path: &str, v: Value) {
+    match path.split_once('.') {
+        None => {
+            // A nested member set earlier from a dotted key wins over nothing, not over data.
+            match (map.get_mut(path), v) {
+                (Some(Value::Object(existing)), Value::Object(new)) => {
+                    for (k, x) in new {
+                        existing.entry(k).or_insert(x);
+                    }
+                }
+                (_, v) => {
+                    map.insert(path.to_string(), v);
+                }
+            }
+        }
+        Some((head, rest)) => {
+            let entry = map
+                .entry(head.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !entry.is_object() {
+                *entry = Value::Object(Map::new());
+            }
+            if let Value::Object(inner) = entry {
+                insert_path(inner, rest, v);
+            }
+        }
+    }
+}
+
+/// The values at a dotted `path` (`userIdentity.sessionContext.attributes.mfaAuthenticated`).
+/// Arrays on the way are looked through (each element), so
+/// `requestParameters.ipPermissions.items.ipRanges.items.cidrIp` finds every range. A member
+/// whose name itself contains dots is found too. Members holding JSON text (Huawei `request`)
+/// are parsed when the path goes on inside them.
+pub fn lookup<'v>(value: &'v Value, path: &str) -> Vec<LookedUp<'v>> {
+    let mut out = Vec::new();
+    collect(value, path, &mut out);
+    out
+}
+
+/// A value found by [`lookup`]: borrowed from the record, or parsed from JSON text inside it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LookedUp<'v> {
+    /// Part of the record.
+    Borrowed(&'v Value),
+    /// Parsed from a string member holding JSON.
+    Owned(Value),
+}
+
+impl LookedUp<'_> {
+    /// The value.
+    pub fn value(&self) -> &Value {
+        match self {
+            LookedUp::Borrowed(v) => v,
+            LookedUp::Owned(v) => v,
+        }
+    }
+}
+
+fn collect<'v>(value: &'v Value, path: &str, out: &mut Vec<LookedUp<'v>>) {
+    if path.is_empty() {
+        match value {
+            Value::Array(items) => out.extend(items.iter().map(LookedUp::Borrowed)),
+            v => out.push(LookedUp::Borrowed(v)),
+        }
+        return;
+    }
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                collect(item, path, out);
+            }
+        }
+        Value::Object(map) => {
+            // Exact member first (names with dots), then the first segment.
+            if let Some(v) = map.get(path) {
+                collect(v, "", out);
+                return;
+            }
+            let mut idx = 0;
+            while let Some(dot) = path[idx..].find('.') {
+                let head = &path[..idx + dot];
+                let rest = &path[idx + dot + 1..];
+                if let Some(v) = map.get(head) {
+                    match v {
+                        Value::String(s) if s.starts_with('{') || s.starts_with('[') => {
+                            if let Ok(parsed) = serde_json::from_str::<Value>(s) {
+                                let mut inner = Vec::new();
+                                collect(&parsed, rest, &mut inner);
+                                out.extend(
+                                    inner
+                                        .into_iter()
+                                        .map(|x| LookedUp::Owned(x.value().clone())),
+                                );
+                            }
+                        }
+                        v => collect(v, rest, out),
+                    }
+                    return;
+                }
+                idx += dot + 1;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The first value at `path` as text: strings as they are, numbers and booleans printed.
+pub fn text_at(value: &Value, path: &str) -> Option<String> {
+    lookup(value, path)
+        .into_iter()
+        .find_map(|v| scalar_text(v.value()))
+}
+
+/// A scalar as text (`None` for null, objects and arrays).
+pub fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Every string leaf of `value` (JSON text inside strings parsed too), for rules that look for
+/// a value anywhere in a request (world-open CIDRs).
+pub fn string_leaves(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => {
+            let t = s.trim();
+            if (t.starts_with('{') || t.starts_with('[')) && t.len() > 1 {
+                if let Ok(parsed) = serde_json::from_str::<Value>(t) {
+                    string_leaves(&parsed, out);
+                    return;
+                }
+            }
+            out.push(s.clone());
+        }
+        Value::Array(items) => items.iter().for_each(|v| string_leaves(v, out)),
+        Value::Object(map) => map.values().for_each(|v| string_leaves(v, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unwraps_lookup_events_and_sls() {
+        let le = br#"{"EventId":"x","Username":"bob","CloudTrailEvent":"{\"eventName\":\"ConsoleLogin\",\"additionalEventData\":{\"MFAUsed\":\"No\"}}"}"#;
+        let v = parse_record(le).unwrap();
+        assert_eq!(
+            text_at(&v, "additionalEventData.MFAUsed").as_deref(),
+            Some("No")
+        );
+        assert_eq!(text_at(&v, "Username").as_deref(), Some("bob"));
+        let sls = br#"{"__topic__":"actiontrail_audit_event","event.eventName":"ConsoleSignin","event.additionalEventData":"{\"isMFAChecked\":\"false\"}","event.userIdentity.type":"ram-user"}"#;
+        let v = parse_record(sls).unwrap();
+        assert_eq!(text_at(&v, "eventName").as_deref(), Some("ConsoleSignin"));
+        assert_eq!(
+            text_at(&v, "additionalEventData.isMFAChecked").as_deref(),
+            Some("false")
+        );
+        assert_eq!(
+            text_at(&v, "userIdentity.type").as_deref(),
+            Some("ram-user")
+        );
+        let obj = br#"{"event":"{\"eventName\":\"StopLogging\"}"}"#;
+        assert_eq!(
+            text_at(&parse_record(obj).unwrap(), "eventName").as_deref(),
+            Some("StopLogging")
+        );
+    }
+
+    #[test]
+    fn lookup_through_arrays_and_json_text() {
+        let v: Value = serde_json::from_str(
+            r#"{"a":{"items":[{"c":"1"},{"c":"2"}]},"d.e":3,"req":"{\"x\":{\"y\":\"z\"}}"}"#,
+        )
+        .unwrap();
+        let got: Vec<String> = lookup(&v, "a.items.c")
+            .iter()
+            .filter_map(|x| scalar_text(x.value()))
+            .collect();
+        assert_eq!(got, ["1", "2"]);
+        assert_eq!(text_at(&v, "d.e").as_deref(), Some("3"));
+        assert_eq!(text_at(&v, "req.x.y").as_deref(), Some("z"));
+        assert!(lookup(&v, "nope.x").is_empty());
+    }
+
+    #[test]
+    fn extracts_in_one_pass_plain_and_gzip() {
+        let data = b"[{\"a\":1},{\"b\":2},{\"c\":3}]";
+        let refs = [
+            (
+                7usize,
+                RawRef {
+                    file: 0,
+                    offset: 17,
+                    len: 7,
+                },
+            ),
+            (
+                3usize,
+                RawRef {
+                    file: 0,
+                    offset: 1,
+                    len: 7,
+                },
+            ),
+            (
+                9usize,
+                RawRef {
+                    file: 0,
+                    offset: 100,
+                    len: 7,
+                },
+            ),
+        ];
+        let got = extract_records(&mut &data[..], &refs, &Limits::default()).unwrap();
+        assert_eq!(
+            got,
+            vec![(3, b"{\"a\":1}".to_vec()), (7, b"{\"c\":3}".to_vec())]
+        );
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, data).unwrap();
+        let gz = gz.finish().unwrap();
+        let got = extract_records(&mut &gz[..], &refs, &Limits::default()).unwrap();
+        assert_eq!(got.len(), 2);
+    }
+}
