@@ -13,6 +13,7 @@ mod cmd_events;
 mod cmd_hash;
 mod cmd_keygen;
 mod cmd_note;
+mod cmd_report;
 mod cmd_verify;
 mod fs_input;
 
@@ -37,6 +38,9 @@ enum Command {
     Keygen(cmd_keygen::Args),
     /// Verify CloudTrail and Huawei CTS digest chains offline (exit 0 valid, 1 invalid, 3 incomplete, 2 usage).
     Verify(cmd_verify::Args),
+    /// Write the auditor report: verification, retention coverage and findings as HTML, JSON
+    /// or CSV (exit 0 written, 2 usage or no readable input).
+    Report(Box<cmd_report::Args>),
 }
 
 fn main() -> ExitCode {
@@ -54,5 +58,6 @@ fn main() -> ExitCode {
         Command::Note(args) => cmd_note::run(args),
         Command::Keygen(args) => cmd_keygen::run(args),
         Command::Verify(args) => cmd_verify::run(args),
+        Command::Report(args) => cmd_report::run(*args),
     }
 }
