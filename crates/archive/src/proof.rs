@@ -20,7 +20,7 @@ use crate::verify::Verification;
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProofError {
-    /// The archive did not verify, so it vouches for nothing.
+    /// The archive is invalid (or lacks its final checkpoint), so it vouches for nothing.
     ArchiveNotValid,
     /// The leaf index is not a record of the archive (out of range, or a seal).
     NotARecord {
@@ -76,7 +76,10 @@ impl Verification {
     /// `record` is the record's exact bytes (read them with [`crate::frame::read_records`]
     /// from the file [`Verification::locate`] names).
     pub fn prove(&self, index: u64, record: &[u8]) -> Result<Vec<u8>, ProofError> {
-        if self.report.verdict != trailproof_core::report::Verdict::Valid {
+        // Incomplete is allowed: without the verifier key (the prover need not hold it) the
+        // signatures are unchecked, but the bundle is built only if the leaves reproduce the
+        // final checkpoint's root, and its recipient checks the signature.
+        if self.report.verdict == trailproof_core::report::Verdict::Invalid {
             return Err(ProofError::ArchiveNotValid);
         }
         let note = self.final_checkpoint().ok_or(ProofError::ArchiveNotValid)?;

@@ -320,7 +320,8 @@ impl Verification {
         &self.leaves
     }
 
-    /// The final signed checkpoint note, when it verified.
+    /// The final signed checkpoint note as supplied (check [`Verification::report`] before
+    /// trusting it).
     pub fn final_checkpoint(&self) -> Option<&[u8]> {
         self.final_checkpoint.as_deref()
     }
@@ -352,6 +353,8 @@ struct Check {
     layout: Vec<(String, u64, u64)>,
     /// The final checkpoint note and the log state, when the final checkpoint verified.
     final_state: Option<(Vec<u8>, LogState)>,
+    /// The final checkpoint note as supplied (verified or not).
+    final_note: Option<Vec<u8>>,
 }
 
 /// Seconds as ISO-8601 UTC.
@@ -391,6 +394,7 @@ impl Check {
             any_trusted: false,
             layout: Vec::new(),
             final_state: None,
+            final_note: None,
         }
     }
 
@@ -570,11 +574,11 @@ impl Check {
         };
         let report = Report::new(self.items, self.gaps, chains, self.notes);
         let valid = report.verdict == trailproof_core::report::Verdict::Valid;
-        let (final_checkpoint, state) = match self.final_state {
-            Some((note, state)) if valid => (Some(note), Some(state)),
-            Some((note, _)) => (Some(note), None),
-            None => (None, None),
+        let state = match self.final_state {
+            Some((_, state)) if valid => Some(state),
+            _ => None,
         };
+        let final_checkpoint = self.final_note;
         Verification {
             report,
             origin,
@@ -888,6 +892,9 @@ impl Check {
                         }
                         Some(st) => match st.content {
                             Content::Bytes(b) => {
+                                if is_final {
+                                    self.final_note = Some(b.clone());
+                                }
                                 prev_hash = SignedNote::parse(&b)
                                     .ok()
                                     .map(|n| Sha256::digest(n.text().as_bytes()).into());

@@ -37,6 +37,9 @@ pub struct Args {
     /// Directories, archives (.zip, .tar, .tar.gz/.tgz) or files; together they make one report.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
+    /// Sealed-archive verification (`--vkey`, `--pin`, `--nonce`, `--period`).
+    #[command(flatten)]
+    archive: crate::cmd_verify_archive::ArchiveArgs,
 }
 
 /// Exit status for usage errors and unreadable input.
@@ -44,6 +47,12 @@ const EXIT_USAGE: u8 = 2;
 
 /// Runs the command: exit 0 valid, 1 invalid, 3 incomplete, 2 usage error or no readable input.
 pub fn run(args: Args) -> ExitCode {
+    // A sealed archive (given --vkey, or found by its manifest) is verified by its own module.
+    if let Some(code) =
+        crate::cmd_verify_archive::dispatch(&args.archive, &args.inputs, args.format)
+    {
+        return code;
+    }
     let mut keys = Vec::new();
     for path in &args.keys {
         match std::fs::read(path) {

@@ -13,8 +13,11 @@ mod cmd_events;
 mod cmd_hash;
 mod cmd_keygen;
 mod cmd_note;
+mod cmd_prove;
 mod cmd_report;
+mod cmd_seal;
 mod cmd_verify;
+mod cmd_verify_archive;
 mod fs_input;
 
 /// Verify and inspect cloud audit-trail exports offline. Nothing is sent anywhere.
@@ -36,8 +39,16 @@ enum Command {
     Note(cmd_note::Args),
     /// Create an Ed25519 key for signing notes/checkpoints; prints the verifier key.
     Keygen(cmd_keygen::Args),
-    /// Verify CloudTrail and Huawei CTS digest chains offline (exit 0 valid, 1 invalid, 3 incomplete, 2 usage).
+    /// Verify CloudTrail and Huawei CTS digest chains, or a sealed archive with --vkey, offline
+    /// (exit 0 valid, 1 invalid, 3 incomplete, 2 usage).
     Verify(cmd_verify::Args),
+    /// Seal exported trail files into a signed archive (audit-archive/v1; exit 0 sealed,
+    /// 1 not sealed, 2 usage).
+    Seal(cmd_seal::Args),
+    /// Write a proof bundle for one record of a sealed archive (exit 0 written, 1 failed, 2 usage).
+    Prove(cmd_prove::ProveArgs),
+    /// Verify a proof bundle for one record alone (exit 0 valid, 1 rejected, 2 usage).
+    VerifyProof(cmd_prove::VerifyProofArgs),
     /// Write the auditor report: verification, retention coverage and findings as HTML, JSON
     /// or CSV (exit 0 written, 2 usage or no readable input).
     Report(Box<cmd_report::Args>),
@@ -58,6 +69,9 @@ fn main() -> ExitCode {
         Command::Note(args) => cmd_note::run(args),
         Command::Keygen(args) => cmd_keygen::run(args),
         Command::Verify(args) => cmd_verify::run(args),
+        Command::Seal(args) => cmd_seal::run(args),
+        Command::Prove(args) => cmd_prove::run_prove(args),
+        Command::VerifyProof(args) => cmd_prove::run_verify_proof(args),
         Command::Report(args) => cmd_report::run(*args),
     }
 }
