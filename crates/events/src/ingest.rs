@@ -15,6 +15,7 @@ use trailproof_core::diag::{Diagnostic, Error as CoreError, Severity};
 use trailproof_core::gzip::{Inflater, MAGIC};
 use trailproof_core::input::{self, Control, Limits, ReadSeek};
 
+use crate::csv::{CsvScanner, Row as CsvRow};
 use crate::formats::{self, Companion, Ctx, Decoded, FieldMapping};
 use crate::model::{Provider, RawRef};
 use crate::scan::{Container, Item, Scanner, LIST_KEYS};
@@ -56,6 +57,8 @@ pub enum Framing {
     Objects,
     /// A top-level JSON array.
     Array,
+    /// CloudTrail console CSV export (one event per row).
+    Csv,
     /// An object holding the records under a list key (`Records`, `Events`, `records`,
     /// `traces`, `value`, `entries`).
     Wrapper(&'static str),
@@ -288,6 +291,10 @@ impl Ingest {
                         chunk_start = skip;
                         st.scanner.set_start(skip as u64);
                     }
+                    Sniff::Csv(skip) => {
+                        chunk_start = skip;
+                        st.csv = Some(CsvScanner::new(self.options.max_record_bytes, skip as u64));
+                    }
                     Sniff::Companion(c) => {
                         st.companion = Some(c);
                         sum.decoded_bytes += n as u64;
@@ -305,7 +312,11 @@ impl Ingest {
                 }
             }
             sum.decoded_bytes += n as u64;
-            st.feed(&chunk[chunk_start..], &mut self.builder);
+            if st.csv.is_some() {
+                st.feed_csv(&chunk[chunk_start..], &mut self.builder, false);
+            } else {
+                st.feed(&chunk[chunk_start..], &mut self.builder);
+            }
             if sum.decoded_bytes >= next_progress {
                 next_progress += PROGRESS_EVERY;
                 if let Some(p) = self.progress.as_mut() {
@@ -330,13 +341,21 @@ impl Ingest {
         }
         drop(reader);
         if !read_failed {
-            st.finish(&mut self.builder);
+            if st.csv.is_some() {
+                st.feed_csv(&[], &mut self.builder, true);
+            } else {
+                st.finish(&mut self.builder);
+            }
         }
         sum.stored_bytes = stored.get();
-        sum.records = st.scanner.records;
+        sum.records = match &st.csv {
+            Some(c) => c.rows.saturating_sub(1),
+            None => st.scanner.records,
+        };
         sum.events = st.events;
         sum.kind = if st.events > 0 {
             let framing = match st.container {
+                _ if st.csv.is_some() => Framing::Csv,
                 Some(Container::Array) => Framing::Array,
                 Some(Container::Wrapper(k)) => Framing::Wrapper(wrapper_name(k)),
                 _ => Framing::Objects,
@@ -438,6 +457,8 @@ fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 enum Sniff {
     /// JSON; skip this many bytes (a UTF-8 byte-order mark).
     Json(usize),
+    /// CloudTrail console CSV; skip this many bytes.
+    Csv(usize),
     Companion(Companion),
     Bad(CoreError),
     Unknown,
@@ -474,6 +495,7 @@ fn sniff(head: &[u8]) -> Sniff {
             Sniff::Companion(Companion::Keys)
         }
         None => Sniff::Unknown,
+        _ if crate::csv::is_console_csv(body) => Sniff::Csv(skip),
         _ => {
             if body.len() >= 2 && body.iter().take(64).filter(|&&b| b == 0).count() > 4 {
                 return Sniff::Bad(CoreError::Encoding {
@@ -484,6 +506,9 @@ fn sniff(head: &[u8]) -> Sniff {
         }
     }
 }
+
+/// A CSV row's fields, decoded offset and length.
+type CsvFields = (Vec<String>, u64, usize);
 
 /// Per-file decoding state.
 struct FileState<'o> {
@@ -501,6 +526,8 @@ struct FileState<'o> {
     provider: Option<Provider>,
     mixed: bool,
     container: Option<Container>,
+    csv: Option<CsvScanner>,
+    csv_header: Option<Vec<String>>,
 }
 
 impl<'o> FileState<'o> {
@@ -520,6 +547,70 @@ impl<'o> FileState<'o> {
             provider: None,
             mixed: false,
             container: None,
+            csv: None,
+            csv_header: None,
+        }
+    }
+
+    fn feed_csv(&mut self, chunk: &[u8], builder: &mut StoreBuilder, last: bool) {
+        let Some(mut csv) = self.csv.take() else {
+            return;
+        };
+        // Rows are collected first: decoding needs `self` while the scanner is borrowed.
+        let mut rows: Vec<Result<CsvFields, u64>> = Vec::new();
+        let mut collect = |row: CsvRow<'_>| match row {
+            CsvRow::Fields {
+                fields,
+                bytes,
+                offset,
+            } => rows.push(Ok((fields, offset, bytes.len()))),
+            CsvRow::TooLong { offset } => rows.push(Err(offset)),
+        };
+        csv.feed(chunk, &mut collect);
+        if last {
+            csv.finish(&mut collect);
+        }
+        self.csv = Some(csv);
+        for row in rows {
+            let (fields, offset, len) = match row {
+                Ok(r) => r,
+                Err(offset) => {
+                    let limit = self.options.max_record_bytes as u64;
+                    self.diag(
+                        Severity::Error,
+                        CoreError::LineTooLong { limit },
+                        Some(offset),
+                    );
+                    continue;
+                }
+            };
+            let Some(header) = &self.csv_header else {
+                self.csv_header = Some(fields);
+                continue;
+            };
+            let ctx = Ctx {
+                cts_region: None,
+                mapping: self.options.mapping.as_ref(),
+            };
+            match crate::csv::decode_row(header, &fields, &ctx) {
+                Decoded::Event(mut ev) => {
+                    ev.raw = RawRef {
+                        file: self.file_index,
+                        offset,
+                        len: len as u32,
+                    };
+                    self.provider.get_or_insert(ev.provider);
+                    if self.provider != Some(ev.provider) {
+                        self.mixed = true;
+                    }
+                    builder.push(&ev);
+                    self.events += 1;
+                }
+                _ => {
+                    self.unknown += 1;
+                    self.first_unknown.get_or_insert(offset);
+                }
+            }
         }
     }
 

@@ -52,6 +52,7 @@
 
 use std::fmt;
 
+mod csv;
 mod flex;
 pub mod formats;
 pub mod ingest;

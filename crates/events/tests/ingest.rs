@@ -400,7 +400,7 @@ fn huge_single_line_streams_and_huge_record_is_capped() {
 
 #[test]
 fn unknown_formats() {
-    let csv = b"Event name,Event time,User name\nConsoleLogin,2024-05-01,alice\n";
+    let csv = b"name,when,who\nConsoleLogin,2024-05-01,alice\n";
     let (sums, store) = ingest(&[
         ("export.csv", csv),
         ("empty.json", b""),
@@ -639,4 +639,39 @@ fn other_shapes_and_type_surprises() {
     assert_eq!((e.read_only, e.resources.len()), (Some(true), 0));
     assert_eq!(one("action:Y").event_id, "y");
     assert_eq!(one("action:get").read_only, Some(true));
+}
+
+#[test]
+fn cloudtrail_console_csv() {
+    // Header-driven: columns are found by name (the console's exact column set is not
+    // documented), quoted fields may hold commas, quotes and newlines.
+    let csv = b"Event ID,Event time,User name,Event name,Resource type,Resource name,AWS access key,AWS region,Error code,Source IP address,Event source,Read-only\r\n\
+0828c0d2-3589-4390-b954-c78b4a7df44b,2024-05-01T10:00:00Z,alice,ConsoleLogin,,,,us-east-1,,192.0.2.1,signin.amazonaws.com,false\r\n\
+1f2d6879-969f-4c15-b550-55015423e0c6,2024-05-01T10:05:00Z,bob,PutBucketPolicy,AWS::S3::Bucket,\"b1, b2\",AKIA,eu-west-1,AccessDenied,198.51.100.2,s3.amazonaws.com,false\r\n\
+ec783cd8-fad8-41a8-abac-569a78c42e33,not a time,carol,X,,,,,,,,\r\n";
+    let (sums, store) = ingest(&[("event_history.csv", csv)]);
+    assert_eq!(
+        sums[0].kind,
+        FileKind::Events {
+            provider: Some(Provider::Aws),
+            framing: Framing::Csv
+        }
+    );
+    assert_eq!(sums[0].events, 2);
+    assert_eq!(sums[0].records, 3);
+    assert_eq!(only_error(&sums[0]), &CoreError::UnknownFormat); // the row without a time
+    let sel = store.query("error:AccessDenied").unwrap();
+    let row = sel.iter().next().unwrap();
+    let e = store.event(row);
+    assert_eq!(
+        (e.actor.name.as_str(), e.action.as_str(), e.region.as_str()),
+        ("bob", "PutBucketPolicy", "eu-west-1")
+    );
+    assert_eq!(e.resources, vec!["b1".to_string(), "b2".to_string()]);
+    assert_eq!(
+        (e.read_only, e.source_ip.as_str()),
+        (Some(false), "198.51.100.2")
+    );
+    let raw = read_raw(&mut &csv[..], &e.raw, &Default::default()).unwrap();
+    assert!(raw.starts_with(b"1f2d6879") && raw.ends_with(b"false"));
 }
