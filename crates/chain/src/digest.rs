@@ -286,7 +286,7 @@ impl CtsDigest {
     /// stored digest object, each with a label saying which interpretation it is.
     ///
     /// A chained digest has one candidate. A starting digest's previous-signature part is
-    /// [unverified]: `""` is tried first, then `"null"`.
+    /// unverified in the spec: `""` is tried first, then `"null"`.
     pub fn strings_to_sign(&self, md5_hex: &str) -> Vec<(String, &'static str)> {
         let base = format!("{}{}{}", self.end, self.object, md5_hex);
         match self.previous.as_ref().and_then(|p| p.signature.as_deref()) {

@@ -62,7 +62,7 @@ pub struct Sidecar {
     /// The hex signature as found.
     pub signature: String,
     /// The metadata field it was found under (which of the accepted names, as spelled):
-    /// the CTS header name is [unverified], so reports say which one was used.
+    /// the CTS header name is unverified in the spec, so reports say which one was used.
     pub signature_field: String,
     /// The signature algorithm, when stated.
     pub algorithm: Option<String>,
