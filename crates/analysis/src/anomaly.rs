@@ -3,7 +3,8 @@
 //! * **Call-rate spike.** Per actor, calls per UTC hour over every hour from its first to its
 //!   last call (idle hours count as 0). The baseline is the median `m` and the median absolute
 //!   deviation `MAD` of those hourly counts; an hour is a spike when its count is at least
-//!   `min_calls` and above `m + k · max(1.4826 · MAD, 1)` (`k` = `deviations`). Median and MAD
+//!   `min_calls` and above `m + k · max(1.4826 · MAD, 1, √m)` (`k` = `deviations`; √m is the
+//!   Poisson noise of a steady rate). Median and MAD
 //!   are robust: one burst does not raise its own bar. Actors with fewer than
 //!   `min_baseline_hours` hours of history are not judged.
 //! * **Error-rate spike.** An hour with at least `min_errors` errors, at least half of its
@@ -121,7 +122,9 @@ pub(crate) fn run(
             let mut devs: Vec<f64> = counts.iter().map(|c| (c - med).abs()).collect();
             devs.sort_by(f64::total_cmp);
             let mad = median(&devs, zeros, med.abs());
-            let threshold = med + cfg.deviations * (1.4826 * mad).max(1.0);
+            // The spread is floored at 1 call and at sqrt(median), the Poisson noise of a steady
+            // rate: a perfectly regular actor (MAD 0) is not flagged for a mere doubling.
+            let threshold = med + cfg.deviations * (1.4826 * mad).max(1.0).max(med.sqrt());
             for (&h, (calls, _, ev)) in per_hour {
                 if *calls >= cfg.min_calls && (*calls as f64) > threshold {
                     out.push(Finding::from_rows(

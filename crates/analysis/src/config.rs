@@ -125,7 +125,8 @@ pub struct AnomalyConfig {
     pub min_baseline_hours: u64,
     /// Calls in an hour below which no spike is reported.
     pub min_calls: u64,
-    /// How many robust deviations (1.4826 × MAD, at least 1) above the median make a spike.
+    /// How many robust deviations (1.4826 × MAD, at least 1 and √median) above the median make
+    /// a spike; also the binomial z-score of an error-rate spike.
     pub deviations: f64,
     /// Errors in an hour below which no error-rate spike is reported.
     pub min_errors: u64,

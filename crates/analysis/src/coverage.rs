@@ -157,7 +157,7 @@ pub struct Stream {
     pub last_ms: i64,
     /// Days with at least one event.
     pub days_with_events: u64,
-    /// Gaps of at least `min_gap_hours` between consecutive events.
+    /// Gaps of more than `min_gap_hours` between consecutive events.
     pub gaps: Vec<Gap>,
 }
 
@@ -250,7 +250,7 @@ pub struct CheckResult {
 pub struct CoverageOptions {
     /// Regions that should have events (empty: the check is not applicable).
     pub expected_regions: Vec<String>,
-    /// Silence of at least this many hours in a stream counts as a gap.
+    /// Silence of more than this many hours in a stream counts as a gap.
     pub min_gap_hours: i64,
     /// Requirements to judge.
     pub requirements: Vec<Requirement>,
@@ -400,7 +400,7 @@ pub fn coverage(
                 days: BTreeSet::new(),
                 gaps: Vec::new(),
             });
-        if acc.events > 0 && t - acc.last >= min_gap {
+        if acc.events > 0 && t - acc.last > min_gap {
             acc.gaps.push(Gap {
                 start_ms: acc.last,
                 end_ms: t,
@@ -680,7 +680,17 @@ fn judge(
     let as_of_day = as_of_ms.div_euclid(DAY_MS);
     let start = req.window_start(as_of_ms);
     let required = (as_of_day - start + 1).max(1) as u64;
-    let covered = days.range(start..=as_of_day).count() as u64;
+    // A day is covered when it has events and no stream is silent for the whole of it.
+    let gap_days: BTreeSet<i64> = streams
+        .iter()
+        .flat_map(|s| &s.gaps)
+        .flat_map(|g| (g.start_ms.div_euclid(DAY_MS) + 1)..g.end_ms.div_euclid(DAY_MS))
+        .filter(|d| *d >= start && *d <= as_of_day)
+        .collect();
+    let covered = days
+        .range(start..=as_of_day)
+        .filter(|d| !gap_days.contains(d))
+        .count() as u64;
     let window_start_ms = start.saturating_mul(DAY_MS);
     let mut problems = Vec::new();
     match first_day {
@@ -708,7 +718,7 @@ fn judge(
         problems.push(format!("gap {}{more}", g.describe(with_account)));
     }
     if let Some((_, last)) = span {
-        if as_of_ms - last >= min_gap {
+        if as_of_ms - last > min_gap {
             problems.push(format!(
                 "no events after {}",
                 day_text(last.div_euclid(DAY_MS))
@@ -723,7 +733,10 @@ fn judge(
             .map(|z| z.timestamp().as_millisecond().div_euclid(DAY_MS) + 1)
             .unwrap_or(as_of_day);
         let recent_required = (as_of_day - recent_start + 1).max(1);
-        let recent = days.range(recent_start..=as_of_day).count();
+        let recent = days
+            .range(recent_start..=as_of_day)
+            .filter(|d| !gap_days.contains(d))
+            .count();
         reason.push_str(&format!(
             "; last 3 months: {recent} of {recent_required} days present in the inputs"
         ));
