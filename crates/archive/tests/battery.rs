@@ -764,7 +764,7 @@ fn append_extends_the_log_consistently() {
     let state = v.state().unwrap().clone();
     assert_eq!(state, first.state);
     // Later records: hours 5 and 6, sealed at hour 7.
-    let later = vec![(
+    let later = [(
         "c.json".to_string(),
         ct_file(&[(20, T0 + 5 * 3600 + 900), (21, T0 + 6 * 3600 + 60)]),
     )];
