@@ -163,6 +163,20 @@ struct CtResource<'a> {
     resource_name: F<'a>,
 }
 
+/// CloudTrail Insights `insightDetails`: the API the insight is about.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InsightDetails<'a> {
+    #[serde(rename = "eventName", borrow)]
+    event_name: F<'a>,
+    #[serde(rename = "eventSource", borrow)]
+    event_source: F<'a>,
+    #[serde(rename = "insightType", borrow)]
+    insight_type: F<'a>,
+    #[serde(borrow)]
+    state: F<'a>,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct AtExtra<'a> {
@@ -431,6 +445,8 @@ struct Rec<'a> {
     recipient_account: F<'a>,
     #[serde(rename = "eventCategory", borrow)]
     event_category: F<'a>,
+    #[serde(rename = "insightDetails", borrow)]
+    insight: Obj<InsightDetails<'a>>,
 
     // LookupEvents wrapper.
     #[serde(rename = "CloudTrailEvent", borrow)]
@@ -831,8 +847,19 @@ fn aws(r: &Rec<'_>, wrapper: Option<&Rec<'_>>) -> Event {
         }
     }
     let mut action = txt(&r.event_name).into_owned();
+    let mut service = or(txt(&r.event_source), wf(|w| &w.lk_event_source));
+    if let (true, Some(ins)) = (action.is_empty(), r.insight.0.as_ref()) {
+        // Insights events carry no eventName: name them after the API they are about, e.g.
+        // "ApiCallRateInsight Start: RunInstances".
+        action = format!(
+            "{} {}: {}",
+            txt(&ins.insight_type),
+            txt(&ins.state),
+            txt(&ins.event_name)
+        );
+        service = txt(&ins.event_source).into_owned();
+    }
     if action.is_empty() {
-        // Insights events carry no eventName; their type says what they are.
         action = or(
             Cow::Owned(wf(|w| &w.lk_event_name)),
             txt(&r.event_type).into_owned(),
@@ -843,7 +870,7 @@ fn aws(r: &Rec<'_>, wrapper: Option<&Rec<'_>>) -> Event {
         provider: Provider::Aws,
         account: first(&[&r.recipient_account, &ui.account_id]).into_owned(),
         region: txt(&r.aws_region).into_owned(),
-        service: or(txt(&r.event_source), wf(|w| &w.lk_event_source)),
+        service,
         action,
         actor,
         source_ip: txt(&r.source_ip_aws).into_owned(),

@@ -675,3 +675,16 @@ ec783cd8-fad8-41a8-abac-569a78c42e33,not a time,carol,X,,,,,,,,\r\n";
     let raw = read_raw(&mut &csv[..], &e.raw, &Default::default()).unwrap();
     assert!(raw.starts_with(b"1f2d6879") && raw.ends_with(b"false"));
 }
+
+#[test]
+fn cloudtrail_insights_events() {
+    let insight = br#"{"Records":[{"eventVersion":"1.07","eventTime":"2024-05-01T10:00:00Z","awsRegion":"us-east-1","eventID":"11111111-0000-0000-0000-000000000001","eventType":"AwsCloudTrailInsight","recipientAccountId":"123456789012","sharedEventID":"x","insightDetails":{"state":"Start","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","insightType":"ApiCallRateInsight","insightContext":{}},"eventCategory":"Insight"}]}"#;
+    let (sums, store) = ingest(&[("CloudTrail-Insight.json", insight)]);
+    assert_eq!(sums[0].events, 1);
+    let e = store.event(0);
+    assert_eq!(e.action, "ApiCallRateInsight Start: RunInstances");
+    assert_eq!(
+        (e.service.as_str(), e.account.as_str()),
+        ("ec2.amazonaws.com", "123456789012")
+    );
+}
