@@ -108,6 +108,7 @@ const WASM_TEST_PACKAGES: &[(&str, &str)] = &[
     ("trailproof-tlog", "crates/tlog"),
     ("trailproof-chain", "crates/chain"),
     ("trailproof-events", "crates/events"),
+    ("trailproof-analysis", "crates/analysis"),
     ("trailproof-archive", "crates/archive"),
 ];
 
