@@ -207,6 +207,17 @@ impl Harness {
         assert_eq!(dropped.as_u64(), Some(files.len() as u64));
     }
 
+    /// Opens a tab by its id (`verification`, `timeline`, `inputs`, ...).
+    async fn tab(&self, id: &str) {
+        let el = self
+            .client()
+            .find(Locator::Css(&format!("#tab-{id}")))
+            .await
+            .expect("tab button");
+        el.click().await.expect("click tab");
+        self.wait_for(&format!("tab {id} to open"), &format!("return document.querySelector('#tab-{id}').getAttribute('aria-selected') === 'true';")).await;
+    }
+
     async fn screenshot(&self, name: &str) {
         let png = self.client().screenshot().await.expect("screenshot");
         std::fs::write(artifacts().join(format!("{name}.png")), png).expect("save screenshot");
@@ -346,6 +357,13 @@ async fn dropped_files_are_hashed_in_the_worker_and_nothing_leaves_the_browser()
     ];
     h.drop_files(&files).await;
     h.wait_for(
+        "loading to finish",
+        "return !!document.querySelector('#summary');",
+    )
+    .await;
+    h.screenshot("verification").await;
+    h.tab("inputs").await;
+    h.wait_for(
         "both hashes",
         "return document.querySelectorAll('#files td.hash code').length === 2",
     )
@@ -389,6 +407,12 @@ async fn picker_hashes_too_progress_advances_main_thread_stays_free_and_cancel_s
         .send_keys(&small.to_string_lossy())
         .await
         .unwrap();
+    h.wait_for(
+        "loading to finish",
+        "return !!document.querySelector('#summary');",
+    )
+    .await;
+    h.tab("inputs").await;
     h.wait_for(
         "the picked file's hash",
         "return document.querySelectorAll('#files td.hash code').length === 1",
@@ -442,6 +466,7 @@ async fn picker_hashes_too_progress_advances_main_thread_stays_free_and_cancel_s
         .click()
         .await
         .unwrap();
+    h.tab("inputs").await;
     h.wait_for(
         "the cancelled row",
         "return document.querySelector('#files').innerText.includes('cancelled');",

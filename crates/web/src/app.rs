@@ -1,4 +1,4 @@
-//! The Yew front end: reducer state and small function components.
+//! The Yew front end: one reducer for the page, small function components for the views.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -6,47 +6,95 @@ use std::rc::Rc;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DragEvent, HtmlInputElement, MessageEvent, Worker};
+use web_sys::{Blob, MessageEvent, Worker};
 use yew::prelude::*;
 
-use crate::files::{self, Picked};
-use crate::protocol::{FromWorker, ToWorker};
+use crate::files::Picked;
+use crate::protocol::{ExportFormat, FromWorker, LoadSummary, Phase, ToWorker};
+use crate::views::timeline::{TimelineAction, TimelineState};
+use crate::views::{self, Tab};
 
-/// One row of the file table.
+/// One input file as the Inputs view lists it.
 #[derive(Clone, PartialEq)]
-pub struct Row {
-    path: String,
-    size: u64,
-    outcome: Outcome,
+pub struct InputRow {
+    /// Display path.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Hashing outcome.
+    pub outcome: Outcome,
 }
 
+/// What happened to one input's hash.
 #[derive(Clone, PartialEq)]
-enum Outcome {
+pub enum Outcome {
+    /// Not yet hashed.
     Pending,
+    /// Lowercase hex SHA-256.
     Hashed(String),
+    /// Unreadable, with the browser's message.
     Failed(String),
+    /// The job was cancelled first.
     Cancelled,
 }
 
 /// Everything the page shows.
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq)]
 pub struct State {
-    job: u32,
-    rows: Vec<Row>,
-    done: u64,
-    total: u64,
-    running: bool,
-    error: Option<String>,
+    /// The current (or last) job.
+    pub job: u32,
+    /// The inputs of the job.
+    pub inputs: Vec<InputRow>,
+    /// Load progress.
+    pub phase: Phase,
+    /// Bytes done.
+    pub done: u64,
+    /// Bytes in all inputs.
+    pub total: u64,
+    /// File being read.
+    pub file: String,
+    /// Whether the worker is busy with the job.
+    pub running: bool,
+    /// What the load found.
+    pub summary: Option<Rc<LoadSummary>>,
+    /// Selected tab.
+    pub tab: Tab,
+    /// A problem to show.
+    pub error: Option<String>,
+    /// The timeline view.
+    pub timeline: TimelineState,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            job: 0,
+            inputs: Vec::new(),
+            phase: Phase::Read,
+            done: 0,
+            total: 0,
+            file: String::new(),
+            running: false,
+            summary: None,
+            tab: Tab::Verification,
+            error: None,
+            timeline: TimelineState::default(),
+        }
+    }
 }
 
 /// What can happen to [`State`].
 pub enum Action {
-    /// A new job over these files.
-    Start(Vec<Row>),
+    /// A new job over these inputs.
+    Start(Vec<InputRow>),
     /// A message from the worker.
     Worker(FromWorker),
     /// The user cancelled the running job.
     Cancel,
+    /// Switch tabs.
+    Tab(Tab),
+    /// Something for the timeline.
+    Timeline(TimelineAction),
 }
 
 impl Reducible for State {
@@ -55,32 +103,53 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Start(rows) => {
+            Action::Start(inputs) => {
                 next.job += 1;
-                next.total = rows.iter().map(|r| r.size).sum();
+                next.total = inputs.iter().map(|r| r.size).sum();
                 next.done = 0;
-                next.rows = rows;
+                next.phase = Phase::Read;
+                next.inputs = inputs;
                 next.running = true;
                 next.error = None;
+                next.summary = None;
+                next.timeline = TimelineState::default();
             }
             Action::Cancel => {
                 next.running = false;
-                for row in &mut next.rows {
+                for row in &mut next.inputs {
                     if row.outcome == Outcome::Pending {
                         row.outcome = Outcome::Cancelled;
                     }
                 }
             }
+            Action::Tab(tab) => next.tab = tab,
+            Action::Timeline(a) => next.timeline.apply(a),
             Action::Worker(FromWorker::Fatal { message }) => {
                 next.running = false;
-                next.error = Some(format!("The background worker could not start: {message}"));
+                next.error = Some(format!("The background worker stopped: {message}"));
             }
+            Action::Worker(
+                msg @ (FromWorker::Selected { .. }
+                | FromWorker::Rows { .. }
+                | FromWorker::Detail { .. }),
+            ) => {
+                next.timeline.on_reply(msg);
+            }
+            Action::Worker(FromWorker::Exported { .. }) => {}
             // Replies of an earlier (cancelled) job are stale.
             Action::Worker(msg) if msg.job() != Some(self.job) || !self.running => return self,
             Action::Worker(msg) => match msg {
-                FromWorker::Progress { done, total, .. } => {
+                FromWorker::Progress {
+                    phase,
+                    done,
+                    total,
+                    file,
+                    ..
+                } => {
+                    next.phase = phase;
                     next.done = done;
                     next.total = total;
+                    next.file = file;
                 }
                 FromWorker::Hashed {
                     index,
@@ -88,21 +157,30 @@ impl Reducible for State {
                     sha256,
                     ..
                 } => {
-                    if let Some(row) = next.rows.get_mut(index) {
+                    if let Some(row) = next.inputs.get_mut(index) {
                         row.size = size;
                         row.outcome = Outcome::Hashed(sha256);
                     }
                 }
                 FromWorker::Failed { index, message, .. } => {
-                    if let Some(row) = next.rows.get_mut(index) {
+                    if let Some(row) = next.inputs.get_mut(index) {
                         row.outcome = Outcome::Failed(message);
                     }
+                }
+                FromWorker::Loaded { summary, .. } => {
+                    // Lead with what matters: verification when there was something to verify.
+                    next.tab = if summary.report.items.is_empty() && summary.events > 0 {
+                        Tab::Timeline
+                    } else {
+                        Tab::Verification
+                    };
+                    next.summary = Some(Rc::from(summary));
                 }
                 FromWorker::Done { .. } => {
                     next.running = false;
                     next.done = next.total;
                 }
-                FromWorker::Fatal { .. } => {}
+                _ => {}
             },
         }
         Rc::new(next)
@@ -110,7 +188,7 @@ impl Reducible for State {
 }
 
 /// The worker and the handler that keeps its replies flowing into the reducer.
-struct WorkerHandle {
+pub struct WorkerHandle {
     worker: Worker,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
@@ -120,19 +198,46 @@ impl WorkerHandle {
         // A classic script: Trunk builds worker bins for `importScripts`-style loading.
         let worker = Worker::new("./worker_loader.js")?;
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(msg) = event
-                .data()
-                .as_string()
-                .and_then(|s| serde_json::from_str(&s).ok())
-            {
-                dispatch.dispatch(Action::Worker(msg));
+            let data = event.data();
+            // Exports arrive as [json, Blob]; everything else as a JSON string.
+            let (text, blob) = if Array::is_array(&data) {
+                let parts = Array::from(&data);
+                (
+                    parts.get(0).as_string(),
+                    parts.get(1).dyn_into::<Blob>().ok(),
+                )
+            } else {
+                (data.as_string(), None)
+            };
+            let Some(msg) = text.and_then(|s| serde_json::from_str::<FromWorker>(&s).ok()) else {
+                return;
+            };
+            if let (FromWorker::Exported { format, .. }, Some(blob)) = (&msg, blob) {
+                download(&blob, *format);
             }
+            dispatch.dispatch(Action::Worker(msg));
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         Ok(Self {
             worker,
             _on_message: on_message,
         })
+    }
+
+    fn post(&self, request: &ToWorker, files: &[Picked]) {
+        let Ok(json) = serde_json::to_string(request) else {
+            return;
+        };
+        let list: Array = files
+            .iter()
+            .map(|p| JsValue::from(p.file.clone()))
+            .collect();
+        if let Err(e) = self
+            .worker
+            .post_message(&Array::of2(&JsValue::from_str(&json), &list))
+        {
+            web_sys::console::error_1(&e);
+        }
     }
 }
 
@@ -142,11 +247,58 @@ impl Drop for WorkerHandle {
     }
 }
 
+/// Saves `blob` through a temporary object URL and a synthetic link click: the data never
+/// leaves the browser.
+fn download(blob: &Blob, format: ExportFormat) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
+        return;
+    };
+    if let Ok(a) = document.create_element("a") {
+        let name = match format {
+            ExportFormat::Csv => "trailproof-events.csv",
+            ExportFormat::Json => "trailproof-events.jsonl",
+        };
+        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("download", name);
+        if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
+            a.click();
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Sends requests to the worker; handed to views.
+#[derive(Clone)]
+pub struct Link {
+    worker: Rc<RefCell<Option<WorkerHandle>>>,
+}
+
+impl PartialEq for Link {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.worker, &other.worker)
+    }
+}
+
+impl Link {
+    /// Posts a request without files.
+    pub fn send(&self, request: ToWorker) {
+        if let Some(handle) = self.worker.borrow().as_ref() {
+            handle.post(&request, &[]);
+        }
+    }
+}
+
 /// The application root.
 #[function_component]
 pub fn App() -> Html {
     let state = use_reducer(State::default);
     let worker: Rc<RefCell<Option<WorkerHandle>>> = use_mut_ref(|| None);
+    let link = Link {
+        worker: worker.clone(),
+    };
 
     let on_files = {
         let state = state.clone();
@@ -155,9 +307,9 @@ pub fn App() -> Html {
             if picked.is_empty() {
                 return;
             }
-            let rows: Vec<Row> = picked
+            let rows: Vec<InputRow> = picked
                 .iter()
-                .map(|p| Row {
+                .map(|p| InputRow {
                     path: p.path.clone(),
                     size: p.file.size() as u64,
                     outcome: Outcome::Pending,
@@ -165,31 +317,20 @@ pub fn App() -> Html {
                 .collect();
             let job = state.job + 1;
             state.dispatch(Action::Start(rows));
-            let mut slot = worker.borrow_mut();
-            if slot.is_none() {
-                match WorkerHandle::spawn(state.dispatcher()) {
-                    Ok(handle) => *slot = Some(handle),
-                    Err(e) => {
-                        web_sys::console::error_1(&e);
-                        return;
-                    }
+            // A fresh worker per load: the previous one's memory is released with it.
+            worker.borrow_mut().take();
+            match WorkerHandle::spawn(state.dispatcher()) {
+                Ok(handle) => {
+                    handle.post(
+                        &ToWorker::Load {
+                            job,
+                            paths: picked.iter().map(|p| p.path.clone()).collect(),
+                        },
+                        &picked,
+                    );
+                    *worker.borrow_mut() = Some(handle);
                 }
-            }
-            let Some(handle) = slot.as_ref() else { return };
-            let request = ToWorker::Hash {
-                job,
-                paths: picked.iter().map(|p| p.path.clone()).collect(),
-            };
-            let Ok(json) = serde_json::to_string(&request) else {
-                return;
-            };
-            let files: Array = picked
-                .iter()
-                .map(|p| JsValue::from(p.file.clone()))
-                .collect();
-            let message = Array::of2(&JsValue::from_str(&json), &files);
-            if let Err(e) = handle.worker.post_message(&message) {
-                web_sys::console::error_1(&e);
+                Err(e) => web_sys::console::error_1(&e),
             }
         })
     };
@@ -198,11 +339,19 @@ pub fn App() -> Html {
         let state = state.clone();
         let worker = worker.clone();
         Callback::from(move |_| {
-            // Terminating is the only way to stop a busy worker at once; a fresh one is spawned
-            // for the next job.
+            // Terminating is the only way to stop a busy worker at once.
             worker.borrow_mut().take();
             state.dispatch(Action::Cancel);
         })
+    };
+
+    let on_tab = {
+        let state = state.clone();
+        Callback::from(move |tab: Tab| state.dispatch(Action::Tab(tab)))
+    };
+    let on_timeline = {
+        let state = state.clone();
+        Callback::from(move |a: TimelineAction| state.dispatch(Action::Timeline(a)))
     };
 
     html! {
@@ -212,163 +361,34 @@ pub fn App() -> Html {
                 <p class="tagline">{ "Verify and explore cloud audit trails. Everything stays in this browser tab: no byte is sent anywhere." }</p>
             </header>
             <main>
-                <DropZone on_files={on_files} />
+                <views::landing::DropZone on_files={on_files.clone()} compact={state.summary.is_some()} />
                 if let Some(error) = &state.error {
                     <p class="error" role="alert">{ error }</p>
                 }
-                <ProgressBar done={state.done} total={state.total} running={state.running} on_cancel={on_cancel} />
-                <FileTable rows={state.rows.clone()} />
+                <views::landing::ProgressBar phase={state.phase} done={state.done} total={state.total}
+                    file={state.file.clone()} running={state.running} on_cancel={on_cancel} />
+                if let Some(summary) = &state.summary {
+                    <views::summary::SummaryHeader summary={summary.clone()} />
+                }
+                if !state.inputs.is_empty() {
+                    <views::Tabs current={state.tab} on_select={on_tab} has_summary={state.summary.is_some()} />
+                    { match state.tab {
+                        Tab::Verification => match &state.summary {
+                            Some(s) => html! { <views::verification::VerificationView summary={s.clone()} /> },
+                            None => html! { <p class="muted">{ "Verification results appear when loading finishes." }</p> },
+                        },
+                        Tab::Timeline => match &state.summary {
+                            Some(s) => html! {
+                                <views::timeline::TimelineView summary={s.clone()} state={state.timeline.clone()}
+                                    link={link.clone()} on_action={on_timeline.clone()} />
+                            },
+                            None => html! { <p class="muted">{ "The timeline appears when loading finishes." }</p> },
+                        },
+                        Tab::Inputs => html! { <views::inputs::InputsView rows={state.inputs.clone()}
+                            files={state.summary.as_ref().map(|s| s.files.clone()).unwrap_or_default()} /> },
+                    }}
+                }
             </main>
         </>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct DropZoneProps {
-    on_files: Callback<Vec<Picked>>,
-}
-
-#[function_component]
-fn DropZone(props: &DropZoneProps) -> Html {
-    let over = use_state(|| false);
-
-    let on_dragover = {
-        let over = over.clone();
-        Callback::from(move |e: DragEvent| {
-            // Without preventDefault the browser would open the file instead of dropping it.
-            e.prevent_default();
-            over.set(true);
-        })
-    };
-    let on_dragleave = {
-        let over = over.clone();
-        Callback::from(move |_: DragEvent| over.set(false))
-    };
-    let on_drop = {
-        let over = over.clone();
-        let on_files = props.on_files.clone();
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            over.set(false);
-            let Some(transfer) = e.data_transfer() else {
-                return;
-            };
-            let (entries, dropped) = files::drop_entries(&transfer);
-            let on_files = on_files.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                on_files.emit(files::resolve(entries, dropped).await);
-            });
-        })
-    };
-    let on_pick = {
-        let on_files = props.on_files.clone();
-        Callback::from(move |e: Event| {
-            let Some(input) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            if let Some(list) = input.files() {
-                on_files.emit(files::from_file_list(&list));
-            }
-            // Let the same file be picked again.
-            input.set_value("");
-        })
-    };
-
-    let class = classes!("dropzone", over.then_some("over"));
-    html! {
-        <section id="dropzone" class={class} ondragover={on_dragover} ondragleave={on_dragleave} ondrop={on_drop}
-            aria-label="Drop files or folders here">
-            <p class="drop-title">{ "Drop audit-trail exports, digests and keys here" }</p>
-            <p class="drop-hint">{ "Files, folders, .zip, .tar.gz — or choose them:" }</p>
-            <div class="pickers">
-                <label class="button">
-                    { "Choose files" }
-                    <input id="pick-files" type="file" multiple=true onchange={on_pick.clone()} />
-                </label>
-                <label class="button">
-                    { "Choose a folder" }
-                    <input id="pick-folder" type="file" multiple=true webkitdirectory=true onchange={on_pick} />
-                </label>
-            </div>
-        </section>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct ProgressProps {
-    done: u64,
-    total: u64,
-    running: bool,
-    on_cancel: Callback<MouseEvent>,
-}
-
-#[function_component]
-fn ProgressBar(props: &ProgressProps) -> Html {
-    if props.total == 0 && !props.running {
-        return html! {};
-    }
-    let percent = if props.total == 0 {
-        100.0
-    } else {
-        props.done as f64 * 100.0 / props.total as f64
-    };
-    html! {
-        <section class="progress" aria-live="polite">
-            <progress id="progress" max="100" value={format!("{percent:.1}")} aria-label="Hashing progress" />
-            <span class="progress-text">{ format!("{} of {} ({percent:.0} %)", human_bytes(props.done), human_bytes(props.total)) }</span>
-            if props.running {
-                <button id="cancel" class="button" onclick={props.on_cancel.clone()}>{ "Cancel" }</button>
-            }
-        </section>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct FileTableProps {
-    rows: Vec<Row>,
-}
-
-#[function_component]
-fn FileTable(props: &FileTableProps) -> Html {
-    if props.rows.is_empty() {
-        return html! {};
-    }
-    html! {
-        <table id="files" class="files">
-            <thead><tr><th scope="col">{ "File" }</th><th scope="col" class="num">{ "Size" }</th><th scope="col">{ "SHA-256" }</th></tr></thead>
-            <tbody>
-                { for props.rows.iter().map(|row| html! {
-                    <tr>
-                        <td class="path">{ &row.path }</td>
-                        <td class="num">{ human_bytes(row.size) }</td>
-                        { match &row.outcome {
-                            Outcome::Pending => html! { <td class="muted">{ "…" }</td> },
-                            Outcome::Hashed(h) => html! { <td class="hash"><code>{ h }</code></td> },
-                            Outcome::Failed(m) => html! { <td class="error">{ format!("unreadable: {m}") }</td> },
-                            Outcome::Cancelled => html! { <td class="muted">{ "cancelled" }</td> },
-                        }}
-                    </tr>
-                }) }
-            </tbody>
-        </table>
-    }
-}
-
-/// Bytes for people: binary units, three significant digits.
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }

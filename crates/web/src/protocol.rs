@@ -1,10 +1,11 @@
 //! Messages between the page and its worker.
 //!
 //! Control messages are JSON strings (small, debuggable, and free of the codec coupling a
-//! binary format would add). `File` handles travel beside them in the same `postMessage`
-//! array, since they cannot be serialised, only structured-cloned.
+//! binary format would add). `File` handles — and, for exports, a result `Blob` — travel beside
+//! them in the same `postMessage` array, since they cannot be serialised, only structured-cloned.
 
 use serde::{Deserialize, Serialize};
+use trailproof_core::report::Report;
 
 /// Bytes read per `Blob` slice. Large enough to amortise the per-call cost, small enough that
 /// progress moves several times a second and each wasm call stays short (Chromium only
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub const CHUNK: u64 = 4 << 20;
 
 /// A request from the page. Sent as `[json, File[]]`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
     /// Hash every file sent alongside; `paths[i]` names `files[i]`.
@@ -22,20 +23,87 @@ pub enum ToWorker {
         /// Display paths (relative paths for folder drops).
         paths: Vec<String>,
     },
+    /// Verify and load every file sent alongside (digest chains, keys, sidecars, events).
+    Load {
+        /// The job.
+        job: u32,
+        /// Display paths.
+        paths: Vec<String>,
+    },
+    /// Select events; the worker keeps the selection for `Rows` and `Export`.
+    Query {
+        /// Sequence number echoed in the reply; the page ignores stale replies.
+        seq: u32,
+        /// Query-language text (`docs/query.md`).
+        query: String,
+        /// Optional time range `[start, end)` in epoch ms, intersected with the query.
+        range: Option<(i64, i64)>,
+        /// Newest events first.
+        newest_first: bool,
+    },
+    /// A window of the current selection.
+    Rows {
+        /// Sequence number.
+        seq: u32,
+        /// First position in the selection.
+        offset: u32,
+        /// Number of rows.
+        limit: u32,
+    },
+    /// All fields of one event and its original record.
+    Detail {
+        /// Sequence number.
+        seq: u32,
+        /// Store row.
+        row: u32,
+    },
+    /// The current selection as a file.
+    Export {
+        /// Sequence number.
+        seq: u32,
+        /// Output format.
+        format: ExportFormat,
+    },
 }
 
-/// A reply from the worker, sent as a JSON string.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// JSON Lines, one normalized event per line.
+    Json,
+}
+
+/// The phase a load is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Reading and hashing stored bytes.
+    Read,
+    /// Verifying digest chains.
+    Verify,
+    /// Parsing and indexing events.
+    Index,
+}
+
+/// A reply from the worker, sent as a JSON string (exports add a `Blob`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
     /// Bytes processed so far, out of the job's total.
     Progress {
         /// The job.
         job: u32,
+        /// What is being done.
+        phase: Phase,
         /// Bytes read so far.
         done: u64,
         /// Bytes in all files of the job.
         total: u64,
+        /// The file being read.
+        file: String,
     },
     /// One file is hashed.
     Hashed {
@@ -57,6 +125,13 @@ pub enum FromWorker {
         /// What went wrong, for people.
         message: String,
     },
+    /// Everything of a load is verified and indexed.
+    Loaded {
+        /// The job.
+        job: u32,
+        /// What was found.
+        summary: Box<LoadSummary>,
+    },
     /// The job is complete.
     Done {
         /// The job.
@@ -67,19 +142,172 @@ pub enum FromWorker {
         /// What went wrong, for people.
         message: String,
     },
+    /// The result of a `Query`.
+    Selected {
+        /// The request's sequence number.
+        seq: u32,
+        /// The view, or where the query text is wrong.
+        result: Result<QueryView, QueryError>,
+    },
+    /// A window of rows.
+    Rows {
+        /// The request's sequence number.
+        seq: u32,
+        /// Position of the first row in the selection.
+        offset: u32,
+        /// The rows.
+        rows: Vec<RowView>,
+    },
+    /// One event in full.
+    Detail {
+        /// The request's sequence number.
+        seq: u32,
+        /// The event.
+        detail: Box<DetailView>,
+    },
+    /// An export is ready; the `Blob` travels beside this message.
+    Exported {
+        /// The request's sequence number.
+        seq: u32,
+        /// Its format.
+        format: ExportFormat,
+        /// Events written.
+        events: u64,
+    },
 }
 
 impl FromWorker {
-    /// The job a reply belongs to; `None` for replies about the worker itself.
+    /// The job a reply belongs to; `None` for replies that are not part of a job.
     pub fn job(&self) -> Option<u32> {
         match self {
             FromWorker::Progress { job, .. }
             | FromWorker::Hashed { job, .. }
             | FromWorker::Failed { job, .. }
+            | FromWorker::Loaded { job, .. }
             | FromWorker::Done { job } => Some(*job),
-            FromWorker::Fatal { .. } => None,
+            _ => None,
         }
     }
+}
+
+/// Everything a load found, for the summary header and the Verification tab.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoadSummary {
+    /// Digest-chain verification of everything given (empty when no digests or logs).
+    pub report: Report,
+    /// Events loaded.
+    pub events: u64,
+    /// Oldest and newest event time, epoch ms.
+    pub span: Option<(i64, i64)>,
+    /// Events per provider.
+    pub providers: Vec<(String, u64)>,
+    /// Events per account (top values).
+    pub accounts: Vec<(String, u64)>,
+    /// Events per region (top values).
+    pub regions: Vec<(String, u64)>,
+    /// One line per file read.
+    pub files: Vec<FileLine>,
+    /// Container and input problems, for people.
+    pub problems: Vec<String>,
+    /// Measured store memory, bytes per event (columns only).
+    pub bytes_per_event: f64,
+}
+
+/// What happened to one file of a load.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileLine {
+    /// Path relative to the input root.
+    pub path: String,
+    /// What it was recognised as.
+    pub kind: String,
+    /// Stored bytes.
+    pub stored: u64,
+    /// Events loaded from it.
+    pub events: u64,
+    /// Its problems, for people.
+    pub problems: Vec<String>,
+}
+
+/// A selection: its size, histogram and facets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueryView {
+    /// Events selected.
+    pub count: u64,
+    /// Events over time.
+    pub histogram: Histogram,
+    /// Top values of the facet fields.
+    pub facets: Vec<Facet>,
+}
+
+/// A query the parser rejected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryError {
+    /// Byte offset of the problem in the query text.
+    pub position: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Event counts per time bucket.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Histogram {
+    /// Start of the first bucket, epoch ms.
+    pub start_ms: i64,
+    /// Bucket width in ms.
+    pub bucket_ms: i64,
+    /// Events per bucket.
+    pub counts: Vec<u32>,
+    /// Failed events per bucket (a subset of `counts`).
+    pub errors: Vec<u32>,
+}
+
+/// Top values of one field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facet {
+    /// Query-language field name.
+    pub field: String,
+    /// Values with counts, most frequent first.
+    pub values: Vec<(String, u64)>,
+}
+
+/// One row of the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowView {
+    /// Store row (stable for the loaded data).
+    pub row: u32,
+    /// Epoch ms.
+    pub time_ms: i64,
+    /// Provider name.
+    pub provider: String,
+    /// Account.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Service.
+    pub service: String,
+    /// Action.
+    pub action: String,
+    /// Actor display name.
+    pub actor: String,
+    /// Source IP.
+    pub source_ip: String,
+    /// `read`, `write` or empty.
+    pub rw: String,
+    /// Error code, empty on success.
+    pub error: String,
+}
+
+/// One event in full.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetailView {
+    /// Store row.
+    pub row: u32,
+    /// Normalized fields, in display order.
+    pub fields: Vec<(String, String)>,
+    /// Where the record is.
+    pub source: String,
+    /// The original record, pretty-printed, or why it could not be read.
+    pub raw: Result<String, String>,
 }
 
 #[cfg(test)]
@@ -115,5 +343,14 @@ mod tests {
                 message: "x".into()
             }
         );
+        let q = FromWorker::Selected {
+            seq: 1,
+            result: Err(QueryError {
+                position: 3,
+                message: "m".into(),
+            }),
+        };
+        let s = serde_json::to_string(&q).unwrap();
+        assert_eq!(serde_json::from_str::<FromWorker>(&s).unwrap(), q);
     }
 }

@@ -1,4 +1,4 @@
-//! The Web Worker: reads dropped files in `Blob` slices and runs the core library on them.
+//! The Web Worker: reads dropped files in `Blob` slices and runs the core libraries on them.
 #![forbid(unsafe_code)]
 
 #[cfg(target_arch = "wasm32")]
@@ -13,20 +13,35 @@ fn main() {
 
 #[cfg(target_arch = "wasm32")]
 mod worker {
+    use std::cell::RefCell;
+
     use js_sys::{Array, Uint8Array};
     use trailproof_core::hash::FileHasher;
-    use trailproof_web::protocol::{FromWorker, ToWorker, CHUNK};
+    use trailproof_web::blob::BlobReader;
+    use trailproof_web::engine::{read_record, Engine, Input};
+    use trailproof_web::protocol::{ExportFormat, FromWorker, Phase, ToWorker, CHUNK};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
-    use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
+    use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, File, MessageEvent};
+
+    /// What the worker keeps between requests: the loaded files and the engine over them.
+    #[derive(Default)]
+    struct Loaded {
+        files: Vec<(String, File)>,
+        engine: Engine,
+    }
+
+    thread_local! {
+        static LOADED: RefCell<Loaded> = RefCell::new(Loaded::default());
+    }
 
     fn scope() -> DedicatedWorkerGlobalScope {
         js_sys::global().unchecked_into()
     }
 
     fn reply(message: &FromWorker) {
-        // Serialising our own enum cannot fail; a failed post means the page is gone.
+        // Serialising our own types cannot fail; a failed post means the page is gone.
         if let Ok(json) = serde_json::to_string(message) {
             let _ = scope().post_message(&JsValue::from_str(&json));
         }
@@ -54,7 +69,130 @@ mod worker {
 
     async fn run(request: ToWorker, files: Vec<File>) {
         match request {
-            ToWorker::Hash { job, paths: _ } => hash_all(job, &files).await,
+            ToWorker::Hash { job, .. } => {
+                hash_all(job, &files).await;
+                reply(&FromWorker::Done { job });
+            }
+            ToWorker::Load { job, paths } => {
+                hash_all(job, &files).await;
+                load(job, paths, files);
+                reply(&FromWorker::Done { job });
+            }
+            ToWorker::Query {
+                seq,
+                query,
+                range,
+                newest_first,
+            } => {
+                let result =
+                    LOADED.with_borrow_mut(|l| l.engine.query(&query, range, newest_first));
+                reply(&FromWorker::Selected { seq, result });
+            }
+            ToWorker::Rows { seq, offset, limit } => {
+                let rows = LOADED.with_borrow(|l| l.engine.rows(offset, limit));
+                reply(&FromWorker::Rows { seq, offset, rows });
+            }
+            ToWorker::Detail { seq, row } => {
+                if let Some(detail) = LOADED.with_borrow(|l| detail(l, row)) {
+                    reply(&FromWorker::Detail {
+                        seq,
+                        detail: Box::new(detail),
+                    });
+                }
+            }
+            ToWorker::Export { seq, format } => export(seq, format),
+        }
+    }
+
+    fn detail(loaded: &Loaded, row: u32) -> Option<trailproof_web::protocol::DetailView> {
+        let mut view = loaded.engine.detail(row)?;
+        let (path, raw) = loaded.engine.raw_ref(row)?;
+        view.raw = with_inputs(&loaded.files, |inputs| read_record(inputs, &path, &raw));
+        Some(view)
+    }
+
+    /// Runs `f` over readers for `files`.
+    fn with_inputs<T>(
+        files: &[(String, File)],
+        f: impl FnOnce(&mut [Input<'_>]) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let mut readers = Vec::new();
+        for (name, file) in files {
+            let reader = BlobReader::new(file.clone().into()).map_err(|e| e.to_string())?;
+            readers.push((name.clone(), reader));
+        }
+        let mut inputs: Vec<Input<'_>> = readers
+            .iter_mut()
+            .map(|(name, reader)| {
+                let size = reader.size();
+                Input {
+                    name: name.clone(),
+                    source: reader,
+                    size,
+                }
+            })
+            .collect();
+        f(&mut inputs)
+    }
+
+    fn load(job: u32, paths: Vec<String>, files: Vec<File>) {
+        let named: Vec<(String, File)> = paths.into_iter().zip(files).collect();
+        let total: u64 = named.iter().map(|(_, f)| f.size() as u64).sum();
+        let mut last_post = 0.0;
+        let outcome = with_inputs(&named, |inputs| {
+            Ok(Engine::load(inputs, &mut |phase, done, file| {
+                // Throttled: the page re-renders per message.
+                let now = js_sys::Date::now();
+                if now - last_post > 50.0 {
+                    last_post = now;
+                    reply(&FromWorker::Progress {
+                        job,
+                        phase,
+                        done,
+                        total,
+                        file: file.to_owned(),
+                    });
+                }
+            }))
+        });
+        match outcome {
+            Ok((engine, summary)) => {
+                LOADED.with_borrow_mut(|l| {
+                    *l = Loaded {
+                        files: named,
+                        engine,
+                    }
+                });
+                reply(&FromWorker::Loaded {
+                    job,
+                    summary: Box::new(summary),
+                });
+            }
+            Err(message) => reply(&FromWorker::Fatal { message }),
+        }
+    }
+
+    fn export(seq: u32, format: ExportFormat) {
+        let parts = Array::new();
+        let events = LOADED.with_borrow(|l| {
+            l.engine.export(format, 1 << 20, &mut |s| {
+                parts.push(&JsValue::from_str(&s));
+            })
+        });
+        let options = BlobPropertyBag::new();
+        options.set_type(match format {
+            ExportFormat::Csv => "text/csv;charset=utf-8",
+            ExportFormat::Json => "application/x-ndjson;charset=utf-8",
+        });
+        let Ok(blob) = Blob::new_with_str_sequence_and_options(&parts, &options) else {
+            return;
+        };
+        if let Ok(json) = serde_json::to_string(&FromWorker::Exported {
+            seq,
+            format,
+            events,
+        }) {
+            let _ = scope().post_message(&Array::of2(&JsValue::from_str(&json), &blob));
         }
     }
 
@@ -79,7 +217,6 @@ mod worker {
                 }
             }
         }
-        reply(&FromWorker::Done { job });
     }
 
     /// Hashes one file slice by slice. Each slice is awaited, so the worker returns to its event
@@ -103,8 +240,10 @@ mod worker {
             *done += bytes.len() as u64;
             reply(&FromWorker::Progress {
                 job,
+                phase: Phase::Read,
                 done: *done,
                 total,
+                file: file.name(),
             });
         }
         let digest = hasher.finish();

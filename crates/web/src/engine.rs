@@ -1,0 +1,627 @@
+//! The worker's engine: loads inputs (verifying digest chains and indexing events in one pass)
+//! and answers the timeline's queries.
+//!
+//! It is host-independent — it reads through [`ReadSeek`] sources — so it is tested natively;
+//! the worker binary only adapts browser `Blob`s to readers and messages to calls.
+
+use std::io::{Read, SeekFrom};
+
+use trailproof_chain::{scan, FileKind as ChainKind, ScanLimits, Verifier, VerifyOptions};
+use trailproof_core::input::{self, Control, Limits, ReadSeek};
+use trailproof_events::ingest::{FileKind, Framing};
+use trailproof_events::store::Selection;
+use trailproof_events::{EventStore, Field, Ingest, IngestOptions, RawRef};
+
+use crate::protocol::{
+    DetailView, ExportFormat, Facet, FileLine, Histogram, LoadSummary, Phase, QueryError,
+    QueryView, RowView,
+};
+
+/// Largest single file (or archive entry) the browser holds in memory to verify and index it.
+/// Bigger ones are reported; the CLI streams them.
+pub const MAX_ENTRY_BYTES: u64 = 1 << 30;
+
+/// One input: a top-level file the user gave.
+pub struct Input<'a> {
+    /// Display path.
+    pub name: String,
+    /// Its bytes.
+    pub source: &'a mut dyn ReadSeek,
+    /// Its size, for progress.
+    pub size: u64,
+}
+
+/// Loaded events and the current timeline selection.
+#[derive(Default)]
+pub struct Engine {
+    store: EventStore,
+    /// Rows of the current selection, in display order.
+    selection: Vec<u32>,
+}
+
+/// The fields the facet panel shows, in order.
+pub const FACETS: &[Field] = &[
+    Field::Actor,
+    Field::Action,
+    Field::Service,
+    Field::Region,
+    Field::SourceIp,
+    Field::Outcome,
+    Field::ReadWrite,
+    Field::Provider,
+    Field::Account,
+];
+
+/// Columns of row views and exports.
+const ROW_FIELDS: &[Field] = &[
+    Field::Provider,
+    Field::Account,
+    Field::Region,
+    Field::Service,
+    Field::Action,
+    Field::Actor,
+    Field::SourceIp,
+    Field::ReadWrite,
+    Field::ErrorCode,
+];
+
+fn describe(kind: &FileKind, chain: ChainKind) -> String {
+    match chain {
+        ChainKind::AwsDigest => return "CloudTrail digest".into(),
+        ChainKind::CtsDigest => return "Huawei CTS digest".into(),
+        ChainKind::Keys => return "public keys".into(),
+        ChainKind::Sidecar => return "signature sidecar".into(),
+        _ => {}
+    }
+    match kind {
+        FileKind::Events { provider, framing } => {
+            let who = provider.map(|p| p.as_str()).unwrap_or("mixed");
+            let how = match framing {
+                Framing::Objects => "objects".to_owned(),
+                Framing::Array => "array".to_owned(),
+                Framing::Wrapper(key) => format!("\"{key}\" list"),
+                Framing::Csv => "CSV".to_owned(),
+            };
+            format!("{who} events ({how})")
+        }
+        FileKind::Companion(c) => format!("{c:?}").to_lowercase(),
+        FileKind::Unknown => "unrecognised".into(),
+        FileKind::Unreadable => "unreadable".into(),
+        #[allow(unreachable_patterns)]
+        _ => "other".into(),
+    }
+}
+
+impl Engine {
+    /// Verifies and indexes `inputs`, reporting progress as bytes of the inputs consumed.
+    pub fn load(
+        inputs: &mut [Input<'_>],
+        progress: &mut dyn FnMut(Phase, u64, &str),
+    ) -> (Engine, LoadSummary) {
+        let limits = Limits::default();
+        let scan_limits = ScanLimits::default();
+        let mut verifier = Verifier::new(VerifyOptions::default());
+        let mut ingest = Ingest::new(IngestOptions {
+            limits: limits.clone(),
+            ..IngestOptions::default()
+        });
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        let mut base = 0u64;
+        for input in inputs.iter_mut() {
+            let (name, size) = (input.name.clone(), input.size);
+            if let Err(e) = input.source.seek(SeekFrom::Start(0)) {
+                problems.push(format!("{name}: {e}"));
+                continue;
+            }
+            let mut read_here = 0u64;
+            let diags = input::walk(&name, input.source, &limits, &mut |entry| {
+                let mut bytes = Vec::new();
+                let cap = MAX_ENTRY_BYTES;
+                if let Err(e) = entry.reader.take(cap + 1).read_to_end(&mut bytes) {
+                    files.push(FileLine {
+                        path: entry.path.to_owned(),
+                        kind: "unreadable".into(),
+                        stored: bytes.len() as u64,
+                        events: 0,
+                        problems: vec![e.to_string()],
+                    });
+                    return Control::Continue;
+                }
+                if bytes.len() as u64 > cap {
+                    files.push(FileLine {
+                        path: entry.path.to_owned(),
+                        kind: "too large".into(),
+                        stored: bytes.len() as u64,
+                        events: 0,
+                        problems: vec![format!(
+                            "larger than {} MiB: too big to hold in a browser tab; use the trailproof CLI",
+                            cap >> 20
+                        )],
+                    });
+                    return Control::Continue;
+                }
+                read_here = (read_here + bytes.len() as u64).min(size);
+                progress(Phase::Verify, base + read_here, entry.path);
+                let scanned = scan(entry.path, &mut bytes.as_slice(), &scan_limits);
+                let chain_kind = scanned.kind();
+                verifier.add(scanned);
+                progress(Phase::Index, base + read_here, entry.path);
+                let summary = ingest.add_file(entry.path, &mut bytes.as_slice());
+                files.push(FileLine {
+                    path: entry.path.to_owned(),
+                    kind: describe(&summary.kind, chain_kind),
+                    stored: summary.stored_bytes,
+                    events: summary.events,
+                    problems: summary.diagnostics.iter().map(|d| d.to_string()).collect(),
+                });
+                Control::Continue
+            });
+            problems.extend(diags.iter().map(|d| d.to_string()));
+            base += size;
+            progress(Phase::Read, base, &name);
+        }
+        let report = verifier.finish();
+        let store = ingest.finish();
+        let all = Selection::all(store.len());
+        let top = |field, n| -> Vec<(String, u64)> {
+            store
+                .facet(field, &all, n)
+                .into_iter()
+                .map(|f| (f.value, f.count))
+                .collect()
+        };
+        let summary = LoadSummary {
+            report,
+            events: store.len() as u64,
+            span: store.time_span(),
+            providers: top(Field::Provider, 10),
+            accounts: top(Field::Account, 10),
+            regions: top(Field::Region, 30),
+            files,
+            problems,
+            bytes_per_event: store.bytes_per_event(),
+        };
+        (
+            Engine {
+                store,
+                selection: Vec::new(),
+            },
+            summary,
+        )
+    }
+
+    /// Events loaded.
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+
+    /// Whether no event is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
+    /// Selects events matching `text` (and `range`, if given); the selection is kept for
+    /// [`Engine::rows`] and [`Engine::export`].
+    pub fn query(
+        &mut self,
+        text: &str,
+        range: Option<(i64, i64)>,
+        newest_first: bool,
+    ) -> Result<QueryView, QueryError> {
+        let n = self.store.len();
+        let mut selection = if text.trim().is_empty() {
+            Selection::all(n)
+        } else {
+            self.store.query(text).map_err(|e| match e {
+                trailproof_events::Error::Query { position, message } => {
+                    QueryError { position, message }
+                }
+                #[allow(unreachable_patterns)]
+                other => QueryError {
+                    position: 0,
+                    message: other.to_string(),
+                },
+            })?
+        };
+        if let Some((start, end)) = range {
+            // Rows are time-sorted, so this is a cheap pass; keep the bitset for the facets.
+            let mut within = Selection::none(n);
+            for row in selection.iter() {
+                let t = self.store.time_ms(row);
+                if t >= start && t < end {
+                    within.insert(row);
+                }
+            }
+            selection = within;
+        }
+        let mut rows: Vec<u32> = selection.iter().map(|r| r as u32).collect();
+        let histogram = self.histogram(&rows);
+        if newest_first {
+            rows.reverse();
+        }
+        let facets = FACETS
+            .iter()
+            .map(|&field| Facet {
+                field: field.name().to_owned(),
+                values: self
+                    .store
+                    .facet(field, &selection, 8)
+                    .into_iter()
+                    .map(|f| (f.value, f.count))
+                    .collect(),
+            })
+            .collect();
+        let count = rows.len() as u64;
+        self.selection = rows;
+        Ok(QueryView {
+            count,
+            histogram,
+            facets,
+        })
+    }
+
+    /// Counts per adaptive bucket over the time span of `rows` (ascending time).
+    fn histogram(&self, rows: &[u32]) -> Histogram {
+        let (Some(&first), Some(&last)) = (rows.first(), rows.last()) else {
+            return Histogram::default();
+        };
+        let (start, end) = (
+            self.store.time_ms(first as usize),
+            self.store.time_ms(last as usize),
+        );
+        const STEPS: &[i64] = &[
+            1_000,
+            10_000,
+            60_000,
+            300_000,
+            900_000,
+            3_600_000,
+            3 * 3_600_000,
+            6 * 3_600_000,
+            12 * 3_600_000,
+            86_400_000,
+            7 * 86_400_000,
+            30 * 86_400_000,
+            365 * 86_400_000,
+        ];
+        let span = (end - start).max(1);
+        let bucket_ms = STEPS
+            .iter()
+            .copied()
+            .find(|s| span / s < 120)
+            .unwrap_or(365 * 86_400_000);
+        let start_ms = start.div_euclid(bucket_ms) * bucket_ms;
+        let buckets = ((end - start_ms) / bucket_ms + 1) as usize;
+        let mut counts = vec![0u32; buckets];
+        let mut errors = vec![0u32; buckets];
+        for &row in rows {
+            let i = ((self.store.time_ms(row as usize) - start_ms) / bucket_ms) as usize;
+            if let Some(c) = counts.get_mut(i) {
+                *c += 1;
+                if self.store.failed(row as usize) {
+                    errors[i] += 1;
+                }
+            }
+        }
+        Histogram {
+            start_ms,
+            bucket_ms,
+            counts,
+            errors,
+        }
+    }
+
+    /// Rows `offset..offset+limit` of the current selection.
+    pub fn rows(&self, offset: u32, limit: u32) -> Vec<RowView> {
+        let start = (offset as usize).min(self.selection.len());
+        let end = start
+            .saturating_add(limit as usize)
+            .min(self.selection.len());
+        self.selection[start..end]
+            .iter()
+            .map(|&row| self.row_view(row as usize))
+            .collect()
+    }
+
+    fn row_view(&self, row: usize) -> RowView {
+        let s = &self.store;
+        RowView {
+            row: row as u32,
+            time_ms: s.time_ms(row),
+            provider: s.text(row, Field::Provider),
+            account: s.text(row, Field::Account),
+            region: s.text(row, Field::Region),
+            service: s.text(row, Field::Service),
+            action: s.text(row, Field::Action),
+            actor: s.text(row, Field::Actor),
+            source_ip: s.text(row, Field::SourceIp),
+            rw: s.text(row, Field::ReadWrite),
+            error: s.text(row, Field::ErrorCode),
+        }
+    }
+
+    /// Where the original record of `row` is: (file path, reference), if the row exists.
+    pub fn raw_ref(&self, row: u32) -> Option<(String, RawRef)> {
+        let row = row as usize;
+        if row >= self.store.len() {
+            return None;
+        }
+        let raw = self.store.raw(row);
+        let path = self.store.files().get(raw.file as usize)?.clone();
+        Some((path, raw))
+    }
+
+    /// Every normalized field of `row`; the raw record is filled in by [`read_record`].
+    pub fn detail(&self, row: u32) -> Option<DetailView> {
+        let (path, raw) = self.raw_ref(row)?;
+        let r = row as usize;
+        let mut fields: Vec<(String, String)> = Field::ALL
+            .iter()
+            .filter(|f| !matches!(f, Field::File | Field::Time | Field::Resource))
+            .map(|&f| (f.name().to_owned(), self.store.text(r, f)))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        fields.insert(0, ("time".into(), rfc3339(self.store.time_ms(r))));
+        let resources = self.store.resources(r);
+        if !resources.is_empty() {
+            fields.push(("resources".into(), resources.join("\n")));
+        }
+        Some(DetailView {
+            row,
+            fields,
+            source: format!(
+                "{path} (bytes {}..{})",
+                raw.offset,
+                raw.offset + raw.len as u64
+            ),
+            raw: Err("not read yet".into()),
+        })
+    }
+
+    /// Writes the current selection in `format`, in chunks of roughly `chunk` bytes.
+    pub fn export(&self, format: ExportFormat, chunk: usize, out: &mut dyn FnMut(String)) -> u64 {
+        let mut buf = String::new();
+        if format == ExportFormat::Csv {
+            buf.push_str("time,");
+            buf.push_str(
+                &ROW_FIELDS
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            buf.push_str(",event_id,source\n");
+        }
+        for &row in &self.selection {
+            let r = row as usize;
+            let source = self
+                .raw_ref(row)
+                .map(|(p, raw)| format!("{p}:{}", raw.offset))
+                .unwrap_or_default();
+            match format {
+                ExportFormat::Csv => {
+                    let mut cells = vec![rfc3339(self.store.time_ms(r))];
+                    cells.extend(ROW_FIELDS.iter().map(|&f| self.store.text(r, f)));
+                    cells.push(self.store.text(r, Field::EventId));
+                    cells.push(source);
+                    let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+                    buf.push_str(&line.join(","));
+                    buf.push('\n');
+                }
+                ExportFormat::Json => {
+                    let mut obj = serde_json::Map::new();
+                    obj.insert("time".into(), rfc3339(self.store.time_ms(r)).into());
+                    for &f in ROW_FIELDS {
+                        obj.insert(f.name().into(), self.store.text(r, f).into());
+                    }
+                    obj.insert("event_id".into(), self.store.text(r, Field::EventId).into());
+                    obj.insert("source".into(), source.into());
+                    buf.push_str(&serde_json::Value::Object(obj).to_string());
+                    buf.push('\n');
+                }
+            }
+            if buf.len() >= chunk {
+                out(std::mem::take(&mut buf));
+            }
+        }
+        if !buf.is_empty() {
+            out(buf);
+        }
+        self.selection.len() as u64
+    }
+}
+
+/// RFC 3339 in UTC with milliseconds.
+pub fn rfc3339(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(t) => t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        Err(_) => ms.to_string(),
+    }
+}
+
+/// One CSV cell (RFC 4180 quoting). Values are written exactly; spreadsheet users should
+/// import as text, since audit data must not be altered to defuse formulas.
+fn csv_cell(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// Reads the original record at `raw` in `path` from the input it came from, for display:
+/// as stored when it already spans lines, pretty-printed when it is one compact line.
+pub fn read_record(inputs: &mut [Input<'_>], path: &str, raw: &RawRef) -> Result<String, String> {
+    let limits = Limits::default();
+    let input = inputs
+        .iter_mut()
+        .find(|i| path == i.name || path.starts_with(&format!("{}/", i.name)))
+        .ok_or_else(|| format!("{path} is no longer available"))?;
+    input
+        .source
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| e.to_string())?;
+    let bytes = if path == input.name {
+        trailproof_events::ingest::read_raw(input.source, raw, &limits)
+            .map_err(|e| e.to_string())?
+    } else {
+        let mut found = None;
+        let name = input.name.clone();
+        input::walk(&name, input.source, &limits, &mut |entry| {
+            if entry.path == path {
+                found = Some(
+                    trailproof_events::ingest::read_raw(entry.reader, raw, &limits)
+                        .map_err(|e| e.to_string()),
+                );
+                Control::Stop
+            } else {
+                Control::Continue
+            }
+        });
+        found.ok_or_else(|| format!("{path} was not found again in {name}"))??
+    };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    if text.contains('\n') {
+        return Ok(text);
+    }
+    Ok(serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/../../../shared/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn load(files: &[(&str, Vec<u8>)]) -> (Engine, LoadSummary, Vec<Cursor<Vec<u8>>>) {
+        let mut cursors: Vec<Cursor<Vec<u8>>> =
+            files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
+        let mut inputs: Vec<Input<'_>> = files
+            .iter()
+            .zip(cursors.iter_mut())
+            .map(|((name, bytes), c)| Input {
+                name: name.to_string(),
+                source: c,
+                size: bytes.len() as u64,
+            })
+            .collect();
+        let mut last = 0;
+        let (engine, summary) = Engine::load(&mut inputs, &mut |_, done, _| {
+            assert!(done >= last, "progress went backwards");
+            last = done;
+        });
+        drop(inputs);
+        (engine, summary, cursors)
+    }
+
+    const CT: &str = "111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json.gz";
+
+    #[test]
+    fn loads_verifies_queries_and_reads_records_back() {
+        let aws = "synthetic_aws/";
+        let files = vec![
+            (CT, fixture(CT)),
+            ("cts.json", fixture("cts_trace_example_evs_deleteVolume_otcdocs.json")),
+            ("keys.json", fixture(&format!("{aws}list-public-keys.json"))),
+            (
+                "111122223333_CloudTrail-Digest_us-east-1_demo-trail_us-east-1_20240501T010000Z.json.gz",
+                fixture(&format!("{aws}111122223333_CloudTrail-Digest_us-east-1_demo-trail_us-east-1_20240501T010000Z.json.gz")),
+            ),
+            ("bad.json.gz", b"\x1f\x8bnot really gzip".to_vec()),
+        ];
+        let (mut engine, summary, mut cursors) = load(&files);
+        assert!(summary.events >= 2, "{summary:?}");
+        assert!(summary.providers.iter().any(|(p, _)| p == "aws"));
+        assert!(summary.providers.iter().any(|(p, _)| p == "huawei"));
+        assert_eq!(summary.files.len(), 5);
+        assert!(summary.files.iter().any(|f| f.kind == "CloudTrail digest"));
+        assert!(!summary
+            .files
+            .iter()
+            .find(|f| f.path == "bad.json.gz")
+            .unwrap()
+            .problems
+            .is_empty());
+        assert!(!summary.report.items.is_empty());
+
+        let all = engine.query("", None, false).unwrap();
+        assert_eq!(all.count, summary.events);
+        assert_eq!(
+            all.histogram.counts.iter().map(|&c| c as u64).sum::<u64>(),
+            all.count
+        );
+        let huawei = engine.query("provider:huawei", None, true).unwrap();
+        assert_eq!(huawei.count, 1);
+        let rows = engine.rows(0, 10);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].action, "deleteVolume");
+
+        let err = engine.query("action:(", None, false).unwrap_err();
+        assert!(err.position > 0, "{err:?}");
+
+        let detail = engine.detail(rows[0].row).unwrap();
+        assert!(detail
+            .fields
+            .iter()
+            .any(|(k, v)| k == "action" && v == "deleteVolume"));
+        let (path, raw) = engine.raw_ref(rows[0].row).unwrap();
+        let mut inputs: Vec<Input<'_>> = files
+            .iter()
+            .zip(cursors.iter_mut())
+            .map(|((name, bytes), c)| Input {
+                name: name.to_string(),
+                source: c,
+                size: bytes.len() as u64,
+            })
+            .collect();
+        let record = read_record(&mut inputs, &path, &raw).unwrap();
+        assert!(record.contains("deleteVolume"), "{record}");
+
+        let mut csv = String::new();
+        let n = engine.export(ExportFormat::Csv, 1 << 20, &mut |s| csv.push_str(&s));
+        assert_eq!(n, 1);
+        assert!(csv.starts_with("time,provider,"), "{csv}");
+        assert_eq!(csv.lines().count(), 2);
+    }
+
+    #[test]
+    fn records_inside_a_zip_are_read_back() {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        w.start_file(CT, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, &fixture(CT)).unwrap();
+        let zip = w.finish().unwrap().into_inner();
+        let files = vec![("export.zip", zip)];
+        let (mut engine, summary, mut cursors) = load(&files);
+        assert!(summary.events > 0);
+        engine.query("", None, false).unwrap();
+        let row = engine.rows(0, 1)[0].row;
+        let (path, raw) = engine.raw_ref(row).unwrap();
+        assert_eq!(path, format!("export.zip/{CT}"));
+        let mut inputs = vec![Input {
+            name: "export.zip".into(),
+            source: &mut cursors[0],
+            size: 0,
+        }];
+        let record = read_record(&mut inputs, &path, &raw).unwrap();
+        assert!(record.contains("eventName"), "{record}");
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_exactly() {
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=1+1"), "=1+1");
+    }
+}

@@ -1,0 +1,61 @@
+//! The Inputs tab: every file given, with size and SHA-256, and what each entry was.
+
+use yew::prelude::*;
+
+use super::human_bytes;
+use crate::app::{InputRow, Outcome};
+use crate::protocol::FileLine;
+
+/// Properties of [`InputsView`].
+#[derive(Properties, PartialEq)]
+pub struct InputsProps {
+    /// The files given.
+    pub rows: Vec<InputRow>,
+    /// What each file (or archive entry) was found to be.
+    pub files: Vec<FileLine>,
+}
+
+/// Inputs with their hashes, then the entries read from them.
+#[function_component]
+pub fn InputsView(props: &InputsProps) -> Html {
+    html! {
+        <section class="inputs">
+            <h2>{ "Inputs" }</h2>
+            <table id="files" class="files">
+                <thead><tr><th scope="col">{ "File" }</th><th scope="col" class="num">{ "Size" }</th><th scope="col">{ "SHA-256" }</th></tr></thead>
+                <tbody>
+                    { for props.rows.iter().map(|row| html! {
+                        <tr>
+                            <td class="path">{ &row.path }</td>
+                            <td class="num">{ human_bytes(row.size) }</td>
+                            { match &row.outcome {
+                                Outcome::Pending => html! { <td class="muted">{ "…" }</td> },
+                                Outcome::Hashed(h) => html! { <td class="hash"><code>{ h }</code></td> },
+                                Outcome::Failed(m) => html! { <td class="error">{ format!("unreadable: {m}") }</td> },
+                                Outcome::Cancelled => html! { <td class="muted">{ "cancelled" }</td> },
+                            }}
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+            if !props.files.is_empty() {
+                <h3>{ "Files read" }</h3>
+                <table id="entries" class="files">
+                    <thead><tr><th scope="col">{ "Path" }</th><th scope="col">{ "Recognised as" }</th>
+                        <th scope="col" class="num">{ "Size" }</th><th scope="col" class="num">{ "Events" }</th><th scope="col">{ "Problems" }</th></tr></thead>
+                    <tbody>
+                        { for props.files.iter().map(|f| html! {
+                            <tr>
+                                <td class="path">{ &f.path }</td>
+                                <td>{ &f.kind }</td>
+                                <td class="num">{ human_bytes(f.stored) }</td>
+                                <td class="num">{ f.events }</td>
+                                <td class="error">{ for f.problems.iter().map(|p| html! { <div>{ p }</div> }) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,137 @@
+//! The drop zone and the progress bar.
+
+use wasm_bindgen::JsCast;
+use web_sys::{DragEvent, HtmlInputElement};
+use yew::prelude::*;
+
+use super::human_bytes;
+use crate::files::{self, Picked};
+use crate::protocol::Phase;
+
+/// Properties of [`DropZone`].
+#[derive(Properties, PartialEq)]
+pub struct DropZoneProps {
+    /// Called with the files the user gave.
+    pub on_files: Callback<Vec<Picked>>,
+    /// Smaller once something is loaded.
+    pub compact: bool,
+}
+
+/// Accepts files and folders by drag-and-drop and by pickers.
+#[function_component]
+pub fn DropZone(props: &DropZoneProps) -> Html {
+    let over = use_state(|| false);
+
+    let on_dragover = {
+        let over = over.clone();
+        Callback::from(move |e: DragEvent| {
+            // Without preventDefault the browser would open the file instead of dropping it.
+            e.prevent_default();
+            over.set(true);
+        })
+    };
+    let on_dragleave = {
+        let over = over.clone();
+        Callback::from(move |_: DragEvent| over.set(false))
+    };
+    let on_drop = {
+        let over = over.clone();
+        let on_files = props.on_files.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            over.set(false);
+            let Some(transfer) = e.data_transfer() else {
+                return;
+            };
+            let (entries, dropped) = files::drop_entries(&transfer);
+            let on_files = on_files.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                on_files.emit(files::resolve(entries, dropped).await);
+            });
+        })
+    };
+    let on_pick = {
+        let on_files = props.on_files.clone();
+        Callback::from(move |e: Event| {
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            if let Some(list) = input.files() {
+                on_files.emit(files::from_file_list(&list));
+            }
+            // Let the same file be picked again.
+            input.set_value("");
+        })
+    };
+
+    let class = classes!(
+        "dropzone",
+        over.then_some("over"),
+        props.compact.then_some("compact")
+    );
+    html! {
+        <section id="dropzone" class={class} ondragover={on_dragover} ondragleave={on_dragleave} ondrop={on_drop}
+            aria-label="Drop files or folders here">
+            <p class="drop-title">{ "Drop audit-trail exports, digests and keys here" }</p>
+            <p class="drop-hint">{ "Files, folders, .zip, .tar.gz — CloudTrail, Huawei CTS, ActionTrail, GCP, Azure — or choose them:" }</p>
+            <div class="pickers">
+                <label class="button">
+                    { "Choose files" }
+                    <input id="pick-files" type="file" multiple=true onchange={on_pick.clone()} />
+                </label>
+                <label class="button">
+                    { "Choose a folder" }
+                    <input id="pick-folder" type="file" multiple=true webkitdirectory=true onchange={on_pick} />
+                </label>
+            </div>
+        </section>
+    }
+}
+
+/// Properties of [`ProgressBar`].
+#[derive(Properties, PartialEq)]
+pub struct ProgressProps {
+    /// Current phase.
+    pub phase: Phase,
+    /// Bytes done.
+    pub done: u64,
+    /// Bytes in all.
+    pub total: u64,
+    /// File being read.
+    pub file: String,
+    /// Whether the job runs.
+    pub running: bool,
+    /// Cancels the job.
+    pub on_cancel: Callback<MouseEvent>,
+}
+
+/// Progress of the current job, with cancel.
+#[function_component]
+pub fn ProgressBar(props: &ProgressProps) -> Html {
+    if !props.running {
+        return html! {};
+    }
+    let percent = if props.total == 0 {
+        100.0
+    } else {
+        props.done as f64 * 100.0 / props.total as f64
+    };
+    let phase = match props.phase {
+        Phase::Read => "Reading and hashing",
+        Phase::Verify => "Verifying",
+        Phase::Index => "Indexing events",
+    };
+    html! {
+        <section class="progress" aria-live="polite">
+            <progress id="progress" max="100" value={format!("{percent:.1}")} aria-label="Progress" />
+            <span class="progress-text">
+                { format!("{phase}: {} of {} ({percent:.0} %) ", human_bytes(props.done), human_bytes(props.total)) }
+                <span class="muted">{ &props.file }</span>
+            </span>
+            <button id="cancel" class="button" onclick={props.on_cancel.clone()}>{ "Cancel" }</button>
+        </section>
+    }
+}

@@ -1,0 +1,101 @@
+//! The page's views, one module each.
+
+pub mod inputs;
+pub mod landing;
+pub mod summary;
+pub mod timeline;
+pub mod verification;
+
+use yew::prelude::*;
+
+/// The tabs under the summary header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    /// Digest-chain verification.
+    Verification,
+    /// The event timeline.
+    Timeline,
+    /// The input files with their hashes.
+    Inputs,
+}
+
+impl Tab {
+    const ALL: [Tab; 3] = [Tab::Verification, Tab::Timeline, Tab::Inputs];
+
+    /// Label and stable id (used in the URL and by tests).
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Tab::Verification => ("Verification", "verification"),
+            Tab::Timeline => ("Timeline", "timeline"),
+            Tab::Inputs => ("Inputs", "inputs"),
+        }
+    }
+}
+
+/// Properties of [`Tabs`].
+#[derive(Properties, PartialEq)]
+pub struct TabsProps {
+    /// The selected tab.
+    pub current: Tab,
+    /// Called with the tab the user picks.
+    pub on_select: Callback<Tab>,
+    /// Whether loading finished (the Inputs tab works before that).
+    pub has_summary: bool,
+}
+
+/// The tab bar.
+#[function_component]
+pub fn Tabs(props: &TabsProps) -> Html {
+    html! {
+        <nav class="tabs" role="tablist" aria-label="Views">
+            { for Tab::ALL.iter().map(|&tab| {
+                let (label, id) = tab.label();
+                let on_select = props.on_select.clone();
+                let selected = tab == props.current;
+                html! {
+                    <button id={format!("tab-{id}")} role="tab" class={classes!("tab", selected.then_some("selected"))}
+                        aria-selected={selected.to_string()} onclick={Callback::from(move |_| on_select.emit(tab))}>
+                        { label }
+                    </button>
+                }
+            }) }
+        </nav>
+    }
+}
+
+/// Bytes for people: binary units, one decimal.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A count with thousands separators.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Epoch ms as `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn utc(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Err(_) => ms.to_string(),
+    }
+}
