@@ -166,12 +166,12 @@ fn wasm_tests(env: &tools::Env) -> Result {
 
 fn e2e(env: &tools::Env) -> Result {
     let mut cmd = cargo();
+    // Every e2e test target; one browser at a time keeps a 2-core machine responsive.
     cmd.args([
         "test",
         "-p",
         "trailproof-e2e",
-        "--test",
-        "site",
+        "--tests",
         "--",
         "--ignored",
         "--test-threads=1",
