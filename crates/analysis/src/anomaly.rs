@@ -29,6 +29,8 @@ const DAY_MS: i64 = 86_400_000;
 pub const MAX_SPIKE_EVIDENCE: usize = 100;
 
 type ActorKey = (Provider, String, String);
+/// Per hour: calls, errors, and the first rows (evidence).
+type HourStats = BTreeMap<i64, (u64, u64, Vec<usize>)>;
 
 fn actor_key(store: &EventStore, row: usize) -> Option<ActorKey> {
     let name = store.text(row, Field::Actor);
@@ -86,7 +88,7 @@ pub(crate) fn run(
     let mut out = Vec::new();
     let rule = |kind: AnomalyKind| RuleRef::Anomaly { kind };
     // Hourly counts per actor.
-    let mut hours: BTreeMap<ActorKey, BTreeMap<i64, (u64, u64, Vec<usize>)>> = BTreeMap::new();
+    let mut hours: BTreeMap<ActorKey, HourStats> = BTreeMap::new();
     for &row in rows {
         let Some(k) = actor_key(store, row) else {
             continue;

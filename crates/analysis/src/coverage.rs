@@ -471,7 +471,7 @@ pub fn coverage(
     let first_day = span.map(|(a, _)| a.div_euclid(DAY_MS));
     let last_day = span.map(|(_, b)| b.div_euclid(DAY_MS));
     let mut region_span: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for ((region, day), _) in &cells {
+    for (region, day) in cells.keys() {
         let e = region_span.entry(region.clone()).or_insert((*day, *day));
         e.0 = e.0.min(*day);
         e.1 = e.1.max(*day);
