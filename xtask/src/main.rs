@@ -85,6 +85,7 @@ fn dist() -> Result<PathBuf> {
         .env("PATH", &path))?;
     let dist = root().join("dist");
     site::finish(&dist)?;
+    site::pack_sample(&root().join("web/sample"), &dist)?;
     Ok(dist)
 }
 

@@ -36,6 +36,52 @@ fn sri(bytes: &[u8]) -> String {
     format!("sha384-{}", B64.encode(Sha384::digest(bytes)))
 }
 
+/// Packs `web/sample/` into `dist/sample.zip` for the "Open sample" button: sorted entries and a
+/// fixed timestamp, so the same sources give the same bytes.
+pub fn pack_sample(sample: &Path, dist: &Path) -> Result {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(sample, &mut files)?;
+    let target = dist.join("sample.zip");
+    let file = std::fs::File::create(&target).map_err(|e| format!("{}: {e}", target.display()))?;
+    let mut zip = zip::ZipWriter::new(file);
+    for path in files {
+        let name = path
+            .strip_prefix(sample)
+            .map_err(|e| e.to_string())?
+            .to_string_lossy()
+            .replace('\\', "/");
+        // Already-compressed files are stored; deflating them again only costs time.
+        let method = if name.ends_with(".gz") {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(method)
+            .last_modified_time(zip::DateTime::default());
+        zip.start_file(name, options).map_err(|e| e.to_string())?;
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::io::Write::write_all(&mut zip, &bytes).map_err(|e| e.to_string())?;
+    }
+    zip.finish().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// Finishes `dist/` in place.
 pub fn finish(dist: &Path) -> Result {
     let index_path = dist.join("index.html");

@@ -67,6 +67,22 @@ pub fn DropZone(props: &DropZoneProps) -> Html {
         })
     };
 
+    let on_sample = {
+        let on_files = props.on_files.clone();
+        Callback::from(move |_: MouseEvent| {
+            let on_files = on_files.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match fetch_sample().await {
+                    Ok(file) => on_files.emit(vec![Picked {
+                        path: "sample.zip".into(),
+                        file,
+                    }]),
+                    Err(e) => web_sys::console::error_1(&e),
+                }
+            });
+        })
+    };
+
     let class = classes!(
         "dropzone",
         over.then_some("over"),
@@ -86,6 +102,10 @@ pub fn DropZone(props: &DropZoneProps) -> Html {
                     { "Choose a folder" }
                     <input id="pick-folder" type="file" multiple=true webkitdirectory=true onchange={on_pick} />
                 </label>
+                <button id="open-sample" class="button secondary" onclick={on_sample}
+                    title="A small synthetic export: a CloudTrail chain, a Huawei CTS chain and ActionTrail events">
+                    { "Open sample" }
+                </button>
             </div>
         </section>
     }
@@ -134,4 +154,18 @@ pub fn ProgressBar(props: &ProgressProps) -> Html {
             <button id="cancel" class="button" onclick={props.on_cancel.clone()}>{ "Cancel" }</button>
         </section>
     }
+}
+
+/// The bundled sample (`dist/sample.zip`), fetched from the site itself.
+async fn fetch_sample() -> Result<web_sys::File, wasm_bindgen::JsValue> {
+    use wasm_bindgen_futures::JsFuture;
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str("./sample.zip"))
+        .await?
+        .dyn_into()?;
+    if !response.ok() {
+        return Err(format!("sample.zip: HTTP {}", response.status()).into());
+    }
+    let blob: web_sys::Blob = JsFuture::from(response.blob()?).await?.dyn_into()?;
+    web_sys::File::new_with_blob_sequence(&js_sys::Array::of1(&blob), "sample.zip")
 }
