@@ -12,7 +12,7 @@ use trailproof_core::report::Verdict;
 use trailproof_tlog::merkle::CompactRange;
 use trailproof_tlog::note::{Signer, Verifiers};
 
-use crate::cmd_verify_archive::{load_archive, parse_period, verify_paths};
+use crate::cmd_verify_archive::{load_archive, parse_period, verify_paths, Loaded};
 use crate::fs_input;
 
 const EXIT_USAGE: u8 = 2;
@@ -203,11 +203,7 @@ fn seal(args: Args) -> Result<(), Failure> {
 }
 
 /// Writes the new files: into a directory (creating it), or a new/rewritten zip.
-fn write(
-    out: &Path,
-    archive: &SealedArchive,
-    existing: Option<(Vec<(String, Vec<u8>)>, String)>,
-) -> Result<(), String> {
+fn write(out: &Path, archive: &SealedArchive, existing: Option<Loaded>) -> Result<(), String> {
     let prefix = existing
         .as_ref()
         .map(|(_, p)| p.clone())

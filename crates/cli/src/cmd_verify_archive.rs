@@ -94,6 +94,18 @@ pub fn looks_like_archive(inputs: &[PathBuf]) -> bool {
         if p.is_dir() {
             return p.join("manifest").is_file();
         }
+        // Only containers are opened to look: a digest-chain run over thousands of plain log
+        // files must not read each one twice.
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let container = [".zip", ".tar", ".tgz", ".tar.gz"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+        if !container {
+            return false;
+        }
         let Ok(mut f) = File::open(p) else {
             return false;
         };
@@ -223,9 +235,13 @@ pub fn verify_paths(inputs: &[PathBuf], options: VerifyOptions) -> Result<Verifi
     Ok(verifier.finish_detailed())
 }
 
+/// An archive read into memory: `(path, bytes)` pairs and the root prefix (`""` or
+/// `folder/`, the folder holding `manifest`).
+pub type Loaded = (Vec<(String, Vec<u8>)>, String);
+
 /// Reads a whole archive (directory or container) into memory: `(path relative to the
-/// archive root, bytes)`, where the root is the folder holding `manifest`.
-pub fn load_archive(path: &Path) -> Result<(Vec<(String, Vec<u8>)>, String), String> {
+/// input, bytes)`, and the root prefix.
+pub fn load_archive(path: &Path) -> Result<Loaded, String> {
     let mut files = Vec::new();
     if path.is_dir() {
         for f in fs_input::expand(path).map_err(|e| format!("{}: {e}", path.display()))? {
