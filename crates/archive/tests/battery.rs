@@ -935,3 +935,113 @@ fn verifier_reads_from_readers_in_small_chunks() {
     }
     assert_eq!(v.finish().verdict, Verdict::Valid);
 }
+
+#[test]
+fn pin_syntax() {
+    let root = [0xab; 32];
+    let b64 = Pin { size: 7, root }.to_string();
+    assert_eq!(b64.parse::<Pin>().unwrap(), Pin { size: 7, root });
+    let hex = format!("7:{}", "ab".repeat(32));
+    assert_eq!(hex.parse::<Pin>().unwrap(), Pin { size: 7, root });
+    for bad in [
+        "7",
+        "07:AAAA",
+        "x:y",
+        "7:q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s",
+        ":",
+    ] {
+        assert!(bad.parse::<Pin>().is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn sealer_rejects_bad_options_and_too_many_periods() {
+    let bad_nonce = SealOptions {
+        nonce: Some("two words".into()),
+        ..SealOptions::default()
+    };
+    assert_eq!(
+        Sealer::new(signer(), bad_nonce).err(),
+        Some(trailproof_archive::SealError::BadNonce)
+    );
+    let zero = SealOptions {
+        period: Some(0),
+        ..SealOptions::default()
+    };
+    assert_eq!(
+        Sealer::new(signer(), zero).err(),
+        Some(trailproof_archive::SealError::BadPeriod)
+    );
+    // Two records 300 000 s apart with a 1-second period.
+    let file = ct_file(&[(1, T0), (2, T0 + 300_000)]);
+    let mut s = Sealer::new(
+        signer(),
+        SealOptions {
+            period: Some(1),
+            nonce: None,
+            now: NOW + 1_000_000,
+        },
+    )
+    .unwrap();
+    s.add_file("x.json", &file).unwrap();
+    assert!(matches!(
+        s.finish(),
+        Err(trailproof_archive::SealError::TooManyPeriods { periods: 300_001 })
+    ));
+}
+
+#[test]
+fn sealer_refuses_files_with_unreadable_records_and_skips_companions() {
+    let mut s = Sealer::new(signer(), SealOptions::default()).unwrap();
+    let broken = br#"{"Records":[{"eventTime":"2024-05-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"A"},{"x": }]}"#;
+    assert!(matches!(
+        s.add_file("broken.json", broken),
+        Err(trailproof_archive::SealError::Input { .. })
+    ));
+    let unknown = br#"{"something":"else"}"#;
+    assert!(s.add_file("unknown.json", unknown).is_err());
+    assert_eq!(
+        s.add_file("README.md", b"# notes\n").unwrap(),
+        trailproof_archive::InputOutcome::NotRecords
+    );
+    let digest = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/cloudtrail_digest_example_awsdocs.json"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.add_file("digest.json", &digest).unwrap(),
+        trailproof_archive::InputOutcome::Companion
+    );
+}
+
+#[test]
+fn late_records_on_append_go_into_the_first_open_period() {
+    let first = standard();
+    // A record from hour 1 (already sealed) arrives late.
+    let late = ct_file(&[(30, T0 + 3600 + 5)]);
+    let mut s = Sealer::resume(
+        signer(),
+        SealOptions {
+            period: Some(HOUR),
+            nonce: None,
+            now: NOW + 3 * HOUR,
+        },
+        first.state.clone(),
+    )
+    .unwrap();
+    s.add_file("late.json", &late).unwrap();
+    let second = s.finish().unwrap();
+    let mut files = first.files.clone();
+    for (p, b) in second.files {
+        set(&mut files, &p, b);
+    }
+    let v = verify(&files);
+    assert_eq!(v.report.verdict, Verdict::Valid, "{:#?}", v.report.items);
+    // Seal 6 closes hour 5 (the first period ending after the last seal) and holds it.
+    assert_eq!(v.seals[6].time, Some(T0 as u64 + 6 * HOUR));
+    assert_eq!(
+        v.locate(v.seals[5].size).map(|(p, _)| p),
+        Some("records/6.rec")
+    );
+}
