@@ -11,6 +11,8 @@ use trailproof_events::{EventStore, Field, Provider};
 
 const DAY_MS: i64 = 86_400_000;
 const HOUR_MS: i64 = 3_600_000;
+/// Days the heatmap shows at most (a little over seven years: SOX).
+pub const MAX_HEAT_DAYS: i64 = 2_600;
 
 /// A retention requirement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -185,7 +187,7 @@ pub struct Heatmap {
     pub first_day: String,
     /// Last day shown.
     pub last_day: String,
-    /// Number of days shown.
+    /// Number of days shown (at most [`MAX_HEAT_DAYS`]).
     pub days: u64,
     /// Cells with events or a flag (empty cells outside a region's span are left out).
     pub cells: Vec<HeatCell>,
@@ -477,8 +479,11 @@ pub fn coverage(
         e.1 = e.1.max(*day);
     }
     let mut heat = Vec::new();
+    // Hostile or mistyped times (year 1, year 9999) must not make millions of cells: the
+    // heatmap shows at most the last MAX_HEAT_DAYS days before the newest event.
+    let heat_from = last_day.unwrap_or(0).saturating_sub(MAX_HEAT_DAYS - 1);
     for (region, (lo, hi)) in &region_span {
-        for day in *lo..=*hi {
+        for day in (*lo).max(heat_from)..=*hi {
             let c = cells.get(&(region.clone(), day)).copied();
             let failed = c.is_some_and(|c| c.1) || failed_days.contains(&(region.clone(), day));
             let events = c.map(|c| c.0).unwrap_or(0);
@@ -515,10 +520,12 @@ pub fn coverage(
     regions.sort();
     let heatmap = Heatmap {
         regions: regions.clone(),
-        first_day: first_day.map(day_text).unwrap_or_default(),
+        first_day: first_day
+            .map(|d| day_text(d.max(heat_from)))
+            .unwrap_or_default(),
         last_day: last_day.map(day_text).unwrap_or_default(),
         days: match (first_day, last_day) {
-            (Some(a), Some(b)) => (b - a + 1) as u64,
+            (Some(a), Some(b)) => (b - a.max(heat_from) + 1) as u64,
             _ => 0,
         },
         cells: heat,
@@ -633,7 +640,10 @@ pub fn coverage(
         events: total,
         first_ms: span.map(|s| s.0),
         last_ms: span.map(|s| s.1),
-        span_days: heatmap.days,
+        span_days: match (first_day, last_day) {
+            (Some(a), Some(b)) => (b - a + 1) as u64,
+            _ => 0,
+        },
         days_with_events: all_days.len() as u64,
         streams,
         regions_seen,
@@ -684,8 +694,11 @@ fn judge(
     let gap_days: BTreeSet<i64> = streams
         .iter()
         .flat_map(|s| &s.gaps)
-        .flat_map(|g| (g.start_ms.div_euclid(DAY_MS) + 1)..g.end_ms.div_euclid(DAY_MS))
-        .filter(|d| *d >= start && *d <= as_of_day)
+        // Clamped to the window first: a hostile gap can span millennia.
+        .flat_map(|g| {
+            (g.start_ms.div_euclid(DAY_MS) + 1).max(start)
+                ..g.end_ms.div_euclid(DAY_MS).min(as_of_day + 1)
+        })
         .collect();
     let covered = days
         .range(start..=as_of_day)

@@ -148,6 +148,13 @@ impl<'a> Analyzer<'a> {
         let mut want_record = BTreeSet::new();
         let mut matched: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
         let mut undecided = Vec::new();
+        // Rules a correlation counts are evaluated even when switched off on their own; those
+        // whose correlation groups by fields need their raw records for the group values.
+        let counted: BTreeSet<usize> = sigma
+            .correlations()
+            .iter()
+            .flat_map(|c| correlation_rules(sigma, c))
+            .collect();
         let correlated: BTreeSet<usize> = sigma
             .correlations()
             .iter()
@@ -155,10 +162,7 @@ impl<'a> Analyzer<'a> {
             .flat_map(|c| correlation_rules(sigma, c))
             .collect();
         let live: Vec<usize> = (0..sigma.rules().len())
-            .filter(|&i| {
-                let r = &sigma.rules()[i];
-                correlated.contains(&i) || r_enabled(cfg, r) || !r.generate
-            })
+            .filter(|&i| counted.contains(&i) || r_enabled(cfg, &sigma.rules()[i]))
             .collect();
         for &row in &rows {
             if rules::wants_raw(store, row, cfg) {

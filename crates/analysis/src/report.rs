@@ -532,11 +532,15 @@ impl AuditReport {
             if cells.is_empty() {
                 continue;
             }
-            let _ = writeln!(
+            let _ = write!(
                 h,
-                "<table class=\"heat\"><caption>{}</caption><tbody>",
+                "<table class=\"heat\"><caption>{}</caption><thead><tr><th></th>",
                 esc(region)
             );
+            for d in 1..=31 {
+                let _ = write!(h, "<th>{d}</th>");
+            }
+            h.push_str("</tr></thead><tbody>\n");
             let mut month = String::new();
             let mut next_day = 1u32;
             for c in cells {
@@ -635,7 +639,7 @@ article.finding{border:1px solid var(--line);border-left:6px solid var(--muted);
 .lvl{display:inline-block;text-transform:uppercase;font-size:.75em;border:1px solid currentColor;border-radius:3px;padding:0 .3em;margin-right:.3em}
 table.ev{font-size:.85em}
 table.heat{width:auto;border-collapse:separate;border-spacing:2px}table.heat caption{text-align:left;font-weight:600;padding:.3rem 0}
-table.heat th{border:0;font-weight:400;color:var(--muted);font-size:.8em;padding:0 .4rem 0 0;background:none}
+table.heat th{border:0;font-weight:400;color:var(--muted);font-size:.7em;padding:0 .3rem 0 0;background:none;text-align:center}
 table.heat td{width:.9rem;height:.9rem;padding:0;border:1px solid #eaeef2}
 .c{display:inline-block;width:.9rem;height:.9rem;vertical-align:middle;border:1px solid #eaeef2}
 .c0{background:#fff}.c1{background:#c6e48b}.c2{background:#7bc96f}.c3{background:#239a3b}.c4{background:#196127}

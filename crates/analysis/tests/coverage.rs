@@ -260,3 +260,39 @@ fn empty_store_and_parsing() {
     assert_eq!(Requirement::parse("0"), None);
     assert_eq!(Requirement::parse("x"), None);
 }
+
+#[test]
+fn far_apart_times_stay_bounded() {
+    let files: Files = vec![(
+        "far.json".into(),
+        aws_file(&[
+            aws(
+                "1971-01-01T00:00:00Z",
+                "ec2.amazonaws.com",
+                "RunInstances",
+                "a",
+                "198.51.100.1",
+                json!({}),
+            ),
+            aws(
+                "2099-12-31T00:00:00Z",
+                "ec2.amazonaws.com",
+                "RunInstances",
+                "a",
+                "198.51.100.1",
+                json!({}),
+            ),
+        ]),
+    )];
+    let store = load(&files);
+    let c = coverage(
+        &store,
+        None,
+        &CoverageOptions::default(),
+        parse_timestamp("2099-12-31T01:00:00Z").unwrap(),
+    );
+    assert!(c.heatmap.cells.len() as i64 <= trailproof_analysis::coverage::MAX_HEAT_DAYS);
+    assert_eq!(c.heatmap.last_day, "2099-12-31");
+    assert!(c.span_days > 40_000);
+    assert!(c.requirements.iter().all(|r| r.outcome == Outcome::Fail));
+}
