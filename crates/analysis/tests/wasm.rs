@@ -31,11 +31,21 @@ fn rules_sigma_coverage_and_report_in_the_browser() {
     let as_of = store.time_span().unwrap().1;
     let a = analyze_in_memory(&store, &sigma, &o, None, as_of, &[("trail.json", TRAIL)]);
     let keys: Vec<String> = a.findings.iter().map(|f| f.rule.key()).collect();
-    for k in ["root-logon", "logon-outside-business-hours", "logon-outside-allowed-networks", "console-logon-without-mfa", "logging-tampered", "sigma:w1"] {
+    for k in [
+        "root-logon",
+        "logon-outside-business-hours",
+        "logon-outside-allowed-networks",
+        "console-logon-without-mfa",
+        "logging-tampered",
+        "sigma:w1",
+    ] {
         assert!(keys.contains(&k.to_string()), "{k}: {keys:?}");
     }
     assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
     let html = AuditReport::build(&ReportInputs::new("trailproof wasm", &store, &a)).to_html();
     assert!(!html.contains("<img"));
-    assert_eq!(html, AuditReport::build(&ReportInputs::new("trailproof wasm", &store, &a)).to_html());
+    assert_eq!(
+        html,
+        AuditReport::build(&ReportInputs::new("trailproof wasm", &store, &a)).to_html()
+    );
 }
