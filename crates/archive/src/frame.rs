@@ -305,6 +305,142 @@ pub fn read_records(file: &[u8]) -> Result<Vec<&[u8]>, FrameError> {
     Ok(out)
 }
 
+/// Presents a records file as the JSON array `[R0,R1,…]`, so the event ingest
+/// (`trailproof_events::Ingest::add_file`) can read a sealed archive's records: every record
+/// becomes an array element with its exact bytes. Offsets in the events' `RawRef` refer to
+/// this array stream; re-read a record with `trailproof_events::ingest::read_raw` over a
+/// fresh `JsonArrayReader` of the same file. Framing errors become `InvalidData` read errors.
+pub struct JsonArrayReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    state: ArrayState,
+    digits: Vec<u8>,
+    records: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArrayState {
+    Open,
+    Len,
+    Body(u64),
+    Terminator,
+    Closed,
+}
+
+impl<R: std::io::Read> JsonArrayReader<R> {
+    /// Wraps a reader of a records file.
+    pub fn new(inner: R) -> Self {
+        JsonArrayReader {
+            inner,
+            buf: vec![0; 64 * 1024],
+            pos: 0,
+            end: 0,
+            state: ArrayState::Open,
+            digits: Vec::new(),
+            records: 0,
+        }
+    }
+
+    /// Makes sure buffered input is available; false at the end of the inner stream.
+    fn fill(&mut self) -> std::io::Result<bool> {
+        if self.pos < self.end {
+            return Ok(true);
+        }
+        loop {
+            match self.inner.read(&mut self.buf) {
+                Ok(n) => {
+                    self.pos = 0;
+                    self.end = n;
+                    return Ok(n > 0);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn invalid(msg: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, msg)
+}
+
+impl<R: std::io::Read> std::io::Read for JsonArrayReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        while n < out.len() {
+            match self.state {
+                ArrayState::Closed => break,
+                ArrayState::Open => {
+                    out[n] = b'[';
+                    n += 1;
+                    self.state = ArrayState::Len;
+                }
+                ArrayState::Len => {
+                    if !self.fill()? {
+                        if !self.digits.is_empty() {
+                            return Err(invalid("records file ends inside a length".into()));
+                        }
+                        out[n] = b']';
+                        n += 1;
+                        self.state = ArrayState::Closed;
+                        continue;
+                    }
+                    let b = self.buf[self.pos];
+                    self.pos += 1;
+                    if b == b'\n' {
+                        let len = parse_len(&self.digits).map_err(|_| {
+                            invalid(format!("bad record length before record {}", self.records))
+                        })?;
+                        self.digits.clear();
+                        if self.records > 0 {
+                            out[n] = b',';
+                            n += 1;
+                        }
+                        self.records += 1;
+                        self.state = ArrayState::Body(len);
+                    } else if b.is_ascii_digit() && self.digits.len() <= MAX_LEN_DIGITS {
+                        self.digits.push(b);
+                    } else {
+                        return Err(invalid(format!(
+                            "bad record length before record {}",
+                            self.records
+                        )));
+                    }
+                }
+                ArrayState::Body(left) => {
+                    if !self.fill()? {
+                        return Err(invalid("records file ends inside a record".into()));
+                    }
+                    let take = (self.end - self.pos)
+                        .min(out.len() - n)
+                        .min(usize::try_from(left).unwrap_or(usize::MAX));
+                    out[n..n + take].copy_from_slice(&self.buf[self.pos..self.pos + take]);
+                    n += take;
+                    self.pos += take;
+                    let left = left - take as u64;
+                    self.state = if left == 0 {
+                        ArrayState::Terminator
+                    } else {
+                        ArrayState::Body(left)
+                    };
+                }
+                ArrayState::Terminator => {
+                    if !self.fill()? || self.buf[self.pos] != b'\n' {
+                        return Err(invalid(
+                            "a record does not end where its length says".into(),
+                        ));
+                    }
+                    self.pos += 1;
+                    self.state = ArrayState::Len;
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +465,38 @@ mod tests {
         for chunk in [1, 2, 3, 5, 1000] {
             assert_eq!(hash_all(&file, chunk), (want.clone(), None));
         }
+    }
+
+    #[test]
+    fn json_array_view() {
+        use std::io::Read;
+        let records: [&[u8]; 3] = [b"{\"a\":1}", b"{\n  \"b\": 2\n}", b"{}"];
+        let mut file = Vec::new();
+        for r in records {
+            write_frame(&mut file, r);
+        }
+        for chunk in [1usize, 2, 5, 100] {
+            let mut r = JsonArrayReader::new(&file[..]);
+            let mut out = Vec::new();
+            let mut buf = vec![0; chunk];
+            loop {
+                let n = r.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(out, b"[{\"a\":1},{\n  \"b\": 2\n},{}]");
+        }
+        let mut out = Vec::new();
+        assert!(JsonArrayReader::new(&b"3\nab"[..])
+            .read_to_end(&mut out)
+            .is_err());
+        let mut out = Vec::new();
+        JsonArrayReader::new(&b""[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, b"[]");
     }
 
     #[test]

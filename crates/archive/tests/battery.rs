@@ -1045,3 +1045,39 @@ fn late_records_on_append_go_into_the_first_open_period() {
         Some("records/6.rec")
     );
 }
+
+#[test]
+fn records_files_are_browsable_as_events() {
+    use trailproof_archive::frame::JsonArrayReader;
+    use trailproof_events::ingest::{read_raw, Ingest, IngestOptions};
+    let a = standard();
+    let v = verify(&a.files);
+    let mut ingest = Ingest::new(IngestOptions {
+        dedup: false,
+        ..Default::default()
+    });
+    for (path, _, _) in v.record_files() {
+        let file = get(&a.files, path);
+        let sum = ingest.add_file(path, &mut JsonArrayReader::new(&file[..]));
+        assert!(sum.diagnostics.is_empty(), "{:?}", sum.diagnostics);
+    }
+    let store = ingest.finish();
+    assert_eq!(store.len(), 12);
+    for row in 0..store.len() {
+        let raw = store.raw(row);
+        let path = &store.files()[raw.file as usize];
+        let file = get(&a.files, path);
+        let bytes = read_raw(
+            &mut JsonArrayReader::new(&file[..]),
+            &raw,
+            &Default::default(),
+        )
+        .unwrap();
+        // The bytes are a sealed record, and its event ID finds it for a proof.
+        let id = store.event(row).event_id;
+        let (n, rec) = trailproof_archive::find_event(file, &id).unwrap().unwrap();
+        assert_eq!(rec, bytes.as_slice());
+        let first = v.record_files().iter().find(|f| &f.0 == path).unwrap().1;
+        assert!(v.prove(first + n, rec).is_ok());
+    }
+}
