@@ -52,7 +52,7 @@ impl fmt::Display for ProofError {
                 write!(f, "the record bytes do not match leaf {index}")
             }
             ProofError::NoRecord => write!(f, "the proof carries no record (no extra line)"),
-            ProofError::Tlog(e) => write!(f, "{e:?}"),
+            ProofError::Tlog(e) => write!(f, "{e}"),
         }
     }
 }

@@ -102,7 +102,7 @@ impl fmt::Display for SealError {
                 f,
                 "{periods} periods would be sealed (at most {MAX_PERIODS}): choose a longer period"
             ),
-            SealError::Tlog(e) => write!(f, "{e:?}"),
+            SealError::Tlog(e) => write!(f, "{e}"),
         }
     }
 }

@@ -654,7 +654,7 @@ impl Check {
             other => Outcome::new(
                 Status::Invalid,
                 Some(Reason::Malformed),
-                format!("not a well-formed signed checkpoint: {other:?}"),
+                format!("not a well-formed signed checkpoint: {other}"),
             ),
         }
     }

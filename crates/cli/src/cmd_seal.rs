@@ -78,7 +78,7 @@ fn seal(args: Args) -> Result<(), Failure> {
     let key_text = fs::read_to_string(&args.key)
         .map_err(|e| usage(format!("--key {}: {e}", args.key.display())))?;
     let signer = Signer::parse_private_key(&key_text)
-        .map_err(|e| usage(format!("--key {}: {e:?}", args.key.display())))?;
+        .map_err(|e| usage(format!("--key {}: {e}", args.key.display())))?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_err(|_| failed("the system clock is before 1970".into()))?
@@ -99,7 +99,7 @@ fn seal(args: Args) -> Result<(), Failure> {
         let (files, prefix) = load_archive(&args.output).map_err(failed)?;
         let vkey = signer.verifier_key().to_string();
         let verifiers =
-            Verifiers::from_vkeys([vkey.as_str()]).map_err(|e| failed(format!("{e:?}")))?;
+            Verifiers::from_vkeys([vkey.as_str()]).map_err(|e| failed(format!("{e}")))?;
         let v = verify_paths(
             std::slice::from_ref(&args.output),
             VerifyOptions::new(verifiers),
@@ -184,7 +184,7 @@ fn seal(args: Args) -> Result<(), Failure> {
     let pin = Pin {
         size: archive.state.size,
         root: CompactRange::from_frontier(archive.state.size, archive.state.frontier.clone())
-            .map_err(|e| failed(format!("{e:?}")))?
+            .map_err(|e| failed(format!("{e}")))?
             .root(),
     };
     println!(

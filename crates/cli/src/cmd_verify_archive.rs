@@ -78,8 +78,8 @@ pub fn load_verifiers(values: &[String]) -> Result<Verifiers, String> {
             None => vec![("--vkey".to_owned(), value.clone())],
         };
         for (origin, line) in lines {
-            let key = VerifierKey::parse(&line).map_err(|e| format!("{origin}: {e:?}"))?;
-            verifiers.add(key).map_err(|e| format!("{origin}: {e:?}"))?;
+            let key = VerifierKey::parse(&line).map_err(|e| format!("{origin}: {e}"))?;
+            verifiers.add(key).map_err(|e| format!("{origin}: {e}"))?;
         }
     }
     if verifiers.is_empty() {
