@@ -5,7 +5,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An IP network (`10.0.0.0/8`, `2001:db8::/32`; a bare address is a /32 or /128).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -87,6 +87,13 @@ impl fmt::Display for Cidr {
     }
 }
 
+impl<'de> Deserialize<'de> for Cidr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cidr, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl Serialize for Cidr {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -94,7 +101,8 @@ impl Serialize for Cidr {
 }
 
 /// Business hours for the after-hours logon rule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BusinessHours {
     /// An IANA zone name (`Asia/Shanghai`; the tz database is bundled) or a fixed offset
     /// (`UTC`, `+08:00`, `UTC-05:00`).
@@ -119,7 +127,8 @@ impl Default for BusinessHours {
 }
 
 /// Anomaly detector parameters (see `docs/rules.md`, "Anomalies").
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AnomalyConfig {
     /// Hours of history an actor needs before its spikes are judged.
     pub min_baseline_hours: u64,
@@ -150,8 +159,10 @@ impl Default for AnomalyConfig {
     }
 }
 
-/// Everything the detectors can be told.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Everything the detectors can be told. Deserialises from JSON with every member optional
+/// (the browser page sends it to the worker).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RuleConfig {
     /// Rules switched off, by key: built-in ids (`root-logon`), anomaly ids
     /// (`call-rate-spike`) or `sigma:<id>`.

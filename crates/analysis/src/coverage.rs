@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::{tz::TimeZone, Timestamp, ToSpan};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trailproof_core::report::{Report, Status};
 use trailproof_events::time::format_rfc3339;
 use trailproof_events::{EventStore, Field, Provider};
@@ -15,7 +15,7 @@ const HOUR_MS: i64 = 3_600_000;
 pub const MAX_HEAT_DAYS: i64 = 2_600;
 
 /// A retention requirement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "preset", rename_all = "kebab-case")]
 pub enum Requirement {
     /// China MLPS 2.0 (等保 2.0): network logs kept at least 180 days.
@@ -248,7 +248,8 @@ pub struct CheckResult {
 }
 
 /// Coverage settings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CoverageOptions {
     /// Regions that should have events (empty: the check is not applicable).
     pub expected_regions: Vec<String>,

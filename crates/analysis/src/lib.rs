@@ -54,7 +54,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use trailproof_core::input::Limits;
 use trailproof_core::report::Report;
@@ -75,8 +75,9 @@ pub use finding::{Finding, Level};
 pub use records::RawPlan;
 pub use sigma::{SigmaDiagnostic, SigmaRuleSet};
 
-/// Everything an analysis can be told.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+/// Everything an analysis can be told (JSON with every member optional).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AnalysisOptions {
     /// Rule switches, allow-lists and parameters.
     pub rules: RuleConfig,

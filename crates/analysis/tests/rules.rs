@@ -886,3 +886,24 @@ fn rule_ids_round_trip() {
         assert!(!r.title().is_empty());
     }
 }
+
+#[test]
+fn options_from_json() {
+    let o: AnalysisOptions = serde_json::from_str(
+        r#"{"rules":{"disabled":["root-logon"],"allow_ips":["10.0.0.0/8"],"business_hours":{"time_zone":"Asia/Shanghai"}},
+            "coverage":{"requirements":[{"preset":"mlps2"},{"preset":"custom","days":30}],"expected_regions":["cn-hangzhou"]}}"#,
+    )
+    .unwrap();
+    assert!(!o.rules.enabled("root-logon"));
+    assert_eq!(o.rules.business_hours.start_hour, 8);
+    assert_eq!(o.rules.failure_threshold, 5);
+    assert_eq!(o.coverage.min_gap_hours, 24);
+    assert_eq!(o.coverage.requirements.len(), 2);
+    assert_eq!(
+        serde_json::from_str::<AnalysisOptions>("{}").unwrap(),
+        AnalysisOptions::default()
+    );
+    assert!(
+        serde_json::from_str::<AnalysisOptions>(r#"{"rules":{"allow_ips":["nope"]}}"#).is_err()
+    );
+}
