@@ -1090,7 +1090,7 @@ impl Check {
         if let Some(p) = prev_time {
             if seal.time < p {
                 return chain(format!(
-                    "sealed at {} , before the previous seal ({})",
+                    "sealed at {}, before the previous seal ({})",
                     iso(seal.time),
                     iso(p)
                 ));

@@ -1081,3 +1081,16 @@ fn records_files_are_browsable_as_events() {
         assert!(v.prove(first + n, rec).is_ok());
     }
 }
+
+#[test]
+fn every_truncated_file_is_caught() {
+    let files = standard().files;
+    for (path, bytes) in &files {
+        for keep in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+            let mut tampered = files.clone();
+            set(&mut tampered, path, bytes[..keep].to_vec());
+            let v = verify(&tampered);
+            assert_ne!(v.report.verdict, Verdict::Valid, "{path} cut to {keep}");
+        }
+    }
+}
