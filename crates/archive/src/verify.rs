@@ -97,6 +97,9 @@ pub struct VerifyOptions {
     pub period: Option<u64>,
     /// Tolerance added to `period`, in seconds.
     pub slack: u64,
+    /// The verifier's clock (POSIX seconds), injected: an export seal dated more than five
+    /// minutes (or `slack`, if larger) after it gets a warning note.
+    pub now: Option<u64>,
 }
 
 impl VerifyOptions {
@@ -878,6 +881,7 @@ impl Check {
                     }
                     if is_final {
                         self.check_nonce(final_seal.as_ref().map(|(s, _)| s));
+                        self.check_time(seal_time, &path);
                     }
                     // The checkpoint right after it.
                     let cp_rel = format!("checkpoints/{seq}.note");
@@ -1171,6 +1175,25 @@ impl Check {
                 seq.checked_sub(1).map_or("none".to_string(), |k| k.to_string())
             ),
         )
+    }
+
+    /// Reference §5.4 step 2 ("time plausible"): a warning, since only the key holder can
+    /// date a seal and a wrong clock on either side is the likelier cause.
+    fn check_time(&mut self, seal_time: Option<u64>, path: &str) {
+        let (Some(now), Some(t)) = (self.options.now, seal_time) else {
+            return;
+        };
+        if t > now.saturating_add(self.options.slack.max(300)) {
+            self.notes.push(Note {
+                severity: Level::Warning,
+                path: self.full(path),
+                message: format!(
+                    "the export seal is dated {}, after this computer's clock ({}): a wrong clock, or a forward-dated seal",
+                    iso(t),
+                    iso(now)
+                ),
+            });
+        }
     }
 
     fn check_nonce(&mut self, seal: Option<&Seal>) {

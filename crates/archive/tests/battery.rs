@@ -1094,3 +1094,22 @@ fn every_truncated_file_is_caught() {
         }
     }
 }
+
+#[test]
+fn export_seal_from_the_future_is_noted() {
+    let files = standard().files;
+    let mut o = options();
+    o.now = Some(NOW - 3600);
+    let v = verify_with(&files, o.clone());
+    assert_eq!(v.report.verdict, Verdict::Valid);
+    assert!(
+        v.report
+            .notes
+            .iter()
+            .any(|n| n.severity == Level::Warning
+                && n.message.contains("after this computer's clock"))
+    );
+    o.now = Some(NOW);
+    let v = verify_with(&files, o);
+    assert!(!v.report.notes.iter().any(|n| n.message.contains("clock")));
+}

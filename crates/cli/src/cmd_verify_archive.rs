@@ -175,6 +175,10 @@ fn run(args: &ArchiveArgs, inputs: &[PathBuf], format: Format) -> u8 {
     options.nonce = args.nonce.clone();
     options.period = args.period;
     options.slack = args.period.map_or(0, |p| p / 10);
+    options.now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs());
     let verification = match verify_paths(inputs, options) {
         Ok(v) => v,
         Err(e) => {
