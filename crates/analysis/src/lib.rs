@@ -55,7 +55,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use trailproof_core::input::Limits;
 use trailproof_core::report::Report;
 use trailproof_events::{EventStore, Field, Provider};
@@ -72,7 +71,7 @@ pub mod sigma;
 pub use config::{AnomalyConfig, BusinessHours, Cidr, RuleConfig};
 pub use coverage::{Coverage, CoverageOptions, Requirement};
 pub use finding::{Finding, Level};
-pub use records::RawPlan;
+pub use records::{RawPlan, RawRecords};
 pub use sigma::{SigmaDiagnostic, SigmaRuleSet};
 
 /// Everything an analysis can be told (JSON with every member optional).
@@ -113,14 +112,8 @@ pub struct Analyzer<'a> {
     matched: BTreeMap<usize, BTreeSet<usize>>,
     /// (rule, row) pairs the normalized columns could not decide.
     undecided: Vec<(usize, usize)>,
-    /// Rows whose parsed record is kept.
-    want_record: BTreeSet<usize>,
-    /// Rows whose access key only is kept.
-    want_key: BTreeSet<usize>,
-    plan: RawPlan,
-    records: BTreeMap<usize, Value>,
-    keys: BTreeMap<usize, String>,
-    read_errors: Vec<String>,
+    /// What was read back.
+    raw: RawRecords,
 }
 
 impl<'a> Analyzer<'a> {
@@ -201,6 +194,18 @@ impl<'a> Analyzer<'a> {
         for reqs in plan.files.values_mut() {
             reqs.sort_by_key(|(row, raw)| (raw.offset, *row));
         }
+        plan.key_only = want_key.difference(&want_record).copied().collect();
+        plan.collect_keys = !want_key.is_empty();
+        plan.files_named = plan
+            .files
+            .keys()
+            .map(|&f| {
+                (
+                    f,
+                    store.files().get(f as usize).cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
         Analyzer {
             store,
             sigma,
@@ -209,78 +214,33 @@ impl<'a> Analyzer<'a> {
             allow_listed,
             matched,
             undecided,
-            want_record,
-            want_key,
-            plan,
-            records: BTreeMap::new(),
-            keys: BTreeMap::new(),
-            read_errors: Vec::new(),
+            raw: RawRecords::new(plan),
         }
     }
 
     /// The raw records needed, per file index (paths in [`EventStore::files`]).
     pub fn plan(&self) -> &RawPlan {
-        &self.plan
+        self.raw.plan()
     }
 
     /// Gives the raw bytes of `row`'s record (as [`trailproof_events::ingest::read_raw`] or
     /// [`records::extract_records`] return them).
     pub fn add_raw(&mut self, row: usize, bytes: &[u8]) {
-        let keep = self.want_record.contains(&row);
-        let key = self.want_key.contains(&row);
-        if !keep && !key {
-            return;
-        }
-        let Some(record) = records::parse_record(bytes) else {
-            self.read_errors
-                .push(format!("row {row}: raw record is not JSON"));
-            return;
-        };
-        if key {
-            if let Some(k) = anomaly::access_key(&record) {
-                self.keys.insert(row, k);
-            }
-        }
-        if keep {
-            self.records.insert(row, record);
-        }
+        self.raw.add(row, bytes);
     }
 
     /// Reads the planned records of file `file` from `reader` (its stored bytes, plain or
     /// gzip) in one pass.
     pub fn load_file(&mut self, file: u32, reader: &mut dyn Read, limits: &Limits) {
-        let Some(wanted) = self.plan.files.get(&file).cloned() else {
-            return;
-        };
-        match records::extract_records(reader, &wanted, limits) {
-            Ok(found) => {
-                if found.len() < wanted.len() {
-                    let path = self
-                        .store
-                        .files()
-                        .get(file as usize)
-                        .cloned()
-                        .unwrap_or_default();
-                    self.read_errors.push(format!(
-                        "{path}: {} records could not be re-read (file shorter than at ingest)",
-                        wanted.len() - found.len()
-                    ));
-                }
-                for (row, bytes) in found {
-                    self.add_raw(row, &bytes);
-                }
-            }
-            Err(e) => {
-                let path = self
-                    .store
-                    .files()
-                    .get(file as usize)
-                    .cloned()
-                    .unwrap_or_default();
-                self.read_errors
-                    .push(format!("{path}: raw records could not be re-read: {e}"));
-            }
-        }
+        self.raw.load_file(file, reader, limits);
+    }
+
+    /// Uses raw records collected separately (a host that reads files asynchronously takes
+    /// [`Analyzer::plan`], fills a [`RawRecords`] over several steps, then comes back with a
+    /// new `Analyzer` for the same store, rules and options).
+    pub fn with_raw(mut self, raw: RawRecords) -> Self {
+        self.raw = raw;
+        self
     }
 
     /// Runs every enabled rule, detector and coverage check as of `as_of_ms`, with per-file
@@ -290,7 +250,7 @@ impl<'a> Analyzer<'a> {
         let mut diagnostics = Vec::new();
         let mut unread = BTreeSet::new();
         for &(ri, row) in &self.undecided {
-            match self.records.get(&row) {
+            match self.raw.records.get(&row) {
                 Some(rec) => {
                     if self.sigma.rules()[ri].eval_raw(self.store.provider(row), rec) {
                         self.matched.entry(ri).or_default().insert(row);
@@ -308,29 +268,36 @@ impl<'a> Analyzer<'a> {
             ));
         }
         let missing_builtin = self
-            .want_record
-            .iter()
-            .filter(|r| !self.records.contains_key(r) && rules::wants_raw(self.store, **r, cfg))
+            .raw
+            .plan
+            .rows_needing_records()
+            .filter(|r| !self.raw.records.contains_key(r) && rules::wants_raw(self.store, *r, cfg))
             .count();
         if missing_builtin > 0 {
             diagnostics.push(format!(
                 "{missing_builtin} events needed by built-in rules (logons, network rules) could not be re-read; MFA, failure and CIDR checks were skipped for them"
             ));
         }
-        diagnostics.append(&mut self.read_errors);
-        let mut findings = rules::run(self.store, &self.rows, &self.records, cfg, &mut diagnostics);
+        diagnostics.append(&mut self.raw.errors);
+        let mut findings = rules::run(
+            self.store,
+            &self.rows,
+            &self.raw.records,
+            cfg,
+            &mut diagnostics,
+        );
         let enabled = |k: &str| cfg.enabled(k);
         findings.extend(sigma::findings(
             self.sigma,
             self.store,
             &self.matched,
-            &self.records,
+            &self.raw.records,
             &enabled,
         ));
         findings.extend(anomaly::run(
             self.store,
             &self.rows,
-            &self.keys,
+            &self.raw.keys,
             &cfg.anomaly,
             &enabled,
         ));

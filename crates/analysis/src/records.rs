@@ -5,7 +5,7 @@
 //! each file once for all the rows it needs ([`extract_records`] decodes one file in a single
 //! pass) and hands the bytes to [`crate::Analyzer::add_raw`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
 
 use serde_json::{Map, Value};
@@ -23,9 +23,26 @@ pub type FileRequest = Vec<(usize, RawRef)>;
 pub struct RawPlan {
     /// File index → rows in that file.
     pub files: BTreeMap<u32, FileRequest>,
+    /// File index → its path in the store (what the host opens).
+    pub files_named: BTreeMap<u32, String>,
+    /// Rows needed only for their access key ID (the first-seen key detector); the rest of
+    /// their record is not kept.
+    pub key_only: BTreeSet<usize>,
+    /// Whether access key IDs are collected at all (only then is the key detector fed, so it
+    /// never judges from candidate rows alone).
+    pub collect_keys: bool,
 }
 
 impl RawPlan {
+    /// Rows whose whole record is kept.
+    pub(crate) fn rows_needing_records(&self) -> impl Iterator<Item = usize> + '_ {
+        self.files
+            .values()
+            .flatten()
+            .map(|(row, _)| *row)
+            .filter(|r| !self.key_only.contains(r))
+    }
+
     /// Number of rows requested.
     pub fn rows(&self) -> usize {
         self.files.values().map(Vec::len).sum()
@@ -34,6 +51,103 @@ impl RawPlan {
     /// Whether nothing is requested.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+}
+
+/// Raw records read back for a [`RawPlan`]: parsed records of candidate rows and access key
+/// IDs of key-only rows. Owned, so a host can fill it across asynchronous file reads.
+#[derive(Clone, Debug, Default)]
+pub struct RawRecords {
+    pub(crate) plan: RawPlan,
+    /// Every planned row, for `add`.
+    rows: BTreeSet<usize>,
+    pub(crate) records: BTreeMap<usize, Value>,
+    pub(crate) keys: BTreeMap<usize, String>,
+    pub(crate) errors: Vec<String>,
+}
+
+impl RawRecords {
+    /// An empty collection for `plan`.
+    pub fn new(plan: RawPlan) -> RawRecords {
+        let rows = plan.files.values().flatten().map(|(r, _)| *r).collect();
+        RawRecords {
+            plan,
+            rows,
+            ..Default::default()
+        }
+    }
+
+    /// The plan being filled.
+    pub fn plan(&self) -> &RawPlan {
+        &self.plan
+    }
+
+    /// Records (and keys) collected so far.
+    pub fn len(&self) -> usize {
+        self.records.len() + self.keys.len()
+    }
+
+    /// Whether nothing was collected yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Problems met while reading back.
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// Takes the raw bytes of `row`'s record. Rows the plan does not name are ignored.
+    pub fn add(&mut self, row: usize, bytes: &[u8]) {
+        if self.rows.contains(&row) {
+            self.add_one(row, bytes);
+        }
+    }
+
+    /// Reads the planned records of file `file` from `reader` (its stored bytes) in one pass.
+    pub fn load_file(&mut self, file: u32, reader: &mut dyn Read, limits: &Limits) {
+        let Some(wanted) = self.plan.files.get(&file).cloned() else {
+            return;
+        };
+        let path = self
+            .plan
+            .files_named
+            .get(&file)
+            .cloned()
+            .unwrap_or_default();
+        match extract_records(reader, &wanted, limits) {
+            Ok(found) => {
+                if found.len() < wanted.len() {
+                    self.errors.push(format!(
+                        "{path}: {} records could not be re-read (file shorter than at ingest)",
+                        wanted.len() - found.len()
+                    ));
+                }
+                for (row, bytes) in found {
+                    self.add_one(row, &bytes);
+                }
+            }
+            Err(e) => self
+                .errors
+                .push(format!("{path}: raw records could not be re-read: {e}")),
+        }
+    }
+
+    /// `add` without the plan lookup (the row comes from the plan).
+    fn add_one(&mut self, row: usize, bytes: &[u8]) {
+        let Some(record) = parse_record(bytes) else {
+            self.errors
+                .push(format!("row {row}: raw record is not JSON"));
+            return;
+        };
+        if self.plan.collect_keys {
+            if let Some(k) = crate::anomaly::access_key(&record) {
+                self.keys.insert(row, k);
+            }
+        }
+        if !self.plan.key_only.contains(&row) {
+            self.records.insert(row, record);
+        }
     }
 }
 

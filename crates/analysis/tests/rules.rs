@@ -907,3 +907,69 @@ fn options_from_json() {
         serde_json::from_str::<AnalysisOptions>(r#"{"rules":{"allow_ips":["nope"]}}"#).is_err()
     );
 }
+
+#[test]
+fn raw_records_collected_separately_give_the_same_analysis() {
+    use trailproof_analysis::{Analyzer, RawRecords};
+    let files = vec![
+        f(
+            "aws.json",
+            aws_file(&[
+                aws_login(T, "nomfa", "IAMUser", "198.51.100.1", true, "No"),
+                aws(
+                    &at(1),
+                    "ec2.amazonaws.com",
+                    "AuthorizeSecurityGroupIngress",
+                    "u1",
+                    "198.51.100.1",
+                    json!({"requestParameters":{"ipPermissions":{"items":[{"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}}),
+                ),
+            ]),
+        ),
+        f(
+            "ali.json",
+            array_file(&[ali_login(
+                T,
+                "alinomfa",
+                "ram-user",
+                "198.51.100.1",
+                true,
+                "false",
+            )]),
+        ),
+    ];
+    let store = load(&files);
+    let sigma = SigmaRuleSet::new();
+    let o = AnalysisOptions::default();
+    let as_of = store.time_span().unwrap().1;
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let expected = trailproof_analysis::analyze_in_memory(&store, &sigma, &o, None, as_of, &refs);
+    // Phase 1: the plan, then the analyzer is dropped (a worker awaits file reads here).
+    let plan = Analyzer::new(&store, &sigma, &o).plan().clone();
+    assert!(plan.rows() >= 3);
+    let mut raw = RawRecords::new(plan.clone());
+    for (&file, path) in &plan.files_named {
+        let bytes = &files.iter().find(|(n, _)| n == path).unwrap().1;
+        raw.load_file(file, &mut &bytes[..], &Default::default());
+    }
+    assert!(raw.errors().is_empty());
+    let got = Analyzer::new(&store, &sigma, &o)
+        .with_raw(raw)
+        .finish(None, as_of);
+    assert_eq!(got, expected);
+    assert_eq!(count(&got, "console-logon-without-mfa"), 2);
+    assert_eq!(count(&got, "security-group-open-to-world"), 1);
+    // Nothing read back: the rules that need raw fields stay silent and say so.
+    let none = Analyzer::new(&store, &sigma, &o).finish(None, as_of);
+    assert_eq!(count(&none, "console-logon-without-mfa"), 0);
+    assert!(
+        none.diagnostics
+            .iter()
+            .any(|d| d.contains("could not be re-read")),
+        "{:?}",
+        none.diagnostics
+    );
+}
