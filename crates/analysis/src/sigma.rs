@@ -482,22 +482,25 @@ impl SigmaRuleSet {
     }
 }
 
-/// Whether the text uses a YAML anchor (`&name` starting a token).
-fn has_anchor(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
-        c == b'&'
-            && (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'[' | b',' | b'{'))
-            && b.get(i + 1).is_some_and(|n| !n.is_ascii_whitespace())
-            && !in_quotes(text, i)
-    })
+/// Counts alias events in a streaming parse (no tree is built, so nothing expands).
+struct AliasCount(usize);
+
+impl yaml_rust2::parser::EventReceiver for AliasCount {
+    fn on_event(&mut self, ev: yaml_rust2::parser::Event) {
+        if let yaml_rust2::parser::Event::Alias(_) = ev {
+            self.0 += 1;
+        }
+    }
 }
 
-/// Whether byte `i` sits inside a quoted scalar on its line (rough: counts quotes before it).
-fn in_quotes(text: &str, i: usize) -> bool {
-    let line_start = text[..i].rfind('\n').map(|p| p + 1).unwrap_or(0);
-    let before = &text[line_start..i];
-    before.matches('\'').count() % 2 == 1 || before.matches('"').count() % 2 == 1
+/// Whether the text uses a YAML alias. The tree loader copies an anchored node for every
+/// alias, which nested aliases turn exponential ("billion laughs"); Sigma rules never need
+/// them. A syntax error is left for the loader to report.
+fn has_anchor(text: &str) -> bool {
+    let mut count = AliasCount(0);
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
+    let _ = parser.load(&mut count, true);
+    count.0 > 0
 }
 
 fn yaml_text(y: &Yaml) -> Option<String> {

@@ -259,6 +259,20 @@ fn unsupported_constructs_are_reported() {
     ));
     assert!(matches!(issue("title: [unclosed\n"), Issue::Yaml { .. }));
     assert!(matches!(issue("a: &x [1]\nb: *x\n"), Issue::Aliases));
+    let mut laughs = String::from("l0: &l0 [x, x, x, x, x, x, x, x]\n");
+    for i in 1..40 {
+        laughs.push_str(&format!(
+            "l{i}: &l{i} [*l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}]\n",
+            p = i - 1
+        ));
+    }
+    assert!(
+        matches!(issue(&laughs), Issue::Aliases),
+        "billion laughs refused before expansion"
+    );
+    // An ampersand in text is not an anchor.
+    let s = rule(&format!("description: |\n  Detects keys &secrets & more\nreferences:\n  - https://example.invalid/?a=1&b=2\n{}", head("  sel:\n    eventName: x\n  condition: sel\n")));
+    assert!(s.diagnostics().is_empty(), "{:#?}", s.diagnostics());
     let s = rule("title: win\nlogsource: {product: windows, service: security}\ndetection: {sel: {EventID: 4625}, condition: sel}\n");
     assert_eq!(s.diagnostics()[0].severity, Severity::Info);
     assert!(
