@@ -593,3 +593,111 @@ fn normalized_prefilter_agrees_with_raw_evaluation() {
         assert_eq!(sigma.rules()[0].matches(Provider::Aws, r), expected);
     }
 }
+
+/// A small deterministic generator (no dependency): xorshift.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+#[test]
+fn random_rules_and_records_never_panic() {
+    let fields = [
+        "eventName",
+        "userIdentity.type",
+        "a.b.c",
+        "requestParameters",
+        "x",
+        "sourceIPAddress",
+        "",
+    ];
+    let mods = [
+        "",
+        "|contains",
+        "|startswith",
+        "|endswith",
+        "|re",
+        "|cidr",
+        "|exists",
+        "|gt",
+        "|lte",
+        "|all",
+        "|contains|all",
+        "|re|i",
+        "|cased",
+        "|bogus",
+    ];
+    let values = [
+        "'*'",
+        "'?'",
+        "'\\\\'",
+        "null",
+        "true",
+        "5",
+        "-1.5",
+        "'10.0.0.0/8'",
+        "'(['",
+        "'a*b?c'",
+        "[]",
+        "['x', 'y']",
+        "{k: v}",
+        "''",
+        "'::/0'",
+    ];
+    let conds = [
+        "sel",
+        "not sel",
+        "sel and other",
+        "1 of sel*",
+        "all of them",
+        "sel or (other and not sel)",
+        "(((sel)))",
+        "sel |",
+        "1 of",
+        "not",
+        "them",
+        "sel and and other",
+    ];
+    let records = [
+        json!({"eventName":"A","userIdentity":{"type":"Root"},"a":{"b":[{"c":1},{"c":"x"}]},"sourceIPAddress":"10.1.1.1"}),
+        json!({"requestParameters":"{\"x\":[1,2,{\"y\":null}]}","x":[[],{}],"a.b.c":true}),
+        json!([1, "two", null]),
+        json!("just text"),
+        json!({}),
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..2000 {
+        let mut text = String::from("title: r\nlogsource: {product: aws}\ndetection:\n  sel:\n");
+        for _ in 0..(1 + rng.next() % 3) {
+            text.push_str(&format!(
+                "    {}{}: {}\n",
+                rng.pick(&fields),
+                rng.pick(&mods),
+                rng.pick(&values)
+            ));
+        }
+        text.push_str(&format!(
+            "  other:\n    - {}\n  condition: {}\n",
+            rng.pick(&values),
+            rng.pick(&conds)
+        ));
+        let set = rule(&text);
+        for r in set.rules() {
+            for rec in &records {
+                let _ = r.matches(Provider::Aws, rec);
+            }
+        }
+        for d in set.diagnostics() {
+            assert!(!d.message().is_empty());
+        }
+    }
+}
