@@ -74,6 +74,9 @@ pub struct Args {
     /// Business hours, `START-END` in whole hours (end exclusive), Monday to Friday.
     #[arg(long = "business-hours", value_name = "H-H", default_value = "8-18")]
     business_hours: String,
+    /// Silence of more than this many hours in one account × region counts as a gap.
+    #[arg(long = "min-gap-hours", value_name = "HOURS", default_value_t = 24)]
+    min_gap_hours: i64,
     /// Consecutive failed logons that make a finding.
     #[arg(long = "failures", value_name = "N", default_value_t = 5)]
     failures: usize,
@@ -134,6 +137,7 @@ fn options(args: &Args) -> Result<AnalysisOptions, String> {
             })
             .collect::<Result<_, _>>()?;
     }
+    o.coverage.min_gap_hours = args.min_gap_hours.max(1);
     o.coverage.expected_regions = args
         .expect_region
         .iter()
