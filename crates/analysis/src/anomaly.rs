@@ -81,7 +81,7 @@ fn median(values: &[f64], zeros: u64, zero_value: f64) -> f64 {
 pub(crate) fn run(
     store: &EventStore,
     rows: &[usize],
-    keys: &BTreeMap<usize, String>,
+    keys: &crate::records::KeyIndex,
     cfg: &AnomalyConfig,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
@@ -195,7 +195,7 @@ pub(crate) fn run(
             }) as &dyn Fn(usize) -> Option<String>,
         ),
         (AnomalyKind::FirstSeenAccessKey, &|row: usize| {
-            keys.get(&row).cloned()
+            keys.get(row).map(String::from)
         }),
     ] {
         if !enabled(kind.id()) {

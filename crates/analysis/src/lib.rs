@@ -279,6 +279,7 @@ impl<'a> Analyzer<'a> {
             ));
         }
         diagnostics.append(&mut self.raw.errors);
+        self.raw.keys.seal();
         let mut findings = rules::run(
             self.store,
             &self.rows,

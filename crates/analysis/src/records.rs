@@ -62,7 +62,7 @@ pub struct RawRecords {
     /// Every planned row, for `add`.
     rows: BTreeSet<usize>,
     pub(crate) records: BTreeMap<usize, Value>,
-    pub(crate) keys: BTreeMap<usize, String>,
+    pub(crate) keys: KeyIndex,
     pub(crate) errors: Vec<String>,
 }
 
@@ -142,12 +142,61 @@ impl RawRecords {
         };
         if self.plan.collect_keys {
             if let Some(k) = crate::anomaly::access_key(&record) {
-                self.keys.insert(row, k);
+                self.keys.insert(row, &k);
             }
         }
         if !self.plan.key_only.contains(&row) {
             self.records.insert(row, record);
         }
+    }
+}
+
+/// Access key IDs per row, compact: 8 bytes a row plus each distinct key once (every AWS and
+/// Alibaba event may carry one, so a map of strings per row would dominate memory).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KeyIndex {
+    rows: Vec<(u32, u32)>,
+    names: Vec<String>,
+    ids: BTreeMap<String, u32>,
+    sorted: bool,
+}
+
+impl KeyIndex {
+    fn insert(&mut self, row: usize, key: &str) {
+        let Ok(row) = u32::try_from(row) else { return };
+        let id = match self.ids.get(key) {
+            Some(&id) => id,
+            None => {
+                let Ok(id) = u32::try_from(self.names.len()) else {
+                    return;
+                };
+                self.names.push(key.to_string());
+                self.ids.insert(key.to_string(), id);
+                id
+            }
+        };
+        self.rows.push((row, id));
+        self.sorted = false;
+    }
+
+    /// Sorts by row (rows arrive in file and offset order).
+    pub(crate) fn seal(&mut self) {
+        if !self.sorted {
+            self.rows.sort_unstable();
+            self.rows.dedup_by_key(|(r, _)| *r);
+            self.sorted = true;
+        }
+    }
+
+    /// The key of `row` (after [`KeyIndex::seal`]).
+    pub(crate) fn get(&self, row: usize) -> Option<&str> {
+        let row = u32::try_from(row).ok()?;
+        let i = self.rows.binary_search_by_key(&row, |(r, _)| *r).ok()?;
+        self.names.get(self.rows[i].1 as usize).map(String::as_str)
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
     }
 }
 
