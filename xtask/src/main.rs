@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(),
         Some("test") => test(),
         Some("wasm-test") => tools::ensure_wasm_test_tools().and_then(|env| wasm_tests(&env)),
+        Some("fuzz") => fuzz(),
         Some("e2e") => tools::ensure_browser().and_then(|env| dist().and_then(|_| e2e(&env))),
         _ => Err(USAGE.to_owned()),
     };
@@ -41,7 +42,8 @@ const USAGE: &str = "usage: cargo xtask <serve|dist|test|wasm-test|e2e>
   dist       build the release site into dist/
   test       everything: fmt, clippy, native tests, wasm tests, end-to-end tests
   wasm-test  only the wasm tests in headless Chromium
-  e2e        only the end-to-end tests of the built site";
+  e2e        only the end-to-end tests of the built site
+  fuzz       only the bounded fuzz runs (TRAILPROOF_FUZZ_SECONDS per target, default 10)";
 
 /// The workspace root.
 fn root() -> PathBuf {
@@ -140,6 +142,7 @@ fn test() -> Result {
     wasm_tests(&wasm_env)?;
     dist()?;
     e2e(&env)?;
+    fuzz()?;
     eprintln!("xtask: all checks passed");
     Ok(())
 }
@@ -161,6 +164,62 @@ fn wasm_tests(env: &tools::Env) -> Result {
         ]);
         env.apply(&mut cmd);
         run(&mut cmd)?;
+    }
+    Ok(())
+}
+
+/// Runs every fuzz target for a short, bounded time (`TRAILPROOF_FUZZ_SECONDS`, default 10).
+///
+/// cargo-fuzz needs nightly-only compiler flags (sanitizers, coverage); this machine has only a
+/// stable toolchain, so the build runs with `RUSTC_BOOTSTRAP=1`, which unlocks them on stable.
+fn fuzz() -> Result {
+    tools::ensure_cargo_fuzz()?;
+    let seconds = std::env::var("TRAILPROOF_FUZZ_SECONDS").unwrap_or_else(|_| "10".into());
+    let dir = root().join("fuzz");
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))
+        .map_err(|e| format!("fuzz/Cargo.toml: {e}"))?;
+    let targets: Vec<&str> = manifest
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .map(|l| l.trim_end_matches('"'))
+        .filter(|name| *name != "trailproof-fuzz")
+        .collect();
+    if targets.is_empty() {
+        return Err("no fuzz targets found in fuzz/Cargo.toml".into());
+    }
+    let fixtures = root().join("../shared/fixtures");
+    for target in targets {
+        // Seed from the shared fixtures where they are inputs of the right kind.
+        let corpus = dir.join("corpus").join(target);
+        std::fs::create_dir_all(&corpus).map_err(|e| e.to_string())?;
+        if matches!(target, "events_ingest" | "core_input" | "chain_scan") && fixtures.is_dir() {
+            for entry in std::fs::read_dir(&fixtures)
+                .map_err(|e| e.to_string())?
+                .flatten()
+            {
+                if entry.path().is_file() {
+                    let _ = std::fs::copy(entry.path(), corpus.join(entry.file_name()));
+                }
+            }
+        }
+        let mut cmd = cargo();
+        cmd.current_dir(&dir)
+            .env("RUSTC_BOOTSTRAP", "1")
+            .args(["fuzz", "run", target])
+            .arg(&corpus)
+            .args([
+                "--",
+                &format!("-max_total_time={seconds}"),
+                "-max_len=65536",
+                "-rss_limit_mb=2048",
+            ]);
+        eprintln!("xtask: $ (fuzz) {}", describe(&cmd));
+        let status = cmd.status().map_err(|e| format!("cargo fuzz: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "fuzz target {target} failed: see fuzz/artifacts/{target}/"
+            ));
+        }
     }
     Ok(())
 }

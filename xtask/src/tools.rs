@@ -201,3 +201,14 @@ pub fn ensure_wasm_test_tools() -> Result<Env> {
     ensure_wasm_bindgen()?;
     ensure_browser()
 }
+
+/// cargo-fuzz, for the bounded fuzz runs.
+pub fn ensure_cargo_fuzz() -> Result {
+    let bin = cargo_bin().join("cargo-fuzz");
+    if output(&bin.to_string_lossy(), &["--version"]).is_some()
+        || output("cargo-fuzz", &["--version"]).is_some()
+    {
+        return Ok(());
+    }
+    run(Command::new("cargo").args(["install", "--locked", "cargo-fuzz"]))
+}
