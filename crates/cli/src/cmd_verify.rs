@@ -213,13 +213,16 @@ pub fn verify_chains(scanned: Vec<Scanned>, keys: &[(String, Vec<u8>)]) -> Resul
 
 /// Prints the report on stdout in the chosen format.
 pub fn print_report(report: &Report, format: Format) {
-    match format {
+    use std::io::Write;
+    let text = match format {
         Format::Json => match serde_json::to_string_pretty(report) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("trailproof: cannot serialise the report: {e}"),
+            Ok(s) => s + "\n",
+            Err(e) => return eprintln!("trailproof: cannot serialise the report: {e}"),
         },
-        Format::Text => print!("{}", render_text(report)),
-    }
+        Format::Text => render_text(report),
+    };
+    // A closed pipe (`trailproof verify … | head`) is not an error worth a panic.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// The report for people: one line per problem, a summary, and what to do.
