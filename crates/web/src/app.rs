@@ -131,11 +131,12 @@ impl Reducible for State {
             Action::Worker(
                 msg @ (FromWorker::Selected { .. }
                 | FromWorker::Rows { .. }
-                | FromWorker::Detail { .. }),
+                | FromWorker::Detail { .. }
+                | FromWorker::Suggested { .. }
+                | FromWorker::Exported { .. }),
             ) => {
                 next.timeline.on_reply(msg);
             }
-            Action::Worker(FromWorker::Exported { .. }) => {}
             // Replies of an earlier (cancelled) job are stale.
             Action::Worker(msg) if msg.job() != Some(self.job) || !self.running => return self,
             Action::Worker(msg) => match msg {
@@ -169,7 +170,10 @@ impl Reducible for State {
                 }
                 FromWorker::Loaded { summary, .. } => {
                     // Lead with what matters: verification when there was something to verify.
-                    next.tab = if summary.report.items.is_empty() && summary.events > 0 {
+                    // A shared link or a reload names its tab in the URL hash.
+                    next.tab = if let Some(tab) = views::timeline::url::tab() {
+                        tab
+                    } else if summary.report.items.is_empty() && summary.events > 0 {
                         Tab::Timeline
                     } else {
                         Tab::Verification
@@ -257,10 +261,7 @@ fn download(blob: &Blob, format: ExportFormat) {
         return;
     };
     if let Ok(a) = document.create_element("a") {
-        let name = match format {
-            ExportFormat::Csv => "trailproof-events.csv",
-            ExportFormat::Json => "trailproof-events.jsonl",
-        };
+        let name = format.file_name();
         let _ = a.set_attribute("href", &url);
         let _ = a.set_attribute("download", name);
         if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
@@ -349,9 +350,31 @@ pub fn App() -> Html {
         let state = state.clone();
         Callback::from(move |tab: Tab| state.dispatch(Action::Tab(tab)))
     };
+    // The selected tab lives in the URL hash (once something is loaded; the data never does).
+    use_effect_with((state.tab, state.summary.is_some()), |&(tab, loaded)| {
+        if loaded {
+            views::timeline::url::set_tab(tab);
+        }
+    });
     let on_timeline = {
         let state = state.clone();
         Callback::from(move |a: TimelineAction| state.dispatch(Action::Timeline(a)))
+    };
+    let on_evidence = {
+        let (state, link, on_timeline) = (state.clone(), link.clone(), on_timeline.clone());
+        Callback::from(move |ids: Vec<String>| {
+            // Event IDs select exactly the evidence; quotes cannot occur in a quoted value.
+            let query = ids
+                .iter()
+                .filter(|id| !id.contains('"'))
+                .take(100)
+                .map(|id| format!("event_id:\"{id}\""))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            state.dispatch(Action::Tab(Tab::Timeline));
+            let settings = views::timeline::Settings { query, range: None, ..state.timeline.settings.clone() };
+            views::timeline::run_query(&link, &on_timeline, settings);
+        })
     };
 
     html! {
@@ -383,6 +406,14 @@ pub fn App() -> Html {
                                     link={link.clone()} on_action={on_timeline.clone()} />
                             },
                             None => html! { <p class="muted">{ "The timeline appears when loading finishes." }</p> },
+                        },
+                        Tab::Compliance => match &state.summary {
+                            Some(s) => html! { <views::compliance::ComplianceView summary={s.clone()} link={link.clone()} /> },
+                            None => html! { <p class="muted">{ "Compliance results appear when loading finishes." }</p> },
+                        },
+                        Tab::Findings => match &state.summary {
+                            Some(s) => html! { <views::findings::FindingsView summary={s.clone()} on_evidence={on_evidence.clone()} /> },
+                            None => html! { <p class="muted">{ "Findings appear when loading finishes." }</p> },
                         },
                         Tab::Inputs => html! { <views::inputs::InputsView rows={state.inputs.clone()}
                             files={state.summary.as_ref().map(|s| s.files.clone()).unwrap_or_default()} /> },

@@ -12,6 +12,11 @@ use trailproof_events::ingest::{FileKind, Framing};
 use trailproof_events::store::Selection;
 use trailproof_events::{EventStore, Field, Ingest, IngestOptions, RawRef};
 
+use trailproof_analysis::report::InputFile;
+use trailproof_analysis::{Analysis, SigmaRuleSet};
+use trailproof_core::report::Report;
+
+use crate::compliance;
 use crate::protocol::{
     DetailView, ExportFormat, Facet, FileLine, Histogram, LoadSummary, Phase, QueryError,
     QueryView, RowView,
@@ -31,10 +36,14 @@ pub struct Input<'a> {
     pub size: u64,
 }
 
-/// Loaded events and the current timeline selection.
+/// Loaded events, what was found about them, and the current timeline selection.
 #[derive(Default)]
 pub struct Engine {
     store: EventStore,
+    /// Digest-chain verification of the inputs (after a load).
+    report: Option<Report>,
+    /// Retention, coverage and findings.
+    analysis: Option<Analysis>,
     /// Rows of the current selection, in display order.
     selection: Vec<u32>,
 }
@@ -107,6 +116,7 @@ impl Engine {
         });
         let mut files = Vec::new();
         let mut problems = Vec::new();
+        let mut sigma = SigmaRuleSet::new();
         let mut base = 0u64;
         for input in inputs.iter_mut() {
             let (name, size) = (input.name.clone(), input.size);
@@ -142,6 +152,20 @@ impl Engine {
                     return Control::Continue;
                 }
                 read_here = (read_here + bytes.len() as u64).min(size);
+                let lower = entry.path.to_ascii_lowercase();
+                if lower.ends_with(".yml") || lower.ends_with(".yaml") {
+                    // Sigma rules travel with the data; they are loaded, not indexed.
+                    let text = String::from_utf8_lossy(&bytes);
+                    sigma.load(entry.path, &text);
+                    files.push(FileLine {
+                        path: entry.path.to_owned(),
+                        kind: "Sigma rule".into(),
+                        stored: bytes.len() as u64,
+                        events: 0,
+                        problems: Vec::new(),
+                    });
+                    return Control::Continue;
+                }
                 progress(Phase::Verify, base + read_here, entry.path);
                 let scanned = scan(entry.path, &mut bytes.as_slice(), &scan_limits);
                 let chain_kind = scanned.kind();
@@ -163,6 +187,8 @@ impl Engine {
         }
         let report = verifier.finish();
         let store = ingest.finish();
+        let analysis = compliance::analyze(&store, &sigma, &report, inputs, &limits);
+        problems.extend(sigma.diagnostics().iter().map(|d| format!("{d:?}")));
         let all = Selection::all(store.len());
         let top = |field, n| -> Vec<(String, u64)> {
             store
@@ -181,10 +207,13 @@ impl Engine {
             files,
             problems,
             bytes_per_event: store.bytes_per_event(),
+            analysis: compliance::view(&analysis),
         };
         (
             Engine {
                 store,
+                report: Some(summary.report.clone()),
+                analysis: Some(analysis),
                 selection: Vec::new(),
             },
             summary,
@@ -312,6 +341,26 @@ impl Engine {
         }
     }
 
+    /// Up to `limit` values of the query-language field `field` starting with `prefix`, most
+    /// frequent first over all events; empty for unknown fields and for `time`.
+    pub fn suggest(&self, field: &str, prefix: &str, limit: usize) -> Vec<(String, u64)> {
+        let name = field.to_ascii_lowercase();
+        let Some(info) = trailproof_events::query::field_names()
+            .iter()
+            .find(|f| f.name == name || f.aliases.contains(&name.as_str()))
+        else {
+            return Vec::new();
+        };
+        if matches!(info.field, Field::Time | Field::EventId) {
+            return Vec::new();
+        }
+        self.store
+            .suggest(info.field, prefix, limit)
+            .into_iter()
+            .map(|f| (f.value, f.count))
+            .collect()
+    }
+
     /// Rows `offset..offset+limit` of the current selection.
     pub fn rows(&self, offset: u32, limit: u32) -> Vec<RowView> {
         let start = (offset as usize).min(self.selection.len());
@@ -409,6 +458,10 @@ impl Engine {
                     buf.push_str(&line.join(","));
                     buf.push('\n');
                 }
+                // Reports are rendered by `audit_report`, not row by row.
+                ExportFormat::ReportHtml | ExportFormat::ReportJson | ExportFormat::FindingsCsv => {
+                    return 0
+                }
                 ExportFormat::Json => {
                     let mut obj = serde_json::Map::new();
                     obj.insert("time".into(), rfc3339(self.store.time_ms(r)).into());
@@ -429,6 +482,20 @@ impl Engine {
             out(buf);
         }
         self.selection.len() as u64
+    }
+}
+
+impl Engine {
+    /// The auditor report over everything loaded, in a report format (`None` for event
+    /// exports or before a load).
+    pub fn audit_report(&self, inputs: Vec<InputFile>, format: ExportFormat) -> Option<String> {
+        compliance::render(
+            &self.store,
+            self.analysis.as_ref()?,
+            self.report.as_ref()?,
+            inputs,
+            format,
+        )
     }
 }
 
@@ -616,6 +683,28 @@ mod tests {
         }];
         let record = read_record(&mut inputs, &path, &raw).unwrap();
         assert!(record.contains("eventName"), "{record}");
+    }
+
+    #[test]
+    fn suggest_completes_values_by_frequency_and_ignores_unknown_fields() {
+        let files = vec![
+            (CT, fixture(CT)),
+            (
+                "cts.json",
+                fixture("cts_trace_example_evs_deleteVolume_otcdocs.json"),
+            ),
+        ];
+        let (engine, _, _) = load(&files);
+        let providers = engine.suggest("cloud", "", 8);
+        assert_eq!(providers[0], ("aws".to_owned(), 2));
+        assert_eq!(providers[1], ("huawei".to_owned(), 1));
+        assert_eq!(
+            engine.suggest("action", "DEL", 8),
+            vec![("deleteVolume".to_owned(), 1)]
+        );
+        assert!(engine.suggest("nope", "", 8).is_empty());
+        assert!(engine.suggest("time", "", 8).is_empty());
+        assert_eq!(rfc3339(1_512_993_891_000), "2017-12-11T12:04:51.000Z");
     }
 
     #[test]

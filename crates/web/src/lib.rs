@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod compliance;
 pub mod engine;
 pub mod protocol;
 

@@ -57,6 +57,15 @@ pub enum ToWorker {
         /// Store row.
         row: u32,
     },
+    /// Values of a field starting with a prefix, most frequent first (search-box completion).
+    Suggest {
+        /// Sequence number echoed in the reply.
+        seq: u32,
+        /// Query-language field name (canonical or alias).
+        field: String,
+        /// What the user typed of the value.
+        prefix: String,
+    },
     /// The current selection as a file.
     Export {
         /// Sequence number.
@@ -70,10 +79,39 @@ pub enum ToWorker {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
-    /// Comma-separated values with a header line.
+    /// Selected events: comma-separated values with a header line.
     Csv,
-    /// JSON Lines, one normalized event per line.
+    /// Selected events: JSON Lines, one normalized event per line.
     Json,
+    /// The auditor report: one self-contained HTML document that prints well.
+    ReportHtml,
+    /// The auditor report as JSON.
+    ReportJson,
+    /// The findings as CSV.
+    FindingsCsv,
+}
+
+impl ExportFormat {
+    /// The file name a download gets.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "trailproof-events.csv",
+            ExportFormat::Json => "trailproof-events.jsonl",
+            ExportFormat::ReportHtml => "trailproof-report.html",
+            ExportFormat::ReportJson => "trailproof-report.json",
+            ExportFormat::FindingsCsv => "trailproof-findings.csv",
+        }
+    }
+
+    /// The MIME type of the download.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ExportFormat::Csv | ExportFormat::FindingsCsv => "text/csv;charset=utf-8",
+            ExportFormat::Json => "application/x-ndjson;charset=utf-8",
+            ExportFormat::ReportHtml => "text/html;charset=utf-8",
+            ExportFormat::ReportJson => "application/json;charset=utf-8",
+        }
+    }
 }
 
 /// The phase a load is in.
@@ -165,6 +203,13 @@ pub enum FromWorker {
         /// The event.
         detail: Box<DetailView>,
     },
+    /// Value suggestions for a `Suggest`.
+    Suggested {
+        /// The request's sequence number.
+        seq: u32,
+        /// Values with their counts over all events, most frequent first.
+        values: Vec<(String, u64)>,
+    },
     /// An export is ready; the `Blob` travels beside this message.
     Exported {
         /// The request's sequence number.
@@ -211,6 +256,80 @@ pub struct LoadSummary {
     pub problems: Vec<String>,
     /// Measured store memory, bytes per event (columns only).
     pub bytes_per_event: f64,
+    /// Retention, coverage and findings.
+    pub analysis: AnalysisView,
+}
+
+/// Compliance and findings, as the Compliance and Findings tabs show them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisView {
+    /// The "as of" time, epoch ms (the newest event: reports stay reproducible).
+    pub as_of_ms: i64,
+    /// Whole days from the first to the last event.
+    pub span_days: u64,
+    /// Days with at least one event.
+    pub days_with_events: u64,
+    /// Requirement presets, pass/fail with the reason.
+    pub requirements: Vec<Line>,
+    /// Other checks (regions, read and write events, management events, verified share).
+    pub checks: Vec<Line>,
+    /// Regions seen.
+    pub regions_seen: Vec<String>,
+    /// Gaps per account × region, for people.
+    pub gaps: Vec<String>,
+    /// Day × region heatmap.
+    pub heatmap: HeatmapView,
+    /// Findings, in time order.
+    pub findings: Vec<FindingView>,
+    /// Problems loading rules or reading records.
+    pub diagnostics: Vec<String>,
+}
+
+/// One pass/fail line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    /// What is checked.
+    pub name: String,
+    /// `pass`, `fail` or `n/a`.
+    pub outcome: String,
+    /// Why, for people.
+    pub reason: String,
+}
+
+/// Events per day and region.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeatmapView {
+    /// Row labels.
+    pub regions: Vec<String>,
+    /// Column labels (`YYYY-MM-DD`), consecutive.
+    pub days: Vec<String>,
+    /// `(day index, region index, events, gap, failed verification)`.
+    pub cells: Vec<(u32, u32, u64, bool, bool)>,
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingView {
+    /// `informational` … `critical`.
+    pub level: String,
+    /// Rule title.
+    pub title: String,
+    /// Rule key (built-in id, anomaly id or `sigma:<id>`).
+    pub rule: String,
+    /// Sigma rule author (shown beside matches, as the rules' license asks).
+    pub author: String,
+    /// When, epoch ms.
+    pub time_ms: i64,
+    /// Who.
+    pub actor: String,
+    /// From where.
+    pub source_ip: String,
+    /// What, for people.
+    pub message: String,
+    /// Store rows of the evidence events.
+    pub evidence: Vec<u32>,
+    /// Event IDs of the evidence events (the timeline selects them by ID).
+    pub evidence_ids: Vec<String>,
 }
 
 /// What happened to one file of a load.

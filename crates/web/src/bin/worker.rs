@@ -16,6 +16,7 @@ mod worker {
     use std::cell::RefCell;
 
     use js_sys::{Array, Uint8Array};
+    use trailproof_analysis::report::InputFile;
     use trailproof_core::hash::FileHasher;
     use trailproof_web::blob::BlobReader;
     use trailproof_web::engine::{read_record, Engine, Input};
@@ -29,6 +30,8 @@ mod worker {
     #[derive(Default)]
     struct Loaded {
         files: Vec<(String, File)>,
+        /// Name, size and SHA-256 of each input, for the auditor report.
+        hashes: Vec<InputFile>,
         engine: Engine,
     }
 
@@ -70,12 +73,12 @@ mod worker {
     async fn run(request: ToWorker, files: Vec<File>) {
         match request {
             ToWorker::Hash { job, .. } => {
-                hash_all(job, &files).await;
+                hash_all(job, &files, &[]).await;
                 reply(&FromWorker::Done { job });
             }
             ToWorker::Load { job, paths } => {
-                hash_all(job, &files).await;
-                load(job, paths, files);
+                let hashes = hash_all(job, &files, &paths).await;
+                load(job, paths, files, hashes);
                 reply(&FromWorker::Done { job });
             }
             ToWorker::Query {
@@ -99,6 +102,10 @@ mod worker {
                         detail: Box::new(detail),
                     });
                 }
+            }
+            ToWorker::Suggest { seq, field, prefix } => {
+                let values = LOADED.with_borrow(|l| l.engine.suggest(&field, &prefix, 8));
+                reply(&FromWorker::Suggested { seq, values });
             }
             ToWorker::Export { seq, format } => export(seq, format),
         }
@@ -135,7 +142,7 @@ mod worker {
         f(&mut inputs)
     }
 
-    fn load(job: u32, paths: Vec<String>, files: Vec<File>) {
+    fn load(job: u32, paths: Vec<String>, files: Vec<File>, hashes: Vec<InputFile>) {
         let named: Vec<(String, File)> = paths.into_iter().zip(files).collect();
         let total: u64 = named.iter().map(|(_, f)| f.size() as u64).sum();
         let mut last_post = 0.0;
@@ -160,6 +167,7 @@ mod worker {
                 LOADED.with_borrow_mut(|l| {
                     *l = Loaded {
                         files: named,
+                        hashes,
                         engine,
                     }
                 });
@@ -174,16 +182,19 @@ mod worker {
 
     fn export(seq: u32, format: ExportFormat) {
         let parts = Array::new();
-        let events = LOADED.with_borrow(|l| {
-            l.engine.export(format, 1 << 20, &mut |s| {
+        let events = LOADED.with_borrow(|l| match format {
+            ExportFormat::Csv | ExportFormat::Json => l.engine.export(format, 1 << 20, &mut |s| {
                 parts.push(&JsValue::from_str(&s));
-            })
+            }),
+            _ => {
+                if let Some(text) = l.engine.audit_report(l.hashes.clone(), format) {
+                    parts.push(&JsValue::from_str(&text));
+                }
+                0
+            }
         });
         let options = BlobPropertyBag::new();
-        options.set_type(match format {
-            ExportFormat::Csv => "text/csv;charset=utf-8",
-            ExportFormat::Json => "application/x-ndjson;charset=utf-8",
-        });
+        options.set_type(format.mime());
         let Ok(blob) = Blob::new_with_str_sequence_and_options(&parts, &options) else {
             return;
         };
@@ -196,17 +207,27 @@ mod worker {
         }
     }
 
-    async fn hash_all(job: u32, files: &[File]) {
+    /// Hashes every file, reporting each; returns what the auditor report lists.
+    async fn hash_all(job: u32, files: &[File], paths: &[String]) -> Vec<InputFile> {
         let total: u64 = files.iter().map(|f| f.size() as u64).sum();
         let mut done = 0u64;
+        let mut hashes = Vec::new();
         for (index, file) in files.iter().enumerate() {
             match hash_file(job, file, &mut done, total).await {
-                Ok((size, sha256)) => reply(&FromWorker::Hashed {
-                    job,
-                    index,
-                    size,
-                    sha256,
-                }),
+                Ok((size, sha256)) => {
+                    let name = paths.get(index).cloned().unwrap_or_else(|| file.name());
+                    hashes.push(InputFile {
+                        name,
+                        size,
+                        sha256: sha256.clone(),
+                    });
+                    reply(&FromWorker::Hashed {
+                        job,
+                        index,
+                        size,
+                        sha256,
+                    });
+                }
                 Err(e) => {
                     let message = e.as_string().unwrap_or_else(|| format!("{e:?}"));
                     reply(&FromWorker::Failed {
@@ -217,6 +238,7 @@ mod worker {
                 }
             }
         }
+        hashes
     }
 
     /// Hashes one file slice by slice. Each slice is awaited, so the worker returns to its event

@@ -1,5 +1,7 @@
 //! The page's views, one module each.
 
+pub mod compliance;
+pub mod findings;
 pub mod inputs;
 pub mod landing;
 pub mod summary;
@@ -15,18 +17,25 @@ pub enum Tab {
     Verification,
     /// The event timeline.
     Timeline,
+    /// Retention and coverage against requirements.
+    Compliance,
+    /// Detections and anomalies.
+    Findings,
     /// The input files with their hashes.
     Inputs,
 }
 
 impl Tab {
-    const ALL: [Tab; 3] = [Tab::Verification, Tab::Timeline, Tab::Inputs];
+    /// Every tab, in bar order.
+    pub const ALL: [Tab; 5] = [Tab::Verification, Tab::Timeline, Tab::Compliance, Tab::Findings, Tab::Inputs];
 
     /// Label and stable id (used in the URL and by tests).
     pub fn label(self) -> (&'static str, &'static str) {
         match self {
             Tab::Verification => ("Verification", "verification"),
             Tab::Timeline => ("Timeline", "timeline"),
+            Tab::Compliance => ("Compliance", "compliance"),
+            Tab::Findings => ("Findings", "findings"),
             Tab::Inputs => ("Inputs", "inputs"),
         }
     }

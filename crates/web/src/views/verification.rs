@@ -48,6 +48,20 @@ pub fn VerificationView(props: &VerificationProps) -> Html {
             </section>
         };
     }
+    // Files the timeline loaded as events or rules are not "ignored": leave out the verifier's
+    // remark that they are no digest, log or key.
+    let loaded: std::collections::HashSet<&str> = props
+        .summary
+        .files
+        .iter()
+        .filter(|f| f.events > 0 || f.kind == "Sigma rule")
+        .map(|f| f.path.as_str())
+        .collect();
+    let notes: Vec<_> = report
+        .notes
+        .iter()
+        .filter(|n| !(loaded.contains(n.path.as_str()) && n.message.ends_with("ignored")))
+        .collect();
     let shown: Vec<&Item> = report
         .items
         .iter()
@@ -70,10 +84,17 @@ pub fn VerificationView(props: &VerificationProps) -> Html {
                     { for report.gaps.iter().map(|g| html! { <li>{ format!("{} → {}: {}", g.start, g.end, g.message) }</li> }) }
                 </ul>
             }
-            if !report.notes.is_empty() {
+            if !notes.is_empty() {
                 <h2>{ "Notes" }</h2>
                 <ul class="notes">
-                    { for report.notes.iter().map(|n| html! { <li><span class="path">{ &n.path }</span>{ ": " }{ &n.message }</li> }) }
+                    { for notes.iter().map(|n| html! {
+                        <li>
+                            if !n.path.is_empty() {
+                                <span class="path">{ &n.path }</span>{ ": " }
+                            }
+                            { &n.message }
+                        </li>
+                    }) }
                 </ul>
             }
             <h2>{ "Files" }</h2>

@@ -1,0 +1,190 @@
+//! Compliance and findings in the worker: runs `trailproof-analysis` over a loaded store and
+//! turns its result into the compact views the Compliance and Findings tabs draw.
+
+use std::collections::HashMap;
+use std::io::SeekFrom;
+
+use trailproof_analysis::finding::RuleRef;
+use trailproof_analysis::report::{AuditReport, InputFile, ReportInputs};
+use trailproof_analysis::{Analysis, AnalysisOptions, Analyzer, SigmaRuleSet};
+use trailproof_core::input::{self, Control, Limits};
+use trailproof_core::report::Report;
+use trailproof_events::EventStore;
+
+use crate::engine::{rfc3339, Input};
+use crate::protocol::{AnalysisView, ExportFormat, FindingView, HeatmapView, Line};
+
+/// Runs the analysis: rules first name the raw records they need (candidates only), which are
+/// re-read in one pass per input; then every rule, detector and coverage check runs as of the
+/// newest event, so the same inputs always give the same findings.
+pub fn analyze(
+    store: &EventStore,
+    sigma: &SigmaRuleSet,
+    report: &Report,
+    inputs: &mut [Input<'_>],
+    limits: &Limits,
+) -> Analysis {
+    let options = AnalysisOptions::default();
+    let mut analyzer = Analyzer::new(store, sigma, &options);
+    let needed: HashMap<String, u32> = analyzer
+        .plan()
+        .files_named
+        .iter()
+        .map(|(f, p)| (p.clone(), *f))
+        .collect();
+    if !needed.is_empty() {
+        for input in inputs.iter_mut() {
+            if input.source.seek(SeekFrom::Start(0)).is_err() {
+                continue;
+            }
+            let name = input.name.clone();
+            input::walk(&name, input.source, limits, &mut |entry| {
+                if let Some(&file) = needed.get(entry.path) {
+                    analyzer.load_file(file, entry.reader, limits);
+                }
+                Control::Continue
+            });
+        }
+    }
+    let as_of = store.time_span().map_or(0, |(_, newest)| newest);
+    analyzer.finish((!report.items.is_empty()).then_some(report), as_of)
+}
+
+/// The auditor report in one of the report formats (`None` for event exports).
+pub fn render(
+    store: &EventStore,
+    analysis: &Analysis,
+    report: &Report,
+    inputs: Vec<InputFile>,
+    format: ExportFormat,
+) -> Option<String> {
+    let mut report_inputs = ReportInputs::new(
+        concat!("trailproof ", env!("CARGO_PKG_VERSION")),
+        store,
+        analysis,
+    );
+    report_inputs.inputs = inputs;
+    report_inputs.verification = (!report.items.is_empty()).then_some(report);
+    let audit = AuditReport::build(&report_inputs);
+    match format {
+        ExportFormat::ReportHtml => Some(audit.to_html()),
+        ExportFormat::ReportJson => Some(audit.to_json()),
+        ExportFormat::FindingsCsv => Some(audit.findings_csv()),
+        ExportFormat::Csv | ExportFormat::Json => None,
+    }
+}
+
+/// What the tabs show of an analysis.
+pub fn view(a: &Analysis) -> AnalysisView {
+    let c = &a.coverage;
+    let line = |name: String, outcome: &str, reason: &str| Line {
+        name,
+        outcome: outcome.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let mut days: Vec<String> = Vec::new();
+    if let (Ok(first), Ok(last)) = (
+        c.heatmap.first_day.parse::<jiff::civil::Date>(),
+        c.heatmap.last_day.parse::<jiff::civil::Date>(),
+    ) {
+        let mut d = first;
+        // Bounded: more than ten years are not drawn day by day.
+        while d <= last && days.len() < 3660 {
+            days.push(d.to_string());
+            match d.tomorrow() {
+                Ok(next) => d = next,
+                Err(_) => break,
+            }
+        }
+    }
+    let day_index: HashMap<&str, u32> = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.as_str(), i as u32))
+        .collect();
+    let region_index: HashMap<&str, u32> = c
+        .heatmap
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.as_str(), i as u32))
+        .collect();
+    let cells = c
+        .heatmap
+        .cells
+        .iter()
+        .filter_map(|cell| {
+            let day = *day_index.get(cell.day.as_str())?;
+            let region = *region_index.get(cell.region.as_str())?;
+            Some((day, region, cell.events, cell.gap, cell.failed))
+        })
+        .collect();
+    let gaps = c
+        .streams
+        .iter()
+        .flat_map(|s| {
+            s.gaps.iter().map(move |g| {
+                format!(
+                    "{} {} {}: no events from {} to {}",
+                    s.provider.as_str(),
+                    s.account,
+                    s.region,
+                    rfc3339(g.start_ms),
+                    rfc3339(g.end_ms)
+                )
+            })
+        })
+        .collect();
+    AnalysisView {
+        as_of_ms: a.as_of_ms,
+        span_days: c.span_days,
+        days_with_events: c.days_with_events,
+        requirements: c
+            .requirements
+            .iter()
+            .map(|r| line(r.name.clone(), r.outcome.as_str(), &r.reason))
+            .collect(),
+        checks: c
+            .checks
+            .iter()
+            .map(|r| line(r.check.name().to_owned(), r.outcome.as_str(), &r.reason))
+            .collect(),
+        regions_seen: c.regions_seen.clone(),
+        gaps,
+        heatmap: HeatmapView {
+            regions: c.heatmap.regions.clone(),
+            days,
+            cells,
+        },
+        findings: a
+            .findings
+            .iter()
+            .map(|f| FindingView {
+                level: f.level.as_str().to_owned(),
+                title: f.rule.title().to_owned(),
+                rule: f.rule.key(),
+                author: match &f.rule {
+                    RuleRef::Sigma { author, .. } => author.clone(),
+                    _ => String::new(),
+                },
+                time_ms: f.time_ms,
+                actor: f.actor.clone(),
+                source_ip: f.source_ip.clone(),
+                message: f.message.clone(),
+                evidence: f.evidence.iter().map(|e| e.row as u32).collect(),
+                evidence_ids: f
+                    .evidence
+                    .iter()
+                    .map(|e| e.event_id.clone())
+                    .filter(|id| !id.is_empty())
+                    .collect(),
+            })
+            .collect(),
+        diagnostics: a
+            .sigma_diagnostics
+            .iter()
+            .map(|d| format!("{d:?}"))
+            .chain(a.diagnostics.iter().cloned())
+            .collect(),
+    }
+}

@@ -1,0 +1,66 @@
+//! One event: normalized fields and the original record, fetched lazily from its file.
+//! Values are text nodes: event data is untrusted and never becomes HTML.
+
+use std::rc::Rc;
+
+use web_sys::HtmlElement;
+use yew::prelude::*;
+
+use super::tz;
+use crate::protocol::DetailView;
+
+/// Properties of [`DetailPane`].
+#[derive(Properties, PartialEq)]
+pub struct DetailProps {
+    /// The event.
+    pub detail: Rc<DetailView>,
+    /// Display zone.
+    pub zone: String,
+    /// Closes the pane.
+    pub on_close: Callback<MouseEvent>,
+}
+
+/// The pane.
+#[function_component]
+pub fn DetailPane(props: &DetailProps) -> Html {
+    let d = &props.detail;
+    let pane = use_node_ref();
+    {
+        // Focus moves to the pane when an event opens, so screen readers announce it.
+        let pane = pane.clone();
+        use_effect_with(d.row, move |_| {
+            if let Some(el) = pane.cast::<HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
+    }
+    let time = d
+        .fields
+        .iter()
+        .find(|(k, _)| k == "time")
+        .and_then(|(_, v)| v.parse::<jiff::Timestamp>().ok())
+        .map(|t| tz::labelled(t.as_millisecond(), &props.zone));
+    html! {
+        <aside id="detail" ref={pane} class="detail" aria-label="Event detail" tabindex="-1">
+            <div class="detail-head">
+                <h2>{ "Event" }</h2>
+                <button class="chip close" onclick={props.on_close.clone()} aria-label="Close detail (Esc)">{ "Close" }</button>
+            </div>
+            <dl>
+                { for d.fields.iter().map(|(k, v)| {
+                    if k == "time" {
+                        html! { <div><dt>{ "time" }</dt><dd>{ time.clone().unwrap_or_else(|| v.clone()) }</dd></div> }
+                    } else {
+                        html! { <div><dt>{ k }</dt><dd>{ v }</dd></div> }
+                    }
+                }) }
+                <div><dt>{ "source" }</dt><dd class="path">{ &d.source }</dd></div>
+            </dl>
+            <h3>{ "Original record" }</h3>
+            { match &d.raw {
+                Ok(json) => html! { <pre id="raw" class="raw" tabindex="0" aria-label="Original record">{ json }</pre> },
+                Err(e) => html! { <p class="error">{ e }</p> },
+            }}
+        </aside>
+    }
+}

@@ -1,0 +1,402 @@
+//! The end-to-end harness shared by every test file (`mod harness;`): a loopback static
+//! server on the built site (`dist/`), a ChromeDriver, a headless Chromium session, and helpers
+//! to drop files, press keys, switch tabs, take screenshots and read Chrome's logs.
+//!
+//! The tests are `#[ignore]`d so that a plain `cargo test` on a machine without a browser
+//! stays green; `cargo xtask test` (or `cargo xtask e2e`) builds `dist/`, installs Chromium and
+//! ChromeDriver when missing, passes their paths and runs them with `--ignored`. Everything
+//! binds to 127.0.0.1 and is stopped by the test.
+// Each test file uses its own subset of the helpers.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+pub use serde_json::{json, Value};
+use trailproof_e2e::Server;
+
+/// Chromium flags for a machine with no outside network (see xtask's `CHROME_ARGS`).
+const CHROME_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,900",
+];
+
+pub fn env_path(name: &str, default: &str) -> PathBuf {
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default))
+}
+
+pub fn workspace() -> PathBuf {
+    canonical(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+}
+
+/// WebDriver rejects file paths with `..` in them.
+pub fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn fixtures() -> PathBuf {
+    canonical(&env_path(
+        "TRAILPROOF_FIXTURES",
+        &workspace().join("../shared/fixtures").to_string_lossy(),
+    ))
+}
+
+pub fn artifacts() -> PathBuf {
+    let dir = workspace().join("target/e2e");
+    std::fs::create_dir_all(&dir).expect("create target/e2e");
+    canonical(&dir)
+}
+
+/// A static server on the built site, a ChromeDriver and a browser session; all stopped on drop.
+pub struct Harness {
+    pub server: Server,
+    driver: Child,
+    client: Option<Client>,
+    profile: PathBuf,
+}
+
+impl Harness {
+    pub async fn start() -> Harness {
+        let dist = env_path(
+            "TRAILPROOF_DIST",
+            &workspace().join("dist").to_string_lossy(),
+        );
+        assert!(
+            dist.join("index.html").is_file(),
+            "no built site at {}: run `cargo xtask dist`",
+            dist.display()
+        );
+        let server =
+            Server::start(&dist, "127.0.0.1:0".parse().unwrap()).expect("start static server");
+
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(env_path("CHROMEDRIVER", "/usr/bin/chromedriver"))
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        let profile =
+            std::env::temp_dir().join(format!("trailproof-e2e-{}-{port}", std::process::id()));
+        let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": env_path("CHROMIUM", "/usr/bin/chromium"), "args": args }),
+        );
+        // The performance log carries every network request the browser makes, workers included.
+        caps.insert(
+            "goog:loggingPrefs".into(),
+            json!({ "performance": "ALL", "browser": "ALL" }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("start a browser session");
+        Harness {
+            server,
+            driver,
+            client: Some(client),
+            profile,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        self.client.as_ref().expect("session open")
+    }
+
+    pub async fn open(&self) {
+        self.client()
+            .goto(&format!("{}/", self.server.origin()))
+            .await
+            .expect("load the site");
+        self.wait_for(
+            "the app to render",
+            "return !!document.querySelector('#dropzone')",
+        )
+        .await;
+    }
+
+    /// Polls a JS predicate until it returns true.
+    pub async fn wait_for(&self, what: &str, predicate: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let v = self
+                .client()
+                .execute(predicate, vec![])
+                .await
+                .expect("run script");
+            if v.as_bool() == Some(true) {
+                return;
+            }
+            if Instant::now() > deadline {
+                let console = self
+                    .client()
+                    .issue_cmd(GetLog("browser"))
+                    .await
+                    .unwrap_or_default();
+                let page = self.js("return document.body.innerText;").await;
+                panic!("timed out waiting for {what}\nconsole: {console:#}\npage: {page}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn js(&self, script: &str) -> Value {
+        self.client()
+            .execute(script, vec![])
+            .await
+            .expect("run script")
+    }
+
+    /// Gives files to the page the way a drop does: a `drop` event whose `DataTransfer` holds
+    /// them. WebDriver can only hand files to an `<input type=file>`, so the test puts them in
+    /// a scratch input first and moves them into the event.
+    pub async fn drop_files(&self, files: &[PathBuf]) {
+        self.js(
+            "const i = document.createElement('input'); i.type = 'file'; i.multiple = true; \
+             i.id = 'e2e-source'; i.hidden = true; document.body.append(i); return true;",
+        )
+        .await;
+        let list = files
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        self.client()
+            .find(Locator::Css("#e2e-source"))
+            .await
+            .unwrap()
+            .send_keys(&list)
+            .await
+            .expect("attach files");
+        let dropped = self
+            .js(
+                "const src = document.querySelector('#e2e-source'); const dt = new DataTransfer(); \
+                 for (const f of src.files) dt.items.add(f); src.remove(); \
+                 const zone = document.querySelector('#dropzone'); \
+                 zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true})); \
+                 zone.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true})); \
+                 return dt.files.length;",
+            )
+            .await;
+        assert_eq!(dropped.as_u64(), Some(files.len() as u64));
+    }
+
+    /// Opens a tab by its id (`verification`, `timeline`, `inputs`, ...).
+    pub async fn tab(&self, id: &str) {
+        let el = self
+            .client()
+            .find(Locator::Css(&format!("#tab-{id}")))
+            .await
+            .expect("tab button");
+        el.click().await.expect("click tab");
+        self.wait_for(&format!("tab {id} to open"), &format!("return document.querySelector('#tab-{id}').getAttribute('aria-selected') === 'true';")).await;
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client().screenshot().await.expect("screenshot");
+        std::fs::write(artifacts().join(format!("{name}.png")), png).expect("save screenshot");
+    }
+
+    /// Every URL the browser requested (page and workers), from Chrome's performance log.
+    pub async fn requested_urls(&self) -> Vec<String> {
+        let log = self
+            .client()
+            .issue_cmd(GetLog("performance"))
+            .await
+            .expect("read performance log");
+        let mut urls = Vec::new();
+        for entry in log.as_array().into_iter().flatten() {
+            let Some(message) = entry["message"].as_str() else {
+                continue;
+            };
+            let Ok(message) = serde_json::from_str::<Value>(message) else {
+                continue;
+            };
+            let method = message["message"]["method"].as_str().unwrap_or("");
+            if method == "Network.requestWillBeSent" {
+                if let Some(url) = message["message"]["params"]["request"]["url"].as_str() {
+                    urls.push(url.to_owned());
+                }
+            }
+        }
+        urls
+    }
+
+    /// Asserts that nothing was requested from anywhere but the local server.
+    pub async fn assert_no_outside_requests(&self) {
+        let origin = self.server.origin();
+        let urls = self.requested_urls().await;
+        // The log must have seen the app's own loads, or the check below proves nothing.
+        assert!(
+            urls.iter().any(|u| u.ends_with(".wasm")),
+            "performance log saw no wasm load: {urls:?}"
+        );
+        // Only network schemes can carry data away; `chrome://` entries are the browser's own
+        // start page, loaded from its binary before the test navigates.
+        let network = |u: &&String| {
+            ["http:", "https:", "ws:", "wss:", "ftp:"]
+                .iter()
+                .any(|s| u.starts_with(s))
+        };
+        let outside: Vec<_> = urls
+            .iter()
+            .filter(network)
+            .filter(|u| !u.starts_with(&format!("{origin}/")))
+            .collect();
+        assert!(
+            outside.is_empty(),
+            "requests left the local server: {outside:?}"
+        );
+        // Cross-check with the page's own resource timing entries.
+        let entries = self
+            .js("return performance.getEntriesByType('resource').map(e => e.name);")
+            .await;
+        for name in entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            assert!(
+                name.starts_with(&origin) || name.starts_with("blob:"),
+                "resource from elsewhere: {name}"
+            );
+        }
+        // And with what the server saw: the worker and its wasm came from us.
+        let served = self.server.requests();
+        assert!(
+            served.iter().any(|p| p.ends_with("worker_bg.wasm")),
+            "worker wasm not served: {served:?}"
+        );
+    }
+
+    /// Presses keys (WebDriver key codes for special keys, see `fantoccini::key::Key`) on
+    /// whatever has focus, as a user would.
+    pub async fn press(&self, keys: &str) {
+        let mut actions = KeyActions::new("keyboard".into());
+        for c in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value: c })
+                .then(KeyAction::Up { value: c });
+        }
+        self.client()
+            .perform_actions(actions)
+            .await
+            .expect("press keys");
+    }
+
+    /// Runs a Chrome DevTools Protocol command through ChromeDriver.
+    pub async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        self.client()
+            .issue_cmd(Cdp(cmd, params))
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+    }
+
+    /// Emulates `prefers-color-scheme: dark` (or light).
+    pub async fn color_scheme(&self, scheme: &str) {
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+        )
+        .await;
+    }
+
+    /// The browser console so far.
+    pub async fn console(&self) -> Value {
+        self.client()
+            .issue_cmd(GetLog("browser"))
+            .await
+            .unwrap_or_default()
+    }
+
+    pub async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// ChromeDriver's log endpoint (not part of W3C WebDriver, so fantoccini has no call for it).
+#[derive(Debug)]
+pub struct GetLog(&'static str);
+
+impl WebDriverCompatibleCommand for GetLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "type": self.0 }).to_string()),
+        )
+    }
+}
+
+/// ChromeDriver's DevTools passthrough (`goog/cdp/execute`).
+#[derive(Debug)]
+pub struct Cdp(pub &'static str, pub Value);
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.0, "params": self.1 }).to_string()),
+        )
+    }
+}
