@@ -26,7 +26,6 @@ pub struct HistogramProps {
 fn human_ms(ms: i64) -> String {
     const UNITS: &[(i64, &str)] = &[
         (365 * 86_400_000, "year"),
-        (30 * 86_400_000, "30 days"),
         (7 * 86_400_000, "week"),
         (86_400_000, "day"),
         (3_600_000, "hour"),
@@ -37,7 +36,7 @@ fn human_ms(ms: i64) -> String {
         if ms >= unit && ms % unit == 0 {
             let n = ms / unit;
             return if n == 1 {
-                name.to_owned()
+                format!("1 {name}")
             } else {
                 format!("{n} {name}s")
             };
@@ -127,7 +126,7 @@ pub fn HistogramView(props: &HistogramProps) -> Html {
     let total: u64 = h.counts.iter().map(|&c| c as u64).sum();
     let errors: u64 = h.errors.iter().map(|&c| c as u64).sum();
     let label = format!(
-        "Events over time: {total} events, {errors} failed, {n} bars of one {} each, from {} to {}. Drag to select a time range.",
+        "Events over time: {total} events, {errors} failed, {n} bars of {} each, from {} to {}. Drag to select a time range.",
         human_ms(h.bucket_ms),
         tz::labelled(h.start_ms, zone),
         tz::labelled(end_ms, zone)

@@ -85,6 +85,18 @@ fn field_info(name: &str) -> Option<&'static trailproof_events::query::FieldInfo
 pub fn SearchBox(props: &SearchProps) -> Html {
     let mode = use_state(|| Mode::Off);
     let active = use_state(|| None::<usize>);
+    // The input is uncontrolled (a `value` prop would overwrite typing on every render); the
+    // submitted query is written into it when it changes.
+    {
+        let input = props.input.clone();
+        use_effect_with(props.query.clone(), move |query| {
+            if let Some(el) = input.cast::<HtmlInputElement>() {
+                if el.value() != *query {
+                    el.set_value(query);
+                }
+            }
+        });
+    }
 
     // Decides what to complete from the text before the end.
     let update = {
@@ -252,7 +264,7 @@ pub fn SearchBox(props: &SearchProps) -> Html {
                         aria-activedescendant={active_id} aria-invalid={props.error.is_some().to_string()}
                         aria-describedby={props.error.as_ref().map(|_| "query-error")}
                         placeholder="actor:alice action:Delete* -rw:read ip:10.0.0.0/8 time>=2024-05-01"
-                        value={props.query.clone()} oninput={oninput} onkeydown={onkeydown} onblur={onblur} />
+                        oninput={oninput} onkeydown={onkeydown} onblur={onblur} />
                     if open {
                         <ul id="query-suggestions" class="suggestions" role="listbox" aria-label="Suggestions">
                             { for options.iter().enumerate().map(|(i, (label, detail, _))| {
