@@ -103,6 +103,13 @@ impl Harness {
         serde_json::from_value(v).unwrap_or_default()
     }
 
+    /// A screenshot with the timeline at the top of the viewport.
+    async fn shot(&self, name: &str) {
+        self.js("const t = document.querySelector('#timeline'); if (t) t.scrollIntoView(); return true;")
+            .await;
+        self.screenshot(name).await;
+    }
+
     async fn click(&self, css: &str) {
         self.client()
             .find(Locator::Css(css))
@@ -162,7 +169,7 @@ async fn queries_facets_errors_export_and_url_restore() {
         facets.contains("Provider") && facets.contains("huawei"),
         "{facets}"
     );
-    h.screenshot("timeline").await;
+    h.shot("timeline").await;
 
     // A query narrows the table to the expected count.
     h.search("provider:aws rw:write").await;
@@ -191,7 +198,7 @@ async fn queries_facets_errors_export_and_url_restore() {
     let q = h.js("return document.querySelector('#query').value;").await;
     assert_eq!(q.as_str(), Some("provider:\"huawei\""));
     h.wait_rows().await;
-    h.screenshot("timeline-facet").await;
+    h.shot("timeline-facet").await;
     h.click("#facets section[data-field='actor'] button.facet-exclude[aria-label='Exclude Actor = aaa']")
         .await;
     h.wait_count(1, TOTAL).await;
@@ -224,7 +231,7 @@ async fn queries_facets_errors_export_and_url_restore() {
     .await;
     let q = h.js("return document.querySelector('#query').value;").await;
     assert_eq!(q.as_str(), Some("provider:"));
-    h.screenshot("timeline-suggest").await;
+    h.shot("timeline-suggest").await;
 
     // A syntax error shows its position under the query; nothing crashes.
     h.search("actor:alice )").await;
@@ -246,7 +253,7 @@ async fn queries_facets_errors_export_and_url_restore() {
         Some("            ^"),
         "caret under the 13th character"
     );
-    h.screenshot("timeline-error").await;
+    h.shot("timeline-error").await;
     // The previous selection stays usable.
     h.search("provider:huawei").await;
     h.wait_count(2, TOTAL).await;
@@ -324,7 +331,7 @@ async fn queries_facets_errors_export_and_url_restore() {
     // Newest first, in Paris time (UTC+1 in February): the last AWS write is 22:23:18 UTC.
     assert_eq!(rows[0][0], "2022-02-07 23:23:18.000", "{rows:?}");
     assert_eq!(rows[0][2], "012345678901", "{rows:?}");
-    h.screenshot("timeline-paris").await;
+    h.shot("timeline-paris").await;
     let hash = h.js("return location.hash;").await;
     let hash = hash.as_str().unwrap_or_default().to_owned();
     for part in [
@@ -383,7 +390,7 @@ async fn queries_facets_errors_export_and_url_restore() {
         hash.as_str().unwrap_or_default().contains("range="),
         "{hash}"
     );
-    h.screenshot("timeline-range").await;
+    h.shot("timeline-range").await;
     h.click("#clear-range").await;
     h.wait_count(TOTAL, TOTAL).await;
     h.close().await;
@@ -470,7 +477,7 @@ async fn event_fields_are_text_keyboard_works_and_dark_theme() {
         Some("detail"),
         "focus moves to the opened event"
     );
-    h.screenshot("timeline-xss-detail").await;
+    h.shot("timeline-xss-detail").await;
     h.press("k").await;
     h.wait_for(
         "the detail of the first row",
@@ -515,7 +522,7 @@ async fn event_fields_are_text_keyboard_works_and_dark_theme() {
         "return !!document.querySelector('#raw');",
     )
     .await;
-    h.screenshot("timeline-dark").await;
+    h.shot("timeline-dark").await;
     h.color_scheme("light").await;
     let _ = std::fs::remove_file(&path);
     h.close().await;
@@ -671,7 +678,7 @@ async fn virtualized_table_scroll_jumps_on_a_large_store() {
         .collect();
     times.sort_by(f64::total_cmp);
     let pct = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
-    h.screenshot("timeline-large").await;
+    h.shot("timeline-large").await;
     let report = format!(
         "timeline bench: {n} events (loaded in {load_s:.1} s), scroll height {} px, {} jumps: \
          window rendered p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",

@@ -16,11 +16,15 @@ use trailproof_analysis::report::InputFile;
 use trailproof_analysis::{Analysis, SigmaRuleSet};
 use trailproof_core::report::Report;
 
+use trailproof_archive::frame::JsonArrayReader;
+use trailproof_archive::{ArchiveVerifier, VerifyOptions as ArchiveOptions};
+
 use crate::compliance;
 use crate::protocol::{
     DetailView, ExportFormat, Facet, FileLine, Histogram, LoadSummary, Phase, QueryError,
     QueryView, RowView,
 };
+use crate::sealed;
 
 /// Largest single file (or archive entry) the browser holds in memory to verify and index it.
 /// Bigger ones are reported; the CLI streams them.
@@ -117,6 +121,9 @@ impl Engine {
         let mut files = Vec::new();
         let mut problems = Vec::new();
         let mut sigma = SigmaRuleSet::new();
+        let (verifiers, key_names, key_files) = sealed::find_vkeys(inputs);
+        let mut archive = ArchiveVerifier::new(ArchiveOptions::new(verifiers));
+        let mut archive_seen = false;
         let mut base = 0u64;
         for input in inputs.iter_mut() {
             let (name, size) = (input.name.clone(), input.size);
@@ -153,6 +160,30 @@ impl Engine {
                 }
                 read_here = (read_here + bytes.len() as u64).min(size);
                 let lower = entry.path.to_ascii_lowercase();
+                if key_files.iter().any(|k| k == entry.path) {
+                    files.push(FileLine {
+                        path: entry.path.to_owned(),
+                        kind: "verifier key".into(),
+                        stored: bytes.len() as u64,
+                        events: 0,
+                        problems: Vec::new(),
+                    });
+                    return Control::Continue;
+                }
+                if sealed::is_archive_part(entry.path) {
+                    archive_seen |= sealed::is_manifest(entry.path, &bytes);
+                    archive.add_bytes(entry.path, &bytes);
+                    if !lower.ends_with(".rec") {
+                        files.push(FileLine {
+                            path: entry.path.to_owned(),
+                            kind: "sealed archive".into(),
+                            stored: bytes.len() as u64,
+                            events: 0,
+                            problems: Vec::new(),
+                        });
+                        return Control::Continue;
+                    }
+                }
                 if lower.ends_with(".yml") || lower.ends_with(".yaml") {
                     // Sigma rules travel with the data; they are loaded, not indexed.
                     let text = String::from_utf8_lossy(&bytes);
@@ -167,11 +198,23 @@ impl Engine {
                     return Control::Continue;
                 }
                 progress(Phase::Verify, base + read_here, entry.path);
-                let scanned = scan(entry.path, &mut bytes.as_slice(), &scan_limits);
-                let chain_kind = scanned.kind();
-                verifier.add(scanned);
+                let record_file = lower.ends_with(".rec");
+                // A sealed archive's record file holds framed records: no digest chain can
+                // cover it, and ingest reads it through its JSON-array view.
+                let chain_kind = if record_file {
+                    ChainKind::Other
+                } else {
+                    let scanned = scan(entry.path, &mut bytes.as_slice(), &scan_limits);
+                    let kind = scanned.kind();
+                    verifier.add(scanned);
+                    kind
+                };
                 progress(Phase::Index, base + read_here, entry.path);
-                let summary = ingest.add_file(entry.path, &mut bytes.as_slice());
+                let summary = if record_file {
+                    ingest.add_file(entry.path, &mut JsonArrayReader::new(bytes.as_slice()))
+                } else {
+                    ingest.add_file(entry.path, &mut bytes.as_slice())
+                };
                 files.push(FileLine {
                     path: entry.path.to_owned(),
                     kind: describe(&summary.kind, chain_kind),
@@ -185,7 +228,9 @@ impl Engine {
             base += size;
             progress(Phase::Read, base, &name);
         }
-        let report = verifier.finish();
+        let mut report = verifier.finish();
+        let sealed =
+            archive_seen.then(|| sealed::merge(archive.finish_detailed(), &mut report, key_names));
         let store = ingest.finish();
         let analysis = compliance::analyze(&store, &sigma, &report, inputs, &limits);
         problems.extend(sigma.diagnostics().iter().map(|d| format!("{d:?}")));
@@ -208,6 +253,7 @@ impl Engine {
             problems,
             bytes_per_event: store.bytes_per_event(),
             analysis: compliance::view(&analysis),
+            sealed,
         };
         (
             Engine {
@@ -529,18 +575,24 @@ pub fn read_record(inputs: &mut [Input<'_>], path: &str, raw: &RawRef) -> Result
         .source
         .seek(SeekFrom::Start(0))
         .map_err(|e| e.to_string())?;
+    // Record files of sealed archives were indexed through their JSON-array view.
+    let record_file = path.to_ascii_lowercase().ends_with(".rec");
+    let view = |reader: &mut dyn Read| -> Result<Vec<u8>, String> {
+        let result = if record_file {
+            trailproof_events::ingest::read_raw(&mut JsonArrayReader::new(reader), raw, &limits)
+        } else {
+            trailproof_events::ingest::read_raw(reader, raw, &limits)
+        };
+        result.map_err(|e| e.to_string())
+    };
     let bytes = if path == input.name {
-        trailproof_events::ingest::read_raw(input.source, raw, &limits)
-            .map_err(|e| e.to_string())?
+        view(input.source)?
     } else {
         let mut found = None;
         let name = input.name.clone();
         input::walk(&name, input.source, &limits, &mut |entry| {
             if entry.path == path {
-                found = Some(
-                    trailproof_events::ingest::read_raw(entry.reader, raw, &limits)
-                        .map_err(|e| e.to_string()),
-                );
+                found = Some(view(entry.reader));
                 Control::Stop
             } else {
                 Control::Continue

@@ -10,6 +10,7 @@
 pub mod compliance;
 pub mod engine;
 pub mod protocol;
+pub mod sealed;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;

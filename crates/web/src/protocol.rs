@@ -258,6 +258,27 @@ pub struct LoadSummary {
     pub bytes_per_event: f64,
     /// Retention, coverage and findings.
     pub analysis: AnalysisView,
+    /// The sealed archive among the inputs, if there was one.
+    pub sealed: Option<SealedView>,
+}
+
+/// A Trailproof sealed archive (`audit-archive/v1`), as the Verification tab shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedView {
+    /// The log's origin, when the manifest could be read.
+    pub origin: Option<String>,
+    /// Verifier keys that were supplied (their names).
+    pub keys: Vec<String>,
+    /// Whether the archive's end is anchored outside it (a pinned checkpoint).
+    pub anchored: bool,
+    /// What an unanchored end means, for people; shown whenever `anchored` is false.
+    pub warning: Option<String>,
+    /// The first failing checkpoint and the leaf range it covers, for people.
+    pub first_failure: Option<String>,
+    /// Records and seals in the log.
+    pub size: u64,
+    /// Every seal: sequence number, time (epoch s), tree size, export seal, status.
+    pub seals: Vec<(u64, Option<u64>, u64, bool, String)>,
 }
 
 /// Compliance and findings, as the Compliance and Findings tabs show them.

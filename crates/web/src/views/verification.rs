@@ -69,8 +69,11 @@ pub fn VerificationView(props: &VerificationProps) -> Html {
         .collect();
     html! {
         <section id="verification" class="verification">
+            if let Some(sealed) = &props.summary.sealed {
+                <SealedSection sealed={sealed.clone()} />
+            }
             if !report.chains.is_empty() {
-                <h2>{ "Digest chains" }</h2>
+                <h2>{ "Chains" }</h2>
                 <ul class="legend" aria-label="Legend">
                     { for ["valid", "invalid", "missing", "unverifiable"].iter().map(|c| html! {
                         <li><span class={classes!("swatch", *c)}></span>{ *c }</li>
@@ -155,5 +158,37 @@ fn chain_strip(chain: &ChainSummary) -> Html {
                 <div class="muted">{ format!("The chain continues before the supplied files (previous digest {before}); it was checked from here on.") }</div>
             }
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SealedProps {
+    sealed: crate::protocol::SealedView,
+}
+
+/// The sealed archive: origin, keys, the first failing checkpoint, and — always, when the end
+/// is not anchored — what that means.
+#[function_component]
+fn SealedSection(props: &SealedProps) -> Html {
+    let s = &props.sealed;
+    html! {
+        <section id="sealed" class="sealed">
+            <h2>{ "Sealed archive" }</h2>
+            <p>
+                { format!("Origin {} · {} leaves (records and seals) · {} seals · ",
+                    s.origin.as_deref().unwrap_or("unknown"), s.size, s.seals.len()) }
+                { if s.keys.is_empty() {
+                    "no verifier key was supplied: drop the log's key file (name+keyid+base64) with the archive".to_owned()
+                } else {
+                    format!("verified with {}", s.keys.join(", "))
+                } }
+            </p>
+            if let Some(failure) = &s.first_failure {
+                <p id="first-failure" class="error" role="alert">{ failure }</p>
+            }
+            if let Some(warning) = &s.warning {
+                <p id="unanchored" class="warning" role="note"><strong>{ "Tail truncation is not detectable here. " }</strong>{ warning }</p>
+            }
+        </section>
     }
 }

@@ -249,7 +249,7 @@ pub fn EventTable(props: &TableProps) -> Html {
                             selected.then_some("selected"), open.then_some("open"))}
                         aria-rowindex={(p + 2).to_string()} aria-selected={selected.to_string()} data-pos={p.to_string()}>
                         { for cols.iter().map(|c| html! {
-                            <div role="cell" class={classes!("vt-cell", format!("c-{}", c.id()))}>{ c.text(r, zone) }</div>
+                            <div role="gridcell" class={classes!("vt-cell", format!("c-{}", c.id()))}>{ c.text(r, zone) }</div>
                         }) }
                     </div>
                 }
@@ -257,14 +257,14 @@ pub fn EventTable(props: &TableProps) -> Html {
             None => html! {
                 <div role="row" class={classes!("vt-row", "pending", selected.then_some("selected"))}
                     aria-rowindex={(p + 2).to_string()} data-pos={p.to_string()}>
-                    <div role="cell" class="vt-cell">{ "…" }</div>
+                    <div role="gridcell" class="vt-cell">{ "…" }</div>
                 </div>
             },
         }
     });
     let active = props.selected.map(|p| format!("{p}"));
     html! {
-        <div id="events" ref={table} class="vt" role="table" aria-label="Events"
+        <div id="events" ref={table} class="vt" role="grid" aria-readonly="true" aria-label="Events"
             aria-rowcount={(total + 1).to_string()}>
             <div class="vt-head" role="rowgroup">{ header }</div>
             <div id="event-scroll" ref={scroll} class="vt-scroll" role="rowgroup" tabindex="0"

@@ -1,0 +1,102 @@
+//! Trailproof sealed archives in the worker: finding the verifier keys among the inputs,
+//! recognising archive files, and folding the archive's verification into the load's report.
+
+use std::io::{Read, SeekFrom};
+
+use trailproof_archive::{Verification, UNANCHORED_MESSAGE};
+use trailproof_core::report::Report;
+use trailproof_tlog::note::{VerifierKey, Verifiers};
+
+use crate::engine::Input;
+use crate::protocol::SealedView;
+
+/// Largest file that is looked at as a possible verifier-key file.
+const MAX_KEY_FILE: u64 = 64 * 1024;
+
+/// Verifier keys (`name+keyid+base64` lines) among the top-level inputs: small text files
+/// whose every non-empty, non-comment line is a valid key. Returns the keys, their names, and
+/// the inputs that held them. Keys are trusted only because the user supplied them: the page
+/// says which were used.
+pub fn find_vkeys(inputs: &mut [Input<'_>]) -> (Verifiers, Vec<String>, Vec<String>) {
+    let mut verifiers = Verifiers::default();
+    let mut names = Vec::new();
+    let mut files = Vec::new();
+    for input in inputs.iter_mut() {
+        if input.size > MAX_KEY_FILE || input.source.seek(SeekFrom::Start(0)).is_err() {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        let read = input.source.take(MAX_KEY_FILE).read_to_end(&mut bytes);
+        let _ = input.source.seek(SeekFrom::Start(0));
+        let (Ok(_), Ok(text)) = (read, std::str::from_utf8(&bytes)) else {
+            continue;
+        };
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        let keys: Vec<VerifierKey> = lines
+            .iter()
+            .filter_map(|l| VerifierKey::parse(l).ok())
+            .collect();
+        if lines.is_empty() || keys.len() != lines.len() {
+            continue;
+        }
+        for key in keys {
+            let name = key.to_string();
+            // A duplicate (name, key ID) is ambiguous; keeping the first is the safe reading.
+            if verifiers.add(key).is_ok() {
+                names.push(name);
+            }
+        }
+        files.push(input.name.clone());
+    }
+    (verifiers, names, files)
+}
+
+/// Whether `path` can belong to a sealed archive (`manifest`, `seals/`, `checkpoints/`,
+/// `records/`, at any depth: archives are often wrapped in a folder).
+pub fn is_archive_part(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name == "manifest"
+        || ["/seals/", "/checkpoints/", "/records/"]
+            .iter()
+            .any(|d| format!("/{path}").contains(d))
+}
+
+/// Whether this is an `audit-archive/v1` manifest.
+pub fn is_manifest(path: &str, bytes: &[u8]) -> bool {
+    path.rsplit('/').next() == Some("manifest") && bytes.starts_with(b"audit-archive/v1 manifest\n")
+}
+
+/// Adds the archive's items, chain and notes to `report` and describes it for the page.
+pub fn merge(v: Verification, report: &mut Report, keys: Vec<String>) -> SealedView {
+    report.items.extend(v.report.items.iter().cloned());
+    report.gaps.extend(v.report.gaps.iter().cloned());
+    report.chains.extend(v.report.chains.iter().cloned());
+    report.notes.extend(v.report.notes.iter().cloned());
+    report.refresh();
+    SealedView {
+        origin: v.origin.clone(),
+        keys,
+        anchored: v.anchored,
+        warning: (!v.anchored).then(|| UNANCHORED_MESSAGE.to_owned()),
+        first_failure: v.first_failure.map(|f| {
+            let since = match f.checkpoint {
+                0 => "from the start of the log".to_owned(),
+                k => format!("appended after checkpoint {}", k - 1),
+            };
+            format!(
+                "Checkpoint {} is the first that fails: the problem lies in leaves {}..{} (records and seals {since}).",
+                f.checkpoint, f.start, f.end
+            )
+        }),
+        size: v.size,
+        seals: v
+            .seals
+            .iter()
+            .map(|s| (s.seq, s.time, s.size, s.export, s.status.as_str().to_owned()))
+            .collect(),
+    }
+}
