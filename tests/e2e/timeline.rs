@@ -530,7 +530,7 @@ async fn event_fields_are_text_keyboard_works_and_dark_theme() {
 
 /// Writes `n` minimal CloudTrail events, one second apart, into files of at most 250,000.
 fn big_corpus(n: u64) -> Vec<PathBuf> {
-    let dir = artifacts().join("bench");
+    let dir = artifacts().join(format!("bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let base = 1_714_521_600_000i64; // 2024-05-01T00:00:00Z
@@ -694,6 +694,8 @@ async fn virtualized_table_scroll_jumps_on_a_large_store() {
         format!("{report}\n"),
     )
     .unwrap();
-    let _ = std::fs::remove_dir_all(artifacts().join("bench"));
+    if let Some(dir) = files.first().and_then(|f| f.parent()) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     h.close().await;
 }

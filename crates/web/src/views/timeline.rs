@@ -125,16 +125,16 @@ impl Col {
     /// CSS grid track.
     fn track(self) -> &'static str {
         match self {
-            Col::Time => "13.5rem",
-            Col::Provider => "5rem",
-            Col::Account => "minmax(6rem, 0.6fr)",
-            Col::Region => "minmax(6rem, 0.6fr)",
-            Col::Service => "minmax(7rem, 0.9fr)",
-            Col::Action => "minmax(8rem, 1.2fr)",
-            Col::Actor => "minmax(7rem, 1fr)",
-            Col::Ip => "minmax(7rem, 0.8fr)",
-            Col::Rw => "3.5rem",
-            Col::Error => "minmax(6rem, 0.8fr)",
+            Col::Time => "12.5rem",
+            Col::Provider => "4.5rem",
+            Col::Account => "minmax(3rem, 0.7fr)",
+            Col::Region => "minmax(3rem, 0.7fr)",
+            Col::Service => "minmax(3rem, 0.9fr)",
+            Col::Action => "minmax(4rem, 1.3fr)",
+            Col::Actor => "minmax(4rem, 1fr)",
+            Col::Ip => "minmax(3rem, 0.8fr)",
+            Col::Rw => "3rem",
+            Col::Error => "minmax(3rem, 0.8fr)",
         }
     }
 

@@ -162,7 +162,8 @@ pub fn HistogramView(props: &HistogramProps) -> Html {
             </svg>
             <figcaption class="hist-axis">
                 <span>{ tz::labelled(h.start_ms, zone) }</span>
-                <span class="muted">{ format!("one bar = {} · drag to select · click a bar to zoom", human_ms(h.bucket_ms)) }
+                <span class="muted">{ format!("one bar = {} · tallest {} · drag to select · click a bar to zoom",
+                    human_ms(h.bucket_ms), max as u64) }
                     <span class="legend-ok">{ " ■ events" }</span><span class="legend-err">{ " ■ failed" }</span></span>
                 <span>{ tz::labelled(end_ms, zone) }</span>
             </figcaption>
