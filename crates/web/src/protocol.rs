@@ -262,6 +262,11 @@ pub struct LoadSummary {
     pub sealed: Option<SealedView>,
 }
 
+// `Eq` (the one float, bytes per event, is never NaN) lets `Rc<LoadSummary>` compare by pointer
+// first: Yew compares props on every render, and a deep comparison of a large summary (findings
+// with their evidence) on each reply made scrolling a 5M-event timeline lag.
+impl Eq for LoadSummary {}
+
 /// A Trailproof sealed archive (`audit-archive/v1`), as the Verification tab shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealedView {
@@ -369,7 +374,7 @@ pub struct FileLine {
 }
 
 /// A selection: its size, histogram and facets.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueryView {
     /// Events selected.
     pub count: u64,
