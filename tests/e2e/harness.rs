@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -95,6 +96,9 @@ impl Harness {
             .arg("--allowed-ips=127.0.0.1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group, which the browser it starts joins: a test that panics
+            // before `close` still takes the whole browser down on drop.
+            .process_group(0)
             .spawn()
             .expect("start chromedriver");
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -350,6 +354,12 @@ impl Harness {
 
 impl Drop for Harness {
     fn drop(&mut self) {
+        if self.client.is_some() {
+            // The session was not closed (the test failed): end the browser with its driver.
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", self.driver.id())])
+                .status();
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);

@@ -143,6 +143,39 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
         "findings are in the report"
     );
 
+    // Settings re-run the analysis: an expected region without events fails its check, and a
+    // disabled rule's findings disappear.
+    h.js("document.querySelector('details.settings').open = true; \
+          document.querySelector('#analysis-settings [name=regions]').value = 'cn-hangzhou, eu-west-9'; \
+          document.querySelector('#analysis-settings [name=\"rule-root-logon\"]').checked = false; \
+          return true;")
+        .await;
+    h.client()
+        .find(Locator::Css("#apply-settings"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    h.wait_for(
+        "the region check to fail",
+        "return document.querySelector('#checks').innerText.includes('eu-west-9');",
+    )
+    .await;
+    h.tab("findings").await;
+    let text = h
+        .js("return document.querySelector('#finding-list').innerText;")
+        .await;
+    let text = text.as_str().unwrap_or_default();
+    assert!(
+        !text.contains("root-logon"),
+        "disabled rule still fired: {text}"
+    );
+    assert!(
+        text.contains("logging-tampered"),
+        "other rules still run: {text}"
+    );
+
     h.assert_no_outside_requests().await;
     h.close().await;
 }

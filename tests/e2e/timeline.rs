@@ -298,6 +298,29 @@ async fn queries_facets_errors_export_and_url_restore() {
         "const e = document.querySelector('#exported'); return !!e && e.innerText === 'Exported 2 events as CSV';",
     )
     .await;
+    // And as JSON Lines: one normalized object per line.
+    h.js("window.__blobs = []; window.__reading = false; window.__csv = undefined; return true;")
+        .await;
+    h.click("#export-json").await;
+    h.wait_for(
+        "the JSON export",
+        "return window.__blobs.length === 1 && !window.__reading && \
+         (window.__reading = true, window.__blobs[0].text().then(t => window.__csv = t), true);",
+    )
+    .await;
+    h.wait_for("the JSON text", "return typeof window.__csv === 'string';")
+        .await;
+    let json = h.js("return window.__csv;").await;
+    let lines: Vec<Value> = json
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[1]["action"], "deleteVolume", "{lines:?}");
+    assert_eq!(lines[1]["ip"], "10.146.230.124", "{lines:?}");
+    assert_eq!(lines[1]["time"], "2016-12-08T03:24:04.000Z", "{lines:?}");
 
     // State in the URL: query, zone, order, columns, range and tab survive a reload (the
     // files are dropped again: data never goes into the URL).

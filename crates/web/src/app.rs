@@ -124,6 +124,19 @@ impl Reducible for State {
             }
             Action::Tab(tab) => next.tab = tab,
             Action::Timeline(a) => next.timeline.apply(a),
+            Action::Worker(FromWorker::Analyzed { result, .. }) => match result {
+                Ok(view) => {
+                    if let Some(summary) = &next.summary {
+                        let mut summary = (**summary).clone();
+                        summary.analysis = *view;
+                        next.summary = Some(Rc::new(summary));
+                    }
+                    next.error = None;
+                }
+                Err(message) => {
+                    next.error = Some(format!("The analysis settings were not applied: {message}"))
+                }
+            },
             Action::Worker(FromWorker::Fatal { message }) => {
                 next.running = false;
                 next.error = Some(format!("The background worker stopped: {message}"));
@@ -372,7 +385,11 @@ pub fn App() -> Html {
                 .collect::<Vec<_>>()
                 .join(" OR ");
             state.dispatch(Action::Tab(Tab::Timeline));
-            let settings = views::timeline::Settings { query, range: None, ..state.timeline.settings.clone() };
+            let settings = views::timeline::Settings {
+                query,
+                range: None,
+                ..state.timeline.settings.clone()
+            };
             views::timeline::run_query(&link, &on_timeline, settings);
         })
     };
@@ -412,7 +429,7 @@ pub fn App() -> Html {
                             None => html! { <p class="muted">{ "Compliance results appear when loading finishes." }</p> },
                         },
                         Tab::Findings => match &state.summary {
-                            Some(s) => html! { <views::findings::FindingsView summary={s.clone()} on_evidence={on_evidence.clone()} /> },
+                            Some(s) => html! { <views::findings::FindingsView summary={s.clone()} on_evidence={on_evidence.clone()} link={link.clone()} /> },
                             None => html! { <p class="muted">{ "Findings appear when loading finishes." }</p> },
                         },
                         Tab::Inputs => html! { <views::inputs::InputsView rows={state.inputs.clone()}

@@ -4,15 +4,19 @@
 use std::collections::HashMap;
 use std::io::SeekFrom;
 
-use trailproof_analysis::finding::RuleRef;
+use trailproof_analysis::coverage::Requirement;
+use trailproof_analysis::finding::{AnomalyKind, BuiltinRule, RuleRef};
 use trailproof_analysis::report::{AuditReport, InputFile, ReportInputs};
+use trailproof_analysis::Cidr;
 use trailproof_analysis::{Analysis, AnalysisOptions, Analyzer, SigmaRuleSet};
 use trailproof_core::input::{self, Control, Limits};
 use trailproof_core::report::Report;
 use trailproof_events::EventStore;
 
 use crate::engine::{rfc3339, Input};
-use crate::protocol::{AnalysisView, ExportFormat, FindingView, HeatmapView, Line};
+use crate::protocol::{
+    AnalysisSettings, AnalysisView, ExportFormat, FindingView, HeatmapView, Line,
+};
 
 /// Runs the analysis: rules first name the raw records they need (candidates only), which are
 /// re-read in one pass per input; then every rule, detector and coverage check runs as of the
@@ -23,9 +27,9 @@ pub fn analyze(
     report: &Report,
     inputs: &mut [Input<'_>],
     limits: &Limits,
+    options: &AnalysisOptions,
 ) -> Analysis {
-    let options = AnalysisOptions::default();
-    let mut analyzer = Analyzer::new(store, sigma, &options);
+    let mut analyzer = Analyzer::new(store, sigma, options);
     let needed: HashMap<String, u32> = analyzer
         .plan()
         .files_named
@@ -74,8 +78,47 @@ pub fn render(
     }
 }
 
-/// What the tabs show of an analysis.
-pub fn view(a: &Analysis) -> AnalysisView {
+/// The analysis options for what the user set; refuses malformed CIDR ranges.
+pub fn options(settings: &AnalysisSettings) -> Result<AnalysisOptions, String> {
+    let mut options = AnalysisOptions::default();
+    options.coverage.expected_regions = settings.expected_regions.clone();
+    if let Some(days) = settings.custom_days.filter(|d| *d > 0) {
+        options
+            .coverage
+            .requirements
+            .push(Requirement::Custom { days });
+    }
+    options.rules.allow_actors = settings.allow_actors.clone();
+    options.rules.allow_ips = settings
+        .allow_ips
+        .iter()
+        .map(|ip| {
+            ip.parse::<Cidr>()
+                .map_err(|e| format!("allow-listed address {ip:?}: {e}"))
+        })
+        .collect::<Result<_, _>>()?;
+    options.rules.disabled = settings.disabled.iter().cloned().collect();
+    Ok(options)
+}
+
+/// Every rule a user can switch: built-in detections and anomaly detectors.
+fn rules(settings: &AnalysisSettings) -> Vec<(String, String, bool)> {
+    let builtin = BuiltinRule::ALL.iter().map(|r| (r.id(), r.title()));
+    let anomaly = AnomalyKind::ALL.iter().map(|k| (k.id(), k.title()));
+    builtin
+        .chain(anomaly)
+        .map(|(id, title)| {
+            (
+                id.to_owned(),
+                title.to_owned(),
+                !settings.disabled.iter().any(|d| d == id),
+            )
+        })
+        .collect()
+}
+
+/// What the tabs show of an analysis run with `settings`.
+pub fn view(a: &Analysis, settings: &AnalysisSettings) -> AnalysisView {
     let c = &a.coverage;
     let line = |name: String, outcome: &str, reason: &str| Line {
         name,
@@ -180,6 +223,8 @@ pub fn view(a: &Analysis) -> AnalysisView {
                     .collect(),
             })
             .collect(),
+        rules: rules(settings),
+        settings: settings.clone(),
         diagnostics: a
             .sigma_diagnostics
             .iter()

@@ -21,8 +21,8 @@ use trailproof_archive::{ArchiveVerifier, VerifyOptions as ArchiveOptions};
 
 use crate::compliance;
 use crate::protocol::{
-    DetailView, ExportFormat, Facet, FileLine, Histogram, LoadSummary, Phase, QueryError,
-    QueryView, RowView,
+    AnalysisSettings, AnalysisView, DetailView, ExportFormat, Facet, FileLine, Histogram,
+    LoadSummary, Phase, QueryError, QueryView, RowView,
 };
 use crate::sealed;
 
@@ -48,6 +48,8 @@ pub struct Engine {
     report: Option<Report>,
     /// Retention, coverage and findings.
     analysis: Option<Analysis>,
+    /// The Sigma rules that came with the inputs, kept for re-runs.
+    sigma: SigmaRuleSet,
     /// Rows of the current selection, in display order.
     selection: Vec<u32>,
 }
@@ -232,7 +234,9 @@ impl Engine {
         let sealed =
             archive_seen.then(|| sealed::merge(archive.finish_detailed(), &mut report, key_names));
         let store = ingest.finish();
-        let analysis = compliance::analyze(&store, &sigma, &report, inputs, &limits);
+        let settings = AnalysisSettings::default();
+        let options = compliance::options(&settings).unwrap_or_default();
+        let analysis = compliance::analyze(&store, &sigma, &report, inputs, &limits, &options);
         problems.extend(sigma.diagnostics().iter().map(|d| format!("{d:?}")));
         let all = Selection::all(store.len());
         let top = |field, n| -> Vec<(String, u64)> {
@@ -252,7 +256,7 @@ impl Engine {
             files,
             problems,
             bytes_per_event: store.bytes_per_event(),
-            analysis: compliance::view(&analysis),
+            analysis: compliance::view(&analysis, &settings),
             sealed,
         };
         (
@@ -260,6 +264,7 @@ impl Engine {
                 store,
                 report: Some(summary.report.clone()),
                 analysis: Some(analysis),
+                sigma,
                 selection: Vec::new(),
             },
             summary,
@@ -532,6 +537,27 @@ impl Engine {
 }
 
 impl Engine {
+    /// Runs the analysis again with `settings`, re-reading raw records from `inputs`.
+    pub fn reanalyze(
+        &mut self,
+        settings: &AnalysisSettings,
+        inputs: &mut [Input<'_>],
+    ) -> Result<AnalysisView, String> {
+        let options = compliance::options(settings)?;
+        let report = self.report.as_ref().ok_or("nothing is loaded")?;
+        let analysis = compliance::analyze(
+            &self.store,
+            &self.sigma,
+            report,
+            inputs,
+            &Limits::default(),
+            &options,
+        );
+        let view = compliance::view(&analysis, settings);
+        self.analysis = Some(analysis);
+        Ok(view)
+    }
+
     /// The auditor report over everything loaded, in a report format (`None` for event
     /// exports or before a load).
     pub fn audit_report(&self, inputs: Vec<InputFile>, format: ExportFormat) -> Option<String> {

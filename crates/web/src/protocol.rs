@@ -66,6 +66,13 @@ pub enum ToWorker {
         /// What the user typed of the value.
         prefix: String,
     },
+    /// Runs the analysis again with the user's settings.
+    Analyze {
+        /// Sequence number.
+        seq: u32,
+        /// What the user set.
+        settings: AnalysisSettings,
+    },
     /// The current selection as a file.
     Export {
         /// Sequence number.
@@ -210,6 +217,13 @@ pub enum FromWorker {
         /// Values with their counts over all events, most frequent first.
         values: Vec<(String, u64)>,
     },
+    /// The analysis was run again.
+    Analyzed {
+        /// The request's sequence number.
+        seq: u32,
+        /// The new view, or why the settings were refused.
+        result: Result<Box<AnalysisView>, String>,
+    },
     /// An export is ready; the `Blob` travels beside this message.
     Exported {
         /// The request's sequence number.
@@ -286,6 +300,21 @@ pub struct SealedView {
     pub seals: Vec<(u64, Option<u64>, u64, bool, String)>,
 }
 
+/// What the user can change about the analysis (everything else keeps its default).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalysisSettings {
+    /// Regions that must have events.
+    pub expected_regions: Vec<String>,
+    /// A custom retention requirement in days, beside the presets.
+    pub custom_days: Option<u32>,
+    /// Actors whose events no rule looks at.
+    pub allow_actors: Vec<String>,
+    /// Source addresses or CIDR ranges whose events no rule looks at.
+    pub allow_ips: Vec<String>,
+    /// Rule ids switched off.
+    pub disabled: Vec<String>,
+}
+
 /// Compliance and findings, as the Compliance and Findings tabs show them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisView {
@@ -309,6 +338,10 @@ pub struct AnalysisView {
     pub findings: Vec<FindingView>,
     /// Problems loading rules or reading records.
     pub diagnostics: Vec<String>,
+    /// Every rule: id, title, enabled.
+    pub rules: Vec<(String, String, bool)>,
+    /// The settings this analysis ran with.
+    pub settings: AnalysisSettings,
 }
 
 /// One pass/fail line.

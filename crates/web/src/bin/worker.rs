@@ -107,6 +107,16 @@ mod worker {
                 let values = LOADED.with_borrow(|l| l.engine.suggest(&field, &prefix, 8));
                 reply(&FromWorker::Suggested { seq, values });
             }
+            ToWorker::Analyze { seq, settings } => {
+                let result = LOADED.with_borrow_mut(|l| {
+                    let Loaded { files, engine, .. } = l;
+                    with_inputs(files, |inputs| engine.reanalyze(&settings, inputs))
+                });
+                reply(&FromWorker::Analyzed {
+                    seq,
+                    result: result.map(Box::new),
+                });
+            }
             ToWorker::Export { seq, format } => export(seq, format),
         }
     }

@@ -56,6 +56,7 @@ pub fn ComplianceView(props: &ComplianceProps) -> Html {
                 <button id="report-json" class="chip" onclick={download(ExportFormat::ReportJson)}>{ "Report JSON" }</button>
                 <button id="findings-csv" class="chip" onclick={download(ExportFormat::FindingsCsv)}>{ "Findings CSV" }</button>
             </div>
+            <super::settings::SettingsForm analysis={a.clone()} link={props.link.clone()} />
             { lines("requirements", "Retention requirements", &a.requirements) }
             { lines("checks", "Coverage checks", &a.checks) }
             <h2>{ "Regions seen" }</h2>

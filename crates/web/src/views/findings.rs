@@ -14,6 +14,8 @@ pub struct FindingsProps {
     pub summary: Rc<LoadSummary>,
     /// Shows the evidence events (by event ID) in the timeline.
     pub on_evidence: Callback<Vec<String>>,
+    /// Requests to the worker (settings re-run the analysis).
+    pub link: crate::app::Link,
 }
 
 const LEVELS: [&str; 5] = ["critical", "high", "medium", "low", "informational"];
@@ -30,6 +32,7 @@ pub fn FindingsView(props: &FindingsProps) -> Html {
         .collect();
     html! {
         <section id="findings" class="findings">
+            <super::settings::SettingsForm analysis={a.clone()} link={props.link.clone()} />
             <div class="filters" role="group" aria-label="Filter by level">
                 { for std::iter::once(None).chain(LEVELS.iter().map(|l| Some(*l))).map(|l| {
                     let n = l.map_or(a.findings.len(), |l| a.findings.iter().filter(|f| f.level == l).count());

@@ -4,6 +4,7 @@ pub mod compliance;
 pub mod findings;
 pub mod inputs;
 pub mod landing;
+pub mod settings;
 pub mod summary;
 pub mod timeline;
 pub mod verification;
@@ -27,7 +28,13 @@ pub enum Tab {
 
 impl Tab {
     /// Every tab, in bar order.
-    pub const ALL: [Tab; 5] = [Tab::Verification, Tab::Timeline, Tab::Compliance, Tab::Findings, Tab::Inputs];
+    pub const ALL: [Tab; 5] = [
+        Tab::Verification,
+        Tab::Timeline,
+        Tab::Compliance,
+        Tab::Findings,
+        Tab::Inputs,
+    ];
 
     /// Label and stable id (used in the URL and by tests).
     pub fn label(self) -> (&'static str, &'static str) {
