@@ -126,7 +126,7 @@ impl Col {
     fn track(self) -> &'static str {
         match self {
             Col::Time => "12.5rem",
-            Col::Provider => "4.5rem",
+            Col::Provider => "5.5rem",
             Col::Account => "minmax(3rem, 0.7fr)",
             Col::Region => "minmax(3rem, 0.7fr)",
             Col::Service => "minmax(3rem, 0.9fr)",
@@ -685,7 +685,8 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
                     columns={state.settings.columns} zone={zone.clone()} selected={state.selected}
                     detail_row={state.detail.as_ref().map(|d| d.row)} link={props.link.clone()} on_action={props.on_action.clone()} />
                 if let Some(d) = &state.detail {
-                    <detail::DetailPane detail={d.clone()} zone={zone.clone()} on_close={props.on_action.reform(|_| TimelineAction::Closed)} />
+                    <detail::DetailPane detail={d.clone()} zone={zone.clone()} on_close={props.on_action.reform(|_| TimelineAction::Closed)}
+                        on_prove={Some({ let link = props.link.clone(); Callback::from(move |row| link.send(ToWorker::Prove { seq: 0, row })) })} />
                 }
             </div>
             <p class="muted keys">{ "Keys: / search · j / k move · Enter details · Esc close" }</p>

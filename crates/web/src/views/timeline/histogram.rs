@@ -7,6 +7,7 @@
 use web_sys::Element;
 use yew::prelude::*;
 
+use super::super::count;
 use super::tz;
 use crate::protocol::Histogram;
 
@@ -163,7 +164,7 @@ pub fn HistogramView(props: &HistogramProps) -> Html {
             <figcaption class="hist-axis">
                 <span>{ tz::labelled(h.start_ms, zone) }</span>
                 <span class="muted">{ format!("one bar = {} · tallest {} · drag to select · click a bar to zoom",
-                    human_ms(h.bucket_ms), max as u64) }
+                    human_ms(h.bucket_ms), count(max as u64)) }
                     <span class="legend-ok">{ " ■ events" }</span><span class="legend-err">{ " ■ failed" }</span></span>
                 <span>{ tz::labelled(end_ms, zone) }</span>
             </figcaption>
