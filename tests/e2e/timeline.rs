@@ -453,7 +453,18 @@ async fn event_fields_are_text_keyboard_works_and_dark_theme() {
 
     let h = Harness::start().await;
     h.open().await;
+    // A hand-edited link with a zone the browser does not know and a malformed range: both
+    // are ignored (UTC, all time) rather than breaking the view.
+    h.js("location.hash = 'tz=Mars%2FOlympus_Mons&range=yesterday%2Ftomorrow'; return true;")
+        .await;
     h.load_timeline(std::slice::from_ref(&path), 3).await;
+    let header = h.text("#events .vt-header").await;
+    assert!(header.contains("Time (UTC)"), "{header}");
+    assert!(h
+        .js("return !document.querySelector('#range');")
+        .await
+        .as_bool()
+        .unwrap());
     let rows = h.rows().await;
     assert_eq!(rows.len(), 3);
     assert!(rows[0].iter().any(|c| c == payload), "{rows:?}");
