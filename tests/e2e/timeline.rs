@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use harness::{artifacts, fixtures, Harness, Value};
@@ -416,6 +417,43 @@ async fn queries_facets_errors_export_and_url_restore() {
     h.shot("timeline-range").await;
     h.click("#clear-range").await;
     h.wait_count(TOTAL, TOTAL).await;
+
+    // Drag with the mouse from the first bar to the first bar of 2017: the two Huawei events of
+    // December 2016 and the two CloudTrail events of December 2017.
+    let geo = h
+        .js("const svg = document.querySelector('#histogram svg'); svg.scrollIntoView({block: 'center'}); \
+             const r = svg.getBoundingClientRect(); const g = [...svg.querySelectorAll('g.bucket')]; \
+             const last = g.findIndex(b => b.querySelector('rect.bar') && b.querySelector('title').textContent.startsWith('2017-')); \
+             return [r.left, r.top, r.width, r.height, g.length, last];")
+        .await;
+    let g: Vec<f64> = serde_json::from_value(geo).unwrap();
+    let (left, top, width, height, n, last) = (g[0], g[1], g[2], g[3], g[4], g[5]);
+    assert!(last > 0.0, "a 2017 bar: {g:?}");
+    let x = |i: f64| left + (i + 0.5) / n * width;
+    let y = top + height / 2.0;
+    let drag = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x: x(0.0),
+            y,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveTo {
+            duration: Some(Duration::from_millis(150)),
+            x: x(last),
+            y,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    h.client().perform_actions(drag).await.expect("drag");
+    h.wait_count(4, TOTAL).await;
+    h.wait_rows().await;
+    let rows = h.rows().await;
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    h.shot("timeline-drag").await;
     h.close().await;
 }
 
