@@ -7,6 +7,8 @@ mod harness;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use fantoccini::key::Key;
+use fantoccini::Locator;
 use harness::{artifacts, workspace, Harness};
 use trailproof_archive::{SealOptions, Sealer};
 use trailproof_tlog::note::Signer;
@@ -109,6 +111,80 @@ async fn sealed_archive_verifies_tampering_is_located_and_truncation_limit_is_st
         "the sealed records are indexed as events"
     );
     h.screenshot("sealed-valid").await;
+
+    // Export one event's inclusion proof from its detail pane, keeping the Blob.
+    h.tab("timeline").await;
+    h.wait_for(
+        "the rows",
+        "return document.querySelectorAll('#events [role=row], #events tr').length > 1;",
+    )
+    .await;
+    h.js("window.__blobs = []; const orig = URL.createObjectURL; \
+          URL.createObjectURL = function (b) { window.__blobs.push(b); return orig.call(URL, b); }; \
+          document.activeElement && document.activeElement.blur(); return true;")
+        .await;
+    h.press("j").await;
+    h.press(&String::from(char::from(Key::Enter))).await;
+    h.wait_for(
+        "the export button",
+        "return !!document.querySelector('#export-proof');",
+    )
+    .await;
+    h.client()
+        .find(Locator::Css("#export-proof"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    h.wait_for("the proof blob", "return window.__blobs.length === 1;")
+        .await;
+    h.js("window.__blobs[0].text().then(t => window.__proof = t); return true;")
+        .await;
+    h.wait_for(
+        "the proof text",
+        "return typeof window.__proof === 'string';",
+    )
+    .await;
+    let proof = h.js("return window.__proof;").await;
+    let proof = proof.as_str().unwrap_or_default().to_owned();
+    assert!(proof.starts_with("c2sp.org/tlog-proof@v1\n"), "{proof}");
+    let proof_path = artifacts().join("event.proof");
+    std::fs::write(&proof_path, &proof).unwrap();
+    // The same proof claiming another leaf index must not verify.
+    let forged_path = artifacts().join("forged.proof");
+    std::fs::write(&forged_path, proof.replacen("index ", "index 1", 1)).unwrap();
+
+    h.drop_files(&[proof_path, forged_path, key.clone()]).await;
+    h.tab("verification").await;
+    h.wait_for(
+        "the proofs",
+        "return document.querySelectorAll('#proofs li').length === 2;",
+    )
+    .await;
+    let proofs = h
+        .js("return [...document.querySelectorAll('#proofs li')].map(l => l.innerText);")
+        .await;
+    let proofs: Vec<&str> = proofs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(proofs.len(), 2, "{proofs:?}");
+    assert!(
+        proofs
+            .iter()
+            .any(|p| p.starts_with("valid") && p.contains("event.proof")),
+        "{proofs:?}"
+    );
+    assert!(
+        proofs
+            .iter()
+            .any(|p| p.starts_with("invalid") && p.contains("forged.proof")),
+        "{proofs:?}"
+    );
+    h.screenshot("sealed-proofs").await;
 
     h.drop_files(&[bad, key]).await;
     h.wait_for(

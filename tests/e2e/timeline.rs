@@ -668,7 +668,8 @@ fn jiff_like(ms: i64) -> String {
     )
 }
 
-/// The virtualized table on a large store: scroll jumps land on the right rows, and the time
+/// The virtualized table on a large store: scroll jumps land on the right rows, small steps
+/// move rows pixel for pixel even where the scroll height is scaled, and the time
 /// from a jump to a fully rendered window is reported (benchmarks report, they don't assert
 /// on time). Size with `TRAILPROOF_E2E_TIMELINE_EVENTS` (default 300,000).
 #[tokio::test]
@@ -728,6 +729,17 @@ async fn virtualized_table_scroll_jumps_on_a_large_store() {
              if (f === 1) {{ const last = +vis[vis.length - 1].getAttribute('aria-rowindex') - 2; if (last !== {n} - 1) bad.push('bottom shows ' + last); }} \
              if (f === 0) {{ const first = +vis[0].getAttribute('aria-rowindex') - 2; if (first !== 0) bad.push('top shows ' + first); }} \
            }} \
+           const settle = async () => {{ for (let i = 0; i < 600; i++) {{ await frame(); \
+               const top = s.getBoundingClientRect().top, bottom = top + s.clientHeight; \
+               const v = [...s.querySelectorAll('.vt-row')].filter(r => {{ const b = r.getBoundingClientRect(); return b.bottom > top + 1 && b.top < bottom - 1; }}); \
+               if (v.length > 0 && v.every(r => r.classList.contains('event'))) return v; }} return []; }}; \
+           const rowAtTop = v => +v[0].getAttribute('aria-rowindex'); \
+           s.scrollTop = Math.round((s.scrollHeight - s.clientHeight) / 3); const a = rowAtTop(await settle()); \
+           for (let i = 0; i < 10; i++) {{ s.scrollTop += 28; await frame(); }} \
+           const b = rowAtTop(await settle()); \
+           if (b - a !== 10) bad.push('ten 28 px steps moved ' + (b - a) + ' rows'); \
+           s.scrollTop -= 56; const c = rowAtTop(await settle()); \
+           if (b - c !== 2) bad.push('a 56 px step back moved ' + (b - c) + ' rows'); \
            window.__bench = {{ out, bad, rendered: s.querySelectorAll('.vt-row').length, height: s.scrollHeight }}; \
          }})(); return true;"
     ))

@@ -63,6 +63,8 @@ pub struct State {
     pub error: Option<String>,
     /// The timeline view.
     pub timeline: TimelineState,
+    /// Whether the user picked a tab during the current load (it then stays).
+    pub tab_chosen: bool,
 }
 
 impl Default for State {
@@ -79,6 +81,7 @@ impl Default for State {
             tab: Tab::Verification,
             error: None,
             timeline: TimelineState::default(),
+            tab_chosen: false,
         }
     }
 }
@@ -113,6 +116,7 @@ impl Reducible for State {
                 next.error = None;
                 next.summary = None;
                 next.timeline = TimelineState::default();
+                next.tab_chosen = false;
             }
             Action::Cancel => {
                 next.running = false;
@@ -122,7 +126,10 @@ impl Reducible for State {
                     }
                 }
             }
-            Action::Tab(tab) => next.tab = tab,
+            Action::Tab(tab) => {
+                next.tab = tab;
+                next.tab_chosen = true;
+            }
             Action::Timeline(a) => next.timeline.apply(a),
             Action::Worker(FromWorker::Analyzed { result, .. }) => match result {
                 Ok(view) => {
@@ -137,6 +144,7 @@ impl Reducible for State {
                     next.error = Some(format!("The analysis settings were not applied: {message}"))
                 }
             },
+            Action::Worker(FromWorker::Refused { message }) => next.error = Some(message),
             Action::Worker(FromWorker::Fatal { message }) => {
                 next.running = false;
                 next.error = Some(format!("The background worker stopped: {message}"));
@@ -184,7 +192,9 @@ impl Reducible for State {
                 FromWorker::Loaded { summary, .. } => {
                     // Lead with what matters: verification when there was something to verify.
                     // A shared link or a reload names its tab in the URL hash.
-                    next.tab = if let Some(tab) = views::timeline::url::tab() {
+                    next.tab = if self.tab_chosen {
+                        self.tab
+                    } else if let Some(tab) = views::timeline::url::tab() {
                         tab
                     } else if summary.report.items.is_empty() && summary.events > 0 {
                         Tab::Timeline

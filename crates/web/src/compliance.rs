@@ -74,7 +74,7 @@ pub fn render(
         ExportFormat::ReportHtml => Some(audit.to_html()),
         ExportFormat::ReportJson => Some(audit.to_json()),
         ExportFormat::FindingsCsv => Some(audit.findings_csv()),
-        ExportFormat::Csv | ExportFormat::Json => None,
+        ExportFormat::Csv | ExportFormat::Json | ExportFormat::Proof => None,
     }
 }
 

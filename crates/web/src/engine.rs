@@ -17,7 +17,7 @@ use trailproof_analysis::{Analysis, SigmaRuleSet};
 use trailproof_core::report::Report;
 
 use trailproof_archive::frame::JsonArrayReader;
-use trailproof_archive::{ArchiveVerifier, VerifyOptions as ArchiveOptions};
+use trailproof_archive::{ArchiveVerifier, Verification, VerifyOptions as ArchiveOptions};
 
 use crate::compliance;
 use crate::protocol::{
@@ -50,6 +50,8 @@ pub struct Engine {
     analysis: Option<Analysis>,
     /// The Sigma rules that came with the inputs, kept for re-runs.
     sigma: SigmaRuleSet,
+    /// The sealed archive's verification, kept to build inclusion proofs.
+    verification: Option<Verification>,
     /// Rows of the current selection, in display order.
     selection: Vec<u32>,
 }
@@ -124,8 +126,9 @@ impl Engine {
         let mut problems = Vec::new();
         let mut sigma = SigmaRuleSet::new();
         let (verifiers, key_names, key_files) = sealed::find_vkeys(inputs);
-        let mut archive = ArchiveVerifier::new(ArchiveOptions::new(verifiers));
+        let mut archive = ArchiveVerifier::new(ArchiveOptions::new(verifiers.clone()));
         let mut archive_seen = false;
+        let mut proofs = Vec::new();
         let mut base = 0u64;
         for input in inputs.iter_mut() {
             let (name, size) = (input.name.clone(), input.size);
@@ -166,6 +169,17 @@ impl Engine {
                     files.push(FileLine {
                         path: entry.path.to_owned(),
                         kind: "verifier key".into(),
+                        stored: bytes.len() as u64,
+                        events: 0,
+                        problems: Vec::new(),
+                    });
+                    return Control::Continue;
+                }
+                if bytes.starts_with(sealed::PROOF_MAGIC) {
+                    proofs.push(sealed::check_proof(entry.path, &bytes, &verifiers));
+                    files.push(FileLine {
+                        path: entry.path.to_owned(),
+                        kind: "inclusion proof".into(),
                         stored: bytes.len() as u64,
                         events: 0,
                         problems: Vec::new(),
@@ -231,8 +245,10 @@ impl Engine {
             progress(Phase::Read, base, &name);
         }
         let mut report = verifier.finish();
-        let sealed =
-            archive_seen.then(|| sealed::merge(archive.finish_detailed(), &mut report, key_names));
+        let verification = archive_seen.then(|| archive.finish_detailed());
+        let sealed = verification
+            .as_ref()
+            .map(|v| sealed::merge(v, &mut report, key_names));
         let store = ingest.finish();
         let settings = AnalysisSettings::default();
         let options = compliance::options(&settings).unwrap_or_default();
@@ -258,6 +274,7 @@ impl Engine {
             bytes_per_event: store.bytes_per_event(),
             analysis: compliance::view(&analysis, &settings),
             sealed,
+            proofs,
         };
         (
             Engine {
@@ -265,6 +282,7 @@ impl Engine {
                 report: Some(summary.report.clone()),
                 analysis: Some(analysis),
                 sigma,
+                verification,
                 selection: Vec::new(),
             },
             summary,
@@ -510,9 +528,10 @@ impl Engine {
                     buf.push('\n');
                 }
                 // Reports are rendered by `audit_report`, not row by row.
-                ExportFormat::ReportHtml | ExportFormat::ReportJson | ExportFormat::FindingsCsv => {
-                    return 0
-                }
+                ExportFormat::ReportHtml
+                | ExportFormat::ReportJson
+                | ExportFormat::FindingsCsv
+                | ExportFormat::Proof => return 0,
                 ExportFormat::Json => {
                     let mut obj = serde_json::Map::new();
                     obj.insert("time".into(), rfc3339(self.store.time_ms(r)).into());
@@ -537,6 +556,34 @@ impl Engine {
 }
 
 impl Engine {
+    /// An inclusion proof for `row`, an event of the sealed archive, as a tlog-proof bundle.
+    pub fn prove(&self, row: u32, inputs: &mut [Input<'_>]) -> Result<Vec<u8>, String> {
+        let verification = self
+            .verification
+            .as_ref()
+            .ok_or("no sealed archive is loaded")?;
+        let (path, _) = self.raw_ref(row).ok_or("no such event")?;
+        if !path.to_ascii_lowercase().ends_with(".rec") {
+            return Err("only events of a sealed archive have inclusion proofs".into());
+        }
+        let event_id = self.store.text(row as usize, Field::EventId);
+        if event_id.is_empty() {
+            return Err("the event has no ID to find its record by".into());
+        }
+        let (_, first, _) = verification
+            .record_files()
+            .iter()
+            .find(|(name, _, _)| path.ends_with(&format!("/{name}")) || path == *name)
+            .ok_or_else(|| format!("{path} is not among the archive's record files"))?;
+        let bytes = read_entry(inputs, &path)?;
+        let (at, record) = trailproof_archive::find_event(&bytes, &event_id)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("event {event_id} was not found in {path}"))?;
+        verification
+            .prove(first + at, record)
+            .map_err(|e| e.to_string())
+    }
+
     /// Runs the analysis again with `settings`, re-reading raw records from `inputs`.
     pub fn reanalyze(
         &mut self,
@@ -587,6 +634,37 @@ fn csv_cell(value: &str) -> String {
     } else {
         value.to_owned()
     }
+}
+
+/// The stored bytes of the file at `path` (an input, or an entry inside one).
+fn read_entry(inputs: &mut [Input<'_>], path: &str) -> Result<Vec<u8>, String> {
+    let input = inputs
+        .iter_mut()
+        .find(|i| path == i.name || path.starts_with(&format!("{}/", i.name)))
+        .ok_or_else(|| format!("{path} is no longer available"))?;
+    input
+        .source
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| e.to_string())?;
+    let name = input.name.clone();
+    let mut found = None;
+    input::walk(&name, input.source, &Limits::default(), &mut |entry| {
+        if entry.path == path {
+            let mut bytes = Vec::new();
+            found = Some(
+                entry
+                    .reader
+                    .take(MAX_ENTRY_BYTES)
+                    .read_to_end(&mut bytes)
+                    .map(|_| bytes)
+                    .map_err(|e| e.to_string()),
+            );
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    });
+    found.ok_or_else(|| format!("{path} was not found again in {name}"))?
 }
 
 /// Reads the original record at `raw` in `path` from the input it came from, for display:

@@ -66,6 +66,13 @@ pub enum ToWorker {
         /// What the user typed of the value.
         prefix: String,
     },
+    /// An inclusion proof (c2sp.org/tlog-proof) for one event of a sealed archive.
+    Prove {
+        /// Sequence number.
+        seq: u32,
+        /// Store row.
+        row: u32,
+    },
     /// Runs the analysis again with the user's settings.
     Analyze {
         /// Sequence number.
@@ -96,6 +103,8 @@ pub enum ExportFormat {
     ReportJson,
     /// The findings as CSV.
     FindingsCsv,
+    /// One event's inclusion proof (c2sp.org/tlog-proof@v1 bundle).
+    Proof,
 }
 
 impl ExportFormat {
@@ -107,6 +116,7 @@ impl ExportFormat {
             ExportFormat::ReportHtml => "trailproof-report.html",
             ExportFormat::ReportJson => "trailproof-report.json",
             ExportFormat::FindingsCsv => "trailproof-findings.csv",
+            ExportFormat::Proof => "trailproof-event.proof",
         }
     }
 
@@ -117,6 +127,7 @@ impl ExportFormat {
             ExportFormat::Json => "application/x-ndjson;charset=utf-8",
             ExportFormat::ReportHtml => "text/html;charset=utf-8",
             ExportFormat::ReportJson => "application/json;charset=utf-8",
+            ExportFormat::Proof => "text/plain;charset=utf-8",
         }
     }
 }
@@ -217,6 +228,11 @@ pub enum FromWorker {
         /// Values with their counts over all events, most frequent first.
         values: Vec<(String, u64)>,
     },
+    /// A request could not be carried out, for people.
+    Refused {
+        /// Why.
+        message: String,
+    },
     /// The analysis was run again.
     Analyzed {
         /// The request's sequence number.
@@ -274,6 +290,19 @@ pub struct LoadSummary {
     pub analysis: AnalysisView,
     /// The sealed archive among the inputs, if there was one.
     pub sealed: Option<SealedView>,
+    /// Inclusion-proof bundles among the inputs, each checked.
+    pub proofs: Vec<ProofLine>,
+}
+
+/// One checked inclusion-proof bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofLine {
+    /// Where it was.
+    pub path: String,
+    /// Whether it proves its record is in the signed log.
+    pub valid: bool,
+    /// What it proves, or why not, for people.
+    pub message: String,
 }
 
 // `Eq` (the one float, bytes per event, is never NaN) lets `Rc<LoadSummary>` compare by pointer

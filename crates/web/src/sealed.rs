@@ -8,7 +8,29 @@ use trailproof_core::report::Report;
 use trailproof_tlog::note::{VerifierKey, Verifiers};
 
 use crate::engine::Input;
-use crate::protocol::SealedView;
+use crate::protocol::{ProofLine, SealedView};
+
+/// The first line of a c2sp.org/tlog-proof bundle.
+pub const PROOF_MAGIC: &[u8] = b"c2sp.org/tlog-proof@v1\n";
+
+/// Checks one proof bundle against the supplied verifier keys.
+pub fn check_proof(path: &str, bundle: &[u8], verifiers: &Verifiers) -> ProofLine {
+    match trailproof_archive::verify_proof(bundle, verifiers, None) {
+        Ok(p) => ProofLine {
+            path: path.to_owned(),
+            valid: true,
+            message: format!(
+                "record {} is in the log {} of {} leaves, under a checkpoint signed by a supplied key ({} bytes: {})",
+                p.index,
+                p.origin,
+                p.size,
+                p.record.len(),
+                String::from_utf8_lossy(&p.record[..p.record.len().min(160)])
+            ),
+        },
+        Err(e) => ProofLine { path: path.to_owned(), valid: false, message: e.to_string() },
+    }
+}
 
 /// Largest file that is looked at as a possible verifier-key file.
 const MAX_KEY_FILE: u64 = 64 * 1024;
@@ -71,7 +93,7 @@ pub fn is_manifest(path: &str, bytes: &[u8]) -> bool {
 }
 
 /// Adds the archive's items, chain and notes to `report` and describes it for the page.
-pub fn merge(v: Verification, report: &mut Report, keys: Vec<String>) -> SealedView {
+pub fn merge(v: &Verification, report: &mut Report, keys: Vec<String>) -> SealedView {
     report.items.extend(v.report.items.iter().cloned());
     report.gaps.extend(v.report.gaps.iter().cloned());
     report.chains.extend(v.report.chains.iter().cloned());

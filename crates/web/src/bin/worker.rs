@@ -117,6 +117,17 @@ mod worker {
                     result: result.map(Box::new),
                 });
             }
+            ToWorker::Prove { seq, row } => {
+                let result = LOADED
+                    .with_borrow(|l| with_inputs(&l.files, |inputs| l.engine.prove(row, inputs)));
+                match result {
+                    Ok(bundle) => {
+                        let parts = Array::of1(&Uint8Array::from(bundle.as_slice()));
+                        post_blob(seq, ExportFormat::Proof, 1, &parts);
+                    }
+                    Err(message) => reply(&FromWorker::Refused { message }),
+                }
+            }
             ToWorker::Export { seq, format } => export(seq, format),
         }
     }
@@ -187,6 +198,22 @@ mod worker {
                 });
             }
             Err(message) => reply(&FromWorker::Fatal { message }),
+        }
+    }
+
+    /// Sends `parts` to the page as a `Blob` download of `format`.
+    fn post_blob(seq: u32, format: ExportFormat, events: u64, parts: &Array) {
+        let options = BlobPropertyBag::new();
+        options.set_type(format.mime());
+        let Ok(blob) = Blob::new_with_u8_array_sequence_and_options(parts, &options) else {
+            return;
+        };
+        if let Ok(json) = serde_json::to_string(&FromWorker::Exported {
+            seq,
+            format,
+            events,
+        }) {
+            let _ = scope().post_message(&Array::of2(&JsValue::from_str(&json), &blob));
         }
     }
 

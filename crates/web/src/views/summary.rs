@@ -34,8 +34,11 @@ pub fn SummaryHeader(props: &SummaryProps) -> Html {
     let proven = report
         .items
         .iter()
-        .any(|i| matches!(i.kind, ItemKind::Digest | ItemKind::Checkpoint));
-    let (badge, class) = if !proven {
+        .any(|i| matches!(i.kind, ItemKind::Digest | ItemKind::Checkpoint))
+        || s.proofs.iter().any(|p| p.valid);
+    let (badge, class) = if s.proofs.iter().any(|p| !p.valid) {
+        ("Tampering or loss detected", "badge invalid")
+    } else if !proven {
         ("No digests to verify", "badge none")
     } else {
         match report.verdict {

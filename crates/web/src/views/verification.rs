@@ -40,7 +40,7 @@ const FILTERS: [Option<Status>; 6] = [
 pub fn VerificationView(props: &VerificationProps) -> Html {
     let filter = use_state(|| None::<Status>);
     let report = &props.summary.report;
-    if report.items.is_empty() {
+    if report.items.is_empty() && props.summary.proofs.is_empty() {
         return html! {
             <section id="verification" class="verification">
                 <p>{ "No CloudTrail or Huawei CTS digest files or log files were found, so there is nothing to verify cryptographically." }</p>
@@ -69,6 +69,19 @@ pub fn VerificationView(props: &VerificationProps) -> Html {
         .collect();
     html! {
         <section id="verification" class="verification">
+            if !props.summary.proofs.is_empty() {
+                <h2>{ "Inclusion proofs" }</h2>
+                <ul id="proofs" class="notes">
+                    { for props.summary.proofs.iter().map(|p| html! {
+                        <li>
+                            <span class={classes!("status", if p.valid { "valid" } else { "invalid" })}>
+                                { if p.valid { "valid" } else { "invalid" } }
+                            </span>
+                            { " " }<span class="path">{ &p.path }</span>{ ": " }{ &p.message }
+                        </li>
+                    }) }
+                </ul>
+            }
             if let Some(sealed) = &props.summary.sealed {
                 <SealedSection sealed={sealed.clone()} />
             }

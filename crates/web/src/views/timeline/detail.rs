@@ -18,6 +18,9 @@ pub struct DetailProps {
     pub zone: String,
     /// Closes the pane.
     pub on_close: Callback<MouseEvent>,
+    /// Asks for an inclusion proof of the event (sealed-archive events only).
+    #[prop_or_default]
+    pub on_prove: Option<Callback<u32>>,
 }
 
 /// The pane.
@@ -56,6 +59,12 @@ pub fn DetailPane(props: &DetailProps) -> Html {
                 }) }
                 <div><dt>{ "source" }</dt><dd class="path">{ &d.source }</dd></div>
             </dl>
+            // Events of a sealed archive (its `records/*.rec` files) can carry their own proof.
+            if let (Some(on_prove), true) = (&props.on_prove, d.source.contains(".rec ")) {
+                <button id="export-proof" class="chip" onclick={let (cb, row) = (on_prove.clone(), d.row); Callback::from(move |_| cb.emit(row))}>
+                    { "Export inclusion proof" }
+                </button>
+            }
             <h3>{ "Original record" }</h3>
             { match &d.raw {
                 Ok(json) => html! { <pre id="raw" class="raw" tabindex="0" aria-label="Original record">{ json }</pre> },

@@ -21,10 +21,107 @@ pub const ROW_PX: f64 = 28.0;
 /// Rows rendered above and below the visible ones.
 const OVERSCAN: u64 = 12;
 /// Largest scrollable height used: browsers cap element heights (Chromium near 33.5 M px,
-/// Firefox near 17.9 M px). Beyond it, scrolling maps proportionally onto rows.
+/// Firefox near 17.9 M px). Beyond it, a jump (scrollbar drag, Home/End) maps proportionally
+/// onto rows, while small steps (wheel, arrows) move the rows one pixel per pixel, so every
+/// row stays reachable at any size.
 pub const MAX_PX: f64 = 8_000_000.0;
 
-/// Where rows are for a scroll position.
+/// The scroll state: where the viewport is among all rows, and in the scroll container.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct View {
+    /// Top of the viewport in row pixels (position × [`ROW_PX`]).
+    virt_top: f64,
+    /// The container's `scrollTop` it corresponds to.
+    scroll_top: f64,
+    /// The container's height.
+    viewport: f64,
+}
+
+/// Sizes for `total` rows.
+struct Space {
+    /// Height of all rows.
+    virt: f64,
+    /// Height of the sizer.
+    height: f64,
+    /// Largest `virt_top`.
+    virt_room: f64,
+    /// Largest `scrollTop`.
+    room: f64,
+}
+
+impl Space {
+    fn new(total: u64, viewport: f64) -> Space {
+        let virt = total as f64 * ROW_PX;
+        let height = virt.min(MAX_PX);
+        Space {
+            virt,
+            height,
+            virt_room: (virt - viewport).max(0.0),
+            room: (height - viewport).max(0.0),
+        }
+    }
+
+    fn scaled(&self) -> bool {
+        self.virt > self.height
+    }
+
+    /// The `scrollTop` for a viewport at `virt_top`.
+    fn scroll_for(&self, virt_top: f64) -> f64 {
+        if !self.scaled() || self.virt_room <= 0.0 {
+            virt_top.min(self.room)
+        } else {
+            virt_top / self.virt_room * self.room
+        }
+    }
+}
+
+impl View {
+    /// The view after the container scrolled to `scroll_top`.
+    fn scrolled(self, total: u64, scroll_top: f64, viewport: f64) -> View {
+        let space = Space::new(total, viewport);
+        let st = scroll_top.clamp(0.0, space.room);
+        let virt_top = if !space.scaled() {
+            st
+        } else if st <= 0.5 {
+            0.0
+        } else if st >= space.room - 0.5 {
+            space.virt_room
+        } else {
+            let step = st - self.scroll_top;
+            if self.viewport > 0.0 && step.abs() <= viewport {
+                (self.virt_top + step).clamp(0.0, space.virt_room)
+            } else {
+                st / space.room * space.virt_room
+            }
+        };
+        View {
+            virt_top,
+            scroll_top: st,
+            viewport,
+        }
+    }
+
+    /// The view that brings `pos` into sight, if it is not.
+    fn reveal(self, total: u64, pos: u64) -> Option<View> {
+        let space = Space::new(total, self.viewport);
+        let row_top = pos as f64 * ROW_PX;
+        let virt_top = if row_top < self.virt_top {
+            row_top
+        } else if row_top + ROW_PX > self.virt_top + self.viewport {
+            row_top + ROW_PX - self.viewport
+        } else {
+            return None;
+        }
+        .clamp(0.0, space.virt_room);
+        Some(View {
+            virt_top,
+            scroll_top: space.scroll_for(virt_top).round(),
+            viewport: self.viewport,
+        })
+    }
+}
+
+/// Where rows are for a view.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Geometry {
     /// First rendered position.
@@ -33,47 +130,25 @@ struct Geometry {
     last: u64,
     /// Height of the sizer.
     height: f64,
-    /// Offset of the row block.
+    /// Offset of the row block in the container.
     block_top: f64,
-    /// Top of the viewport in row pixels (unscaled).
-    virt_top: f64,
 }
 
 impl Geometry {
-    fn new(total: u64, scroll_top: f64, viewport: f64) -> Geometry {
-        let virt = total as f64 * ROW_PX;
-        let height = virt.min(MAX_PX);
-        let viewport = viewport.max(ROW_PX);
-        let room = (height - viewport).max(0.0);
-        let scroll_top = scroll_top.clamp(0.0, room);
-        let frac = if room > 0.0 { scroll_top / room } else { 0.0 };
-        let virt_top = frac * (virt - viewport).max(0.0);
-        let first = ((virt_top / ROW_PX).floor() as u64).saturating_sub(OVERSCAN);
+    fn new(total: u64, view: View) -> Geometry {
+        let viewport = view.viewport.max(ROW_PX);
+        let space = Space::new(total, viewport);
+        let virt_top = view.virt_top.clamp(0.0, space.virt_room);
+        let first = ((virt_top / ROW_PX).floor() as u64)
+            .saturating_sub(OVERSCAN)
+            .min(total);
         let last = (((virt_top + viewport) / ROW_PX).ceil() as u64 + OVERSCAN).min(total);
         Geometry {
-            first: first.min(total),
+            first,
             last,
-            height,
-            block_top: scroll_top - (virt_top - first as f64 * ROW_PX),
-            virt_top,
+            height: space.height,
+            block_top: view.scroll_top - (virt_top - first as f64 * ROW_PX),
         }
-    }
-
-    /// The scroll position that brings `pos` into view, if it is not.
-    fn reveal(total: u64, scroll_top: f64, viewport: f64, pos: u64) -> Option<f64> {
-        let g = Geometry::new(total, scroll_top, viewport);
-        let virt = total as f64 * ROW_PX;
-        let row_top = pos as f64 * ROW_PX;
-        let target = if row_top < g.virt_top {
-            row_top
-        } else if row_top + ROW_PX > g.virt_top + viewport {
-            row_top + ROW_PX - viewport
-        } else {
-            return None;
-        };
-        let room = (g.height - viewport).max(0.0);
-        let span = (virt - viewport).max(1.0);
-        Some((target / span * room).clamp(0.0, room))
     }
 }
 
@@ -113,11 +188,16 @@ pub fn EventTable(props: &TableProps) -> Html {
     let sizer = use_node_ref();
     let block = use_node_ref();
     let table = use_node_ref();
-    // Scroll top and viewport height, as last measured.
-    let pos = use_state(|| (0.0f64, 600.0f64));
+    // The scroll state: in a ref for the handlers (several scroll events can arrive between
+    // renders), in state for rendering.
+    let view_ref = use_mut_ref(|| View {
+        viewport: 600.0,
+        ..View::default()
+    });
+    let view = use_state(|| *view_ref.borrow());
     let requested = use_mut_ref(|| (0u32, HashSet::<u32>::new()));
     let total = props.total;
-    let g = Geometry::new(total, pos.0, pos.1);
+    let g = Geometry::new(total, *view);
     let cols = columns(props.columns);
 
     // Grid tracks for the chosen columns.
@@ -143,11 +223,16 @@ pub fn EventTable(props: &TableProps) -> Html {
     }
     // Measure the viewport once mounted; start at the top for every new selection.
     {
-        let (scroll, pos) = (scroll.clone(), pos.clone());
+        let (scroll, view, view_ref) = (scroll.clone(), view.clone(), view_ref.clone());
         use_effect_with(props.query_seq, move |_| {
             if let Some(el) = scroll.cast::<Element>() {
                 el.set_scroll_top(0);
-                pos.set((0.0, el.client_height() as f64));
+                let v = View {
+                    viewport: el.client_height() as f64,
+                    ..View::default()
+                };
+                *view_ref.borrow_mut() = v;
+                view.set(v);
             }
         });
     }
@@ -185,23 +270,34 @@ pub fn EventTable(props: &TableProps) -> Html {
     }
     // Keep the selected row in view.
     {
-        let (scroll, pos) = (scroll.clone(), pos.clone());
+        let (scroll, view, view_ref) = (scroll.clone(), view.clone(), view_ref.clone());
         use_effect_with(props.selected, move |selected| {
             if let (Some(p), Some(el)) = (*selected, scroll.cast::<Element>()) {
-                let viewport = el.client_height() as f64;
-                if let Some(top) = Geometry::reveal(total, el.scroll_top() as f64, viewport, p) {
-                    el.set_scroll_top(top.round() as i32);
-                    pos.set((el.scroll_top() as f64, viewport));
+                let current = View {
+                    viewport: el.client_height() as f64,
+                    ..*view_ref.borrow()
+                };
+                if let Some(v) = current.reveal(total, p) {
+                    // Recorded first, so the scroll event this causes is a step of zero.
+                    *view_ref.borrow_mut() = v;
+                    el.set_scroll_top(v.scroll_top as i32);
+                    view.set(v);
                 }
             }
         });
     }
 
     let onscroll = {
-        let (scroll, pos) = (scroll.clone(), pos.clone());
+        let (scroll, view, view_ref) = (scroll.clone(), view.clone(), view_ref.clone());
         Callback::from(move |_: Event| {
             if let Some(el) = scroll.cast::<Element>() {
-                pos.set((el.scroll_top() as f64, el.client_height() as f64));
+                let v = view_ref.borrow().scrolled(
+                    total,
+                    el.scroll_top() as f64,
+                    el.client_height() as f64,
+                );
+                *view_ref.borrow_mut() = v;
+                view.set(v);
             }
         })
     };
