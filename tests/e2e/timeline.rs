@@ -671,14 +671,14 @@ fn jiff_like(ms: i64) -> String {
 /// The virtualized table on a large store: scroll jumps land on the right rows, small steps
 /// move rows pixel for pixel even where the scroll height is scaled, and the time
 /// from a jump to a fully rendered window is reported (benchmarks report, they don't assert
-/// on time). Size with `TRAILPROOF_E2E_TIMELINE_EVENTS` (default 300,000).
+/// on time). Size with `TRAILPROOF_E2E_TIMELINE_EVENTS` (default 400,000).
 #[tokio::test]
 #[ignore = "needs the built site and Chromium: run through `cargo xtask test`"]
 async fn virtualized_table_scroll_jumps_on_a_large_store() {
     let n: u64 = std::env::var("TRAILPROOF_E2E_TIMELINE_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300_000);
+        .unwrap_or(400_000);
     let files = big_corpus(n);
     let h = Harness::start().await;
     h.open().await;
