@@ -595,10 +595,52 @@ async fn event_fields_are_text_keyboard_works_and_dark_theme() {
     )
     .await;
     h.shot("timeline-dark").await;
+    let c = h.js(CONTRAST).await;
+    assert_eq!(
+        c["low"],
+        serde_json::json!([]),
+        "text below WCAG AA contrast (dark): {c}"
+    );
+    assert!(c["checked"].as_u64().unwrap_or(0) > 20, "{c}");
+    // The facet counts: muted #9198a1 on #0d1117 is 6.50:1 by the WCAG formula.
+    assert!(
+        (c["sample"].as_f64().unwrap_or(0.0) - 6.50).abs() < 0.02,
+        "{c}"
+    );
     h.color_scheme("light").await;
+    let c = h.js(CONTRAST).await;
+    assert_eq!(
+        c["low"],
+        serde_json::json!([]),
+        "text below WCAG AA contrast (light): {c}"
+    );
+    assert!(c["checked"].as_u64().unwrap_or(0) > 20, "{c}");
+    // Muted #57606a on white: 6.39:1.
+    assert!(
+        (c["sample"].as_f64().unwrap_or(0.0) - 6.39).abs() < 0.02,
+        "{c}"
+    );
     let _ = std::fs::remove_file(&path);
     h.close().await;
 }
+
+/// Text of the timeline whose contrast with its background is under WCAG AA (4.5:1), as
+/// `selector: ratio` strings. Backgrounds are the nearest opaque ones up the tree.
+const CONTRAST: &str = "const lum = c => { const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map(v => { \
+      v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); \
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b; }; \
+    const bg = el => { for (let e = el; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor; \
+      const m = c.match(/[\\d.]+/g); if (m && (m.length < 4 || +m[3] > 0.5)) return c; } \
+      return getComputedStyle(document.documentElement).backgroundColor; }; \
+    const sel = ['#match-count', '.facet h3', '.facet-text', '.facet-count', '.facet-exclude', '.vt-header .vt-cell', \
+      '.vt-row.event .vt-cell', '.vt-row.selected .vt-cell', '.hist-axis span', '.keys', '.tl-toolbar .field', '.chip', \
+      '#detail dt', '#detail dd', '#raw', '.legend-ok', '.legend-err']; \
+    const low = []; let checked = 0; for (const q of sel) for (const el of [...document.querySelectorAll(q)].slice(0, 3)) { \
+      const a = lum(getComputedStyle(el).color), b = lum(bg(el)); \
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); \
+      checked++; if (ratio < 4.5) low.push(q + ': ' + ratio.toFixed(2)); } \
+    const el = document.querySelector('.facet-count'); const a = lum(getComputedStyle(el).color), b = lum(bg(el)); \
+    return { low: [...new Set(low)], checked, sample: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) };";
 
 /// Writes `n` minimal CloudTrail events, one second apart, into files of at most 250,000.
 fn big_corpus(n: u64) -> Vec<PathBuf> {
