@@ -122,19 +122,27 @@ impl Col {
         }
     }
 
-    /// CSS grid track.
-    fn track(self) -> &'static str {
+    /// Narrowest width in rem, and share of the remaining width (0: fixed).
+    fn size(self) -> (f64, f64) {
         match self {
-            Col::Time => "12.5rem",
-            Col::Provider => "5.5rem",
-            Col::Account => "minmax(3rem, 0.7fr)",
-            Col::Region => "minmax(3rem, 0.7fr)",
-            Col::Service => "minmax(3rem, 0.9fr)",
-            Col::Action => "minmax(4rem, 1.3fr)",
-            Col::Actor => "minmax(4rem, 1fr)",
-            Col::Ip => "minmax(3rem, 0.8fr)",
-            Col::Rw => "3rem",
-            Col::Error => "minmax(3rem, 0.8fr)",
+            Col::Time => (12.5, 0.0),
+            Col::Provider => (5.5, 0.0),
+            Col::Account => (6.0, 0.7),
+            Col::Region => (6.0, 0.7),
+            Col::Service => (7.0, 0.9),
+            Col::Action => (8.0, 1.3),
+            Col::Actor => (7.0, 1.0),
+            Col::Ip => (7.0, 0.8),
+            Col::Rw => (3.5, 0.0),
+            Col::Error => (6.0, 0.8),
+        }
+    }
+
+    /// CSS grid track.
+    fn track(self) -> String {
+        match self.size() {
+            (min, share) if share > 0.0 => format!("minmax({min}rem, {share}fr)"),
+            (min, _) => format!("{min}rem"),
         }
     }
 

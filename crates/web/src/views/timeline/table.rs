@@ -204,7 +204,13 @@ pub fn EventTable(props: &TableProps) -> Html {
     {
         let table = table.clone();
         let tracks = cols.iter().map(|c| c.track()).collect::<Vec<_>>().join(" ");
-        use_effect_with(tracks, move |tracks| set_px(&table, "--vt-cols", tracks));
+        // Below this width the table scrolls sideways instead of squeezing columns (the
+        // extra rem is the vertical scrollbar's gutter).
+        let min: f64 = cols.iter().map(|c| c.size().0).sum::<f64>() + 1.0;
+        use_effect_with((tracks, min.to_string()), move |(tracks, min)| {
+            set_px(&table, "--vt-cols", tracks);
+            set_px(&table, "--vt-min", &format!("{min}rem"));
+        });
     }
     // Sizer height and block offset.
     {
