@@ -4,11 +4,13 @@
 //! It is host-independent — it reads through [`ReadSeek`] sources — so it is tested natively;
 //! the worker binary only adapts browser `Blob`s to readers and messages to calls.
 
+use std::cell::{Cell, RefCell};
 use std::io::{Read, SeekFrom};
+use std::rc::Rc;
 
 use trailproof_chain::{scan, FileKind as ChainKind, ScanLimits, Verifier, VerifyOptions};
 use trailproof_core::input::{self, Control, Limits, ReadSeek};
-use trailproof_events::ingest::{FileKind, Framing};
+use trailproof_events::ingest::{FileKind, Framing, Phase as IngestPhase};
 use trailproof_events::store::Selection;
 use trailproof_events::{EventStore, Field, Ingest, IngestOptions, RawRef};
 
@@ -25,6 +27,9 @@ use crate::protocol::{
     LoadSummary, Phase, QueryError, QueryView, RowView,
 };
 use crate::sealed;
+
+/// A progress callback: phase, bytes of the inputs consumed, current file.
+pub type Progress = Rc<RefCell<dyn FnMut(Phase, u64, &str)>>;
 
 /// Largest single file (or archive entry) the browser holds in memory to verify and index it.
 /// Bigger ones are reported; the CLI streams them.
@@ -110,11 +115,10 @@ fn describe(kind: &FileKind, chain: ChainKind) -> String {
 }
 
 impl Engine {
-    /// Verifies and indexes `inputs`, reporting progress as bytes of the inputs consumed.
-    pub fn load(
-        inputs: &mut [Input<'_>],
-        progress: &mut dyn FnMut(Phase, u64, &str),
-    ) -> (Engine, LoadSummary) {
+    /// Verifies and indexes `inputs`, reporting progress as bytes of the inputs consumed and
+    /// the phase: verify, then ingest's own inflate / parse / index (shared, because ingest
+    /// reports from inside a file, through a callback it owns).
+    pub fn load(inputs: &mut [Input<'_>], progress: Progress) -> (Engine, LoadSummary) {
         let limits = Limits::default();
         let scan_limits = ScanLimits::default();
         let mut verifier = Verifier::new(VerifyOptions::default());
@@ -122,6 +126,34 @@ impl Engine {
             limits: limits.clone(),
             ..IngestOptions::default()
         });
+        // Where the current entry starts and ends in the inputs' bytes, and its path.
+        let entry_at = Rc::new(Cell::new((0u64, 0u64)));
+        let entry_path = Rc::new(RefCell::new(String::new()));
+        // Bytes consumed never decrease: ingest's final report names no position.
+        let high = Rc::new(Cell::new(0u64));
+        {
+            let (progress, entry_at, entry_path, high) = (
+                progress.clone(),
+                entry_at.clone(),
+                entry_path.clone(),
+                high.clone(),
+            );
+            ingest.set_progress(Box::new(move |p| {
+                let phase = match p.phase {
+                    IngestPhase::Read | IngestPhase::Inflate => Phase::Inflate,
+                    IngestPhase::Parse => Phase::Parse,
+                    _ => Phase::Index,
+                };
+                let (start, end) = entry_at.get();
+                high.set(high.get().max((start + p.stored_bytes).min(end)));
+                (progress.borrow_mut())(phase, high.get(), &entry_path.borrow());
+                true
+            }));
+        }
+        let report = |phase: Phase, done: u64, file: &str| {
+            high.set(high.get().max(done));
+            (progress.borrow_mut())(phase, high.get(), file)
+        };
         let mut files = Vec::new();
         let mut problems = Vec::new();
         let mut sigma = SigmaRuleSet::new();
@@ -163,7 +195,10 @@ impl Engine {
                     });
                     return Control::Continue;
                 }
+                let entry_start = base + read_here;
                 read_here = (read_here + bytes.len() as u64).min(size);
+                entry_at.set((entry_start, base + read_here));
+                entry_path.replace(entry.path.to_owned());
                 let lower = entry.path.to_ascii_lowercase();
                 if key_files.iter().any(|k| k == entry.path) {
                     files.push(FileLine {
@@ -213,7 +248,7 @@ impl Engine {
                     });
                     return Control::Continue;
                 }
-                progress(Phase::Verify, base + read_here, entry.path);
+                report(Phase::Verify, entry_start, entry.path);
                 let record_file = lower.ends_with(".rec");
                 // A sealed archive's record file holds framed records: no digest chain can
                 // cover it, and ingest reads it through its JSON-array view.
@@ -225,7 +260,7 @@ impl Engine {
                     verifier.add(scanned);
                     kind
                 };
-                progress(Phase::Index, base + read_here, entry.path);
+                report(Phase::Parse, entry_start, entry.path);
                 let summary = if record_file {
                     ingest.add_file(entry.path, &mut JsonArrayReader::new(bytes.as_slice()))
                 } else {
@@ -242,7 +277,7 @@ impl Engine {
             });
             problems.extend(diags.iter().map(|d| d.to_string()));
             base += size;
-            progress(Phase::Read, base, &name);
+            report(Phase::Index, base, &name);
         }
         let mut report = verifier.finish();
         let verification = archive_seen.then(|| archive.finish_detailed());
@@ -739,11 +774,14 @@ mod tests {
                 size: bytes.len() as u64,
             })
             .collect();
-        let mut last = 0;
-        let (engine, summary) = Engine::load(&mut inputs, &mut |_, done, _| {
-            assert!(done >= last, "progress went backwards");
-            last = done;
-        });
+        let last = Rc::new(Cell::new(0));
+        let seen = last.clone();
+        let progress: Progress = Rc::new(RefCell::new(move |_: Phase, done: u64, _: &str| {
+            assert!(done >= seen.get(), "progress went backwards");
+            seen.set(done);
+        }));
+        let (engine, summary) = Engine::load(&mut inputs, progress);
+        assert!(last.get() > 0);
         drop(inputs);
         (engine, summary, cursors)
     }

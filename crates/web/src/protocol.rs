@@ -138,9 +138,13 @@ impl ExportFormat {
 pub enum Phase {
     /// Reading and hashing stored bytes.
     Read,
-    /// Verifying digest chains.
+    /// Verifying digest chains and sealed archives.
     Verify,
-    /// Parsing and indexing events.
+    /// Decompressing files to read their events.
+    Inflate,
+    /// Parsing events.
+    Parse,
+    /// Indexing events and analysing them.
     Index,
 }
 

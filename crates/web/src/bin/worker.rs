@@ -14,12 +14,13 @@ fn main() {
 #[cfg(target_arch = "wasm32")]
 mod worker {
     use std::cell::RefCell;
+    use std::rc::Rc;
 
     use js_sys::{Array, Uint8Array};
     use trailproof_analysis::report::InputFile;
     use trailproof_core::hash::FileHasher;
     use trailproof_web::blob::BlobReader;
-    use trailproof_web::engine::{read_record, Engine, Input};
+    use trailproof_web::engine::{read_record, Engine, Input, Progress};
     use trailproof_web::protocol::{ExportFormat, FromWorker, Phase, ToWorker, CHUNK};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
@@ -168,7 +169,7 @@ mod worker {
         let total: u64 = named.iter().map(|(_, f)| f.size() as u64).sum();
         let mut last_post = 0.0;
         let outcome = with_inputs(&named, |inputs| {
-            Ok(Engine::load(inputs, &mut |phase, done, file| {
+            let progress: Progress = Rc::new(RefCell::new(move |phase, done, file: &str| {
                 // Throttled: the page re-renders per message.
                 let now = js_sys::Date::now();
                 if now - last_post > 50.0 {
@@ -181,7 +182,8 @@ mod worker {
                         file: file.to_owned(),
                     });
                 }
-            }))
+            }));
+            Ok(Engine::load(inputs, progress))
         });
         match outcome {
             Ok((engine, summary)) => {

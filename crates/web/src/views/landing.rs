@@ -142,6 +142,8 @@ pub fn ProgressBar(props: &ProgressProps) -> Html {
     let phase = match props.phase {
         Phase::Read => "Reading and hashing",
         Phase::Verify => "Verifying",
+        Phase::Inflate => "Decompressing",
+        Phase::Parse => "Parsing events",
         Phase::Index => "Indexing events",
     };
     html! {
