@@ -19,21 +19,7 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 pub use serde_json::{json, Value};
-use trailproof_e2e::Server;
-
-/// Chromium flags for a machine with no outside network (see xtask's `CHROME_ARGS`).
-const CHROME_ARGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1280,900",
-];
+use trailproof_e2e::{Server, CHROME_ARGS};
 
 pub fn env_path(name: &str, default: &str) -> PathBuf {
     std::env::var_os(name)
@@ -110,6 +96,7 @@ impl Harness {
         let profile =
             std::env::temp_dir().join(format!("trailproof-e2e-{}-{port}", std::process::id()));
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
+        args.push("--window-size=1280,900".into());
         args.push(format!("--user-data-dir={}", profile.display()));
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -225,6 +212,40 @@ impl Harness {
             .expect("tab button");
         el.click().await.expect("click tab");
         self.wait_for(&format!("tab {id} to open"), &format!("return document.querySelector('#tab-{id}').getAttribute('aria-selected') === 'true';")).await;
+    }
+
+    /// From now on, keeps every `Blob` the page turns into an object URL (downloads), so
+    /// tests can read what a user would have saved.
+    pub async fn capture_downloads(&self) {
+        self.js(
+            "window.__blobs = []; const orig = URL.createObjectURL; \
+             URL.createObjectURL = function (b) { window.__blobs.push(b); return orig.call(URL, b); }; \
+             return true;",
+        )
+        .await;
+    }
+
+    /// The text of the `n`th captured download, once it exists.
+    pub async fn download_text(&self, n: usize) -> String {
+        self.wait_for(
+            "the download",
+            &format!("return window.__blobs.length > {n};"),
+        )
+        .await;
+        self.js(&format!(
+            "window.__blobs[{n}].text().then(t => window.__text{n} = t); return true;"
+        ))
+        .await;
+        self.wait_for(
+            "the download's text",
+            &format!("return typeof window.__text{n} === 'string';"),
+        )
+        .await;
+        self.js(&format!("return window.__text{n};"))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub async fn screenshot(&self, name: &str) {

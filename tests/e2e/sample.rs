@@ -107,9 +107,7 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
 
     // The auditor report: capture the Blob the page hands to the download link.
     h.tab("compliance").await;
-    h.js("window.__blobs = []; const orig = URL.createObjectURL; \
-          URL.createObjectURL = function (b) { window.__blobs.push(b); return orig.call(URL, b); }; return true;")
-        .await;
+    h.capture_downloads().await;
     h.client()
         .find(Locator::Css("#report-html"))
         .await
@@ -117,17 +115,8 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
         .click()
         .await
         .unwrap();
-    h.wait_for("the report blob", "return window.__blobs.length === 1;")
-        .await;
-    h.js("window.__blobs[0].text().then(t => window.__report = t); return true;")
-        .await;
-    h.wait_for(
-        "the report text",
-        "return typeof window.__report === 'string';",
-    )
-    .await;
-    let html = h.js("return window.__report;").await;
-    let html = html.as_str().unwrap_or_default();
+    let html = h.download_text(0).await;
+    let html = html.as_str();
     assert!(
         html.starts_with("<!DOCTYPE html>"),
         "{}",

@@ -119,9 +119,8 @@ async fn sealed_archive_verifies_tampering_is_located_and_truncation_limit_is_st
         "return document.querySelectorAll('#events [role=row], #events tr').length > 1;",
     )
     .await;
-    h.js("window.__blobs = []; const orig = URL.createObjectURL; \
-          URL.createObjectURL = function (b) { window.__blobs.push(b); return orig.call(URL, b); }; \
-          document.activeElement && document.activeElement.blur(); return true;")
+    h.capture_downloads().await;
+    h.js("document.activeElement && document.activeElement.blur(); return true;")
         .await;
     h.press("j").await;
     h.press(&String::from(char::from(Key::Enter))).await;
@@ -137,17 +136,7 @@ async fn sealed_archive_verifies_tampering_is_located_and_truncation_limit_is_st
         .click()
         .await
         .unwrap();
-    h.wait_for("the proof blob", "return window.__blobs.length === 1;")
-        .await;
-    h.js("window.__blobs[0].text().then(t => window.__proof = t); return true;")
-        .await;
-    h.wait_for(
-        "the proof text",
-        "return typeof window.__proof === 'string';",
-    )
-    .await;
-    let proof = h.js("return window.__proof;").await;
-    let proof = proof.as_str().unwrap_or_default().to_owned();
+    let proof = h.download_text(0).await;
     assert!(proof.starts_with("c2sp.org/tlog-proof@v1\n"), "{proof}");
     let proof_path = artifacts().join("event.proof");
     std::fs::write(&proof_path, &proof).unwrap();

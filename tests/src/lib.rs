@@ -15,6 +15,21 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+/// Flags for headless Chromium on a machine without outside network, used by the e2e tests
+/// and by `cargo xtask` for the wasm tests: no background connections (they would be refused
+/// and slow every start), no sandbox when running as root, no GPU.
+pub const CHROME_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+];
+
 /// A running server; stops when dropped.
 pub struct Server {
     addr: SocketAddr,

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use trailproof_e2e::CHROME_ARGS;
+
 use crate::{root, run, Result};
 
 /// trunk 0.22 needs a newer rustc than this project's; 0.21 is the last that fits.
@@ -180,20 +182,6 @@ pub fn ensure_browser() -> Result<Env> {
         ],
     })
 }
-
-/// Flags for headless Chromium on a machine without outside network: no background
-/// connections (they would be refused and slow every start), no sandbox when running as root.
-pub const CHROME_ARGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-];
 
 /// What the wasm tests need: the browser plus wasm-bindgen-test-runner (part of the CLI).
 pub fn ensure_wasm_test_tools() -> Result<Env> {

@@ -268,6 +268,40 @@ impl Walker<'_> {
         }
     }
 
+    /// Whether entry `index` of archive `name` is past the cap (reported once, when reached).
+    fn over_entry_cap(&mut self, name: &str, index: usize) -> bool {
+        if (index as u64) < self.limits.max_entries {
+            return false;
+        }
+        let e = Error::TooManyEntries {
+            limit: self.limits.max_entries,
+        };
+        self.diags.push(Diagnostic::new(Severity::Error, name, e));
+        true
+    }
+
+    /// Hands an archive entry on with at most `cap.0` bytes readable; reading past the cap
+    /// fails, and the typed reason (`cap.1`) becomes a diagnostic on the entry.
+    fn capped_entry(
+        &mut self,
+        path: &str,
+        size: Option<u64>,
+        reader: &mut dyn Read,
+        cap: (u64, Error),
+        depth: u32,
+    ) {
+        let mut capped = Capped {
+            inner: reader,
+            left: cap.0,
+            error: Some(cap.1),
+            tripped: None,
+        };
+        self.entry(path, size, &mut capped, depth);
+        if let Some(e) = capped.tripped {
+            self.diags.push(Diagnostic::new(Severity::Error, path, e));
+        }
+    }
+
     fn zip(&mut self, name: &str, source: &mut dyn ReadSeek, depth: u32) {
         let mut archive = match zip::ZipArchive::new(source) {
             Ok(a) => a,
@@ -287,11 +321,8 @@ impl Walker<'_> {
             if self.stopped {
                 return;
             }
-            if index as u64 >= self.limits.max_entries {
-                let e = Error::TooManyEntries {
-                    limit: self.limits.max_entries,
-                };
-                return self.diags.push(Diagnostic::new(Severity::Error, name, e));
+            if self.over_entry_cap(name, index) {
+                return;
             }
             let mut file = match archive.by_index(index) {
                 Ok(f) => f,
@@ -323,16 +354,7 @@ impl Walker<'_> {
                     limit: self.limits.max_ratio,
                 }
             };
-            let mut capped = Capped {
-                inner: &mut file,
-                left: cap,
-                error: Some(error),
-                tripped: None,
-            };
-            self.entry(&path, Some(declared), &mut capped, depth);
-            if let Some(e) = capped.tripped {
-                self.diags.push(Diagnostic::new(Severity::Error, path, e));
-            }
+            self.capped_entry(&path, Some(declared), &mut file, (cap, error), depth);
         }
     }
 
@@ -356,11 +378,8 @@ impl Walker<'_> {
             if self.stopped {
                 return;
             }
-            if index as u64 >= self.limits.max_entries {
-                let e = Error::TooManyEntries {
-                    limit: self.limits.max_entries,
-                };
-                return self.diags.push(Diagnostic::new(Severity::Error, name, e));
+            if self.over_entry_cap(name, index) {
+                return;
             }
             let mut entry = match entry {
                 Ok(entry) => entry,
@@ -384,16 +403,13 @@ impl Walker<'_> {
             let size = entry.header().size().ok();
             let path = names.place(name, &stored, &mut self.diags);
             let cap = self.limits.max_entry_bytes;
-            let mut capped = Capped {
-                inner: &mut entry,
-                left: cap,
-                error: Some(Error::TooLarge { limit: cap }),
-                tripped: None,
-            };
-            self.entry(&path, size, &mut capped, depth);
-            if let Some(e) = capped.tripped {
-                self.diags.push(Diagnostic::new(Severity::Error, path, e));
-            }
+            self.capped_entry(
+                &path,
+                size,
+                &mut entry,
+                (cap, Error::TooLarge { limit: cap }),
+                depth,
+            );
         }
     }
 

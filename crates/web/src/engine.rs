@@ -762,10 +762,8 @@ mod tests {
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
-    fn load(files: &[(&str, Vec<u8>)]) -> (Engine, LoadSummary, Vec<Cursor<Vec<u8>>>) {
-        let mut cursors: Vec<Cursor<Vec<u8>>> =
-            files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
-        let mut inputs: Vec<Input<'_>> = files
+    fn inputs<'a>(files: &[(&str, Vec<u8>)], cursors: &'a mut [Cursor<Vec<u8>>]) -> Vec<Input<'a>> {
+        files
             .iter()
             .zip(cursors.iter_mut())
             .map(|((name, bytes), c)| Input {
@@ -773,7 +771,13 @@ mod tests {
                 source: c,
                 size: bytes.len() as u64,
             })
-            .collect();
+            .collect()
+    }
+
+    fn load(files: &[(&str, Vec<u8>)]) -> (Engine, LoadSummary, Vec<Cursor<Vec<u8>>>) {
+        let mut cursors: Vec<Cursor<Vec<u8>>> =
+            files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
+        let mut inputs = inputs(files, &mut cursors);
         let last = Rc::new(Cell::new(0));
         let seen = last.clone();
         let progress: Progress = Rc::new(RefCell::new(move |_: Phase, done: u64, _: &str| {
@@ -837,15 +841,7 @@ mod tests {
             .iter()
             .any(|(k, v)| k == "action" && v == "deleteVolume"));
         let (path, raw) = engine.raw_ref(rows[0].row).unwrap();
-        let mut inputs: Vec<Input<'_>> = files
-            .iter()
-            .zip(cursors.iter_mut())
-            .map(|((name, bytes), c)| Input {
-                name: name.to_string(),
-                source: c,
-                size: bytes.len() as u64,
-            })
-            .collect();
+        let mut inputs = inputs(&files, &mut cursors);
         let record = read_record(&mut inputs, &path, &raw).unwrap();
         assert!(record.contains("deleteVolume"), "{record}");
 
