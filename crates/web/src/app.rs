@@ -291,7 +291,15 @@ fn download(blob: &Blob, format: ExportFormat) {
             a.click();
         }
     }
-    let _ = web_sys::Url::revoke_object_url(&url);
+    // Revoked later, not at once: some browsers start the download only after the click
+    // handler returns. A minute is ample; the Blob is freed with the URL.
+    let revoke = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    }
 }
 
 /// Sends requests to the worker; handed to views.
