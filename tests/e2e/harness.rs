@@ -40,7 +40,7 @@ pub fn canonical(path: &Path) -> PathBuf {
 pub fn fixtures() -> PathBuf {
     canonical(&env_path(
         "TRAILPROOF_FIXTURES",
-        &workspace().join("../shared/fixtures").to_string_lossy(),
+        &workspace().join("testdata/fixtures").to_string_lossy(),
     ))
 }
 

@@ -9,6 +9,7 @@
 //! Debian), so a fresh machine needs nothing but Rust and this repository.
 #![forbid(unsafe_code)]
 
+mod selfcontained;
 mod site;
 mod tools;
 
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("wasm-test") => tools::ensure_wasm_test_tools().and_then(|env| wasm_tests(&env)),
         Some("fuzz") => fuzz(),
+        Some("self-contained") => selfcontained::check(&root()),
         Some("e2e") => tools::ensure_browser().and_then(|env| dist().and_then(|_| e2e(&env))),
         _ => Err(USAGE.to_owned()),
     };
@@ -43,7 +45,8 @@ const USAGE: &str = "usage: cargo xtask <serve|dist|test|wasm-test|e2e>
   test       everything: fmt, clippy, native tests, wasm tests, end-to-end tests
   wasm-test  only the wasm tests in headless Chromium
   e2e        only the end-to-end tests of the built site
-  fuzz       only the bounded fuzz runs (TRAILPROOF_FUZZ_SECONDS per target, default 10)";
+  fuzz       only the fuzz runs: committed seeds, then TRAILPROOF_FUZZ_SECONDS per target (default 10)
+  self-contained  only the check that no tracked file names a path outside the repository";
 
 /// The workspace root.
 fn root() -> PathBuf {
@@ -116,6 +119,7 @@ const WASM_TEST_PACKAGES: &[(&str, &str)] = &[
 ];
 
 fn test() -> Result {
+    selfcontained::check(&root())?;
     let env = tools::ensure_browser()?;
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
     run(cargo().args([
@@ -168,10 +172,14 @@ fn wasm_tests(env: &tools::Env) -> Result {
     Ok(())
 }
 
-/// Runs every fuzz target for a short, bounded time (`TRAILPROOF_FUZZ_SECONDS`, default 10).
+/// Runs every fuzz target: first over its committed seeds (`fuzz/seeds/<target>/`, a fast
+/// regression pass that replays every input once), then explores for a bounded time
+/// (`TRAILPROOF_FUZZ_SECONDS`, default 10) from a working corpus seeded with the committed
+/// seeds and, where they are inputs of the right kind, the test fixtures.
 ///
 /// cargo-fuzz needs nightly-only compiler flags (sanitizers, coverage); this machine has only a
 /// stable toolchain, so the build runs with `RUSTC_BOOTSTRAP=1`, which unlocks them on stable.
+/// All targets are built once, up front; the runs reuse that build.
 fn fuzz() -> Result {
     tools::ensure_cargo_fuzz()?;
     let seconds = std::env::var("TRAILPROOF_FUZZ_SECONDS").unwrap_or_else(|_| "10".into());
@@ -187,38 +195,73 @@ fn fuzz() -> Result {
     if targets.is_empty() {
         return Err("no fuzz targets found in fuzz/Cargo.toml".into());
     }
-    let fixtures = root().join("../shared/fixtures");
-    for target in targets {
-        // Seed from the shared fixtures where they are inputs of the right kind.
-        let corpus = dir.join("corpus").join(target);
-        std::fs::create_dir_all(&corpus).map_err(|e| e.to_string())?;
-        if matches!(target, "events_ingest" | "core_input" | "chain_scan") && fixtures.is_dir() {
-            for entry in std::fs::read_dir(&fixtures)
-                .map_err(|e| e.to_string())?
-                .flatten()
-            {
-                if entry.path().is_file() {
-                    let _ = std::fs::copy(entry.path(), corpus.join(entry.file_name()));
-                }
-            }
-        }
+    let fuzz_cmd = |args: &[&str]| {
         let mut cmd = cargo();
         cmd.current_dir(&dir)
             .env("RUSTC_BOOTSTRAP", "1")
-            .args(["fuzz", "run", target])
-            .arg(&corpus)
-            .args([
-                "--",
-                &format!("-max_total_time={seconds}"),
-                "-max_len=65536",
-                "-rss_limit_mb=2048",
-            ]);
+            .arg("fuzz")
+            .args(args);
+        cmd
+    };
+    let status = |mut cmd: Command, what: &str| -> Result {
         eprintln!("xtask: $ (fuzz) {}", describe(&cmd));
         let status = cmd.status().map_err(|e| format!("cargo fuzz: {e}"))?;
-        if !status.success() {
-            return Err(format!(
-                "fuzz target {target} failed: see fuzz/artifacts/{target}/"
-            ));
+        if status.success() {
+            Ok(())
+        } else {
+            Err(what.to_owned())
+        }
+    };
+    status(fuzz_cmd(&["build"]), "cargo fuzz build failed")?;
+    let fixtures = fixtures_dir();
+    for target in &targets {
+        let seeds = dir.join("seeds").join(target);
+        let corpus = dir.join("corpus").join(target);
+        std::fs::create_dir_all(&corpus).map_err(|e| e.to_string())?;
+        // Regression first: every committed seed once. A crash here is a known input that
+        // broke again, reported before any exploration time is spent.
+        if seeds.is_dir() {
+            let mut cmd = fuzz_cmd(&["run", target]);
+            cmd.arg(&seeds)
+                .args(["--", "-runs=0", "-rss_limit_mb=2048"]);
+            status(
+                cmd,
+                &format!("fuzz target {target} crashed on a committed seed in fuzz/seeds/{target}/: see fuzz/artifacts/{target}/"),
+            )?;
+            copy_files(&seeds, &corpus)?;
+        }
+        if matches!(*target, "events_ingest" | "core_input" | "chain_scan") {
+            copy_files(&fixtures, &corpus)?;
+        }
+        let mut cmd = fuzz_cmd(&["run", target]);
+        cmd.arg(&corpus).args([
+            "--",
+            &format!("-max_total_time={seconds}"),
+            "-max_len=65536",
+            "-rss_limit_mb=2048",
+        ]);
+        status(
+            cmd,
+            &format!("fuzz target {target} failed: see fuzz/artifacts/{target}/"),
+        )?;
+    }
+    Ok(())
+}
+
+/// The test fixtures: `TRAILPROOF_FIXTURES` when set, else `testdata/fixtures` in the repository.
+fn fixtures_dir() -> PathBuf {
+    std::env::var_os("TRAILPROOF_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("testdata/fixtures"))
+}
+
+/// Copies the regular files directly in `from` into `to` (not recursing).
+fn copy_files(from: &Path, to: &Path) -> Result {
+    let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    for entry in entries.flatten() {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))
+                .map_err(|e| format!("{}: {e}", entry.path().display()))?;
         }
     }
     Ok(())
@@ -238,6 +281,6 @@ fn e2e(env: &tools::Env) -> Result {
     ]);
     env.apply(&mut cmd);
     cmd.env("TRAILPROOF_DIST", root().join("dist"));
-    cmd.env("TRAILPROOF_FIXTURES", root().join("../shared/fixtures"));
+    cmd.env("TRAILPROOF_FIXTURES", fixtures_dir());
     run(&mut cmd)
 }

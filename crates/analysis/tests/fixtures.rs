@@ -1,4 +1,4 @@
-//! Every shared fixture through the whole analysis and report: no panics, sane output.
+//! Every fixture in `testdata/fixtures` through the whole analysis and report: no panics, sane output.
 
 use std::path::Path;
 
@@ -7,12 +7,13 @@ use trailproof_analysis::{analyze_in_memory, AnalysisOptions, SigmaRuleSet};
 use trailproof_events::ingest::{Ingest, IngestOptions};
 
 #[test]
-fn all_shared_fixtures() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("no shared fixtures at {}", dir.display());
-        return;
-    };
+fn all_fixtures() {
+    let dir = std::env::var_os("TRAILPROOF_FIXTURES").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"),
+        std::path::PathBuf::from,
+    );
+    let entries =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("fixtures at {}: {e}", dir.display()));
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for e in entries.flatten() {
         let p = e.path();

@@ -1005,8 +1005,12 @@ fn sealer_refuses_files_with_unreadable_records_and_skips_companions() {
         trailproof_archive::InputOutcome::NotRecords
     );
     let digest = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/fixtures/cloudtrail_digest_example_awsdocs.json"),
+        std::env::var_os("TRAILPROOF_FIXTURES")
+            .map_or_else(
+                || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"),
+                std::path::PathBuf::from,
+            )
+            .join("cloudtrail_digest_example_awsdocs.json"),
     )
     .unwrap();
     assert_eq!(

@@ -1,4 +1,4 @@
-//! Round trip seal → verify → prove on every provider fixture in `shared/fixtures`.
+//! Round trip seal → verify → prove on every provider fixture in `testdata/fixtures`.
 
 mod common;
 
@@ -12,7 +12,10 @@ use trailproof_events::ingest::{Ingest, IngestOptions};
 use trailproof_events::Provider;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+    std::env::var_os("TRAILPROOF_FIXTURES").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"),
+        std::path::PathBuf::from,
+    )
 }
 
 /// Seals one fixture, verifies it, checks every record's bytes are the provider's and that

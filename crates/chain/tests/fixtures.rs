@@ -7,7 +7,10 @@ use trailproof_chain::{parse_key_file, verify_files, AwsDigest, CtsDigest, Verif
 use trailproof_core::report::{ItemKind, Reason, Report, Status, Verdict};
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+    std::env::var_os("TRAILPROOF_FIXTURES").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"),
+        std::path::PathBuf::from,
+    )
 }
 
 /// Every regular file directly in `dir` (not recursing), as (name, bytes).

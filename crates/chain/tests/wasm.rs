@@ -12,7 +12,7 @@ macro_rules! aws {
     ($name:literal) => {
         (
             $name,
-            &include_bytes!(concat!("../../../../shared/fixtures/synthetic_aws/", $name))[..],
+            &include_bytes!(concat!("../../../testdata/fixtures/synthetic_aws/", $name))[..],
         )
     };
 }
@@ -21,7 +21,7 @@ macro_rules! cts {
     ($name:literal) => {
         (
             $name,
-            &include_bytes!(concat!("../../../../shared/fixtures/synthetic_cts/", $name))[..],
+            &include_bytes!(concat!("../../../testdata/fixtures/synthetic_cts/", $name))[..],
         )
     };
 }
@@ -50,7 +50,7 @@ fn synthetic_aws_verifies_in_wasm() {
 #[wasm_bindgen_test]
 fn tampered_log_is_caught_in_wasm() {
     let tampered = &include_bytes!(
-        "../../../../shared/fixtures/synthetic_aws/negative/tampered_111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz"
+        "../../../testdata/fixtures/synthetic_aws/negative/tampered_111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz"
     )[..];
     let files: Vec<_> = aws_set()
         .into_iter()

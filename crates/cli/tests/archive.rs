@@ -25,8 +25,11 @@ fn stderr(o: &Output) -> String {
 }
 
 fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures")
+    std::env::var_os("TRAILPROOF_FIXTURES")
+        .map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"),
+            std::path::PathBuf::from,
+        )
         .join(name)
         .display()
         .to_string()

@@ -8,7 +8,10 @@ fn bin() -> Command {
 }
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+    std::env::var_os("TRAILPROOF_FIXTURES").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"),
+        std::path::PathBuf::from,
+    )
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {

@@ -32,8 +32,8 @@ fn scratch(test: &str) -> PathBuf {
 
 /// Writes the note of vector `id` from `signed-note/notes.json`; returns its path and vkeys.
 fn vector_note(dir: &Path, id: &str) -> (PathBuf, Vec<String>) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors/signed-note/notes.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors/signed-note/notes.json");
     let text = std::fs::read_to_string(&path).expect("notes.json must exist");
     let v: Value = serde_json::from_str(&text).expect("notes.json is JSON");
     let case = v["cases"]

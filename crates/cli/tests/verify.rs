@@ -12,7 +12,10 @@ fn bin() -> Command {
 }
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+    std::env::var_os("TRAILPROOF_FIXTURES").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"),
+        std::path::PathBuf::from,
+    )
 }
 
 /// A fresh copy of a fixture folder (top level only) in a private temp dir.

@@ -236,7 +236,7 @@ mod tests {
     fn shared_fixture_hashes_as_documented() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json.gz"
+            "/../../testdata/fixtures/111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json.gz"
         );
         let stored = std::fs::read(path).expect("shared fixture present");
         let mut h = crate::hash::FileHasher::new();

@@ -159,6 +159,9 @@ pub enum Reason {
     OriginMismatch,
     /// Sealed archive: cannot be checked because an earlier part of the log already failed.
     AfterFailure,
+    /// A log no digest lists, although a supplied, verified digest of its chain covers the
+    /// time its records were delivered: the digest that should list it does not.
+    NotListed,
 }
 
 impl Reason {
@@ -182,6 +185,7 @@ impl Reason {
             Reason::NonceMismatch => "nonce-mismatch",
             Reason::OriginMismatch => "origin-mismatch",
             Reason::AfterFailure => "after-failure",
+            Reason::NotListed => "not-listed",
         }
     }
 }
@@ -249,6 +253,128 @@ pub struct Item {
     /// not checkable, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What proved a valid item: the digest that lists it and the key whose signature
+    /// verified, or the sealed-archive checkpoint. Absent when nothing proved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Proof>,
+}
+
+/// The evidence behind a valid item, so an auditor can say what proved each file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proof {
+    /// For a log file: the item path of the digest that lists it with a matching hash.
+    /// Absent for a digest (it is proved by its own signature).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Fingerprint of the key whose signature verified (CloudTrail and CTS: hex MD5 of the
+    /// DER, as digests name keys; sealed archives: the verifier key's name and hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Sealed archive: the signed checkpoint that covers the record (`origin` and tree size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
+}
+
+/// A key a verification used, with where it came from: the report must say whose word the
+/// verdict rests on.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct KeyUse {
+    /// Fingerprint, as [`Proof::key`] names it.
+    pub fingerprint: String,
+    /// Where the key came from: the input file's path, or `built-in` for a published key
+    /// compiled into Trailproof.
+    pub source: String,
+    /// Start of the key's validity (ISO-8601 UTC), when the key file states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    /// End of the key's validity (ISO-8601 UTC), when the key file states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<String>,
+    /// How many digests (or checkpoints) this key's signatures verified.
+    pub verified: u64,
+}
+
+/// The integrity state of one event, derived from the file that holds its record. Four
+/// states, so that a headline never speaks for events the evidence does not cover.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Integrity {
+    /// No integrity mechanism among the inputs covers it (ActionTrail, GCP, Azure,
+    /// lookup-events or console exports, files outside any chain or archive).
+    #[default]
+    Unprotected,
+    /// Its file could be protected but is not proven: not listed by any supplied digest
+    /// (after the newest digest), its digest's signature unavailable, its key missing.
+    Unverified,
+    /// Its file is invalid, or its record conflicts with verified evidence.
+    Failed,
+    /// Its file is listed with a matching hash by a digest whose signature verified with a
+    /// known key, or it is a record of a sealed archive whose checkpoint verified.
+    Verified,
+}
+
+impl Integrity {
+    /// All states, in the order summaries list them.
+    pub const ALL: [Integrity; 4] = [
+        Integrity::Verified,
+        Integrity::Unverified,
+        Integrity::Failed,
+        Integrity::Unprotected,
+    ];
+
+    /// The state of events whose file has this item status.
+    pub fn of_status(status: Status) -> Integrity {
+        match status {
+            Status::Valid => Integrity::Verified,
+            Status::Invalid | Status::Missing => Integrity::Failed,
+            Status::Unverifiable | Status::Unreferenced => Integrity::Unverified,
+        }
+    }
+
+    /// The state's contract name (`verified`, `unverified`, `failed`, `unprotected`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Integrity::Verified => "verified",
+            Integrity::Unverified => "unverified",
+            Integrity::Failed => "failed",
+            Integrity::Unprotected => "unprotected",
+        }
+    }
+}
+
+/// How many events are in each [`Integrity`] state: the headline's coverage block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// All events.
+    pub events: u64,
+    /// Events in [`Integrity::Verified`].
+    pub verified: u64,
+    /// Events in [`Integrity::Unverified`].
+    pub unverified: u64,
+    /// Events in [`Integrity::Failed`].
+    pub failed: u64,
+    /// Events in [`Integrity::Unprotected`].
+    pub unprotected: u64,
+}
+
+impl Coverage {
+    /// Adds `n` events in state `state`.
+    pub fn add(&mut self, state: Integrity, n: u64) {
+        self.events += n;
+        match state {
+            Integrity::Verified => self.verified += n,
+            Integrity::Unverified => self.unverified += n,
+            Integrity::Failed => self.failed += n,
+            Integrity::Unprotected => self.unprotected += n,
+        }
+    }
+
+    /// Whether every event is verified (and there is at least one).
+    pub fn all_verified(&self) -> bool {
+        self.events > 0 && self.verified == self.events
+    }
 }
 
 impl Item {
@@ -270,6 +396,7 @@ impl Item {
             chain: None,
             key: None,
             notes: Vec::new(),
+            proof: None,
         }
     }
 }
@@ -390,6 +517,13 @@ pub struct Report {
     /// Item counts per status.
     #[serde(default)]
     pub counts: Counts,
+    /// The keys whose signatures verified something, with their origin.
+    #[serde(default)]
+    pub keys: Vec<KeyUse>,
+    /// Integrity of the events, when a host that indexed them filled it in (the verifier
+    /// itself sees files, not events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
 }
 
 impl Report {
@@ -409,6 +543,8 @@ impl Report {
             chains,
             notes,
             counts,
+            keys: Vec::new(),
+            coverage: None,
         }
     }
 
@@ -416,6 +552,33 @@ impl Report {
     pub fn refresh(&mut self) {
         self.verdict = Verdict::from_statuses(self.items.iter().map(|i| i.status));
         self.counts = Counts::of(&self.items);
+    }
+
+    /// The integrity state of the events held by the file at `path`, and what proved it:
+    /// the status of the item for that path, or [`Integrity::Unprotected`] when no item
+    /// names it. Several items for one path (a sealed archive lists records per file)
+    /// take the worst.
+    pub fn integrity_of(&self, path: &str) -> (Integrity, Option<&Proof>) {
+        let mut found: Option<(Integrity, Option<&Proof>)> = None;
+        for item in self
+            .items
+            .iter()
+            .filter(|i| i.path == path && i.status != Status::Missing)
+        {
+            let state = Integrity::of_status(item.status);
+            found = Some(match found {
+                None => (state, item.proof.as_ref()),
+                Some(prev) => {
+                    std::cmp::min_by_key(prev, (state, item.proof.as_ref()), |s| match s.0 {
+                        Integrity::Failed => 0,
+                        Integrity::Unverified => 1,
+                        Integrity::Unprotected => 2,
+                        Integrity::Verified => 3,
+                    })
+                }
+            });
+        }
+        found.unwrap_or((Integrity::Unprotected, None))
     }
 
     /// Items that are not valid, in report order.
@@ -480,6 +643,7 @@ mod tests {
             (Reason::NonceMismatch, "nonce-mismatch"),
             (Reason::OriginMismatch, "origin-mismatch"),
             (Reason::AfterFailure, "after-failure"),
+            (Reason::NotListed, "not-listed"),
         ];
         for (r, name) in all {
             assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(name));

@@ -10,6 +10,10 @@
 /// `GMT`, `±HH:MM`, `±HHMM`, `±HH` or `GMT±HH:MM` (Huawei CTS: `2016/12/08 11:07:28 GMT+08:00`);
 /// no zone means UTC. A date alone is midnight UTC. Digit-only strings are epoch values (see
 /// [`epoch_number_to_ms`]).
+///
+/// Only instants in the years 0000 to 9999 (UTC) are accepted: that is what RFC 3339 can
+/// write, so every accepted time formats back ([`format_rfc3339`]) to a string that parses
+/// to the same instant. ISO 8601's expanded years (`-004100-11-02`) are refused.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let s = s.trim();
     if s.is_empty() {
@@ -20,11 +24,18 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
     {
         return s.parse::<f64>().ok().and_then(epoch_number_to_ms);
     }
-    fast(s.as_bytes()).or_else(|| {
-        let ts: jiff::Timestamp = s.parse().ok()?;
-        Some(ts.as_millisecond())
-    })
+    fast(s.as_bytes())
+        .or_else(|| {
+            let ts: jiff::Timestamp = s.parse().ok()?;
+            Some(ts.as_millisecond())
+        })
+        .filter(|ms| (MIN_MS..=MAX_MS).contains(ms))
 }
+
+/// 0000-01-01T00:00:00Z, the earliest instant RFC 3339 can write.
+const MIN_MS: i64 = -62_167_219_200_000;
+/// 9999-12-31T23:59:59.999Z, the latest.
+const MAX_MS: i64 = 253_402_300_799_999;
 
 /// Interprets an epoch number: values above 10^11 are milliseconds (10^11 seconds is the year
 /// 5138), smaller ones seconds (CLI output prints `1644272617.0`).
@@ -33,7 +44,7 @@ pub fn epoch_number_to_ms(v: f64) -> Option<i64> {
         return None;
     }
     let ms = if v >= 1e11 { v } else { v * 1000.0 };
-    if ms > 253_402_300_799_999.0 {
+    if ms > MAX_MS as f64 {
         return None;
     }
     Some(ms as i64)
@@ -251,5 +262,23 @@ mod tests {
             "2021-10-19T02:43:48.064Z"
         );
         assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    /// Fuzz finding (events_timestamp): jiff accepts ISO 8601 expanded years, which RFC 3339
+    /// cannot write back. Such years are refused; the edges of 0000–9999 round-trip.
+    #[test]
+    fn years_outside_rfc3339_are_refused_and_edges_round_trip() {
+        assert_eq!(parse_timestamp("-004100-11-02 201150,59000410-00"), None);
+        assert_eq!(parse_timestamp("+010000-01-01T00:00:00Z"), None);
+        assert_eq!(parse_timestamp("0000-01-01T00:00:00+01:00"), None);
+        for s in [
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999Z",
+            "0001-02-03T04:05:06.007Z",
+        ] {
+            let ms = parse_timestamp(s).unwrap();
+            assert_eq!(format_rfc3339(ms), s);
+            assert_eq!(parse_timestamp(&format_rfc3339(ms)), Some(ms));
+        }
     }
 }

@@ -10,8 +10,11 @@ use trailproof_events::store::EventStore;
 use trailproof_events::time::format_rfc3339;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures")
+    std::env::var_os("TRAILPROOF_FIXTURES")
+        .map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"),
+            std::path::PathBuf::from,
+        )
         .join(name)
 }
 

@@ -4,7 +4,7 @@
 //!
 //! Data: the arche2025h1 checkpoint in florolf/tlog-scales @ 92102757 `tests/test_signing.py`
 //! (Apache-2.0), the same checkpoint the reference's `arche-*` vectors describe; vkeys as listed
-//! in `shared/vectors/signed-note/vkeys.json`, plus the little-garden witness key from the
+//! in `testdata/vectors/signed-note/vkeys.json`, plus the little-garden witness key from the
 //! transparency-dev witness network lists.
 
 use trailproof_tlog::checkpoint;

@@ -1,4 +1,4 @@
-//! Data-driven tests over `shared/vectors/` (see `vectors/PROVENANCE.md`).
+//! Data-driven tests over `testdata/vectors/` (see `testdata/vectors/PROVENANCE.md`).
 //!
 //! Every vector is its own reported case (`test <file>::<case> ... ok`), so a failure names the
 //! vector. This file uses its own tiny harness (`harness = false`) because the vector list is
@@ -37,7 +37,7 @@ fn case(name: impl Into<String>, run: impl FnOnce() -> Outcome + 'static) -> Cas
 }
 
 fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors")
 }
 
 fn load_json(rel: &str) -> Result<Value, String> {

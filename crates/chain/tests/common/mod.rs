@@ -21,8 +21,11 @@ use trailproof_core::report::Report;
 
 pub fn fixture(rel: &str) -> Vec<u8> {
     std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/fixtures")
+        std::env::var_os("TRAILPROOF_FIXTURES")
+            .map_or_else(
+                || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"),
+                std::path::PathBuf::from,
+            )
             .join(rel),
     )
     .unwrap()
