@@ -119,36 +119,81 @@ const WASM_TEST_PACKAGES: &[(&str, &str)] = &[
 ];
 
 fn test() -> Result {
-    selfcontained::check(&root())?;
-    let env = tools::ensure_browser()?;
-    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(cargo().args([
-        "clippy",
-        "-p",
-        "trailproof-web",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(cargo().args(["test", "--workspace"]))?;
-    let wasm_env = tools::ensure_wasm_test_tools()?;
-    wasm_tests(&wasm_env)?;
-    dist()?;
-    e2e(&env)?;
-    fuzz()?;
+    let mut phases = Phases::default();
+    let result = test_phases(&mut phases);
+    phases.print();
+    result?;
     eprintln!("xtask: all checks passed");
     Ok(())
+}
+
+/// Every check CI runs, each timed as a phase (the table is printed even when one fails, so a
+/// slow or failing phase is visible in the CI log).
+fn test_phases(phases: &mut Phases) -> Result {
+    phases.time("self-contained", || selfcontained::check(&root()))?;
+    let (env, wasm_env) = phases.time("tool installs", || {
+        let env = tools::ensure_browser()?;
+        let wasm_env = tools::ensure_wasm_test_tools()?;
+        tools::ensure_build_tools()?;
+        tools::ensure_cargo_fuzz()?;
+        Ok((env, wasm_env))
+    })?;
+    phases.time("fmt", || {
+        run(cargo().args(["fmt", "--all", "--", "--check"]))
+    })?;
+    phases.time("clippy", || {
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        run(cargo().args([
+            "clippy",
+            "-p",
+            "trailproof-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    phases.time(
+        "native tests",
+        || run(cargo().args(["test", "--workspace"])),
+    )?;
+    phases.time("wasm tests", || wasm_tests(&wasm_env))?;
+    phases.time("site build", || dist().map(|_| ()))?;
+    phases.time("e2e", || e2e(&env))?;
+    phases.time("fuzz", fuzz)?;
+    Ok(())
+}
+
+/// Wall time per phase of `cargo xtask test`.
+#[derive(Default)]
+struct Phases(Vec<(&'static str, std::time::Duration, bool)>);
+
+impl Phases {
+    fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let start = std::time::Instant::now();
+        let out = f();
+        self.0.push((name, start.elapsed(), out.is_ok()));
+        out
+    }
+
+    fn print(&self) {
+        let total: std::time::Duration = self.0.iter().map(|p| p.1).sum();
+        eprintln!("xtask: phase                 wall");
+        for (name, took, ok) in &self.0 {
+            let mark = if *ok { "" } else { "  FAILED" };
+            eprintln!("xtask: {name:<20} {:>7.1} s{mark}", took.as_secs_f64());
+        }
+        eprintln!("xtask: {:<20} {:>7.1} s", "total", total.as_secs_f64());
+    }
 }
 
 fn wasm_tests(env: &tools::Env) -> Result {
