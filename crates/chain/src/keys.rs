@@ -114,7 +114,7 @@ pub fn huawei_cts_key() -> PublicKey {
         .decode(HUAWEI_CTS_PUBLIC_KEY_B64)
         .unwrap_or_default();
     // The constant is a fixed, tested value; failing here would be a build defect.
-    PublicKey::from_der(&der, "published Huawei CTS key").expect("published CTS key decodes")
+    PublicKey::from_der(&der, "built-in").expect("published CTS key decodes")
 }
 
 /// Decodes strict base64 after removing whitespace (keys are often wrapped).

@@ -35,11 +35,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod coverage;
 mod digest;
 mod error;
 mod keys;
+mod logs;
 mod names;
+mod records;
 mod scan;
+mod sidecars;
 mod verify;
 
 pub use digest::{AwsDigest, CtsDigest, LogRef, PreviousLink};
