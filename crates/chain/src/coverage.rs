@@ -169,10 +169,7 @@ impl Coverage {
             }
             if covered {
                 let listing: Vec<&Window> = verified.into_iter().filter(|w| meets(w)).collect();
-                let chain = listing
-                    .first()
-                    .map(|w| w.chain.clone())
-                    .unwrap_or_default();
+                let chain = listing.first().map(|w| w.chain.clone()).unwrap_or_default();
                 return Judgement::NotListed {
                     digests: listing.iter().map(|w| w.digest.clone()).collect(),
                     chain,
@@ -236,20 +233,23 @@ mod tests {
     #[test]
     fn rule_and_tolerance() {
         let c = cov(&[true, true, false]);
-        assert!(matches!(judge(&c, t(0, 5)), Judgement::NotListed { ref digests, .. } if digests == &["d0"]));
+        assert!(
+            matches!(judge(&c, t(0, 5)), Judgement::NotListed { ref digests, .. } if digests == &["d0"])
+        );
         // Straddling two verified windows: both named.
-        assert!(matches!(judge(&c, t(0, 58)), Judgement::NotListed { ref digests, .. } if digests.len() == 2));
+        assert!(
+            matches!(judge(&c, t(0, 58)), Judgement::NotListed { ref digests, .. } if digests.len() == 2)
+        );
         // Within the slack of an unverified window: not held against it.
-        assert!(matches!(judge(&c, t(1, 57)), Judgement::Unverified { ref digest, .. } if digest == "d2"));
+        assert!(
+            matches!(judge(&c, t(1, 57)), Judgement::Unverified { ref digest, .. } if digest == "d2")
+        );
         assert!(matches!(judge(&c, t(3, 0)), Judgement::After));
         assert!(matches!(judge(&c, t(-1, 0)), Judgement::Before));
         let c = cov(&[true]);
         // The last minutes of the newest digest may belong to the next one.
         assert!(matches!(judge(&c, t(0, 56)), Judgement::After));
-        assert!(matches!(
-            c.judge(&[scope()], None),
-            Judgement::NoTime
-        ));
+        assert!(matches!(c.judge(&[scope()], None), Judgement::NoTime));
         assert!(matches!(
             c.judge(
                 &[Scope::Aws {
@@ -262,7 +262,10 @@ mod tests {
         ));
         // From records: 15 minutes of slack.
         let d = Delivery::of(None, Some(t(0, 40).as_second()));
-        assert!(matches!(c.judge(&[scope()], d), Judgement::NotListed { .. }));
+        assert!(matches!(
+            c.judge(&[scope()], d),
+            Judgement::NotListed { .. }
+        ));
         let d = Delivery::of(None, Some(t(0, 50).as_second()));
         assert!(matches!(c.judge(&[scope()], d), Judgement::After));
     }

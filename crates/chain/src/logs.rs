@@ -357,7 +357,11 @@ fn unlisted_item(l: &LocalLog, coverage: &Coverage) -> Item {
 
 /// A CloudTrail log's possible scopes: its name's account and region, and every
 /// (`recipientAccountId`, `awsRegion`) of its records. Also its name's delivery time.
-fn aws_scopes(path: &str, f: &LogFacts, notes: &mut Vec<String>) -> (Vec<Scope>, Option<Timestamp>) {
+fn aws_scopes(
+    path: &str,
+    f: &LogFacts,
+    notes: &mut Vec<String>,
+) -> (Vec<Scope>, Option<Timestamp>) {
     let mut scopes: Vec<Scope> = f
         .records
         .accounts

@@ -108,7 +108,10 @@ mod tests {
     #[test]
     fn beside_first_then_unique_name() {
         let mut s = Sidecars::default();
-        s.add("meta/head-object/D.json.gz.head-object.json".into(), sc("a"));
+        s.add(
+            "meta/head-object/D.json.gz.head-object.json".into(),
+            sc("a"),
+        );
         s.add("AWSLogs/x/D.json.gz.head-object.json".into(), sc("b"));
         s.add("other/E.json.gz.metadata.json".into(), sc("c"));
         assert!(matches!(
