@@ -62,6 +62,8 @@ pub(crate) struct Window {
     pub(crate) chain: String,
     /// Its signature verified (so its list of logs is authentic).
     pub(crate) verified: bool,
+    /// Where its trail delivers, when the digest's key says ([`trail_root`]).
+    pub(crate) root: Option<String>,
 }
 
 /// Where the delivery time came from.
@@ -119,6 +121,9 @@ pub(crate) enum Judgement {
     Gap,
     /// No supplied digest has its scope.
     NoChain,
+    /// Digests of its scope were supplied, but for another trail location than the folder
+    /// the file was found in (their root): they do not speak for it.
+    OtherTrail { root: String },
     /// Neither its name nor its records tell when it was delivered.
     NoTime,
 }
@@ -136,13 +141,40 @@ impl Coverage {
 
     /// Judges a log whose possible scopes are `scopes` (from its name and its records) and
     /// whose delivery lies in `delivery`.
-    pub(crate) fn judge(&self, scopes: &[Scope], delivery: Option<Delivery>) -> Judgement {
-        let mine: Vec<(&Scope, &Vec<Window>)> = scopes
+    /// `root` is the trail location of the folder the file was found in, when its path
+    /// has one: digests delivered under another root belong to another trail.
+    pub(crate) fn judge(
+        &self,
+        scopes: &[Scope],
+        root: Option<&str>,
+        delivery: Option<Delivery>,
+    ) -> Judgement {
+        let other_trail =
+            |w: &Window| matches!((root, w.root.as_deref()), (Some(a), Some(b)) if a != b);
+        let scoped: Vec<(&Scope, &Vec<Window>)> = scopes
             .iter()
             .filter_map(|s| self.windows.get_key_value(s))
             .collect();
-        if mine.is_empty() {
+        if scoped.is_empty() {
             return Judgement::NoChain;
+        }
+        let mine: Vec<(&Scope, Vec<&Window>)> = scoped
+            .iter()
+            .map(|(s, ws)| {
+                (
+                    *s,
+                    ws.iter().filter(|w| !other_trail(w)).collect::<Vec<_>>(),
+                )
+            })
+            .filter(|(_, ws)| !ws.is_empty())
+            .collect();
+        if mine.is_empty() {
+            let other = scoped
+                .iter()
+                .flat_map(|(_, ws)| ws.iter())
+                .find_map(|w| w.root.clone())
+                .unwrap_or_default();
+            return Judgement::OtherTrail { root: other };
         }
         let Some(d) = delivery else {
             return Judgement::NoTime;
@@ -151,7 +183,8 @@ impl Coverage {
         // Covered: within one run of contiguous (or overlapping) verified windows of one
         // scope. Runs of different scopes are not joined: each chain speaks for its own.
         for (scope, windows) in &mine {
-            let mut verified: Vec<&Window> = windows.iter().filter(|w| w.verified).collect();
+            let mut verified: Vec<&Window> =
+                windows.iter().copied().filter(|w| w.verified).collect();
             verified.sort_by_key(|w| (w.start, w.end));
             let mut run: Option<(Timestamp, Timestamp)> = None;
             let mut covered = false;
@@ -177,7 +210,7 @@ impl Coverage {
                 };
             }
         }
-        let all = mine.iter().flat_map(|(_, ws)| ws.iter());
+        let all = mine.iter().flat_map(|(_, ws)| ws.iter().copied());
         if let Some(w) = all.clone().find(|w| !w.verified && meets(w)) {
             return Judgement::Unverified {
                 digest: w.digest.clone(),
@@ -192,6 +225,30 @@ impl Coverage {
             _ => Judgement::Gap,
         }
     }
+}
+
+/// The trail location a path belongs to, compared from the layout's anchor on (so a copy
+/// synced with or without bucket folder and key prefix agrees): CloudTrail
+/// `AWSLogs/[o-id/]<account>` (the part before `/CloudTrail/` or `/CloudTrail-Digest/`),
+/// CTS the tracker folder (`CloudTraces/<region>/<Y>/<M>/<D>/<tracker>/…`). `None` for a
+/// path without the layout (a flat folder), which any trail may have produced.
+pub(crate) fn trail_root(path: &str) -> Option<String> {
+    if let Some(a) = path.find("AWSLogs/") {
+        let rest = &path[a..];
+        let end = [
+            "/CloudTrail/",
+            "/CloudTrail-Digest/",
+            "/CloudTrail-Insight/",
+        ]
+        .iter()
+        .filter_map(|m| rest.find(m))
+        .min()?;
+        return Some(rest[..end].to_owned());
+    }
+    let parts: Vec<&str> = path.split('/').collect();
+    let i = parts.iter().position(|p| *p == "CloudTraces")?;
+    // The tracker folder is followed by at least the file name.
+    (parts.len() > i + 6).then(|| parts[i + 5].to_owned())
 }
 
 #[cfg(test)]
@@ -220,6 +277,7 @@ mod tests {
                     digest: format!("d{i}"),
                     chain: "c".into(),
                     verified: *v,
+                    root: Some("AWSLogs/1".into()),
                 },
             );
         }
@@ -227,7 +285,7 @@ mod tests {
     }
 
     fn judge(c: &Coverage, at: Timestamp) -> Judgement {
-        c.judge(&[scope()], Delivery::of(Some(at), None))
+        c.judge(&[scope()], Some("AWSLogs/1"), Delivery::of(Some(at), None))
     }
 
     #[test]
@@ -249,13 +307,14 @@ mod tests {
         let c = cov(&[true]);
         // The last minutes of the newest digest may belong to the next one.
         assert!(matches!(judge(&c, t(0, 56)), Judgement::After));
-        assert!(matches!(c.judge(&[scope()], None), Judgement::NoTime));
+        assert!(matches!(c.judge(&[scope()], None, None), Judgement::NoTime));
         assert!(matches!(
             c.judge(
                 &[Scope::Aws {
                     account: "2".into(),
                     region: "r".into()
                 }],
+                None,
                 Delivery::of(Some(t(0, 5)), None)
             ),
             Judgement::NoChain
@@ -263,11 +322,38 @@ mod tests {
         // From records: 15 minutes of slack.
         let d = Delivery::of(None, Some(t(0, 40).as_second()));
         assert!(matches!(
-            c.judge(&[scope()], d),
+            c.judge(&[scope()], None, d),
             Judgement::NotListed { .. }
         ));
+        // Found under another trail's folder: these digests do not speak for it.
+        assert!(matches!(
+            c.judge(&[scope()], Some("AWSLogs/o-1/1"), d),
+            Judgement::OtherTrail { ref root } if root == "AWSLogs/1"
+        ));
         let d = Delivery::of(None, Some(t(0, 50).as_second()));
-        assert!(matches!(c.judge(&[scope()], d), Judgement::After));
+        assert!(matches!(c.judge(&[scope()], None, d), Judgement::After));
+    }
+
+    #[test]
+    fn roots() {
+        assert_eq!(
+            trail_root("b/p/AWSLogs/o-1/111/CloudTrail/us-east-1/2024/05/01/x.json.gz").as_deref(),
+            Some("AWSLogs/o-1/111")
+        );
+        assert_eq!(
+            trail_root("AWSLogs/111/CloudTrail-Digest/us-east-1/2024/05/01/d.json.gz").as_deref(),
+            Some("AWSLogs/111")
+        );
+        assert_eq!(
+            trail_root("CloudTraces/eu-de/2024/5/1/system/EVS/t.json.gz").as_deref(),
+            Some("system")
+        );
+        assert_eq!(
+            trail_root("CloudTraces/eu-de/2024/5/1/system/Digest/EVS/d.json.gz").as_deref(),
+            Some("system")
+        );
+        assert_eq!(trail_root("flat/x.json.gz"), None);
+        assert_eq!(trail_root("AWSLogs/x.json.gz"), None);
     }
 
     #[test]
@@ -281,6 +367,7 @@ mod tests {
                 digest: "d3".into(),
                 chain: "c".into(),
                 verified: true,
+                root: None,
             },
         );
         assert!(matches!(judge(&c, t(1, 30)), Judgement::Gap));

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::Timestamp;
 use trailproof_core::report::{Item, ItemKind, Proof, Provider, Reason, Status};
 
-use crate::coverage::{Basis, Coverage, Delivery, Judgement, Scope, RECORD_SLACK_SECS};
+use crate::coverage::{trail_root, Basis, Coverage, Delivery, Judgement, Scope, RECORD_SLACK_SECS};
 use crate::error::Error;
 use crate::names::{
     aws_log_scope, aws_log_time, base_name, cts_trace_name_parts, cts_trace_service_folder,
@@ -299,7 +299,8 @@ fn unlisted_item(l: &LocalLog, coverage: &Coverage) -> Item {
     {
         unreferenced("no digest lists this CloudTrail Insights file; whether digests list Insights files is not documented, so it is not judged by its delivery time; its content is not protected".into())
     } else {
-        match coverage.judge(&scopes, delivery) {
+        let root = trail_root(&l.path);
+        match coverage.judge(&scopes, root.as_deref(), delivery) {
             Judgement::NotListed {
                 digests,
                 chain,
@@ -343,6 +344,10 @@ fn unlisted_item(l: &LocalLog, coverage: &Coverage) -> Item {
                 item
             }
             Judgement::After | Judgement::NoChain => unreferenced(LAST_HOUR.into()),
+            Judgement::OtherTrail { root: theirs } => unreferenced(format!(
+                "no digest lists this file; the supplied digests of its account and region belong to the trail delivering under {theirs}, not to the one whose folder ({}) holds this file, so they do not speak for it; supply that trail's digests to verify it",
+                root.as_deref().unwrap_or_default()
+            )),
             Judgement::Before => unreferenced("no digest lists this file: it was delivered before the oldest supplied digest; supply the digests of that time to verify it".into()),
             Judgement::Gap => unreferenced(format!(
                 "no digest lists this file, and no supplied digest of its chain covers its delivery time {}: digests were not produced then (logging or validation stopped) or not supplied; its content is not protected",

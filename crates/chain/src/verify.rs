@@ -8,7 +8,7 @@ use trailproof_core::report::{
     Report, Status,
 };
 
-use crate::coverage::{Coverage, Scope, Window};
+use crate::coverage::{trail_root, Coverage, Scope, Window};
 use crate::digest::{LogRef, PreviousLink};
 use crate::error::Error;
 use crate::keys::{huawei_cts_key, parse_key_file, PublicKey};
@@ -931,6 +931,7 @@ impl Verifier {
                         digest: node.path.clone(),
                         chain: id.id.clone(),
                         verified: matches!(trust, Trust::Verified { .. }),
+                        root: trail_root(&node.object),
                     },
                 ));
             }

@@ -1166,3 +1166,32 @@ fn cts_sidecars_elsewhere_and_moved_digest() {
     );
     assert!(at_key.message.contains(&to));
 }
+
+#[test]
+fn digests_of_another_trail_location_do_not_judge() {
+    // An organization trail's digests say nothing about a log under the account trail's
+    // folder (same account and region, another trail): unreferenced, and it says why.
+    let org = AwsGen {
+        org: Some("o-exampleorgid".into()),
+        ..Default::default()
+    };
+    let ex = org.simple(3);
+    let mut files = ex.standard();
+    let own = AwsGen::default().log_key(T0 + 1200, 5);
+    files.push((
+        own.clone(),
+        aws_log_bytes("111122223333", "us-east-1", T0 + 1100, "Own"),
+    ));
+    let r = verify(&files);
+    let i = item(&r, &own);
+    assert_eq!(i.status, Status::Unreferenced, "{i:#?}");
+    assert!(i.message.contains("do not speak for it"), "{}", i.message);
+    assert_eq!(r.verdict, Verdict::Valid);
+    // Under the organization trail's own folder it is judged.
+    let forged = org.log_key(T0 + 1200, 5);
+    files.push((
+        forged.clone(),
+        aws_log_bytes("111122223333", "us-east-1", T0 + 1100, "F"),
+    ));
+    assert_not_listed(&verify(&files), &forged, &ex.digests[0]);
+}
