@@ -1,6 +1,6 @@
 //! File-name grammar of CloudTrail and CTS objects, and time helpers.
 //!
-//! Names are parsed from both ends because trail names may contain `_` (formats §1.1).
+//! Names are parsed from both ends because trail names may contain `_` (`docs/digests.md`, CloudTrail).
 
 use jiff::Timestamp;
 

@@ -428,7 +428,7 @@ fn aws_digest(bytes: &[u8], limits: &ScanLimits, warnings: &mut Vec<String>) -> 
         Err(e) => return Content::Malformed(FileKind::AwsDigest, e),
     };
     if let Some(at) = trailing_at {
-        // formats §1.6: aws-cli ignores bytes after a digest's gzip stream; we flag them.
+        // `docs/digests.md`, CloudTrail: aws-cli ignores bytes after a digest's gzip stream; we flag them.
         warnings.push(format!(
             "unexpected data after the end of the gzip stream at byte {at}; the signed content is unaffected"
         ));
@@ -459,7 +459,7 @@ fn cts_digest(bytes: &[u8], limits: &ScanLimits) -> Content {
 }
 
 /// Looks up a metadata value by any of `names`, case-insensitively, in `Metadata` first and
-/// then at the top level (CTS exports vary; formats §3.4 [unverified]).
+/// then at the top level (CTS exports vary; `docs/digests.md`, CTS).
 fn meta_lookup<'a>(root: &'a serde_json::Map<String, Value>, names: &[&str]) -> Option<&'a str> {
     meta_entry(root, names).map(|(_, v)| v)
 }

@@ -461,7 +461,7 @@ impl Verifier {
             key: None,
         };
 
-        // Location (formats §1.8 step 1).
+        // Location (`docs/digests.md`, CloudTrail).
         let mut loc = location(&node.path, &node.object);
         let local_name = base_name(&node.path);
         let in_layout = node.path.contains("AWSLogs/") || node.path.contains("CloudTraces/");
@@ -744,7 +744,7 @@ impl Verifier {
                         let pn = &chain[p];
                         // Blame the link on this digest only when the predecessor is authentic.
                         let p_ok = evals[p].signed;
-                        // formats §1.8 step 3 / §3.3: the link names its hash algorithm.
+                        // `docs/digests.md`, chain links: the link names its hash algorithm.
                         let want = if d.provider == Provider::Aws {
                             "SHA-256"
                         } else {
