@@ -26,6 +26,8 @@ const MAX_SCOPES: usize = 64;
 const MAX_TOKEN: usize = 256;
 /// Deepest nesting tracked; deeper input stops extraction (the hash is unaffected).
 const MAX_DEPTH: usize = 512;
+/// Most fields a schema reads.
+const MAX_FIELDS: usize = 4;
 
 /// What a log's records say about where and when they belong.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -104,7 +106,10 @@ pub(crate) struct Extractor {
     lex: Lex,
     token: Vec<u8>,
     token_too_long: bool,
-    current: Vec<Option<String>>,
+    current: [Option<String>; MAX_FIELDS],
+    /// The last (account, region) pair recorded: records of one file nearly always share
+    /// it, so the set is consulted only when it changes.
+    last_account: Option<(String, String)>,
     accounts: BTreeSet<(String, String)>,
     services: BTreeSet<String>,
     facts: RecordFacts,
@@ -120,7 +125,8 @@ impl Extractor {
             lex: Lex::Between,
             token: Vec::new(),
             token_too_long: false,
-            current: vec![None; schema.fields().len()],
+            current: Default::default(),
+            last_account: None,
             accounts: BTreeSet::new(),
             services: BTreeSet::new(),
             facts: RecordFacts {
@@ -140,11 +146,26 @@ impl Extractor {
 
     /// Reads one chunk of the inflated content.
     pub(crate) fn feed(&mut self, chunk: &[u8]) {
-        for &b in chunk {
-            if self.stopped {
-                return;
+        let mut rest = chunk;
+        while !self.stopped {
+            // Most bytes of a log are inside strings nobody asked for (request parameters,
+            // ARNs, user agents): jump straight to the next quote or backslash.
+            if let Lex::Str {
+                key: false,
+                capture: None,
+                escaped: false,
+            } = self.lex
+            {
+                match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                    Some(p) => rest = rest.get(p..).unwrap_or_default(),
+                    None => return,
+                }
             }
+            let Some((&b, tail)) = rest.split_first() else {
+                return;
+            };
             self.byte(b);
+            rest = tail;
         }
     }
 
@@ -289,10 +310,13 @@ impl Extractor {
                 }
             }
             b'"' => {
+                // Only keys of record objects are read; any other string is skipped in bulk
+                // unless it is the value of a wanted field.
                 let key = matches!(
                     self.stack.last(),
                     Some(Frame::Object {
                         expect_key: true,
+                        record: true,
                         ..
                     })
                 );
@@ -330,9 +354,18 @@ impl Extractor {
 
     fn end_string(&mut self, key: bool, capture: Option<usize>) {
         if key {
-            let text = self.token_text();
             let fields = self.schema.fields();
-            let found = text.and_then(|t| fields.iter().position(|f| *f == t));
+            let found = if self.token_too_long {
+                None
+            } else if !self.token.contains(&b'\\') {
+                // The common case, without allocating.
+                fields
+                    .iter()
+                    .position(|f| f.as_bytes() == self.token.as_slice())
+            } else {
+                self.token_text()
+                    .and_then(|t| fields.iter().position(|f| *f == t))
+            };
             if let Some(Frame::Object { field, .. }) = self.stack.last_mut() {
                 *field = found;
             }
@@ -351,7 +384,7 @@ impl Extractor {
 
     fn end_record(&mut self) {
         self.facts.records += 1;
-        let current = std::mem::replace(&mut self.current, vec![None; self.schema.fields().len()]);
+        let current = std::mem::take(&mut self.current);
         let time = match self.schema {
             Schema::Aws => current[0].as_deref().and_then(aws_event_time),
             Schema::Cts => current[0].as_deref().and_then(cts_trace_time),
@@ -365,18 +398,22 @@ impl Extractor {
                 if current[3].as_deref() != Some("AwsCloudTrailInsight") {
                     self.non_insight = true;
                 }
-                if let (Some(a), Some(r)) = (&current[1], &current[2]) {
-                    if !self.accounts.contains(&(a.clone(), r.clone())) {
-                        if self.accounts.len() >= MAX_SCOPES {
-                            self.facts.complete = false;
-                        } else {
-                            self.accounts.insert((a.clone(), r.clone()));
+                if let [_, Some(a), Some(r), ..] = current {
+                    let pair = (a, r);
+                    if self.last_account.as_ref() != Some(&pair) {
+                        if !self.accounts.contains(&pair) {
+                            if self.accounts.len() >= MAX_SCOPES {
+                                self.facts.complete = false;
+                            } else {
+                                self.accounts.insert(pair.clone());
+                            }
                         }
+                        self.last_account = Some(pair);
                     }
                 }
             }
             Schema::Cts => {
-                if let Some(s) = &current[1] {
+                if let [_, Some(s), ..] = &current {
                     if !self.services.contains(s) {
                         if self.services.len() >= MAX_SCOPES {
                             self.facts.complete = false;
