@@ -261,7 +261,7 @@ fn listed_item(local: &LocalLog, object: &str, claim: &Claim) -> Item {
     item
 }
 
-const LAST_HOUR: &str = "no digest lists this file; that is normal for files delivered in the last hour, after the newest digest (the next digest will list them), but until then its content is not protected";
+const LAST_HOUR: &str = "no digest lists this file; that is normal for files delivered in the last hour, at or after the end of the newest supplied digest of its chain (the next digest will list them), but until then its content is not protected";
 
 fn unlisted_item(l: &LocalLog, coverage: &Coverage) -> Item {
     let f = match &l.facts {
@@ -279,9 +279,14 @@ fn unlisted_item(l: &LocalLog, coverage: &Coverage) -> Item {
         Ok(f) => f,
     };
     let mut notes = l.warnings.clone();
-    let (scopes, name_time) = match l.provider {
+    // CloudTrail: the chain its name states decides; its records' chains only when no
+    // digest of the named one was supplied (a prefixed or otherwise foreign name).
+    let (stages, name_time) = match l.provider {
         Provider::Aws => aws_scopes(&l.path, f, &mut notes),
-        _ => cts_scopes(&l.path, f),
+        _ => {
+            let (scopes, time) = cts_scopes(&l.path, f);
+            (vec![scopes], time)
+        }
     };
     let unreferenced = |message: String| {
         Item::new(
@@ -300,7 +305,14 @@ fn unlisted_item(l: &LocalLog, coverage: &Coverage) -> Item {
         unreferenced("no digest lists this CloudTrail Insights file; whether digests list Insights files is not documented, so it is not judged by its delivery time; its content is not protected".into())
     } else {
         let root = trail_root(&l.path);
-        match coverage.judge(&scopes, root.as_deref(), delivery) {
+        let mut judgement = Judgement::NoChain;
+        for scopes in stages.iter().filter(|s| !s.is_empty()) {
+            judgement = coverage.judge(scopes, root.as_deref(), delivery);
+            if !matches!(judgement, Judgement::NoChain) {
+                break;
+            }
+        }
+        match judgement {
             Judgement::NotListed {
                 digests,
                 chain,
@@ -360,14 +372,15 @@ fn unlisted_item(l: &LocalLog, coverage: &Coverage) -> Item {
     item
 }
 
-/// A CloudTrail log's possible scopes: its name's account and region, and every
-/// (`recipientAccountId`, `awsRegion`) of its records. Also its name's delivery time.
+/// A CloudTrail log's scopes, in the order they are tried: its name's account and region,
+/// then every (`recipientAccountId`, `awsRegion`) of its records. Also its name's delivery
+/// time.
 fn aws_scopes(
     path: &str,
     f: &LogFacts,
     notes: &mut Vec<String>,
-) -> (Vec<Scope>, Option<Timestamp>) {
-    let mut scopes: Vec<Scope> = f
+) -> (Vec<Vec<Scope>>, Option<Timestamp>) {
+    let records: Vec<Scope> = f
         .records
         .accounts
         .iter()
@@ -381,21 +394,19 @@ fn aws_scopes(
             account: account.to_owned(),
             region: region.to_owned(),
         };
-        if !scopes.is_empty() && !scopes.contains(&named) {
+        if !records.is_empty() && !records.contains(&named) {
             notes.push(format!(
                 "its name says account {account}, region {region}, but its records belong to {}",
-                scopes
+                records
                     .iter()
                     .map(Scope::describe)
                     .collect::<Vec<_>>()
                     .join("; ")
             ));
         }
-        scopes.push(named);
+        return (vec![vec![named], records], aws_log_time(path));
     }
-    scopes.sort();
-    scopes.dedup();
-    (scopes, aws_log_time(path))
+    (vec![records], aws_log_time(path))
 }
 
 /// A CTS trace's possible scopes: its name's region with each service its records or its

@@ -1195,3 +1195,34 @@ fn digests_of_another_trail_location_do_not_judge() {
     ));
     assert_not_listed(&verify(&files), &forged, &ex.digests[0]);
 }
+
+#[test]
+fn the_named_chain_decides_before_the_records_chains() {
+    // A well-named us-east-1 log after its chain's newest digest, with a record of another
+    // region whose chain covers that hour: its own chain says "not yet", and that stands.
+    let east = AwsGen::default().simple(1);
+    let west_gen = AwsGen {
+        region: "eu-west-1".into(),
+        ..Default::default()
+    };
+    let west = west_gen.simple(3);
+    let mut files = east.standard();
+    files.extend(west.standard());
+    files.sort();
+    files.dedup_by(|a, b| a.0 == b.0);
+    let log = AwsGen::default().log_key(T0 + 2 * HOUR - 1800, 3);
+    files.push((
+        log.clone(),
+        aws_log_bytes("111122223333", "eu-west-1", T0 + 2 * HOUR - 1900, "Odd"),
+    ));
+    let r = verify(&files);
+    let i = item(&r, &log);
+    assert_eq!(i.status, Status::Unreferenced, "{i:#?}");
+    // Under a foreign name, the records' chain judges it.
+    let foreign = prefixed(&log, "copy_");
+    files.push((
+        foreign.clone(),
+        aws_log_bytes("111122223333", "eu-west-1", T0 + 2 * HOUR - 1900, "Odd"),
+    ));
+    assert_not_listed(&verify(&files), &foreign, &west.digests[1]);
+}
