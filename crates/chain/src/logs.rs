@@ -279,6 +279,11 @@ fn unlisted_item(l: &LocalLog, coverage: &Coverage) -> Item {
         Ok(f) => f,
     };
     let mut notes = l.warnings.clone();
+    if let Some(at) = f.trailing_at {
+        notes.push(format!(
+            "unexpected data after the end of the compressed stream (byte {at}); CloudTrail never writes that"
+        ));
+    }
     // CloudTrail: the chain its name states decides; its records' chains only when no
     // digest of the named one was supplied (a prefixed or otherwise foreign name).
     let (stages, name_time) = match l.provider {
