@@ -36,7 +36,7 @@ pub struct PreviousLink {
     pub signature: Option<String>,
 }
 
-/// A parsed CloudTrail digest (formats §1.2).
+/// A parsed CloudTrail digest (`docs/digests.md`, CloudTrail).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AwsDigest {
     /// `awsAccountId`.
@@ -108,7 +108,7 @@ fn hex_field(field: &'static str, s: String, len: usize) -> Result<String, Error
 impl AwsDigest {
     /// Parses the inflated JSON of a CloudTrail digest.
     ///
-    /// Requires what aws-cli requires (formats §1.7 step 3.2): fingerprint, bucket, object,
+    /// Requires what aws-cli requires (`docs/digests.md`, CloudTrail): fingerprint, bucket, object,
     /// start and end time, and the `previousDigestSignature` key (which may be null).
     pub fn parse(json: &[u8]) -> Result<AwsDigest, Error> {
         let m = obj(json)?;
@@ -181,7 +181,7 @@ impl AwsDigest {
         })
     }
 
-    /// The exact string CloudTrail signs (formats §1.5), given the lowercase hex SHA-256 of
+    /// The exact string CloudTrail signs (`docs/digests.md`, CloudTrail), given the lowercase hex SHA-256 of
     /// the inflated digest bytes.
     pub fn string_to_sign(&self, sha256_hex: &str) -> String {
         format!(
@@ -195,7 +195,7 @@ impl AwsDigest {
     }
 }
 
-/// A parsed Huawei CTS digest (formats §3.3).
+/// A parsed Huawei CTS digest (`docs/digests.md`, CTS).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CtsDigest {
     /// `project_id`.
@@ -282,7 +282,7 @@ impl CtsDigest {
         })
     }
 
-    /// The candidate strings to sign (formats §3.4), given the lowercase hex MD5 of the
+    /// The candidate strings to sign (`docs/digests.md`, CTS), given the lowercase hex MD5 of the
     /// stored digest object, each with a label saying which interpretation it is.
     ///
     /// A chained digest has one candidate. A starting digest's previous-signature part is
@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn aws_cli_known_answer_vector() {
-        // formats §1.5: aws-cli test_properly_signs_when_no_previous_signature.
+        // `docs/digests.md`, CloudTrail: aws-cli test_properly_signs_when_no_previous_signature.
         let d = AwsDigest {
             account_id: String::new(),
             start: String::new(),

@@ -1,6 +1,6 @@
 //! Public keys: `list-public-keys` JSON, PEM, base64 and DER, PKCS#1 or SPKI.
 //!
-//! The fingerprint is the MD5 of the DER bytes exactly as supplied (formats §1.4): an SPKI key
+//! The fingerprint is the MD5 of the DER bytes exactly as supplied (`docs/digests.md`, CloudTrail): an SPKI key
 //! and the PKCS#1 key inside it have different fingerprints, so nothing is normalised first.
 
 use base64::Engine;
@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::names::parse_iso;
 
 /// The published Huawei Cloud CTS public key (X.509 SPKI, base64), from the CTS
-/// documentation (formats §3.4). CTS has no fingerprints and no rotation.
+/// documentation (`docs/digests.md`, CTS). CTS has no fingerprints and no rotation.
 pub const HUAWEI_CTS_PUBLIC_KEY_B64: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsjQDkl8COPRhOCvm7ZI8sYZ20ojl+ay/gwRSk9q0gkY3pP0RrAhSsEzgYdYjaMCqixkmbpt4AH9AROJU4drnoCAZSMqRxgv0bGC9kVd4q95l4zibswAsksjuNQo/XoJjBl+rRAqCa+1uetgVU4k4Yx8RryYxYx/tImvMe/O4mGAIaTf+rsqt3VXR1QIj5lYR/nx41BEgC/Kb1elYAfDaaab8WS5INRprj7qdu6oAo4Ug47WqbecvEtG3JRpj5+oqLyW41Fvse3osC0h5DQdxTt4x00/rVZ+gH7Kua00y7gC8YOxFVpYbfn/oW61PUDeHG/N9hUjOrIgDDJpD2YbCIQIDAQAB";
 
 /// One RSA public key with its fingerprint and validity window.
@@ -114,7 +114,7 @@ pub fn huawei_cts_key() -> PublicKey {
         .decode(HUAWEI_CTS_PUBLIC_KEY_B64)
         .unwrap_or_default();
     // The constant is a fixed, tested value; failing here would be a build defect.
-    PublicKey::from_der(&der, "published Huawei CTS key").expect("published CTS key decodes")
+    PublicKey::from_der(&der, "built-in").expect("published CTS key decodes")
 }
 
 /// Decodes strict base64 after removing whitespace (keys are often wrapped).

@@ -10,7 +10,11 @@
 //! 2. A [`Verifier`] takes the scanned files in any order plus injected keys, groups digests
 //!    into chains, and [`Verifier::finish`] returns a [`Report`]: every digest and log file
 //!    with a typed status and reason, every missing file (named by its expected key), gaps
-//!    where a chain restarted, and per-chain summaries for drawing an hour strip.
+//!    where a chain restarted, and per-chain summaries for drawing an hour strip. A log no
+//!    digest lists is judged by the time and chain its name and records put it in: inside
+//!    an hour a verified digest covers it is `invalid/not-listed`, otherwise `unreferenced`.
+//!    Valid items carry their [`Proof`](trailproof_core::report::Proof), and the report
+//!    lists the keys that verified something.
 //!
 //! Nothing here reads files, the network or the clock. Bad input never panics: it becomes a
 //! `malformed` item or a note, and everything else is still verified.
@@ -35,11 +39,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod coverage;
 mod digest;
 mod error;
 mod keys;
+mod logs;
 mod names;
+mod records;
 mod scan;
+mod sidecars;
 mod verify;
 
 pub use digest::{AwsDigest, CtsDigest, LogRef, PreviousLink};

@@ -1,6 +1,6 @@
 //! File-name grammar of CloudTrail and CTS objects, and time helpers.
 //!
-//! Names are parsed from both ends because trail names may contain `_` (formats §1.1).
+//! Names are parsed from both ends because trail names may contain `_` (`docs/digests.md`, CloudTrail).
 
 use jiff::Timestamp;
 
@@ -140,6 +140,41 @@ pub(crate) fn aws_log_time(name: &str) -> Option<Timestamp> {
     // non-ASCII names from splitting a character.
     let stamp = rest.get(..13)?;
     parse_compact(&format!("{stamp}00Z"))
+}
+
+/// The account and region a CloudTrail log file name states
+/// (`<acct>_CloudTrail_<region>_…`; Insights files `<acct>_CloudTrail-Insight_<region>_…`).
+pub(crate) fn aws_log_scope(name: &str) -> Option<(&str, &str)> {
+    let n = base_name(name);
+    let (account, rest) = n
+        .split_once("_CloudTrail_")
+        .or_else(|| n.split_once("_CloudTrail-Insight_"))?;
+    let region = rest.split('_').next()?;
+    (!account.is_empty() && !region.is_empty()).then_some((account, region))
+}
+
+/// Whether a CloudTrail log file name marks an Insights file.
+pub(crate) fn is_aws_insight_name(name: &str) -> bool {
+    base_name(name).contains("_CloudTrail-Insight_")
+}
+
+/// The region and time a CTS trace file name states:
+/// `<prefix>_CloudTrace_<region[-project]>_<YYYY-MM-DDTHH-mm-ssZ>_<random>.json[.gz]`.
+pub(crate) fn cts_trace_name_parts(name: &str) -> Option<(&str, Timestamp)> {
+    let n = base_name(name);
+    let at = n.find("_CloudTrace_")? + "_CloudTrace_".len();
+    let rest = n.get(at..)?;
+    let (rest, _random) = rest.rsplit_once('_')?;
+    let (region, stamp) = rest.rsplit_once('_')?;
+    Some((region, parse_cts_time(stamp)?))
+}
+
+/// The tracker and service folders of a CTS trace path
+/// (`CloudTraces/<region>/<Y>/<M>/<D>/<tracker>/<service>/file`), when the layout has them.
+pub(crate) fn cts_trace_service_folder(path: &str) -> Option<&str> {
+    let parts: Vec<&str> = dir_name(path).split('/').collect();
+    let i = parts.iter().position(|p| *p == "CloudTraces")?;
+    parts.get(i + 6).copied().filter(|s| !s.is_empty())
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` (what CloudTrail digests record).
@@ -327,6 +362,26 @@ mod tests {
             "\u{e9}_CloudTrail-Digest_\u{e9}_\u{e9}_\u{e9}_\u{e9}.json.gz"
         )
         .is_none());
+    }
+
+    #[test]
+    fn log_names() {
+        assert_eq!(
+            aws_log_scope("x/tampered_111122223333_CloudTrail_us-east-1_20240501T0005Z_A.json.gz"),
+            Some(("tampered_111122223333", "us-east-1"))
+        );
+        assert_eq!(
+            aws_log_scope("1_CloudTrail-Insight_eu-west-1_20240501T0005Z_A.json.gz"),
+            Some(("1", "eu-west-1"))
+        );
+        let p = "CloudTraces/eu-de/2024/5/1/system/EVS/mylog_CloudTrace_eu-de_2024-05-01T01-05-00Z_0faa86bc40071242.json.gz";
+        assert_eq!(
+            cts_trace_name_parts(p),
+            Some(("eu-de", parse_iso("2024-05-01T01:05:00Z").unwrap()))
+        );
+        assert_eq!(cts_trace_service_folder(p), Some("EVS"));
+        assert_eq!(cts_trace_service_folder("flat/x.json.gz"), None);
+        assert_eq!(cts_trace_name_parts("a_CloudTrace_\u{e9}.json"), None);
     }
 
     #[test]

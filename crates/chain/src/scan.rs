@@ -16,6 +16,7 @@ use crate::keys::{looks_like_key, parse_key_file, PublicKey};
 use crate::names::{
     base_name, is_aws_digest_name, is_aws_log_name, is_cts_digest_name, is_cts_trace_name,
 };
+use crate::records::{Extractor, RecordFacts, Schema};
 
 /// Caps on what one file may cost.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +88,9 @@ pub(crate) struct LogFacts {
     pub(crate) hash: String,
     /// Offset of bytes after the first gzip member (AWS only).
     pub(crate) trailing_at: Option<u64>,
+    /// What its records say about where and when they belong (coverage by content).
+    #[serde(default)]
+    pub(crate) records: RecordFacts,
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -238,76 +242,10 @@ fn classify(
         };
     }
     if is_aws_log_name(name) {
-        let mut sha = Sha256::new();
-        // Peek at the magic: an uncompressed copy is hashed as it is (CloudTrail hashes the
-        // uncompressed content), a gzip file through its first member only.
-        let mut magic = Vec::with_capacity(2);
-        if let Err(e) = reader.take(2).read_to_end(&mut magic) {
-            return Content::Malformed(
-                FileKind::AwsLog,
-                Error::Io {
-                    message: e.to_string(),
-                },
-            );
-        }
-        let mut reader = std::io::Cursor::new(magic.clone()).chain(reader);
-        if magic != GZIP_MAGIC && !name.ends_with(".gz") {
-            warnings.push("stored uncompressed; its bytes were hashed as they are".into());
-            let mut buf = vec![0u8; 256 * 1024];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => sha.update(&buf[..n]),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        return Content::Malformed(
-                            FileKind::AwsLog,
-                            Error::Io {
-                                message: e.to_string(),
-                            },
-                        )
-                    }
-                }
-            }
-            return Content::AwsLog(LogFacts {
-                hash: hex::encode(sha.finalize()),
-                trailing_at: None,
-            });
-        }
-        return match trailproof_core::gzip::inflate_first_member(
-            &mut reader,
-            limits.max_inflated,
-            &mut |c| sha.update(c),
-        ) {
-            Ok(first) => Content::AwsLog(LogFacts {
-                hash: hex::encode(sha.finalize()),
-                trailing_at: first.trailing_at,
-            }),
-            Err(e) => Content::Malformed(FileKind::AwsLog, e.into()),
-        };
+        return aws_log(name, reader, limits, warnings);
     }
     if is_cts_trace_name(name) {
-        let mut md5 = Md5::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => md5.update(&buf[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Content::Malformed(
-                        FileKind::CtsTrace,
-                        Error::Io {
-                            message: e.to_string(),
-                        },
-                    )
-                }
-            }
-        }
-        return Content::CtsTrace(LogFacts {
-            hash: hex::encode(md5.finalize()),
-            trailing_at: None,
-        });
+        return cts_trace(reader, limits);
     }
     // Not recognised by name: look at the content (renamed digests, uncompressed copies, keys).
     let bytes = match read_small(reader, limits.max_small_file) {
@@ -349,13 +287,148 @@ fn classify(
     Content::Other
 }
 
+fn io_error(kind: FileKind, e: std::io::Error) -> Content {
+    Content::Malformed(
+        kind,
+        Error::Io {
+            message: e.to_string(),
+        },
+    )
+}
+
+/// A CloudTrail log: SHA-256 of the first gzip member inflated (or of the bytes of an
+/// uncompressed copy), with the record facts read from the same chunks.
+fn aws_log(
+    name: &str,
+    reader: &mut dyn Read,
+    limits: &ScanLimits,
+    warnings: &mut Vec<String>,
+) -> Content {
+    let mut sha = Sha256::new();
+    let mut records = Extractor::new(Schema::Aws);
+    // Peek at the magic: an uncompressed copy is hashed as it is (CloudTrail hashes the
+    // uncompressed content), a gzip file through its first member only.
+    let mut magic = Vec::with_capacity(2);
+    if let Err(e) = reader.take(2).read_to_end(&mut magic) {
+        return io_error(FileKind::AwsLog, e);
+    }
+    let mut reader = std::io::Cursor::new(magic.clone()).chain(reader);
+    if magic != GZIP_MAGIC && !name.ends_with(".gz") {
+        warnings.push("stored uncompressed; its bytes were hashed as they are".into());
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    sha.update(&buf[..n]);
+                    records.feed(&buf[..n]);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return io_error(FileKind::AwsLog, e),
+            }
+        }
+        return Content::AwsLog(LogFacts {
+            hash: hex::encode(sha.finalize()),
+            trailing_at: None,
+            records: records.finish(),
+        });
+    }
+    match trailproof_core::gzip::inflate_first_member(&mut reader, limits.max_inflated, &mut |c| {
+        sha.update(c);
+        records.feed(c);
+    }) {
+        Ok(first) => Content::AwsLog(LogFacts {
+            hash: hex::encode(sha.finalize()),
+            trailing_at: first.trailing_at,
+            records: records.finish(),
+        }),
+        Err(e) => Content::Malformed(FileKind::AwsLog, e.into()),
+    }
+}
+
+/// Passes bytes through while hashing them, so the stored bytes are hashed exactly once
+/// however much of them the decoder reads ahead.
+struct Md5Tee<'a> {
+    inner: &'a mut dyn Read,
+    md5: Md5,
+}
+
+impl Read for Md5Tee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.md5.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A CTS trace file: MD5 of the stored bytes (what CTS records), and the record facts read
+/// from its inflated content on the way (every gzip member, up to the inflation cap; a
+/// file that does not inflate just yields no facts).
+fn cts_trace(reader: &mut dyn Read, limits: &ScanLimits) -> Content {
+    let mut tee = Md5Tee {
+        inner: reader,
+        md5: Md5::new(),
+    };
+    let mut records = Extractor::new(Schema::Cts);
+    let mut magic = Vec::with_capacity(2);
+    if let Err(e) = (&mut tee).take(2).read_to_end(&mut magic) {
+        return io_error(FileKind::CtsTrace, e);
+    }
+    let mut buf = vec![0u8; 256 * 1024];
+    let gzip = magic == GZIP_MAGIC;
+    if gzip {
+        let chained = std::io::Cursor::new(magic).chain(&mut tee);
+        let mut decoder = flate2::read::MultiGzDecoder::new(chained);
+        let mut inflated = 0u64;
+        loop {
+            match decoder.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    inflated += n as u64;
+                    if inflated > limits.max_inflated {
+                        records.stop();
+                        break;
+                    }
+                    records.feed(&buf[..n]);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    // Not ours to judge: CTS hashes the stored bytes, which still hash.
+                    records.stop();
+                    break;
+                }
+            }
+        }
+    } else {
+        records.feed(&magic);
+    }
+    // Hash whatever the decoder did not consume (and read a plain file's records).
+    loop {
+        match tee.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if !gzip {
+                    records.feed(&buf[..n]);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return io_error(FileKind::CtsTrace, e),
+        }
+    }
+    Content::CtsTrace(LogFacts {
+        hash: hex::encode(tee.md5.finalize()),
+        trailing_at: None,
+        records: records.finish(),
+    })
+}
+
 fn aws_digest(bytes: &[u8], limits: &ScanLimits, warnings: &mut Vec<String>) -> Content {
     let (json, trailing_at, plain) = match inflate_small(bytes, limits.max_small_file) {
         Ok(x) => x,
         Err(e) => return Content::Malformed(FileKind::AwsDigest, e),
     };
     if let Some(at) = trailing_at {
-        // formats §1.6: aws-cli ignores bytes after a digest's gzip stream; we flag them.
+        // `docs/digests.md`, CloudTrail: aws-cli ignores bytes after a digest's gzip stream; we flag them.
         warnings.push(format!(
             "unexpected data after the end of the gzip stream at byte {at}; the signed content is unaffected"
         ));
@@ -386,7 +459,7 @@ fn cts_digest(bytes: &[u8], limits: &ScanLimits) -> Content {
 }
 
 /// Looks up a metadata value by any of `names`, case-insensitively, in `Metadata` first and
-/// then at the top level (CTS exports vary; formats §3.4 [unverified]).
+/// then at the top level (CTS exports vary; `docs/digests.md`, CTS).
 fn meta_lookup<'a>(root: &'a serde_json::Map<String, Value>, names: &[&str]) -> Option<&'a str> {
     meta_entry(root, names).map(|(_, v)| v)
 }

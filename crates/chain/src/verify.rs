@@ -4,18 +4,21 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::Timestamp;
 use trailproof_core::report::{
-    ChainSummary, DigestCell, Gap, Item, ItemKind, Level, Note, Provider, Reason, Report, Status,
+    ChainSummary, DigestCell, Gap, Item, ItemKind, KeyUse, Level, Note, Proof, Provider, Reason,
+    Report, Status,
 };
 
+use crate::coverage::{trail_root, Coverage, Scope, Window};
 use crate::digest::{LogRef, PreviousLink};
 use crate::error::Error;
 use crate::keys::{huawei_cts_key, parse_key_file, PublicKey};
+use crate::logs::{location, resolve_logs, Claim, LocalLog, Location, Trust, MD5_NOTE};
 use crate::names::{
-    aws_digest_key_at, aws_log_time, base_name, cts_digest_key_at, dir_name, fmt_iso,
-    is_aws_digest_name, is_cts_digest_name, log_match_name, parse_aws_digest_name,
-    parse_cts_digest_name, parse_cts_time, parse_iso,
+    aws_digest_key_at, base_name, cts_digest_key_at, dir_name, fmt_iso, is_aws_digest_name,
+    is_cts_digest_name, parse_aws_digest_name, parse_cts_digest_name, parse_cts_time, parse_iso,
 };
-use crate::scan::{Content, FileKind, LogFacts, Scanned, Sidecar};
+use crate::scan::{Content, FileKind, Scanned};
+use crate::sidecars::{Found, Pick, Sidecars};
 
 /// How verification behaves. Everything the verifier trusts is injected here or through
 /// [`Verifier::add_keys`]; it never reads a clock, files or the network.
@@ -35,16 +38,6 @@ impl Default for VerifyOptions {
             cadence_secs: 3600,
         }
     }
-}
-
-/// The MD5 caveat shown on CTS results (formats §3.4).
-const MD5_NOTE: &str = "Huawei CTS protects files with MD5, which is weak against deliberate collisions; a match is strong evidence against accidental change, weaker against a determined forger";
-
-struct LocalLog {
-    path: String,
-    provider: Provider,
-    facts: Result<LogFacts, Error>,
-    warnings: Vec<String>,
 }
 
 /// A digest, provider-neutral.
@@ -75,6 +68,8 @@ struct ChainId {
     trail: String,
     home_region: Option<String>,
     backfill: bool,
+    /// CTS: the service folder the chain's digests are delivered to, when sorted by service.
+    service: Option<String>,
 }
 
 /// The verdict on one digest as it is built up.
@@ -86,6 +81,8 @@ struct Eval {
     /// The digest's own signature verified: its content (and so its log list) is authentic,
     /// even if it is misplaced or inconsistent with its neighbours.
     signed: bool,
+    /// Index (in the verifier's keys) of the key whose signature verified.
+    key: Option<usize>,
 }
 
 impl Eval {
@@ -118,7 +115,7 @@ pub struct Verifier {
     keys: Vec<PublicKey>,
     nodes: Vec<Node>,
     logs: Vec<LocalLog>,
-    sidecars: HashMap<String, (String, Sidecar)>,
+    sidecars: Sidecars,
     malformed: Vec<(String, FileKind, Error, Vec<String>)>,
     notes: Vec<Note>,
     keys_from_inputs: bool,
@@ -136,7 +133,7 @@ impl Verifier {
             keys,
             nodes: Vec::new(),
             logs: Vec::new(),
-            sidecars: HashMap::new(),
+            sidecars: Sidecars::default(),
             malformed: Vec::new(),
             notes: Vec::new(),
             keys_from_inputs: false,
@@ -189,6 +186,7 @@ impl Verifier {
                         trail: n.trail.clone(),
                         home_region: Some(n.home_region.clone()),
                         backfill: n.backfill,
+                        service: None,
                     },
                     None => ChainId {
                         id: format!("aws:{}:unnamed:{}", d.account_id, d.bucket),
@@ -198,6 +196,7 @@ impl Verifier {
                         trail: String::new(),
                         home_region: None,
                         backfill: false,
+                        service: None,
                     },
                 };
                 let (Some(start), Some(end)) = (parse_iso(&d.start), parse_iso(&d.end)) else {
@@ -249,6 +248,7 @@ impl Verifier {
                     parse_cts_digest_name(&d.object).or_else(|| parse_cts_digest_name(&path));
                 let (prefix, region) = name.map(|n| (n.prefix, n.region)).unwrap_or_default();
                 let folder = cts_folder(&d.object);
+                let service = cts_service(&folder);
                 let chain = ChainId {
                     id: format!("cts:{}:{}:{}:{}", d.project_id, region, folder, prefix),
                     provider: Provider::Cts,
@@ -261,6 +261,7 @@ impl Verifier {
                     },
                     home_region: None,
                     backfill: false,
+                    service,
                 };
                 let to_sign = d.strings_to_sign(&facts.hash);
                 self.nodes.push(Node {
@@ -317,14 +318,7 @@ impl Verifier {
                 );
                 self.keys.extend(keys);
             }
-            Content::Sidecar(s) => {
-                let target = path
-                    .strip_suffix(".head-object.json")
-                    .or_else(|| path.strip_suffix(".metadata.json"))
-                    .unwrap_or(&path)
-                    .to_owned();
-                self.sidecars.insert(target, (path, s));
-            }
+            Content::Sidecar(s) => self.sidecars.add(path, s),
             Content::Malformed(kind @ (FileKind::AwsDigest | FileKind::CtsDigest), e) => {
                 self.malformed.push((path, kind, e, warnings))
             }
@@ -378,24 +372,22 @@ impl Verifier {
             chains.entry(n.chain.clone()).or_default().push(n);
         }
         let malformed_paths: Vec<String> = self.malformed.iter().map(|m| m.0.clone()).collect();
-        // Per (account, source region): the span the supplied digests cover, to explain
-        // unreferenced logs.
-        let mut newest_by_scope: HashMap<(String, String), (Timestamp, Timestamp)> = HashMap::new();
+        // What the supplied digests cover, by scope: judges the logs no digest lists.
+        let mut coverage = Coverage::default();
+        let mut key_uses: BTreeMap<usize, u64> = BTreeMap::new();
         for (id, mut chain) in chains {
             chain.sort_by(|a, b| (a.end, &a.path).cmp(&(b.end, &b.path)));
-            if id.provider == Provider::Aws {
-                if let (Some(first), Some(last)) = (chain.first(), chain.last()) {
-                    let e = newest_by_scope
-                        .entry((id.account.clone(), id.region.clone()))
-                        .or_insert((first.start, last.end));
-                    *e = (e.0.min(first.start), e.1.max(last.end));
-                }
-            }
             let out = self.walk_chain(&id, chain, &malformed_paths);
             items.extend(out.items);
             gaps.extend(out.gaps);
             summaries.push(out.summary);
             claims.extend(out.claims);
+            for (scope, window) in out.windows {
+                coverage.add(scope, window);
+            }
+            for k in out.keys {
+                *key_uses.entry(k).or_default() += 1;
+            }
         }
 
         for (path, kind, e, warnings) in std::mem::take(&mut self.malformed) {
@@ -415,22 +407,40 @@ impl Verifier {
             items.push(item);
         }
 
-        self.resolve_logs(claims, &newest_by_scope, &mut items);
+        resolve_logs(&self.logs, claims, &coverage, &mut items);
 
         items.sort_by(|a, b| (&a.path, a.kind).cmp(&(&b.path, b.kind)));
         self.notes
             .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-        Report::new(items, gaps, summaries, self.notes)
+        let mut report = Report::new(items, gaps, summaries, self.notes);
+        report.keys = key_uses
+            .into_iter()
+            .filter_map(|(i, verified)| {
+                let k = self.keys.get(i)?;
+                Some(KeyUse {
+                    fingerprint: k.fingerprint.clone(),
+                    source: k.source.clone(),
+                    valid_from: k.valid_from.map(fmt_iso),
+                    valid_to: k.valid_to.map(fmt_iso),
+                    verified,
+                })
+            })
+            .collect();
+        report.keys.sort();
+        report
     }
 
-    fn keys_for(&self, node: &Node) -> Vec<&PublicKey> {
+    /// Indices of the keys that may have signed `node`.
+    fn keys_for(&self, node: &Node) -> Vec<usize> {
         match node.provider {
             Provider::Aws => {
                 let fp = node.fingerprint.as_deref().unwrap_or_default();
-                self.keys.iter().filter(|k| k.fingerprint == fp).collect()
+                (0..self.keys.len())
+                    .filter(|&i| self.keys[i].fingerprint == fp)
+                    .collect()
             }
             // CTS has one published key and no fingerprints: try every key supplied.
-            _ => self.keys.iter().collect(),
+            _ => (0..self.keys.len()).collect(),
         }
     }
 
@@ -438,7 +448,7 @@ impl Verifier {
     fn check_own(
         &self,
         node: &Node,
-        sidecar: Option<&(String, Sidecar)>,
+        sidecar: Pick<'_>,
         recorded: Option<(&str, &str)>,
         newest: bool,
     ) -> Eval {
@@ -448,9 +458,10 @@ impl Verifier {
             message: String::new(),
             notes: node.warnings.clone(),
             signed: false,
+            key: None,
         };
 
-        // Location (formats §1.8 step 1).
+        // Location (`docs/digests.md`, CloudTrail).
         let mut loc = location(&node.path, &node.object);
         let local_name = base_name(&node.path);
         let in_layout = node.path.contains("AWSLogs/") || node.path.contains("CloudTraces/");
@@ -489,8 +500,37 @@ impl Verifier {
         }
 
         // Which signature: the sidecar's, else the one the successor recorded.
+        let sidecar = match sidecar {
+            Pick::One {
+                path,
+                sidecar,
+                found,
+            } => Some((path, sidecar, found)),
+            Pick::Ambiguous(paths) => {
+                let why = format!(
+                    "{} signature metadata files are named after this digest ({}) and none is in its folder, so which one is its own cannot be told",
+                    paths.len(),
+                    paths.join(", ")
+                );
+                if recorded.is_none() {
+                    if e.status == Status::Valid {
+                        e.status = Status::Unverifiable;
+                        e.reason = Some(Reason::SignatureUnavailable);
+                        e.message = format!(
+                            "signature cannot be checked: {why}; put the right one beside the digest"
+                        );
+                    }
+                    return e;
+                }
+                e.notes.push(format!(
+                    "{why}; the signature the next digest records was used instead"
+                ));
+                None
+            }
+            Pick::None => None,
+        };
         let (sig_hex, source) = match (sidecar, recorded) {
-            (Some((p, s)), _) => {
+            (Some((p, s, found)), _) => {
                 if let Some(alg) = &s.algorithm {
                     if !alg.eq_ignore_ascii_case("SHA256withRSA") {
                         e.invalid(
@@ -507,11 +547,14 @@ impl Verifier {
                         );
                     }
                 }
+                let where_ = match found {
+                    Found::Beside => base_name(p).to_owned(),
+                    Found::ByName => format!("{p} (paired by file name)"),
+                };
                 (
                     s.signature.as_str(),
                     format!(
-                        "its signature metadata {} (field {:?})",
-                        base_name(p),
+                        "its signature metadata {where_} (field {:?})",
                         s.signature_field
                     ),
                 )
@@ -578,17 +621,19 @@ impl Verifier {
             return e;
         }
         let mut verified = None;
-        'outer: for key in &keys {
+        'outer: for &i in &keys {
             for (data, label) in &node.to_sign {
-                if key.verify_sha256(data.as_bytes(), &signature) {
-                    verified = Some((*key, *label));
+                if self.keys[i].verify_sha256(data.as_bytes(), &signature) {
+                    verified = Some((i, *label));
                     break 'outer;
                 }
             }
         }
         match verified {
-            Some((key, label)) => {
+            Some((i, label)) => {
+                let key = &self.keys[i];
                 e.signed = true;
+                e.key = Some(i);
                 if !key.valid_at(node.end) {
                     e.notes.push(format!(
                         "signed with key {} ({}), whose stated validity window does not include the digest's end time {}",
@@ -618,6 +663,8 @@ impl Verifier {
             items: Vec::new(),
             gaps: Vec::new(),
             claims: Vec::new(),
+            windows: Vec::new(),
+            keys: Vec::new(),
             summary: ChainSummary {
                 id: id.id.clone(),
                 provider: id.provider,
@@ -659,7 +706,7 @@ impl Verifier {
         let mut evals: Vec<Eval> = chain
             .iter()
             .enumerate()
-            .map(|(i, n)| self.check_own(n, self.sidecars.get(&n.path), recorded[i], i == newest))
+            .map(|(i, n)| self.check_own(n, self.sidecars.pick(&n.path), recorded[i], i == newest))
             .collect();
 
         let present: HashSet<&str> = chain.iter().map(|n| n.object.as_str()).collect();
@@ -697,7 +744,7 @@ impl Verifier {
                         let pn = &chain[p];
                         // Blame the link on this digest only when the predecessor is authentic.
                         let p_ok = evals[p].signed;
-                        // formats §1.8 step 3 / §3.3: the link names its hash algorithm.
+                        // `docs/digests.md`, chain links: the link names its hash algorithm.
                         let want = if d.provider == Provider::Aws {
                             "SHA-256"
                         } else {
@@ -734,8 +781,8 @@ impl Verifier {
                                 format!("records the previous digest in bucket {b}, but it was delivered to {}", pn.bucket),
                             );
                         }
-                        if let (Some((_, s)), Some(sig)) =
-                            (self.sidecars.get(&pn.path), &prev.signature)
+                        if let (Pick::One { sidecar: s, .. }, Some(sig)) =
+                            (self.sidecars.pick(&pn.path), &prev.signature)
                         {
                             if !s.signature.eq_ignore_ascii_case(sig) && p_ok {
                                 evals[i].invalid(
@@ -844,7 +891,16 @@ impl Verifier {
             out.items.push(item);
         }
 
-        for (i, (node, eval)) in chain.into_iter().zip(evals).enumerate() {
+        // Where each recorded key is found correctly placed: a moved digest's key is missing
+        // only if no copy sits where it belongs.
+        let placed: HashSet<&str> = chain
+            .iter()
+            .filter(|n| location(&n.path, &n.object) != Location::Moved)
+            .map(|n| n.object.as_str())
+            .collect();
+        let scope = chain_scope(id);
+        let mut moved_missing: Vec<Item> = Vec::new();
+        for (i, (node, eval)) in chain.iter().zip(evals).enumerate() {
             if duplicate[i] {
                 continue;
             }
@@ -855,15 +911,53 @@ impl Verifier {
                     eval.reason,
                     Some(Reason::SignatureInvalid | Reason::HashMismatch)
                 );
+            let fingerprint = eval
+                .key
+                .and_then(|k| self.keys.get(k))
+                .map(|k| k.fingerprint.clone());
+            if eval.signed {
+                out.keys.extend(eval.key);
+            }
+            let trust = match (&fingerprint, trusted) {
+                (Some(key), true) => Trust::Verified { key: key.clone() },
+                _ => untrusted(&eval),
+            };
+            if let Some(scope) = &scope {
+                out.windows.push((
+                    scope.clone(),
+                    Window {
+                        start: node.start,
+                        end: node.end,
+                        digest: node.path.clone(),
+                        chain: id.id.clone(),
+                        verified: matches!(trust, Trust::Verified { .. }),
+                        root: trail_root(&node.object),
+                    },
+                ));
+            }
             for l in &node.logs {
                 out.claims.push(Claim {
                     object: l.object.clone(),
                     hash: l.hash.clone(),
                     provider: node.provider,
-                    trusted,
+                    trust: trust.clone(),
                     digest: node.path.clone(),
                     chain: id.id.clone(),
                 });
+            }
+            if eval.reason == Some(Reason::Moved) && !placed.contains(node.object.as_str()) {
+                let mut item = Item::new(
+                    node.object.clone(),
+                    ItemKind::Digest,
+                    Status::Missing,
+                    Some(Reason::NotFound),
+                    format!(
+                        "this {chain_name} is not at the key it records: it was found at {} (reported as moved)",
+                        node.path
+                    ),
+                );
+                item.chain = Some(id.id.clone());
+                moved_missing.push(item);
             }
             let message = if eval.message.is_empty() {
                 "valid".to_owned()
@@ -889,194 +983,76 @@ impl Verifier {
                 item.key = Some(node.object.clone());
             }
             item.notes = eval.notes;
+            if eval.status == Status::Valid {
+                item.proof = fingerprint.map(|key| Proof {
+                    digest: None,
+                    key: Some(key),
+                    checkpoint: None,
+                });
+            }
             out.items.push(item);
         }
+        out.items.extend(moved_missing);
         out.summary
             .digests
             .sort_by(|a, b| (&a.end, &a.path).cmp(&(&b.end, &b.path)));
         out
     }
+}
 
-    fn resolve_logs(
-        &self,
-        claims: Vec<Claim>,
-        newest_by_scope: &HashMap<(String, String), (Timestamp, Timestamp)>,
-        items: &mut Vec<Item>,
-    ) {
-        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, l) in self.logs.iter().enumerate() {
-            by_name
-                .entry(match_name(l.provider, &l.path))
-                .or_default()
-                .push(i);
-        }
-        let mut claimed = vec![false; self.logs.len()];
-        let mut grouped: BTreeMap<(String, Provider), Vec<Claim>> = BTreeMap::new();
-        for c in claims {
-            grouped
-                .entry((c.object.clone(), c.provider))
-                .or_default()
-                .push(c);
-        }
-        for ((object, provider), cs) in grouped {
-            // The best-authenticated listing decides.
-            let claim = cs.iter().find(|c| c.trusted).unwrap_or(&cs[0]);
-            let candidates: Vec<usize> = by_name
-                .get(match_name(provider, &object))
-                .map(|v| {
-                    v.iter()
-                        .copied()
-                        .filter(|&i| self.logs[i].provider == provider)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let exact = candidates
-                .iter()
-                .copied()
-                .find(|&i| location(&self.logs[i].path, &object) == Location::Matches);
-            let found = exact
-                .or_else(|| candidates.iter().copied().find(|&i| !claimed[i]))
-                .or(candidates.first().copied());
-            let digest_name = base_name(&claim.digest).to_owned();
-            let Some(li) = found else {
-                let mut item = Item::new(
-                    object.clone(),
-                    ItemKind::Log,
-                    Status::Missing,
-                    Some(Reason::NotFound),
-                    format!("listed in digest {digest_name} but not among the inputs: it was deleted or not exported"),
-                );
-                item.chain = Some(claim.chain.clone());
-                items.push(item);
-                continue;
-            };
-            claimed[li] = true;
-            let local = &self.logs[li];
-            let mut notes = local.warnings.clone();
-            if location(&local.path, &object) == Location::NameOnly {
-                notes.push(format!("matched to {object} by file name only"));
-            } else if location(&local.path, &object) == Location::Moved {
-                notes.push(format!(
-                    "found at a different path than the digest records ({object})"
-                ));
-            }
-            if provider == Provider::Cts {
-                notes.push(MD5_NOTE.into());
-            }
-            let (status, reason, message) = match &local.facts {
-                Err(e) => (Status::Invalid, Some(Reason::Malformed), format!("cannot be read: {e}")),
-                Ok(f) if !f.hash.eq_ignore_ascii_case(&claim.hash) => {
-                    let what = if provider == Provider::Aws { "SHA-256 of its content" } else { "MD5 of its stored bytes" };
-                    (
-                        Status::Invalid,
-                        Some(Reason::HashMismatch),
-                        format!(
-                            "{what} is {} but digest {digest_name} records {}: the file was changed after delivery",
-                            f.hash, claim.hash
-                        ),
-                    )
-                }
-                Ok(LogFacts { trailing_at: Some(at), .. }) => (
-                    Status::Invalid,
-                    Some(Reason::TrailingData),
-                    format!("unexpected data after the end of the compressed stream (byte {at}): something was appended to the file"),
-                ),
-                Ok(_) if claim.trusted => (Status::Valid, None, format!("hash matches digest {digest_name}")),
-                Ok(_) => (
-                    Status::Unverifiable,
-                    Some(Reason::SignatureUnavailable),
-                    format!("hash matches digest {digest_name}, but that digest itself could not be verified"),
-                ),
-            };
-            let mut item = Item::new(local.path.clone(), ItemKind::Log, status, reason, message);
-            item.chain = Some(claim.chain.clone());
-            if local.path != object {
-                item.key = Some(object.clone());
-            }
-            item.notes = notes;
-            items.push(item);
-        }
-        for (i, l) in self.logs.iter().enumerate() {
-            if claimed[i] {
-                continue;
-            }
-            let mut item = match &l.facts {
-                Err(e) => Item::new(
-                    l.path.clone(),
-                    ItemKind::Log,
-                    Status::Invalid,
-                    Some(Reason::Malformed),
-                    format!("no digest lists this file and it cannot be read: {e}"),
-                ),
-                Ok(_) => {
-                    let message = match (l.provider, unreferenced_when(&l.path, newest_by_scope)) {
-                        (Provider::Aws, Some(When::Covered)) => "no digest lists this file although supplied digests cover its delivery time: it was added later, or it is listed by a digest (or backfill digest) that was not supplied; its content is not protected".to_owned(),
-                        (Provider::Aws, Some(When::Before)) => "no digest lists this file: it was delivered before the oldest supplied digest; supply the digests of that time to verify it".to_owned(),
-                        _ => "no digest lists this file; that is normal for files delivered in the last hour, after the newest digest (the next digest will list them), but until then its content is not protected".to_owned(),
-                    };
-                    Item::new(
-                        l.path.clone(),
-                        ItemKind::Log,
-                        Status::Unreferenced,
-                        Some(Reason::NotReferenced),
-                        message,
-                    )
-                }
-            };
-            item.notes = l.warnings.clone();
-            items.push(item);
-        }
+/// The reason and words a log inherits from a listing digest that cannot be trusted.
+fn untrusted(eval: &Eval) -> Trust {
+    let (reason, why) = match eval.reason {
+        Some(Reason::KeyNotFound) => (
+            Reason::KeyNotFound,
+            "no supplied public key can check its signature".to_owned(),
+        ),
+        Some(Reason::SignatureUnavailable) => (
+            Reason::SignatureUnavailable,
+            "its signature is not available".to_owned(),
+        ),
+        Some(Reason::SignatureInvalid) => (
+            Reason::SignatureUnavailable,
+            "its signature does not verify".to_owned(),
+        ),
+        Some(Reason::HashMismatch) => (
+            Reason::SignatureUnavailable,
+            "its stored bytes disagree with its metadata".to_owned(),
+        ),
+        _ => (
+            Reason::SignatureUnavailable,
+            "its signature was not verified".to_owned(),
+        ),
+    };
+    Trust::Untrusted { reason, why }
+}
+
+/// What a regular chain covers (backfill digests list late files over irregular windows,
+/// so they never say a file should have been listed). `None` when unknown.
+fn chain_scope(id: &ChainId) -> Option<Scope> {
+    if id.backfill || id.region.is_empty() {
+        return None;
     }
-}
-
-/// The name a log is matched by: for CloudTrail, `.gz` dropped (content is what is hashed,
-/// so an uncompressed copy still verifies); for CTS the exact name (stored bytes are hashed).
-fn match_name(provider: Provider, path: &str) -> &str {
-    match provider {
-        Provider::Aws => log_match_name(path),
-        _ => base_name(path),
+    match id.provider {
+        Provider::Aws => Some(Scope::Aws {
+            account: id.account.clone(),
+            region: id.region.clone(),
+        }),
+        _ => Some(Scope::Cts {
+            region: id.region.clone(),
+            service: id.service.clone(),
+        }),
     }
-}
-
-/// Where an AWS log's delivery time falls relative to the supplied digests of its account
-/// and region.
-enum When {
-    Before,
-    Covered,
-    After,
-}
-
-fn unreferenced_when(
-    path: &str,
-    spans: &HashMap<(String, String), (Timestamp, Timestamp)>,
-) -> Option<When> {
-    let name = base_name(path);
-    let (account, rest) = name.split_once("_CloudTrail_")?;
-    let region = rest.split('_').next()?;
-    let t = aws_log_time(name)?;
-    let (start, end) = spans.get(&(account.to_owned(), region.to_owned()))?;
-    Some(if t >= *end {
-        When::After
-    } else if t < *start {
-        When::Before
-    } else {
-        When::Covered
-    })
-}
-
-struct Claim {
-    object: String,
-    hash: String,
-    provider: Provider,
-    trusted: bool,
-    digest: String,
-    chain: String,
 }
 
 struct ChainOut {
     items: Vec<Item>,
     gaps: Vec<Gap>,
     claims: Vec<Claim>,
+    /// Each digest's window, for coverage.
+    windows: Vec<(Scope, Window)>,
+    /// The key index of each digest whose signature verified.
+    keys: Vec<usize>,
     summary: ChainSummary,
 }
 
@@ -1089,43 +1065,19 @@ impl Node {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Location {
-    /// The local path ends with the recorded key (or agrees from `AWSLogs/`/`CloudTraces/` on).
-    Matches,
-    /// Only the file name matches: a flat folder, so the location cannot be checked.
-    NameOnly,
-    /// The file is somewhere its recorded key says it is not.
-    Moved,
-}
-
-fn location(path: &str, object: &str) -> Location {
-    if path == object || path.ends_with(&format!("/{object}")) {
-        return Location::Matches;
-    }
-    for anchor in ["AWSLogs/", "CloudTraces/"] {
-        if let (Some(a), Some(b)) = (path.find(anchor), object.find(anchor)) {
-            // A copy synced without the bucket prefix still agrees from the anchor on.
-            return if path[a..] == object[b..] {
-                Location::Matches
-            } else {
-                Location::Moved
-            };
-        }
-    }
-    if base_name(path) == base_name(object) {
-        Location::NameOnly
-    } else {
-        Location::Moved
-    }
-}
-
 /// Strict hex: even length, hex digits only, no whitespace or prefix.
 fn strict_hex(s: &str) -> Result<Vec<u8>, String> {
     if s.is_empty() {
         return Err("empty".into());
     }
     hex::decode(s).map_err(|e| e.to_string())
+}
+
+/// The service of a CTS digest folder (`system/Digest/EVS` → `EVS`), when it has one.
+fn cts_service(folder: &str) -> Option<String> {
+    let mut parts = folder.split('/');
+    parts.by_ref().find(|p| *p == "Digest")?;
+    parts.next().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 /// The folder part of a CTS digest key that identifies its chain: the folders after the
@@ -1142,26 +1094,6 @@ fn cts_folder(object: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn locations() {
-        let k = "AWSLogs/1/CloudTrail-Digest/r/2024/05/01/a.json.gz";
-        assert_eq!(location(k, k), Location::Matches);
-        assert_eq!(
-            location(&format!("bucket/prefix/{k}"), k),
-            Location::Matches
-        );
-        assert_eq!(
-            location(&format!("copy/{k}"), &format!("prefix/{k}")),
-            Location::Matches
-        );
-        assert_eq!(location("flat/a.json.gz", k), Location::NameOnly);
-        assert_eq!(
-            location("AWSLogs/1/CloudTrail-Digest/r/2024/05/02/a.json.gz", k),
-            Location::Moved
-        );
-        assert_eq!(location("flat/b.json.gz", k), Location::Moved);
-    }
 
     #[test]
     fn strict_hex_rejects_noise() {

@@ -216,6 +216,65 @@ fn reason_signature_invalid_middle_digest() {
 }
 
 #[test]
+fn altered_digest_blames_the_digest_not_its_logs() {
+    let ex = AwsGen::default().simple(4);
+    let mut files = ex.standard();
+    // Rewrite digest 1's record of logs[2] to the hash of a forged log, and swap the log:
+    // the listing is what is untrusted, and logs[3] (unchanged) must not be accused.
+    let forged = aws_log_bytes("111122223333", "us-east-1", T0 + HOUR, "Forged");
+    let forged_hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(gunzip(&forged).unwrap()))
+    };
+    set(&mut files, &ex.digests[1], |b| {
+        let mut v: Value = serde_json::from_slice(&gunzip(b).unwrap()).unwrap();
+        v["logFiles"][0]["hashValue"] = json!(forged_hash);
+        *b = gz(serde_json::to_string(&v)
+            .unwrap()
+            .replace('/', "\\/")
+            .as_bytes());
+    });
+    set(&mut files, &ex.logs[2], |b| *b = forged.clone());
+    let r = verify(&files);
+    let d = item(&r, &ex.digests[1]);
+    assert_eq!(
+        (d.status, d.reason),
+        (Status::Invalid, Some(Reason::SignatureInvalid)),
+        "{r:#?}"
+    );
+    let digest_name = ex.digests[1].rsplit('/').next().unwrap();
+    for log in [&ex.logs[2], &ex.logs[3]] {
+        let i = item(&r, log);
+        assert_eq!(i.status, Status::Unverifiable, "{i:#?}");
+        assert_ne!(i.reason, Some(Reason::HashMismatch));
+        assert!(i.message.contains(digest_name), "{}", i.message);
+        assert!(i.message.contains("does not verify"), "{}", i.message);
+        assert!(i.proof.is_none());
+    }
+    // Only the digest is invalid.
+    assert_eq!(
+        r.items
+            .iter()
+            .filter(|i| i.status == Status::Invalid)
+            .count(),
+        1,
+        "{r:#?}"
+    );
+    // An unknown key likewise: the logs are unverifiable with the digest's reason.
+    let mut files = ex.standard();
+    files.retain(|(n, _)| n != "list-public-keys.json");
+    set(&mut files, &ex.logs[0], |b| *b = forged.clone());
+    let r = verify(&files);
+    let i = item(&r, &ex.logs[0]);
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Unverifiable, Some(Reason::KeyNotFound)),
+        "{i:#?}"
+    );
+    assert_eq!(r.verdict, Verdict::Incomplete);
+}
+
+#[test]
 fn reason_signature_invalid_newest_with_sidecar() {
     let ex = AwsGen::default().simple(2);
     let mut files = ex.standard();
@@ -347,6 +406,18 @@ fn reason_moved() {
         (Status::Invalid, Some(Reason::Moved)),
         "{r:#?}"
     );
+    // Its recorded key has an item too: scripts walking the expected keys find it.
+    let at_key = r
+        .items
+        .iter()
+        .find(|i| i.path == from)
+        .expect("an item for the recorded key");
+    assert_eq!(
+        (at_key.status, at_key.reason, at_key.kind),
+        (Status::Missing, Some(Reason::NotFound), ItemKind::Digest)
+    );
+    assert!(at_key.message.contains(&to), "{}", at_key.message);
+    assert_eq!(r.problems().count(), 2, "{r:#?}");
     // Its signature still verified, so the logs it lists are still vouched for.
     assert_eq!(item(&r, &ex.logs[2]).status, Status::Valid);
     // Renamed in a flat folder to another digest's name: also moved.
@@ -415,12 +486,16 @@ fn reason_malformed_digest_and_good_files_still_verified() {
 }
 
 #[test]
-fn reason_not_referenced() {
+fn reason_not_referenced_after_the_newest_digest() {
     let g = AwsGen::default();
     let ex = g.simple(2);
     let mut files = ex.standard();
+    // A forged log named (and dated) after the newest digest: nothing can say yet.
     let late = g.log_key(T0 + 2 * HOUR + 600, 99);
-    files.push((late.clone(), gz(br#"{"Records":[]}"#)));
+    files.push((
+        late.clone(),
+        aws_log_bytes(&g.account, &g.region, T0 + 600, "Forged"),
+    ));
     let r = verify(&files);
     assert_eq!(r.verdict, Verdict::Valid);
     let i = item(&r, &late);
@@ -428,12 +503,141 @@ fn reason_not_referenced() {
         (i.status, i.reason),
         (Status::Unreferenced, Some(Reason::NotReferenced))
     );
-    assert!(i.message.contains("normal"));
-    // One from a covered hour gets the other explanation.
-    let early = g.log_key(T0 + 600, 98);
-    files.push((early.clone(), gz(br#"{"Records":[]}"#)));
+    assert!(i.message.contains("last hour"), "{}", i.message);
+    // Within the tolerance before the newest digest's end, it may belong to the next one.
+    let edge = g.log_key(T0 + 2 * HOUR - 120, 97);
+    files.push((
+        edge.clone(),
+        aws_log_bytes(&g.account, &g.region, T0 + HOUR, "Edge"),
+    ));
+    assert_eq!(item(&verify(&files), &edge).status, Status::Unreferenced);
+}
+
+fn assert_not_listed(r: &Report, path: &str, digest: &str) {
+    let i = item(r, path);
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::NotListed)),
+        "{i:#?}"
+    );
+    assert!(
+        i.message
+            .contains("a digest covering this time exists and does not list this file"),
+        "{}",
+        i.message
+    );
+    let digest_name = digest.rsplit('/').next().unwrap();
+    assert!(i.message.contains(digest_name), "{}", i.message);
+    assert_eq!(r.verdict, Verdict::Invalid);
+}
+
+#[test]
+fn reason_not_listed_prefixed_name() {
+    // A forged copy of a delivered log, under a prefixed name, beside the real one.
+    let g = AwsGen::default();
+    let ex = g.simple(3);
+    let mut files = ex.standard();
+    let forged = prefixed(&ex.logs[0], "tampered_");
+    files.push((
+        forged.clone(),
+        aws_log_bytes(&g.account, &g.region, T0 + 240, "Forged"),
+    ));
     let r = verify(&files);
-    assert!(item(&r, &early).message.contains("cover its delivery time"));
+    assert_not_listed(&r, &forged, &ex.digests[0]);
+    let i = item(&r, &forged);
+    // Its name claims another account; its records say which chain judges it.
+    assert!(i
+        .notes
+        .iter()
+        .any(|n| n.contains("its records belong to account 111122223333")));
+    assert_eq!(r.problems().count(), 1, "the real log stays valid: {r:#?}");
+    // Also in a flat folder and inside a zip.
+    let mut flat = ex.layout("", true, &|i| i == 2);
+    let name = prefixed(ex.logs[0].rsplit('/').next().unwrap(), "x_");
+    flat.push((
+        name.clone(),
+        aws_log_bytes(&g.account, &g.region, T0 + 240, "Forged"),
+    ));
+    assert_not_listed(&verify(&flat), &name, &ex.digests[0]);
+    let r = verify(&[("e.zip".to_owned(), zip_of(&files))]);
+    assert_not_listed(&r, &format!("e.zip/{forged}"), &ex.digests[0]);
+}
+
+#[test]
+fn reason_not_listed_unused_well_formed_name() {
+    let g = AwsGen::default();
+    let ex = g.simple(3);
+    let mut files = ex.standard();
+    // A name the delivery process could have used, in the middle of a covered hour.
+    let forged = g.log_key(T0 + HOUR + 1800, 42);
+    files.push((
+        forged.clone(),
+        aws_log_bytes(&g.account, &g.region, T0 + HOUR + 1700, "Forged"),
+    ));
+    let r = verify(&files);
+    assert_not_listed(&r, &forged, &ex.digests[1]);
+    assert!(item(&r, &forged).message.contains("(from its name)"));
+    // Its hour's digest without a usable signature: the listing is unknown, not a failure.
+    let r = verify(
+        &ex.layout("", false, &|_| false)
+            .into_iter()
+            .chain([(
+                g.log_key(T0 + 2 * HOUR + 1800, 43),
+                aws_log_bytes(&g.account, &g.region, T0 + 2 * HOUR + 1700, "Forged"),
+            )])
+            .collect::<Vec<_>>(),
+    );
+    let i = item(&r, &g.log_key(T0 + 2 * HOUR + 1800, 43));
+    assert_eq!(i.status, Status::Unreferenced, "{i:#?}");
+    assert!(i.message.contains("could not be verified"), "{}", i.message);
+}
+
+#[test]
+fn reason_not_listed_by_records_when_the_name_has_no_time() {
+    let g = AwsGen::default();
+    let ex = g.simple(3);
+    let mut files = ex.standard();
+    let forged = format!(
+        "AWSLogs/{a}/CloudTrail/{r}/2024/05/01/{a}_CloudTrail_{r}_forged.json.gz",
+        a = g.account,
+        r = g.region
+    );
+    files.push((
+        forged.clone(),
+        aws_log_bytes(&g.account, &g.region, T0 + 600, "Forged"),
+    ));
+    let r = verify(&files);
+    assert_not_listed(&r, &forged, &ex.digests[0]);
+    assert!(item(&r, &forged).message.contains("from its newest record"));
+    // Records of another account: no chain of theirs was supplied.
+    let other = format!(
+        "AWSLogs/x/CloudTrail/{r}/2024/05/01/x_CloudTrail_{r}_other.json.gz",
+        r = g.region
+    );
+    files.push((
+        other.clone(),
+        aws_log_bytes("999988887777", &g.region, T0 + 600, "Other"),
+    ));
+    assert_eq!(item(&verify(&files), &other).status, Status::Unreferenced);
+}
+
+#[test]
+fn identical_copies_of_a_listed_log_are_not_forgeries() {
+    let ex = AwsGen::default().simple(2);
+    let mut files = ex.standard();
+    let copy = format!("backup/{}", ex.logs[0]);
+    files.push((copy.clone(), ex.files[&ex.logs[0]].clone()));
+    let r = verify(&files);
+    assert_eq!(r.verdict, Verdict::Valid, "{r:#?}");
+    assert_eq!(item(&r, &copy).status, Status::Valid);
+    // A different file under a listed name is that log, changed.
+    set(&mut files, &copy, |b| {
+        *b = aws_log_bytes("111122223333", "us-east-1", T0, "Changed")
+    });
+    assert_eq!(
+        item(&verify(&files), &copy).reason,
+        Some(Reason::HashMismatch)
+    );
 }
 
 #[test]
@@ -757,4 +961,268 @@ fn cts_null_start_interpretation() {
     let r = verify(&files);
     assert_eq!(r.verdict, Verdict::Valid, "{r:#?}");
     assert!(item(&r, d).notes.iter().any(|n| n.contains("\"null\"")));
+}
+
+// ---- sidecars anywhere ----
+
+/// The export with sidecars collected in one folder, as organization-trail exports do.
+fn sidecars_in(ex: &Export, folder: &str, which: &dyn Fn(usize) -> bool) -> Vec<(String, Vec<u8>)> {
+    let mut files = ex.layout("", false, &|_| false);
+    for (i, d) in ex.digests.iter().enumerate() {
+        if which(i) {
+            let name = d.rsplit('/').next().unwrap();
+            let suffix = if d.contains("CloudTrace-Digest") {
+                ".metadata.json"
+            } else {
+                ".head-object.json"
+            };
+            files.push((format!("{folder}{name}{suffix}"), ex.sidecars[d].clone()));
+        }
+    }
+    files
+}
+
+#[test]
+fn org_trail_sidecars_in_their_own_folder() {
+    let g = AwsGen {
+        org: Some("o-exampleorgid".into()),
+        ..Default::default()
+    };
+    let ex = g.simple(3);
+    let r = verify(&sidecars_in(&ex, "metadata/head-object/", &|_| true));
+    assert_all_valid(&r, 3, 6);
+    assert!(item(&r, &ex.digests[2])
+        .message
+        .contains("paired by file name"));
+}
+
+#[test]
+fn ambiguous_sidecars_are_unverifiable_and_say_why() {
+    let ex = AwsGen::default().simple(3);
+    let last = ex.digests.len() - 1;
+    let mut files = sidecars_in(&ex, "a/", &|i| i == last);
+    files.extend(
+        sidecars_in(&ex, "b/", &|i| i == last)
+            .into_iter()
+            .filter(|(n, _)| n.starts_with("b/")),
+    );
+    let r = verify(&files);
+    let i = item(&r, &ex.digests[last]);
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Unverifiable, Some(Reason::SignatureUnavailable)),
+        "{i:#?}"
+    );
+    assert!(i.message.contains("cannot be told"), "{}", i.message);
+    assert!(
+        i.message.contains("a/") && i.message.contains("b/"),
+        "{}",
+        i.message
+    );
+    // One beside the digest settles it.
+    files.extend(
+        ex.layout("", false, &|i| i == last)
+            .into_iter()
+            .filter(|(n, _)| n.ends_with(".head-object.json")),
+    );
+    assert_eq!(
+        item(&verify(&files), &ex.digests[last]).status,
+        Status::Valid
+    );
+    // An older digest with ambiguous sidecars uses its successor's record and notes why.
+    let mut files = sidecars_in(&ex, "a/", &|i| i == 0 || i == last);
+    files.extend(
+        sidecars_in(&ex, "b/", &|i| i == 0)
+            .into_iter()
+            .filter(|(n, _)| n.starts_with("b/")),
+    );
+    let r = verify(&files);
+    let first = item(&r, &ex.digests[0]);
+    assert_eq!(first.status, Status::Valid);
+    assert!(first.notes.iter().any(|n| n.contains("cannot be told")));
+}
+
+// ---- proof and keys ----
+
+#[test]
+fn proof_and_keys_name_the_evidence() {
+    let ex = AwsGen::default().simple(4);
+    let r = verify(&ex.standard());
+    let fp = fingerprint(&aws_key());
+    for d in &ex.digests {
+        let p = item(&r, d).proof.as_ref().expect("digest proof");
+        assert_eq!(
+            (p.digest.as_deref(), p.key.as_deref()),
+            (None, Some(fp.as_str()))
+        );
+    }
+    for (i, l) in ex.logs.iter().enumerate() {
+        let p = item(&r, l).proof.as_ref().expect("log proof");
+        assert_eq!(p.digest.as_deref(), Some(ex.digests[i / 2].as_str()));
+        assert_eq!(p.key.as_deref(), Some(fp.as_str()));
+    }
+    assert_eq!(r.keys.len(), 1, "{:#?}", r.keys);
+    let k = &r.keys[0];
+    assert_eq!(
+        (k.fingerprint.as_str(), k.source.as_str(), k.verified),
+        (fp.as_str(), "list-public-keys.json", 4)
+    );
+    assert_eq!(k.valid_from.as_deref(), Some("2024-04-30T00:00:00Z"));
+    assert!(k.valid_to.is_some());
+    // Problems carry no proof; keys that verified nothing are not listed (the built-in CTS
+    // key was available throughout).
+    let mut files = ex.standard();
+    set(&mut files, &ex.logs[0], |b| *b = gz(b"{}"));
+    let r = verify(&files);
+    assert!(item(&r, &ex.logs[0]).proof.is_none());
+    assert!(r.keys.iter().all(|k| k.source != "built-in"));
+    // Keys handed to `add_keys` keep the name they were given.
+    let mut v = trailproof_chain::Verifier::new(trailproof_chain::VerifyOptions::default());
+    let (_, keys) = ex.keys[0].clone();
+    v.add_keys("supplied/keys.json", &keys).unwrap();
+    for (name, bytes) in ex.standard() {
+        if name != "list-public-keys.json" {
+            v.add(trailproof_chain::scan(
+                &name,
+                &mut bytes.as_slice(),
+                &trailproof_chain::ScanLimits::default(),
+            ));
+        }
+    }
+    let r = v.finish();
+    assert_eq!(r.keys[0].source, "supplied/keys.json");
+    assert_eq!(r.keys[0].verified, 4);
+}
+
+// ---- CTS: coverage, blame, sidecars, moves ----
+
+#[test]
+fn cts_forged_traces_by_coverage() {
+    let g = CtsGen::default();
+    let ex = g.generate(3, &|_, _| {});
+    let mut files = ex.standard();
+    let prefixed_trace = prefixed(&ex.logs[0], "tampered_");
+    files.push((
+        prefixed_trace.clone(),
+        cts_trace_bytes("EVS", T0 + 200, "forged"),
+    ));
+    let unused = g.trace_key(T0 + HOUR + 1800, 7);
+    files.push((
+        unused.clone(),
+        cts_trace_bytes("EVS", T0 + HOUR + 1700, "forged"),
+    ));
+    let late = g.trace_key(T0 + 3 * HOUR + 60, 8);
+    files.push((late.clone(), cts_trace_bytes("EVS", T0 + 3 * HOUR, "late")));
+    let r = verify(&files);
+    assert_not_listed(&r, &prefixed_trace, &ex.digests[0]);
+    assert_not_listed(&r, &unused, &ex.digests[1]);
+    assert!(item(&r, &unused).message.contains("service EVS"));
+    assert_eq!(item(&r, &late).status, Status::Unreferenced);
+    // Another service's trace is not this chain's business.
+    let other = CtsGen {
+        service: "ECS".into(),
+        ..CtsGen::default()
+    }
+    .trace_key(T0 + 600, 9);
+    files.push((other.clone(), cts_trace_bytes("ECS", T0 + 500, "other")));
+    assert_eq!(item(&verify(&files), &other).status, Status::Unreferenced);
+}
+
+#[test]
+fn cts_altered_digest_blames_the_digest() {
+    let ex = CtsGen::default().generate(3, &|_, _| {});
+    let mut files = ex.standard();
+    set(&mut files, &ex.digests[1], |b| {
+        let mut v: Value = serde_json::from_slice(&gunzip(b).unwrap()).unwrap();
+        v["log_files"][0]["log_hash_value"] = json!("0".repeat(32));
+        *b = gz(&serde_json::to_vec(&v).unwrap());
+    });
+    let r = verify(&files);
+    assert_eq!(
+        item(&r, &ex.digests[1]).reason,
+        Some(Reason::SignatureInvalid),
+        "{r:#?}"
+    );
+    let i = item(&r, &ex.logs[2]);
+    assert_eq!(i.status, Status::Unverifiable, "{i:#?}");
+    assert_ne!(i.reason, Some(Reason::HashMismatch));
+}
+
+#[test]
+fn cts_sidecars_elsewhere_and_moved_digest() {
+    let ex = CtsGen::default().generate(3, &|_, _| {});
+    let r = verify(&sidecars_in(&ex, "metadata/", &|i| i == 2));
+    assert_all_valid(&r, 3, 6);
+    let mut files = ex.standard();
+    let from = ex.digests[1].clone();
+    let to = from.replace("/system/Digest/", "/system/Digest-old/");
+    files.iter_mut().find(|(n, _)| *n == from).unwrap().0 = to.clone();
+    let r = verify(&files);
+    assert_eq!(item(&r, &to).reason, Some(Reason::Moved), "{r:#?}");
+    let at_key = r.items.iter().find(|i| i.path == from).unwrap();
+    assert_eq!(
+        (at_key.status, at_key.reason),
+        (Status::Missing, Some(Reason::NotFound))
+    );
+    assert!(at_key.message.contains(&to));
+}
+
+#[test]
+fn digests_of_another_trail_location_do_not_judge() {
+    // An organization trail's digests say nothing about a log under the account trail's
+    // folder (same account and region, another trail): unreferenced, and it says why.
+    let org = AwsGen {
+        org: Some("o-exampleorgid".into()),
+        ..Default::default()
+    };
+    let ex = org.simple(3);
+    let mut files = ex.standard();
+    let own = AwsGen::default().log_key(T0 + 1200, 5);
+    files.push((
+        own.clone(),
+        aws_log_bytes("111122223333", "us-east-1", T0 + 1100, "Own"),
+    ));
+    let r = verify(&files);
+    let i = item(&r, &own);
+    assert_eq!(i.status, Status::Unreferenced, "{i:#?}");
+    assert!(i.message.contains("do not speak for it"), "{}", i.message);
+    assert_eq!(r.verdict, Verdict::Valid);
+    // Under the organization trail's own folder it is judged.
+    let forged = org.log_key(T0 + 1200, 5);
+    files.push((
+        forged.clone(),
+        aws_log_bytes("111122223333", "us-east-1", T0 + 1100, "F"),
+    ));
+    assert_not_listed(&verify(&files), &forged, &ex.digests[0]);
+}
+
+#[test]
+fn the_named_chain_decides_before_the_records_chains() {
+    // A well-named us-east-1 log after its chain's newest digest, with a record of another
+    // region whose chain covers that hour: its own chain says "not yet", and that stands.
+    let east = AwsGen::default().simple(1);
+    let west_gen = AwsGen {
+        region: "eu-west-1".into(),
+        ..Default::default()
+    };
+    let west = west_gen.simple(3);
+    let mut files = east.standard();
+    files.extend(west.standard());
+    files.sort();
+    files.dedup_by(|a, b| a.0 == b.0);
+    let log = AwsGen::default().log_key(T0 + 2 * HOUR - 1800, 3);
+    files.push((
+        log.clone(),
+        aws_log_bytes("111122223333", "eu-west-1", T0 + 2 * HOUR - 1900, "Odd"),
+    ));
+    let r = verify(&files);
+    let i = item(&r, &log);
+    assert_eq!(i.status, Status::Unreferenced, "{i:#?}");
+    // Under a foreign name, the records' chain judges it.
+    let foreign = prefixed(&log, "copy_");
+    files.push((
+        foreign.clone(),
+        aws_log_bytes("111122223333", "eu-west-1", T0 + 2 * HOUR - 1900, "Odd"),
+    ));
+    assert_not_listed(&verify(&files), &foreign, &west.digests[1]);
 }

@@ -65,6 +65,13 @@ fn synthetic_aws_all_valid() {
     assert!(r.gaps.is_empty());
     assert_eq!(r.chains.len(), 1);
     assert_eq!(r.chains[0].digests.len(), 3);
+    // What proved it: every item names its key, every log its digest.
+    assert!(r.items.iter().all(|i| i.proof.is_some()), "{r:#?}");
+    assert_eq!(r.keys.len(), 1);
+    assert_eq!(
+        (r.keys[0].source.as_str(), r.keys[0].verified),
+        ("list-public-keys.json", 3)
+    );
     // Flat folder: the location can only be matched by name, which is said, not held against it.
     assert!(digests[0]
         .notes
@@ -98,6 +105,42 @@ fn synthetic_aws_tampered_log_is_hash_mismatch() {
         (Status::Invalid, Some(Reason::HashMismatch))
     );
     assert_eq!(r.problems().count(), 1, "{r:#?}");
+}
+
+#[test]
+fn synthetic_aws_with_tampered_copy_is_not_listed() {
+    // The forged copy under its own (prefixed) name, given with the chain: the digest that
+    // covers its hour verified and does not list it, so it is invalid, not "last hour".
+    let tampered_name = format!("tampered_{LOG1}");
+    let mut files = read_dir(&fixtures().join("synthetic_aws"));
+    files.push((
+        tampered_name.clone(),
+        fs::read(
+            fixtures()
+                .join("synthetic_aws/negative")
+                .join(&tampered_name),
+        )
+        .unwrap(),
+    ));
+    let r = verify(&files);
+    assert_eq!(r.verdict, Verdict::Invalid);
+    let i = item(&r, &tampered_name);
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::NotListed)),
+        "{i:#?}"
+    );
+    assert!(i
+        .message
+        .contains("a digest covering this time exists and does not list this file"));
+    assert!(i.message.contains(D1), "{}", i.message);
+    // The real log is untouched and valid; nothing else is wrong.
+    assert_eq!(
+        r.items.iter().find(|i| i.path == LOG1).unwrap().status,
+        Status::Valid
+    );
+    assert_eq!(r.problems().count(), 1, "{r:#?}");
+    assert!(!r.keys.is_empty());
 }
 
 #[test]

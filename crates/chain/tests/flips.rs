@@ -2,7 +2,7 @@
 //! valid (unless the flip provably left the verified content unchanged) and never panic.
 //!
 //! What counts as "changed": CloudTrail verifies the *inflated* content of `.json.gz` files
-//! (formats §1.5–1.6), so a flip in gzip header fields such as MTIME leaves the content, and
+//! (`docs/digests.md`, CloudTrail hashes), so a flip in gzip header fields such as MTIME leaves the content, and
 //! rightly the verdict, intact. CTS verifies MD5 over the stored bytes, so every flip counts.
 
 mod common;

@@ -66,6 +66,24 @@ fn tampered_log_is_caught_in_wasm() {
 }
 
 #[wasm_bindgen_test]
+fn tampered_copy_under_its_own_name_is_not_listed_in_wasm() {
+    const TAMPERED: &str =
+        "tampered_111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz";
+    let tampered = &include_bytes!(
+        "../../../testdata/fixtures/synthetic_aws/negative/tampered_111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz"
+    )[..];
+    let mut files = aws_set();
+    files.push((TAMPERED, tampered));
+    let r = verify_files(files, VerifyOptions::default());
+    assert_eq!(r.verdict, Verdict::Invalid);
+    let i = r.items.iter().find(|i| i.path == TAMPERED).unwrap();
+    assert_eq!(
+        (i.status, i.reason),
+        (Status::Invalid, Some(Reason::NotListed))
+    );
+}
+
+#[wasm_bindgen_test]
 fn synthetic_cts_verifies_in_wasm() {
     let files = vec![
         cts!("mylog_CloudTrace-Digest_eu-de_2024-05-01T01-00-00Z.json.gz"),

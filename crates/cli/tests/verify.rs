@@ -142,13 +142,32 @@ fn item<'a>(v: &'a Value, name_part: &str) -> &'a Value {
 
 #[test]
 fn valid_fixture_exits_0() {
-    let (code, v) = run_json(&[&fixtures().join("synthetic_aws")]);
+    // The chain without its `negative/` folder (copy_fixture copies the top level only).
+    let dir = copy_fixture("synthetic_aws");
+    let (code, v) = run_json(&[&dir]);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["verdict"], "valid");
     let d = item(&v, "20240501T010000Z.json.gz");
     assert_eq!(d["kind"], "digest");
     assert_eq!(d["status"], "valid");
     assert!(d.get("reason").is_none());
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn forged_copies_in_covered_hours_exit_1() {
+    // The whole fixture folder holds `negative/tampered_…` and `negative/appended_…`: logs
+    // of a covered hour that the verified digest of that hour does not list.
+    let (code, v) = run_json(&[&fixtures().join("synthetic_aws")]);
+    assert_eq!(code, 1, "{v:#}");
+    for name in ["negative/tampered_", "negative/appended_"] {
+        let i = item(&v, name);
+        assert_eq!(
+            (i["status"].as_str(), i["reason"].as_str()),
+            (Some("invalid"), Some("not-listed")),
+            "{i:#}"
+        );
+    }
 }
 
 #[test]
@@ -235,13 +254,13 @@ fn keys_flag_supplies_keys() {
 
 #[test]
 fn several_inputs_make_one_report() {
-    let (code, v) = run_json(&[
-        &fixtures().join("synthetic_aws"),
-        &fixtures().join("synthetic_cts"),
-    ]);
+    let (aws, cts) = (copy_fixture("synthetic_aws"), copy_fixture("synthetic_cts"));
+    let (code, v) = run_json(&[&aws, &cts]);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["chains"].as_array().unwrap().len(), 2);
     assert!(item(&v, "synthetic_cts/").is_object());
+    fs::remove_dir_all(aws).unwrap();
+    fs::remove_dir_all(cts).unwrap();
 }
 
 #[test]

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
-use std::path::Path;
 
 use base64::Engine;
 use jiff::Timestamp;
@@ -311,9 +310,10 @@ impl AwsGen {
                     events_json(at as u64 * 1_000 + j as u64, self.log_padding, &self.region)
                 } else {
                     format!(
-                        r#"{{"Records":[{{"eventVersion":"1.09","eventTime":"{}","eventName":"Event{h}x{j}","awsRegion":"{}"}}]}}"#,
+                        r#"{{"Records":[{{"eventVersion":"1.09","eventTime":"{}","eventName":"Event{h}x{j}","awsRegion":"{}","recipientAccountId":"{}"}}]}}"#,
                         iso(at - 60),
-                        self.region
+                        self.region,
+                        self.account
                     )
                 };
                 let hash = hex::encode(Sha256::digest(content.as_bytes()));
@@ -447,6 +447,21 @@ impl CtsGen {
         )
     }
 
+    /// The key of a trace file delivered at `at` (`n` varies the random part).
+    pub fn trace_key(&self, at: i64, n: u64) -> String {
+        format!(
+            "CloudTraces/{}/{}/{}/{}/{}_CloudTrace_{}_{}_{:016x}.json.gz",
+            self.region,
+            Self::date(at),
+            self.tracker,
+            self.service,
+            self.prefix,
+            self.region,
+            ts(at).strftime("%Y-%m-%dT%H-%M-%SZ"),
+            n
+        )
+    }
+
     pub fn generate(&self, hours: usize, tweak: Tweak) -> Export {
         let key = cts_key();
         let mut ex = Export::default();
@@ -456,17 +471,7 @@ impl CtsGen {
             let mut logs = Vec::new();
             for j in 0..self.traces_per_hour {
                 let at = start + 300 + j as i64 * 60;
-                let k = format!(
-                    "CloudTraces/{}/{}/{}/{}/{}_CloudTrace_{}_{}_{:016x}.json.gz",
-                    self.region,
-                    Self::date(at),
-                    self.tracker,
-                    self.service,
-                    self.prefix,
-                    self.region,
-                    ts(at).strftime("%Y-%m-%dT%H-%M-%SZ"),
-                    at as u64 * 13 + j as u64
-                );
+                let k = self.trace_key(at, at as u64 * 13 + j as u64);
                 let content = format!(
                     r#"[{{"time":{},"service_type":"{}","trace_name":"op{h}x{j}"}}]"#,
                     at * 1000,
@@ -528,6 +533,32 @@ impl CtsGen {
             fixture("synthetic_cts/TEST_ONLY_public_key_spki.b64"),
         ));
         ex
+    }
+}
+
+/// A CloudTrail log (gzip) with one record of `account`/`region` at `event_time` (epoch s).
+pub fn aws_log_bytes(account: &str, region: &str, event_time: i64, name: &str) -> Vec<u8> {
+    gz(format!(
+        r#"{{"Records":[{{"eventVersion":"1.09","eventTime":"{}","eventName":"{name}","awsRegion":"{region}","recipientAccountId":"{account}"}}]}}"#,
+        iso(event_time)
+    )
+    .as_bytes())
+}
+
+/// A CTS trace file (gzip) with one trace of `service` at `time` (epoch s).
+pub fn cts_trace_bytes(service: &str, time: i64, name: &str) -> Vec<u8> {
+    gz(format!(
+        r#"[{{"time":{},"service_type":"{service}","trace_name":"{name}"}}]"#,
+        time * 1000
+    )
+    .as_bytes())
+}
+
+/// The same path with `prefix` put before its file name.
+pub fn prefixed(path: &str, prefix: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((dir, name)) => format!("{dir}/{prefix}{name}"),
+        None => format!("{prefix}{path}"),
     }
 }
 

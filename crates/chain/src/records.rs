@@ -1,0 +1,557 @@
+//! Facts about a log's records, taken while its bytes stream past the hasher.
+//!
+//! Coverage by content (`docs/report.md`, "Coverage") needs, for a log that no digest lists,
+//! the account, region or service its records belong to and when they happened. The scanner
+//! already inflates every log to hash it, so an incremental JSON tokenizer reads those few
+//! fields from the same chunks: no second pass, no tree, constant memory.
+//!
+//! Only *record-level* fields count: members of objects that are either top-level values, or
+//! elements of a top-level array, or elements of an array held directly by a top-level object
+//! (`{"Records":[…]}`). A key of the same name nested deeper (inside `requestParameters`,
+//! say) is ignored, so content an attacker or a user controls cannot pose as a record field.
+//! Keys and values are JSON-unescaped before they are compared, so `"\u0065ventTime"` is
+//! `eventTime`, as any JSON parser would read it.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+
+use crate::names::parse_iso;
+
+/// How many distinct scopes (account/region pairs or services) one file may report; beyond
+/// that the facts are marked incomplete rather than growing without bound.
+const MAX_SCOPES: usize = 64;
+/// Longest key or captured value kept (raw, before unescaping). Every field read here is
+/// short; longer strings are skipped, not truncated.
+const MAX_TOKEN: usize = 256;
+/// Deepest nesting tracked; deeper input stops extraction (the hash is unaffected).
+const MAX_DEPTH: usize = 512;
+/// Most fields a schema reads.
+const MAX_FIELDS: usize = 4;
+
+/// What a log's records say about where and when they belong.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct RecordFacts {
+    /// Records seen.
+    pub(crate) records: u64,
+    /// Oldest record time (epoch seconds): CloudTrail `eventTime`, CTS `time`.
+    pub(crate) oldest: Option<i64>,
+    /// Newest record time (epoch seconds).
+    pub(crate) newest: Option<i64>,
+    /// CloudTrail: the distinct (`recipientAccountId`, `awsRegion`) pairs.
+    #[serde(default)]
+    pub(crate) accounts: Vec<(String, String)>,
+    /// CTS: the distinct `service_type` values.
+    #[serde(default)]
+    pub(crate) services: Vec<String>,
+    /// CloudTrail: at least one record, and every record is an Insights event.
+    #[serde(default)]
+    pub(crate) insights_only: bool,
+    /// False when extraction stopped early (not JSON, too deep, too many scopes, inflation
+    /// cap): the facts describe only part of the file.
+    pub(crate) complete: bool,
+}
+
+/// Which record fields to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Schema {
+    /// CloudTrail: `eventTime`, `recipientAccountId`, `awsRegion`, `eventType`.
+    Aws,
+    /// Huawei CTS: `time`, `service_type`.
+    Cts,
+}
+
+impl Schema {
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Schema::Aws => &["eventTime", "recipientAccountId", "awsRegion", "eventType"],
+            Schema::Cts => &["time", "service_type"],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Frame {
+    Object {
+        record: bool,
+        expect_key: bool,
+        /// Index in the schema's fields of the current member's key, when it is one.
+        field: Option<usize>,
+    },
+    Array {
+        /// Objects directly inside are records.
+        records: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lex {
+    Between,
+    /// Inside a string; `key` when it is an object key; `capture` when its value is kept.
+    Str {
+        key: bool,
+        capture: Option<usize>,
+        escaped: bool,
+    },
+    /// Inside a number or `true`/`false`/`null`.
+    Literal {
+        capture: Option<usize>,
+    },
+}
+
+/// The incremental extractor: feed it inflated chunks, then [`Extractor::finish`].
+pub(crate) struct Extractor {
+    schema: Schema,
+    stack: Vec<Frame>,
+    lex: Lex,
+    token: Vec<u8>,
+    token_too_long: bool,
+    current: [Option<String>; MAX_FIELDS],
+    /// The last (account, region) pair recorded: records of one file nearly always share
+    /// it, so the set is consulted only when it changes.
+    last_account: Option<(String, String)>,
+    accounts: BTreeSet<(String, String)>,
+    services: BTreeSet<String>,
+    facts: RecordFacts,
+    non_insight: bool,
+    stopped: bool,
+}
+
+impl Extractor {
+    pub(crate) fn new(schema: Schema) -> Extractor {
+        Extractor {
+            schema,
+            stack: Vec::new(),
+            lex: Lex::Between,
+            token: Vec::new(),
+            token_too_long: false,
+            current: Default::default(),
+            last_account: None,
+            accounts: BTreeSet::new(),
+            services: BTreeSet::new(),
+            facts: RecordFacts {
+                complete: true,
+                ..RecordFacts::default()
+            },
+            non_insight: false,
+            stopped: false,
+        }
+    }
+
+    /// Marks the facts partial (the file was cut short by a cap, or is not what it claims).
+    pub(crate) fn stop(&mut self) {
+        self.stopped = true;
+        self.facts.complete = false;
+    }
+
+    /// Reads one chunk of the inflated content.
+    pub(crate) fn feed(&mut self, chunk: &[u8]) {
+        let mut rest = chunk;
+        while !self.stopped {
+            // Most bytes of a log are inside strings nobody asked for (request parameters,
+            // ARNs, user agents): jump straight to the next quote or backslash.
+            if let Lex::Str {
+                key: false,
+                capture: None,
+                escaped: false,
+            } = self.lex
+            {
+                match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                    Some(p) => rest = rest.get(p..).unwrap_or_default(),
+                    None => return,
+                }
+            }
+            let Some((&b, tail)) = rest.split_first() else {
+                return;
+            };
+            self.byte(b);
+            rest = tail;
+        }
+    }
+
+    fn byte(&mut self, b: u8) {
+        match self.lex {
+            Lex::Str {
+                key,
+                capture,
+                escaped,
+            } => {
+                if escaped {
+                    self.lex = Lex::Str {
+                        key,
+                        capture,
+                        escaped: false,
+                    };
+                    self.push_token(b);
+                } else if b == b'\\' {
+                    self.lex = Lex::Str {
+                        key,
+                        capture,
+                        escaped: true,
+                    };
+                    self.push_token(b);
+                } else if b == b'"' {
+                    self.lex = Lex::Between;
+                    self.end_string(key, capture);
+                } else {
+                    self.push_token(b);
+                }
+            }
+            Lex::Literal { capture } => {
+                if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.') {
+                    self.push_token(b);
+                } else {
+                    self.lex = Lex::Between;
+                    if let Some(i) = capture {
+                        self.capture(i);
+                    }
+                    self.between(b);
+                }
+            }
+            Lex::Between => self.between(b),
+        }
+    }
+
+    fn push_token(&mut self, b: u8) {
+        if self.token.len() < MAX_TOKEN {
+            self.token.push(b);
+        } else {
+            self.token_too_long = true;
+        }
+    }
+
+    fn start_token(&mut self) {
+        self.token.clear();
+        self.token_too_long = false;
+    }
+
+    /// Whether an object opened now is a record.
+    fn record_position(&self) -> bool {
+        match self.stack.last() {
+            None => true,
+            Some(Frame::Array { records }) => *records,
+            Some(Frame::Object { .. }) => false,
+        }
+    }
+
+    /// The field to capture for a scalar value starting now.
+    fn capture_target(&self) -> Option<usize> {
+        match self.stack.last() {
+            Some(Frame::Object {
+                record: true,
+                expect_key: false,
+                field,
+            }) => *field,
+            _ => None,
+        }
+    }
+
+    fn between(&mut self, b: u8) {
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b'{' => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return self.stop();
+                }
+                let record = self.record_position();
+                if record {
+                    self.current.iter_mut().for_each(|c| *c = None);
+                }
+                self.stack.push(Frame::Object {
+                    record,
+                    expect_key: true,
+                    field: None,
+                });
+            }
+            b'[' => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return self.stop();
+                }
+                // Records sit in a top-level array, or in an array a top-level object holds.
+                // An array in a top-level object is the record list when that object has
+                // shown no record field yet (`{"Records":[…]}`): the object is a wrapper,
+                // not a record. A top-level record's own arrays (`resources`) come after
+                // its `eventTime`/`time`, so they stay nested values.
+                let fresh = self.current.iter().all(Option::is_none);
+                let records = match self.stack.as_mut_slice() {
+                    [] => true,
+                    [Frame::Object { record, .. }] if fresh => {
+                        *record = false;
+                        true
+                    }
+                    _ => false,
+                };
+                self.stack.push(Frame::Array { records });
+            }
+            b'}' => match self.stack.pop() {
+                Some(Frame::Object { record, .. }) => {
+                    if record {
+                        self.end_record();
+                    }
+                }
+                _ => self.stop(),
+            },
+            b']' => match self.stack.pop() {
+                Some(Frame::Array { .. }) => {}
+                _ => self.stop(),
+            },
+            b':' => {
+                if let Some(Frame::Object { expect_key, .. }) = self.stack.last_mut() {
+                    *expect_key = false;
+                }
+            }
+            b',' => {
+                if let Some(Frame::Object {
+                    expect_key, field, ..
+                }) = self.stack.last_mut()
+                {
+                    *expect_key = true;
+                    *field = None;
+                }
+            }
+            b'"' => {
+                // Only keys of record objects are read; any other string is skipped in bulk
+                // unless it is the value of a wanted field.
+                let key = matches!(
+                    self.stack.last(),
+                    Some(Frame::Object {
+                        expect_key: true,
+                        record: true,
+                        ..
+                    })
+                );
+                let capture = if key { None } else { self.capture_target() };
+                self.start_token();
+                self.lex = Lex::Str {
+                    key,
+                    capture,
+                    escaped: false,
+                };
+            }
+            _ => {
+                let capture = self.capture_target();
+                self.start_token();
+                self.push_token(b);
+                self.lex = Lex::Literal { capture };
+            }
+        }
+    }
+
+    /// The current token as a string, JSON-unescaped; `None` when too long or invalid.
+    fn token_text(&self) -> Option<String> {
+        if self.token_too_long {
+            return None;
+        }
+        if !self.token.contains(&b'\\') {
+            return String::from_utf8(self.token.clone()).ok();
+        }
+        let mut quoted = Vec::with_capacity(self.token.len() + 2);
+        quoted.push(b'"');
+        quoted.extend_from_slice(&self.token);
+        quoted.push(b'"');
+        serde_json::from_slice::<String>(&quoted).ok()
+    }
+
+    fn end_string(&mut self, key: bool, capture: Option<usize>) {
+        if key {
+            let fields = self.schema.fields();
+            let found = if self.token_too_long {
+                None
+            } else if !self.token.contains(&b'\\') {
+                // The common case, without allocating.
+                fields
+                    .iter()
+                    .position(|f| f.as_bytes() == self.token.as_slice())
+            } else {
+                self.token_text()
+                    .and_then(|t| fields.iter().position(|f| *f == t))
+            };
+            if let Some(Frame::Object { field, .. }) = self.stack.last_mut() {
+                *field = found;
+            }
+        } else if let Some(i) = capture {
+            self.capture(i);
+        }
+    }
+
+    fn capture(&mut self, i: usize) {
+        if let Some(text) = self.token_text() {
+            if let Some(slot) = self.current.get_mut(i) {
+                *slot = Some(text);
+            }
+        }
+    }
+
+    fn end_record(&mut self) {
+        self.facts.records += 1;
+        let current = std::mem::take(&mut self.current);
+        let time = match self.schema {
+            Schema::Aws => current[0].as_deref().and_then(aws_event_time),
+            Schema::Cts => current[0].as_deref().and_then(cts_trace_time),
+        };
+        if let Some(t) = time {
+            self.facts.oldest = Some(self.facts.oldest.map_or(t, |o| o.min(t)));
+            self.facts.newest = Some(self.facts.newest.map_or(t, |n| n.max(t)));
+        }
+        match self.schema {
+            Schema::Aws => {
+                if current[3].as_deref() != Some("AwsCloudTrailInsight") {
+                    self.non_insight = true;
+                }
+                if let [_, Some(a), Some(r), ..] = current {
+                    let pair = (a, r);
+                    if self.last_account.as_ref() != Some(&pair) {
+                        if !self.accounts.contains(&pair) {
+                            if self.accounts.len() >= MAX_SCOPES {
+                                self.facts.complete = false;
+                            } else {
+                                self.accounts.insert(pair.clone());
+                            }
+                        }
+                        self.last_account = Some(pair);
+                    }
+                }
+            }
+            Schema::Cts => {
+                if let [_, Some(s), ..] = &current {
+                    if !self.services.contains(s) {
+                        if self.services.len() >= MAX_SCOPES {
+                            self.facts.complete = false;
+                        } else {
+                            self.services.insert(s.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The facts gathered. Unbalanced input (truncated JSON) is marked incomplete.
+    pub(crate) fn finish(mut self) -> RecordFacts {
+        if !self.stack.is_empty() || matches!(self.lex, Lex::Str { .. }) {
+            self.facts.complete = false;
+        }
+        self.facts.accounts = self.accounts.into_iter().collect();
+        self.facts.services = self.services.into_iter().collect();
+        self.facts.insights_only =
+            self.schema == Schema::Aws && self.facts.records > 0 && !self.non_insight;
+        self.facts
+    }
+}
+
+/// A CloudTrail `eventTime`: `YYYY-MM-DDTHH:MM:SSZ`, or any RFC 3339 instant.
+fn aws_event_time(s: &str) -> Option<i64> {
+    parse_iso(s)
+        .or_else(|| s.parse::<Timestamp>().ok())
+        .map(Timestamp::as_second)
+}
+
+/// A CTS trace `time`: epoch milliseconds (number or numeric string), an RFC 3339 instant,
+/// or the console's `YYYY/MM/DD HH:MM:SS GMT+HH:MM`.
+fn cts_trace_time(s: &str) -> Option<i64> {
+    if let Ok(ms) = s.parse::<i64>() {
+        let secs = ms.div_euclid(1000);
+        return Timestamp::from_second(secs).ok().map(|_| secs);
+    }
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Some(t.as_second());
+    }
+    let (local, zone) = s.split_once(" GMT")?;
+    let b = local.as_bytes();
+    if b.len() != 19 || b[4] != b'/' || b[7] != b'/' || b[10] != b' ' {
+        return None;
+    }
+    let offset = if zone.is_empty() { "+00:00" } else { zone };
+    let iso = format!(
+        "{}-{}-{}T{}{}",
+        local.get(0..4)?,
+        local.get(5..7)?,
+        local.get(8..10)?,
+        local.get(11..19)?,
+        offset
+    );
+    iso.parse::<Timestamp>().ok().map(Timestamp::as_second)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(schema: Schema, text: &str, chunk: usize) -> RecordFacts {
+        let mut e = Extractor::new(schema);
+        for c in text.as_bytes().chunks(chunk.max(1)) {
+            e.feed(c);
+        }
+        e.finish()
+    }
+
+    #[test]
+    fn aws_records_in_any_chunking() {
+        let text = r#"{"Records":[
+            {"eventTime":"2024-05-01T00:01:10Z","recipientAccountId":"111122223333","awsRegion":"us-east-1",
+             "requestParameters":{"eventTime":"1999-01-01T00:00:00Z","awsRegion":"xx-fake-1","recipientAccountId":"9"}},
+            {"eventTime":"2024-05-01T00:03:42Z","recipientAccountId":"111122223333","awsRegion":"us-east-1","resources":[{"awsRegion":"yy"}]},
+            {"\u0065ventTime":"2024-05-01T00:09:00Z","recipientAccountId":"444455556666","awsRegion":"eu-west-1","eventType":"AwsApiCall"}
+        ]}"#;
+        for chunk in [1, 2, 7, 4096] {
+            let f = facts(Schema::Aws, text, chunk);
+            assert_eq!(f.records, 3, "chunk {chunk}");
+            assert_eq!(
+                f.oldest,
+                Some(parse_iso("2024-05-01T00:01:10Z").unwrap().as_second())
+            );
+            assert_eq!(
+                f.newest,
+                Some(parse_iso("2024-05-01T00:09:00Z").unwrap().as_second()),
+                "escaped keys are read as any JSON parser reads them"
+            );
+            assert_eq!(
+                f.accounts,
+                vec![
+                    ("111122223333".into(), "us-east-1".into()),
+                    ("444455556666".into(), "eu-west-1".into())
+                ],
+                "nested look-alike fields are not record fields"
+            );
+            assert!(f.complete && !f.insights_only);
+        }
+    }
+
+    #[test]
+    fn insights_and_broken_input() {
+        let f = facts(
+            Schema::Aws,
+            r#"{"Records":[{"eventType":"AwsCloudTrailInsight","eventTime":"2024-05-01T00:00:00Z"}]}"#,
+            3,
+        );
+        assert!(f.insights_only);
+        let f = facts(Schema::Aws, r#"{"Records":[{"eventTime":"2024-05"#, 5);
+        assert!(!f.complete);
+        assert_eq!(f.records, 0);
+        let f = facts(Schema::Aws, "]]]}}}garbage\"", 2);
+        assert!(!f.complete);
+        let deep = "[".repeat(MAX_DEPTH + 10);
+        assert!(!facts(Schema::Aws, &deep, 64).complete);
+    }
+
+    #[test]
+    fn cts_times_and_services() {
+        let text = r#"[{"time":1714525200000,"service_type":"EVS","user":{"service_type":"no"}},
+                       {"time":"2016/12/08 11:07:28 GMT+08:00","service_type":"ECS"}]"#;
+        let f = facts(Schema::Cts, text, 5);
+        assert_eq!(f.records, 2);
+        assert_eq!(f.services, vec!["ECS".to_owned(), "EVS".to_owned()]);
+        assert_eq!(
+            f.oldest,
+            Some(parse_iso("2016-12-08T03:07:28Z").unwrap().as_second())
+        );
+        assert_eq!(f.newest, Some(1_714_525_200));
+        // NDJSON: top-level objects are records too.
+        let f = facts(
+            Schema::Cts,
+            "{\"time\":1000,\"service_type\":\"A\"}\n{\"time\":2000,\"service_type\":\"B\"}\n",
+            4,
+        );
+        assert_eq!((f.records, f.newest), (2, Some(2)));
+    }
+}
