@@ -90,7 +90,19 @@ fn ensure_trunk() -> Result {
     if have.is_some_and(|v| v.contains("0.21.")) {
         return Ok(());
     }
-    run(Command::new("cargo").args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))
+    run(fast_install().args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))
+}
+
+/// `cargo install` for build tools with the tool's own release profile relaxed: trunk asks for
+/// fat LTO and one codegen unit, which makes its install the slowest step of a fresh machine;
+/// these tools only orchestrate (the heavy work is rustc, wasm-bindgen and wasm-opt), so
+/// thin-local LTO and parallel codegen cost nothing measurable when they run.
+fn fast_install() -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.env("CARGO_PROFILE_RELEASE_LTO", "off")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false");
+    cmd
 }
 
 fn ensure_wasm_bindgen() -> Result {
@@ -102,7 +114,7 @@ fn ensure_wasm_bindgen() -> Result {
         return Ok(());
     }
     // wasm-bindgen-cli's own lock file does not build with this toolchain, hence no --locked.
-    run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &want]))
+    run(fast_install().args(["install", "wasm-bindgen-cli", "--version", &want]))
 }
 
 fn ensure_wasm_opt() -> Result {
@@ -198,5 +210,5 @@ pub fn ensure_cargo_fuzz() -> Result {
     {
         return Ok(());
     }
-    run(Command::new("cargo").args(["install", "--locked", "cargo-fuzz"]))
+    run(fast_install().args(["install", "--locked", "cargo-fuzz"]))
 }
