@@ -4,10 +4,9 @@
 use serde_json::Value;
 use trailproof_events::{EventStore, Field, Provider};
 
-use super::fields::{map_field, EXACT};
-use super::modifiers::{pattern_matches, FieldMatch, Pattern};
+use super::fields::{exact_column, leaves, resolve, Naming};
+use super::modifiers::{field_ref_matches, pattern_matches, texts, FieldMatch, Pattern};
 use super::SigmaRule;
-use crate::records::{lookup, string_leaves};
 
 /// Three-valued truth: a field the normalized columns cannot answer is `Unknown`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,20 +57,21 @@ pub(super) fn or_any(items: impl Iterator<Item = Tri>) -> Tri {
     out
 }
 
-/// What a field lookup returns: `None` when the source cannot tell (normalized pass).
+/// Where field values come from: `None` when the source cannot tell (normalized pass).
 pub(super) trait Fields {
+    /// The values of a field (empty: absent).
     fn values(&self, field: &str) -> Option<Vec<Value>>;
-    fn all_strings(&self) -> Option<Vec<String>>;
+    /// Every scalar of the record as text (keywords).
+    fn leaves(&self) -> Option<Vec<String>>;
 }
 
+/// One search identifier of the detection.
 #[derive(Clone, Debug)]
 pub(super) enum Selection {
-    /// A map: every field matches.
+    /// A map: every field matches (keywords with modifiers are items without a field name).
     Map(Vec<FieldMatch>),
     /// A list of maps: any matches.
     AnyMap(Vec<Vec<FieldMatch>>),
-    /// Keywords: any appears in any string of the record.
-    Keywords(Vec<Pattern>),
 }
 
 #[derive(Clone, Debug)]
@@ -82,90 +82,87 @@ pub(super) enum Cond {
     Or(Vec<Cond>),
 }
 
+/// The normalized columns of one row: answers only fields a column holds exactly.
 pub(super) struct Normalized<'s> {
     pub(super) store: &'s EventStore,
     pub(super) row: usize,
     pub(super) provider: Provider,
-    pub(super) mapped: bool,
+    pub(super) naming: Naming,
 }
 
 impl Fields for Normalized<'_> {
     fn values(&self, field: &str) -> Option<Vec<Value>> {
-        let paths = if self.mapped {
-            map_field(self.provider, field)
-        } else {
-            vec![field.to_string()]
-        };
-        let [path] = paths.as_slice() else {
-            return None;
-        };
-        let (_, _, col) = EXACT
-            .iter()
-            .find(|(p, f, _)| *p == self.provider && f == path)?;
-        let text = self.store.text(self.row, *col);
+        let col = exact_column(self.provider, self.naming, field)?;
+        let text = self.store.text(self.row, col);
         // An Insights event has no eventName; the column then holds eventType instead.
-        if text.is_empty() || (*col == Field::Action && text == "AwsCloudTrailInsight") {
+        if text.is_empty() || (col == Field::Action && text == "AwsCloudTrailInsight") {
             return None;
         }
         Some(vec![Value::String(text)])
     }
 
-    fn all_strings(&self) -> Option<Vec<String>> {
+    fn leaves(&self) -> Option<Vec<String>> {
         None
     }
 }
 
+/// A raw record: answers everything.
 pub(super) struct Raw<'v> {
     pub(super) record: &'v Value,
     pub(super) provider: Provider,
-    pub(super) mapped: bool,
+    pub(super) naming: Naming,
 }
 
 impl Fields for Raw<'_> {
     fn values(&self, field: &str) -> Option<Vec<Value>> {
-        let paths = if self.mapped {
-            map_field(self.provider, field)
-        } else {
-            vec![field.to_string()]
-        };
-        let mut out = Vec::new();
-        for p in paths {
-            out.extend(
-                lookup(self.record, &p)
-                    .into_iter()
-                    .map(|v| v.value().clone()),
-            );
-        }
-        Some(out)
+        Some(resolve(self.record, self.provider, self.naming, field))
     }
 
-    fn all_strings(&self) -> Option<Vec<String>> {
+    fn leaves(&self) -> Option<Vec<String>> {
         let mut out = Vec::new();
-        string_leaves(self.record, &mut out);
+        leaves(self.record, &mut out);
         Some(out)
     }
 }
 
 pub(super) fn eval_field(m: &FieldMatch, f: &dyn Fields) -> Tri {
-    let Some(values) = f.values(&m.field) else {
+    let values = if m.field.is_empty() {
+        f.leaves()
+            .map(|l| l.into_iter().map(Value::String).collect::<Vec<_>>())
+    } else {
+        f.values(&m.field)
+    };
+    let Some(values) = values else {
         return Tri::Unknown;
     };
     if let Some(want) = m.exists {
-        let present = values.iter().any(|v| !v.is_null());
-        return Tri::from(present == want);
+        // Presence only, whatever the value (null or empty included): the spec's `exists`.
+        return Tri::from(values.is_empty() != want);
     }
-    let one = |p: &Pattern| {
-        if matches!(p, Pattern::Null) {
-            values.is_empty() || values.iter().any(Value::is_null)
-        } else {
-            values.iter().any(|v| pattern_matches(p, v))
+    let one = |p: &Pattern| -> Tri {
+        match p {
+            Pattern::Null => Tri::from(values.is_empty() || values.iter().any(Value::is_null)),
+            Pattern::FieldRef { field, wrap, cased } => {
+                let Some(other) = f.values(field) else {
+                    return Tri::Unknown;
+                };
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                values.iter().for_each(|v| texts(v, &mut a));
+                other.iter().for_each(|v| texts(v, &mut b));
+                Tri::from(
+                    a.iter()
+                        .any(|a| b.iter().any(|b| field_ref_matches(a, b, *wrap, *cased))),
+                )
+            }
+            p => Tri::from(values.iter().any(|v| pattern_matches(p, v))),
         }
     };
-    Tri::from(if m.all {
-        m.patterns.iter().all(one)
+    let group = |g: &Vec<Pattern>| or_any(g.iter().map(one));
+    if m.all {
+        and_all(m.groups.iter().map(group))
     } else {
-        m.patterns.iter().any(one)
-    })
+        or_any(m.groups.iter().map(group))
+    }
 }
 
 pub(super) fn eval_selection(s: &Selection, f: &dyn Fields) -> Tri {
@@ -175,14 +172,6 @@ pub(super) fn eval_selection(s: &Selection, f: &dyn Fields) -> Tri {
             maps.iter()
                 .map(|ms| and_all(ms.iter().map(|m| eval_field(m, f)))),
         ),
-        Selection::Keywords(ps) => match f.all_strings() {
-            None => Tri::Unknown,
-            Some(strings) => Tri::from(ps.iter().any(|p| {
-                strings
-                    .iter()
-                    .any(|s| pattern_matches(p, &Value::String(s.clone())))
-            })),
-        },
     }
 }
 
@@ -213,7 +202,7 @@ impl SigmaRule {
                 store,
                 row,
                 provider,
-                mapped: self.mapped,
+                naming: self.naming,
             },
         )
     }
@@ -227,12 +216,13 @@ impl SigmaRule {
                 &Raw {
                     record,
                     provider,
-                    mapped: self.mapped,
+                    naming: self.naming,
                 },
             ) == Tri::True
     }
 
-    /// Evaluates the rule on one raw record (as a Sigma test harness would).
+    /// Evaluates the rule on one raw record (as a Sigma test harness would). A rule for one
+    /// product sees only that provider's records (its `logsource`).
     pub fn matches(&self, provider: Provider, record: &Value) -> bool {
         self.eval_raw(provider, record)
     }

@@ -1,20 +1,18 @@
-//! Sigma rules loaded at run time: the detection part of the specification plus `event_count`
-//! correlations.
+//! Sigma rules loaded at run time: the detection part of the specification, its value
+//! modifiers, keywords, placeholders, and correlation rules.
 //!
-//! Supported: selections as maps (AND of fields) and lists of maps (OR), keyword lists, value
-//! lists (OR, or AND with `all`), `null`, numbers and booleans; modifiers `contains`,
-//! `startswith`, `endswith`, `all`, `re` (with `i`, `m`, `s`), `cidr`, `exists`, `gt`, `gte`,
-//! `lt`, `lte` and `cased`; conditions with `and`, `or`, `not`, parentheses, `1 of` / `all of`
-//! with `them` and wildcards (`selection_*`); correlation rules of type `event_count` with
-//! `group-by`, `timespan` and a `gt`/`gte` condition. Anything else makes the rule **not
-//! loaded**, with a [`SigmaDiagnostic`] saying why: a rule is never evaluated half-understood.
+//! * [`parse`]: YAML documents → rules (logsource, selections, conditions);
+//! * [`modifiers`]: `field|mod|mod: values` → patterns (every modifier of the modifiers
+//!   appendix except the time modifiers and `neq`);
+//! * [`evaluate`]: a rule on one event, three-valued on the normalized columns, two-valued on
+//!   the raw record;
+//! * [`fields`]: what a field name means per provider and log source;
+//! * [`correlation`]: `event_count`, `value_count`, `temporal`, `temporal_ordered`.
 //!
-//! Field names are the provider's raw field names (Sigma's CloudTrail rules use `eventName`,
-//! `userIdentity.type`, ...) and are looked up in the raw record, so only candidate events are
-//! re-read: each rule is first evaluated on the normalized columns where a field maps exactly
-//! (three-valued: true, false, unknown), and only "unknown" events need their raw JSON.
-//! A rule without a `logsource.product` applies to every provider, its CloudTrail field names
-//! translated through [`map_field`].
+//! Anything not understood makes the rule **not loaded**, with a [`SigmaDiagnostic`] naming the
+//! construct: a rule is never evaluated half-understood. Only candidate events are re-read:
+//! each rule is first evaluated on the normalized columns where a field maps exactly (true,
+//! false, unknown), and only "unknown" events need their raw JSON.
 
 mod correlation;
 mod evaluate;
@@ -31,12 +29,14 @@ use yaml_rust2::{Yaml, YamlLoader};
 use crate::finding::{Level, RuleRef};
 
 pub(crate) use correlation::findings;
-pub use correlation::SigmaCorrelation;
+pub use correlation::{CorrelationKind, SigmaCorrelation};
 pub(crate) use evaluate::Tri;
 pub use fields::map_field;
+pub use modifiers::Placeholders;
 
-use correlation::{find_rule, parse_correlation, rule_refs};
+use correlation::{find_ref, parse_correlation, rule_refs, Ref};
 use evaluate::{Cond, Selection};
+use fields::Naming;
 use parse::{has_anchor, parse_rule};
 
 /// Largest rule text accepted, bytes: rules are small; this bounds parsing work.
@@ -124,6 +124,31 @@ pub enum Issue {
         /// The name or id referred to.
         reference: String,
     },
+    /// Modifiers that are each supported but mean nothing together (`utf16le` without
+    /// `base64`, `re` with `contains`, ...).
+    UnsupportedCombination {
+        /// The field expression.
+        field: String,
+        /// Why.
+        message: String,
+    },
+    /// An `expand` placeholder the settings (`sigma_placeholders`) do not define.
+    UnknownPlaceholder {
+        /// The field expression.
+        field: String,
+        /// The placeholder, without `%`.
+        name: String,
+    },
+    /// A correlation type this engine does not implement (`value_sum`, ...).
+    UnsupportedCorrelationType {
+        /// The type named.
+        correlation_type: String,
+    },
+    /// A correlation condition operator this engine does not implement.
+    UnsupportedCorrelationCondition {
+        /// The operator named.
+        operator: String,
+    },
 }
 
 /// A problem loading Sigma rules.
@@ -169,6 +194,18 @@ impl SigmaDiagnostic {
             Issue::UnknownRuleReference { reference } => {
                 format!("correlation refers to `{reference}`, which is not loaded")
             }
+            Issue::UnsupportedCombination { field, message } => {
+                format!("modifiers of `{field}` do not combine: {message}")
+            }
+            Issue::UnknownPlaceholder { field, name } => {
+                format!("placeholder `%{name}%` (in `{field}`) has no values in the settings")
+            }
+            Issue::UnsupportedCorrelationType { correlation_type } => {
+                format!("correlation type `{correlation_type}` is not supported")
+            }
+            Issue::UnsupportedCorrelationCondition { operator } => {
+                format!("correlation condition `{operator}` is not supported")
+            }
         };
         let verdict = match self.severity {
             Severity::Info => "skipped",
@@ -199,8 +236,8 @@ pub struct SigmaRule {
     pub source: String,
     /// Providers it applies to.
     pub providers: Vec<Provider>,
-    /// Whether CloudTrail field names are translated per provider (rules without a product).
-    mapped: bool,
+    /// How field names are read (log source names, or CloudTrail names translated).
+    naming: Naming,
     selections: BTreeMap<String, Selection>,
     condition: Cond,
     /// Whether standalone matches are reported (false when only a correlation uses it).
@@ -230,12 +267,100 @@ pub struct SigmaRuleSet {
     diagnostics: Vec<SigmaDiagnostic>,
     /// Correlation documents waiting for their referenced rules (resolved in `resolve`).
     pending: Vec<(String, Yaml)>,
+    /// Values of `expand` placeholders.
+    placeholders: Placeholders,
+    /// The texts loaded, kept only when one uses `expand` (to load again with other values).
+    texts: Vec<(String, String)>,
+    uses_expand: bool,
+}
+
+/// How one rule document fared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum LoadOutcome {
+    /// Loaded: a detection rule.
+    Detection,
+    /// Loaded: a correlation rule.
+    Correlation,
+    /// Not applicable to audit trails (another log source); nothing is lost.
+    Skipped {
+        /// Why.
+        issue: Issue,
+    },
+    /// Not loaded.
+    NotLoaded {
+        /// The construct that was not understood.
+        issue: Issue,
+    },
+}
+
+/// One line of the per-rule load report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuleLoad {
+    /// Where the rule came from.
+    pub source: String,
+    /// Its title (or id; empty for problems of the whole file).
+    pub rule: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: LoadOutcome,
 }
 
 impl SigmaRuleSet {
     /// An empty set.
     pub fn new() -> SigmaRuleSet {
         SigmaRuleSet::default()
+    }
+
+    /// An empty set whose `expand` modifiers take their values from `placeholders` (name
+    /// without `%` → values).
+    pub fn with_placeholders(placeholders: Placeholders) -> SigmaRuleSet {
+        SigmaRuleSet {
+            placeholders,
+            ..SigmaRuleSet::default()
+        }
+    }
+
+    /// The same texts loaded again with other placeholder values, when that changes anything
+    /// (some text uses `expand` and the values differ); `None` otherwise.
+    pub fn reloaded_with(&self, placeholders: &Placeholders) -> Option<SigmaRuleSet> {
+        if !self.uses_expand || *placeholders == self.placeholders {
+            return None;
+        }
+        let mut set = SigmaRuleSet::with_placeholders(placeholders.clone());
+        for (source, text) in &self.texts {
+            set.load(source, text);
+        }
+        Some(set)
+    }
+
+    /// Every rule document loaded so far and how it fared: the typed construct for those not
+    /// loaded.
+    pub fn load_report(&self) -> Vec<RuleLoad> {
+        let mut out: Vec<RuleLoad> = self
+            .rules
+            .iter()
+            .map(|r| RuleLoad {
+                source: r.source.clone(),
+                rule: r.title.clone(),
+                outcome: LoadOutcome::Detection,
+            })
+            .chain(self.correlations.iter().map(|c| RuleLoad {
+                source: c.source.clone(),
+                rule: c.title.clone(),
+                outcome: LoadOutcome::Correlation,
+            }))
+            .chain(self.diagnostics().into_iter().map(|d| RuleLoad {
+                source: d.source,
+                rule: d.rule,
+                outcome: match d.severity {
+                    Severity::Info => LoadOutcome::Skipped { issue: d.issue },
+                    Severity::Error => LoadOutcome::NotLoaded { issue: d.issue },
+                },
+            }))
+            .collect();
+        out.sort_by(|a, b| (&a.source, &a.rule).cmp(&(&b.source, &b.rule)));
+        out
     }
 
     /// Loads every YAML document of `text` (a rule file; `---` separates documents),
@@ -261,6 +386,12 @@ impl SigmaRuleSet {
             self.diagnostics
                 .push(diag("", Severity::Error, Issue::Aliases));
             return;
+        }
+        // `expand` resolves against the settings' placeholders; keep the text so that other
+        // values can be applied later without the host loading the files again.
+        if text.contains("expand") {
+            self.uses_expand = true;
+            self.texts.push((source.to_string(), text.to_string()));
         }
         let docs = match YamlLoader::load_from_str(text) {
             Ok(d) => d,
@@ -294,7 +425,7 @@ impl SigmaRuleSet {
                     .push(diag(&label, Severity::Error, Issue::NotARule));
                 continue;
             }
-            match parse_rule(source, &doc) {
+            match parse_rule(source, &doc, &self.placeholders) {
                 Ok(rule) => self.rules.push(rule),
                 Err((severity, issue)) => self.diagnostics.push(diag(&label, severity, issue)),
             }
@@ -302,28 +433,45 @@ impl SigmaRuleSet {
         self.resolve();
     }
 
-    /// Resolves pending correlations whose rules are now loaded.
+    /// Resolves pending correlations whose references are now loaded (repeatedly: a
+    /// correlation may refer to one defined after it in the same file).
     fn resolve(&mut self) {
-        let pending = std::mem::take(&mut self.pending);
-        for (source, doc) in pending {
-            match parse_correlation(&source, &doc, &self.rules) {
-                Ok(Some(c)) => {
-                    let generate = doc["correlation"]["generate"].as_bool().unwrap_or(false);
-                    for &i in &c.rules {
-                        if let Some(r) = self.rules.get_mut(i) {
-                            r.generate = r.generate && generate;
+        loop {
+            let pending = std::mem::take(&mut self.pending);
+            let before = pending.len();
+            for (source, doc) in pending {
+                match parse_correlation(&source, &doc, &self.rules, &self.correlations) {
+                    Ok(Some(c)) => {
+                        // Referred rules report on their own only with `generate: true`.
+                        let generate = doc["correlation"]["generate"].as_bool().unwrap_or(false);
+                        for r in &c.refs {
+                            match *r {
+                                Ref::Rule(i) => {
+                                    if let Some(r) = self.rules.get_mut(i) {
+                                        r.generate &= generate;
+                                    }
+                                }
+                                Ref::Correlation(i) => {
+                                    if let Some(c) = self.correlations.get_mut(i) {
+                                        c.generate &= generate;
+                                    }
+                                }
+                            }
                         }
+                        self.correlations.push(c);
                     }
-                    self.correlations.push(c);
+                    // A referenced rule may come later in the file or from a later file.
+                    Ok(None) => self.pending.push((source, doc)),
+                    Err(issue) => self.diagnostics.push(SigmaDiagnostic {
+                        source,
+                        rule: doc["title"].as_str().unwrap_or("").to_string(),
+                        severity: Severity::Error,
+                        issue,
+                    }),
                 }
-                // A referenced rule may come from a later file.
-                Ok(None) => self.pending.push((source, doc)),
-                Err(issue) => self.diagnostics.push(SigmaDiagnostic {
-                    source,
-                    rule: doc["title"].as_str().unwrap_or("").to_string(),
-                    severity: Severity::Error,
-                    issue,
-                }),
+            }
+            if self.pending.len() == before {
+                break;
             }
         }
     }
@@ -345,7 +493,7 @@ impl SigmaRuleSet {
             let refs = rule_refs(doc);
             let missing = refs
                 .into_iter()
-                .find(|r| find_rule(&self.rules, r).is_none())
+                .find(|r| find_ref(&self.rules, &self.correlations, r).is_none())
                 .unwrap_or_default();
             out.push(SigmaDiagnostic {
                 source: source.clone(),

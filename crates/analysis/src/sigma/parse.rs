@@ -6,7 +6,8 @@ use trailproof_events::Provider;
 use yaml_rust2::Yaml;
 
 use super::evaluate::{Cond, Selection};
-use super::modifiers::{glob, glob_match, parse_field, FieldMatch, Pattern, Wrap};
+use super::fields::Naming;
+use super::modifiers::{glob, glob_match, parse_field, FieldMatch, Placeholders, Wrap};
 use super::{Issue, Severity, SigmaRule};
 use crate::finding::Level;
 
@@ -40,7 +41,8 @@ pub(super) fn yaml_text(y: &Yaml) -> Option<String> {
     }
 }
 
-pub(super) fn logsource_providers(doc: &Yaml) -> Result<(Vec<Provider>, bool), Issue> {
+/// The providers a rule's `logsource` selects, and how its field names are read.
+pub(super) fn logsource_providers(doc: &Yaml) -> Result<(Vec<Provider>, Naming), Issue> {
     let product = doc["logsource"]["product"]
         .as_str()
         .map(str::to_ascii_lowercase);
@@ -58,7 +60,7 @@ pub(super) fn logsource_providers(doc: &Yaml) -> Result<(Vec<Provider>, bool), I
         )
     };
     let Some(p) = product.as_deref() else {
-        return Ok((Provider::ALL.to_vec(), true));
+        return Ok((Provider::ALL.to_vec(), Naming::CloudTrail));
     };
     let provider = match p {
         "aws" => Provider::Aws,
@@ -80,11 +82,15 @@ pub(super) fn logsource_providers(doc: &Yaml) -> Result<(Vec<Provider>, bool), I
     if !service_ok {
         return Err(Issue::NotApplicable { logsource: label() });
     }
-    Ok((vec![provider], false))
+    Ok((vec![provider], Naming::Logsource))
 }
 
-pub(super) fn parse_rule(source: &str, doc: &Yaml) -> Result<SigmaRule, (Severity, Issue)> {
-    let (providers, mapped) = logsource_providers(doc).map_err(|i| (Severity::Info, i))?;
+pub(super) fn parse_rule(
+    source: &str,
+    doc: &Yaml,
+    placeholders: &Placeholders,
+) -> Result<SigmaRule, (Severity, Issue)> {
+    let (providers, naming) = logsource_providers(doc).map_err(|i| (Severity::Info, i))?;
     let err = |i| (Severity::Error, i);
     let detection = doc["detection"]
         .as_hash()
@@ -123,7 +129,10 @@ pub(super) fn parse_rule(source: &str, doc: &Yaml) -> Result<SigmaRule, (Severit
                         .into(),
             })),
             _ => {
-                selections.insert(name.to_string(), parse_selection(name, v).map_err(err)?);
+                selections.insert(
+                    name.to_string(),
+                    parse_selection(name, v, placeholders).map_err(err)?,
+                );
             }
         }
     }
@@ -164,62 +173,67 @@ pub(super) fn parse_rule(source: &str, doc: &Yaml) -> Result<SigmaRule, (Severit
             .unwrap_or(Level::Medium),
         source: source.to_string(),
         providers,
-        mapped,
+        naming,
         selections,
         condition,
         generate: true,
     })
 }
 
-pub(super) fn parse_selection(name: &str, v: &Yaml) -> Result<Selection, Issue> {
+pub(super) fn parse_selection(
+    name: &str,
+    v: &Yaml,
+    placeholders: &Placeholders,
+) -> Result<Selection, Issue> {
     match v {
-        Yaml::Hash(h) => Ok(Selection::Map(parse_map(name, h)?)),
+        Yaml::Hash(h) => Ok(Selection::Map(parse_map(name, h, placeholders)?)),
         Yaml::Array(items)
             if items.iter().all(|i| matches!(i, Yaml::Hash(_))) && !items.is_empty() =>
         {
             let mut maps = Vec::new();
             for i in items {
                 if let Yaml::Hash(h) = i {
-                    maps.push(parse_map(name, h)?);
+                    maps.push(parse_map(name, h, placeholders)?);
                 }
             }
             Ok(Selection::AnyMap(maps))
         }
-        Yaml::Array(items) => {
-            let mut pats = Vec::new();
-            for i in items {
-                let t = yaml_text(i).ok_or_else(|| Issue::BadValue {
-                    at: name.into(),
-                    message: "a keyword list may hold only text".into(),
-                })?;
-                pats.push(Pattern::Str {
-                    glob: glob(&t, Wrap::Contains),
-                    cased: false,
-                });
-            }
-            Ok(Selection::Keywords(pats))
-        }
-        y => match yaml_text(y) {
-            Some(t) => Ok(Selection::Keywords(vec![Pattern::Str {
-                glob: glob(&t, Wrap::Contains),
-                cased: false,
-            }])),
-            None => Err(Issue::BadValue {
+        // Value-only lists and strings are keywords: an item without a field name.
+        Yaml::Array(items) if items.iter().any(|i| matches!(i, Yaml::Hash(_))) => {
+            Err(Issue::BadValue {
                 at: name.into(),
-                message: "empty selection".into(),
-            }),
-        },
+                message: "a keyword list may hold only values".into(),
+            })
+        }
+        Yaml::Array(_) | Yaml::String(_) | Yaml::Integer(_) | Yaml::Real(_) => {
+            Ok(Selection::Map(vec![parse_field("", v, placeholders)
+                .map_err(|e| match e {
+                    Issue::BadValue { message, .. } => Issue::BadValue {
+                        at: name.into(),
+                        message,
+                    },
+                    e => e,
+                })?]))
+        }
+        _ => Err(Issue::BadValue {
+            at: name.into(),
+            message: "empty selection".into(),
+        }),
     }
 }
 
-pub(super) fn parse_map(name: &str, h: &yaml_rust2::yaml::Hash) -> Result<Vec<FieldMatch>, Issue> {
+pub(super) fn parse_map(
+    name: &str,
+    h: &yaml_rust2::yaml::Hash,
+    placeholders: &Placeholders,
+) -> Result<Vec<FieldMatch>, Issue> {
     let mut out = Vec::new();
     for (k, v) in h {
         let key = yaml_text(k).ok_or_else(|| Issue::BadValue {
             at: name.into(),
             message: "field names must be text".into(),
         })?;
-        out.push(parse_field(&key, v)?);
+        out.push(parse_field(&key, v, placeholders)?);
     }
     Ok(out)
 }
