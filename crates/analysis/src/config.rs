@@ -1,6 +1,6 @@
 //! Analysis settings: allow-lists, rule switches and rule parameters.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -181,6 +181,10 @@ pub struct RuleConfig {
     pub business_hours: BusinessHours,
     /// Anomaly parameters.
     pub anomaly: AnomalyConfig,
+    /// Values of Sigma `expand` placeholders: name without `%` (`Administrators`) → values
+    /// (Sigma strings: wildcards allowed). A rule using a placeholder missing here is not
+    /// loaded (typed diagnostic).
+    pub sigma_placeholders: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for RuleConfig {
@@ -194,6 +198,7 @@ impl Default for RuleConfig {
             failure_window_secs: 600,
             business_hours: BusinessHours::default(),
             anomaly: AnomalyConfig::default(),
+            sigma_placeholders: BTreeMap::new(),
         }
     }
 }

@@ -51,6 +51,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
@@ -104,7 +105,8 @@ pub struct Analysis {
 /// A two-phase analysis: construct, feed the raw records it asks for, finish.
 pub struct Analyzer<'a> {
     store: &'a EventStore,
-    sigma: &'a SigmaRuleSet,
+    /// The rules, loaded again when the settings give `expand` placeholders other values.
+    sigma: Cow<'a, SigmaRuleSet>,
     options: &'a AnalysisOptions,
     rows: Vec<usize>,
     allow_listed: u64,
@@ -125,6 +127,10 @@ impl<'a> Analyzer<'a> {
         options: &'a AnalysisOptions,
     ) -> Analyzer<'a> {
         let cfg = &options.rules;
+        let sigma = match sigma.reloaded_with(&cfg.sigma_placeholders) {
+            Some(s) => Cow::Owned(s),
+            None => Cow::Borrowed(sigma),
+        };
         let mut rows = Vec::with_capacity(store.len());
         let mut allow_listed = 0;
         for row in 0..store.len() {
@@ -144,17 +150,7 @@ impl<'a> Analyzer<'a> {
         let mut undecided = Vec::new();
         // Rules a correlation counts are evaluated even when switched off on their own; those
         // whose correlation groups by fields need their raw records for the group values.
-        let counted: BTreeSet<usize> = sigma
-            .correlations()
-            .iter()
-            .flat_map(|c| correlation_rules(sigma, c))
-            .collect();
-        let correlated: BTreeSet<usize> = sigma
-            .correlations()
-            .iter()
-            .filter(|c| !c.group_by.is_empty())
-            .flat_map(|c| correlation_rules(sigma, c))
-            .collect();
+        let (counted, correlated) = sigma.correlation_needs();
         let live: Vec<usize> = (0..sigma.rules().len())
             .filter(|&i| counted.contains(&i) || r_enabled(cfg, &sigma.rules()[i]))
             .collect();
@@ -289,7 +285,7 @@ impl<'a> Analyzer<'a> {
         );
         let enabled = |k: &str| cfg.enabled(k);
         findings.extend(sigma::findings(
-            self.sigma,
+            &self.sigma,
             self.store,
             &self.matched,
             &self.raw.records,
@@ -318,15 +314,6 @@ impl<'a> Analyzer<'a> {
 
 fn r_enabled(cfg: &RuleConfig, r: &sigma::SigmaRule) -> bool {
     cfg.enabled(&r.rule_ref().key())
-}
-
-fn correlation_rules(set: &SigmaRuleSet, c: &sigma::SigmaCorrelation) -> Vec<usize> {
-    set.rules()
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| c.counts(r))
-        .map(|(i, _)| i)
-        .collect()
 }
 
 /// Runs a whole analysis over files held in memory (`(path, stored bytes)`, paths as the store

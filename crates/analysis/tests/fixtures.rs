@@ -1,7 +1,5 @@
 //! Every fixture in `testdata/fixtures` through the whole analysis and report: no panics, sane output.
 
-use std::path::Path;
-
 use trailproof_analysis::report::{AuditReport, ReportInputs};
 use trailproof_analysis::{analyze_in_memory, AnalysisOptions, SigmaRuleSet};
 use trailproof_events::ingest::{Ingest, IngestOptions};
