@@ -9,6 +9,7 @@ use crate::model::{Actor, Event, Provider};
 
 use super::common::{has, lower_contains, outcome, read_write, split_ids, time_ms};
 use super::record::{Rec, UserIdentity};
+use super::Missing;
 
 /// `eventTime` plus a key only ActionTrail spells this way (`acsRegion`, `sourceIpAddress`,
 /// `eventRW`, `eventId`).
@@ -18,7 +19,7 @@ pub(super) fn detect(r: &Rec<'_>) -> bool {
     has(&r.event_time) && ali_like
 }
 
-pub(super) fn map(r: &Rec<'_>) -> Event {
+pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
     let empty = UserIdentity::default();
     let ui = r.user_identity.0.as_ref().unwrap_or(&empty);
     let kind = txt(&ui.kind);
@@ -48,8 +49,11 @@ pub(super) fn map(r: &Rec<'_>) -> Event {
         // `resourceName`: IDs joined by `,` within a type and `;` between types.
         resources = split_ids(&txt(&r.resource_name_at));
     }
-    Event {
-        time_ms: time_ms(&[&r.event_time]).unwrap_or(0),
+    let Some(time_ms) = time_ms(&[&r.event_time]) else {
+        return Err("`eventTime` is not a parsable time");
+    };
+    Ok(Event {
+        time_ms,
         provider: Provider::Alibaba,
         account: first(&[&r.recipient_account, &ui.account_id]).into_owned(),
         region: txt(&r.acs_region).into_owned(),
@@ -69,5 +73,5 @@ pub(super) fn map(r: &Rec<'_>) -> Event {
         resources,
         event_id: txt(&r.event_id_at).into_owned(),
         raw: Default::default(),
-    }
+    })
 }

@@ -8,8 +8,9 @@ use std::borrow::Cow;
 use crate::flex::{first, txt};
 use crate::model::{Actor, Event, Outcome, Provider};
 
-use super::common::{has, lower_contains, one, segment_after};
+use super::common::{has, lower_contains, one, segment_after, time_ms};
 use super::record::{AzClaims, Rec};
+use super::Missing;
 
 /// `operationName` (or `operation_name`) with a time.
 pub(super) fn detect(r: &Rec<'_>) -> bool {
@@ -52,23 +53,30 @@ fn outcome(r: &Rec<'_>) -> Outcome {
     if !matches!(status.to_ascii_lowercase().as_str(), "failed" | "failure") {
         return Outcome::Success;
     }
-    let props = r.properties.0.as_ref();
-    let mut code = first(&[&r.az_sub_status, &r.az_result_signature]);
+    // `properties` is an object, or (in some storage exports) the same object as JSON text.
+    let (prop_code, message) = r
+        .properties
+        .as_ref()
+        .and_then(|p| {
+            p.with(|p| {
+                Some((
+                    txt(&p.status_code).into_owned(),
+                    txt(&p.status_message).into_owned(),
+                ))
+            })
+        })
+        .unwrap_or_default();
+    let mut code = first(&[&r.az_sub_status, &r.az_result_signature]).into_owned();
     if code.is_empty() {
-        code = props.map(|p| txt(&p.status_code)).unwrap_or_default();
+        code = prop_code;
     }
     if code.is_empty() {
-        code = status;
+        code = status.into_owned();
     }
-    Outcome::Error {
-        code: code.into_owned(),
-        message: props
-            .map(|p| txt(&p.status_message).into_owned())
-            .unwrap_or_default(),
-    }
+    Outcome::Error { code, message }
 }
 
-pub(super) fn map(r: &Rec<'_>) -> Event {
+pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
     let claims = r
         .claims
         .0
@@ -99,9 +107,11 @@ pub(super) fn map(r: &Rec<'_>) -> Event {
         service = op.split('/').next().unwrap_or("").to_string();
     }
     let client_ip = http.map(|h| h.client_ip.clone()).unwrap_or_default();
-    Event {
-        time_ms: crate::time::parse_timestamp(&first(&[&r.az_event_timestamp, &r.time]))
-            .unwrap_or(0),
+    let Some(time_ms) = time_ms(&[&r.az_event_timestamp, &r.time]) else {
+        return Err("`eventTimestamp` / `time` is not a parsable time");
+    };
+    Ok(Event {
+        time_ms,
         provider: Provider::Azure,
         account,
         region: txt(&r.location).into_owned(),
@@ -121,5 +131,5 @@ pub(super) fn map(r: &Rec<'_>) -> Event {
         resources: one(resource_id.into_owned()),
         event_id: txt(&r.az_event_data_id).into_owned(),
         raw: Default::default(),
-    }
+    })
 }

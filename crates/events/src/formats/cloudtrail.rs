@@ -11,6 +11,7 @@ use crate::model::{Actor, Event, Provider};
 
 use super::common::{bool_of, has, lower_contains, outcome, time_ms};
 use super::record::{Rec, UserIdentity};
+use super::Missing;
 
 /// A CloudTrail record: `eventTime` plus any key spelled the CloudTrail way, and no ActionTrail
 /// `acsRegion` (ActionTrail shares most key names).
@@ -75,7 +76,7 @@ fn actor(ui: &UserIdentity<'_>, wrapper: Option<&Rec<'_>>) -> Actor {
 }
 
 /// Maps a record, with the LookupEvents wrapper's columns as fallbacks when there is one.
-pub(super) fn map(r: &Rec<'_>, wrapper: Option<&Rec<'_>>) -> Event {
+pub(super) fn map(r: &Rec<'_>, wrapper: Option<&Rec<'_>>) -> Result<Event, Missing> {
     let empty = UserIdentity::default();
     let ui = r.user_identity.0.as_ref().unwrap_or(&empty);
     let w = wrapper;
@@ -84,7 +85,9 @@ pub(super) fn map(r: &Rec<'_>, wrapper: Option<&Rec<'_>>) -> Event {
     };
     let or = |a: Cow<'_, str>, b: String| if a.is_empty() { b } else { a.into_owned() };
     let none = None;
-    let time_ms = time_ms(&[&r.event_time, w.map_or(&none, |w| &w.lk_event_time)]).unwrap_or(0);
+    let Some(time_ms) = time_ms(&[&r.event_time, w.map_or(&none, |w| &w.lk_event_time)]) else {
+        return Err("`eventTime` is not a parsable time");
+    };
     let read_only = bool_of(&[&r.read_only_aws, w.map_or(&none, |w| &w.lk_read_only)]);
     let mut resources: Vec<String> = r
         .resources
@@ -123,7 +126,7 @@ pub(super) fn map(r: &Rec<'_>, wrapper: Option<&Rec<'_>>) -> Event {
             txt(&r.event_type).into_owned(),
         );
     }
-    Event {
+    Ok(Event {
         time_ms,
         provider: Provider::Aws,
         account: first(&[&r.recipient_account, &ui.account_id]).into_owned(),
@@ -138,5 +141,5 @@ pub(super) fn map(r: &Rec<'_>, wrapper: Option<&Rec<'_>>) -> Event {
         resources,
         event_id: or(txt(&r.event_id_aws), wf(|w| &w.lk_event_id)),
         raw: Default::default(),
-    }
+    })
 }

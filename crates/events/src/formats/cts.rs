@@ -7,7 +7,7 @@ use crate::model::{Actor, Event, Outcome, Provider};
 
 use super::common::{bool_of, has, lower_contains, push_unique, time_ms};
 use super::record::{CtsDomain, CtsUser, Rec};
-use super::Ctx;
+use super::{Ctx, Missing};
 
 /// `trace_name`, or `service_type` with a rating or a trace ID.
 pub(super) fn detect(r: &Rec<'_>) -> bool {
@@ -26,7 +26,8 @@ pub(crate) fn region_from_path(path: &str) -> Option<String> {
 /// `code` ≥ 400 when there is no rating. The code is the HTTP status when it says failure, a
 /// non-numeric code as it is, else the rating.
 fn outcome(r: &Rec<'_>) -> Outcome {
-    let rating = txt(&r.trace_rating).to_ascii_lowercase();
+    // Event-trigger payloads call the rating `trace_status`.
+    let rating = first(&[&r.trace_rating, &r.trace_status]).to_ascii_lowercase();
     let code = txt(&r.code);
     let http_failed = code.parse::<u32>().map(|c| c >= 400).unwrap_or(false);
     if rating == "warning" || rating == "incident" || (rating.is_empty() && http_failed) {
@@ -44,7 +45,7 @@ fn outcome(r: &Rec<'_>) -> Outcome {
     }
 }
 
-pub(super) fn map(r: &Rec<'_>, ctx: &Ctx<'_>) -> Event {
+pub(super) fn map(r: &Rec<'_>, ctx: &Ctx<'_>) -> Result<Event, Missing> {
     let empty = CtsUser::default();
     let user = r.user.0.as_ref().unwrap_or(&empty);
     let dom = CtsDomain::default();
@@ -56,8 +57,11 @@ pub(super) fn map(r: &Rec<'_>, ctx: &Ctx<'_>) -> Event {
     for f in [&r.resource_id, &r.resource_name] {
         push_unique(&mut resources, &txt(f));
     }
-    Event {
-        time_ms: time_ms(&[&r.time, &r.record_time]).unwrap_or(0),
+    let Some(time_ms) = time_ms(&[&r.time, &r.record_time]) else {
+        return Err("neither `time` nor `record_time` is a parsable time");
+    };
+    Ok(Event {
+        time_ms,
         provider: Provider::Huawei,
         account: first(&[&domain.id, &r.domain_id, &r.project_id]).into_owned(),
         region: ctx.cts_region.clone().unwrap_or_default(),
@@ -77,5 +81,5 @@ pub(super) fn map(r: &Rec<'_>, ctx: &Ctx<'_>) -> Event {
         resources,
         event_id: txt(&r.trace_id).into_owned(),
         raw: Default::default(),
-    }
+    })
 }

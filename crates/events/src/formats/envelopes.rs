@@ -2,24 +2,18 @@
 //! and the inner record classified like any other, while the raw span stays the envelope's
 //! (the whole thing is what the user's file holds). See docs/formats.md, "Envelopes".
 
+use crate::flex::txt;
+use crate::model::Provider;
+
+use super::common::has;
 use super::record::{Inner, Rec};
-use super::{classify, cloudtrail, Ctx, Decoded};
+use super::{classify, cloudtrail, incomplete, resemblance, Ctx, Decoded};
 
 /// Envelopes nest at most this deep (an SLS row holding a LookupEvents wrapper, say).
 pub(super) const MAX_DEPTH: u32 = 2;
 
-/// Parses an embedded record (an object already decoded, or a JSON string) and hands it to
-/// `f`; `None` for anything else or unparsable text.
-fn with_inner<T>(inner: &Inner<'_>, f: impl FnOnce(&Rec<'_>) -> Option<T>) -> Option<T> {
-    match inner {
-        Inner::Rec(r) => f(r),
-        Inner::Json(s) => serde_json::from_str::<Rec<'_>>(s).ok().as_ref().and_then(f),
-        Inner::Other => None,
-    }
-}
-
-/// Tries every envelope the record could be; `None` when it is none of them (or its content is
-/// not recognised, in which case the record itself is classified as usual).
+/// Tries every envelope the record could be; `None` when it is none of them (or an SLS `event`
+/// whose content is not recognised, in which case the record itself is classified as usual).
 pub(super) fn unwrap(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Option<Decoded> {
     if depth >= MAX_DEPTH {
         return None;
@@ -27,28 +21,103 @@ pub(super) fn unwrap(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Option<Decoded> 
     if let Some(inner) = &r.cloudtrail_event {
         return Some(lookup_events(r, inner, ctx, depth));
     }
+    if has(&r.detail_type) {
+        return Some(eventbridge(r, ctx, depth));
+    }
+    if let Some(inner) = &r.cts {
+        return Some(cts_trigger(inner, ctx, depth));
+    }
     if let Some(inner) = &r.event {
-        if let Some(d) = with_inner(inner, |rec| classify(rec, ctx, depth + 1)) {
+        if let Some(d) = inner.with(|rec| classify(rec, ctx, depth + 1)) {
             return Some(d);
         }
     }
     None
 }
 
+/// Classifies an envelope's inner record, which must be an event of `provider`; anything else
+/// is reported against the envelope's shape.
+fn inner_event(
+    inner: Option<&Inner<'_>>,
+    ctx: &Ctx<'_>,
+    depth: u32,
+    provider: Provider,
+    shape: &'static str,
+    key: &str,
+    expected: &str,
+) -> Decoded {
+    let Some(inner) = inner else {
+        return incomplete(shape, format!("`{key}` is missing"));
+    };
+    // What the inner record is, or (when nothing took it) what it resembles and lacks.
+    let decoded = inner.with(|rec| {
+        classify(rec, ctx, depth + 1)
+            .or_else(|| resemblance(rec).map(|(shape, missing)| incomplete(shape, missing)))
+    });
+    match decoded {
+        Some(Decoded::Event(e)) if e.provider == provider => Decoded::Event(e),
+        Some(Decoded::Incomplete { missing, .. }) => {
+            incomplete(shape, format!("in `{key}`: {missing}"))
+        }
+        None if matches!(inner, Inner::Other) => {
+            incomplete(shape, format!("`{key}` is not an object"))
+        }
+        _ => incomplete(shape, format!("`{key}` is not {expected}")),
+    }
+}
+
+/// EventBridge (and Firehose deliveries of it): `{"version":"0","detail-type":"AWS API Call via
+/// CloudTrail","source":"aws.…","detail":{…the CloudTrail record…}}`. Every detail-type
+/// CloudTrail sends ends in "via CloudTrail" (API calls, console sign-ins, service events,
+/// Insights); other detail-types are not audit records.
+fn eventbridge(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded {
+    let detail_type = txt(&r.detail_type);
+    if !detail_type.ends_with("via CloudTrail") {
+        return incomplete(
+            "an EventBridge event",
+            format!("its detail-type {detail_type:?} is not one CloudTrail sends (\"… via CloudTrail\")"),
+        );
+    }
+    inner_event(
+        r.detail.as_ref(),
+        ctx,
+        depth,
+        Provider::Aws,
+        "an EventBridge envelope of a CloudTrail event",
+        "detail",
+        "a CloudTrail record",
+    )
+}
+
+/// Huawei CTS event-trigger payload (FunctionGraph / EventGrid): `{"cts": {…trace…}}`.
+fn cts_trigger(inner: &Inner<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded {
+    inner_event(
+        Some(inner),
+        ctx,
+        depth,
+        Provider::Huawei,
+        "a CTS event-trigger payload",
+        "cts",
+        "a CTS trace (`trace_name`, or `service_type` with `trace_status`/`trace_id`)",
+    )
+}
+
 /// LookupEvents (`aws cloudtrail lookup-events`, console JSON): the event is a JSON string in
 /// `CloudTrailEvent`, and the wrapper's own columns fill what it lacks. An unreadable embedded
 /// event still leaves the wrapper's columns.
 fn lookup_events(w: &Rec<'_>, inner: &Inner<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded {
-    let wrapper_only = || Decoded::Event(Box::new(cloudtrail::map(&Rec::default(), Some(w))));
-    with_inner(inner, |rec| {
-        Some(match classify(rec, ctx, depth + 1) {
-            Some(Decoded::Event(_)) | None => {
-                Decoded::Event(Box::new(cloudtrail::map(rec, Some(w))))
-            }
-            Some(other) => other,
+    let mapped = |r: &Rec<'_>| match cloudtrail::map(r, Some(w)) {
+        Ok(e) => Decoded::Event(Box::new(e)),
+        Err(missing) => incomplete("a LookupEvents record", missing),
+    };
+    inner
+        .with(|rec| {
+            Some(match classify(rec, ctx, depth + 1) {
+                Some(Decoded::Event(_)) | Some(Decoded::Incomplete { .. }) | None => mapped(rec),
+                Some(other) => other,
+            })
         })
-    })
-    .unwrap_or_else(wrapper_only)
+        .unwrap_or_else(|| mapped(&Rec::default()))
 }
 
 /// SLS flat form: `{"event.eventId": "...", "event.userIdentity": "{...}", ...}` (values may be

@@ -6,6 +6,7 @@ use crate::model::{Actor, Event, Provider};
 
 use super::common::{has, lower_contains, one, outcome, time_ms};
 use super::record::{GcpResource, Rec};
+use super::Missing;
 
 /// `logName`, `protoPayload`, or `insertId` with `timestamp`.
 pub(super) fn detect(r: &Rec<'_>) -> bool {
@@ -59,7 +60,7 @@ fn read_only(r: &Rec<'_>, log_id: &str) -> Option<bool> {
     read_only
 }
 
-pub(super) fn map(r: &Rec<'_>) -> Event {
+pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
     let proto = r.proto.0.as_ref();
     let empty_res = GcpResource::default();
     let res = r.resource.0.as_ref().unwrap_or(&empty_res);
@@ -110,8 +111,11 @@ pub(super) fn map(r: &Rec<'_>) -> Event {
         // Not an audit entry: the resource type and log id are the best description.
         None => (txt(&res.kind).into_owned(), log_id.clone()),
     };
-    Event {
-        time_ms: time_ms(&[&r.timestamp]).unwrap_or(0),
+    let Some(time_ms) = time_ms(&[&r.timestamp]) else {
+        return Err("`timestamp` is missing or not a parsable time");
+    };
+    Ok(Event {
+        time_ms,
         provider: Provider::Gcp,
         account,
         region,
@@ -144,5 +148,5 @@ pub(super) fn map(r: &Rec<'_>) -> Event {
             .unwrap_or_default()),
         event_id: txt(&r.insert_id).into_owned(),
         raw: Default::default(),
-    }
+    })
 }

@@ -32,6 +32,14 @@ pub enum Decoded {
     /// Not an event but a known companion file (digest, public keys, signature sidecar); skipped
     /// silently.
     Companion(Companion),
+    /// Recognisably one of the supported shapes, but lacking what that shape needs (a time,
+    /// the embedded record): not loaded, and reported once per file.
+    Incomplete {
+        /// The shape the record looked like.
+        shape: &'static str,
+        /// What was missing or unusable.
+        missing: String,
+    },
     /// Not recognised (and no generic mapping applies).
     Unknown,
 }
@@ -84,47 +92,62 @@ pub(crate) fn decode(bytes: &[u8], ctx: &Ctx<'_>) -> Result<Decoded, JsonError> 
     }
     if let Some(m) = ctx.mapping {
         let value: serde_json::Value = serde_json::from_slice(bytes).map_err(json_err)?;
-        return Ok(generic::map(&value, m));
+        if let d @ Decoded::Event(_) = generic::map(&value, m) {
+            return Ok(d);
+        }
     }
-    Ok(Decoded::Unknown)
+    Ok(resemblance(&rec)
+        .map(|(shape, missing)| incomplete(shape, missing))
+        .unwrap_or(Decoded::Unknown))
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
+/// What a detected record lacks, in words that complete "looks like <shape> but ...".
+pub(crate) type Missing = &'static str;
+
 /// One provider's detection rule and mapping.
 struct Decoder {
+    /// The shape, as diagnostics name it.
+    shape: &'static str,
     /// Whether the record is this provider's (by which keys it holds).
     detect: fn(&Rec<'_>) -> bool,
-    /// Maps a detected record.
-    map: fn(&Rec<'_>, &Ctx<'_>) -> Event,
+    /// Maps a detected record; fails when the record lacks what every event needs (a time).
+    map: fn(&Rec<'_>, &Ctx<'_>) -> Result<Event, Missing>,
 }
 
 /// Detection order matters where providers share key names: CloudTrail before ActionTrail
 /// (CloudTrail's rule excludes `acsRegion`), and the bare LookupEvents wrapper last.
 const DECODERS: [Decoder; 6] = [
     Decoder {
+        shape: "a CloudTrail record",
         detect: cloudtrail::detect,
         map: |r, _| cloudtrail::map(r, None),
     },
     Decoder {
+        shape: "an ActionTrail event",
         detect: actiontrail::detect,
         map: |r, _| actiontrail::map(r),
     },
     Decoder {
+        shape: "a CTS trace",
         detect: cts::detect,
         map: cts::map,
     },
     Decoder {
+        shape: "a GCP LogEntry",
         detect: gcp::detect,
         map: |r, _| gcp::map(r),
     },
     Decoder {
+        shape: "an Azure Activity Log record",
         detect: azure::detect,
         map: |r, _| azure::map(r),
     },
     Decoder {
+        shape: "a LookupEvents record",
         detect: cloudtrail::detect_wrapper,
         map: |r, _| cloudtrail::map(&Rec::default(), Some(r)),
     },
@@ -155,8 +178,57 @@ fn classify(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Option<Decoded> {
     if let Some(d) = envelopes::unwrap(r, ctx, depth) {
         return Some(d);
     }
-    DECODERS
-        .iter()
-        .find(|d| (d.detect)(r))
-        .map(|d| Decoded::Event(Box::new((d.map)(r, ctx))))
+    if let Some(d) = DECODERS.iter().find(|d| (d.detect)(r)) {
+        return Some(match (d.map)(r, ctx) {
+            Ok(e) => Decoded::Event(Box::new(e)),
+            Err(missing) => incomplete(d.shape, missing),
+        });
+    }
+    None
+}
+
+pub(crate) fn incomplete(shape: &'static str, missing: impl Into<String>) -> Decoded {
+    Decoded::Incomplete {
+        shape,
+        missing: missing.into(),
+    }
+}
+
+/// For a record no decoder took: the shape it most resembles and what it lacks, when it
+/// resembles one at all (otherwise it stays unknown, possibly for the user's mapping).
+fn resemblance(r: &Rec<'_>) -> Option<(&'static str, &'static str)> {
+    let ct_keys = has(&r.event_name)
+        || has(&r.event_source)
+        || r.user_identity.0.is_some()
+        || has(&r.event_version);
+    if r.sdk_status.is_some() && r.body.is_some() {
+        Some((
+            "an Alibaba Cloud OpenAPI response",
+            "its `body` holds no `Events` list",
+        ))
+    } else if has(&r.lake_status) {
+        Some((
+            "a CloudTrail Lake query-results page",
+            "it holds no `QueryResultRows`",
+        ))
+    } else if ct_keys && !has(&r.event_time) {
+        Some((
+            "a CloudTrail or ActionTrail event",
+            "`eventTime` is missing",
+        ))
+    } else if has(&r.trace_id) || has(&r.trace_type) || has(&r.service_type) {
+        Some((
+            "a CTS trace",
+            "it has neither `trace_name` nor `service_type` with `trace_rating`/`trace_id`",
+        ))
+    } else if has(&r.az_operation) {
+        Some((
+            "an Azure Activity Log record",
+            "`time` / `eventTimestamp` is missing",
+        ))
+    } else if has(&r.az_event_data_id) || (has(&r.az_result_type) && has(&r.category)) {
+        Some(("an Azure Activity Log record", "`operationName` is missing"))
+    } else {
+        None
+    }
 }

@@ -129,18 +129,22 @@ pub(super) struct GcpResource<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct GcpAuthn<'a> {
-    #[serde(rename = "principalEmail", borrow)]
+    #[serde(rename = "principalEmail", alias = "principal_email", borrow)]
     pub(super) principal_email: F<'a>,
-    #[serde(rename = "principalSubject", borrow)]
+    #[serde(rename = "principalSubject", alias = "principal_subject", borrow)]
     pub(super) principal_subject: F<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct GcpReqMeta<'a> {
-    #[serde(rename = "callerIp", borrow)]
+    #[serde(rename = "callerIp", alias = "caller_ip", borrow)]
     pub(super) caller_ip: F<'a>,
-    #[serde(rename = "callerSuppliedUserAgent", borrow)]
+    #[serde(
+        rename = "callerSuppliedUserAgent",
+        alias = "caller_supplied_user_agent",
+        borrow
+    )]
     pub(super) user_agent: F<'a>,
 }
 
@@ -156,35 +160,35 @@ pub(super) struct GcpStatus<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct GcpAuthz<'a> {
-    #[serde(rename = "permissionType", borrow)]
+    #[serde(rename = "permissionType", alias = "permission_type", borrow)]
     pub(super) permission_type: F<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct GcpLocation<'a> {
-    #[serde(rename = "currentLocations", borrow)]
+    #[serde(rename = "currentLocations", alias = "current_locations", borrow)]
     pub(super) current: F<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct GcpProto<'a> {
-    #[serde(rename = "serviceName", borrow)]
+    #[serde(rename = "serviceName", alias = "service_name", borrow)]
     pub(super) service_name: F<'a>,
-    #[serde(rename = "methodName", borrow)]
+    #[serde(rename = "methodName", alias = "method_name", borrow)]
     pub(super) method_name: F<'a>,
-    #[serde(rename = "resourceName", borrow)]
+    #[serde(rename = "resourceName", alias = "resource_name", borrow)]
     pub(super) resource_name: F<'a>,
-    #[serde(rename = "authenticationInfo", borrow)]
+    #[serde(rename = "authenticationInfo", alias = "authentication_info", borrow)]
     pub(super) authn: Obj<GcpAuthn<'a>>,
-    #[serde(rename = "requestMetadata", borrow)]
+    #[serde(rename = "requestMetadata", alias = "request_metadata", borrow)]
     pub(super) req_meta: Obj<GcpReqMeta<'a>>,
     #[serde(borrow)]
     pub(super) status: Obj<GcpStatus<'a>>,
-    #[serde(rename = "authorizationInfo", borrow)]
+    #[serde(rename = "authorizationInfo", alias = "authorization_info", borrow)]
     pub(super) authz: List<Obj<GcpAuthz<'a>>>,
-    #[serde(rename = "resourceLocation", borrow)]
+    #[serde(rename = "resourceLocation", alias = "resource_location", borrow)]
     pub(super) location: Obj<GcpLocation<'a>>,
 }
 
@@ -243,62 +247,81 @@ pub(super) struct AzProps<'a> {
     pub(super) status_code: F<'a>,
 }
 
-/// A nested record: an object, or a JSON document carried as a string.
-pub(super) enum Inner<'a> {
-    Rec(Box<Rec<'a>>),
+/// A nested object that some exports carry as a JSON document in a string (LookupEvents
+/// `CloudTrailEvent`, SLS `event`, Azure `properties`).
+pub(super) enum Nested<'a, T> {
+    /// An object, decoded.
+    Obj(Box<T>),
+    /// A string, to be parsed when needed.
     Json(Cow<'a, str>),
     /// Any other JSON type: ignored.
     Other,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Inner<'a> {
+/// A nested provider record.
+pub(super) type Inner<'a> = Nested<'a, Rec<'a>>;
+
+/// `with`: hands the object (parsing a JSON string first) to `f`; `None` for anything else.
+/// One impl per borrowed type, because a string's parse borrows from the string, not the input.
+macro_rules! nested_with {
+    ($t:ident) => {
+        impl<'a> Nested<'a, $t<'a>> {
+            pub(super) fn with<R>(
+                &self,
+                f: impl for<'x> FnOnce(&$t<'x>) -> Option<R>,
+            ) -> Option<R> {
+                match self {
+                    Nested::Obj(t) => f(t),
+                    Nested::Json(s) => serde_json::from_str::<$t<'_>>(s).ok().as_ref().and_then(f),
+                    Nested::Other => None,
+                }
+            }
+        }
+    };
+}
+nested_with!(Rec);
+nested_with!(AzProps);
+
+impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Nested<'a, T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = Inner<'a>;
+        use serde::de::{self, MapAccess, SeqAccess, Visitor};
+        struct V<'a, T>(std::marker::PhantomData<(&'a (), T)>);
+        impl<'de: 'a, 'a, T: Deserialize<'de>> Visitor<'de> for V<'a, T> {
+            type Value = Nested<'a, T>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object or a JSON string")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<Self::Value, A::Error> {
-                Rec::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(|r| Inner::Rec(Box::new(r)))
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|r| Nested::Obj(Box::new(r)))
             }
-            fn visit_borrowed_str<E: serde::de::Error>(
-                self,
-                v: &'de str,
-            ) -> Result<Self::Value, E> {
-                Ok(Inner::Json(Cow::Borrowed(v)))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Nested::Json(Cow::Borrowed(v)))
             }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Inner::Json(Cow::Owned(v.to_owned())))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Nested::Json(Cow::Owned(v.to_owned())))
             }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Inner::Json(Cow::Owned(v)))
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Nested::Json(Cow::Owned(v)))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Self::Value, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Inner::Other)
+                Ok(Nested::Other)
             }
-            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Inner::Other)
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Nested::Other)
             }
-            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Inner::Other)
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Nested::Other)
             }
-            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Inner::Other)
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Nested::Other)
             }
-            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Inner::Other)
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Nested::Other)
             }
-            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Inner::Other)
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Nested::Other)
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
@@ -363,6 +386,21 @@ pub(super) struct Rec<'a> {
     pub(super) lk_read_only: F<'a>,
     #[serde(rename = "Resources", borrow)]
     pub(super) lk_resources: List<Obj<CtResource<'a>>>,
+
+    // EventBridge envelope (`detail-type`, the record in `detail`).
+    #[serde(rename = "detail-type", borrow)]
+    pub(super) detail_type: F<'a>,
+    #[serde(borrow)]
+    pub(super) detail: Option<Inner<'a>>,
+
+    // Alibaba Cloud OpenAPI response as SDKs print it (`headers`, `statusCode`, `body`).
+    #[serde(rename = "statusCode")]
+    pub(super) sdk_status: Option<IgnoredAny>,
+    pub(super) body: Option<IgnoredAny>,
+
+    // CloudTrail Lake `GetQueryResults` page (`QueryResultRows`), when it has no rows.
+    #[serde(rename = "QueryStatus", borrow)]
+    pub(super) lake_status: F<'a>,
 
     // Companion files.
     #[serde(rename = "digestPublicKeyFingerprint")]
@@ -431,6 +469,12 @@ pub(super) struct Rec<'a> {
     pub(super) trace_name: F<'a>,
     #[serde(borrow)]
     pub(super) trace_rating: F<'a>,
+    /// The event-trigger payload's name for `trace_rating`.
+    #[serde(borrow)]
+    pub(super) trace_status: F<'a>,
+    /// The event-trigger envelope `{"cts": {...}}`.
+    #[serde(borrow)]
+    pub(super) cts: Option<Inner<'a>>,
     #[serde(borrow)]
     pub(super) trace_type: F<'a>,
     #[serde(borrow)]
@@ -451,13 +495,13 @@ pub(super) struct Rec<'a> {
     // GCP LogEntry.
     #[serde(borrow)]
     pub(super) timestamp: F<'a>,
-    #[serde(rename = "logName", borrow)]
+    #[serde(rename = "logName", alias = "log_name", borrow)]
     pub(super) log_name: F<'a>,
-    #[serde(rename = "insertId", borrow)]
+    #[serde(rename = "insertId", alias = "insert_id", borrow)]
     pub(super) insert_id: F<'a>,
     #[serde(borrow)]
     pub(super) resource: Obj<GcpResource<'a>>,
-    #[serde(rename = "protoPayload", borrow)]
+    #[serde(rename = "protoPayload", alias = "protopayload_auditlog", borrow)]
     pub(super) proto: Obj<GcpProto<'a>>,
     #[serde(rename = "jsonPayload")]
     pub(super) json_payload: Option<IgnoredAny>,
@@ -509,5 +553,5 @@ pub(super) struct Rec<'a> {
     #[serde(borrow)]
     pub(super) location: F<'a>,
     #[serde(borrow)]
-    pub(super) properties: Obj<AzProps<'a>>,
+    pub(super) properties: Option<Nested<'a, AzProps<'a>>>,
 }
