@@ -130,6 +130,120 @@ const CASES: &[Case] = &[
             raw_has: "\"detail-type\"",
         },
     },
+    Case {
+        file: "cloudtrail_lookup_events_cli_page.json",
+        provider: Provider::Aws,
+        framing: Framing::Wrapper("Events"),
+        events: 2,
+        key: Key {
+            id: "1c000000-0000-4000-8000-000000000002",
+            time: "2024-05-01T17:45:10Z",
+            account: "111122223333",
+            region: "us-east-1",
+            service: "s3.amazonaws.com",
+            action: "DeleteBucket",
+            actor: "dave",
+            ip: "203.0.113.5",
+            error: "AccessDenied",
+            read_only: Some(false),
+            raw_has: "\"CloudTrailEvent\"",
+        },
+    },
+    Case {
+        file: "cloudtrail_insights_and_network_activity.json",
+        provider: Provider::Aws,
+        framing: Framing::Wrapper("Records"),
+        events: 2,
+        key: Key {
+            id: "1a000000-0000-4000-8000-000000000002",
+            time: "2024-05-01T12:05:00Z",
+            account: "111122223333",
+            region: "us-east-1",
+            service: "kms.amazonaws.com",
+            action: "ListKeys",
+            actor: "erin",
+            ip: "10.0.1.5",
+            error: "VpceAccessDenied",
+            read_only: None,
+            raw_has: "\"vpcEndpointId\"",
+        },
+    },
+    Case {
+        file: "azure_activity_log_cli_list.json",
+        provider: Provider::Azure,
+        framing: Framing::Array,
+        events: 2,
+        key: Key {
+            id: "a2000000-0000-4000-8000-000000000002",
+            time: "2024-05-01T10:16:21.765Z",
+            account: "00000000-1111-2222-3333-444444444444",
+            region: "",
+            service: "Microsoft.KeyVault",
+            action: "Microsoft.KeyVault/vaults/delete",
+            actor: "frank@contoso.com",
+            ip: "203.0.113.20",
+            error: "Forbidden",
+            read_only: Some(false),
+            raw_has: "\"localizedValue\"",
+        },
+    },
+    Case {
+        file: "azure_diagnostic_PT1H.json",
+        provider: Provider::Azure,
+        framing: Framing::Objects,
+        events: 3,
+        key: Key {
+            id: "",
+            time: "2024-05-01T10:20:00Z",
+            account: "00000000-1111-2222-3333-444444444444",
+            region: "global",
+            service: "MICROSOFT.AUTHORIZATION",
+            action: "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/DELETE",
+            actor: "heidi@contoso.com",
+            ip: "198.51.100.31",
+            error: "Forbidden.AuthorizationFailed",
+            read_only: Some(false),
+            raw_has: "\"durationMs\":\"87\"",
+        },
+    },
+    Case {
+        file: "azure_diagnostic_records_wrapper.json",
+        provider: Provider::Azure,
+        framing: Framing::Wrapper("records"),
+        events: 2,
+        key: Key {
+            id: "",
+            time: "2024-05-01T10:15:21.765Z",
+            account: "00000000-1111-2222-3333-444444444444",
+            region: "global",
+            service: "MICROSOFT.AUTHORIZATION",
+            action: "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE",
+            actor: "grace@contoso.com",
+            ip: "198.51.100.30",
+            error: "",
+            read_only: Some(false),
+            raw_has: "\"durationMs\": 1456",
+        },
+    },
+    Case {
+        file: "azure_eventhub_capture_bodies.jsonl",
+        provider: Provider::Azure,
+        framing: Framing::Wrapper("records"),
+        events: 3,
+        key: Key {
+            id: "",
+            time: "2024-05-01T10:15:20.123Z",
+            account: "00000000-1111-2222-3333-444444444444",
+            region: "global",
+            service: "MICROSOFT.AUTHORIZATION",
+            action: "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE",
+            actor: "grace@contoso.com",
+            ip: "198.51.100.30",
+            error: "",
+            read_only: Some(false),
+            raw_has: "\"resultType\":\"Start\"",
+        },
+    },
 ];
 
 /// Broken variants: the shape the diagnostic must name, words of what was missing, and how
@@ -145,6 +259,18 @@ const BROKEN: &[(&str, &str, &str, u64)] = &[
         "broken/eventbridge_detail_without_time.jsonl",
         "an EventBridge envelope of a CloudTrail event",
         "in `detail`: `eventTime` is missing",
+        2,
+    ),
+    (
+        "broken/cloudtrail_lookup_events_without_time.json",
+        "a LookupEvents record",
+        "`eventTime` is not a parsable time",
+        1,
+    ),
+    (
+        "broken/azure_records_without_time.json",
+        "an Azure Activity Log record",
+        "`time` / `eventTimestamp` is missing",
         2,
     ),
 ];
@@ -173,7 +299,8 @@ fn every_handwritten_fixture_loads_as_documented() {
         let k = &case.key;
         let e = evs
             .iter()
-            .find(|e| e.event_id == k.id)
+            // Azure storage records carry no unique ID: the time tells them apart.
+            .find(|e| e.event_id == k.id && format_rfc3339(e.time_ms) == k.time)
             .unwrap_or_else(|| panic!("{name}: no event {}", k.id));
         let got = (
             format_rfc3339(e.time_ms),
@@ -207,7 +334,8 @@ fn every_handwritten_fixture_loads_as_documented() {
             let v: serde_json::Value =
                 serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{name} row {row}: {e}"));
             assert!(v.is_object(), "{name} row {row}");
-            if store.event(row).event_id == k.id {
+            let ev = store.event(row);
+            if ev.event_id == k.id && format_rfc3339(ev.time_ms) == k.time {
                 let text = String::from_utf8_lossy(&bytes);
                 assert!(text.contains(k.raw_has), "{name}: {text}");
             }
@@ -263,4 +391,21 @@ fn tables_cover_every_fixture() {
     found.sort();
     listed.sort();
     assert_eq!(found, listed);
+}
+
+/// Azure `properties` arrives as an object or as JSON text; its status message is read either way.
+#[test]
+fn azure_properties_as_json_text() {
+    let (_, store) = load("azure_diagnostic_PT1H.json");
+    let failed: Vec<Event> = events(&store)
+        .into_iter()
+        .filter(|e| e.outcome.error_code().is_some())
+        .collect();
+    assert_eq!(failed.len(), 1);
+    match &failed[0].outcome {
+        trailproof_events::model::Outcome::Error { message, .. } => {
+            assert!(message.contains("AuthorizationFailed"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
 }
