@@ -415,6 +415,25 @@ const CASES: &[Case] = &[
             raw_has: "\"__topic__\"",
         },
     },
+    Case {
+        file: "cloudtrail_lake_query_results.csv",
+        provider: Provider::Aws,
+        framing: Framing::Csv,
+        events: 3,
+        key: Key {
+            id: "1b000000-0000-4000-8000-000000000002",
+            time: "2024-05-01T13:05:30.250Z",
+            account: "111122223333",
+            region: "us-east-1",
+            service: "cloudtrail.amazonaws.com",
+            action: "StopLogging",
+            actor: "Auditor/oscar",
+            ip: "192.0.2.91",
+            error: "AccessDenied",
+            read_only: Some(false),
+            raw_has: "sessionissuer={type=Role",
+        },
+    },
 ];
 
 /// Broken variants: the shape the diagnostic must name, words of what was missing, and how
@@ -461,6 +480,12 @@ const BROKEN: &[(&str, &str, &str, u64)] = &[
         "an Alibaba Cloud OpenAPI response",
         "`body` holds no `Events` list",
         1,
+    ),
+    (
+        "broken/cloudtrail_lake_rows_without_time.csv",
+        "a CloudTrail Lake result row",
+        "`eventTime` is not a parsable time",
+        2,
     ),
 ];
 
@@ -514,15 +539,24 @@ fn every_handwritten_fixture_loads_as_documented() {
             k.read_only,
         );
         assert_eq!(got, want, "{name}");
-        // Every event's raw span re-reads to one JSON object; the key event's holds its
-        // envelope.
+        // Every event's raw span re-reads to its record: one JSON object, or for CSV the row
+        // holding the event's ID; the key event's span holds its envelope.
         for row in 0..store.len() {
             let raw = store.raw(row);
             let mut f = File::open(dir().join(name)).unwrap();
             let bytes = read_raw(&mut f, &raw, &Default::default()).unwrap();
-            let v: serde_json::Value =
-                serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{name} row {row}: {e}"));
-            assert!(v.is_object(), "{name} row {row}");
+            if case.framing == Framing::Csv {
+                let text = String::from_utf8_lossy(&bytes);
+                let id = store.event(row).event_id;
+                assert!(
+                    text.starts_with(&id) && !text.contains('\n'),
+                    "{name}: {text}"
+                );
+            } else {
+                let v: serde_json::Value = serde_json::from_slice(&bytes)
+                    .unwrap_or_else(|e| panic!("{name} row {row}: {e}"));
+                assert!(v.is_object(), "{name} row {row}");
+            }
             let ev = store.event(row);
             if ev.event_id == k.id && format_rfc3339(ev.time_ms) == k.time {
                 let text = String::from_utf8_lossy(&bytes);

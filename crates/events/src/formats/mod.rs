@@ -16,10 +16,12 @@ mod cts;
 mod envelopes;
 mod gcp;
 mod generic;
+mod lake;
 mod record;
 
 pub(crate) use cts::region_from_path as cts_region_from_path;
 pub use generic::FieldMapping;
+pub(crate) use lake::{decode_row as lake_row, is_header as is_lake_header};
 
 use common::has;
 use record::Rec;
