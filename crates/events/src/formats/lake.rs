@@ -211,7 +211,14 @@ impl StructText<'_> {
                             break;
                         }
                         Some(b',') => self.i += 1,
-                        _ => a.push(self.value(depth + 1)),
+                        _ => {
+                            let before = self.i;
+                            a.push(self.value(depth + 1));
+                            if self.i == before {
+                                // A stray `}` or too deep: step over it, never loop.
+                                self.i += 1;
+                            }
+                        }
                     }
                 }
                 Value::Array(a)
