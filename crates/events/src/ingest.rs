@@ -60,7 +60,8 @@ pub enum Framing {
     /// CloudTrail console CSV export (one event per row).
     Csv,
     /// An object holding the records under a list key (`Records`, `Events`, `records`,
-    /// `traces`, `value`, `entries`).
+    /// `traces`, `value`, `entries`), or under its `body` (`body.Events`: an API response as
+    /// SDKs print it).
     Wrapper(&'static str),
 }
 

@@ -523,6 +523,30 @@ mod tests {
         let (recs, errs) = run(b"[{\"a\":1},{\"b\":", 3);
         assert_eq!(recs.len(), 1);
         assert_eq!(errs.len(), 1);
+        // An API response: the records are under `body`'s list, at any chunking; a `body`
+        // without a list leaves the object a record, and keys after `body` are top-level again.
+        let resp = br#"{"headers":{"Events":[{"no":1}]},"statusCode":200,"body":{"RequestId":"r","Events":[{"e":1},{"e":{"f":[2]}}],"NextToken":"t"},"Records":[{"r":3}]}"#;
+        for chunk in [1, 2, 5, 1000] {
+            let (recs, errs) = run(resp, chunk);
+            assert!(errs.is_empty(), "{errs:?}");
+            let got: Vec<_> = recs.iter().map(|r| (r.0.as_str(), r.2)).collect();
+            assert_eq!(
+                got,
+                vec![
+                    (r#"{"e":1}"#, Container::Wrapper(7)),
+                    (r#"{"e":{"f":[2]}}"#, Container::Wrapper(7)),
+                    (r#"{"r":3}"#, Container::Wrapper(0)),
+                ]
+            );
+            assert_eq!(list_name(7), "body.Events");
+        }
+        let (recs, errs) = run(
+            br#"{"statusCode":200,"body":{"Code":"x","items":[{"a":1}]}}"#,
+            3,
+        );
+        assert!(errs.is_empty());
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].2, Container::Top);
         let big = format!("[{{\"a\":\"{}\"}},{{\"b\":1}}]", "x".repeat(2000));
         let (recs, errs) = run(big.as_bytes(), 100);
         assert_eq!(recs.len(), 1);
