@@ -2,7 +2,7 @@
 //!
 //! A record is decoded once into a borrowed superset structure (`record`) holding the keys any
 //! supported provider reads; the provider is then decided from which keys are present (by
-//! content, never by file name) through the [`DECODERS`] table, after companions and
+//! content, never by file name) through the `DECODERS` table, after companions and
 //! envelopes. Each provider's module holds its detection rule and its mapping; `common` holds
 //! what they share. `docs/formats.md` has one section per module.
 
