@@ -487,6 +487,12 @@ const BROKEN: &[(&str, &str, &str, u64)] = &[
         "`eventTime` is not a parsable time",
         2,
     ),
+    (
+        "broken/cloudtrail_lake_get_query_results.json",
+        "a CloudTrail Lake query-results page (GetQueryResults JSON)",
+        "`QueryResultRows` are not read",
+        1,
+    ),
 ];
 
 fn events(store: &EventStore) -> Vec<Event> {

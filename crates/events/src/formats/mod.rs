@@ -210,8 +210,8 @@ fn resemblance(r: &Rec<'_>) -> Option<(&'static str, &'static str)> {
         ))
     } else if has(&r.lake_status) {
         Some((
-            "a CloudTrail Lake query-results page",
-            "it holds no `QueryResultRows`",
+            "a CloudTrail Lake query-results page (GetQueryResults JSON)",
+            "its `QueryResultRows` are not read (save the results as CSV instead)",
         ))
     } else if ct_keys && !has(&r.event_time) {
         Some((
