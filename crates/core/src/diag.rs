@@ -102,6 +102,16 @@ pub enum Error {
     },
     /// The user cancelled before this input was finished.
     Cancelled,
+    /// Records that look like a known shape but lack what it needs; they were not loaded.
+    /// Reported once per file, for the first such record.
+    IncompleteRecord {
+        /// The shape the record looked like (`EventBridge envelope of a CloudTrail event`).
+        shape: String,
+        /// What was missing or unusable (`` `detail` is missing or not an object``).
+        missing: String,
+        /// How many records of the file were skipped this way.
+        records: u64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -159,6 +169,14 @@ impl fmt::Display for Error {
             Error::UnknownFormat => write!(f, "not a recognised audit-trail, digest or key format"),
             Error::LineTooLong { limit } => write!(f, "line longer than {limit} bytes; skipped"),
             Error::Cancelled => write!(f, "cancelled"),
+            Error::IncompleteRecord {
+                shape,
+                missing,
+                records,
+            } => write!(
+                f,
+                "{records} record(s) look like {shape} but {missing}; not loaded"
+            ),
         }
     }
 }

@@ -1,18 +1,22 @@
-//! CloudTrail console "Download events → CSV" exports.
+//! CSV exports of CloudTrail: the console's "Download events → CSV" (Event history) and
+//! CloudTrail Lake query results (`formats::lake`).
 //!
-//! Recognised by a header row naming both `Event name` and `Event time`; columns are mapped
-//! by header name, not position, because the exact column set of the console export is not
-//! documented (see docs/formats.md). Rows are cut in a streaming way (quoted fields may hold
-//! commas, quotes and newlines) and each keeps its byte span like a JSON record.
+//! Event history CSV is recognised by a header row naming both `Event name` and `Event time`;
+//! Lake results by a header naming `eventTime` and another event field. Columns are mapped by
+//! header name, not position, because the column sets vary (see docs/formats.md). Rows are cut
+//! in a streaming way (quoted fields may hold commas, quotes and newlines) and each keeps its
+//! byte span like a JSON record.
 
 use crate::formats::{self, Ctx, Decoded};
 use crate::model::{Actor, Event, Outcome, Provider};
 
-/// Whether the first line looks like a console CSV header.
+/// Whether the first line looks like a console or Lake CSV header.
 pub(crate) fn is_console_csv(head: &[u8]) -> bool {
     let line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
-    let line = String::from_utf8_lossy(line).to_ascii_lowercase();
-    line.contains("event name") && line.contains("event time") && line.contains(',')
+    let text = String::from_utf8_lossy(line);
+    let lower = text.to_ascii_lowercase();
+    let console = lower.contains("event name") && lower.contains("event time");
+    lower.contains(',') && (console || formats::is_lake_header(&split(text.trim_end())))
 }
 
 pub(crate) enum Row<'a> {
@@ -122,6 +126,9 @@ pub(crate) fn split(row: &str) -> Vec<String> {
 
 /// Maps one data row using the header row.
 pub(crate) fn decode_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> Decoded {
+    if formats::is_lake_header(header) {
+        return formats::lake_row(header, row, ctx);
+    }
     let col = |names: &[&str]| -> String {
         for n in names {
             if let Some(i) = header.iter().position(|h| h.trim().eq_ignore_ascii_case(n)) {

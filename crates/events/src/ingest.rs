@@ -18,7 +18,7 @@ use trailproof_core::input::{self, Control, Limits, ReadSeek};
 use crate::csv::{CsvScanner, Row as CsvRow};
 use crate::formats::{self, Companion, Ctx, Decoded, FieldMapping};
 use crate::model::{Provider, RawRef};
-use crate::scan::{Container, Item, Scanner, LIST_KEYS};
+use crate::scan::{Container, Item, Scanner};
 use crate::store::{EventStore, StoreBuilder};
 
 /// Ingest settings.
@@ -60,7 +60,8 @@ pub enum Framing {
     /// CloudTrail console CSV export (one event per row).
     Csv,
     /// An object holding the records under a list key (`Records`, `Events`, `records`,
-    /// `traces`, `value`, `entries`).
+    /// `traces`, `value`, `entries`), or under its `body` (`body.Events`: an API response as
+    /// SDKs print it).
     Wrapper(&'static str),
 }
 
@@ -375,7 +376,20 @@ impl Ingest {
             st.events == 0 && st.companion.is_none() && !read_failed && st.diags.is_empty();
         let unrecognised =
             st.unknown > 0 && !st.diags.iter().any(|d| d.error == CoreError::UnknownFormat);
-        if nothing_found || unrecognised {
+        if let Some((shape, missing, offset)) = st.first_incomplete.take() {
+            // One diagnostic for the file, naming the first such record's shape and lack.
+            let records = st.incomplete;
+            st.diag(
+                Severity::Error,
+                CoreError::IncompleteRecord {
+                    shape: shape.into(),
+                    missing,
+                    records,
+                },
+                Some(offset),
+            );
+        }
+        if (nothing_found && st.incomplete == 0) || unrecognised {
             // Valid JSON with nothing we know in it (or an empty file), or some records of a
             // loaded file that no decoder recognised: located at the first such record.
             st.diag(
@@ -405,17 +419,7 @@ impl Ingest {
 }
 
 fn wrapper_name(k: usize) -> &'static str {
-    match LIST_KEYS.get(k) {
-        Some(b) => match *b {
-            b"Records" => "Records",
-            b"Events" => "Events",
-            b"records" => "records",
-            b"traces" => "traces",
-            b"value" => "value",
-            _ => "entries",
-        },
-        None => "entries",
-    }
+    crate::scan::list_name(k)
 }
 
 /// Surfaces the inflater's typed limit errors through `io::Error`.
@@ -522,6 +526,10 @@ struct FileState<'o> {
     events: u64,
     unknown: u64,
     first_unknown: Option<u64>,
+    /// Records that looked like a known shape but lacked something: how many, and the first
+    /// one's shape, what it lacked and where (one diagnostic per file).
+    incomplete: u64,
+    first_incomplete: Option<(&'static str, String, u64)>,
     companion: Option<Companion>,
     provider: Option<Provider>,
     mixed: bool,
@@ -543,6 +551,8 @@ impl<'o> FileState<'o> {
             events: 0,
             unknown: 0,
             first_unknown: None,
+            incomplete: 0,
+            first_incomplete: None,
             companion: None,
             provider: None,
             mixed: false,
@@ -606,12 +616,21 @@ impl<'o> FileState<'o> {
                     builder.push(&ev);
                     self.events += 1;
                 }
+                Decoded::Incomplete { shape, missing } => {
+                    self.note_incomplete(shape, missing, offset)
+                }
                 _ => {
                     self.unknown += 1;
                     self.first_unknown.get_or_insert(offset);
                 }
             }
         }
+    }
+
+    fn note_incomplete(&mut self, shape: &'static str, missing: String, offset: u64) {
+        self.incomplete += 1;
+        self.first_incomplete
+            .get_or_insert((shape, missing, offset));
     }
 
     fn diag(&mut self, severity: Severity, error: CoreError, offset: Option<u64>) {
@@ -727,6 +746,9 @@ impl<'o> FileState<'o> {
                         self.events += 1;
                     }
                     Ok(Decoded::Companion(c)) => self.companion = Some(c),
+                    Ok(Decoded::Incomplete { shape, missing }) => {
+                        self.note_incomplete(shape, missing, at.offset)
+                    }
                     Ok(Decoded::Unknown) => {
                         self.unknown += 1;
                         self.first_unknown.get_or_insert(at.offset);

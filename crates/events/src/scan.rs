@@ -11,12 +11,39 @@
 //! * every object element of a top-level array;
 //! * every object element of the array under a *list key* (`Records`, `Events`, `records`,
 //!   `traces`, `value`, `entries`) of a top-level object; such an object is a *wrapper* and is
-//!   not itself a record.
+//!   not itself a record;
+//! * the same one level down, under the top-level object's `body` (an API response as SDKs
+//!   print it: `{"headers":{…},"statusCode":200,"body":{"Events":[…]}}`).
 
 /// Keys whose array value holds the records of a wrapper object.
 pub(crate) const LIST_KEYS: [&[u8]; 6] = [
     b"Records", b"Events", b"records", b"traces", b"value", b"entries",
 ];
+
+/// The names of the lists, as [`Container::Wrapper`] numbers them: the list keys of a
+/// top-level object, then the same under its `body`.
+const LIST_NAMES: [&str; 12] = [
+    "Records",
+    "Events",
+    "records",
+    "traces",
+    "value",
+    "entries",
+    "body.Records",
+    "body.Events",
+    "body.records",
+    "body.traces",
+    "body.value",
+    "body.entries",
+];
+
+/// The name of the list a [`Container::Wrapper`] number stands for.
+pub(crate) fn list_name(k: usize) -> &'static str {
+    LIST_NAMES.get(k).copied().unwrap_or("entries")
+}
+
+/// The key of a top-level object whose object value is searched for list keys too.
+const BODY_KEY: &[u8] = b"body";
 
 /// Where a record sat in the stream's structure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,8 +99,10 @@ pub(crate) struct Scanner {
     in_str: bool,
     esc: bool,
     top: Top,
-    /// In a top-level object: expecting a key at depth 1.
+    /// In a top-level object: expecting a key at depth `key_depth`.
     expect_key: bool,
+    /// The depth whose keys are tracked: 1, or 2 inside the top-level object's `body`.
+    key_depth: u32,
     in_key: bool,
     key: Vec<u8>,
     /// The list key whose array we are inside (depth ≥ 2), if any.
@@ -108,6 +137,7 @@ impl Scanner {
             esc: false,
             top: Top::None,
             expect_key: false,
+            key_depth: 1,
             in_key: false,
             key: Vec::new(),
             list: None,
@@ -145,6 +175,7 @@ impl Scanner {
         self.esc = false;
         self.top = Top::None;
         self.expect_key = false;
+        self.key_depth = 1;
         self.in_key = false;
         self.list = None;
         self.rec_depth = None;
@@ -233,7 +264,10 @@ impl Scanner {
                         self.garbage(i, base, out);
                     } else {
                         self.in_str = true;
-                        if self.depth == 1 && self.top == Top::Object && self.expect_key {
+                        if self.depth == self.key_depth
+                            && self.top == Top::Object
+                            && self.expect_key
+                        {
                             self.in_key = true;
                             self.key.clear();
                         }
@@ -244,6 +278,7 @@ impl Scanner {
                         self.top = if b == b'{' { Top::Object } else { Top::Array };
                         self.first_value_line = self.line;
                         self.expect_key = b == b'{';
+                        self.key_depth = 1;
                         self.list = None;
                         if b == b'{' {
                             self.begin_record(i, base, Container::Top);
@@ -252,15 +287,30 @@ impl Scanner {
                         // A record starts at depth 1 of a top array, or depth 2 of a wrapper list.
                         if self.depth == 1 && self.top == Top::Array {
                             self.begin_record(i, base, Container::Array);
-                        } else if self.depth == 2 {
+                        } else if self.depth == self.key_depth + 1 {
                             if let Some(k) = self.list {
                                 self.begin_record(i, base, Container::Wrapper(k));
                             }
                         }
-                    } else if b == b'[' && self.depth == 1 && self.top == Top::Object {
+                    } else if b == b'{'
+                        && self.depth == 1
+                        && self.key_depth == 1
+                        && self.top == Top::Object
+                        && self.list.is_none()
+                        && self.key == BODY_KEY
+                    {
+                        // An API response's `body`: its keys are searched for a list too.
+                        self.key_depth = 2;
+                        self.expect_key = true;
+                    } else if b == b'[' && self.depth == self.key_depth && self.top == Top::Object {
                         if let Some(k) = LIST_KEYS.iter().position(|k| *k == self.key.as_slice()) {
                             // A wrapper: the top-level object is not a record after all.
-                            self.list = Some(k);
+                            let under_body = if self.key_depth == 2 {
+                                LIST_KEYS.len()
+                            } else {
+                                0
+                            };
+                            self.list = Some(k + under_body);
                             self.rec_depth = None;
                             self.rec_buf.clear();
                             self.rec_overflow = false;
@@ -292,8 +342,12 @@ impl Scanner {
                         i += 1;
                         continue;
                     }
-                    if self.depth == 1 && b == b']' {
+                    if self.depth == self.key_depth && b == b']' {
                         self.list = None;
+                    }
+                    if self.depth == 1 && self.key_depth == 2 && b == b'}' {
+                        // Leaving `body`: back to the top-level object's keys.
+                        self.key_depth = 1;
                     }
                     if let Some(d) = self.rec_depth {
                         if self.depth + 1 == d {
@@ -308,7 +362,7 @@ impl Scanner {
                     }
                 }
                 b',' => {
-                    if self.depth == 1 && self.top == Top::Object {
+                    if self.depth == self.key_depth && self.top == Top::Object {
                         self.expect_key = true;
                     }
                 }
@@ -469,6 +523,30 @@ mod tests {
         let (recs, errs) = run(b"[{\"a\":1},{\"b\":", 3);
         assert_eq!(recs.len(), 1);
         assert_eq!(errs.len(), 1);
+        // An API response: the records are under `body`'s list, at any chunking; a `body`
+        // without a list leaves the object a record, and keys after `body` are top-level again.
+        let resp = br#"{"headers":{"Events":[{"no":1}]},"statusCode":200,"body":{"RequestId":"r","Events":[{"e":1},{"e":{"f":[2]}}],"NextToken":"t"},"Records":[{"r":3}]}"#;
+        for chunk in [1, 2, 5, 1000] {
+            let (recs, errs) = run(resp, chunk);
+            assert!(errs.is_empty(), "{errs:?}");
+            let got: Vec<_> = recs.iter().map(|r| (r.0.as_str(), r.2)).collect();
+            assert_eq!(
+                got,
+                vec![
+                    (r#"{"e":1}"#, Container::Wrapper(7)),
+                    (r#"{"e":{"f":[2]}}"#, Container::Wrapper(7)),
+                    (r#"{"r":3}"#, Container::Wrapper(0)),
+                ]
+            );
+            assert_eq!(list_name(7), "body.Events");
+        }
+        let (recs, errs) = run(
+            br#"{"statusCode":200,"body":{"Code":"x","items":[{"a":1}]}}"#,
+            3,
+        );
+        assert!(errs.is_empty());
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].2, Container::Top);
         let big = format!("[{{\"a\":\"{}\"}},{{\"b\":1}}]", "x".repeat(2000));
         let (recs, errs) = run(big.as_bytes(), 100);
         assert_eq!(recs.len(), 1);
