@@ -13,10 +13,64 @@
 //! be compared by bytes; they are compared by the normalized time, service, action and error
 //! code, which every layout carries.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 
+use trailproof_core::report::{Level, Note, Report};
+
 use crate::model::Provider;
+use crate::store::{EventStore, Field};
+
+/// Tells `report` about the conflicting duplicates in `store`: a note on the item of each
+/// file that holds one (or, for a file with no item, a report note naming it), saying which
+/// event and which other files. Call after [`EventStore::apply_integrity`], so the note can
+/// say which version was marked failed.
+pub fn note_conflicts(store: &EventStore, report: &mut Report) {
+    let mut per_file: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for group in store.conflicts() {
+        let rows: Vec<usize> = group
+            .iter()
+            .map(|&r| r as usize)
+            .filter(|&r| r < store.len())
+            .collect();
+        let Some(&first) = rows.first() else { continue };
+        let id = store.text(first, Field::EventId);
+        for &r in &rows {
+            let others: Vec<String> = rows
+                .iter()
+                .filter(|&&o| o != r)
+                .map(|&o| store.text(o, Field::File))
+                .collect();
+            per_file.entry(store.text(r, Field::File)).or_default().push(format!(
+                "event {id} here ({}) differs from the record with the same ID in {}",
+                store.integrity(r).as_str(),
+                others.join(", ")
+            ));
+        }
+    }
+    /// Conflicts spelt out per file; the rest are counted.
+    const SHOWN: usize = 5;
+    for (path, lines) in per_file {
+        let more = match lines.len().saturating_sub(SHOWN) {
+            0 => String::new(),
+            n => format!("; and {n} more"),
+        };
+        let text = format!(
+            "{} conflicting duplicate{}: {}{more}",
+            lines.len(),
+            if lines.len() == 1 { "" } else { "s" },
+            lines[..lines.len().min(SHOWN)].join("; ")
+        );
+        match report.items.iter_mut().find(|i| i.path == path) {
+            Some(item) => item.notes.push(text),
+            None => report.notes.push(Note {
+                severity: Level::Error,
+                path,
+                message: text,
+            }),
+        }
+    }
+}
 
 /// Layout code of a record whose layout is unknown (events pushed without their record).
 pub(crate) const LAYOUT_UNKNOWN: u8 = 0;
