@@ -313,7 +313,10 @@ fn conflicting_duplicates_are_a_high_finding_naming_both_files() {
         )
     };
     let files: Files = vec![
-        ("delivered.json".into(), aws_file(&[record("PutBucketPolicy")])),
+        (
+            "delivered.json".into(),
+            aws_file(&[record("PutBucketPolicy")]),
+        ),
         ("forged.json".into(), aws_file(&[record("GetBucketPolicy")])),
     ];
     let mut store = load(&files);

@@ -46,9 +46,15 @@ fn json_lines_over_the_fixture_tree() {
     // identical records of synthetic_aws/negative deduplicated, and one more: the forged
     // version of a delivered record (negative/tampered_…), kept as evidence and failed.
     assert_eq!(lines.len(), 11 + 3 + 3 + 11 + 4 + 1);
-    let failed: Vec<&serde_json::Value> =
-        lines.iter().filter(|l| l["integrity"] == "failed").collect();
-    assert_eq!(failed.len(), 2, "both versions: nothing verifies without keys here");
+    let failed: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["integrity"] == "failed")
+        .collect();
+    assert_eq!(
+        failed.len(),
+        2,
+        "both versions: nothing verifies without keys here"
+    );
     for l in &lines {
         for key in [
             "time",

@@ -364,8 +364,13 @@ fn json_carries_event_coverage_and_text_says_what_holds() {
 #[test]
 fn a_forged_copy_of_a_delivered_log_fails_its_conflicting_event() {
     let dir = copy_fixture("synthetic_aws");
-    let forged = "tampered_111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz";
-    fs::copy(fixtures().join("synthetic_aws/negative").join(forged), dir.join(forged)).unwrap();
+    let forged =
+        "tampered_111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz";
+    fs::copy(
+        fixtures().join("synthetic_aws/negative").join(forged),
+        dir.join(forged),
+    )
+    .unwrap();
     let (_, v) = run_json(&[&dir]);
     // 3 delivered events + the forged version of one (its identical record is one copy).
     assert_eq!(v["coverage"]["events"], 4, "{:#}", v["coverage"]);
@@ -394,13 +399,24 @@ fn a_forged_copy_of_a_delivered_log_fails_its_conflicting_event() {
     assert_eq!(lines[0]["action"], "GetBucketPolicy");
     assert_eq!(lines[0]["integrity"], "failed");
     let out = bin()
-        .args(["events", "--format", "json", "--query", "integrity:verified"])
+        .args([
+            "events",
+            "--format",
+            "json",
+            "--query",
+            "integrity:verified",
+        ])
         .arg(&dir)
         .output()
         .unwrap();
-    let first: serde_json::Value =
-        serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().next().unwrap())
-            .unwrap();
+    let first: serde_json::Value = serde_json::from_str(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(first["integrity"], "verified");
     // `proof` is the log item's `Item.proof` (null while the verifier does not fill it).
     assert!(first.get("proof").is_some());

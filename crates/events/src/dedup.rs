@@ -41,11 +41,14 @@ pub fn note_conflicts(store: &EventStore, report: &mut Report) {
                 .filter(|&&o| o != r)
                 .map(|&o| store.text(o, Field::File))
                 .collect();
-            per_file.entry(store.text(r, Field::File)).or_default().push(format!(
-                "event {id} here ({}) differs from the record with the same ID in {}",
-                store.integrity(r).as_str(),
-                others.join(", ")
-            ));
+            per_file
+                .entry(store.text(r, Field::File))
+                .or_default()
+                .push(format!(
+                    "event {id} here ({}) differs from the record with the same ID in {}",
+                    store.integrity(r).as_str(),
+                    others.join(", ")
+                ));
         }
     }
     /// Conflicts spelt out per file; the rest are counted.
