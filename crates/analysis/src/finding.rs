@@ -68,11 +68,14 @@ pub enum BuiltinRule {
     PasswordChanged,
     /// A security group or firewall rule opened to the whole internet.
     SecurityGroupOpenToWorld,
+    /// Two records with the same provider and event ID but different content: one of them
+    /// was forged or altered.
+    ConflictingDuplicate,
 }
 
 impl BuiltinRule {
     /// Every built-in rule, in report order.
-    pub const ALL: [BuiltinRule; 10] = [
+    pub const ALL: [BuiltinRule; 11] = [
         BuiltinRule::RootLogon,
         BuiltinRule::LogonFailures,
         BuiltinRule::LogonOutsideAllowedNetworks,
@@ -83,6 +86,7 @@ impl BuiltinRule {
         BuiltinRule::AccessKeyCreated,
         BuiltinRule::PasswordChanged,
         BuiltinRule::SecurityGroupOpenToWorld,
+        BuiltinRule::ConflictingDuplicate,
     ];
 
     /// The stable identifier used in configuration and output (`root-logon`, ...).
@@ -98,6 +102,7 @@ impl BuiltinRule {
             BuiltinRule::AccessKeyCreated => "access-key-created",
             BuiltinRule::PasswordChanged => "password-changed",
             BuiltinRule::SecurityGroupOpenToWorld => "security-group-open-to-world",
+            BuiltinRule::ConflictingDuplicate => "conflicting-duplicate",
         }
     }
 
@@ -119,6 +124,7 @@ impl BuiltinRule {
             BuiltinRule::AccessKeyCreated => "Access key created",
             BuiltinRule::PasswordChanged => "Password changed",
             BuiltinRule::SecurityGroupOpenToWorld => "Security group opened to the internet",
+            BuiltinRule::ConflictingDuplicate => "Conflicting records with one event ID",
         }
     }
 
@@ -135,6 +141,7 @@ impl BuiltinRule {
             BuiltinRule::AccessKeyCreated => Level::Low,
             BuiltinRule::PasswordChanged => Level::Low,
             BuiltinRule::SecurityGroupOpenToWorld => Level::High,
+            BuiltinRule::ConflictingDuplicate => Level::High,
         }
     }
 }
@@ -313,6 +320,13 @@ pub enum Detail {
         /// The IP address or access key ID.
         value: String,
     },
+    /// Records with one event ID that differ.
+    ConflictingDuplicate {
+        /// The shared event ID.
+        event_id: String,
+        /// Each version's file and integrity state (`verified`, `failed`, ...), in row order.
+        versions: Vec<(String, String)>,
+    },
 }
 
 /// One event that supports a finding: its row in the store (the browser links it to the
@@ -408,4 +422,51 @@ impl Finding {
 /// Serialises a provider as its lower-case name (the events crate's type has no serde).
 pub(crate) fn ser_provider<S: serde::Serializer>(p: &Provider, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(p.as_str())
+}
+
+/// One high-severity finding per event whose records conflict (same provider and event ID,
+/// different content; see `trailproof_events::dedup`): every version is evidence, and the
+/// finding names each version's file and what its integrity came to.
+pub(crate) fn conflicting_duplicates(store: &EventStore) -> Vec<Finding> {
+    store
+        .conflicts()
+        .iter()
+        .filter_map(|group| {
+            let rows: Vec<usize> = group
+                .iter()
+                .map(|&r| r as usize)
+                .filter(|&r| r < store.len())
+                .collect();
+            let first = *rows.first()?;
+            let event_id = store.text(first, Field::EventId);
+            let versions: Vec<(String, String)> = rows
+                .iter()
+                .map(|&r| {
+                    (
+                        store.text(r, Field::File),
+                        store.integrity(r).as_str().to_owned(),
+                    )
+                })
+                .collect();
+            let listed: Vec<String> = versions
+                .iter()
+                .map(|(f, i)| format!("{f} ({i})"))
+                .collect();
+            let message = format!(
+                "{} records share event ID {event_id} but differ: {}. At most one is genuine; the ones verified evidence does not back are marked failed.",
+                rows.len(),
+                listed.join(", ")
+            );
+            Some(Finding::from_rows(
+                store,
+                RuleRef::Builtin {
+                    rule: BuiltinRule::ConflictingDuplicate,
+                },
+                BuiltinRule::ConflictingDuplicate.level(),
+                Detail::ConflictingDuplicate { event_id, versions },
+                message,
+                &rows,
+            ))
+        })
+        .collect()
 }

@@ -298,6 +298,9 @@ impl<'a> Analyzer<'a> {
             &cfg.anomaly,
             &enabled,
         ));
+        if cfg.enabled(finding::BuiltinRule::ConflictingDuplicate.id()) {
+            findings.extend(finding::conflicting_duplicates(self.store));
+        }
         findings.sort_by_cached_key(|f| f.sort_key());
         let coverage =
             coverage::coverage(self.store, verification, &self.options.coverage, as_of_ms);

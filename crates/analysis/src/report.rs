@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use serde::Serialize;
-use trailproof_core::report::{Counts, Report, Status, Verdict};
+use trailproof_core::report::{Counts, Coverage as Integrity, KeyUse, Report, Status, Verdict};
 use trailproof_events::time::format_rfc3339;
 use trailproof_events::{EventStore, Field};
 
@@ -33,8 +33,43 @@ pub struct InputFile {
 pub struct KeyUsed {
     /// Fingerprint (CloudTrail: hex MD5 of the DER, as the digests name keys).
     pub fingerprint: String,
-    /// Where it came from.
+    /// Where it came from (an input path, or `built-in`).
     pub source: String,
+    /// Start of the key's validity (ISO-8601 UTC), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    /// End of the key's validity (ISO-8601 UTC), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<String>,
+    /// How many digests (or checkpoints) its signatures verified; `None` when the key was
+    /// only supplied and the verifier did not say what it verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<u64>,
+}
+
+impl KeyUsed {
+    /// A supplied key of which only the fingerprint and source are known.
+    pub fn supplied(fingerprint: impl Into<String>, source: impl Into<String>) -> KeyUsed {
+        KeyUsed {
+            fingerprint: fingerprint.into(),
+            source: source.into(),
+            valid_from: None,
+            valid_to: None,
+            verified: None,
+        }
+    }
+}
+
+impl From<&KeyUse> for KeyUsed {
+    fn from(k: &KeyUse) -> KeyUsed {
+        KeyUsed {
+            fingerprint: k.fingerprint.clone(),
+            source: k.source.clone(),
+            valid_from: k.valid_from.clone(),
+            valid_to: k.valid_to.clone(),
+            verified: Some(k.verified),
+        }
+    }
 }
 
 /// What the report is built from.
@@ -43,7 +78,8 @@ pub struct ReportInputs<'a> {
     pub tool_version: &'a str,
     /// The input files.
     pub inputs: Vec<InputFile>,
-    /// Keys used.
+    /// Keys supplied, for hosts whose verification report does not list its keys: used only
+    /// when `verification` has no [`Report::keys`].
     pub keys: Vec<KeyUsed>,
     /// The digest-chain verification report, when verification ran.
     pub verification: Option<&'a Report>,
@@ -120,6 +156,8 @@ pub struct EvidenceEvent {
     pub event_id: String,
     /// The file it came from.
     pub file: String,
+    /// Its integrity state (`verified`, `unverified`, `failed`, `unprotected`).
+    pub integrity: String,
 }
 
 /// A finding with its evidence events spelt out.
@@ -135,19 +173,25 @@ pub struct ReportFinding {
 /// Evidence events spelt out per finding in the report (all rows stay in `evidence`).
 pub const MAX_EVIDENCE_SHOWN: usize = 20;
 
-/// The whole auditor report.
+/// The whole auditor report. Problems come first: the verification (whose `problems` are the
+/// files that did not verify), the events' integrity and the files with conflicting records,
+/// then the inputs and the analysis.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuditReport {
     /// Tool and version.
     pub tool: String,
     /// The as-of time (RFC 3339): the report's time.
     pub as_of: String,
+    /// Verification, when it ran.
+    pub verification: Option<VerificationSummary>,
+    /// How many events are verified, unverified, failed or unprotected.
+    pub integrity: Integrity,
+    /// Files holding conflicting versions of an event, sorted by path.
+    pub conflicting_files: Vec<ConflictFile>,
     /// Input files, sorted by name.
     pub inputs: Vec<InputFile>,
     /// Keys used, sorted.
     pub keys: Vec<KeyUsed>,
-    /// Verification, when it ran.
-    pub verification: Option<VerificationSummary>,
     /// Events analysed.
     pub events: u64,
     /// Events left out by the allow-lists.
@@ -185,7 +229,17 @@ fn evidence_event(store: &EventStore, row: usize) -> EvidenceEvent {
         },
         event_id: t(Field::EventId),
         file: t(Field::File),
+        integrity: t(Field::Integrity),
     }
+}
+
+/// Files holding conflicting versions of an event, with how many such rows each holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConflictFile {
+    /// The file.
+    pub path: String,
+    /// Rows in it that conflict with a record of the same event ID elsewhere.
+    pub conflicts: u64,
 }
 
 impl AuditReport {
@@ -194,7 +248,10 @@ impl AuditReport {
         let a = inputs.analysis;
         let mut files = inputs.inputs.clone();
         files.sort();
-        let mut keys = inputs.keys.clone();
+        let mut keys: Vec<KeyUsed> = match inputs.verification {
+            Some(r) if !r.keys.is_empty() => r.keys.iter().map(KeyUsed::from).collect(),
+            _ => inputs.keys.clone(),
+        };
         keys.sort();
         keys.dedup();
         let verification = inputs.verification.map(|r| {
@@ -238,12 +295,23 @@ impl AuditReport {
                     .collect(),
             })
             .collect();
+        let store = inputs.store;
+        let mut conflicting_files: Vec<ConflictFile> = (0..store.files().len() as u32)
+            .filter(|&f| store.conflicts_in_file(f) > 0)
+            .map(|f| ConflictFile {
+                path: store.files()[f as usize].clone(),
+                conflicts: store.conflicts_in_file(f),
+            })
+            .collect();
+        conflicting_files.sort_by(|a, b| a.path.cmp(&b.path));
         AuditReport {
             tool: inputs.tool_version.to_string(),
             as_of: format_rfc3339(a.as_of_ms),
+            verification,
+            integrity: store.coverage(),
+            conflicting_files,
             inputs: files,
             keys,
-            verification,
             events: inputs.store.len() as u64,
             allow_listed_events: a.allow_listed_events,
             coverage: a.coverage.clone(),
@@ -309,6 +377,8 @@ impl AuditReport {
         h.push_str("</style>\n</head>\n<body>\n");
         let _ = writeln!(h, "<header><h1>Audit trail report</h1><p class=\"meta\">As of <b>{}</b> &middot; {} &middot; {} events</p></header>", esc(&self.as_of), esc(&self.tool), self.events);
 
+        self.problems_html(&mut h);
+
         // Summary.
         h.push_str("<section><h2>Summary</h2><table class=\"kv\">\n");
         let verdict = match &self.verification {
@@ -316,6 +386,11 @@ impl AuditReport {
             None => "not run".into(),
         };
         let _ = writeln!(h, "<tr><th>Verification</th><td>{verdict}</td></tr>");
+        let _ = writeln!(
+            h,
+            "<tr><th>Event integrity</th><td>{}</td></tr>",
+            esc(&integrity_sentence(&self.integrity))
+        );
         let fail = self
             .coverage
             .requirements
@@ -377,14 +452,24 @@ impl AuditReport {
             );
         } else {
             h.push_str(
-                "<table><thead><tr><th>Fingerprint</th><th>Source</th></tr></thead><tbody>\n",
+                "<table><thead><tr><th>Fingerprint</th><th>Source</th><th>Valid</th><th class=\"n\">Verified</th></tr></thead><tbody>\n",
             );
             for k in &self.keys {
+                let valid = match (&k.valid_from, &k.valid_to) {
+                    (None, None) => String::new(),
+                    (a, b) => format!(
+                        "{} to {}",
+                        a.as_deref().unwrap_or("…"),
+                        b.as_deref().unwrap_or("…")
+                    ),
+                };
                 let _ = writeln!(
                     h,
-                    "<tr><td class=\"hash\">{}</td><td class=\"path\">{}</td></tr>",
+                    "<tr><td class=\"hash\">{}</td><td class=\"path\">{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
                     esc(&k.fingerprint),
-                    esc(&k.source)
+                    esc(&k.source),
+                    esc(&valid),
+                    k.verified.map(|n| n.to_string()).unwrap_or_default()
                 );
             }
             h.push_str("</tbody></table>\n");
@@ -403,11 +488,11 @@ impl AuditReport {
                     v.verdict.as_str(), v.chains, c.valid, c.invalid, c.missing, c.unverifiable, c.unreferenced
                 );
                 if !v.problems.is_empty() {
-                    h.push_str("<table><thead><tr><th>Status</th><th>Reason</th><th>File</th><th>Message</th></tr></thead><tbody>\n");
-                    for p in &v.problems {
-                        let _ = writeln!(h, "<tr class=\"s-{0}\"><td>{0}</td><td>{1}</td><td class=\"path\">{2}</td><td>{3}</td></tr>", p.status.as_str(), esc(&p.reason), esc(&p.path), esc(&p.message));
-                    }
-                    h.push_str("</tbody></table>\n");
+                    let _ = writeln!(
+                        h,
+                        "<p>{} file(s) did not verify: see Problems at the top.</p>",
+                        v.problems.len()
+                    );
                 }
                 for g in &v.gaps {
                     let _ = writeln!(h, "<p class=\"note\">Chain gap: {}</p>", esc(g));
@@ -484,12 +569,12 @@ impl AuditReport {
             }
             let _ = writeln!(h, "<p class=\"meta\">{meta}</p>");
             if !f.events.is_empty() {
-                h.push_str("<table class=\"ev\"><thead><tr><th>Row</th><th>Time</th><th>Provider</th><th>Account</th><th>Region</th><th>Action</th><th>Actor</th><th>Source IP</th><th>Outcome</th><th>Event ID</th></tr></thead><tbody>\n");
+                h.push_str("<table class=\"ev\"><thead><tr><th>Row</th><th>Time</th><th>Provider</th><th>Account</th><th>Region</th><th>Action</th><th>Actor</th><th>Source IP</th><th>Outcome</th><th>Event ID</th><th>Integrity</th></tr></thead><tbody>\n");
                 for e in &f.events {
                     let _ = writeln!(
                         h,
-                        "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"hash\">{}</td></tr>",
-                        e.row, esc(&e.time), esc(&e.provider), esc(&e.account), esc(&e.region), esc(&e.action), esc(&e.actor), esc(&e.source_ip), esc(&e.outcome), esc(&e.event_id)
+                        "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"hash\">{}</td><td class=\"i-{10}\">{10}</td></tr>",
+                        e.row, esc(&e.time), esc(&e.provider), esc(&e.account), esc(&e.region), esc(&e.action), esc(&e.actor), esc(&e.source_ip), esc(&e.outcome), esc(&e.event_id), esc(&e.integrity)
                     );
                 }
                 h.push_str("</tbody></table>\n");
@@ -518,6 +603,32 @@ impl AuditReport {
         let _ = writeln!(h, "<footer>Generated offline by {} as of {}. Same inputs and as-of time give the same document.</footer>", esc(&self.tool), esc(&self.as_of));
         h.push_str("</body>\n</html>\n");
         h
+    }
+
+    /// The problems an auditor must read first: files that did not verify and files with
+    /// conflicting records. Nothing when there are none.
+    fn problems_html(&self, h: &mut String) {
+        let problems = self
+            .verification
+            .as_ref()
+            .map(|v| v.problems.as_slice())
+            .unwrap_or_default();
+        if problems.is_empty() && self.conflicting_files.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            h,
+            "<section class=\"problems\"><h2>Problems ({})</h2>",
+            problems.len() + self.conflicting_files.len()
+        );
+        h.push_str("<table><thead><tr><th>Status</th><th>Reason</th><th>File</th><th>Message</th></tr></thead><tbody>\n");
+        for p in problems {
+            let _ = writeln!(h, "<tr class=\"s-{0}\"><td>{0}</td><td>{1}</td><td class=\"path\">{2}</td><td>{3}</td></tr>", p.status.as_str(), esc(&p.reason), esc(&p.path), esc(&p.message));
+        }
+        for c in &self.conflicting_files {
+            let _ = writeln!(h, "<tr class=\"s-invalid\"><td>conflict</td><td>conflicting-duplicate</td><td class=\"path\">{}</td><td>{} record(s) share an event ID with a different record in another file (see the findings)</td></tr>", esc(&c.path), c.conflicts);
+        }
+        h.push_str("</tbody></table></section>\n");
     }
 
     /// Calendar heatmap: per region, one row per month, one cell per day.
@@ -585,6 +696,27 @@ impl AuditReport {
     }
 }
 
+/// What the events' integrity comes to, in one sentence for people.
+pub fn integrity_sentence(c: &Integrity) -> String {
+    if c.events == 0 {
+        return "no events".into();
+    }
+    if c.all_verified() {
+        return format!("all {} events verified", c.events);
+    }
+    let mut parts = vec![format!("{} of {} events verified", c.verified, c.events)];
+    if c.failed > 0 {
+        parts.push(format!("{} failed", c.failed));
+    }
+    if c.unverified > 0 {
+        parts.push(format!("{} unverified", c.unverified));
+    }
+    if c.unprotected > 0 {
+        parts.push(format!("{} have no integrity protection", c.unprotected));
+    }
+    parts.join(" · ")
+}
+
 fn outcome_class(o: Outcome) -> &'static str {
     match o {
         Outcome::NotApplicable => "na",
@@ -632,7 +764,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid 
 thead th{background:#f6f8fa}.n{text-align:right;font-variant-numeric:tabular-nums}
 .path,.hash,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;word-break:break-all}
 table.kv th{width:14rem;background:#f6f8fa}
-.v-valid,.o-pass{color:var(--ok);font-weight:600}.v-invalid,.o-fail{color:var(--bad);font-weight:600}.v-incomplete,.o-na{color:var(--warn);font-weight:600}
+.v-valid,.o-pass,.i-verified{color:var(--ok);font-weight:600}.i-failed{color:var(--bad);font-weight:600}.v-invalid,.o-fail{color:var(--bad);font-weight:600}.v-incomplete,.o-na{color:var(--warn);font-weight:600}
 tr.s-invalid td:first-child,tr.s-missing td:first-child{color:var(--bad);font-weight:600}
 article.finding{border:1px solid var(--line);border-left:6px solid var(--muted);border-radius:4px;padding:.2rem .8rem .5rem;margin:.8rem 0}
 .l-critical{border-left-color:#82071e!important}.l-high{border-left-color:var(--bad)!important}.l-medium{border-left-color:#bc4c00!important}.l-low{border-left-color:var(--warn)!important}

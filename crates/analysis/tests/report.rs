@@ -14,7 +14,7 @@ use trailproof_analysis::coverage::Requirement;
 use trailproof_analysis::report::{AuditReport, InputFile, KeyUsed, ReportInputs};
 use trailproof_analysis::{analyze_in_memory, AnalysisOptions, SigmaRuleSet};
 use trailproof_core::report::{
-    ChainSummary, DigestCell, Item, ItemKind, Provider, Reason, Report, Status,
+    ChainSummary, DigestCell, Item, ItemKind, KeyUse, Provider, Reason, Report, Status,
 };
 use trailproof_events::time::parse_timestamp;
 
@@ -106,7 +106,7 @@ fn verification() -> Report {
         "digest not supplied",
     );
     missing.chain = Some("c1".into());
-    Report::new(
+    let mut report = Report::new(
         vec![
             Item::new(
                 "AWSLogs/111122223333/CloudTrail/us-east-1/trail.json",
@@ -136,18 +136,27 @@ fn verification() -> Report {
             continues_before: None,
         }],
         vec![],
-    )
+    );
+    report.keys = vec![KeyUse {
+        fingerprint: "da23189ac15abf20d62c34a105398215".into(),
+        source: "keys.json".into(),
+        valid_from: Some("2024-01-01T00:00:00Z".into()),
+        valid_to: None,
+        verified: 3,
+    }];
+    report
 }
 
 fn build() -> (String, String, String) {
     let files = inputs();
-    let store = load(&files);
+    let mut store = load(&files);
     let mut sigma = SigmaRuleSet::new();
     sigma.load("rules/golden.yml", SIGMA);
     let mut o = AnalysisOptions::default();
     o.coverage.requirements = vec![Requirement::Mlps2, Requirement::Custom { days: 3 }];
     o.coverage.expected_regions = vec!["us-east-1".into(), "cn-hangzhou".into()];
     let verification = verification();
+    store.apply_report(&verification);
     let as_of = parse_timestamp("2024-05-04T12:00:00Z").unwrap();
     let refs: Vec<(&str, &[u8])> = files
         .iter()
@@ -166,10 +175,8 @@ fn build() -> (String, String, String) {
     let report = AuditReport::build(&ReportInputs {
         tool_version: "trailproof 0.0.0-golden",
         inputs,
-        keys: vec![KeyUsed {
-            fingerprint: "da23189ac15abf20d62c34a105398215".into(),
-            source: "keys.json".into(),
-        }],
+        // Ignored: the verification report lists the keys it used.
+        keys: vec![KeyUsed::supplied("ffff", "ignored.pem")],
         verification: Some(&verification),
         store: &store,
         analysis: &analysis,
@@ -230,11 +237,26 @@ fn html_is_self_contained_and_escaped() {
         "class=\"heat\"",
         "Sigma rule by Golden",
         "Events in verified files",
+        "4 of 7 events verified · 3 have no integrity protection",
+        "2024-01-01T00:00:00Z to …",
     ] {
         assert!(html.contains(needle), "{needle}");
     }
+    assert!(!html.contains("ignored.pem"));
+    // Problems come first.
+    assert!(html.find("<h2>Problems (1)</h2>").unwrap() < html.find("<h2>Summary</h2>").unwrap());
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["as_of"], "2024-05-04T12:00:00Z");
+    assert_eq!(v["keys"][0]["verified"], 3);
+    assert_eq!(v["integrity"]["verified"], 4);
+    let states: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["events"].as_array().unwrap())
+        .map(|e| e["integrity"].as_str().unwrap())
+        .collect();
+    assert!(states.contains(&"verified") && states.contains(&"unprotected"));
     assert!(v["findings"]
         .as_array()
         .unwrap()
@@ -276,4 +298,62 @@ fn csv_quotes_and_defuses_formulas() {
     let (store, a) = analyze(&files, &SigmaRuleSet::new(), &AnalysisOptions::default());
     let csv = AuditReport::build(&ReportInputs::new("t", &store, &a)).findings_csv();
     assert!(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\","), "{csv}");
+}
+
+#[test]
+fn conflicting_duplicates_are_a_high_finding_naming_both_files() {
+    let record = |name: &str| {
+        aws(
+            "2024-05-01T08:00:00Z",
+            "s3.amazonaws.com",
+            name,
+            "alice",
+            "198.51.100.7",
+            json!({"eventID": "5f3963f1-213a-7cd7-155f-a54773c12078"}),
+        )
+    };
+    let files: Files = vec![
+        (
+            "delivered.json".into(),
+            aws_file(&[record("PutBucketPolicy")]),
+        ),
+        ("forged.json".into(), aws_file(&[record("GetBucketPolicy")])),
+    ];
+    let mut store = load(&files);
+    assert_eq!(store.len(), 2);
+    let mut ok = Item::new("delivered.json", ItemKind::Log, Status::Valid, None, "ok");
+    ok.proof = None;
+    let verification = Report::new(vec![ok], vec![], vec![], vec![]);
+    store.apply_report(&verification);
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let analysis = analyze_in_memory(
+        &store,
+        &SigmaRuleSet::new(),
+        &AnalysisOptions::default(),
+        Some(&verification),
+        0,
+        &refs,
+    );
+    let f: Vec<_> = analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule.key() == "conflicting-duplicate")
+        .collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].level, trailproof_analysis::Level::High);
+    assert_eq!(f[0].evidence.len(), 2);
+    assert!(
+        f[0].message.contains("delivered.json (verified)")
+            && f[0].message.contains("forged.json (failed)"),
+        "{}",
+        f[0].message
+    );
+    let report = AuditReport::build(&ReportInputs::new("t", &store, &analysis));
+    assert_eq!(report.conflicting_files.len(), 2);
+    assert_eq!((report.integrity.verified, report.integrity.failed), (1, 1));
+    let html = report.to_html();
+    assert!(html.find("conflicting-duplicate").unwrap() < html.find("<h2>Summary</h2>").unwrap());
 }

@@ -35,9 +35,15 @@ pub struct Args {
     /// Field mapping for JSON no built-in format recognises, e.g. `time=ts,actor=user.name,action=op`.
     #[arg(long)]
     mapping: Option<String>,
-    /// Keep repeated events (same provider, event ID and time) instead of dropping them.
+    /// Keep repeated events (same provider and event ID) instead of dropping identical copies
+    /// (conflicting versions are always kept).
     #[arg(long)]
     keep_duplicates: bool,
+    /// Public keys for digest verification, which decides each event's `integrity`
+    /// (list-public-keys JSON, PEM, base64 or DER; repeatable). Keys among the inputs are
+    /// found without it.
+    #[arg(long = "keys", value_name = "FILE")]
+    keys: Vec<PathBuf>,
     /// Files, directories or archives (zip, tar, tar.gz); gzip files are decoded.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
@@ -66,8 +72,20 @@ pub fn run(args: Args) -> ExitCode {
         dedup: !args.keep_duplicates,
         ..Default::default()
     };
+    let mut keys = Vec::new();
+    for path in &args.keys {
+        match std::fs::read(path) {
+            Ok(bytes) => keys.push((path.display().to_string(), bytes)),
+            Err(e) => {
+                eprintln!("trailproof: --keys {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     let mut ingest = Ingest::new(options);
     let mut readable = false;
+    // The files as named in the events' `source.path`, for verification under the same names.
+    let mut named = Vec::new();
     for arg in &args.inputs {
         let files = match fs_input::expand(arg) {
             Ok(files) => files,
@@ -86,6 +104,7 @@ pub fn run(args: Args) -> ExitCode {
                 }
             };
             let summary = ingest.add_input(&name, &mut file);
+            named.push((found.path.clone(), name.clone()));
             for d in &summary.diagnostics {
                 eprintln!("{d}");
             }
@@ -107,7 +126,16 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("trailproof: no input could be read");
         return ExitCode::FAILURE;
     }
-    let store = ingest.finish();
+    let mut store = ingest.finish();
+    // Each event's integrity comes from verifying the digest chains among the same files.
+    let gathered = crate::cmd_verify::gather_files(&named, Vec::new());
+    match crate::cmd_verify::verify_chains(gathered.scanned, &keys) {
+        Ok(mut report) => crate::cmd_verify::apply_integrity(&mut store, &mut report),
+        Err(msg) => {
+            eprintln!("trailproof: {msg}");
+            return ExitCode::from(2);
+        }
+    }
     let selection = match store.query(args.query.as_deref().unwrap_or("")) {
         Ok(s) => s,
         Err(e) => {
@@ -149,7 +177,7 @@ fn read_only_text(store: &EventStore, row: usize) -> &'static str {
     }
 }
 
-const TABLE: [(&str, Field); 9] = [
+const TABLE: [(&str, Field); 10] = [
     ("PROVIDER", Field::Provider),
     ("ACCOUNT", Field::Account),
     ("REGION", Field::Region),
@@ -159,6 +187,7 @@ const TABLE: [(&str, Field); 9] = [
     ("SOURCE_IP", Field::SourceIp),
     ("RW", Field::ReadWrite),
     ("ERROR", Field::ErrorCode),
+    ("INTEGRITY", Field::Integrity),
 ];
 
 fn write_table(out: &mut dyn Write, store: &EventStore, rows: &[usize]) -> io::Result<()> {
@@ -239,6 +268,8 @@ fn write_json(out: &mut dyn Write, store: &EventStore, r: usize) -> io::Result<(
             "offset": raw.offset,
             "length": raw.len,
         },
+        "integrity": store.integrity(r).as_str(),
+        "proof": store.proof(r),
     });
     serde_json::to_writer(&mut *out, &v)?;
     writeln!(out)
@@ -281,7 +312,11 @@ fn csv_cell(v: &str) -> String {
 
 fn write_csv(out: &mut dyn Write, store: &EventStore, rows: &[usize]) -> io::Result<()> {
     let header: Vec<&str> = CSV.iter().map(|(h, _)| *h).collect();
-    writeln!(out, "{},offset,length", header.join(","))?;
+    writeln!(
+        out,
+        "{},offset,length,integrity,proof_digest,proof_key,proof_checkpoint",
+        header.join(",")
+    )?;
     for &r in rows {
         let cells: Vec<String> = CSV
             .iter()
@@ -294,7 +329,21 @@ fn write_csv(out: &mut dyn Write, store: &EventStore, rows: &[usize]) -> io::Res
             })
             .collect();
         let raw = store.raw(r);
-        writeln!(out, "{},{},{}", cells.join(","), raw.offset, raw.len)?;
+        let proof = store.proof(r);
+        let part = |f: fn(&trailproof_core::report::Proof) -> &Option<String>| {
+            csv_cell(proof.and_then(|p| f(p).as_deref()).unwrap_or(""))
+        };
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{}",
+            cells.join(","),
+            raw.offset,
+            raw.len,
+            store.integrity(r).as_str(),
+            part(|p| &p.digest),
+            part(|p| &p.key),
+            part(|p| &p.checkpoint)
+        )?;
     }
     Ok(())
 }

@@ -179,10 +179,10 @@ pub fn run(args: Args) -> ExitCode {
             return usage(format!("--keys {label}: {e}"));
         }
         if let Ok((keys, _)) = parse_key_file(&bytes, &label) {
-            keys_used.extend(keys.into_iter().map(|k| KeyUsed {
-                fingerprint: k.fingerprint,
-                source: label.clone(),
-            }));
+            keys_used.extend(
+                keys.into_iter()
+                    .map(|k| KeyUsed::supplied(k.fingerprint, label.clone())),
+            );
         }
     }
 
@@ -267,10 +267,10 @@ pub fn run(args: Args) -> ExitCode {
             let scanned = scan(entry.path, &mut &bytes[..], &scan_limits);
             any_chain_file |= !matches!(scanned.kind(), FileKind::Other);
             for k in scanned.keys() {
-                keys_used.push(KeyUsed {
-                    fingerprint: k.fingerprint.clone(),
-                    source: entry.path.to_string(),
-                });
+                keys_used.push(KeyUsed::supplied(
+                    k.fingerprint.clone(),
+                    entry.path.to_string(),
+                ));
             }
             verifier.add(scanned);
             let summary = ingest.add_file(entry.path, &mut &bytes[..]);
@@ -293,10 +293,13 @@ pub fn run(args: Args) -> ExitCode {
     if inputs.is_empty() {
         return usage("no readable input");
     }
-    let report = verifier.finish();
+    let mut report = verifier.finish();
+    let mut store = ingest.finish();
+    // Every event's integrity, whether or not there was anything to verify (then all are
+    // unprotected), before the analysis reads it.
+    crate::cmd_verify::apply_integrity(&mut store, &mut report);
     // Verification is part of the report only when there was something to verify.
     let verification = (any_chain_file && !report.items.is_empty()).then_some(report);
-    let store = ingest.finish();
     let as_of = as_of_flag
         .or_else(|| store.time_span().map(|s| s.1))
         .unwrap_or(0);
@@ -336,6 +339,8 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("trailproof: {d}");
     }
 
+    // The verification report's own key list (`Report::keys`) is preferred by the report;
+    // the keys collected here are the fallback while the verifier does not fill it.
     let dedup: BTreeSet<KeyUsed> = keys_used.into_iter().collect();
     let tool = format!("trailproof {}", env!("CARGO_PKG_VERSION"));
     let built = AuditReport::build(&ReportInputs {

@@ -2,7 +2,11 @@
 //!
 //! The command is three steps, kept apart so another verification mode (a sealed archive
 //! with `--vkey`) can reuse the first and last: gather every input file as scanned facts
-//! ([`gather`], on all cores), verify ([`verify_chains`]), render ([`print_report`]).
+//! ([`expand_inputs`], [`gather_files`], on all cores), verify ([`verify_chains`]), render ([`print_report`]).
+//!
+//! Beside the scan, one thread indexes the events of the same files ([`index_events`]), so
+//! the report carries the events' integrity coverage: a valid chain speaks only for the
+//! events its digests list, and the headline says how many those are.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -12,7 +16,9 @@ use std::sync::Mutex;
 
 use trailproof_chain::{scan, ScanLimits, Scanned, Verifier, VerifyOptions};
 use trailproof_core::input::{self, Control};
-use trailproof_core::report::{Level, Note, Reason, Report, Status, Verdict};
+use trailproof_core::report::{Coverage, Level, Note, Reason, Report, Status, Verdict};
+use trailproof_events::ingest::{Ingest, IngestOptions};
+use trailproof_events::EventStore;
 
 use crate::fs_input;
 
@@ -37,6 +43,10 @@ pub struct Args {
     /// Directories, archives (.zip, .tar, .tar.gz/.tgz) or files; together they make one report.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
+    /// Exit 1 unless every event among the inputs is verified (listed with a matching hash
+    /// by a digest whose signature verified), even when the chains are valid.
+    #[arg(long)]
+    require_verified: bool,
     /// Sealed-archive verification (`--vkey`, `--pin`, `--nonce`, `--period`).
     #[command(flatten)]
     archive: crate::cmd_verify_archive::ArchiveArgs,
@@ -63,7 +73,13 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
-    let gathered = gather(&args.inputs);
+    let (files, notes) = expand_inputs(&args.inputs);
+    // Events are indexed on their own thread while the scan uses the other cores.
+    let (gathered, mut store) = std::thread::scope(|s| {
+        let indexer = s.spawn(|| index_events(&files));
+        let gathered = gather_files(&files, notes);
+        (gathered, indexer.join().unwrap_or_default())
+    });
     if gathered.files_read == 0 {
         eprintln!("trailproof: no readable input");
         return ExitCode::from(EXIT_USAGE);
@@ -76,13 +92,47 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     report.notes.extend(gathered.notes);
+    apply_integrity(&mut store, &mut report);
     let nothing = report.items.is_empty();
     print_report(&report, args.format);
     if nothing {
         eprintln!("trailproof: no digest, log or trace files found in the input");
         return ExitCode::from(EXIT_USAGE);
     }
-    ExitCode::from(report.verdict.exit_code())
+    ExitCode::from(exit_code(&report, args.require_verified))
+}
+
+/// The exit status: the verdict's (0 valid, 1 invalid, 3 incomplete), except that with
+/// `require_verified` a report whose events are not all verified exits 1.
+pub fn exit_code(report: &Report, require_verified: bool) -> u8 {
+    let code = report.verdict.exit_code();
+    let all_verified = report.coverage.is_some_and(|c| c.all_verified());
+    if require_verified && code == 0 && !all_verified {
+        return 1;
+    }
+    code
+}
+
+/// Judges every event of `store` by `report` and records the result in both: the store's
+/// per-event states, the report's coverage block, and a note on each file holding a
+/// conflicting duplicate.
+pub fn apply_integrity(store: &mut EventStore, report: &mut Report) {
+    store.apply_report(report);
+    trailproof_events::dedup::note_conflicts(store, report);
+    report.coverage = Some(store.coverage());
+}
+
+/// Indexes the events of `files` (`(disk path, report name)`), naming files as the scan does
+/// so that report items and event files join. Problems are not printed: `trailproof events`
+/// is the command for reading events; here only their integrity is counted.
+pub fn index_events(files: &[(PathBuf, String)]) -> EventStore {
+    let mut ingest = Ingest::new(IngestOptions::default());
+    for (path, name) in files {
+        if let Ok(mut file) = File::open(path) {
+            ingest.add_input(name, &mut file);
+        }
+    }
+    ingest.finish()
 }
 
 /// Everything read from the inputs.
@@ -98,9 +148,10 @@ pub struct Gathered {
 /// One input file's outcome: its position, scanned entries, notes, and whether it opened.
 type FileResult = (usize, Vec<Scanned>, Vec<Note>, bool);
 
-/// Expands the inputs and scans every file and archive entry, using all cores.
-/// The result does not depend on scheduling: it is ordered by input position.
-pub fn gather(inputs: &[PathBuf]) -> Gathered {
+/// Expands command-line inputs into `(disk path, report name)` pairs, plus notes for inputs
+/// that could not be read. Names are relative to the input; with several inputs, directory
+/// contents keep the directory's name in front.
+pub fn expand_inputs(inputs: &[PathBuf]) -> (Vec<(PathBuf, String)>, Vec<Note>) {
     let mut notes = Vec::new();
     let mut files = Vec::new();
     let several = inputs.len() > 1;
@@ -133,7 +184,12 @@ pub fn gather(inputs: &[PathBuf]) -> Gathered {
             }
         }
     }
+    (files, notes)
+}
 
+/// Scans every file and archive entry of `files`, using all cores; `notes` are kept in front.
+/// The result does not depend on scheduling: it is ordered by input position.
+pub fn gather_files(files: &[(PathBuf, String)], mut notes: Vec<Note>) -> Gathered {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<FileResult>> = Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism()
@@ -285,6 +341,9 @@ pub fn render_text(report: &Report) -> String {
         let _ = writeln!(out, "{:<10} {}: {}", "WARNING", note.path, note.message);
     }
 
+    if let Some(line) = headline(report) {
+        let _ = writeln!(out, "\n{line}");
+    }
     let c = &report.counts;
     let digests = report
         .items
@@ -307,6 +366,7 @@ pub fn render_text(report: &Report) -> String {
     );
 
     let has = |r: Reason| report.items.iter().any(|i| i.reason == Some(r));
+    let coverage = report.coverage.unwrap_or_default();
     let mut todo = Vec::new();
     if has(Reason::HashMismatch)
         || has(Reason::TrailingData)
@@ -331,6 +391,15 @@ pub fn render_text(report: &Report) -> String {
     if has(Reason::NotReferenced) {
         todo.push("Log files no digest lists are normal for the last hour; verify again after the next digest is delivered.");
     }
+    if has(Reason::NotListed) {
+        todo.push("Log files a covering digest does not list were added or renamed after delivery: treat their events as forged unless the bucket proves otherwise.");
+    }
+    if coverage.failed > 0 {
+        todo.push("Events marked failed come from changed files or contradict verified records: do not rely on them (trailproof events --query integrity:failed lists them).");
+    }
+    if coverage.unprotected > 0 {
+        todo.push("Events with no integrity protection (ActionTrail, GCP, Azure, LookupEvents or console exports, logs without their digests) are as trustworthy as the copy you were given: supply the digest files, or seal exports when you collect them (trailproof seal).");
+    }
     if report.verdict == Verdict::Valid && todo.is_empty() {
         todo.push("Nothing to do: every supplied file verified.");
     }
@@ -338,4 +407,34 @@ pub fn render_text(report: &Report) -> String {
         let _ = writeln!(out, "What to do: {t}");
     }
     out
+}
+
+/// The sentence that says what holds: the chains' verdict and how many events it speaks for,
+/// e.g. "Chains valid · 4 of 51 events verified · 47 have no integrity protection". `None`
+/// when no events were counted.
+pub fn headline(report: &Report) -> Option<String> {
+    let c: Coverage = report.coverage?;
+    let chains = if report.items.is_empty() {
+        "No digest chains".to_owned()
+    } else {
+        format!("Chains {}", report.verdict.as_str())
+    };
+    let mut parts = vec![chains];
+    if c.events == 0 {
+        parts.push("no events".into());
+    } else if c.all_verified() {
+        parts.push(format!("all {} events verified", c.events));
+    } else {
+        parts.push(format!("{} of {} events verified", c.verified, c.events));
+        if c.failed > 0 {
+            parts.push(format!("{} failed", c.failed));
+        }
+        if c.unverified > 0 {
+            parts.push(format!("{} unverified", c.unverified));
+        }
+        if c.unprotected > 0 {
+            parts.push(format!("{} have no integrity protection", c.unprotected));
+        }
+    }
+    Some(parts.join(" · "))
 }

@@ -338,3 +338,109 @@ fn tgz_input_is_opened() {
     fs::remove_file(tgz).unwrap();
     fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn json_carries_event_coverage_and_text_says_what_holds() {
+    let valid = copy_fixture("synthetic_aws");
+    let (code, v) = run_json(&[&valid]);
+    assert_eq!(code, 0);
+    // Three events, all in logs the verified digests list.
+    assert_eq!(
+        v["coverage"],
+        serde_json::json!({"events": 3, "verified": 3, "unverified": 0, "failed": 0, "unprotected": 0})
+    );
+    // With an ActionTrail event beside them: the chains stay valid, the headline says that
+    // one event has no protection.
+    let dir = copy_fixture("synthetic_aws");
+    let ali = "actiontrail_event_ram_user_DescribeInstances_sdkdoc.json";
+    fs::copy(fixtures().join(ali), dir.join(ali)).unwrap();
+    let (code, v) = run_json(&[&dir]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["coverage"]["events"], 4);
+    assert_eq!(v["coverage"]["unprotected"], 1);
+    let out = bin().arg("verify").arg(&dir).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Chains valid · 3 of 4 events verified · 1 have no integrity protection"),
+        "{text}"
+    );
+    // --require-verified: 1 unless every event is verified.
+    let code = |dir: &Path| {
+        bin()
+            .args(["verify", "--require-verified"])
+            .arg(dir)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(code(&dir), Some(1));
+    assert_eq!(code(&valid), Some(0));
+    let _ = fs::remove_dir_all(&dir);
+    let _ = fs::remove_dir_all(&valid);
+}
+
+#[test]
+fn a_forged_copy_of_a_delivered_log_fails_its_conflicting_event() {
+    let dir = copy_fixture("synthetic_aws");
+    let forged =
+        "tampered_111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz";
+    fs::copy(
+        fixtures().join("synthetic_aws/negative").join(forged),
+        dir.join(forged),
+    )
+    .unwrap();
+    let (_, v) = run_json(&[&dir]);
+    // 3 delivered events + the forged version of one (its identical record is one copy).
+    assert_eq!(v["coverage"]["events"], 4, "{:#}", v["coverage"]);
+    assert_eq!(v["coverage"]["verified"], 3);
+    assert_eq!(v["coverage"]["failed"], 1);
+    let forged_item = item(&v, "tampered_");
+    assert!(
+        forged_item["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("conflicting duplicate")),
+        "{forged_item:#}"
+    );
+    let out = bin()
+        .args(["events", "--format", "json", "--query", "integrity:failed"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["action"], "GetBucketPolicy");
+    assert_eq!(lines[0]["integrity"], "failed");
+    let out = bin()
+        .args([
+            "events",
+            "--format",
+            "json",
+            "--query",
+            "integrity:verified",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let first: serde_json::Value = serde_json::from_str(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["integrity"], "verified");
+    // `proof` is the log item's `Item.proof` (null while the verifier does not fill it).
+    assert!(first.get("proof").is_some());
+    if let Some(d) = first["proof"]["digest"].as_str() {
+        assert!(d.contains("CloudTrail-Digest"), "{d}");
+    }
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -670,6 +670,59 @@ mod tests {
     }
 
     #[test]
+    fn integrity_of_a_path_takes_its_items_worst_state_and_proof() {
+        let mut ok = Item::new("a.json.gz", ItemKind::Log, Status::Valid, None, "m");
+        ok.proof = Some(Proof {
+            digest: Some("d.json.gz".into()),
+            key: Some("k".into()),
+            checkpoint: None,
+        });
+        let unref = Item::new(
+            "b.json.gz",
+            ItemKind::Log,
+            Status::Unreferenced,
+            Some(Reason::NotReferenced),
+            "m",
+        );
+        let bad = Item::new(
+            "c.rec",
+            ItemKind::Log,
+            Status::Invalid,
+            Some(Reason::HashMismatch),
+            "m",
+        );
+        let good_too = Item::new("c.rec", ItemKind::Log, Status::Valid, None, "m");
+        // A missing item names an expected key, not a file holding events.
+        let missing = Item::new(
+            "m.json.gz",
+            ItemKind::Log,
+            Status::Missing,
+            Some(Reason::NotFound),
+            "m",
+        );
+        let r = Report::new(
+            vec![ok.clone(), unref, good_too, bad, missing],
+            vec![],
+            vec![],
+            vec![],
+        );
+        assert_eq!(
+            r.integrity_of("a.json.gz"),
+            (Integrity::Verified, ok.proof.as_ref())
+        );
+        assert_eq!(r.integrity_of("b.json.gz"), (Integrity::Unverified, None));
+        assert_eq!(r.integrity_of("c.rec").0, Integrity::Failed);
+        assert_eq!(r.integrity_of("m.json.gz"), (Integrity::Unprotected, None));
+        assert_eq!(r.integrity_of("other.json"), (Integrity::Unprotected, None));
+        let mut c = Coverage::default();
+        c.add(Integrity::Verified, 2);
+        assert!(c.all_verified());
+        c.add(Integrity::Unprotected, 1);
+        assert_eq!((c.events, c.unprotected, c.all_verified()), (3, 1, false));
+        assert!(!Coverage::default().all_verified());
+    }
+
+    #[test]
     fn json_shape_and_round_trip() {
         let mut bad = item(Status::Missing, Some(Reason::NotFound));
         bad.chain = Some("c".into());

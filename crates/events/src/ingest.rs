@@ -33,8 +33,9 @@ pub struct IngestOptions {
     pub max_diagnostics_per_file: usize,
     /// Mapping applied to JSON records no built-in decoder recognises.
     pub mapping: Option<FieldMapping>,
-    /// Drop events repeating an earlier (provider, event ID, time), e.g. the same event from a
-    /// trail file and a LookupEvents export.
+    /// Group events repeating an earlier provider and event ID (see [`crate::dedup`]): drop
+    /// identical copies (e.g. the same event from a trail file and a LookupEvents export),
+    /// keep and remember conflicting versions.
     pub dedup: bool,
 }
 
@@ -511,8 +512,8 @@ fn sniff(head: &[u8]) -> Sniff {
     }
 }
 
-/// A CSV row's fields, decoded offset and length.
-type CsvFields = (Vec<String>, u64, usize);
+/// A CSV row's fields, decoded offset, length and [`crate::dedup::record_hash`].
+type CsvFields = (Vec<String>, u64, usize, u64);
 
 /// Per-file decoding state.
 struct FileState<'o> {
@@ -573,7 +574,12 @@ impl<'o> FileState<'o> {
                 fields,
                 bytes,
                 offset,
-            } => rows.push(Ok((fields, offset, bytes.len()))),
+            } => rows.push(Ok((
+                fields,
+                offset,
+                bytes.len(),
+                crate::dedup::record_hash(bytes),
+            ))),
             CsvRow::TooLong { offset } => rows.push(Err(offset)),
         };
         csv.feed(chunk, &mut collect);
@@ -582,7 +588,7 @@ impl<'o> FileState<'o> {
         }
         self.csv = Some(csv);
         for row in rows {
-            let (fields, offset, len) = match row {
+            let (fields, offset, len, hash) = match row {
                 Ok(r) => r,
                 Err(offset) => {
                     let limit = self.options.max_record_bytes as u64;
@@ -613,7 +619,7 @@ impl<'o> FileState<'o> {
                     if self.provider != Some(ev.provider) {
                         self.mixed = true;
                     }
-                    builder.push(&ev);
+                    builder.push_record(&ev, crate::dedup::LAYOUT_CSV, hash);
                     self.events += 1;
                 }
                 Decoded::Incomplete { shape, missing } => {
@@ -742,7 +748,12 @@ impl<'o> FileState<'o> {
                         if self.container.is_none() {
                             self.container = Some(container);
                         }
-                        builder.push(&ev);
+                        let layout = match container {
+                            Container::Top => 1,
+                            Container::Array => 2,
+                            Container::Wrapper(k) => 3u8.saturating_add(k.min(250) as u8),
+                        };
+                        builder.push_record(&ev, layout, crate::dedup::record_hash(bytes));
                         self.events += 1;
                     }
                     Ok(Decoded::Companion(c)) => self.companion = Some(c),

@@ -53,6 +53,7 @@
 use std::fmt;
 
 mod csv;
+pub mod dedup;
 mod flex;
 pub mod formats;
 pub mod ingest;

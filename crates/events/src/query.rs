@@ -167,6 +167,12 @@ const FIELDS: &[FieldInfo] = &[
         description: "path of the file the event came from",
         field: Field::File,
     },
+    FieldInfo {
+        name: "integrity",
+        aliases: &[],
+        description: "verified, unverified, failed or unprotected: what proves the event's record",
+        field: Field::Integrity,
+    },
 ];
 
 /// Fields searched by free text (terms without `field:`).
@@ -605,6 +611,20 @@ fn term(
             _ => return Err(err(vpos, "outcome takes success or error")),
         },
         Field::ErrorCode if value == "*" && !quoted => Predicate::Failed(true),
+        Field::Integrity if !value.contains('*') => {
+            match trailproof_core::report::Integrity::ALL
+                .iter()
+                .find(|i| i.as_str() == lower)
+            {
+                Some(i) => Predicate::Text(Field::Integrity, Match::Equals(i.as_str().into())),
+                None => {
+                    return Err(err(
+                        vpos,
+                        "integrity takes verified, unverified, failed or unprotected",
+                    ))
+                }
+            }
+        }
         Field::Root | Field::Admin => match lower.as_str() {
             "true" | "false" => Predicate::Text(info.field, Match::Equals(lower)),
             _ => return Err(err(vpos, format!("{} takes true or false", info.name))),
@@ -692,6 +712,7 @@ mod tests {
         assert_eq!(pos("actor:\"abc"), 6);
         assert_eq!(pos("actor>=b"), 5);
         assert_eq!(pos("()"), 1);
+        assert_eq!(pos("integrity:green"), 10);
         assert!(parse("").is_ok());
         assert!(parse("   ").is_ok());
     }

@@ -6,10 +6,13 @@
 //! is evaluated once per *distinct value* (into a match table), then once per row as a table
 //! lookup; results are bitsets ([`Selection`]) combined with bitwise AND/OR/NOT.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
+use trailproof_core::report::{Coverage, Integrity, Proof};
+
+use crate::dedup::{self, LAYOUT_UNKNOWN};
 use crate::model::{Actor, Event, Outcome, Provider, RawRef};
 
 // ---------------------------------------------------------------------------------------------
@@ -136,6 +139,22 @@ impl Codes {
                 self.push(v);
             }
             Codes::U32(c) => c.push(v),
+        }
+    }
+    /// Replaces the code at `i`, widening the column when `v` needs it.
+    fn set(&mut self, i: usize, v: u32) {
+        match self {
+            Codes::U8(c) if v <= u8::MAX as u32 => c[i] = v as u8,
+            Codes::U8(c) => {
+                *self = Codes::U16(c.iter().map(|&x| x as u16).collect());
+                self.set(i, v);
+            }
+            Codes::U16(c) if v <= u16::MAX as u32 => c[i] = v as u16,
+            Codes::U16(c) => {
+                *self = Codes::U32(c.iter().map(|&x| x as u32).collect());
+                self.set(i, v);
+            }
+            Codes::U32(c) => c[i] = v,
         }
     }
     #[inline]
@@ -356,11 +375,14 @@ pub enum Field {
     Admin,
     /// Path of the file the event came from.
     File,
+    /// Integrity state (`verified`, `unverified`, `failed`, `unprotected`), known once
+    /// [`EventStore::apply_integrity`] ran.
+    Integrity,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Field; 20] = [
+    pub const ALL: [Field; 21] = [
         Field::Time,
         Field::Provider,
         Field::Account,
@@ -381,6 +403,7 @@ impl Field {
         Field::Root,
         Field::Admin,
         Field::File,
+        Field::Integrity,
     ];
 
     /// The canonical name (`time`, `actor`, `ip`, ...).
@@ -406,6 +429,7 @@ impl Field {
             Field::Root => "root",
             Field::Admin => "admin",
             Field::File => "file",
+            Field::Integrity => "integrity",
         }
     }
 }
@@ -621,6 +645,40 @@ pub struct EventStore {
     raw_len: Codes,
     files: Vec<String>,
     duplicates: u64,
+    /// Per row: the [`Integrity`] code (low two bits) and [`CONFLICT`].
+    integrity: Vec<u8>,
+    /// Per file: its integrity and what proved it (all unprotected until applied).
+    file_state: Vec<(Integrity, Option<Proof>)>,
+    /// Per file: identical copies of earlier events dropped from it.
+    file_duplicates: Vec<u32>,
+    /// Per file: rows that are one of several conflicting versions of an event.
+    file_conflicts: Vec<u32>,
+    /// `(kept row, where a dropped identical copy of it is)`: the copy may be in a better
+    /// verified file.
+    copies: Vec<(u32, RawRef)>,
+    /// Rows that are conflicting versions of one event, one set per event.
+    conflicts: Vec<Vec<u32>>,
+}
+
+/// Row flag: one of several conflicting versions of an event.
+const CONFLICT: u8 = 0x80;
+
+fn integrity_code(i: Integrity) -> u8 {
+    match i {
+        Integrity::Unprotected => 0,
+        Integrity::Unverified => 1,
+        Integrity::Failed => 2,
+        Integrity::Verified => 3,
+    }
+}
+
+fn integrity_of_code(c: u8) -> Integrity {
+    match c & 3 {
+        0 => Integrity::Unprotected,
+        1 => Integrity::Unverified,
+        2 => Integrity::Failed,
+        _ => Integrity::Verified,
+    }
 }
 
 /// Accumulates events, then sorts and compacts them into an [`EventStore`].
@@ -628,6 +686,10 @@ pub struct EventStore {
 pub struct StoreBuilder {
     s: EventStore,
     wide: Option<Wide>,
+    /// Per row: how its record was laid out ([`dedup`] layout codes).
+    layout: Vec<u8>,
+    /// Per row: [`dedup::record_hash`] of its record (0 when unknown).
+    record: Vec<u64>,
 }
 
 impl StoreBuilder {
@@ -652,8 +714,16 @@ impl StoreBuilder {
         self.s.len == 0
     }
 
-    /// Adds one event.
+    /// Adds one event. Without its record bytes, a repeat of it is judged by its normalized
+    /// fields only (see [`crate::dedup`]).
     pub fn push(&mut self, e: &Event) {
+        self.push_record(e, LAYOUT_UNKNOWN, 0);
+    }
+
+    /// Adds one event with its record's layout code and [`dedup::record_hash`].
+    pub(crate) fn push_record(&mut self, e: &Event, layout: u8, record: u64) {
+        self.layout.push(layout);
+        self.record.push(record);
         let s = &mut self.s;
         s.time.push(e.time_ms);
         s.provider.push(e.provider as u8);
@@ -716,39 +786,102 @@ impl StoreBuilder {
         s.len += 1;
     }
 
-    /// Sorts by time (stably, so file order breaks ties), drops repeated events (same provider,
-    /// event ID and time: the time guards against exports that reuse IDs) when `dedup` is set,
-    /// and returns the compacted store.
+    /// Sorts by time (stably, so file order breaks ties) and returns the compacted store.
+    ///
+    /// When `dedup` is set, repeated events (same provider and event ID; for GCP and generic
+    /// events also the same time, as their IDs are unique only per timestamp) are grouped
+    /// (see [`crate::dedup`]): identical copies are dropped and counted per file, conflicting
+    /// versions are all kept and remembered, so that [`EventStore::apply_integrity`] can mark
+    /// the ones verified evidence contradicts.
     pub fn finish(self, dedup: bool) -> EventStore {
-        let s = self.s;
+        let StoreBuilder {
+            s, layout, record, ..
+        } = self;
         let mut order: Vec<u32> = (0..s.len as u32).collect();
         order.sort_by_key(|&i| s.time[i as usize]);
+        let mut grouping = dedup::Grouping::default();
         let mut duplicates = 0;
+        let mut file_duplicates = vec![0u32; s.files.len()];
+        let mut file_conflicts = vec![0u32; s.files.len()];
         if dedup {
-            let mut seen_compact: HashSet<(u8, u8, u128, i64)> = HashSet::new();
-            let mut seen_other: HashSet<(u8, String, i64)> = HashSet::new();
-            // Keep the first occurrence in input order, whatever its time.
-            let mut keep = vec![true; s.len];
-            for (i, keep) in keep.iter_mut().enumerate() {
+            #[derive(PartialEq, Eq, Hash)]
+            enum Key {
+                // Case variants of one hex ID are one ID.
+                Compact(u8, bool, u128, i64),
+                Other(u8, String, i64),
+            }
+            let key = |i: usize| {
                 let (k, v) = (s.event_id.kind[i], s.event_id.value[i]);
-                let fresh = match k {
-                    ID_NONE => true,
-                    ID_OTHER => seen_other.insert((s.provider[i], s.event_id.get(i), s.time[i])),
-                    // Case variants of one hex ID are one ID.
-                    _ => seen_compact.insert((
-                        s.provider[i],
-                        (k == ID_UUID_UPPER || k == ID_UUID_LOWER) as u8,
-                        v,
-                        s.time[i],
-                    )),
+                let p = s.provider[i];
+                let t = if dedup::id_unique_alone(Provider::from_u8(p)) {
+                    0
+                } else {
+                    s.time[i]
                 };
-                if !fresh {
-                    *keep = false;
-                    duplicates += 1;
+                match k {
+                    ID_NONE => None,
+                    ID_OTHER => Some(Key::Other(p, s.event_id.get(i), t)),
+                    _ => Some(Key::Compact(
+                        p,
+                        k == ID_UUID_UPPER || k == ID_UUID_LOWER,
+                        v,
+                        t,
+                    )),
+                }
+            };
+            let core = |i: usize| {
+                (
+                    s.time[i],
+                    s.service.get(i),
+                    s.action.get(i),
+                    s.error_code.get(i),
+                    s.flags[i] & F_ERROR,
+                )
+            };
+            let same = |a: usize, b: usize| {
+                let bytes_comparable = layout[a] == layout[b] && layout[a] != LAYOUT_UNKNOWN;
+                core(a) == core(b) && (!bytes_comparable || record[a] == record[b])
+            };
+            grouping = dedup::group(s.len, key, same);
+            duplicates = grouping.copies.len() as u64;
+            for &(_, dropped) in &grouping.copies {
+                if let Some(c) = file_duplicates.get_mut(s.raw_file.get(dropped as usize) as usize)
+                {
+                    *c += 1;
                 }
             }
+            for &row in grouping.conflicts.iter().flatten() {
+                if let Some(c) = file_conflicts.get_mut(s.raw_file.get(row as usize) as usize) {
+                    *c += 1;
+                }
+            }
+            let keep = &grouping.keep;
             order.retain(|&i| keep[i as usize]);
         }
+        // Input row → final row, for the copies and conflicts found above.
+        let mut final_row = vec![u32::MAX; s.len];
+        for (n, &i) in order.iter().enumerate() {
+            final_row[i as usize] = n as u32;
+        }
+        let raw_of = |i: usize| RawRef {
+            file: s.raw_file.get(i),
+            offset: if s.raw_offset64.is_empty() {
+                s.raw_offset32[i] as u64
+            } else {
+                s.raw_offset64[i]
+            },
+            len: s.raw_len.get(i),
+        };
+        let copies: Vec<(u32, RawRef)> = grouping
+            .copies
+            .iter()
+            .map(|&(kept, dropped)| (final_row[kept as usize], raw_of(dropped as usize)))
+            .collect();
+        let conflicts: Vec<Vec<u32>> = grouping
+            .conflicts
+            .iter()
+            .map(|g| g.iter().map(|&i| final_row[i as usize]).collect())
+            .collect();
         let g = |c: &DictColumn| DictColumn {
             dict: c.dict.clone(),
             codes: c.codes.gather(&order),
@@ -795,8 +928,14 @@ impl StoreBuilder {
                 order.iter().map(|&i| s.raw_offset64[i as usize]).collect()
             },
             raw_len: s.raw_len.gather(&order),
+            integrity: vec![0; order.len()],
+            file_state: vec![(Integrity::Unprotected, None); s.files.len()],
             files: s.files,
             duplicates,
+            file_duplicates,
+            file_conflicts,
+            copies,
+            conflicts,
         };
         if out.len == 0 {
             out.res_start.clear();
@@ -821,9 +960,150 @@ impl EventStore {
         &self.files
     }
 
-    /// Events dropped as repeats of an earlier event with the same provider and event ID.
+    /// Events dropped as identical copies of an earlier event (same provider and event ID,
+    /// records that agree; see [`crate::dedup`]).
     pub fn duplicates_dropped(&self) -> u64 {
         self.duplicates
+    }
+
+    /// Identical copies of earlier events dropped from file `file` (an index into
+    /// [`EventStore::files`]).
+    pub fn duplicates_in_file(&self, file: u32) -> u64 {
+        self.file_duplicates
+            .get(file as usize)
+            .copied()
+            .unwrap_or(0) as u64
+    }
+
+    /// Rows from file `file` that are one of several conflicting versions of an event.
+    pub fn conflicts_in_file(&self, file: u32) -> u64 {
+        self.file_conflicts.get(file as usize).copied().unwrap_or(0) as u64
+    }
+
+    /// Conflicting duplicates: per event, the rows of its differing versions (two or more),
+    /// in a deterministic order. Every version is kept as a row.
+    pub fn conflicts(&self) -> &[Vec<u32>] {
+        &self.conflicts
+    }
+
+    /// Sets every event's integrity from the file that holds its record: `of(path)` gives
+    /// the file's state and what proved it (normally [`Report::integrity_of`]).
+    ///
+    /// An event kept once for several identical copies takes the copy in a verified file,
+    /// if any (its record bytes are the verified ones). Of conflicting versions of an event,
+    /// the verified ones stay verified and every other one is marked failed, because verified
+    /// evidence contradicts it; when none is verified all are marked failed, because the
+    /// evidence cannot tell the genuine one from the others.
+    ///
+    /// [`Report::integrity_of`]: trailproof_core::report::Report::integrity_of
+    pub fn apply_integrity(&mut self, of: impl Fn(&str) -> (Integrity, Option<Proof>)) {
+        self.file_state = self.files.iter().map(|f| of(f)).collect();
+        let state = |file: u32, st: &[(Integrity, Option<Proof>)]| {
+            st.get(file as usize)
+                .map(|s| s.0)
+                .unwrap_or(Integrity::Unprotected)
+        };
+        for i in 0..self.copies.len() {
+            let (row, copy) = self.copies[i];
+            let row = row as usize;
+            if row >= self.len {
+                continue;
+            }
+            let current = state(self.raw_file.get(row), &self.file_state);
+            if current != Integrity::Verified
+                && state(copy.file, &self.file_state) == Integrity::Verified
+            {
+                self.set_raw(row, copy);
+            }
+        }
+        for row in 0..self.len {
+            self.integrity[row] = integrity_code(state(self.raw_file.get(row), &self.file_state));
+        }
+        for group in &self.conflicts {
+            let any_verified = group.iter().any(|&r| {
+                self.integrity
+                    .get(r as usize)
+                    .map(|&c| integrity_of_code(c))
+                    == Some(Integrity::Verified)
+            });
+            for &r in group {
+                let Some(c) = self.integrity.get_mut(r as usize) else {
+                    continue;
+                };
+                let verified = integrity_of_code(*c) == Integrity::Verified;
+                *c = if verified && any_verified {
+                    integrity_code(Integrity::Verified)
+                } else {
+                    integrity_code(Integrity::Failed)
+                } | CONFLICT;
+            }
+        }
+    }
+
+    /// [`EventStore::apply_integrity`] with [`Report::integrity_of`].
+    ///
+    /// [`Report::integrity_of`]: trailproof_core::report::Report::integrity_of
+    pub fn apply_report(&mut self, report: &trailproof_core::report::Report) {
+        self.apply_integrity(|path| {
+            let (state, proof) = report.integrity_of(path);
+            (state, proof.cloned())
+        });
+    }
+
+    fn set_raw(&mut self, row: usize, raw: RawRef) {
+        self.raw_file.set(row, raw.file);
+        self.raw_len.set(row, raw.len);
+        if self.raw_offset64.is_empty() {
+            match u32::try_from(raw.offset) {
+                Ok(o) => self.raw_offset32[row] = o,
+                Err(_) => {
+                    self.raw_offset64 = self.raw_offset32.iter().map(|&o| o as u64).collect();
+                    self.raw_offset32 = Vec::new();
+                    self.raw_offset64[row] = raw.offset;
+                }
+            }
+        } else {
+            self.raw_offset64[row] = raw.offset;
+        }
+    }
+
+    /// The integrity state of `row` (unprotected until [`EventStore::apply_integrity`] ran).
+    pub fn integrity(&self, row: usize) -> Integrity {
+        integrity_of_code(self.integrity[row])
+    }
+
+    /// Whether `row` is one of several conflicting versions of an event.
+    pub fn conflicting(&self, row: usize) -> bool {
+        self.integrity[row] & CONFLICT != 0
+    }
+
+    /// What proved the file holding `row`'s record (for a verified row: the digest and key,
+    /// or the checkpoint).
+    pub fn proof(&self, row: usize) -> Option<&Proof> {
+        self.file_state
+            .get(self.raw_file.get(row) as usize)
+            .and_then(|s| s.1.as_ref())
+    }
+
+    /// The integrity of file `file` and what proved it, as applied.
+    pub fn file_integrity(&self, file: u32) -> (Integrity, Option<&Proof>) {
+        self.file_state
+            .get(file as usize)
+            .map(|s| (s.0, s.1.as_ref()))
+            .unwrap_or((Integrity::Unprotected, None))
+    }
+
+    /// How many events are in each integrity state.
+    pub fn coverage(&self) -> Coverage {
+        let mut n = [0u64; 4];
+        for &c in &self.integrity {
+            n[(c & 3) as usize] += 1;
+        }
+        let mut cov = Coverage::default();
+        for (code, &k) in n.iter().enumerate() {
+            cov.add(integrity_of_code(code as u8), k);
+        }
+        cov
     }
 
     /// Event time of `row`, epoch milliseconds UTC.
@@ -892,6 +1172,7 @@ impl EventStore {
                 .get(self.raw_file.get(row) as usize)
                 .cloned()
                 .unwrap_or_default(),
+            Field::Integrity => self.integrity(row).as_str().to_string(),
             _ => String::new(),
         }
     }
@@ -966,8 +1247,10 @@ impl EventStore {
             &self.error_code,
             &self.error_message,
         ];
-        let mut column_bytes =
-            self.time.capacity() * 8 + self.provider.capacity() + self.flags.capacity();
+        let mut column_bytes = self.time.capacity() * 8
+            + self.provider.capacity()
+            + self.flags.capacity()
+            + self.integrity.capacity();
         column_bytes += dicts.iter().map(|d| d.codes.bytes()).sum::<usize>();
         column_bytes += self.event_id.kind.capacity() + self.event_id.value.capacity() * 16;
         column_bytes += self.res_start.capacity() * 4 + self.res_codes.bytes();
@@ -1167,6 +1450,18 @@ impl EventStore {
                 let (t, fa) = (matcher.is_match("true"), matcher.is_match("false"));
                 self.mark_flags(out, |f| if f & bit != 0 { t } else { fa });
             }
+            Field::Integrity => {
+                let table: Vec<bool> = (0..4u8)
+                    .map(|c| matcher.is_match(integrity_of_code(c).as_str()))
+                    .collect();
+                for (w, chunk) in self.integrity.chunks(64).enumerate() {
+                    let mut word = 0u64;
+                    for (b, &c) in chunk.iter().enumerate() {
+                        word |= (table[(c & 3) as usize] as u64) << b;
+                    }
+                    out.words[w] |= word;
+                }
+            }
             Field::Time => {
                 for row in 0..self.len {
                     if matcher.is_match(&crate::time::format_rfc3339(self.time[row])) {
@@ -1219,6 +1514,9 @@ impl EventStore {
                 ),
                 Field::Outcome => by_code(2, &|r| self.failed(r) as u32, &|id| {
                     ["success", "error"][id as usize].into()
+                }),
+                Field::Integrity => by_code(4, &|r| (self.integrity[r] & 3) as u32, &|id| {
+                    integrity_of_code(id as u8).as_str().into()
                 }),
                 Field::Root | Field::Admin => {
                     let bit = if field == Field::Root {

@@ -63,6 +63,7 @@ pub struct Engine {
 
 /// The fields the facet panel shows, in order.
 pub const FACETS: &[Field] = &[
+    Field::Integrity,
     Field::Actor,
     Field::Action,
     Field::Service,
@@ -85,6 +86,7 @@ const ROW_FIELDS: &[Field] = &[
     Field::SourceIp,
     Field::ReadWrite,
     Field::ErrorCode,
+    Field::Integrity,
 ];
 
 fn describe(kind: &FileKind, chain: ChainKind) -> String {
@@ -179,6 +181,7 @@ impl Engine {
                         stored: bytes.len() as u64,
                         events: 0,
                         problems: vec![e.to_string()],
+                        ..FileLine::default()
                     });
                     return Control::Continue;
                 }
@@ -192,7 +195,7 @@ impl Engine {
                             "larger than {} MiB: too big to hold in a browser tab; use the trailproof CLI",
                             cap >> 20
                         )],
-                    });
+                        ..FileLine::default()                    });
                     return Control::Continue;
                 }
                 let entry_start = base + read_here;
@@ -207,6 +210,7 @@ impl Engine {
                         stored: bytes.len() as u64,
                         events: 0,
                         problems: Vec::new(),
+                        ..FileLine::default()
                     });
                     return Control::Continue;
                 }
@@ -218,6 +222,7 @@ impl Engine {
                         stored: bytes.len() as u64,
                         events: 0,
                         problems: Vec::new(),
+                        ..FileLine::default()
                     });
                     return Control::Continue;
                 }
@@ -231,6 +236,7 @@ impl Engine {
                             stored: bytes.len() as u64,
                             events: 0,
                             problems: Vec::new(),
+                            ..FileLine::default()
                         });
                         return Control::Continue;
                     }
@@ -245,6 +251,7 @@ impl Engine {
                         stored: bytes.len() as u64,
                         events: 0,
                         problems: Vec::new(),
+                        ..FileLine::default()
                     });
                     return Control::Continue;
                 }
@@ -272,6 +279,7 @@ impl Engine {
                     stored: summary.stored_bytes,
                     events: summary.events,
                     problems: summary.diagnostics.iter().map(|d| d.to_string()).collect(),
+                    ..FileLine::default()
                 });
                 Control::Continue
             });
@@ -284,7 +292,26 @@ impl Engine {
         let sealed = verification
             .as_ref()
             .map(|v| sealed::merge(v, &mut report, key_names));
-        let store = ingest.finish();
+        let mut store = ingest.finish();
+        let archive_trusted = verification
+            .as_ref()
+            .map(|v| v.report.verdict == trailproof_core::report::Verdict::Valid);
+        apply_integrity(
+            &mut store,
+            &mut report,
+            archive_trusted,
+            verification.as_ref(),
+        );
+        for line in files.iter_mut() {
+            if let Some(f) = store.files().iter().position(|p| *p == line.path) {
+                let f = f as u32;
+                line.duplicates = store.duplicates_in_file(f);
+                line.conflicts = store.conflicts_in_file(f);
+                if line.events > 0 {
+                    line.integrity = store.file_integrity(f).0.as_str().to_owned();
+                }
+            }
+        }
         let settings = AnalysisSettings::default();
         let options = compliance::options(&settings).unwrap_or_default();
         let analysis = compliance::analyze(&store, &sigma, &report, inputs, &limits, &options);
@@ -298,7 +325,7 @@ impl Engine {
                 .collect()
         };
         let summary = LoadSummary {
-            report,
+            report: report.clone(),
             events: store.len() as u64,
             span: store.time_span(),
             providers: top(Field::Provider, 10),
@@ -310,6 +337,8 @@ impl Engine {
             analysis: compliance::view(&analysis, &settings),
             sealed,
             proofs,
+            coverage: store.coverage(),
+            headline: headline(&report, &store.coverage()),
         };
         (
             Engine {
@@ -491,6 +520,7 @@ impl Engine {
             source_ip: s.text(row, Field::SourceIp),
             rw: s.text(row, Field::ReadWrite),
             error: s.text(row, Field::ErrorCode),
+            integrity: s.text(row, Field::Integrity),
         }
     }
 
@@ -511,7 +541,12 @@ impl Engine {
         let r = row as usize;
         let mut fields: Vec<(String, String)> = Field::ALL
             .iter()
-            .filter(|f| !matches!(f, Field::File | Field::Time | Field::Resource))
+            .filter(|f| {
+                !matches!(
+                    f,
+                    Field::File | Field::Time | Field::Resource | Field::Integrity
+                )
+            })
             .map(|&f| (f.name().to_owned(), self.store.text(r, f)))
             .filter(|(_, v)| !v.is_empty())
             .collect();
@@ -528,6 +563,8 @@ impl Engine {
                 raw.offset,
                 raw.offset + raw.len as u64
             ),
+            integrity: self.store.integrity(r).as_str().to_owned(),
+            integrity_detail: integrity_detail(&self.store, r),
             raw: Err("not read yet".into()),
         })
     }
@@ -544,7 +581,7 @@ impl Engine {
                     .collect::<Vec<_>>()
                     .join(","),
             );
-            buf.push_str(",event_id,source\n");
+            buf.push_str(",event_id,source,proof\n");
         }
         for &row in &self.selection {
             let r = row as usize;
@@ -558,6 +595,7 @@ impl Engine {
                     cells.extend(ROW_FIELDS.iter().map(|&f| self.store.text(r, f)));
                     cells.push(self.store.text(r, Field::EventId));
                     cells.push(source);
+                    cells.push(proof_text(self.store.proof(r)));
                     let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
                     buf.push_str(&line.join(","));
                     buf.push('\n');
@@ -575,6 +613,10 @@ impl Engine {
                     }
                     obj.insert("event_id".into(), self.store.text(r, Field::EventId).into());
                     obj.insert("source".into(), source.into());
+                    obj.insert(
+                        "proof".into(),
+                        serde_json::to_value(self.store.proof(r)).unwrap_or_default(),
+                    );
                     buf.push_str(&serde_json::Value::Object(obj).to_string());
                     buf.push('\n');
                 }
@@ -651,6 +693,116 @@ impl Engine {
             format,
         )
     }
+}
+
+/// Judges every event by the load's verification and records it in the store and the
+/// report (coverage block, notes on files with conflicting records). Records of a sealed
+/// archive are verified only when the archive verified as a whole (`archive_trusted`): a
+/// record file whose hash the manifest records proves nothing if the manifest or a
+/// checkpoint failed; then they are at best unverified, and failed when it is invalid.
+fn apply_integrity(
+    store: &mut EventStore,
+    report: &mut Report,
+    archive_trusted: Option<bool>,
+    verification: Option<&Verification>,
+) {
+    use trailproof_core::report::{Integrity, Proof, Verdict};
+    let checkpoint = verification.map(|v| {
+        format!(
+            "{} at size {}",
+            v.origin.as_deref().unwrap_or("(unknown origin)"),
+            v.size
+        )
+    });
+    let archive_verdict = verification.map(|v| v.report.verdict);
+    store.apply_integrity(|path| {
+        let (state, proof) = report.integrity_of(path);
+        let mut proof = proof.cloned();
+        if path.to_ascii_lowercase().ends_with(".rec") && state == Integrity::Verified {
+            return match (archive_trusted, archive_verdict) {
+                (Some(true), _) => {
+                    proof.get_or_insert_with(Proof::default).checkpoint = checkpoint.clone();
+                    (Integrity::Verified, proof)
+                }
+                (_, Some(Verdict::Invalid)) => (Integrity::Failed, None),
+                _ => (Integrity::Unverified, None),
+            };
+        }
+        (state, proof)
+    });
+    trailproof_events::dedup::note_conflicts(store, report);
+    report.coverage = Some(store.coverage());
+}
+
+/// The headline: the chains' verdict and what it speaks for.
+fn headline(report: &Report, c: &trailproof_core::report::Coverage) -> String {
+    let chains = if report.items.is_empty() {
+        "No digest chains".to_owned()
+    } else {
+        format!("Chains {}", report.verdict.as_str())
+    };
+    format!(
+        "{chains} · {}",
+        trailproof_analysis::report::integrity_sentence(c)
+    )
+}
+
+/// A proof in one line, for CSV cells.
+fn proof_text(p: Option<&trailproof_core::report::Proof>) -> String {
+    let Some(p) = p else { return String::new() };
+    let mut parts = Vec::new();
+    if let Some(d) = &p.digest {
+        parts.push(format!("digest {d}"));
+    }
+    if let Some(k) = &p.key {
+        parts.push(format!("key {k}"));
+    }
+    if let Some(c) = &p.checkpoint {
+        parts.push(format!("checkpoint {c}"));
+    }
+    parts.join("; ")
+}
+
+/// What an event's integrity rests on, for the detail pane.
+fn integrity_detail(store: &EventStore, row: usize) -> String {
+    use trailproof_core::report::Integrity;
+    let conflict = if store.conflicting(row) {
+        " Another record with the same event ID and different content is among the inputs (see the conflicting-duplicate finding)."
+    } else {
+        ""
+    };
+    let base = match (store.integrity(row), store.proof(row)) {
+        (Integrity::Verified, Some(p)) => {
+            let mut s = String::from("Verified");
+            if let Some(d) = &p.digest {
+                s.push_str(&format!(" by digest {d}"));
+            }
+            if let Some(k) = &p.key {
+                s.push_str(&format!(", signed with key {k}"));
+            }
+            if let Some(c) = &p.checkpoint {
+                s.push_str(&format!(" under the signed checkpoint {c}"));
+            }
+            s.push('.');
+            s
+        }
+        (Integrity::Verified, None) => {
+            "Verified: its file is listed with a matching hash by a digest whose signature verified.".into()
+        }
+        (Integrity::Failed, _) if store.conflicting(row) => {
+            "Failed: verified evidence does not back this record.".into()
+        }
+        (Integrity::Failed, _) => {
+            "Failed: its file did not verify (see Verification).".into()
+        }
+        (Integrity::Unverified, _) => {
+            "Unverified: its file could be protected, but no verified digest proves it (see Verification).".into()
+        }
+        (Integrity::Unprotected, _) => {
+            "Unprotected: no integrity mechanism among the inputs covers its file.".into()
+        }
+    };
+    format!("{base}{conflict}")
 }
 
 /// RFC 3339 in UTC with milliseconds.
@@ -895,6 +1047,117 @@ mod tests {
         assert!(engine.suggest("nope", "", 8).is_empty());
         assert!(engine.suggest("time", "", 8).is_empty());
         assert_eq!(rfc3339(1_512_993_891_000), "2017-12-11T12:04:51.000Z");
+    }
+
+    /// The synthetic chain (top level), its forged log and an ActionTrail event.
+    fn chain_with_forgery() -> Vec<(String, Vec<u8>)> {
+        let dir = format!(
+            "{}/../../testdata/fixtures/synthetic_aws",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        let forged =
+            "tampered_111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz";
+        files.push((
+            forged.to_owned(),
+            fixture(&format!("synthetic_aws/negative/{forged}")),
+        ));
+        let ali = "actiontrail_event_ram_user_DescribeInstances_sdkdoc.json";
+        files.push((ali.to_owned(), fixture(ali)));
+        files
+    }
+
+    #[test]
+    fn every_event_carries_its_integrity_and_the_summary_its_coverage() {
+        let owned = chain_with_forgery();
+        let files: Vec<(&str, Vec<u8>)> =
+            owned.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        let (mut engine, summary, _) = load(&files);
+        // 3 delivered events, the forged version of one, 1 ActionTrail event.
+        let c = summary.coverage;
+        assert_eq!(
+            (c.events, c.verified, c.failed, c.unverified, c.unprotected),
+            (5, 3, 1, 0, 1),
+            "{summary:?}"
+        );
+        assert_eq!(summary.report.coverage, Some(c));
+        assert!(
+            summary.headline.contains("3 of 5 events verified")
+                && summary.headline.contains("1 failed")
+                && summary.headline.contains("1 have no integrity protection"),
+            "{}",
+            summary.headline
+        );
+        let line = |p: &str| {
+            summary
+                .files
+                .iter()
+                .find(|f| f.path.starts_with(p))
+                .unwrap()
+        };
+        let forged = line("tampered_");
+        assert_eq!((forged.conflicts, forged.duplicates), (1, 1));
+        assert_eq!(line("actiontrail").integrity, "unprotected");
+        assert_eq!(
+            line("111122223333_CloudTrail_us-east-1_20240501T0215Z").integrity,
+            "verified"
+        );
+        // The conflict is a finding and a note on the forged file's item.
+        assert!(summary
+            .analysis
+            .findings
+            .iter()
+            .any(|f| format!("{f:?}").contains("conflicting-duplicate")));
+        let item = summary
+            .report
+            .items
+            .iter()
+            .find(|i| i.path.starts_with("tampered_"))
+            .unwrap();
+        assert!(item
+            .notes
+            .iter()
+            .any(|n| n.contains("conflicting duplicate")));
+
+        // Query field, facet, rows, detail and exports.
+        let failed = engine.query("integrity:failed", None, false).unwrap();
+        assert_eq!(failed.count, 1);
+        let rows = engine.rows(0, 10);
+        assert_eq!(rows[0].action, "GetBucketPolicy");
+        assert_eq!(rows[0].integrity, "failed");
+        let detail = engine.detail(rows[0].row).unwrap();
+        assert_eq!(detail.integrity, "failed");
+        assert!(
+            detail.integrity_detail.contains("same event ID"),
+            "{}",
+            detail.integrity_detail
+        );
+        let q = engine.query("-integrity:verified", None, false).unwrap();
+        assert_eq!(q.count, 2);
+        let facet = q.facets.iter().find(|f| f.field == "integrity").unwrap();
+        assert!(facet.values.contains(&("unprotected".to_owned(), 1)));
+        let verified = engine.query("integrity:verified", None, false).unwrap();
+        assert_eq!(verified.count, 3);
+        let row = engine.rows(0, 1)[0].row;
+        assert!(engine
+            .detail(row)
+            .unwrap()
+            .integrity_detail
+            .starts_with("Verified"));
+        let mut json = String::new();
+        engine.export(ExportFormat::Json, 1 << 20, &mut |s| json.push_str(&s));
+        let first: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+        assert_eq!(first["integrity"], "verified");
+        assert!(first.get("proof").is_some());
     }
 
     #[test]

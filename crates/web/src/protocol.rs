@@ -296,6 +296,14 @@ pub struct LoadSummary {
     pub sealed: Option<SealedView>,
     /// Inclusion-proof bundles among the inputs, each checked.
     pub proofs: Vec<ProofLine>,
+    /// Events per integrity state: what the headline may claim ("Verified" only when every
+    /// event is verified). Also in `report.coverage`.
+    #[serde(default)]
+    pub coverage: trailproof_core::report::Coverage,
+    /// The headline in words, e.g. "Chains valid · 4 of 51 events verified · 47 have no
+    /// integrity protection".
+    #[serde(default)]
+    pub headline: String,
 }
 
 /// One checked inclusion-proof bundle.
@@ -425,7 +433,7 @@ pub struct FindingView {
 }
 
 /// What happened to one file of a load.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileLine {
     /// Path relative to the input root.
     pub path: String,
@@ -437,6 +445,17 @@ pub struct FileLine {
     pub events: u64,
     /// Its problems, for people.
     pub problems: Vec<String>,
+    /// Integrity of its events (`verified`, `unverified`, `failed`, `unprotected`); empty
+    /// for files without events.
+    #[serde(default)]
+    pub integrity: String,
+    /// Identical copies of events already loaded from another file, dropped (counted).
+    #[serde(default)]
+    pub duplicates: u64,
+    /// Events in it whose record conflicts with a record of the same event ID elsewhere
+    /// (kept, and marked failed unless verified).
+    #[serde(default)]
+    pub conflicts: u64,
 }
 
 /// A selection: its size, histogram and facets.
@@ -506,6 +525,9 @@ pub struct RowView {
     pub rw: String,
     /// Error code, empty on success.
     pub error: String,
+    /// Integrity state (`verified`, `unverified`, `failed`, `unprotected`).
+    #[serde(default)]
+    pub integrity: String,
 }
 
 /// One event in full.
@@ -517,6 +539,13 @@ pub struct DetailView {
     pub fields: Vec<(String, String)>,
     /// Where the record is.
     pub source: String,
+    /// Its integrity state (`verified`, `unverified`, `failed`, `unprotected`).
+    #[serde(default)]
+    pub integrity: String,
+    /// What that state rests on, for people: "verified by digest … signed with key …", or
+    /// why it is not verified.
+    #[serde(default)]
+    pub integrity_detail: String,
     /// The original record, pretty-printed, or why it could not be read.
     pub raw: Result<String, String>,
 }
