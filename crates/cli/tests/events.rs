@@ -55,7 +55,9 @@ fn json_lines_over_the_fixture_tree() {
     assert_eq!(
         failed.len(),
         2,
-        "both versions: nothing verifies without keys here"
+        "the forged copy of a delivered CloudTrail record (negative/tampered_…), and the OTC \
+         documentation's CTS trace, whose ID the verified synthetic CTS trace reuses with other \
+         content"
     );
     for l in &lines {
         for key in [

@@ -76,9 +76,18 @@ pub fn note_conflicts(store: &EventStore, report: &mut Report) {
 }
 
 /// Layout code of a record whose layout is unknown (events pushed without their record).
-pub(crate) const LAYOUT_UNKNOWN: u8 = 0;
+pub(crate) const LAYOUT_UNKNOWN: u32 = 0;
 /// Layout code of a console-CSV row.
-pub(crate) const LAYOUT_CSV: u8 = 255;
+pub(crate) const LAYOUT_CSV: u32 = 255 << 24;
+
+/// The layout code of a JSON record: where it sat (`container`, 1–254) and its shape (the
+/// top-level member names in order, from [`record_hash`]). Records are compared byte for byte
+/// only when their codes are equal: the same event exported in another shape (a log-file
+/// record and its EventBridge envelope, a Cloud Logging entry and its BigQuery row) or by a
+/// tool that reorders members is never a conflict for its bytes alone.
+pub(crate) fn layout(container: u8, shape: u32) -> u32 {
+    (u32::from(container.clamp(1, 254)) << 24) | (shape & 0x00FF_FFFF)
+}
 
 /// Whether a provider's event IDs identify an event on their own. GCP's `insertId` (and
 /// anything read through a generic mapping) is unique only together with the timestamp, so
@@ -92,16 +101,20 @@ pub(crate) fn id_unique_alone(p: Provider) -> bool {
 
 /// A 64-bit hash of a record's bytes, skipping ASCII whitespace outside JSON strings (other
 /// layouts such as CSV contain no JSON strings; whitespace in them is skipped alike, which
-/// only makes two rows that differ by spacing alone agree).
+/// only makes two rows that differ by spacing alone agree), and a hash of its shape: the
+/// names of its top-level members, in order.
 ///
 /// Not collision-resistant against a forger, and it need not be: a forged record that
 /// collides with the genuine one is treated as a copy of it, and of two copies the store
 /// keeps the one in the best-verified file, so the forged bytes are never what is shown as
 /// verified.
-pub(crate) fn record_hash(bytes: &[u8]) -> u64 {
+pub(crate) fn record_hash(bytes: &[u8]) -> (u64, u32) {
     let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut shape = std::collections::hash_map::DefaultHasher::new();
     let (mut in_string, mut escaped) = (false, false);
     let mut run_start = 0;
+    // Nesting depth outside strings; at depth 1, whether the next string is a member name.
+    let (mut depth, mut expect_key, mut key_start) = (0u32, false, None);
     for (i, &b) in bytes.iter().enumerate() {
         if in_string {
             if escaped {
@@ -110,16 +123,36 @@ pub(crate) fn record_hash(bytes: &[u8]) -> u64 {
                 escaped = true;
             } else if b == b'"' {
                 in_string = false;
+                if let Some(start) = key_start.take() {
+                    shape.write(&bytes[start..i]);
+                    shape.write_u8(0);
+                }
             }
-        } else if b == b'"' {
-            in_string = true;
-        } else if b.is_ascii_whitespace() {
-            h.write(&bytes[run_start..i]);
-            run_start = i + 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                if depth == 1 && expect_key {
+                    key_start = Some(i + 1);
+                    expect_key = false;
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                expect_key = depth == 1 && b == b'{';
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' => expect_key = depth == 1,
+            _ if b.is_ascii_whitespace() => {
+                h.write(&bytes[run_start..i]);
+                run_start = i + 1;
+            }
+            _ => {}
         }
     }
     h.write(&bytes[run_start.min(bytes.len())..]);
-    h.finish()
+    (h.finish(), shape.finish() as u32)
 }
 
 /// The outcome of grouping rows (indices in input order).
@@ -184,6 +217,38 @@ mod tests {
             record_hash(br#"{"a":"\" x"}"#),
             record_hash(br#"{"a":"\"x"}"#)
         );
+    }
+
+    #[test]
+    fn shape_is_the_top_level_member_names_in_order() {
+        let shape = |b: &[u8]| record_hash(b).1;
+        let plain = shape(br#"{"eventTime":"t","eventName":"x","n":{"a":1}}"#);
+        // Same names, other values and nesting: same shape.
+        assert_eq!(
+            plain,
+            shape(br#"{ "eventTime": "u", "eventName": ["y"], "n": {"b": {"c": 2}} }"#)
+        );
+        // Reordered, renamed or wrapped: another shape, so never compared byte for byte.
+        assert_ne!(
+            plain,
+            shape(br#"{"eventName":"x","eventTime":"t","n":{"a":1}}"#)
+        );
+        assert_ne!(
+            plain,
+            shape(br#"{"event_time":"t","eventName":"x","n":{"a":1}}"#)
+        );
+        assert_ne!(
+            plain,
+            shape(br#"{"detail":{"eventTime":"t","eventName":"x","n":{"a":1}}}"#)
+        );
+        // A member name with an escaped quote, and a string value holding a comma.
+        assert_ne!(shape(br#"{"a\"b":1}"#), shape(br#"{"a":1}"#));
+        assert_eq!(
+            shape(br#"{"a":"x,\"y","b":1}"#),
+            shape(br#"{"a":"z","b":2}"#)
+        );
+        assert_ne!(layout(1, plain), layout(2, plain));
+        assert_ne!(layout(1, plain), LAYOUT_UNKNOWN);
     }
 
     #[test]

@@ -578,7 +578,7 @@ impl<'o> FileState<'o> {
                 fields,
                 offset,
                 bytes.len(),
-                crate::dedup::record_hash(bytes),
+                crate::dedup::record_hash(bytes).0,
             ))),
             CsvRow::TooLong { offset } => rows.push(Err(offset)),
         };
@@ -748,12 +748,13 @@ impl<'o> FileState<'o> {
                         if self.container.is_none() {
                             self.container = Some(container);
                         }
-                        let layout = match container {
+                        let (content, shape) = crate::dedup::record_hash(bytes);
+                        let container = match container {
                             Container::Top => 1,
                             Container::Array => 2,
                             Container::Wrapper(k) => 3u8.saturating_add(k.min(250) as u8),
                         };
-                        builder.push_record(&ev, layout, crate::dedup::record_hash(bytes));
+                        builder.push_record(&ev, crate::dedup::layout(container, shape), content);
                         self.events += 1;
                     }
                     Ok(Decoded::Companion(c)) => self.companion = Some(c),

@@ -687,7 +687,7 @@ pub struct StoreBuilder {
     s: EventStore,
     wide: Option<Wide>,
     /// Per row: how its record was laid out ([`dedup`] layout codes).
-    layout: Vec<u8>,
+    layout: Vec<u32>,
     /// Per row: [`dedup::record_hash`] of its record (0 when unknown).
     record: Vec<u64>,
 }
@@ -721,7 +721,7 @@ impl StoreBuilder {
     }
 
     /// Adds one event with its record's layout code and [`dedup::record_hash`].
-    pub(crate) fn push_record(&mut self, e: &Event, layout: u8, record: u64) {
+    pub(crate) fn push_record(&mut self, e: &Event, layout: u32, record: u64) {
         self.layout.push(layout);
         self.record.push(record);
         let s = &mut self.s;
