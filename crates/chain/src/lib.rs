@@ -39,6 +39,7 @@ mod digest;
 mod error;
 mod keys;
 mod names;
+pub mod rsa_verify;
 mod scan;
 mod verify;
 
