@@ -91,10 +91,9 @@ impl PublicKey {
         } else {
             0 // rejected below as a bad exponent
         };
-        let verifier =
-            RsaVerifier::new(&key.n().to_bytes_be(), e).map_err(|e| Error::Key {
-                message: e.to_string(),
-            })?;
+        let verifier = RsaVerifier::new(&key.n().to_bytes_be(), e).map_err(|e| Error::Key {
+            message: e.to_string(),
+        })?;
         Ok(PublicKey {
             fingerprint: hex::encode(Md5::digest(der)),
             valid_from: None,

@@ -7,7 +7,10 @@
 //! (`num-bigint-dig`): about 280 µs per RSA-2048 verify. Here the per-key work (`R mod n`,
 //! `R² mod n`, `-n⁻¹ mod 2⁶⁴`) is done once when the key is read, and a verification is only
 //! the public-exponent power — 16 squarings and one multiplication for e = 65537 — on
-//! `crypto-bigint`'s Montgomery form, which builds for wasm32 too.
+//! `crypto-bigint`'s fixed-size Montgomery form (`MontyForm<LIMBS>`, no heap allocation per
+//! multiplication), which builds for wasm32 too. The modulus goes into the smallest of
+//! 1024/2048/3072/4096-bit integers that holds it (the `rsa` crate that parses keys caps
+//! moduli at 4096 bits).
 //!
 //! Verification follows RFC 8017 §8.2.2 with the *encode-and-compare* method: the expected
 //! encoded message `EM = 0x00 ‖ 0x01 ‖ 0xFF… ‖ 0x00 ‖ DigestInfo(SHA-256) ‖ H` is built from the
@@ -19,8 +22,8 @@
 
 use std::sync::Arc;
 
-use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
-use crypto_bigint::{BoxedUint, Odd};
+use crypto_bigint::modular::{MontyForm, MontyParams};
+use crypto_bigint::{Concat, Limb, Odd, Split, Uint, U1024, U2048, U3072, U4096};
 use sha2::{Digest, Sha256};
 
 /// DER of `DigestInfo ::= SEQUENCE { AlgorithmIdentifier { id-sha256, NULL }, OCTET STRING (32) }`
@@ -42,6 +45,8 @@ pub enum KeyError {
     ModulusTooShort,
     /// The public exponent is below 3 or even.
     BadExponent,
+    /// The modulus is longer than 4096 bits.
+    ModulusTooLong,
 }
 
 impl std::fmt::Display for KeyError {
@@ -52,8 +57,66 @@ impl std::fmt::Display for KeyError {
                 "the RSA modulus is too short for a SHA-256 PKCS#1 v1.5 signature"
             }
             KeyError::BadExponent => "the RSA public exponent is below 3 or even",
+            KeyError::ModulusTooLong => "the RSA modulus is longer than 4096 bits",
         })
     }
+}
+
+/// Montgomery parameters of a modulus, in the smallest fixed size that holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Prepared {
+    L1024(MontyParams<{ U1024::LIMBS }>),
+    L2048(MontyParams<{ U2048::LIMBS }>),
+    L3072(MontyParams<{ U3072::LIMBS }>),
+    L4096(MontyParams<{ U4096::LIMBS }>),
+}
+
+/// A fixed-size integer from big-endian bytes that fit in it (left-padded with zeros).
+fn uint_from_be<const L: usize>(bytes: &[u8]) -> Option<Uint<L>> {
+    let size = L * Limb::BYTES;
+    let pad = size.checked_sub(bytes.len())?;
+    let mut buf = vec![0u8; size];
+    buf.get_mut(pad..)?.copy_from_slice(bytes);
+    Some(Uint::from_be_slice(&buf))
+}
+
+/// Montgomery parameters for an odd modulus given as big-endian bytes.
+fn params<const L: usize, const W: usize>(n: &[u8]) -> Result<MontyParams<L>, KeyError>
+where
+    Uint<L>: Concat<Output = Uint<W>>,
+    Uint<W>: Split<Output = Uint<L>>,
+{
+    let n = uint_from_be::<L>(n).ok_or(KeyError::ModulusTooLong)?;
+    let odd: Option<Odd<Uint<L>>> = Odd::new(n).into();
+    // Variable time in the modulus is fine: it is public.
+    Ok(MontyParams::new_vartime(odd.ok_or(KeyError::EvenModulus)?))
+}
+
+/// `s^e mod n` as `k` big-endian octets (I2OSP), or `None` when `s ≥ n` (RSAVP1 step 1).
+///
+/// The exponent is public, so a plain left-to-right square-and-multiply over its bits is both
+/// correct and the fastest way (e = 65537: 16 squarings and 1 multiplication).
+fn public_op<const L: usize>(p: &MontyParams<L>, sig: &[u8], e: u64, k: usize) -> Option<Vec<u8>> {
+    let s = uint_from_be::<L>(sig)?;
+    if s >= *p.modulus().as_ref() {
+        return None;
+    }
+    let base = MontyForm::new(&s, *p);
+    let mut acc = base;
+    let top = 63 - e.leading_zeros();
+    for bit in (0..top).rev() {
+        acc = acc.square();
+        if (e >> bit) & 1 == 1 {
+            acc = acc.mul(&base);
+        }
+    }
+    let m = acc.retrieve();
+    let mut out = Vec::with_capacity(L * Limb::BYTES);
+    for limb in m.as_limbs().iter().rev() {
+        out.extend_from_slice(&limb.0.to_be_bytes());
+    }
+    // The value is < n, so the octets before the last k are zero.
+    out.get(out.len().checked_sub(k)?..).map(<[u8]>::to_vec)
 }
 
 /// An RSA public key prepared for repeated SHA256withRSA verification.
@@ -61,11 +124,9 @@ impl std::fmt::Display for KeyError {
 /// Cheap to clone (the precomputed parameters are shared).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RsaVerifier {
-    /// Montgomery parameters of the modulus, shared by every value in Montgomery form.
-    params: Arc<BoxedMontyParams>,
-    /// The modulus, for the `s < n` check.
-    n: BoxedUint,
-    /// Public exponent (the `rsa` crate bounds it to 33 bits; any u64 works here).
+    /// Montgomery parameters of the modulus (which they hold), computed once.
+    prepared: Arc<Prepared>,
+    /// Public exponent (the `rsa` crate bounds it to 33 bits; any odd u64 ≥ 3 works here).
     e: u64,
     /// Length of the modulus in bytes (`k` of RFC 8017).
     k: usize,
@@ -78,23 +139,26 @@ impl RsaVerifier {
             .iter()
             .position(|&b| b != 0)
             .unwrap_or(modulus_be.len());
-        let n_bytes = &modulus_be[first..];
-        let k = n_bytes.len();
+        let n = &modulus_be[first..];
+        let k = n.len();
         if k < T_LEN + 11 {
             return Err(KeyError::ModulusTooShort);
         }
         if e < 3 || e % 2 == 0 {
             return Err(KeyError::BadExponent);
         }
-        // Precision: the modulus's bytes rounded up to whole 64-bit limbs (also whole 32-bit
-        // limbs on wasm32), so the same value has the same precision on every target.
-        let bits = u32::try_from(k.div_ceil(8) * 64).map_err(|_| KeyError::ModulusTooShort)?;
-        let n = BoxedUint::from_be_slice(n_bytes, bits).map_err(|_| KeyError::ModulusTooShort)?;
-        let odd: Option<Odd<BoxedUint>> = Odd::new(n.clone()).into();
-        let odd = odd.ok_or(KeyError::EvenModulus)?;
-        // Variable time in the modulus is fine: it is public.
-        let params = Arc::new(BoxedMontyParams::new_vartime(odd));
-        Ok(RsaVerifier { params, n, e, k })
+        let prepared = match k {
+            0..=128 => Prepared::L1024(params::<{ U1024::LIMBS }, { 2 * U1024::LIMBS }>(n)?),
+            129..=256 => Prepared::L2048(params::<{ U2048::LIMBS }, { 2 * U2048::LIMBS }>(n)?),
+            257..=384 => Prepared::L3072(params::<{ U3072::LIMBS }, { 2 * U3072::LIMBS }>(n)?),
+            385..=512 => Prepared::L4096(params::<{ U4096::LIMBS }, { 2 * U4096::LIMBS }>(n)?),
+            _ => return Err(KeyError::ModulusTooLong),
+        };
+        Ok(RsaVerifier {
+            prepared: Arc::new(prepared),
+            e,
+            k,
+        })
     }
 
     /// Length of the modulus in bytes: the only signature length accepted.
@@ -119,35 +183,16 @@ impl RsaVerifier {
         if signature.len() != self.k {
             return false;
         }
-        // §5.2.2 RSAVP1 step 1: the representative is in [0, n-1].
-        let Ok(s) = BoxedUint::from_be_slice(signature, self.n.bits_precision()) else {
-            return false;
+        // Step 2: RSAVP1 (which refuses s ≥ n), then I2OSP to k octets.
+        let (e, k) = (self.e, self.k);
+        let em = match &*self.prepared {
+            Prepared::L1024(p) => public_op(p, signature, e, k),
+            Prepared::L2048(p) => public_op(p, signature, e, k),
+            Prepared::L3072(p) => public_op(p, signature, e, k),
+            Prepared::L4096(p) => public_op(p, signature, e, k),
         };
-        if s >= self.n {
-            return false;
-        }
-        let em = self.public_op(s);
-        // Step 3: EMSA-PKCS1-v1_5 encoding of the message, then compare (step 4).
-        em.len() == self.k && em.iter().eq(self.expected_em(hash).iter())
-    }
-
-    /// `s^e mod n` as `k` big-endian octets (I2OSP). The exponent is public, so a plain
-    /// left-to-right square-and-multiply over its bits is both correct and the fastest way
-    /// (e = 65537: 16 squarings, 1 multiplication).
-    fn public_op(&self, s: BoxedUint) -> Vec<u8> {
-        let base = BoxedMontyForm::new_with_arc(s, self.params.clone());
-        let mut acc = base.clone();
-        let top = 63 - self.e.leading_zeros();
-        for bit in (0..top).rev() {
-            acc = acc.square();
-            if (self.e >> bit) & 1 == 1 {
-                acc = acc.mul(&base);
-            }
-        }
-        let m = acc.retrieve().to_be_bytes();
-        // to_be_bytes is limb-padded; the value is < n so the extra leading octets are zero.
-        let extra = m.len().saturating_sub(self.k);
-        m.get(extra..).map(<[u8]>::to_vec).unwrap_or_default()
+        // Steps 3–4: EMSA-PKCS1-v1_5 encoding of the message, compared octet for octet.
+        em.is_some_and(|em| em == self.expected_em(hash))
     }
 
     /// EM for a SHA-256 hash: `0x00 0x01 PS 0x00 T` with `PS = 0xFF × (k − tLen − 3)`.
@@ -178,6 +223,13 @@ mod tests {
             RsaVerifier::new(&[0xff; 61], 65537),
             Err(KeyError::ModulusTooShort)
         );
+        assert_eq!(
+            RsaVerifier::new(&[0xff; 513], 65537),
+            Err(KeyError::ModulusTooLong)
+        );
+        for k in [62, 128, 129, 256, 257, 384, 385, 512] {
+            assert_eq!(RsaVerifier::new(&vec![0xff; k], 3).map(|v| v.len()), Ok(k));
+        }
         // Leading zero octets do not count towards k.
         let mut padded = vec![0u8; 3];
         padded.extend_from_slice(&[0xff; 62]);
