@@ -87,7 +87,9 @@ impl PublicKey {
             })?;
         let e_bytes = key.e().to_bytes_be();
         let e = if e_bytes.len() <= 8 {
-            e_bytes.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b))
+            e_bytes
+                .iter()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
         } else {
             0 // rejected below as a bad exponent
         };

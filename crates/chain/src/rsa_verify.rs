@@ -63,6 +63,8 @@ impl std::fmt::Display for KeyError {
 }
 
 /// Montgomery parameters of a modulus, in the smallest fixed size that holds it.
+// One per key, behind an `Arc`: the variants' different sizes cost nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Prepared {
     L1024(MontyParams<{ U1024::LIMBS }>),

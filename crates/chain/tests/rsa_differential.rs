@@ -172,7 +172,7 @@ fn e_of(key: &RsaPrivateKey) -> u64 {
     key.e()
         .to_bytes_be()
         .iter()
-        .fold(0u64, |a, &b| a << 8 | u64::from(b))
+        .fold(0u64, |a, &b| (a << 8) | u64::from(b))
 }
 
 fn sign(key: &RsaPrivateKey, msg: &[u8]) -> Vec<u8> {

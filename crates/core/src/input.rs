@@ -132,7 +132,9 @@ fn is_tar_header(head: &[u8]) -> bool {
 /// Decompresses the head of a gzip stream to see whether it is a tarball.
 fn gzip_is_tar(head: &[u8]) -> bool {
     let mut out = [0u8; 512];
-    let mut dec = flate2::read::GzDecoder::new(head);
+    // bufread over the slice: the read decoder would allocate and zero its own 32 KiB buffer
+    // for every gzip file walked.
+    let mut dec = flate2::bufread::GzDecoder::new(head);
     let mut filled = 0;
     while filled < out.len() {
         match dec.read(&mut out[filled..]) {

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
-use std::path::Path;
 
 use base64::Engine;
 use jiff::Timestamp;
