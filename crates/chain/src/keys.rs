@@ -8,12 +8,13 @@ use jiff::Timestamp;
 use md5::{Digest, Md5};
 use rsa::pkcs1::DecodeRsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
-use rsa::{Pkcs1v15Sign, RsaPublicKey};
+use rsa::traits::PublicKeyParts;
+use rsa::RsaPublicKey;
 use serde_json::Value;
-use sha2::Sha256;
 
 use crate::error::Error;
 use crate::names::parse_iso;
+use crate::rsa_verify::RsaVerifier;
 
 /// The published Huawei Cloud CTS public key (X.509 SPKI, base64), from the CTS
 /// documentation (`docs/digests.md`, CTS). CTS has no fingerprints and no rotation.
@@ -35,7 +36,9 @@ pub struct PublicKey {
     /// Where the key came from (a path or a label).
     pub source: String,
     der: Vec<u8>,
-    key: RsaPublicKey,
+    /// The key prepared once for verification (Montgomery parameters of the modulus), so each
+    /// of the thousands of digest signatures under one key costs only the exponentiation.
+    verifier: RsaVerifier,
 }
 
 /// The serialised form of [`PublicKey`].
@@ -73,19 +76,33 @@ impl TryFrom<KeyRepr> for PublicKey {
 
 impl PublicKey {
     /// Decodes DER holding a PKCS#1 `RSAPublicKey` or an SPKI `SubjectPublicKeyInfo`.
+    ///
+    /// The `rsa` crate parses and checks the DER (strict DER, modulus ≤ 4096 bits, exponent
+    /// bounds); the modulus and exponent are then prepared for fast verification.
     pub fn from_der(der: &[u8], source: impl Into<String>) -> Result<PublicKey, Error> {
         let key = RsaPublicKey::from_pkcs1_der(der)
             .or_else(|_| RsaPublicKey::from_public_key_der(der))
             .map_err(|e| Error::Key {
                 message: format!("neither PKCS#1 nor SPKI RSA DER ({e})"),
             })?;
+        let e_bytes = key.e().to_bytes_be();
+        let e = if e_bytes.len() <= 8 {
+            e_bytes
+                .iter()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+        } else {
+            0 // rejected below as a bad exponent
+        };
+        let verifier = RsaVerifier::new(&key.n().to_bytes_be(), e).map_err(|e| Error::Key {
+            message: e.to_string(),
+        })?;
         Ok(PublicKey {
             fingerprint: hex::encode(Md5::digest(der)),
             valid_from: None,
             valid_to: None,
             source: source.into(),
             der: der.to_vec(),
-            key,
+            verifier,
         })
     }
 
@@ -95,11 +112,11 @@ impl PublicKey {
     }
 
     /// Whether `signature` is a valid SHA256withRSA (PKCS#1 v1.5) signature of `data`.
+    ///
+    /// Strict (RFC 8017 §8.2.2, encode and compare): the signature must be exactly the
+    /// modulus length, below the modulus, and decrypt to exactly the SHA-256 encoding.
     pub fn verify_sha256(&self, data: &[u8], signature: &[u8]) -> bool {
-        let hashed = Sha256::digest(data);
-        self.key
-            .verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, signature)
-            .is_ok()
+        self.verifier.verify_sha256(data, signature)
     }
 
     /// Whether `t` lies in the validity window (unknown bounds count as open).

@@ -46,6 +46,7 @@ mod keys;
 mod logs;
 mod names;
 mod records;
+pub mod rsa_verify;
 mod scan;
 mod sidecars;
 mod verify;
