@@ -139,7 +139,7 @@ async fn a_forged_log_is_not_green_and_the_problems_panel_names_it() {
     let rows = h
         .strings("return [...document.querySelectorAll('#items tbody tr')].map(r => r.cells[1].innerText);")
         .await;
-    assert_eq!(rows, [forged.clone()]);
+    assert_eq!(rows, std::slice::from_ref(&forged));
     let pressed = h
         .string(&format!(
             "return document.querySelector('#{line}').getAttribute('aria-pressed');"
