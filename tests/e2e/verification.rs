@@ -115,7 +115,8 @@ async fn a_forged_log_is_not_green_and_the_problems_panel_names_it() {
         .unwrap();
     h.wait_for(
         "all files",
-        "return document.querySelectorAll('#items tbody tr').length >= 9;",
+        "const n = +document.querySelector('#filter-all').innerText.match(/\\((\\d+)\\)/)[1]; \
+         return n > 1 && document.querySelectorAll('#items tbody tr').length === n;",
     )
     .await;
 
