@@ -348,6 +348,11 @@ pub fn App() -> Html {
                 })
                 .collect();
             let job = state.job + 1;
+            // The URL's view belongs to the load the page was opened for; later loads start
+            // with a clean search (the reducer resets the timeline state with `Start`).
+            if state.job > 0 {
+                views::timeline::url::clear_search();
+            }
             state.dispatch(Action::Start(rows));
             // A fresh worker per load: the previous one's memory is released with it.
             worker.borrow_mut().take();

@@ -11,6 +11,7 @@ pub mod compliance;
 pub mod engine;
 pub mod protocol;
 pub mod sealed;
+pub mod triage;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;

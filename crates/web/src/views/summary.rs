@@ -1,12 +1,14 @@
-//! The summary header: verdict, counts, time span, providers, accounts, regions.
+//! The summary header: the badge (speaking for the events), event integrity, counts, time
+//! span, providers, accounts, regions.
 
 use std::rc::Rc;
 
-use trailproof_core::report::{ItemKind, Verdict};
+use trailproof_core::report::Coverage;
 use yew::prelude::*;
 
 use super::{count, utc};
 use crate::protocol::LoadSummary;
+use crate::triage;
 
 /// Properties of [`SummaryHeader`].
 #[derive(Properties, PartialEq)]
@@ -25,41 +27,40 @@ fn values(list: &[(String, u64)]) -> String {
         .join(", ")
 }
 
-/// The header above the tabs.
+/// What the coverage block says in the header (nothing without one: numbers are never
+/// made up).
+fn integrity(c: &Coverage) -> String {
+    format!(
+        "{} verified · {} not proven · {} failed · {} unprotected (of {})",
+        count(c.verified),
+        count(c.unverified),
+        count(c.failed),
+        count(c.unprotected),
+        count(c.events)
+    )
+}
+
+/// The header above the tabs. The badge speaks for the events (`triage::headline`).
 #[function_component]
 pub fn SummaryHeader(props: &SummaryProps) -> Html {
     let s = &props.summary;
     let report = &s.report;
-    // Without a digest or checkpoint nothing was proven, whatever the verdict of the rest.
-    let proven = report
-        .items
-        .iter()
-        .any(|i| matches!(i.kind, ItemKind::Digest | ItemKind::Checkpoint))
-        || s.proofs.iter().any(|p| p.valid);
-    let (badge, class) = if s.proofs.iter().any(|p| !p.valid) {
-        ("Tampering or loss detected", "badge invalid")
-    } else if !proven {
-        ("No digests to verify", "badge none")
-    } else {
-        match report.verdict {
-            Verdict::Valid => ("Verified", "badge valid"),
-            Verdict::Invalid => ("Tampering or loss detected", "badge invalid"),
-            Verdict::Incomplete => ("Incomplete verification", "badge incomplete"),
-            #[allow(unreachable_patterns)]
-            _ => ("Unknown", "badge none"),
-        }
-    };
+    let headline = triage::headline(s);
     let span = s
         .span
         .map(|(a, b)| format!("{} — {}", utc(a), utc(b)))
         .unwrap_or_else(|| "—".into());
+    let c = &report.counts;
     html! {
         <section id="summary" class="summary" aria-label="Summary">
-            <span id="verdict" class={class}>{ badge }</span>
+            <span id="verdict" class={headline.tone.class()} role="status">{ headline.text }</span>
             <dl>
                 <div><dt>{ "Events" }</dt><dd id="event-count">{ count(s.events) }</dd></div>
+                if let Some(cov) = &report.coverage {
+                    <div><dt>{ "Event integrity" }</dt><dd id="event-integrity">{ integrity(cov) }</dd></div>
+                }
                 <div><dt>{ "Files verified" }</dt><dd>{ format!("{} valid, {} invalid, {} missing, {} unverifiable, {} unreferenced",
-                    report.counts.valid, report.counts.invalid, report.counts.missing, report.counts.unverifiable, report.counts.unreferenced) }</dd></div>
+                    count(c.valid), count(c.invalid), count(c.missing), count(c.unverifiable), count(c.unreferenced)) }</dd></div>
                 <div><dt>{ "Time span" }</dt><dd>{ span }</dd></div>
                 <div><dt>{ "Providers" }</dt><dd>{ values(&s.providers) }</dd></div>
                 <div><dt>{ "Accounts" }</dt><dd>{ values(&s.accounts) }</dd></div>

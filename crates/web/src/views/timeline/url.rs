@@ -78,3 +78,10 @@ pub fn tab() -> Option<Tab> {
 pub fn set_tab(tab: Tab) {
     set(&[("tab", Some(tab.label().1.to_owned()))]);
 }
+
+/// Forgets the search and the tab of an earlier load: a new load starts clean, and the URL
+/// restores a view only when the page is opened with it. Display preferences (time zone,
+/// columns) stay: they belong to the reader, not to the data.
+pub fn clear_search() {
+    set(&[("tab", None), ("q", None), ("range", None), ("sort", None)]);
+}
