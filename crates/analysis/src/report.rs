@@ -698,23 +698,7 @@ impl AuditReport {
 
 /// What the events' integrity comes to, in one sentence for people.
 pub fn integrity_sentence(c: &Integrity) -> String {
-    if c.events == 0 {
-        return "no events".into();
-    }
-    if c.all_verified() {
-        return format!("all {} events verified", c.events);
-    }
-    let mut parts = vec![format!("{} of {} events verified", c.verified, c.events)];
-    if c.failed > 0 {
-        parts.push(format!("{} failed", c.failed));
-    }
-    if c.unverified > 0 {
-        parts.push(format!("{} unverified", c.unverified));
-    }
-    if c.unprotected > 0 {
-        parts.push(format!("{} have no integrity protection", c.unprotected));
-    }
-    parts.join(" · ")
+    c.phrases().join(" · ")
 }
 
 fn outcome_class(o: Outcome) -> &'static str {

@@ -419,22 +419,6 @@ pub fn headline(report: &Report) -> Option<String> {
     } else {
         format!("Chains {}", report.verdict.as_str())
     };
-    let mut parts = vec![chains];
-    if c.events == 0 {
-        parts.push("no events".into());
-    } else if c.all_verified() {
-        parts.push(format!("all {} events verified", c.events));
-    } else {
-        parts.push(format!("{} of {} events verified", c.verified, c.events));
-        if c.failed > 0 {
-            parts.push(format!("{} failed", c.failed));
-        }
-        if c.unverified > 0 {
-            parts.push(format!("{} unverified", c.unverified));
-        }
-        if c.unprotected > 0 {
-            parts.push(format!("{} have no integrity protection", c.unprotected));
-        }
-    }
+    let parts: Vec<String> = std::iter::once(chains).chain(c.phrases()).collect();
     Some(parts.join(" · "))
 }

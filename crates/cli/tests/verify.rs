@@ -361,7 +361,7 @@ fn json_carries_event_coverage_and_text_says_what_holds() {
     let out = bin().arg("verify").arg(&dir).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("Chains valid · 3 of 4 events verified · 1 have no integrity protection"),
+        text.contains("Chains valid · 3 of 4 events verified · 1 has no integrity protection"),
         "{text}"
     );
     // --require-verified: 1 unless every event is verified.

@@ -375,6 +375,63 @@ impl Coverage {
     pub fn all_verified(&self) -> bool {
         self.events > 0 && self.verified == self.events
     }
+
+    /// What the coverage says, as the phrases every headline uses (CLI, browser, auditor
+    /// report), numbers with thousands separators: `["4 of 51 events verified", "47 have no
+    /// integrity protection"]`, `["all 3 events verified"]`, or `["no events"]`.
+    ///
+    /// ```
+    /// use trailproof_core::report::Coverage;
+    /// let c = Coverage { events: 1_051, verified: 4, unverified: 0, failed: 1, unprotected: 1_046 };
+    /// assert_eq!(
+    ///     c.phrases().join(" · "),
+    ///     "4 of 1,051 events verified · 1 failed verification · 1,046 have no integrity protection"
+    /// );
+    /// ```
+    pub fn phrases(&self) -> Vec<String> {
+        if self.events == 0 {
+            return vec!["no events".to_owned()];
+        }
+        if self.all_verified() {
+            return vec![format!("all {} events verified", group_digits(self.events))];
+        }
+        let mut parts = vec![format!(
+            "{} of {} events verified",
+            group_digits(self.verified),
+            group_digits(self.events)
+        )];
+        if self.failed > 0 {
+            parts.push(format!("{} failed verification", group_digits(self.failed)));
+        }
+        if self.unverified > 0 {
+            let verb = if self.unverified == 1 { "is" } else { "are" };
+            parts.push(format!(
+                "{} {verb} not proven",
+                group_digits(self.unverified)
+            ));
+        }
+        if self.unprotected > 0 {
+            let verb = if self.unprotected == 1 { "has" } else { "have" };
+            parts.push(format!(
+                "{} {verb} no integrity protection",
+                group_digits(self.unprotected)
+            ));
+        }
+        parts
+    }
+}
+
+/// `n` with a comma between groups of three digits (`1,234,567`), as reports print counts.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl Item {

@@ -337,8 +337,6 @@ impl Engine {
             analysis: compliance::view(&analysis, &settings),
             sealed,
             proofs,
-            coverage: store.coverage(),
-            headline: headline(&report, &store.coverage()),
         };
         (
             Engine {
@@ -734,19 +732,6 @@ fn apply_integrity(
     report.coverage = Some(store.coverage());
 }
 
-/// The headline: the chains' verdict and what it speaks for.
-fn headline(report: &Report, c: &trailproof_core::report::Coverage) -> String {
-    let chains = if report.items.is_empty() {
-        "No digest chains".to_owned()
-    } else {
-        format!("Chains {}", report.verdict.as_str())
-    };
-    format!(
-        "{chains} · {}",
-        trailproof_analysis::report::integrity_sentence(c)
-    )
-}
-
 /// A proof in one line, for CSV cells.
 fn proof_text(p: Option<&trailproof_core::report::Proof>) -> String {
     let Some(p) = p else { return String::new() };
@@ -1083,19 +1068,22 @@ mod tests {
             owned.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
         let (mut engine, summary, _) = load(&files);
         // 3 delivered events, the forged version of one, 1 ActionTrail event.
-        let c = summary.coverage;
+        let c = summary
+            .report
+            .coverage
+            .expect("the worker fills the coverage block");
         assert_eq!(
             (c.events, c.verified, c.failed, c.unverified, c.unprotected),
             (5, 3, 1, 0, 1),
             "{summary:?}"
         );
-        assert_eq!(summary.report.coverage, Some(c));
-        assert!(
-            summary.headline.contains("3 of 5 events verified")
-                && summary.headline.contains("1 failed")
-                && summary.headline.contains("1 have no integrity protection"),
-            "{}",
-            summary.headline
+        assert_eq!(
+            c.phrases(),
+            [
+                "3 of 5 events verified",
+                "1 failed verification",
+                "1 has no integrity protection"
+            ]
         );
         let line = |p: &str| {
             summary

@@ -296,14 +296,6 @@ pub struct LoadSummary {
     pub sealed: Option<SealedView>,
     /// Inclusion-proof bundles among the inputs, each checked.
     pub proofs: Vec<ProofLine>,
-    /// Events per integrity state: what the headline may claim ("Verified" only when every
-    /// event is verified). Also in `report.coverage`.
-    #[serde(default)]
-    pub coverage: trailproof_core::report::Coverage,
-    /// The headline in words, e.g. "Chains valid · 4 of 51 events verified · 47 have no
-    /// integrity protection".
-    #[serde(default)]
-    pub headline: String,
 }
 
 /// One checked inclusion-proof bundle.

@@ -18,15 +18,7 @@ use crate::protocol::LoadSummary;
 
 /// A count with thousands separators (`56,666`).
 pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    trailproof_core::report::group_digits(n)
 }
 
 /// The colour of the summary badge.
@@ -72,32 +64,7 @@ pub fn coverage_parts(c: &Coverage) -> Vec<String> {
     if c.events == 0 {
         return Vec::new();
     }
-    if c.all_verified() {
-        return vec![format!("all {} events verified", count(c.events))];
-    }
-    let mut parts = vec![format!(
-        "{} of {} events verified",
-        count(c.verified),
-        count(c.events)
-    )];
-    if c.failed > 0 {
-        parts.push(format!("{} failed verification", count(c.failed)));
-    }
-    if c.unverified > 0 {
-        parts.push(format!(
-            "{} {} not proven",
-            count(c.unverified),
-            if c.unverified == 1 { "is" } else { "are" }
-        ));
-    }
-    if c.unprotected > 0 {
-        parts.push(format!(
-            "{} {} no integrity protection",
-            count(c.unprotected),
-            if c.unprotected == 1 { "has" } else { "have" }
-        ));
-    }
-    parts
+    c.phrases()
 }
 
 /// The summary badge. Green "Verified" only when the coverage block says every event is
