@@ -710,6 +710,142 @@ mod tests {
         assert_eq!(missing(&r, &p(&[("aws", 10)])), vec![]);
     }
 
+    /// Every file of the bundled sample (`web/sample`), as paths relative to it, except those
+    /// `drop` rejects.
+    fn sample(drop: impl Fn(&str) -> bool) -> Vec<(String, Vec<u8>)> {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .map(|e| e.unwrap().path())
+                .collect();
+            entries.sort();
+            for path in entries {
+                if path.is_dir() {
+                    walk(&path, root, out);
+                } else if path.extension().is_some_and(|e| e != "md") {
+                    let name = path
+                        .strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    out.push((name, std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/sample");
+        let mut out = Vec::new();
+        walk(&root, &root, &mut out);
+        out.retain(|(name, _)| !drop(name));
+        out
+    }
+
+    /// What the real engine (scan, verify, ingest) reports missing for these files.
+    fn missing_after_load(files: &[(String, Vec<u8>)]) -> Vec<Missing> {
+        use std::cell::RefCell;
+        use std::io::Cursor;
+        use std::rc::Rc;
+        let mut cursors: Vec<Cursor<Vec<u8>>> =
+            files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
+        let mut inputs: Vec<crate::engine::Input<'_>> = files
+            .iter()
+            .zip(cursors.iter_mut())
+            .map(|((name, bytes), c)| crate::engine::Input {
+                name: name.clone(),
+                source: c,
+                size: bytes.len() as u64,
+            })
+            .collect();
+        let progress: crate::engine::Progress = Rc::new(RefCell::new(
+            |_: crate::protocol::Phase, _: u64, _: &str| {},
+        ));
+        let (_, summary) = crate::engine::Engine::load(&mut inputs, progress);
+        missing(&summary.report, &summary.providers)
+    }
+
+    #[test]
+    fn the_sample_lacks_only_protection_for_actiontrail() {
+        let m = missing_after_load(&sample(|_| false));
+        assert_eq!(
+            m,
+            vec![Missing::Unprotected {
+                provider: "alibaba".into(),
+                events: 47,
+                sealed_present: false
+            }]
+        );
+    }
+
+    #[test]
+    fn the_sample_without_keys_asks_for_list_public_keys() {
+        let m = missing_after_load(&sample(|n| n.ends_with("aws-list-public-keys.json")));
+        let Some(Missing::PublicKeys {
+            region,
+            start,
+            end,
+            digests,
+        }) = m.first()
+        else {
+            panic!("{m:?}");
+        };
+        assert_eq!((region.as_str(), *digests), ("us-east-1", 3), "{m:?}");
+        assert_eq!(
+            (start.as_str(), end.as_str()),
+            ("2024-05-01T00:00:00Z", "2024-05-01T03:00:00Z")
+        );
+    }
+
+    #[test]
+    fn the_sample_without_the_newest_sidecar_names_that_digest() {
+        let newest = "111122223333_CloudTrail-Digest_us-east-1_demo-trail_us-east-1_20240501T030000Z.json.gz";
+        let m = missing_after_load(&sample(|n| {
+            n.ends_with(&format!("{newest}.head-object.json"))
+        }));
+        let Some(Missing::Signature {
+            provider,
+            key,
+            file,
+            ..
+        }) = m.first()
+        else {
+            panic!("{m:?}");
+        };
+        assert_eq!(*provider, Provider::Aws);
+        assert_eq!(file, newest);
+        assert!(
+            key.ends_with(&format!("CloudTrail-Digest/us-east-1/2024/05/01/{newest}")),
+            "{key}"
+        );
+        // Only the newest: the older digests are vouched for by their successors.
+        assert_eq!(
+            m.iter()
+                .filter(|x| matches!(x, Missing::Signature { .. }))
+                .count(),
+            1,
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn the_sample_without_digests_asks_for_the_digest_folders() {
+        let m = missing_after_load(&sample(|n| {
+            n.contains("CloudTrail-Digest") || n.contains("/Digest/")
+        }));
+        assert!(
+            m.contains(&Missing::Digests {
+                provider: Provider::Aws,
+                logs: 2
+            }),
+            "{m:?}"
+        );
+        assert!(
+            m.contains(&Missing::Digests {
+                provider: Provider::Cts,
+                logs: 1
+            }),
+            "{m:?}"
+        );
+    }
+
     #[test]
     fn the_table_covers_every_provider_with_commands() {
         let ids: Vec<_> = GUIDES.iter().map(|g| g.id).collect();
