@@ -172,6 +172,9 @@ pub enum Missing {
         file: String,
         /// The region of the chain (CTS: the OBS endpoint's).
         region: String,
+        /// Whether it is the newest supplied digest of its chain (otherwise the last before a
+        /// break, or one with several candidate sidecars elsewhere).
+        newest: bool,
     },
     /// Log files of a scheme with digests, but no digest of that scheme at all.
     Digests {
@@ -215,8 +218,9 @@ impl Missing {
                 "{digests} CTS digest{} could not be checked with the published CTS key: drop the CTS public key file.",
                 plural(*digests)
             ),
-            Missing::Signature { provider, chain, key, .. } => format!(
-                "The newest digest of {} chain {chain} has no signature metadata: export it for key {key} and drop it beside the digest.",
+            Missing::Signature { provider, chain, key, newest, .. } => format!(
+                "{} of {} chain {chain} has no signature metadata (nothing later records its signature): export it for key {key} and drop it beside the digest.",
+                if *newest { "The newest digest" } else { "A digest" },
                 scheme(*provider)
             ),
             Missing::Digests { provider: Provider::Cts, logs } => format!(
@@ -405,6 +409,12 @@ pub fn missing(report: &Report, providers: &[(String, u64)]) -> Vec<Missing> {
             key: item.key.clone().unwrap_or_else(|| item.path.clone()),
             file: base_name(&item.path).to_owned(),
             region: chain.region.clone(),
+            newest: chain
+                .digests
+                .iter()
+                .rev()
+                .find(|d| d.status != Status::Missing)
+                .is_some_and(|d| d.path == item.path),
         });
     }
 
@@ -583,7 +593,15 @@ mod tests {
             vec![d, cts, log(AWS_LOG), log(CTS_LOG)],
             vec![
                 chain("c1", Provider::Aws, &[]),
-                chain("c2", Provider::Cts, &[]),
+                chain(
+                    "c2",
+                    Provider::Cts,
+                    &[(
+                        "CloudTraces/Digest/d.json.gz",
+                        "2024-05-01T00:00:00Z",
+                        "2024-05-01T01:00:00Z",
+                    )],
+                ),
             ],
         );
         let m = missing(&r, &p(&[("aws", 1), ("huawei", 1)]));
@@ -592,9 +610,13 @@ mod tests {
             m[0].command().unwrap(),
             "aws s3api head-object --bucket BUCKET --key logs/AWSLogs/x.json.gz > x.json.gz.head-object.json"
         );
-        assert!(m[0]
-            .text()
-            .contains("CloudTrail chain 111122223333 us-east-1 main"));
+        // Not the newest of its chain (the chain lists no cell for it): said without "newest".
+        assert!(
+            m[0].text()
+                .starts_with("A digest of CloudTrail chain 111122223333 us-east-1 main"),
+            "{}",
+            m[0].text()
+        );
         assert_eq!(
             m[1].command().unwrap(),
             "aws s3api head-object --endpoint-url https://obs.us-east-1.myhuaweicloud.com --bucket BUCKET --key CloudTraces/Digest/d.json.gz > d.json.gz.metadata.json"
@@ -812,6 +834,11 @@ mod tests {
         assert_eq!(*provider, Provider::Aws);
         assert_eq!(file, newest);
         assert!(
+            m[0].text()
+                .starts_with("The newest digest of CloudTrail chain"),
+            "{m:?}"
+        );
+        assert!(
             key.ends_with(&format!("CloudTrail-Digest/us-east-1/2024/05/01/{newest}")),
             "{key}"
         );
@@ -844,6 +871,26 @@ mod tests {
             }),
             "{m:?}"
         );
+    }
+
+    #[test]
+    fn docs_exporting_md_carries_every_command_of_the_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/exporting.md");
+        let doc = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let steps = GUIDES
+            .iter()
+            .flat_map(|g| g.verify.iter().chain(g.explore))
+            .chain(&SEAL);
+        for cmd in steps.filter_map(|s| s.command) {
+            assert!(doc.contains(cmd), "docs/exporting.md lacks `{cmd}`");
+        }
+        for g in &GUIDES {
+            assert!(
+                doc.contains(&format!("## {}", g.name)),
+                "no section for {}",
+                g.name
+            );
+        }
     }
 
     #[test]
