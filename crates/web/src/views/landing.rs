@@ -181,8 +181,7 @@ pub fn CopyCommand(props: &CopyCommandProps) -> Html {
     html! {
         <div class="command">
             <code>{ &props.command }</code>
-            <button type="button" class="button secondary copy" {onclick}
-                aria-label="Copy the command">{ if *copied { "Copied" } else { "Copy" } }</button>
+            <button type="button" class="button secondary copy" {onclick}>{ if *copied { "Copied" } else { "Copy" } }</button>
         </div>
     }
 }
