@@ -432,6 +432,7 @@ pub fn App() -> Html {
                     file={state.file.clone()} running={state.running} on_cancel={on_cancel} />
                 if let Some(summary) = &state.summary {
                     <views::summary::SummaryHeader summary={summary.clone()} />
+                    <views::missing::MissingView summary={summary.clone()} />
                 }
                 if !state.inputs.is_empty() {
                     <views::Tabs current={state.tab} on_select={on_tab} has_summary={state.summary.is_some()} />

@@ -9,6 +9,7 @@
 
 pub mod compliance;
 pub mod engine;
+pub mod guide;
 pub mod protocol;
 pub mod sealed;
 pub mod triage;

@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 use super::human_bytes;
 use crate::files::{self, Picked};
+use crate::guide::{ProviderGuide, Step, GUIDES, SEAL};
 use crate::protocol::Phase;
 
 /// Properties of [`DropZone`].
@@ -89,6 +90,7 @@ pub fn DropZone(props: &DropZoneProps) -> Html {
         props.compact.then_some("compact")
     );
     html! {
+        <>
         <section id="dropzone" class={class} ondragover={on_dragover} ondragleave={on_dragleave} ondrop={on_drop}
             aria-label="Drop files or folders here">
             <p class="drop-title">{ "Drop audit-trail exports, digests and keys here" }</p>
@@ -108,6 +110,102 @@ pub fn DropZone(props: &DropZoneProps) -> Html {
                 </button>
             </div>
         </section>
+        if !props.compact {
+            <DropGuide />
+        }
+        </>
+    }
+}
+
+/// "What to drop": per provider, what to export for verification and for exploration, with
+/// copyable commands (the table is [`crate::guide::GUIDES`]; `docs/exporting.md` mirrors it).
+#[function_component]
+pub fn DropGuide() -> Html {
+    html! {
+        <section id="drop-guide" class="drop-guide" aria-labelledby="drop-guide-title">
+            <h2 id="drop-guide-title">{ "What to drop" }</h2>
+            <p class="muted">{ "Verification needs more than the events: the digest files, the keys that signed them and the newest digest's signature. Capitals are placeholders." }</p>
+            { for GUIDES.iter().map(provider_guide) }
+        </section>
+    }
+}
+
+fn provider_guide(g: &'static ProviderGuide) -> Html {
+    let sealable = g.protection.starts_with("None");
+    html! {
+        <details class="guide-provider" id={format!("guide-{}", g.id)}>
+            <summary>{ g.name }</summary>
+            <p class="muted">{ g.protection }</p>
+            <h3>{ "For verification" }</h3>
+            <ol class="guide-steps">{ for g.verify.iter().map(step) }</ol>
+            if sealable {
+                <ol class="guide-steps">{ for SEAL.iter().map(step) }</ol>
+            }
+            <h3>{ "For exploration only" }</h3>
+            <ol class="guide-steps">{ for g.explore.iter().map(step) }</ol>
+        </details>
+    }
+}
+
+fn step(s: &'static Step) -> Html {
+    html! {
+        <li>
+            <span>{ s.what }</span>
+            if let Some(cmd) = s.command {
+                <CopyCommand command={AttrValue::Static(cmd)} />
+            }
+        </li>
+    }
+}
+
+/// Properties of [`CopyCommand`].
+#[derive(Properties, PartialEq)]
+pub struct CopyCommandProps {
+    /// The command line.
+    pub command: AttrValue,
+}
+
+/// A command line with a copy button (Clipboard API; nothing leaves the page).
+#[function_component]
+pub fn CopyCommand(props: &CopyCommandProps) -> Html {
+    let copied = use_state(|| false);
+    let onclick = {
+        let command = props.command.clone();
+        let copied = copied.clone();
+        Callback::from(move |_: MouseEvent| {
+            if copy_text(&command) {
+                copied.set(true);
+            }
+        })
+    };
+    html! {
+        <div class="command">
+            <code>{ &props.command }</code>
+            <button type="button" class="button secondary copy" {onclick}>{ if *copied { "Copied" } else { "Copy" } }</button>
+        </div>
+    }
+}
+
+/// `navigator.clipboard.writeText(text)`, looked up dynamically (the web-sys clipboard
+/// bindings would need extra features for one call). False when the API is unavailable.
+fn copy_text(text: &str) -> bool {
+    use js_sys::{Function, Reflect};
+    use wasm_bindgen::JsValue;
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let clipboard = Reflect::get(&window, &JsValue::from_str("navigator"))
+        .and_then(|n| Reflect::get(&n, &JsValue::from_str("clipboard")));
+    let Ok(clipboard) = clipboard else {
+        return false;
+    };
+    let Ok(write) = Reflect::get(&clipboard, &JsValue::from_str("writeText")) else {
+        return false;
+    };
+    match write.dyn_into::<Function>() {
+        // The returned promise is not awaited: a refusal leaves the text selectable.
+        Ok(f) => f.call1(&clipboard, &JsValue::from_str(text)).is_ok(),
+        Err(_) => false,
     }
 }
 

@@ -4,6 +4,7 @@ pub mod compliance;
 pub mod findings;
 pub mod inputs;
 pub mod landing;
+pub mod missing;
 pub mod settings;
 pub mod summary;
 pub mod timeline;
