@@ -455,7 +455,14 @@ pub fn headline(report: &Report) -> Option<String> {
     } else {
         format!("Chains {}", report.verdict.as_str())
     };
-    let mut parts = vec![chains];
+    Some(coverage_headline(chains, &c))
+}
+
+/// `subject` (what was verified and its verdict, e.g. "Chains valid" or "Archive valid")
+/// followed by what it speaks for: how many events are verified, failed, unverified and
+/// unprotected.
+pub fn coverage_headline(subject: String, c: &Coverage) -> String {
+    let mut parts = vec![subject];
     if c.events == 0 {
         parts.push("no events".into());
     } else if c.all_verified() {
@@ -472,5 +479,5 @@ pub fn headline(report: &Report) -> Option<String> {
             parts.push(format!("{} have no integrity protection", c.unprotected));
         }
     }
-    Some(parts.join(" · "))
+    parts.join(" · ")
 }

@@ -293,15 +293,7 @@ impl Engine {
             .as_ref()
             .map(|v| sealed::merge(v, &mut report, key_names));
         let mut store = ingest.finish();
-        let archive_trusted = verification
-            .as_ref()
-            .map(|v| v.report.verdict == trailproof_core::report::Verdict::Valid);
-        apply_integrity(
-            &mut store,
-            &mut report,
-            archive_trusted,
-            verification.as_ref(),
-        );
+        apply_integrity(&mut store, &mut report, verification.as_ref());
         for line in files.iter_mut() {
             if let Some(f) = store.files().iter().position(|p| *p == line.path) {
                 let f = f as u32;
@@ -697,38 +689,20 @@ impl Engine {
 
 /// Judges every event by the load's verification and records it in the store and the
 /// report (coverage block, notes on files with conflicting records). Records of a sealed
-/// archive are verified only when the archive verified as a whole (`archive_trusted`): a
+/// archive are judged by the archive as a whole ([`Verification::records_integrity`]): a
 /// record file whose hash the manifest records proves nothing if the manifest or a
-/// checkpoint failed; then they are at best unverified, and failed when it is invalid.
+/// checkpoint failed.
 fn apply_integrity(
     store: &mut EventStore,
     report: &mut Report,
-    archive_trusted: Option<bool>,
     verification: Option<&Verification>,
 ) {
-    use trailproof_core::report::{Integrity, Proof, Verdict};
-    let checkpoint = verification.map(|v| {
-        format!(
-            "{} at size {}",
-            v.origin.as_deref().unwrap_or("(unknown origin)"),
-            v.size
-        )
-    });
-    let archive_verdict = verification.map(|v| v.report.verdict);
     store.apply_integrity(|path| {
-        let (state, proof) = report.integrity_of(path);
-        let mut proof = proof.cloned();
-        if path.to_ascii_lowercase().ends_with(".rec") && state == Integrity::Verified {
-            return match (archive_trusted, archive_verdict) {
-                (Some(true), _) => {
-                    proof.get_or_insert_with(Proof::default).checkpoint = checkpoint.clone();
-                    (Integrity::Verified, proof)
-                }
-                (_, Some(Verdict::Invalid)) => (Integrity::Failed, None),
-                _ => (Integrity::Unverified, None),
-            };
+        if let Some(state) = verification.and_then(|v| v.records_integrity(path)) {
+            return state;
         }
-        (state, proof)
+        let (state, proof) = report.integrity_of(path);
+        (state, proof.cloned())
     });
     trailproof_events::dedup::note_conflicts(store, report);
     report.coverage = Some(store.coverage());
