@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::{tz::TimeZone, Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
-use trailproof_core::report::{Report, Status};
+use trailproof_core::report::{Integrity, Report, Status};
 use trailproof_events::time::format_rfc3339;
 use trailproof_events::{EventStore, Field, Provider};
 
@@ -220,7 +220,7 @@ pub enum Check {
     ReadAndWrite,
     /// Management (control-plane) events are present.
     ManagementEvents,
-    /// Events come from cryptographically verified files.
+    /// Every event is verified (per-event integrity in the store).
     VerifiedShare,
 }
 
@@ -294,9 +294,9 @@ pub struct Coverage {
     pub write_events: u64,
     /// Events the heuristic counts as management events.
     pub management_events: u64,
-    /// Events whose file verified (status valid in the verification report).
+    /// Events whose integrity is verified (see [`coverage`]).
     pub verified_events: u64,
-    /// Events whose file failed verification.
+    /// Events whose integrity failed: their file failed, or they contradict verified records.
     pub failed_events: u64,
     /// The calendar heatmap.
     pub heatmap: Heatmap,
@@ -351,18 +351,11 @@ const AWS_DATA_ACTIONS: &[&str] = &[
     "BatchWriteItem",
 ];
 
-fn file_statuses(report: Option<&Report>) -> BTreeMap<&str, Status> {
-    let mut m = BTreeMap::new();
-    if let Some(r) = report {
-        for i in &r.items {
-            m.insert(i.path.as_str(), i.status);
-        }
-    }
-    m
-}
-
-/// Computes coverage of `store` as of `as_of_ms`, with per-file verification statuses from
-/// `verification` when given.
+/// Computes coverage of `store` as of `as_of_ms`. With `verification` given, the share of
+/// verified events is judged by each event's integrity as recorded in the store (apply the
+/// report first: [`EventStore::apply_report`]), not by its file's status: a conflicting
+/// duplicate of a verified event is failed although its file may not be, and a record of a
+/// sealed archive that did not verify is not verified although its file's hash matched.
 pub fn coverage(
     store: &EventStore,
     verification: Option<&Report>,
@@ -370,12 +363,6 @@ pub fn coverage(
     as_of_ms: i64,
 ) -> Coverage {
     let min_gap = options.min_gap_hours.max(1) * HOUR_MS;
-    let statuses = file_statuses(verification);
-    let files = store.files();
-    let file_status: Vec<Option<Status>> = files
-        .iter()
-        .map(|f| statuses.get(f.as_str()).copied())
-        .collect();
 
     struct Acc {
         events: u64,
@@ -415,11 +402,8 @@ pub fn coverage(
         acc.last = acc.last.max(t);
         acc.days.insert(day);
         all_days.insert(day);
-        let status = file_status
-            .get(store.raw(row).file as usize)
-            .copied()
-            .flatten();
-        let bad = matches!(status, Some(Status::Invalid | Status::Missing));
+        let integrity = store.integrity(row);
+        let bad = integrity == Integrity::Failed;
         let cell = cells.entry((region, day)).or_insert((0, false));
         cell.0 += 1;
         cell.1 |= bad;
@@ -433,10 +417,10 @@ pub fn coverage(
         {
             mgmt += 1;
         }
-        match status {
-            Some(Status::Valid) => verified += 1,
-            Some(Status::Invalid | Status::Missing) => failed_ev += 1,
-            _ => {}
+        match integrity {
+            Integrity::Verified => verified += 1,
+            Integrity::Failed => failed_ev += 1,
+            Integrity::Unverified | Integrity::Unprotected => {}
         }
     }
     // Missing or invalid digests mark the days they cover as failed, events or not.
@@ -631,7 +615,7 @@ pub fn coverage(
             check: Check::VerifiedShare,
             outcome: if total > 0 && verified == total { Outcome::Pass } else { Outcome::Fail },
             reason: format!(
-                "{verified} of {total} events ({}) are in files that verified; {failed_ev} in files that failed",
+                "{verified} of {total} events ({}) are verified; {failed_ev} failed (changed files or conflicting duplicates)",
                 percent(verified, total)
             ),
         },

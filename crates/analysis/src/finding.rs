@@ -1,6 +1,7 @@
 //! Findings: what a rule, a Sigma rule or the anomaly detector reports, with its evidence.
 
 use serde::Serialize;
+use trailproof_core::report::Integrity;
 use trailproof_events::{EventStore, Field, Provider};
 
 /// How serious a finding is (the Sigma levels, lowest first).
@@ -330,7 +331,7 @@ pub enum Detail {
 }
 
 /// One event that supports a finding: its row in the store (the browser links it to the
-/// timeline), event ID and time.
+/// timeline), event ID, time and integrity.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Evidence {
     /// Row index in the [`EventStore`].
@@ -339,6 +340,10 @@ pub struct Evidence {
     pub time_ms: i64,
     /// The provider's event ID (may be empty).
     pub event_id: String,
+    /// The event's integrity as the store holds it when the finding is made: a finding
+    /// resting on a failed or unprotected record says so beside the record. (Hosts apply
+    /// the verification to the store before analysing.)
+    pub integrity: Integrity,
 }
 
 impl Evidence {
@@ -348,6 +353,7 @@ impl Evidence {
             row,
             time_ms: store.time_ms(row),
             event_id: store.text(row, Field::EventId),
+            integrity: store.integrity(row),
         }
     }
 }

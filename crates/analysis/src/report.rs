@@ -332,7 +332,7 @@ impl AuditReport {
     /// The findings as CSV with a header row. Cells starting with `=`, `+`, `-` or `@` are
     /// prefixed with `'` so spreadsheets do not run them as formulas.
     pub fn findings_csv(&self) -> String {
-        let mut out = String::from("time,level,rule,title,author,provider,account,actor,source_ip,message,evidence_rows,evidence_event_ids\r\n");
+        let mut out = String::from("time,level,rule,title,author,provider,account,actor,source_ip,message,evidence_rows,evidence_event_ids,evidence_integrity\r\n");
         for f in &self.findings {
             let f2 = &f.finding;
             let author = match &f2.rule {
@@ -341,6 +341,7 @@ impl AuditReport {
             };
             let rows: Vec<String> = f2.evidence.iter().map(|e| e.row.to_string()).collect();
             let ids: Vec<&str> = f2.evidence.iter().map(|e| e.event_id.as_str()).collect();
+            let integrity: Vec<&str> = f2.evidence.iter().map(|e| e.integrity.as_str()).collect();
             let cells = [
                 format_rfc3339(f2.time_ms),
                 f2.level.as_str().to_string(),
@@ -354,6 +355,7 @@ impl AuditReport {
                 f2.message.clone(),
                 rows.join(" "),
                 ids.join(" "),
+                integrity.join(" "),
             ];
             let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
             out.push_str(&line.join(","));

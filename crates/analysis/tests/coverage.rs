@@ -172,7 +172,7 @@ fn requirements_with_a_known_gap() {
 #[test]
 fn checks_regions_read_write_and_verification() {
     let files = dataset();
-    let store = load(&files);
+    let mut store = load(&files);
     let opts = CoverageOptions {
         expected_regions: vec!["us-east-1".into(), "cn-hangzhou".into(), "eu-west-1".into()],
         ..Default::default()
@@ -192,6 +192,7 @@ fn checks_regions_read_write_and_verification() {
         vec![],
         vec![],
     );
+    store.apply_report(&report);
     let as_of = parse_timestamp(AS_OF).unwrap();
     let c = coverage(&store, Some(&report), &opts, as_of);
     let check = |k: Check| c.checks.iter().find(|x| x.check == k).unwrap().clone();
@@ -295,4 +296,77 @@ fn far_apart_times_stay_bounded() {
     assert_eq!(c.heatmap.last_day, "2099-12-31");
     assert!(c.span_days > 40_000);
     assert!(c.requirements.iter().all(|r| r.outcome == Outcome::Fail));
+}
+
+/// The verified share counts events by their own integrity in the store, not by their
+/// file's status: a forged version of a verified event is failed although its file is only
+/// unreferenced, and an event the store does not hold as verified is not counted as such.
+#[test]
+fn verified_share_counts_per_event_integrity() {
+    let t = "2024-05-01T00:10:00Z";
+    let genuine = aws(
+        t,
+        "s3.amazonaws.com",
+        "GetBucketPolicy",
+        "alice",
+        "198.51.100.1",
+        json!({}),
+    );
+    let other = aws(
+        t,
+        "iam.amazonaws.com",
+        "ListUsers",
+        "alice",
+        "198.51.100.1",
+        json!({}),
+    );
+    // Same event ID, another action: a conflicting duplicate.
+    let forged = merge(genuine.clone(), json!({"eventName": "DeleteBucketPolicy"}));
+    let files: Files = vec![
+        ("delivered.json".into(), aws_file(&[genuine, other])),
+        ("forged.json".into(), aws_file(&[forged])),
+    ];
+    let mut store = load(&files);
+    assert_eq!(store.len(), 3, "both versions are kept");
+    let report = Report::new(
+        vec![
+            Item::new("delivered.json", ItemKind::Log, Status::Valid, None, "ok"),
+            Item::new(
+                "forged.json",
+                ItemKind::Log,
+                Status::Unreferenced,
+                Some(Reason::NotReferenced),
+                "no digest lists it",
+            ),
+        ],
+        vec![],
+        vec![],
+        vec![],
+    );
+    store.apply_report(&report);
+    let as_of = parse_timestamp("2024-05-02T00:00:00Z").unwrap();
+    let share = |c: &trailproof_analysis::coverage::Coverage| {
+        c.checks
+            .iter()
+            .find(|x| x.check == Check::VerifiedShare)
+            .unwrap()
+            .clone()
+    };
+    let c = coverage(&store, Some(&report), &CoverageOptions::default(), as_of);
+    // By file status the forged event would be neither verified nor failed.
+    assert_eq!((c.verified_events, c.failed_events), (2, 1));
+    let v = share(&c);
+    assert_eq!(v.outcome, Outcome::Fail);
+    assert!(v.reason.starts_with("2 of 3 events"), "{}", v.reason);
+    assert!(v.reason.contains("1 failed"), "{}", v.reason);
+    // The day of the failed event is marked in the heatmap.
+    assert!(c.heatmap.cells.iter().any(|x| x.failed));
+
+    // The same report, but the host judged every event unverified (e.g. the sealed archive
+    // holding them did not verify): no event counts as verified, whatever the file status;
+    // the two conflicting versions are both failed, as no verified one tells them apart.
+    store.apply_integrity(|_| (trailproof_core::report::Integrity::Unverified, None));
+    let c = coverage(&store, Some(&report), &CoverageOptions::default(), as_of);
+    assert_eq!((c.verified_events, c.failed_events), (0, 2));
+    assert!(share(&c).reason.starts_with("0 of 3 events"));
 }

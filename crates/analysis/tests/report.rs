@@ -356,4 +356,27 @@ fn conflicting_duplicates_are_a_high_finding_naming_both_files() {
     assert_eq!((report.integrity.verified, report.integrity.failed), (1, 1));
     let html = report.to_html();
     assert!(html.find("conflicting-duplicate").unwrap() < html.find("<h2>Summary</h2>").unwrap());
+    // The CSV states each evidence row's integrity, in the order of `evidence_rows`.
+    let csv = report.findings_csv();
+    let mut lines = csv.lines();
+    // The message before them holds commas (quoted): read the last three columns from the end.
+    let header: Vec<&str> = lines.next().unwrap().rsplitn(4, ',').collect();
+    assert_eq!(
+        header[..3],
+        ["evidence_integrity", "evidence_event_ids", "evidence_rows"]
+    );
+    let row: Vec<&str> = lines
+        .find(|l| l.contains(",conflicting-duplicate,"))
+        .unwrap()
+        .rsplitn(4, ',')
+        .collect();
+    let rows: Vec<usize> = row[2].split(' ').map(|r| r.parse().unwrap()).collect();
+    let states: Vec<&str> = row[0].split(' ').collect();
+    assert_eq!(rows.len(), states.len());
+    for (r, state) in rows.iter().zip(&states) {
+        assert_eq!(*state, store.integrity(*r).as_str(), "row {r}");
+    }
+    let mut sorted = states.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["failed", "verified"]);
 }

@@ -9,7 +9,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use trailproof_core::report::{
-    ChainSummary, DigestCell, Gap, Item, ItemKind, Level, Note, Provider, Reason, Report, Status,
+    ChainSummary, DigestCell, Gap, Integrity, Item, ItemKind, Level, Note, Proof, Provider, Reason,
+    Report, Status, Verdict,
 };
 use trailproof_tlog::checkpoint;
 use trailproof_tlog::merkle::{CompactRange, EMPTY_ROOT};
@@ -327,6 +328,37 @@ impl Verification {
     /// trusting it).
     pub fn final_checkpoint(&self) -> Option<&[u8]> {
         self.final_checkpoint.as_deref()
+    }
+
+    /// The integrity of the events whose records the file at `path` holds, when it is one of
+    /// this archive's records files (`None` otherwise), and what proved them.
+    ///
+    /// A records file whose hash the manifest records proves nothing by itself: its records
+    /// are `verified` only when the archive verified as a whole (proof: the checkpoint, as
+    /// "origin at size N"); `failed` when the archive is invalid, as an earlier part of the
+    /// log may have been altered; `unverified` when it is incomplete (no supplied key signed
+    /// a checkpoint). A file that itself failed keeps its own state.
+    pub fn records_integrity(&self, path: &str) -> Option<(Integrity, Option<Proof>)> {
+        if !self.layout.iter().any(|(p, _, _)| p == path) {
+            return None;
+        }
+        let (state, proof) = self.report.integrity_of(path);
+        if state != Integrity::Verified {
+            return Some((state, proof.cloned()));
+        }
+        Some(match self.report.verdict {
+            Verdict::Valid => {
+                let mut proof = proof.cloned().unwrap_or_default();
+                proof.checkpoint = Some(format!(
+                    "{} at size {}",
+                    self.origin.as_deref().unwrap_or("(unknown origin)"),
+                    self.size
+                ));
+                (Integrity::Verified, Some(proof))
+            }
+            Verdict::Invalid => (Integrity::Failed, None),
+            Verdict::Incomplete => (Integrity::Unverified, None),
+        })
     }
 }
 

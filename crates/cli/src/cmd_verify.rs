@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use trailproof_chain::{scan, ScanLimits, Scanned, Verifier, VerifyOptions};
 use trailproof_core::input::{self, Control};
-use trailproof_core::report::{Coverage, Level, Note, Reason, Report, Status, Verdict};
+use trailproof_core::report::{Coverage, ItemKind, Level, Note, Reason, Report, Status, Verdict};
 use trailproof_events::ingest::{Ingest, IngestOptions};
 use trailproof_events::EventStore;
 
@@ -365,35 +365,8 @@ pub fn render_text(report: &Report) -> String {
         report.gaps.len()
     );
 
-    let has = |r: Reason| report.items.iter().any(|i| i.reason == Some(r));
     let coverage = report.coverage.unwrap_or_default();
-    let mut todo = Vec::new();
-    if has(Reason::HashMismatch)
-        || has(Reason::TrailingData)
-        || has(Reason::SignatureInvalid)
-        || has(Reason::ChainMismatch)
-        || has(Reason::Moved)
-    {
-        todo.push("Files were changed, moved or replaced after delivery: compare them with the bucket and treat the hours they cover as untrustworthy.");
-    }
-    if has(Reason::NotFound) {
-        todo.push("Files are missing: export the bucket again (aws s3 sync keeps the key layout) and verify again; if they are gone from the bucket too, they were deleted.");
-    }
-    if has(Reason::Malformed) {
-        todo.push("Some files are corrupt or truncated: download them again.");
-    }
-    if has(Reason::SignatureUnavailable) {
-        todo.push("Export the head-object metadata of the newest digest (aws s3api head-object --bucket BUCKET --key KEY > DIGEST.head-object.json, or the OBS metadata for CTS) and put it beside the digest.");
-    }
-    if has(Reason::KeyNotFound) {
-        todo.push("Supply the public keys: aws cloudtrail list-public-keys --region REGION --start-time ... > keys.json, then --keys keys.json.");
-    }
-    if has(Reason::NotReferenced) {
-        todo.push("Log files no digest lists are normal for the last hour; verify again after the next digest is delivered.");
-    }
-    if has(Reason::NotListed) {
-        todo.push("Log files a covering digest does not list were added or renamed after delivery: treat their events as forged unless the bucket proves otherwise.");
-    }
+    let mut todo = hints(report);
     if coverage.failed > 0 {
         todo.push("Events marked failed come from changed files or contradict verified records: do not rely on them (trailproof events --query integrity:failed lists them).");
     }
@@ -409,6 +382,69 @@ pub fn render_text(report: &Report) -> String {
     out
 }
 
+/// Advice for files changed, moved or replaced after delivery.
+const CHANGED: &str = "Files were changed, moved or replaced after delivery: compare them with the bucket and treat the hours they cover as untrustworthy.";
+/// Advice for logs whose only listing is an untrusted digest.
+const UNTRUSTED_LISTING: &str = "Log files marked UNVERIFIED are listed only by a digest that cannot be trusted (its signature failed, or its key or signature metadata is missing): they are not proven changed, nor proven intact. Each message names that digest: supply what it lacks (its public key with --keys, its head-object metadata beside it, or an unaltered copy of it from the bucket) and verify again; a digest whose signature failed is the file to examine.";
+
+/// The "What to do" advice, keyed by reason, and by kind where a digest and the logs it
+/// lists need different advice for one reason (`None`: any kind). One table, so that every
+/// reason's advice is in one place and printed once, in table order.
+const HINTS: &[(Reason, Option<ItemKind>, &str)] = &[
+    (Reason::HashMismatch, None, CHANGED),
+    (Reason::TrailingData, None, CHANGED),
+    (Reason::SignatureInvalid, None, CHANGED),
+    (Reason::ChainMismatch, None, CHANGED),
+    (Reason::Moved, None, CHANGED),
+    (
+        Reason::NotListed,
+        None,
+        "Log files \"a digest covering this time … does not list\" should be listed by that verified digest and are not: they were added or altered after delivery. Treat them as evidence of tampering and their events as forged; compare each with the delivered copy in the bucket (CloudTrail: unless a _backfill digest that was not supplied lists it).",
+    ),
+    (
+        Reason::NotFound,
+        None,
+        "Files are missing: export the bucket again (aws s3 sync keeps the key layout) and verify again; if they are gone from the bucket too, they were deleted.",
+    ),
+    (
+        Reason::Malformed,
+        None,
+        "Some files are corrupt or truncated: download them again.",
+    ),
+    (
+        Reason::SignatureUnavailable,
+        Some(ItemKind::Digest),
+        "Export the head-object metadata of the newest digest (aws s3api head-object --bucket BUCKET --key KEY > DIGEST.head-object.json, or the OBS metadata for CTS) and put it beside the digest.",
+    ),
+    (
+        Reason::KeyNotFound,
+        Some(ItemKind::Digest),
+        "Supply the public keys: aws cloudtrail list-public-keys --region REGION --start-time ... > keys.json, then --keys keys.json.",
+    ),
+    (Reason::SignatureUnavailable, Some(ItemKind::Log), UNTRUSTED_LISTING),
+    (Reason::KeyNotFound, Some(ItemKind::Log), UNTRUSTED_LISTING),
+    (
+        Reason::NotReferenced,
+        None,
+        "Log files no digest lists are normal for the last hour; verify again after the next digest is delivered.",
+    ),
+];
+
+/// The table's advice for the reasons among `report`'s items, each once, in table order.
+pub fn hints(report: &Report) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for &(reason, kind, text) in HINTS {
+        let applies = report
+            .items
+            .iter()
+            .any(|i| i.reason == Some(reason) && kind.is_none_or(|k| k == i.kind));
+        if applies && !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    out
+}
+
 /// The sentence that says what holds: the chains' verdict and how many events it speaks for,
 /// e.g. "Chains valid · 4 of 51 events verified · 47 have no integrity protection". `None`
 /// when no events were counted.
@@ -419,6 +455,14 @@ pub fn headline(report: &Report) -> Option<String> {
     } else {
         format!("Chains {}", report.verdict.as_str())
     };
-    let parts: Vec<String> = std::iter::once(chains).chain(c.phrases()).collect();
-    Some(parts.join(" · "))
+    Some(coverage_headline(chains, &c))
+}
+
+/// `subject` (what was verified and its verdict, e.g. "Chains valid" or "Archive valid")
+/// followed by what it speaks for ([`Coverage::phrases`]).
+pub fn coverage_headline(subject: String, c: &Coverage) -> String {
+    std::iter::once(subject)
+        .chain(c.phrases())
+        .collect::<Vec<_>>()
+        .join(" · ")
 }

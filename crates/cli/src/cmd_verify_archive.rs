@@ -5,9 +5,14 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::io::Read;
+
+use trailproof_archive::frame::JsonArrayReader;
 use trailproof_archive::{ArchiveVerifier, Pin, Verification, VerifyOptions, UNANCHORED_MESSAGE};
 use trailproof_core::input::{self, Control, Limits};
 use trailproof_core::report::{Level, Reason, Status, Verdict};
+use trailproof_events::ingest::{Ingest, IngestOptions};
+use trailproof_events::EventStore;
 use trailproof_tlog::note::{VerifierKey, Verifiers};
 
 use crate::cmd_verify::Format;
@@ -179,13 +184,16 @@ fn run(args: &ArchiveArgs, inputs: &[PathBuf], format: Format) -> u8 {
         .duration_since(std::time::UNIX_EPOCH)
         .ok()
         .map(|d| d.as_secs());
-    let verification = match verify_paths(inputs, options) {
+    let mut ingest = Ingest::new(IngestOptions::default());
+    let mut verification = match verify_inputs(inputs, options, Some(&mut ingest)) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("trailproof: {e}");
             return EXIT_USAGE;
         }
     };
+    let mut store = ingest.finish();
+    apply_integrity(&mut store, &mut verification);
     match format {
         Format::Json => match serde_json::to_string_pretty(&verification.report) {
             Ok(json) => {
@@ -206,7 +214,35 @@ fn run(args: &ArchiveArgs, inputs: &[PathBuf], format: Format) -> u8 {
 /// Feeds every file of the inputs to a verifier: directories file by file (paths relative to
 /// the directory), archives (.zip, .tar, .tgz) entry by entry.
 pub fn verify_paths(inputs: &[PathBuf], options: VerifyOptions) -> Result<Verification, String> {
+    verify_inputs(inputs, options, None)
+}
+
+/// [`verify_paths`], also indexing the events of the archive's records files into `ingest`
+/// when given, under the same paths, so that the verification's items and the events join.
+fn verify_inputs(
+    inputs: &[PathBuf],
+    options: VerifyOptions,
+    mut ingest: Option<&mut Ingest>,
+) -> Result<Verification, String> {
     let mut verifier = ArchiveVerifier::new(options);
+    let mut add = |path: &str, reader: &mut dyn Read| {
+        match ingest.as_deref_mut() {
+            // A records file is read once into memory for both: the verifier hashes its
+            // frames, ingest reads its records through the JSON-array view.
+            Some(ingest) if path.to_ascii_lowercase().ends_with(".rec") => {
+                let mut bytes = Vec::new();
+                match reader.read_to_end(&mut bytes) {
+                    Ok(_) => {
+                        verifier.add_bytes(path, &bytes);
+                        ingest.add_file(path, &mut JsonArrayReader::new(bytes.as_slice()));
+                    }
+                    // The verifier reports the unreadable file as its own problem.
+                    Err(_) => verifier.add(path, &mut std::io::empty()),
+                }
+            }
+            _ => verifier.add(path, reader),
+        }
+    };
     let mut read = 0usize;
     for arg in inputs {
         let found = fs_input::expand(arg).map_err(|e| format!("{}: {e}", arg.display()))?;
@@ -214,7 +250,7 @@ pub fn verify_paths(inputs: &[PathBuf], options: VerifyOptions) -> Result<Verifi
             for f in found {
                 let mut file =
                     File::open(&f.path).map_err(|e| format!("{}: {e}", f.path.display()))?;
-                verifier.add(&f.relative, &mut file);
+                add(&f.relative, &mut file);
                 read += 1;
             }
         } else {
@@ -224,7 +260,7 @@ pub fn verify_paths(inputs: &[PathBuf], options: VerifyOptions) -> Result<Verifi
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let diags = input::walk(&name, &mut file, &Limits::default(), &mut |e| {
-                verifier.add(e.path, e.reader);
+                add(e.path, e.reader);
                 Control::Continue
             });
             for d in diags {
@@ -237,6 +273,22 @@ pub fn verify_paths(inputs: &[PathBuf], options: VerifyOptions) -> Result<Verifi
         return Err("no readable input".into());
     }
     Ok(verifier.finish_detailed())
+}
+
+/// Judges every event of the archive's records by the archive as a whole
+/// ([`Verification::records_integrity`]: records of a verified archive are verified) and
+/// records it in the store and the report: its coverage block, and a note on each records
+/// file holding conflicting versions of an event.
+pub fn apply_integrity(store: &mut EventStore, verification: &mut Verification) {
+    let v = &*verification;
+    store.apply_integrity(|path| {
+        v.records_integrity(path).unwrap_or_else(|| {
+            let (state, proof) = v.report.integrity_of(path);
+            (state, proof.cloned())
+        })
+    });
+    trailproof_events::dedup::note_conflicts(store, &mut verification.report);
+    verification.report.coverage = Some(store.coverage());
 }
 
 /// An archive read into memory: `(path, bytes)` pairs and the root prefix (`""` or
@@ -367,6 +419,10 @@ pub fn render_text(v: &Verification) -> String {
         c.unverifiable,
         c.unreferenced
     );
+    if let Some(c) = report.coverage {
+        let subject = format!("Archive {}", report.verdict.as_str());
+        let _ = writeln!(out, "{}", crate::cmd_verify::coverage_headline(subject, &c));
+    }
     let has = |r: Reason| report.items.iter().any(|i| i.reason == Some(r));
     if has(Reason::KeyNotFound) && report.verdict == Verdict::Incomplete {
         let _ = writeln!(

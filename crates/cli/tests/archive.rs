@@ -299,3 +299,72 @@ fn seal_refuses_unreadable_records_and_bad_options() {
     let o = run(&["seal", "--key", "/nonexistent.key", &good, "-o", &out]);
     assert_eq!(code(&o), 2);
 }
+
+/// The coverage block of `verify --vkey`: events per integrity state.
+fn coverage(v: &Value) -> [u64; 5] {
+    let c = &v["coverage"];
+    ["events", "verified", "unverified", "failed", "unprotected"]
+        .map(|k| c[k].as_u64().unwrap_or_else(|| panic!("{k} in {c}")))
+}
+
+#[test]
+fn verify_vkey_reports_event_coverage() {
+    let dir = scratch("coverage");
+    let (key, vkey) = keygen(&dir, ORIGIN);
+    let arch = dir.join("arch");
+    seal(&key, &arch, &[]);
+    let a = arch.display().to_string();
+
+    // Records of a verified archive are verified.
+    let (c, v) = verify_json(&["--vkey", &vkey, &a]);
+    assert_eq!(c, 0);
+    assert_eq!(coverage(&v), [16, 16, 0, 0, 0], "{:#}", v["coverage"]);
+    let text = stdout(&run(&["verify", "--vkey", &vkey, &a]));
+    assert!(
+        text.contains("Archive valid · all 16 events verified"),
+        "{text}"
+    );
+
+    // The same archive in a zip: the records inside it are counted too.
+    let zip = dir.join("arch.zip");
+    seal(&key, &zip, &[]);
+    let (c, v) = verify_json(&["--vkey", &vkey, zip.to_str().unwrap()]);
+    assert_eq!(c, 0, "{v:#}");
+    assert_eq!(coverage(&v), [16, 16, 0, 0, 0], "{:#}", v["coverage"]);
+
+    // A key that signed nothing here: the records are unverified, not verified.
+    let (_, other) = keygen(&dir, ORIGIN);
+    let (c, v) = verify_json(&["--vkey", &other, &a]);
+    assert_eq!(c, 3);
+    assert_eq!(coverage(&v), [16, 0, 16, 0, 0], "{:#}", v["coverage"]);
+    let text = stdout(&run(&["verify", "--vkey", &other, &a]));
+    assert!(
+        text.contains("Archive incomplete · 0 of 16 events verified · 16 are not proven"),
+        "{text}"
+    );
+
+    // One byte of one record changed: no record of the archive is verified any more.
+    let rec = arch.join("records/0.rec");
+    let mut bytes = std::fs::read(&rec).unwrap();
+    let at = bytes.len() - 5;
+    bytes[at] ^= 1;
+    std::fs::write(&rec, bytes).unwrap();
+    let (c, v) = verify_json(&["--vkey", &vkey, &a]);
+    assert_eq!(c, 1);
+    let [events, verified, unverified, failed, unprotected] = coverage(&v);
+    assert!(events > 0, "{:#}", v["coverage"]);
+    assert_eq!(
+        (verified, unverified, unprotected),
+        (0, 0, 0),
+        "{:#}",
+        v["coverage"]
+    );
+    assert_eq!(failed, events);
+    let text = stdout(&run(&["verify", "--vkey", &vkey, &a]));
+    assert!(
+        text.contains(&format!(
+            "Archive invalid · 0 of {events} events verified · {events} failed"
+        )),
+        "{text}"
+    );
+}

@@ -444,3 +444,101 @@ fn a_forged_copy_of_a_delivered_log_fails_its_conflicting_event() {
     }
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// `trailproof verify` in text form.
+fn run_text(dir: &Path) -> String {
+    String::from_utf8(bin().arg("verify").arg(dir).output().unwrap().stdout).unwrap()
+}
+
+/// The "What to do" lines of a text report.
+fn what_to_do(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("What to do: "))
+        .collect()
+}
+
+#[test]
+fn not_listed_logs_are_called_evidence_of_tampering() {
+    let text = run_text(&fixtures().join("synthetic_aws"));
+    let todo = what_to_do(&text);
+    let hint: Vec<_> = todo
+        .iter()
+        .filter(|t| t.contains("does not list"))
+        .collect();
+    assert_eq!(hint.len(), 1, "{text}");
+    assert!(
+        hint[0].contains("evidence of tampering") && hint[0].contains("delivered copy"),
+        "{text}"
+    );
+    // The chain itself is intact: no advice for untrusted listings or missing keys.
+    assert!(!text.contains("listed only by a digest"), "{text}");
+    assert!(!text.contains("Supply the public keys"), "{text}");
+    // A valid chain gets none of it.
+    let dir = copy_fixture("synthetic_aws");
+    let text = run_text(&dir);
+    assert!(!text.contains("does not list"), "{text}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn logs_listed_by_an_untrusted_digest_name_it_and_say_what_to_supply() {
+    let digest =
+        "111122223333_CloudTrail-Digest_us-east-1_demo-trail_us-east-1_20240501T010000Z.json.gz";
+    let log = "111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz";
+    // The digest's signature metadata carries another signature: the digest fails its
+    // signature, and the log it lists is unverifiable, not changed.
+    let dir = copy_fixture("synthetic_aws");
+    fs::copy(
+        fixtures()
+            .join("synthetic_aws/negative")
+            .join(format!("badsig_{digest}.head-object.json")),
+        dir.join(format!("{digest}.head-object.json")),
+    )
+    .unwrap();
+    let (code, v) = run_json(&[&dir]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(item(&v, digest)["reason"], "signature-invalid", "{v:#}");
+    let l = item(&v, log);
+    assert_eq!(l["status"], "unverifiable", "{l:#}");
+    assert!(
+        l["message"].as_str().unwrap().contains(digest),
+        "the message names the untrusted digest: {l:#}"
+    );
+    let text = run_text(&dir);
+    let todo = what_to_do(&text);
+    assert!(
+        todo.iter().any(
+            |t| t.contains("listed only by a digest that cannot be trusted")
+                && t.contains("names that digest")
+                && t.contains("--keys")
+                && t.contains("unaltered copy")
+        ),
+        "{text}"
+    );
+    assert!(todo.iter().any(|t| t.contains("changed")), "{text}");
+    // Each piece of advice once.
+    let mut unique = todo.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), todo.len(), "{text}");
+    let _ = fs::remove_dir_all(&dir);
+
+    // Without the keys: the digests and their logs are key-not-found; both hints are given.
+    let dir = copy_fixture("synthetic_aws");
+    fs::remove_file(dir.join("list-public-keys.json")).unwrap();
+    let (code, v) = run_json(&[&dir]);
+    assert_eq!(code, 3, "{v:#}");
+    assert_eq!(item(&v, log)["reason"], "key-not-found", "{v:#}");
+    let text = run_text(&dir);
+    let todo = what_to_do(&text);
+    assert!(
+        todo.iter().any(|t| t.starts_with("Supply the public keys")),
+        "{text}"
+    );
+    assert!(
+        todo.iter()
+            .any(|t| t.contains("listed only by a digest that cannot be trusted")),
+        "{text}"
+    );
+    assert!(!todo.iter().any(|t| t.contains("changed, moved")), "{text}");
+    let _ = fs::remove_dir_all(&dir);
+}

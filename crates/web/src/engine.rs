@@ -293,15 +293,7 @@ impl Engine {
             .as_ref()
             .map(|v| sealed::merge(v, &mut report, key_names));
         let mut store = ingest.finish();
-        let archive_trusted = verification
-            .as_ref()
-            .map(|v| v.report.verdict == trailproof_core::report::Verdict::Valid);
-        apply_integrity(
-            &mut store,
-            &mut report,
-            archive_trusted,
-            verification.as_ref(),
-        );
+        apply_integrity(&mut store, &mut report, verification.as_ref());
         for line in files.iter_mut() {
             if let Some(f) = store.files().iter().position(|p| *p == line.path) {
                 let f = f as u32;
@@ -695,38 +687,20 @@ impl Engine {
 
 /// Judges every event by the load's verification and records it in the store and the
 /// report (coverage block, notes on files with conflicting records). Records of a sealed
-/// archive are verified only when the archive verified as a whole (`archive_trusted`): a
+/// archive are judged by the archive as a whole ([`Verification::records_integrity`]): a
 /// record file whose hash the manifest records proves nothing if the manifest or a
-/// checkpoint failed; then they are at best unverified, and failed when it is invalid.
+/// checkpoint failed.
 fn apply_integrity(
     store: &mut EventStore,
     report: &mut Report,
-    archive_trusted: Option<bool>,
     verification: Option<&Verification>,
 ) {
-    use trailproof_core::report::{Integrity, Proof, Verdict};
-    let checkpoint = verification.map(|v| {
-        format!(
-            "{} at size {}",
-            v.origin.as_deref().unwrap_or("(unknown origin)"),
-            v.size
-        )
-    });
-    let archive_verdict = verification.map(|v| v.report.verdict);
     store.apply_integrity(|path| {
-        let (state, proof) = report.integrity_of(path);
-        let mut proof = proof.cloned();
-        if path.to_ascii_lowercase().ends_with(".rec") && state == Integrity::Verified {
-            return match (archive_trusted, archive_verdict) {
-                (Some(true), _) => {
-                    proof.get_or_insert_with(Proof::default).checkpoint = checkpoint.clone();
-                    (Integrity::Verified, proof)
-                }
-                (_, Some(Verdict::Invalid)) => (Integrity::Failed, None),
-                _ => (Integrity::Unverified, None),
-            };
+        if let Some(state) = verification.and_then(|v| v.records_integrity(path)) {
+            return state;
         }
-        (state, proof)
+        let (state, proof) = report.integrity_of(path);
+        (state, proof.cloned())
     });
     trailproof_events::dedup::note_conflicts(store, report);
     report.coverage = Some(store.coverage());
@@ -1153,5 +1127,129 @@ mod tests {
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("=1+1"), "=1+1");
+    }
+
+    /// A sealed archive made in memory (two CloudTrail records) and its verifier-key file.
+    fn sealed_archive() -> Vec<(String, Vec<u8>)> {
+        use trailproof_archive::{SealOptions, Sealer};
+        use trailproof_tlog::note::Signer;
+        const ORIGIN: &str = "audit.example.com/acme/prod";
+        let records = br#"{"Records":[
+  {"eventVersion":"1.09","eventTime":"2024-05-01T00:01:10Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userIdentity":{"type":"IAMUser","userName":"alice"},"eventID":"ev-1","recipientAccountId":"111122223333"},
+  {"eventVersion":"1.09","eventTime":"2024-05-01T02:03:42Z","eventSource":"s3.amazonaws.com","eventName":"PutBucketPolicy","awsRegion":"us-east-1","sourceIPAddress":"10.1.2.3","userIdentity":{"type":"IAMUser","userName":"bob"},"eventID":"ev-2","recipientAccountId":"111122223333"}
+]}"#;
+        let signer = Signer::ed25519(ORIGIN, &[42; 32]).unwrap();
+        let vkey = signer.verifier_key().to_string();
+        let options = SealOptions {
+            period: Some(3600),
+            nonce: None,
+            now: 1_714_540_000,
+        };
+        let mut sealer = Sealer::new(signer, options).unwrap();
+        sealer.add_file("trail.json", records).unwrap();
+        let mut files: Vec<(String, Vec<u8>)> = sealer
+            .finish()
+            .unwrap()
+            .files
+            .into_iter()
+            .map(|(p, b)| (format!("archive/{p}"), b))
+            .collect();
+        files.push(("prod.vkey".into(), format!("{vkey}\n").into_bytes()));
+        files
+    }
+
+    #[test]
+    fn sealed_records_are_verified_only_while_the_archive_verifies() {
+        use trailproof_core::report::Integrity;
+        let owned = sealed_archive();
+        let files: Vec<(&str, Vec<u8>)> =
+            owned.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        let (engine, summary, _) = load(&files);
+        assert_eq!(
+            summary.report.verdict,
+            trailproof_core::report::Verdict::Valid,
+            "{:?}",
+            summary.report
+        );
+        assert_eq!(engine.store.len(), 2, "{summary:?}");
+        for row in 0..engine.store.len() {
+            assert_eq!(
+                engine.store.integrity(row),
+                Integrity::Verified,
+                "row {row}"
+            );
+            let proof = engine
+                .store
+                .proof(row)
+                .expect("a verified record names its proof");
+            assert_eq!(
+                proof.checkpoint.as_deref(),
+                Some("audit.example.com/acme/prod at size 6"),
+                "{proof:?}"
+            );
+        }
+        assert_eq!(
+            (
+                summary.report.coverage.unwrap_or_default().events,
+                summary.report.coverage.unwrap_or_default().verified
+            ),
+            (2, 2)
+        );
+
+        // One byte of one record changed (a letter inside a string: the record still parses).
+        let mut changed = owned.clone();
+        let rec = changed
+            .iter_mut()
+            .find(|(p, _)| p.ends_with(".rec"))
+            .expect("a records file");
+        let at = rec
+            .1
+            .windows(b"ListBuckets".len())
+            .position(|w| w == b"ListBuckets")
+            .expect("the record in the records file");
+        rec.1[at] = b'M';
+        let files: Vec<(&str, Vec<u8>)> = changed
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.clone()))
+            .collect();
+        let (engine, summary, _) = load(&files);
+        assert_eq!(
+            summary.report.verdict,
+            trailproof_core::report::Verdict::Invalid
+        );
+        assert_eq!(engine.store.len(), 2, "both records are still read");
+        for row in 0..engine.store.len() {
+            assert_eq!(engine.store.integrity(row), Integrity::Failed, "row {row}");
+        }
+        assert_eq!(summary.report.coverage.unwrap_or_default().verified, 0);
+
+        // Intact records, but no supplied key signed the checkpoints: the records file's hash
+        // matches the manifest, which proves nothing, so its records are unverified.
+        let mut other_key = owned.clone();
+        let other = trailproof_tlog::note::Signer::ed25519("audit.example.com/acme/prod", &[7; 32])
+            .unwrap()
+            .verifier_key()
+            .to_string();
+        other_key
+            .iter_mut()
+            .find(|(p, _)| p == "prod.vkey")
+            .unwrap()
+            .1 = format!("{other}\n").into_bytes();
+        let files: Vec<(&str, Vec<u8>)> = other_key
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.clone()))
+            .collect();
+        let (engine, summary, _) = load(&files);
+        assert_eq!(
+            summary.report.verdict,
+            trailproof_core::report::Verdict::Incomplete
+        );
+        for row in 0..engine.store.len() {
+            assert_eq!(
+                engine.store.integrity(row),
+                Integrity::Unverified,
+                "row {row}"
+            );
+        }
     }
 }
