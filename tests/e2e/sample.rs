@@ -142,6 +142,12 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
         html.contains("Audit logging stopped"),
         "findings are in the report"
     );
+    // The keys the verdict rests on (the sample's CloudTrail and CTS test keys, each found
+    // among the inputs), not "None supplied".
+    assert!(
+        html.contains("Keys used (2)") && html.contains("keys/aws-list-public-keys.json"),
+        "the report lists the keys that verified the digests"
+    );
 
     // Settings re-run the analysis: an expected region without events fails its check, and a
     // disabled rule's findings disappear.
