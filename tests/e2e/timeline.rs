@@ -282,7 +282,8 @@ async fn queries_facets_errors_export_and_url_restore() {
     let csv = csv.as_str().unwrap_or_default();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
-        lines[0], "time,provider,account,region,service,action,actor,ip,rw,error,event_id,source",
+        lines[0],
+        "time,provider,account,region,service,action,actor,ip,rw,error,integrity,event_id,source,proof",
         "{csv}"
     );
     assert_eq!(lines.len(), 3, "{csv}");
