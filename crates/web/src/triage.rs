@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 use trailproof_core::report::{
-    ChainSummary, Coverage, Item, ItemKind, Provider, Reason, Report, Status, Verdict,
+    ChainSummary, Coverage, Integrity, Item, ItemKind, Provider, Reason, Report, Status, Verdict,
 };
 
 use crate::protocol::LoadSummary;
@@ -19,6 +19,22 @@ use crate::protocol::LoadSummary;
 /// A count with thousands separators (`56,666`).
 pub fn count(n: u64) -> String {
     trailproof_core::report::group_digits(n)
+}
+
+/// The typed state behind an integrity name from the worker (`None` for empty or unknown).
+pub fn integrity_state(name: &str) -> Option<Integrity> {
+    Integrity::ALL.into_iter().find(|i| i.as_str() == name)
+}
+
+/// The CSS class for text showing an integrity state (`i-verified`, …; `None` for empty or
+/// unknown names). Taken from the typed state, never from the worker's text.
+pub fn integrity_class(name: &str) -> Option<&'static str> {
+    integrity_state(name).map(|i| match i {
+        Integrity::Verified => "i-verified",
+        Integrity::Unverified => "i-unverified",
+        Integrity::Failed => "i-failed",
+        Integrity::Unprotected => "i-unprotected",
+    })
 }
 
 /// The colour of the summary badge.

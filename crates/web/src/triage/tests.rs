@@ -81,6 +81,23 @@ fn coverage(verified: u64, unverified: u64, failed: u64, unprotected: u64) -> Co
 }
 
 #[test]
+fn integrity_classes_come_from_known_states_only() {
+    for (state, class) in [
+        (Integrity::Verified, "i-verified"),
+        (Integrity::Unverified, "i-unverified"),
+        (Integrity::Failed, "i-failed"),
+        (Integrity::Unprotected, "i-unprotected"),
+    ] {
+        assert_eq!(integrity_state(state.as_str()), Some(state));
+        assert_eq!(integrity_class(state.as_str()), Some(class));
+    }
+    for other in ["", "Verified", "valid", "failed x", "i-failed"] {
+        assert_eq!(integrity_state(other), None, "{other}");
+        assert_eq!(integrity_class(other), None, "{other}");
+    }
+}
+
+#[test]
 fn counts_have_thousands_separators() {
     for (n, s) in [
         (0, "0"),

@@ -1,8 +1,9 @@
-//! The Inputs tab: every file given, with size and SHA-256, and what each entry was.
+//! The Inputs tab: every file given, with size and SHA-256, and what each entry was: its
+//! events, their integrity, identical copies dropped and conflicting versions kept.
 
 use yew::prelude::*;
 
-use super::human_bytes;
+use super::{count, human_bytes, integrity_classes};
 use crate::app::{InputRow, Outcome};
 use crate::protocol::FileLine;
 
@@ -42,14 +43,21 @@ pub fn InputsView(props: &InputsProps) -> Html {
                 <h3>{ "Files read" }</h3>
                 <table id="entries" class="files">
                     <thead><tr><th scope="col">{ "Path" }</th><th scope="col">{ "Recognised as" }</th>
-                        <th scope="col" class="num">{ "Size" }</th><th scope="col" class="num">{ "Events" }</th><th scope="col">{ "Problems" }</th></tr></thead>
+                        <th scope="col" class="num">{ "Size" }</th><th scope="col" class="num">{ "Events" }</th>
+                        <th scope="col">{ "Integrity" }</th>
+                        <th scope="col" class="num"><abbr title="Identical copies of events already read from another file, dropped">{ "Duplicates dropped" }</abbr></th>
+                        <th scope="col" class="num"><abbr title="Events whose record conflicts with another record of the same event ID; kept">{ "Conflicts kept" }</abbr></th>
+                        <th scope="col">{ "Problems" }</th></tr></thead>
                     <tbody>
                         { for props.files.iter().map(|f| html! {
                             <tr>
                                 <td class="path">{ &f.path }</td>
                                 <td>{ &f.kind }</td>
                                 <td class="num">{ human_bytes(f.stored) }</td>
-                                <td class="num">{ f.events }</td>
+                                <td class="num">{ count(f.events) }</td>
+                                <td class={integrity_classes(&f.integrity)}>{ &f.integrity }</td>
+                                <td class="num">{ count(f.duplicates) }</td>
+                                <td class={classes!("num", (f.conflicts > 0).then_some("conflicts"))}>{ count(f.conflicts) }</td>
                                 <td class="error">{ for f.problems.iter().map(|p| html! { <div>{ p }</div> }) }</td>
                             </tr>
                         }) }

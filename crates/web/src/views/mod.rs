@@ -97,6 +97,14 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 pub use crate::triage::count;
+use crate::triage::integrity_class;
+
+/// Classes for text showing an integrity state: `integrity` plus `i-<state>` for a known
+/// state. The state's word is always shown too, so colour is never the only cue. Class
+/// names come from the typed state ([`integrity_class`], tested natively).
+pub fn integrity_classes(name: &str) -> Classes {
+    classes!("integrity", integrity_class(name))
+}
 
 /// Epoch ms as `YYYY-MM-DD HH:MM:SS UTC`.
 pub fn utc(ms: i64) -> String {

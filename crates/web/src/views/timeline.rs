@@ -26,7 +26,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
-use super::count;
+use super::{count, integrity_classes};
 use crate::app::Link;
 use crate::protocol::{
     DetailView, ExportFormat, FromWorker, LoadSummary, QueryError, QueryView, RowView, ToWorker,
@@ -71,13 +71,15 @@ pub enum Col {
     Ip,
     /// Read or write.
     Rw,
+    /// Integrity state of the event's record. Before [`Col::Error`], which stays last.
+    Integrity,
     /// Error code.
     Error,
 }
 
 impl Col {
     /// Every column, in display order.
-    pub const ALL: [Col; 10] = [
+    pub const ALL: [Col; 11] = [
         Col::Time,
         Col::Provider,
         Col::Account,
@@ -87,6 +89,7 @@ impl Col {
         Col::Actor,
         Col::Ip,
         Col::Rw,
+        Col::Integrity,
         Col::Error,
     ];
 
@@ -102,6 +105,7 @@ impl Col {
             Col::Actor => "actor",
             Col::Ip => "ip",
             Col::Rw => "rw",
+            Col::Integrity => "integrity",
             Col::Error => "error",
         }
     }
@@ -118,6 +122,7 @@ impl Col {
             Col::Actor => "Actor",
             Col::Ip => "Source IP",
             Col::Rw => "R/W",
+            Col::Integrity => "Integrity",
             Col::Error => "Error",
         }
     }
@@ -134,6 +139,8 @@ impl Col {
             Col::Actor => (7.0, 1.0),
             Col::Ip => (7.0, 0.8),
             Col::Rw => (3.5, 0.0),
+            // Fits "unprotected", the longest state.
+            Col::Integrity => (7.5, 0.0),
             Col::Error => (6.0, 0.8),
         }
     }
@@ -150,6 +157,15 @@ impl Col {
         1 << Col::ALL.iter().position(|&c| c == self).unwrap_or(0)
     }
 
+    /// The classes of its cell for `row`: the integrity column adds the state's class.
+    fn cell_classes(self, row: &RowView) -> Classes {
+        let mut c = classes!("vt-cell", format!("c-{}", self.id()));
+        if self == Col::Integrity {
+            c.push(integrity_classes(&row.integrity));
+        }
+        c
+    }
+
     /// The cell text of `row`.
     fn text(self, row: &RowView, zone: &str) -> String {
         match self {
@@ -162,14 +178,23 @@ impl Col {
             Col::Actor => row.actor.clone(),
             Col::Ip => row.source_ip.clone(),
             Col::Rw => row.rw.clone(),
+            Col::Integrity => row.integrity.clone(),
             Col::Error => row.error.clone(),
         }
     }
 }
 
-/// Columns shown by default.
-pub const DEFAULT_COLUMNS: u16 =
-    (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 9);
+/// Columns shown by default (bits in [`Col::ALL`] order): all but account and R/W. The URL
+/// names columns by id, so bit positions may move when columns are added.
+pub const DEFAULT_COLUMNS: u16 = (1 << 0)
+    | (1 << 1)
+    | (1 << 3)
+    | (1 << 4)
+    | (1 << 5)
+    | (1 << 6)
+    | (1 << 7)
+    | (1 << 9)
+    | (1 << 10);
 
 /// The columns of a mask, in order (time always first).
 pub fn columns(mask: u16) -> Vec<Col> {

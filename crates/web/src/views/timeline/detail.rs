@@ -6,6 +6,7 @@ use std::rc::Rc;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
+use super::super::integrity_classes;
 use super::tz;
 use crate::protocol::DetailView;
 
@@ -49,6 +50,18 @@ pub fn DetailPane(props: &DetailProps) -> Html {
                 <h2>{ "Event" }</h2>
                 <button class="chip close" onclick={props.on_close.clone()} aria-label="Close detail (Esc)">{ "Close" }</button>
             </div>
+            // What the event's integrity rests on comes first: it qualifies everything below.
+            if !d.integrity.is_empty() || !d.integrity_detail.is_empty() {
+                <div id="detail-integrity" class="detail-integrity">
+                    <span class="detail-label">{ "Integrity" }</span>
+                    <strong class={integrity_classes(&d.integrity)}>
+                        { if d.integrity.is_empty() { "unknown" } else { d.integrity.as_str() } }
+                    </strong>
+                    if !d.integrity_detail.is_empty() {
+                        <p class="integrity-detail">{ &d.integrity_detail }</p>
+                    }
+                </div>
+            }
             <dl>
                 { for d.fields.iter().map(|(k, v)| {
                     if k == "time" {

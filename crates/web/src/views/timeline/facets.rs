@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use super::super::count;
+use super::super::{count, integrity_classes};
 use crate::protocol::Facet;
 
 /// Properties of [`FacetPanel`].
@@ -16,6 +16,7 @@ pub struct FacetProps {
 
 fn title(field: &str) -> &str {
     match field {
+        "integrity" => "Integrity",
         "actor" => "Actor",
         "action" => "Action",
         "service" => "Service",
@@ -53,7 +54,7 @@ pub fn FacetPanel(props: &FacetProps) -> Html {
                                     <li>
                                         <button class="facet-value" onclick={include}
                                             aria-label={format!("Filter {name} = {value} ({n} events)")}>
-                                            <span class="facet-text">{ value }</span>
+                                            <span class={classes!("facet-text", (f.field == "integrity").then(|| integrity_classes(value)))}>{ value }</span>
                                             <span class="facet-count">{ count(*n) }</span>
                                         </button>
                                         <button class="facet-exclude" onclick={exclude} title="Exclude"

@@ -351,7 +351,7 @@ pub fn EventTable(props: &TableProps) -> Html {
                             selected.then_some("selected"), open.then_some("open"))}
                         aria-rowindex={(p + 2).to_string()} aria-selected={selected.to_string()} data-pos={p.to_string()}>
                         { for cols.iter().map(|c| html! {
-                            <div role="gridcell" class={classes!("vt-cell", format!("c-{}", c.id()))}>{ c.text(r, zone) }</div>
+                            <div role="gridcell" class={c.cell_classes(r)}>{ c.text(r, zone) }</div>
                         }) }
                     </div>
                 }
