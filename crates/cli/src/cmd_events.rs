@@ -72,16 +72,13 @@ pub fn run(args: Args) -> ExitCode {
         dedup: !args.keep_duplicates,
         ..Default::default()
     };
-    let mut keys = Vec::new();
-    for path in &args.keys {
-        match std::fs::read(path) {
-            Ok(bytes) => keys.push((path.display().to_string(), bytes)),
-            Err(e) => {
-                eprintln!("trailproof: --keys {}: {e}", path.display());
-                return ExitCode::from(2);
-            }
+    let keys = match crate::fs_input::read_key_files(&args.keys) {
+        Ok(keys) => keys,
+        Err(message) => {
+            eprintln!("trailproof: {message}");
+            return ExitCode::from(2);
         }
-    }
+    };
     let mut ingest = Ingest::new(options);
     let mut readable = false;
     // The files as named in the events' `source.path`, for verification under the same names.

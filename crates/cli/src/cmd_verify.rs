@@ -63,16 +63,13 @@ pub fn run(args: Args) -> ExitCode {
     {
         return code;
     }
-    let mut keys = Vec::new();
-    for path in &args.keys {
-        match std::fs::read(path) {
-            Ok(bytes) => keys.push((path.display().to_string(), bytes)),
-            Err(e) => {
-                eprintln!("trailproof: --keys {}: {e}", path.display());
-                return ExitCode::from(EXIT_USAGE);
-            }
+    let keys = match crate::fs_input::read_key_files(&args.keys) {
+        Ok(keys) => keys,
+        Err(message) => {
+            eprintln!("trailproof: {message}");
+            return ExitCode::from(EXIT_USAGE);
         }
-    }
+    };
     let (files, notes) = expand_inputs(&args.inputs);
     // Events are indexed on their own thread while the scan uses the other cores.
     let (gathered, mut store) = std::thread::scope(|s| {

@@ -53,3 +53,16 @@ fn walk(dir: &Path, prefix: String, out: &mut Vec<FoundFile>) -> std::io::Result
     }
     Ok(())
 }
+
+/// Reads every `--keys FILE` as `(name, bytes)`, the name being the path as given (the report's
+/// key source). On the first unreadable file, the message to print.
+pub fn read_key_files(paths: &[std::path::PathBuf]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    paths
+        .iter()
+        .map(|path| {
+            std::fs::read(path)
+                .map(|bytes| (path.display().to_string(), bytes))
+                .map_err(|e| format!("--keys {}: {e}", path.display()))
+        })
+        .collect()
+}
