@@ -126,8 +126,9 @@ pub fn HistogramView(props: &HistogramProps) -> Html {
     let end_ms = h.start_ms + n as i64 * h.bucket_ms;
     let total: u64 = h.counts.iter().map(|&c| c as u64).sum();
     let errors: u64 = h.errors.iter().map(|&c| c as u64).sum();
+    let (total, errors) = (crate::triage::count(total), crate::triage::count(errors));
     let label = format!(
-        "Events over time: {total} events, {errors} failed, {n} bars of {} each, from {} to {}. Drag to select a time range.",
+        "Events over time: {total} events, {errors} API errors, {n} bars of {} each, from {} to {}. Drag to select a time range.",
         human_ms(h.bucket_ms),
         tz::labelled(h.start_ms, zone),
         tz::labelled(end_ms, zone)
@@ -144,7 +145,7 @@ pub fn HistogramView(props: &HistogramProps) -> Html {
                     let t0 = h.start_ms + i as i64 * h.bucket_ms;
                     html! {
                         <g class="bucket" data-bucket={i.to_string()}>
-                            <title>{ format!("{}: {c} events, {e} failed", tz::labelled(t0, zone)) }</title>
+                            <title>{ format!("{}: {} events, {} API errors", tz::labelled(t0, zone), crate::triage::count(u64::from(c)), crate::triage::count(u64::from(e))) }</title>
                             <rect class="hit" x={i.to_string()} y="0" width="1" height="100" />
                             if c > 0 {
                                 <rect class="bar" x={format!("{}", i as f64 + 0.1)} y={format!("{:.3}", 100.0 - bh)}
@@ -165,7 +166,7 @@ pub fn HistogramView(props: &HistogramProps) -> Html {
                 <span>{ tz::labelled(h.start_ms, zone) }</span>
                 <span class="muted">{ format!("one bar = {} · tallest {} · drag to select · click a bar to zoom",
                     human_ms(h.bucket_ms), count(max as u64)) }
-                    <span class="legend-ok">{ " ■ events" }</span><span class="legend-err">{ " ■ failed" }</span></span>
+                    <span class="legend-ok">{ " ■ events" }</span><span class="legend-err">{ " ■ API errors" }</span></span>
                 <span>{ tz::labelled(end_ms, zone) }</span>
             </figcaption>
         </figure>
