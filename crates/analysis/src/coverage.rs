@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::{tz::TimeZone, Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
-use trailproof_core::report::{Integrity, Report, Status};
+use trailproof_core::report::{group_digits, Integrity, Report, Status};
 use trailproof_events::time::format_rfc3339;
 use trailproof_events::{EventStore, Field, Provider};
 
@@ -593,7 +593,11 @@ pub fn coverage(
         } else {
             Outcome::Fail
         },
-        reason: format!("{read} read and {write} write events"),
+        reason: format!(
+            "{} read and {} write events",
+            group_digits(read),
+            group_digits(write)
+        ),
     });
     checks.push(CheckResult {
         check: Check::ManagementEvents,
@@ -602,7 +606,7 @@ pub fn coverage(
         } else {
             Outcome::Fail
         },
-        reason: format!("{mgmt} management events"),
+        reason: format!("{} management events", group_digits(mgmt)),
     });
     let total = store.len() as u64;
     checks.push(match verification {
@@ -615,8 +619,11 @@ pub fn coverage(
             check: Check::VerifiedShare,
             outcome: if total > 0 && verified == total { Outcome::Pass } else { Outcome::Fail },
             reason: format!(
-                "{verified} of {total} events ({}) are verified; {failed_ev} failed (changed files or conflicting duplicates)",
-                percent(verified, total)
+                "{} of {} events ({}) are verified; {} failed (changed files or conflicting duplicates)",
+                group_digits(verified),
+                group_digits(total),
+                percent(verified, total),
+                group_digits(failed_ev)
             ),
         },
     });

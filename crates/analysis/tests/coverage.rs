@@ -208,8 +208,11 @@ fn checks_regions_read_write_and_verification() {
     assert_eq!(v.outcome, Outcome::Fail);
     assert_eq!(c.verified_events + c.failed_events, c.events);
     assert!(
-        v.reason
-            .contains(&format!("{} of {} events", c.verified_events, c.events)),
+        v.reason.contains(&format!(
+            "{} of {} events",
+            trailproof_core::report::group_digits(c.verified_events),
+            trailproof_core::report::group_digits(c.events)
+        )),
         "{}",
         v.reason
     );
