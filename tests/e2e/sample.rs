@@ -3,6 +3,7 @@
 
 mod harness;
 
+use fantoccini::key::Key;
 use fantoccini::Locator;
 use harness::Harness;
 
@@ -21,6 +22,31 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
     h.wait_for(
         "the sample to load",
         "return !!document.querySelector('#summary');",
+    )
+    .await;
+    // Focus moves to the result, not left on the button that started the load.
+    h.wait_for(
+        "focus on the summary",
+        "return document.activeElement && document.activeElement.id === 'summary';",
+    )
+    .await;
+    // ARIA tabs: one tab stop, arrow keys move the selection and the focus, the panel is
+    // labelled by the selected tab.
+    h.js("document.querySelector('#tab-verification').focus(); return true;")
+        .await;
+    h.press(&String::from(char::from(Key::Right))).await;
+    h.wait_for(
+        "ArrowRight to select the timeline tab",
+        "const t = document.querySelector('#tab-timeline'); return t.getAttribute('aria-selected') === 'true' \
+         && document.activeElement === t && t.tabIndex === 0 \
+         && document.querySelector('#tab-verification').tabIndex === -1 \
+         && document.querySelector('#tabpanel').getAttribute('aria-labelledby') === 'tab-timeline';",
+    )
+    .await;
+    h.press(&String::from(char::from(Key::Home))).await;
+    h.wait_for(
+        "Home to select the first tab",
+        "return document.querySelector('#tab-verification').getAttribute('aria-selected') === 'true';",
     )
     .await;
 

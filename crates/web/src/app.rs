@@ -392,6 +392,19 @@ pub fn App() -> Html {
             views::timeline::url::set_tab(tab);
         }
     });
+    // When a load finishes, focus moves to the summary (the verdict and what it covers), so
+    // keyboard and screen-reader users land on the result instead of the button they pressed.
+    use_effect_with(state.summary.is_some(), |&loaded| {
+        if loaded {
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("summary"))
+                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        }
+    });
     let on_timeline = {
         let state = state.clone();
         Callback::from(move |a: TimelineAction| state.dispatch(Action::Timeline(a)))
@@ -436,6 +449,7 @@ pub fn App() -> Html {
                 }
                 if !state.inputs.is_empty() {
                     <views::Tabs current={state.tab} on_select={on_tab} has_summary={state.summary.is_some()} />
+                    <section id="tabpanel" role="tabpanel" aria-labelledby={format!("tab-{}", state.tab.label().1)}>
                     { match state.tab {
                         Tab::Verification => match &state.summary {
                             Some(s) => html! { <views::verification::VerificationView summary={s.clone()} /> },
@@ -459,6 +473,7 @@ pub fn App() -> Html {
                         Tab::Inputs => html! { <views::inputs::InputsView rows={state.inputs.clone()}
                             files={state.summary.as_ref().map(|s| s.files.clone()).unwrap_or_default()} /> },
                     }}
+                    </section>
                 }
             </main>
         </>

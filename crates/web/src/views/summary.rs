@@ -52,7 +52,7 @@ pub fn SummaryHeader(props: &SummaryProps) -> Html {
         .unwrap_or_else(|| "—".into());
     let c = &report.counts;
     html! {
-        <section id="summary" class="summary" aria-label="Summary">
+        <section id="summary" class="summary" aria-label="Summary" tabindex="-1">
             <span id="verdict" class={headline.tone.class()} role="status">{ headline.text }</span>
             <dl>
                 <div><dt>{ "Events" }</dt><dd id="event-count">{ count(s.events) }</dd></div>
