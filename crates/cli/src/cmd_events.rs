@@ -79,53 +79,32 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut ingest = Ingest::new(options);
-    let mut readable = false;
     // The files as named in the events' `source.path`, for verification under the same names.
     let mut named = Vec::new();
     for arg in &args.inputs {
-        let files = match fs_input::expand(arg) {
-            Ok(files) => files,
-            Err(e) => {
-                eprintln!("error: {}: {e}", arg.display());
-                continue;
-            }
-        };
-        for found in files {
-            let name = found.path.display().to_string();
-            let mut file = match File::open(&found.path) {
-                Ok(f) => f,
-                Err(e) => {
-                    eprintln!("error: {name}: {e}");
-                    continue;
-                }
-            };
-            let summary = ingest.add_input(&name, &mut file);
-            named.push((found.path.clone(), name.clone()));
-            for d in &summary.diagnostics {
-                eprintln!("{d}");
-            }
-            for s in &summary.files {
-                readable |= s.readable();
-                for d in &s.diagnostics {
-                    eprintln!("{d}");
-                }
-                if s.suppressed > 0 {
-                    eprintln!(
-                        "warning: {}: {} more problems not shown",
-                        s.path, s.suppressed
-                    );
-                }
-            }
+        match fs_input::expand(arg) {
+            Ok(files) => named.extend(files.into_iter().map(|found| {
+                let name = found.path.display().to_string();
+                (found.path, name)
+            })),
+            Err(e) => eprintln!("error: {}: {e}", arg.display()),
         }
     }
-    if !readable {
+    // Each event's integrity comes from verifying the digest chains among the same files: the
+    // chain scan runs on its own threads while this one indexes, as `verify` does.
+    let (gathered, ingested) = std::thread::scope(|s| {
+        let scanner = s.spawn(|| crate::cmd_verify::gather_files(&named, Vec::new()));
+        let ingested = ingest_files(&named, options);
+        (scanner.join(), ingested)
+    });
+    let Some(mut store) = ingested else {
         eprintln!("trailproof: no input could be read");
         return ExitCode::FAILURE;
-    }
-    let mut store = ingest.finish();
-    // Each event's integrity comes from verifying the digest chains among the same files.
-    let gathered = crate::cmd_verify::gather_files(&named, Vec::new());
+    };
+    let Ok(gathered) = gathered else {
+        eprintln!("trailproof: the digest-chain scan failed");
+        return ExitCode::FAILURE;
+    };
     match crate::cmd_verify::verify_chains(gathered.scanned, &keys) {
         Ok(mut report) => crate::cmd_verify::apply_integrity(&mut store, &mut report),
         Err(msg) => {
@@ -153,6 +132,42 @@ pub fn run(args: Args) -> ExitCode {
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = written.and_then(|_| out.flush());
     ExitCode::SUCCESS
+}
+
+/// Indexes `files` (path, name), printing each file's diagnostics; `None` when none could be
+/// read.
+fn ingest_files(
+    files: &[(std::path::PathBuf, String)],
+    options: IngestOptions,
+) -> Option<EventStore> {
+    let mut ingest = Ingest::new(options);
+    let mut readable = false;
+    for (path, name) in files {
+        let mut file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("error: {name}: {e}");
+                continue;
+            }
+        };
+        let summary = ingest.add_input(name, &mut file);
+        for d in &summary.diagnostics {
+            eprintln!("{d}");
+        }
+        for s in &summary.files {
+            readable |= s.readable();
+            for d in &s.diagnostics {
+                eprintln!("{d}");
+            }
+            if s.suppressed > 0 {
+                eprintln!(
+                    "warning: {}: {} more problems not shown",
+                    s.path, s.suppressed
+                );
+            }
+        }
+    }
+    readable.then(|| ingest.finish())
 }
 
 fn report_query_error(query: &str, e: &trailproof_events::Error) {
