@@ -450,7 +450,7 @@ impl AuditReport {
         let _ = writeln!(h, "<h3>Keys used ({})</h3>", self.keys.len());
         if self.keys.is_empty() {
             h.push_str(
-                "<p>None supplied (the built-in Huawei CTS key is used for CTS chains).</p>\n",
+                "<p>No key verified a signature (none was supplied, or none matched a digest; the built-in Huawei CTS key is tried for CTS chains).</p>\n",
             );
         } else {
             h.push_str(
