@@ -172,6 +172,9 @@ pub enum Missing {
         file: String,
         /// The region of the chain (CTS: the OBS endpoint's).
         region: String,
+        /// The bucket, when the verifier's message names it (otherwise the command says
+        /// `BUCKET`).
+        bucket: Option<String>,
         /// Whether it is the newest supplied digest of its chain (otherwise the last before a
         /// break, or one with several candidate sidecars elsewhere).
         newest: bool,
@@ -256,11 +259,13 @@ impl Missing {
                 "aws cloudtrail list-public-keys --region {region} --start-time {start} --end-time {end} > list-public-keys-{region}.json"
             )),
             Missing::CtsKey { .. } => None,
-            Missing::Signature { provider: Provider::Cts, key, file, region, .. } => Some(format!(
-                "aws s3api head-object --endpoint-url https://obs.{region}.myhuaweicloud.com --bucket BUCKET --key {key} > {file}.metadata.json"
+            Missing::Signature { provider: Provider::Cts, key, file, region, bucket, .. } => Some(format!(
+                "aws s3api head-object --endpoint-url https://obs.{region}.myhuaweicloud.com --bucket {} --key {key} > {file}.metadata.json",
+                bucket.as_deref().unwrap_or("BUCKET")
             )),
-            Missing::Signature { key, file, .. } => Some(format!(
-                "aws s3api head-object --bucket BUCKET --key {key} > {file}.head-object.json"
+            Missing::Signature { key, file, bucket, .. } => Some(format!(
+                "aws s3api head-object --bucket {} --key {key} > {file}.head-object.json",
+                bucket.as_deref().unwrap_or("BUCKET")
             )),
             Missing::Digests { provider: Provider::Cts, .. } => guide("huawei").and_then(|g| g.verify[0].command).map(str::to_owned),
             Missing::Digests { .. } => guide("aws").and_then(|g| g.verify[0].command).map(str::to_owned),
@@ -268,6 +273,22 @@ impl Missing {
             Missing::Unprotected { .. } => SEAL[1].command.map(str::to_owned),
         }
     }
+}
+
+/// The bucket of the `--bucket` argument in a command the verifier's message quotes (between
+/// backticks), if any: the report carries no bucket field, but the verifier knows it.
+fn bucket_named(message: &str) -> Option<String> {
+    let command = message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find(|s| s.contains("--bucket "))?;
+    let bucket = command
+        .split("--bucket ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?;
+    (!bucket.is_empty()).then(|| bucket.to_owned())
 }
 
 fn plural(n: usize) -> &'static str {
@@ -409,6 +430,7 @@ pub fn missing(report: &Report, providers: &[(String, u64)]) -> Vec<Missing> {
             key: item.key.clone().unwrap_or_else(|| item.path.clone()),
             file: base_name(&item.path).to_owned(),
             region: chain.region.clone(),
+            bucket: bucket_named(&item.message),
             newest: chain
                 .digests
                 .iter()
@@ -833,6 +855,13 @@ mod tests {
         };
         assert_eq!(*provider, Provider::Aws);
         assert_eq!(file, newest);
+        // The verifier knows the bucket, so the command is ready to run.
+        let command = m[0].command().expect("a command");
+        assert!(!command.contains("BUCKET"), "{command}");
+        assert!(
+            command.starts_with("aws s3api head-object --bucket "),
+            "{command}"
+        );
         assert!(
             m[0].text()
                 .starts_with("The newest digest of CloudTrail chain"),

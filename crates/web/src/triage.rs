@@ -14,6 +14,7 @@ use trailproof_core::report::{
     ChainSummary, Coverage, Integrity, Item, ItemKind, Provider, Reason, Report, Status, Verdict,
 };
 
+use crate::guide::{self, Missing};
 use crate::protocol::LoadSummary;
 
 /// A count with thousands separators (`56,666`).
@@ -706,37 +707,11 @@ pub struct Banner {
     pub files: String,
 }
 
-/// The provider of an item's chain, or its name's scheme.
-fn provider_of(report: &Report, item: &Item) -> Option<Provider> {
-    item.chain
-        .as_deref()
-        .and_then(|id| report.chains.iter().find(|c| c.id == id))
-        .map(|c| c.provider)
-        .or_else(|| {
-            let name = base_name(&item.path);
-            if name.contains("_CloudTrail-Digest_") {
-                Some(Provider::Aws)
-            } else if name.contains("_CloudTrace-Digest_") {
-                Some(Provider::Cts)
-            } else {
-                None
-            }
-        })
-}
-
-/// The text between the first pair of backticks that starts with `prefix`.
-fn quoted_command<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
-    message
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .find(|s| s.starts_with(prefix))
-}
-
 /// The guidance banners: one for missing public keys, one for missing signature metadata,
-/// instead of one row each.
+/// instead of one row each. The commands are [`guide::missing`]'s, so the Verification tab and
+/// the "What is missing" list never disagree on what to run.
 pub fn banners(report: &Report) -> Vec<Banner> {
-    let mut out = Vec::new();
+    let missing = guide::missing(report, &[]);
     let digests = |reason: Reason| -> Vec<&Item> {
         report
             .items
@@ -744,63 +719,29 @@ pub fn banners(report: &Report) -> Vec<Banner> {
             .filter(|i| i.kind == ItemKind::Digest && i.reason == Some(reason))
             .collect()
     };
+    let commands = |wanted: fn(&Missing) -> bool| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for cmd in missing
+            .iter()
+            .filter(|m| wanted(m))
+            .filter_map(Missing::command)
+        {
+            if !out.contains(&cmd) {
+                out.push(cmd);
+            }
+        }
+        out
+    };
+    let has = |wanted: fn(&Missing) -> bool| missing.iter().any(wanted);
+    let mut out = Vec::new();
 
     let keyless = digests(Reason::KeyNotFound);
     if !keyless.is_empty() {
-        let mut commands = Vec::new();
-        let mut cts = false;
-        // One command per home region, spanning the times of the digests it must cover.
-        let mut spans: Vec<(String, String, String)> = Vec::new();
-        for item in &keyless {
-            match provider_of(report, item) {
-                Some(Provider::Cts) => cts = true,
-                _ => {
-                    let chain = item
-                        .chain
-                        .as_deref()
-                        .and_then(|id| report.chains.iter().find(|c| c.id == id));
-                    let region = chain
-                        .map(|c| c.home_region.clone().unwrap_or_else(|| c.region.clone()))
-                        .unwrap_or_default();
-                    let cell = chain.and_then(|c| c.digests.iter().find(|d| d.path == item.path));
-                    let start = cell
-                        .and_then(|d| d.start.clone())
-                        .or_else(|| cell.map(|d| d.end.clone()))
-                        .unwrap_or_default();
-                    let end = cell.map(|d| d.end.clone()).unwrap_or_default();
-                    match spans.iter_mut().find(|(r, _, _)| *r == region) {
-                        Some(span) => {
-                            if !start.is_empty() && (span.1.is_empty() || start < span.1) {
-                                span.1 = start;
-                            }
-                            if end > span.2 {
-                                span.2 = end;
-                            }
-                        }
-                        None => spans.push((region, start, end)),
-                    }
-                }
-            }
-        }
-        for (region, start, end) in spans {
-            let mut cmd = String::from("aws cloudtrail list-public-keys");
-            if !region.is_empty() {
-                cmd.push_str(&format!(" --region {region}"));
-            }
-            if !start.is_empty() {
-                cmd.push_str(&format!(" --start-time {start}"));
-            }
-            if !end.is_empty() {
-                cmd.push_str(&format!(" --end-time {end}"));
-            }
-            cmd.push_str(" > public-keys.json");
-            commands.push(cmd);
-        }
         let mut body = String::new();
-        if !commands.is_empty() {
+        if has(|m| matches!(m, Missing::PublicKeys { .. })) {
             body.push_str("CloudTrail: save the output of the command below (the trail's public keys for that time) as a .json file and drop it here with the other files. ");
         }
-        if cts {
+        if has(|m| matches!(m, Missing::CtsKey { .. })) {
             body.push_str("Huawei CTS: these digests name a key other than the published CTS key built into Trailproof; download the CTS public key that Huawei Cloud publishes for trace-file verification (a PEM file) and drop it here with the other files. ");
         }
         body.push_str("The digests are checked again with the files already dropped.");
@@ -812,39 +753,28 @@ pub fn banners(report: &Report) -> Vec<Banner> {
                 noun(Some(ItemKind::Digest), keyless.len())
             ),
             body,
-            commands,
+            commands: commands(|m| matches!(m, Missing::PublicKeys { .. })),
             files: name_list(keyless.iter().map(|i| base_name(&i.path)), 3),
         });
     }
 
     let unsigned = digests(Reason::SignatureUnavailable);
     if !unsigned.is_empty() {
-        let mut commands: Vec<String> = Vec::new();
-        let mut cts = false;
-        for item in &unsigned {
-            match provider_of(report, item) {
-                Some(Provider::Cts) => cts = true,
-                _ => {
-                    let name = base_name(&item.path);
-                    let cmd = quoted_command(&item.message, "aws s3api head-object")
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| {
-                            format!(
-                                "aws s3api head-object --bucket <trail bucket> --key {} > {name}.head-object.json",
-                                item.key.as_deref().unwrap_or(&item.path)
-                            )
-                        });
-                    if !commands.contains(&cmd) {
-                        commands.push(cmd);
-                    }
+        let is_cloudtrail = |m: &Missing| matches!(m, Missing::Signature { provider, .. } if *provider != Provider::Cts);
+        let is_cts = |m: &Missing| {
+            matches!(
+                m,
+                Missing::Signature {
+                    provider: Provider::Cts,
+                    ..
                 }
-            }
-        }
+            )
+        };
         let mut body = String::from("Older digests are signed through the next digest; the newest digest of each chain carries its signature only in its storage metadata. ");
-        if !commands.is_empty() {
+        if has(is_cloudtrail) {
             body.push_str("CloudTrail: for each digest below, save the output of `aws s3api head-object` as <digest name>.head-object.json and drop it here with the other files. ");
         }
-        if cts {
+        if has(is_cts) {
             body.push_str("Huawei CTS: save the digest object's metadata (with its meta-signature) from OBS as <digest name>.metadata.json and drop it here with the other files. ");
         }
         out.push(Banner {
@@ -855,7 +785,7 @@ pub fn banners(report: &Report) -> Vec<Banner> {
                 noun(Some(ItemKind::Digest), unsigned.len())
             ),
             body: body.trim_end().to_owned(),
-            commands,
+            commands: commands(|m| matches!(m, Missing::Signature { .. })),
             files: name_list(unsigned.iter().map(|i| base_name(&i.path)), 3),
         });
     }

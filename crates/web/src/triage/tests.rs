@@ -410,7 +410,7 @@ fn missing_keys_and_metadata_become_one_banner_each() {
     );
     assert_eq!(
         b[0].commands,
-        ["aws cloudtrail list-public-keys --region us-east-1 --start-time 2024-05-01T00:00:00Z --end-time 2024-05-01T02:00:00Z > public-keys.json"]
+        ["aws cloudtrail list-public-keys --region us-east-1 --start-time 2024-05-01T00:00:00Z --end-time 2024-05-01T02:00:00Z > list-public-keys-us-east-1.json"]
     );
     assert_eq!(
         b[1].title,
