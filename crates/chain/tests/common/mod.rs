@@ -223,6 +223,9 @@ pub struct AwsGen {
     pub logs_per_hour: usize,
     /// Approximate content size of each log in bytes, as realistic events (0: one tiny event).
     pub log_padding: usize,
+    /// Added to the random part of log names, so two generated trails of one account and
+    /// region do not deliver logs under the same names.
+    pub log_salt: u64,
 }
 
 impl Default for AwsGen {
@@ -239,6 +242,7 @@ impl Default for AwsGen {
             silent: Vec::new(),
             logs_per_hour: 2,
             log_padding: 0,
+            log_salt: 0,
         }
     }
 }
@@ -281,7 +285,10 @@ impl AwsGen {
             self.account,
             self.region,
             ts(at).strftime("%Y%m%dT%H%MZ"),
-            (at as u64).wrapping_mul(31).wrapping_add(n as u64 * 7919)
+            (at as u64)
+                .wrapping_mul(31)
+                .wrapping_add(n as u64 * 7919)
+                .wrapping_add(self.log_salt)
         )
     }
 
