@@ -245,8 +245,7 @@ fn classify(
     let name = base_name(path);
     match kind_by_name(name) {
         Some(FileKind::Sidecar) => {
-            return match read_small(reader, limits.max_small_file).and_then(|b| parse_sidecar(&b))
-            {
+            return match read_small(reader, limits.max_small_file).and_then(|b| parse_sidecar(&b)) {
                 Ok(s) => Content::Sidecar(s),
                 Err(e) => Content::Malformed(FileKind::Sidecar, e),
             };

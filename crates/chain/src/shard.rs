@@ -33,9 +33,7 @@ use trailproof_core::report::{Coverage, ItemKind, KeyUse, Level, Note, Provider,
 
 use crate::coverage::{trail_root, Scope};
 use crate::logs::{coverage_stages, insights_alone, location, match_name, Location};
-use crate::names::{
-    aws_log_scope, base_name, cts_trace_name_parts, parse_aws_digest_name,
-};
+use crate::names::{aws_log_scope, base_name, cts_trace_name_parts, parse_aws_digest_name};
 use crate::scan::{kind_by_name, Content, FileKind, LogFacts, Scanned};
 use crate::sidecars::target_of;
 use crate::verify::{aws_chain, chain_scope, digest_node, Node};
@@ -193,10 +191,11 @@ pub struct Plan {
 impl Plan {
     /// The shard named `id`, or holding the chain `id`.
     pub fn shard(&self, id: &str) -> Option<&Shard> {
-        self.shards
-            .iter()
-            .find(|s| s.id == id)
-            .or_else(|| self.shards.iter().find(|s| s.chains.iter().any(|c| c == id)))
+        self.shards.iter().find(|s| s.id == id).or_else(|| {
+            self.shards
+                .iter()
+                .find(|s| s.chains.iter().any(|c| c == id))
+        })
     }
 
     /// Every path the plan names (the files of all shards and the shared ones).
@@ -440,28 +439,29 @@ pub fn plan(inputs: &[PlanInput]) -> Plan {
                     why[i] = Some(Unplaced::NoChain);
                 }
             }
-            LogState::Unread => match provider {
-                Provider::Aws => {
-                    // The name's scope decides when a chain of it was supplied; else its
-                    // records do, which only a full scan reads. (An Insights file may be
-                    // judged alone: joining it to its chain anyway costs nothing.)
-                    let named: Vec<Vec<Scope>> = aws_log_scope(path)
-                        .map(|(account, region)| Scope::Aws {
-                            account: account.to_owned(),
-                            region: region.to_owned(),
-                        })
-                        .into_iter()
-                        .map(|s| vec![s])
-                        .collect();
-                    if !consult(&named, &mut sets) {
-                        why[i] = Some(Unplaced::NeedsScan);
-                        needs_scan.push(path.to_owned());
+            LogState::Unread => {
+                match provider {
+                    Provider::Aws => {
+                        // The name's scope decides when a chain of it was supplied; else its
+                        // records do, which only a full scan reads. (An Insights file may be
+                        // judged alone: joining it to its chain anyway costs nothing.)
+                        let named: Vec<Vec<Scope>> = aws_log_scope(path)
+                            .map(|(account, region)| Scope::Aws {
+                                account: account.to_owned(),
+                                region: region.to_owned(),
+                            })
+                            .into_iter()
+                            .map(|s| vec![s])
+                            .collect();
+                        if !consult(&named, &mut sets) {
+                            why[i] = Some(Unplaced::NeedsScan);
+                            needs_scan.push(path.to_owned());
+                        }
                     }
-                }
-                _ => {
-                    // Its records can only add services: every chain of its region is a
-                    // superset of the ones that judge it.
-                    let region_scopes: Vec<Scope> = cts_trace_name_parts(path)
+                    _ => {
+                        // Its records can only add services: every chain of its region is a
+                        // superset of the ones that judge it.
+                        let region_scopes: Vec<Scope> = cts_trace_name_parts(path)
                         .map(|(region, _)| {
                             by_scope
                                 .keys()
@@ -470,11 +470,12 @@ pub fn plan(inputs: &[PlanInput]) -> Plan {
                                 .collect()
                         })
                         .unwrap_or_default();
-                    if !consult(&[region_scopes], &mut sets) {
-                        why[i] = Some(Unplaced::NoChain);
+                        if !consult(&[region_scopes], &mut sets) {
+                            why[i] = Some(Unplaced::NoChain);
+                        }
                     }
                 }
-            },
+            }
         }
     }
 
@@ -618,8 +619,7 @@ pub fn merge(reports: Vec<Report>) -> Result<Report, MergeError> {
     let mut items = Vec::new();
     let mut gaps = Vec::new();
     let mut chains = Vec::new();
-    let mut keys: BTreeMap<(String, String, Option<String>, Option<String>), u64> =
-        BTreeMap::new();
+    let mut keys: BTreeMap<(String, String, Option<String>, Option<String>), u64> = BTreeMap::new();
     let mut coverage: Option<Coverage> = None;
     let mut notes: BTreeMap<(String, String, Level), usize> = BTreeMap::new();
     let mut judged: HashMap<(String, ItemKind), usize> = HashMap::new();

@@ -14,8 +14,9 @@ use crate::error::Error;
 use crate::keys::{huawei_cts_key, parse_key_file, PublicKey};
 use crate::logs::{location, resolve_logs, Claim, LocalLog, Location, Trust, MD5_NOTE};
 use crate::names::{
-    aws_digest_key_at, AwsDigestName, base_name, cts_digest_key_at, dir_name, fmt_iso, is_aws_digest_name,
+    aws_digest_key_at, base_name, cts_digest_key_at, dir_name, fmt_iso, is_aws_digest_name,
     is_cts_digest_name, parse_aws_digest_name, parse_cts_digest_name, parse_cts_time, parse_iso,
+    AwsDigestName,
 };
 use crate::scan::{Content, FileKind, Scanned};
 use crate::sidecars::{Found, Pick, Sidecars};
@@ -75,8 +76,7 @@ pub(crate) fn digest_node(
     match content {
         Content::AwsDigest(facts) => {
             let d = facts.parsed;
-            let name =
-                parse_aws_digest_name(&d.object).or_else(|| parse_aws_digest_name(&path));
+            let name = parse_aws_digest_name(&d.object).or_else(|| parse_aws_digest_name(&path));
             let chain = match &name {
                 Some(n) => aws_chain(n),
                 None => ChainId {
@@ -133,8 +133,7 @@ pub(crate) fn digest_node(
                     warnings,
                 ));
             };
-            let name =
-                parse_cts_digest_name(&d.object).or_else(|| parse_cts_digest_name(&path));
+            let name = parse_cts_digest_name(&d.object).or_else(|| parse_cts_digest_name(&path));
             let (prefix, region) = name.map(|n| (n.prefix, n.region)).unwrap_or_default();
             let folder = cts_folder(&d.object);
             let service = cts_service(&folder);

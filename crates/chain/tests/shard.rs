@@ -50,7 +50,9 @@ fn independent_chains_are_separate_shards() {
     );
     let ids: Vec<&str> = plan.shards.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids.len(), 5, "{ids:?}");
-    assert!(ids[..4].iter().all(|id| id.starts_with("aws:") || id.starts_with("cts:")));
+    assert!(ids[..4]
+        .iter()
+        .all(|id| id.starts_with("aws:") || id.starts_with("cts:")));
     assert_eq!(ids[4], UNASSIGNED);
     for s in &plan.shards[..4] {
         assert_eq!(s.chains, vec![s.id.clone()]);
@@ -95,7 +97,10 @@ fn logs_by_name_need_a_scan_only_when_their_records_decide() {
         aws_log_bytes("111122223333", "us-east-1", T0, "B"),
     ));
     let report = verify(&files);
-    assert_eq!(item(&report, "_Bb.json.gz").reason.map(|r| r.as_str()), Some("not-listed"));
+    assert_eq!(
+        item(&report, "_Bb.json.gz").reason.map(|r| r.as_str()),
+        Some("not-listed")
+    );
 
     let scans = scanned(&files);
     let named: Vec<PlanInput> = scans
