@@ -42,12 +42,13 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask <serve|dist|test|wasm-test|e2e>
+const USAGE: &str = "usage: cargo xtask <serve|dist|test|wasm-test|e2e|sharded>
   serve      build the release site and serve it on http://127.0.0.1:8080
   dist       build the release site into dist/
   test       everything: fmt, clippy, native tests, wasm tests, end-to-end tests
   wasm-test  only the wasm tests in headless Chromium
   e2e        only the end-to-end tests of the built site
+  sharded    only the chain-sharded verification job on a local Dask cluster
   fuzz       only the fuzz runs: committed seeds, then TRAILPROOF_FUZZ_SECONDS per target (default 10)
   self-contained  only the check that no tracked file names a path outside the repository";
 
@@ -201,7 +202,12 @@ fn sharded_verify() -> Result {
     let job = Command::new(&python)
         .current_dir(root())
         .env("PYTHONPYCACHEPREFIX", &cache)
-        .args(["contrib/dask/verify_sharded.py", "--check", "--workers", "2"])
+        .args([
+            "contrib/dask/verify_sharded.py",
+            "--check",
+            "--workers",
+            "2",
+        ])
         .arg("--trailproof")
         .arg(root().join("target/debug/trailproof"))
         .args([
