@@ -16,7 +16,9 @@
 //! - a log no digest lists goes with the chains whose coverage judges it: those of the scopes
 //!   its name and records give (CloudTrail: account and region; CTS: region and service),
 //!   restricted to the trail location of its folder, as [`crate::coverage`] does;
-//! - files with the same path go together.
+//! - files with the same path go together;
+//! - chains of one scope go together: two trails of one account and region deliver the
+//!   same events, which the event coverage of one run counts once.
 //!
 //! Chains joined by these rules form one shard, named by its first chain id; normally each
 //! chain is a shard of its own. Key files are needed by every shard and owned by none
@@ -356,6 +358,13 @@ pub fn plan(inputs: &[PlanInput]) -> Plan {
     for c in chains.values() {
         if let Some(s) = &c.scope {
             by_scope.entry(s).or_default().push(c);
+        }
+    }
+    // Chains of one scope (two trails of one account and region) go together: their logs
+    // may hold the same events, which one run counts once (the coverage block).
+    for cs in by_scope.values() {
+        for c in cs.iter().skip(1) {
+            sets.union(cs[0].element, c.element);
         }
     }
 

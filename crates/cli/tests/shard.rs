@@ -161,7 +161,7 @@ fn plan_verify_each_shard_merge_equals_one_run() {
         ),
         ("zip", vec![zip], 2, false),
         ("sample", vec![repo().join("web/sample")], 2, false),
-        ("all-fixtures", vec![f.clone()], 5, true),
+        ("all-fixtures", vec![f.clone()], 4, true),
     ];
     for (name, inputs, chains, cross_shard_events) in cases {
         let (whole, merged, plan, code, merged_code) = sharded(name, &inputs);
