@@ -4,12 +4,12 @@
 //! * `dist` — install missing tools and build the static site into `dist/`.
 //! * `test` — everything CI runs: format, lints, native tests, wasm tests in headless Chromium,
 //!   and end-to-end tests of the built site.
+//! * `sharded` — the chain-sharded verification job on a local Dask cluster (part of `test`).
 //!
 //! Tools are installed only when missing, from the package registries only (crates.io, npm,
 //! Debian), so a fresh machine needs nothing but Rust and this repository.
 #![forbid(unsafe_code)]
 
-#[allow(dead_code)] // until the Parquet and chain-sharding checks call it
 mod python;
 mod selfcontained;
 mod site;
@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("wasm-test") => tools::ensure_wasm_test_tools().and_then(|env| wasm_tests(&env)),
         Some("fuzz") => fuzz(),
+        Some("sharded") => sharded_verify(),
         Some("self-contained") => selfcontained::check(&root()),
         Some("e2e") => tools::ensure_browser().and_then(|env| dist().and_then(|_| e2e(&env))),
         _ => Err(USAGE.to_owned()),
@@ -41,12 +42,13 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask <serve|dist|test|wasm-test|e2e>
+const USAGE: &str = "usage: cargo xtask <serve|dist|test|wasm-test|e2e|sharded>
   serve      build the release site and serve it on http://127.0.0.1:8080
   dist       build the release site into dist/
   test       everything: fmt, clippy, native tests, wasm tests, end-to-end tests
   wasm-test  only the wasm tests in headless Chromium
   e2e        only the end-to-end tests of the built site
+  sharded    only the chain-sharded verification job on a local Dask cluster
   fuzz       only the fuzz runs: committed seeds, then TRAILPROOF_FUZZ_SECONDS per target (default 10)
   self-contained  only the check that no tracked file names a path outside the repository";
 
@@ -168,11 +170,58 @@ fn test_phases(phases: &mut Phases) -> Result {
         "native tests",
         || run(cargo().args(["test", "--workspace"])),
     )?;
+    phases.time("sharded verify", sharded_verify)?;
     phases.time("wasm tests", || wasm_tests(&wasm_env))?;
     phases.time("site build", || dist().map(|_| ()))?;
     phases.time("e2e", || e2e(&env))?;
     phases.time("fuzz", fuzz)?;
     Ok(())
+}
+
+/// The chain-sharded verification jobs (`docs/scale.md`): the Spark one is syntax-checked
+/// (PySpark needs a JRE and a ~300 MB download), the Dask one runs on a `LocalCluster` over
+/// three testdata sets and must merge to the report `trailproof verify` gives on all of them
+/// at once (its `--check`).
+fn sharded_verify() -> Result {
+    let started = std::time::Instant::now();
+    let python = python::with_packages(&[("distributed", "dask[distributed]")])?;
+    eprintln!(
+        "xtask: Python with dask[distributed] ready in {:.1} s (PyPI only when missing)",
+        started.elapsed().as_secs_f64()
+    );
+    let cache = root().join("target/tools/pycache");
+    for script in [
+        "contrib/spark/verify_sharded.py",
+        "contrib/dask/verify_sharded.py",
+    ] {
+        run(Command::new(&python)
+            .env("PYTHONPYCACHEPREFIX", &cache)
+            .args(["-m", "py_compile", script]))?;
+    }
+    run(cargo().args(["build", "-p", "trailproof-cli"]))?;
+    let job = Command::new(&python)
+        .current_dir(root())
+        .env("PYTHONPYCACHEPREFIX", &cache)
+        .args([
+            "contrib/dask/verify_sharded.py",
+            "--check",
+            "--workers",
+            "2",
+        ])
+        .arg("--trailproof")
+        .arg(root().join("target/debug/trailproof"))
+        .args([
+            "testdata/fixtures/synthetic_aws",
+            "testdata/fixtures/synthetic_cts",
+            "web/sample",
+        ])
+        .status()
+        .map_err(|e| format!("contrib/dask/verify_sharded.py: {e}"))?;
+    // 0, 1 and 3 are the merged verdict (the AWS set holds tampered files on purpose).
+    match job.code() {
+        Some(0 | 1 | 3) => Ok(()),
+        _ => Err(format!("contrib/dask/verify_sharded.py failed ({job})")),
+    }
 }
 
 /// Wall time per phase of `cargo xtask test`.

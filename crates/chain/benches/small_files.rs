@@ -19,6 +19,12 @@
 //!    system of the child, all threads) and the ratio. Each figure is the best of three rounds,
 //!    interleaved. `TRAILPROOF_BENCH_CLI_HOURS` (default 720, a month) and
 //!    `TRAILPROOF_BENCH_CLI_REGIONS` (default 4) size a second, larger export for the CLI only.
+//! 4. **Sharded verification** (`docs/scale.md`; `TRAILPROOF_BENCH_ONLY=shard`): an export of
+//!    `TRAILPROOF_BENCH_SHARD_REGIONS` (16) regions × `TRAILPROOF_BENCH_SHARD_HOURS` (168)
+//!    hours, verified by one `trailproof verify` process, then by `verify --plan` and one
+//!    `verify --chain` per shard, every process pinned to one core (`taskset`) under
+//!    `/usr/bin/time`: chains per CPU-second, peak RSS per shard, and both against the
+//!    one-process run.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -357,6 +363,147 @@ fn cli_figures(regions: usize, hours: usize) {
     }
 }
 
+/// `/usr/bin/time` of `args` pinned to one core (`taskset -c 0`, when there is one), output
+/// discarded: (wall s, CPU s, peak RSS MiB), or `None` if it failed.
+fn time_one_core(args: &[&std::ffi::OsStr], out: &Path) -> Option<(f64, f64, f64)> {
+    let pinned = Command::new("taskset")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mut cmd = if pinned {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0", "/usr/bin/time"]);
+        c
+    } else {
+        Command::new("/usr/bin/time")
+    };
+    cmd.arg("-o")
+        .arg(out)
+        .args(["-f", "%e %U %S %M"])
+        .args(args);
+    let status = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    // 1 and 3 are verdicts, not failures.
+    if !matches!(status.code(), Some(0 | 1 | 3)) {
+        return None;
+    }
+    let text = std::fs::read_to_string(out).ok()?;
+    let f: Vec<f64> = text
+        .lines()
+        .last()?
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    Some((*f.first()?, f.get(1)? + f.get(2)?, f.get(3)? / 1024.0))
+}
+
+/// Sharded verification (docs/scale.md) of a `regions` × `hours` export: the one-process run
+/// as baseline, then `verify --plan` and `verify --chain` for every shard, each on one core:
+/// chains per CPU-second and peak RSS per chain, and both as ratios to the baseline.
+fn shard_figures(regions: usize, hours: usize) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cli = std::env::var_os("TRAILPROOF_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/release/trailproof"));
+    if !cli.exists() || !Path::new("/usr/bin/time").exists() {
+        println!(
+            "\nShards: needs {} (cargo build --release -p trailproof-cli) and /usr/bin/time",
+            cli.display()
+        );
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("trailproof-shard-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let files = export(regions, hours);
+    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    write_dir(&files, &dir.join("export"));
+    let export_dir = dir.join("export");
+    let timing = dir.join("time.txt");
+    let cli_s = cli.as_os_str();
+    let input = export_dir.as_os_str();
+    let json = std::ffi::OsStr::new("--format=json");
+    let verify = std::ffi::OsStr::new("verify");
+    println!(
+        "\nShards: {} files, {:.1} MB, {regions} regions × {hours} h, every process on one core:",
+        files.len(),
+        bytes as f64 / 1e6
+    );
+    let Some(whole) = time_one_core(&[cli_s, verify, json, input], &timing) else {
+        println!("  trailproof verify failed");
+        return;
+    };
+    let plan_file = dir.join("plan.json");
+    let plan_out = Command::new(&cli)
+        .args(["verify", "--plan", "--format", "json"])
+        .arg(&export_dir)
+        .output()
+        .expect("run trailproof verify --plan");
+    std::fs::write(&plan_file, &plan_out.stdout).expect("write plan");
+    let plan_flag = std::ffi::OsStr::new("--plan");
+    let Some(planned) = time_one_core(&[cli_s, verify, plan_flag, json, input], &timing) else {
+        println!("  trailproof verify --plan failed");
+        return;
+    };
+    let plan: serde_json::Value =
+        serde_json::from_slice(&plan_out.stdout).expect("the plan is JSON");
+    let ids: Vec<String> = plan["shards"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s["id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut shards = Vec::new();
+    for id in &ids {
+        let args: Vec<&std::ffi::OsStr> = vec![
+            cli_s,
+            verify,
+            std::ffi::OsStr::new("--chain"),
+            std::ffi::OsStr::new(id),
+            std::ffi::OsStr::new("--plan-file"),
+            plan_file.as_os_str(),
+            json,
+            input,
+        ];
+        match time_one_core(&args, &timing) {
+            Some(t) => shards.push(t),
+            None => println!("  verify --chain {id} failed"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let chains = ids.iter().filter(|i| *i != "unassigned").count();
+    let cpu: f64 = shards.iter().map(|s| s.1).sum();
+    let mut rss: Vec<f64> = shards.iter().map(|s| s.2).collect();
+    rss.sort_by(f64::total_cmp);
+    let max_rss = rss.last().copied().unwrap_or(0.0);
+    let median_rss = rss.get(rss.len() / 2).copied().unwrap_or(0.0);
+    println!(
+        "  one process, all files:  {:>7.2} s wall, {:>7.2} s CPU, peak RSS {:>6.1} MiB",
+        whole.0, whole.1, whole.2
+    );
+    println!(
+        "  verify --plan:           {:>7.2} s wall, {:>7.2} s CPU, peak RSS {:>6.1} MiB",
+        planned.0, planned.1, planned.2
+    );
+    println!(
+        "  verify --chain × {:<3}     {:>7.2} s CPU in all; peak RSS per shard: median {:.1} MiB, max {:.1} MiB",
+        shards.len(),
+        cpu,
+        median_rss,
+        max_rss
+    );
+    println!(
+        "  {:.2} chains per CPU-second ({chains} chains of {hours} h); plan + shards cost {:.2}× the one-process CPU; a shard's peak RSS is {:.2}× the one process's",
+        chains as f64 / cpu,
+        (planned.1 + cpu) / whole.1,
+        max_rss / whole.2
+    );
+}
+
 fn main() {
     // `cargo test --benches` runs benches with `--test`-like flags: keep that cheap.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -373,6 +520,12 @@ fn main() {
     );
     if want("memory") {
         in_memory_figures(regions, hours);
+    }
+    if want("shard") {
+        shard_figures(
+            env("TRAILPROOF_BENCH_SHARD_REGIONS", 16),
+            env("TRAILPROOF_BENCH_SHARD_HOURS", 168),
+        );
     }
     if want("cli") {
         cli_figures(regions, hours);

@@ -91,7 +91,7 @@ pub(crate) fn location(path: &str, object: &str) -> Location {
 
 /// The name a log is matched by: for CloudTrail, `.gz` dropped (content is what is hashed,
 /// so an uncompressed copy still verifies); for CTS the exact name (stored bytes are hashed).
-fn match_name(provider: Provider, path: &str) -> &str {
+pub(crate) fn match_name(provider: Provider, path: &str) -> &str {
     match provider {
         Provider::Aws => log_match_name(path),
         _ => base_name(path),
@@ -303,10 +303,7 @@ fn unlisted_item(l: &LocalLog, coverage: &Coverage) -> Item {
         )
     };
     let delivery = Delivery::of(name_time, f.records.newest);
-    let mut item = if l.provider == Provider::Aws
-        && is_aws_insight_name(&l.path)
-        && f.records.insights_only
-    {
+    let mut item = if insights_alone(l.provider, &l.path, f) {
         unreferenced("no digest lists this CloudTrail Insights file; whether digests list Insights files is not documented, so it is not judged by its delivery time; its content is not protected".into())
     } else {
         let root = trail_root(&l.path);
@@ -375,6 +372,20 @@ fn unlisted_item(l: &LocalLog, coverage: &Coverage) -> Item {
     };
     item.notes = notes;
     item
+}
+
+/// Whether an unlisted log is a CloudTrail Insights file, which is not judged by coverage.
+pub(crate) fn insights_alone(provider: Provider, path: &str, f: &LogFacts) -> bool {
+    provider == Provider::Aws && is_aws_insight_name(path) && f.records.insights_only
+}
+
+/// The scopes coverage tries for an unlisted log, stage by stage (the first stage with a
+/// supplied chain decides): what [`unlisted_item`] judges it by, for the shard planner.
+pub(crate) fn coverage_stages(provider: Provider, path: &str, f: &LogFacts) -> Vec<Vec<Scope>> {
+    match provider {
+        Provider::Aws => aws_scopes(path, f, &mut Vec::new()).0,
+        _ => vec![cts_scopes(path, f).0],
+    }
 }
 
 /// A CloudTrail log's scopes, in the order they are tried: its name's account and region,

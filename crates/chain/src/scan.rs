@@ -216,6 +216,26 @@ pub fn scan(path: &str, reader: &mut dyn Read, limits: &ScanLimits) -> Scanned {
     }
 }
 
+/// What a file is by its name alone, in the order [`scan`] decides it (a name that says
+/// sidecar wins over one that also looks like a digest, and so on). `None`: decided by content.
+/// A name that says log is final: logs are never recognised by content.
+pub fn kind_by_name(path: &str) -> Option<FileKind> {
+    let name = base_name(path);
+    if name.ends_with(".head-object.json") || name.ends_with(".metadata.json") {
+        Some(FileKind::Sidecar)
+    } else if is_aws_digest_name(name) {
+        Some(FileKind::AwsDigest)
+    } else if is_cts_digest_name(name) {
+        Some(FileKind::CtsDigest)
+    } else if is_aws_log_name(name) {
+        Some(FileKind::AwsLog)
+    } else if is_cts_trace_name(name) {
+        Some(FileKind::CtsTrace)
+    } else {
+        None
+    }
+}
+
 fn classify(
     path: &str,
     reader: &mut dyn Read,
@@ -223,29 +243,28 @@ fn classify(
     warnings: &mut Vec<String>,
 ) -> Content {
     let name = base_name(path);
-    if name.ends_with(".head-object.json") || name.ends_with(".metadata.json") {
-        return match read_small(reader, limits.max_small_file).and_then(|b| parse_sidecar(&b)) {
-            Ok(s) => Content::Sidecar(s),
-            Err(e) => Content::Malformed(FileKind::Sidecar, e),
-        };
-    }
-    if is_aws_digest_name(name) {
-        return match read_small(reader, limits.max_small_file) {
-            Ok(b) => aws_digest(&b, limits, warnings),
-            Err(e) => Content::Malformed(FileKind::AwsDigest, e),
-        };
-    }
-    if is_cts_digest_name(name) {
-        return match read_small(reader, limits.max_small_file) {
-            Ok(b) => cts_digest(&b, limits),
-            Err(e) => Content::Malformed(FileKind::CtsDigest, e),
-        };
-    }
-    if is_aws_log_name(name) {
-        return aws_log(name, reader, limits, warnings);
-    }
-    if is_cts_trace_name(name) {
-        return cts_trace(reader, limits);
+    match kind_by_name(name) {
+        Some(FileKind::Sidecar) => {
+            return match read_small(reader, limits.max_small_file).and_then(|b| parse_sidecar(&b)) {
+                Ok(s) => Content::Sidecar(s),
+                Err(e) => Content::Malformed(FileKind::Sidecar, e),
+            };
+        }
+        Some(FileKind::AwsDigest) => {
+            return match read_small(reader, limits.max_small_file) {
+                Ok(b) => aws_digest(&b, limits, warnings),
+                Err(e) => Content::Malformed(FileKind::AwsDigest, e),
+            };
+        }
+        Some(FileKind::CtsDigest) => {
+            return match read_small(reader, limits.max_small_file) {
+                Ok(b) => cts_digest(&b, limits),
+                Err(e) => Content::Malformed(FileKind::CtsDigest, e),
+            };
+        }
+        Some(FileKind::AwsLog) => return aws_log(name, reader, limits, warnings),
+        Some(FileKind::CtsTrace) => return cts_trace(reader, limits),
+        _ => {}
     }
     // Not recognised by name: look at the content (renamed digests, uncompressed copies, keys).
     let bytes = match read_small(reader, limits.max_small_file) {

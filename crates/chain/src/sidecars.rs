@@ -14,6 +14,14 @@ use crate::scan::Sidecar;
 /// The suffixes that make a file a sidecar of the digest named by the rest.
 const SUFFIXES: [&str; 2] = [".head-object.json", ".metadata.json"];
 
+/// The digest path a sidecar's path names (its path without the sidecar suffix).
+pub(crate) fn target_of(path: &str) -> &str {
+    SUFFIXES
+        .iter()
+        .find_map(|s| path.strip_suffix(s))
+        .unwrap_or(path)
+}
+
 /// How a digest's sidecar was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Found {
@@ -46,11 +54,7 @@ pub(crate) struct Sidecars {
 
 impl Sidecars {
     pub(crate) fn add(&mut self, path: String, sidecar: Sidecar) {
-        let target = SUFFIXES
-            .iter()
-            .find_map(|s| path.strip_suffix(s))
-            .unwrap_or(&path)
-            .to_owned();
+        let target = target_of(&path).to_owned();
         self.by_name
             .entry(base_name(&target).to_owned())
             .or_default()

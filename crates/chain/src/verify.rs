@@ -16,6 +16,7 @@ use crate::logs::{location, resolve_logs, Claim, LocalLog, Location, Trust, MD5_
 use crate::names::{
     aws_digest_key_at, base_name, cts_digest_key_at, dir_name, fmt_iso, is_aws_digest_name,
     is_cts_digest_name, parse_aws_digest_name, parse_cts_digest_name, parse_cts_time, parse_iso,
+    AwsDigestName,
 };
 use crate::scan::{Content, FileKind, Scanned};
 use crate::sidecars::{Found, Pick, Sidecars};
@@ -40,28 +41,169 @@ impl Default for VerifyOptions {
     }
 }
 
-/// A digest, provider-neutral.
-struct Node {
-    provider: Provider,
+/// The chain a CloudTrail digest name belongs to.
+pub(crate) fn aws_chain(n: &AwsDigestName) -> ChainId {
+    ChainId {
+        id: format!(
+            "aws:{}:{}:{}:{}{}",
+            n.account,
+            n.source_region,
+            n.trail,
+            n.home_region,
+            if n.backfill { ":backfill" } else { "" }
+        ),
+        provider: Provider::Aws,
+        account: n.account.clone(),
+        region: n.source_region.clone(),
+        trail: n.trail.clone(),
+        home_region: Some(n.home_region.clone()),
+        backfill: n.backfill,
+        service: None,
+    }
+}
+
+/// A malformed digest: its path, kind, why, and its scan warnings.
+pub(crate) type Malformed = (String, FileKind, Error, Vec<String>);
+
+/// The node of a digest's scanned content (its chain named by the content, else the path),
+/// or why it cannot be one. Shared by the verifier and the shard planner
+/// ([`crate::shard`]), so both group digests into the same chains.
+pub(crate) fn digest_node(
     path: String,
+    warnings: Vec<String>,
+    content: Content,
+) -> Result<Node, Malformed> {
+    match content {
+        Content::AwsDigest(facts) => {
+            let d = facts.parsed;
+            let name = parse_aws_digest_name(&d.object).or_else(|| parse_aws_digest_name(&path));
+            let chain = match &name {
+                Some(n) => aws_chain(n),
+                None => ChainId {
+                    id: format!("aws:{}:unnamed:{}", d.account_id, d.bucket),
+                    provider: Provider::Aws,
+                    account: d.account_id.clone(),
+                    region: String::new(),
+                    trail: String::new(),
+                    home_region: None,
+                    backfill: false,
+                    service: None,
+                },
+            };
+            let (Some(start), Some(end)) = (parse_iso(&d.start), parse_iso(&d.end)) else {
+                // Checked by the parser; kept total rather than trusting that.
+                return Err((
+                    path,
+                    FileKind::AwsDigest,
+                    Error::MissingField {
+                        field: "digestEndTime".into(),
+                    },
+                    warnings,
+                ));
+            };
+            let to_sign = vec![(d.string_to_sign(&facts.hash), "CloudTrail string to sign")];
+            Ok(Node {
+                provider: Provider::Aws,
+                path,
+                bucket: d.bucket,
+                object: d.object,
+                start,
+                end,
+                end_raw: d.end,
+                hash: facts.hash,
+                previous: d.previous,
+                fingerprint: Some(d.fingerprint),
+                signature_algorithm: d.signature_algorithm,
+                logs: d.log_files,
+                to_sign,
+                warnings,
+                chain,
+            })
+        }
+        Content::CtsDigest(facts) => {
+            let d = facts.parsed;
+            let (Some(start), Some(end)) = (parse_cts_time(&d.start), parse_cts_time(&d.end))
+            else {
+                return Err((
+                    path,
+                    FileKind::CtsDigest,
+                    Error::MissingField {
+                        field: "digest_end_time".into(),
+                    },
+                    warnings,
+                ));
+            };
+            let name = parse_cts_digest_name(&d.object).or_else(|| parse_cts_digest_name(&path));
+            let (prefix, region) = name.map(|n| (n.prefix, n.region)).unwrap_or_default();
+            let folder = cts_folder(&d.object);
+            let service = cts_service(&folder);
+            let chain = ChainId {
+                id: format!("cts:{}:{}:{}:{}", d.project_id, region, folder, prefix),
+                provider: Provider::Cts,
+                account: d.project_id.clone(),
+                region,
+                trail: if prefix.is_empty() {
+                    folder
+                } else {
+                    format!("{folder} ({prefix})")
+                },
+                home_region: None,
+                backfill: false,
+                service,
+            };
+            let to_sign = d.strings_to_sign(&facts.hash);
+            Ok(Node {
+                provider: Provider::Cts,
+                path,
+                bucket: d.bucket,
+                object: d.object,
+                start,
+                end,
+                end_raw: d.end,
+                hash: facts.hash,
+                previous: d.previous,
+                fingerprint: None,
+                signature_algorithm: d.signature_algorithm,
+                logs: d.log_files,
+                to_sign,
+                warnings,
+                chain,
+            })
+        }
+        // Only digests are passed in; kept total rather than trusting that.
+        _ => Err((
+            path,
+            FileKind::Other,
+            Error::MissingField {
+                field: "digest content".into(),
+            },
+            warnings,
+        )),
+    }
+}
+
+/// A digest, provider-neutral.
+pub(crate) struct Node {
+    pub(crate) provider: Provider,
+    pub(crate) path: String,
     bucket: String,
-    object: String,
+    pub(crate) object: String,
     start: Timestamp,
     end: Timestamp,
     end_raw: String,
     hash: String,
-    previous: Option<PreviousLink>,
+    pub(crate) previous: Option<PreviousLink>,
     fingerprint: Option<String>,
     signature_algorithm: Option<String>,
-    logs: Vec<LogRef>,
+    pub(crate) logs: Vec<LogRef>,
     to_sign: Vec<(String, &'static str)>,
     warnings: Vec<String>,
-    chain: ChainId,
+    pub(crate) chain: ChainId,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct ChainId {
-    id: String,
+pub(crate) struct ChainId {
+    pub(crate) id: String,
     provider: Provider,
     account: String,
     region: String,
@@ -166,121 +308,11 @@ impl Verifier {
             ..
         } = scanned;
         match content {
-            Content::AwsDigest(facts) => {
-                let d = facts.parsed;
-                let name =
-                    parse_aws_digest_name(&d.object).or_else(|| parse_aws_digest_name(&path));
-                let chain = match &name {
-                    Some(n) => ChainId {
-                        id: format!(
-                            "aws:{}:{}:{}:{}{}",
-                            n.account,
-                            n.source_region,
-                            n.trail,
-                            n.home_region,
-                            if n.backfill { ":backfill" } else { "" }
-                        ),
-                        provider: Provider::Aws,
-                        account: n.account.clone(),
-                        region: n.source_region.clone(),
-                        trail: n.trail.clone(),
-                        home_region: Some(n.home_region.clone()),
-                        backfill: n.backfill,
-                        service: None,
-                    },
-                    None => ChainId {
-                        id: format!("aws:{}:unnamed:{}", d.account_id, d.bucket),
-                        provider: Provider::Aws,
-                        account: d.account_id.clone(),
-                        region: String::new(),
-                        trail: String::new(),
-                        home_region: None,
-                        backfill: false,
-                        service: None,
-                    },
-                };
-                let (Some(start), Some(end)) = (parse_iso(&d.start), parse_iso(&d.end)) else {
-                    // Checked by the parser; kept total rather than trusting that.
-                    self.malformed.push((
-                        path,
-                        FileKind::AwsDigest,
-                        Error::MissingField {
-                            field: "digestEndTime".into(),
-                        },
-                        warnings,
-                    ));
-                    return;
-                };
-                let to_sign = vec![(d.string_to_sign(&facts.hash), "CloudTrail string to sign")];
-                self.nodes.push(Node {
-                    provider: Provider::Aws,
-                    path,
-                    bucket: d.bucket,
-                    object: d.object,
-                    start,
-                    end,
-                    end_raw: d.end,
-                    hash: facts.hash,
-                    previous: d.previous,
-                    fingerprint: Some(d.fingerprint),
-                    signature_algorithm: d.signature_algorithm,
-                    logs: d.log_files,
-                    to_sign,
-                    warnings,
-                    chain,
-                });
-            }
-            Content::CtsDigest(facts) => {
-                let d = facts.parsed;
-                let (Some(start), Some(end)) = (parse_cts_time(&d.start), parse_cts_time(&d.end))
-                else {
-                    self.malformed.push((
-                        path,
-                        FileKind::CtsDigest,
-                        Error::MissingField {
-                            field: "digest_end_time".into(),
-                        },
-                        warnings,
-                    ));
-                    return;
-                };
-                let name =
-                    parse_cts_digest_name(&d.object).or_else(|| parse_cts_digest_name(&path));
-                let (prefix, region) = name.map(|n| (n.prefix, n.region)).unwrap_or_default();
-                let folder = cts_folder(&d.object);
-                let service = cts_service(&folder);
-                let chain = ChainId {
-                    id: format!("cts:{}:{}:{}:{}", d.project_id, region, folder, prefix),
-                    provider: Provider::Cts,
-                    account: d.project_id.clone(),
-                    region,
-                    trail: if prefix.is_empty() {
-                        folder
-                    } else {
-                        format!("{folder} ({prefix})")
-                    },
-                    home_region: None,
-                    backfill: false,
-                    service,
-                };
-                let to_sign = d.strings_to_sign(&facts.hash);
-                self.nodes.push(Node {
-                    provider: Provider::Cts,
-                    path,
-                    bucket: d.bucket,
-                    object: d.object,
-                    start,
-                    end,
-                    end_raw: d.end,
-                    hash: facts.hash,
-                    previous: d.previous,
-                    fingerprint: None,
-                    signature_algorithm: d.signature_algorithm,
-                    logs: d.log_files,
-                    to_sign,
-                    warnings,
-                    chain,
-                });
+            content @ (Content::AwsDigest(_) | Content::CtsDigest(_)) => {
+                match digest_node(path, warnings, content) {
+                    Ok(node) => self.nodes.push(node),
+                    Err(m) => self.malformed.push(m),
+                }
             }
             Content::AwsLog(f) => self.logs.push(LocalLog {
                 path,
@@ -1029,7 +1061,7 @@ fn untrusted(eval: &Eval) -> Trust {
 
 /// What a regular chain covers (backfill digests list late files over irregular windows,
 /// so they never say a file should have been listed). `None` when unknown.
-fn chain_scope(id: &ChainId) -> Option<Scope> {
+pub(crate) fn chain_scope(id: &ChainId) -> Option<Scope> {
     if id.backfill || id.region.is_empty() {
         return None;
     }

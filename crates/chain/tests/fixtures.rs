@@ -1,5 +1,7 @@
 //! The shared fixtures verify exactly as their READMEs say, and the real samples parse.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -30,11 +32,15 @@ fn read_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// Verifies in one run; `common::verify` also checks that the sharded flow agrees.
 fn verify(files: &[(String, Vec<u8>)]) -> Report {
-    verify_files(
+    let report = common::verify(files);
+    let direct = verify_files(
         files.iter().map(|(p, b)| (p.as_str(), b.as_slice())),
         VerifyOptions::default(),
-    )
+    );
+    assert_eq!(report, direct);
+    report
 }
 
 fn item<'a>(r: &'a Report, name_part: &str) -> &'a trailproof_core::report::Item {

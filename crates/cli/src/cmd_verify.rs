@@ -47,6 +47,18 @@ pub struct Args {
     /// by a digest whose signature verified), even when the chains are valid.
     #[arg(long)]
     require_verified: bool,
+    /// Print which files each digest chain's verification needs (the shards, see
+    /// docs/scale.md) instead of verifying.
+    #[arg(long, conflicts_with_all = ["chain", "require_verified"])]
+    plan: bool,
+    /// Verify only the shard holding chain ID (a chain or shard id from `--plan`, or
+    /// `unassigned`): only its files are read and judged; `trailproof merge` unites the shards'
+    /// JSON reports into the report of one run.
+    #[arg(long, value_name = "ID")]
+    chain: Option<String>,
+    /// With `--chain`: the plan `verify --plan --format json` wrote, instead of planning again.
+    #[arg(long, value_name = "FILE", requires = "chain")]
+    plan_file: Option<PathBuf>,
     /// Sealed-archive verification (`--vkey`, `--pin`, `--nonce`, `--period`).
     #[command(flatten)]
     archive: crate::cmd_verify_archive::ArchiveArgs,
@@ -57,6 +69,10 @@ const EXIT_USAGE: u8 = 2;
 
 /// Runs the command: exit 0 valid, 1 invalid, 3 incomplete, 2 usage error or no readable input.
 pub fn run(args: Args) -> ExitCode {
+    // Sharded digest-chain verification (docs/scale.md).
+    if args.plan {
+        return crate::cmd_verify_shard::run_plan(&args.inputs, args.format);
+    }
     // A sealed archive (given --vkey, or found by its manifest) is verified by its own module.
     if let Some(code) =
         crate::cmd_verify_archive::dispatch(&args.archive, &args.inputs, args.format)
@@ -70,6 +86,16 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    if let Some(id) = &args.chain {
+        return crate::cmd_verify_shard::run_chain(crate::cmd_verify_shard::ChainArgs {
+            id,
+            plan_file: args.plan_file.as_deref(),
+            keys: &keys,
+            inputs: &args.inputs,
+            format: args.format,
+            require_verified: args.require_verified,
+        });
+    }
     let (files, notes) = expand_inputs(&args.inputs);
     // Events are indexed on their own thread while the scan uses the other cores.
     let (gathered, mut store) = std::thread::scope(|s| {
@@ -142,8 +168,8 @@ pub struct Gathered {
     pub files_read: usize,
 }
 
-/// One input file's outcome: its position, scanned entries, notes, and whether it opened.
-type FileResult = (usize, Vec<Scanned>, Vec<Note>, bool);
+/// One input file's outcome: its position, what its entries gave, notes, and whether it opened.
+type FileResult<T> = (usize, Vec<T>, Vec<Note>, bool);
 
 /// Expands command-line inputs into `(disk path, report name)` pairs, plus notes for inputs
 /// that could not be read. Names are relative to the input; with several inputs, directory
@@ -186,15 +212,34 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> (Vec<(PathBuf, String)>, Vec<Note>) 
 
 /// Scans every file and archive entry of `files`, using all cores; `notes` are kept in front.
 /// The result does not depend on scheduling: it is ordered by input position.
-pub fn gather_files(files: &[(PathBuf, String)], mut notes: Vec<Note>) -> Gathered {
+pub fn gather_files(files: &[(PathBuf, String)], notes: Vec<Note>) -> Gathered {
+    let scan_limits = ScanLimits::default();
+    let (scanned, notes, files_read) = walk_files(files, notes, &|_| true, &|entry| {
+        Some(scan(entry.path, entry.reader, &scan_limits))
+    });
+    Gathered {
+        scanned,
+        notes,
+        files_read,
+    }
+}
+
+/// Walks the files of `files` that `open` accepts (by report name) on all cores, handing
+/// every entry (a plain file, or each file inside an archive) to `each`; returns what it
+/// gave, in input order, with `notes` in front of the walk's own, and how many files opened.
+pub fn walk_files<T: Send>(
+    files: &[(PathBuf, String)],
+    mut notes: Vec<Note>,
+    open: &(dyn Fn(&str) -> bool + Sync),
+    each: &(dyn Fn(input::Entry<'_>) -> Option<T> + Sync),
+) -> (Vec<T>, Vec<Note>, usize) {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<FileResult>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<FileResult<T>>> = Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(files.len().max(1));
     let limits = input::Limits::default();
-    let scan_limits = ScanLimits::default();
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
@@ -202,12 +247,15 @@ pub fn gather_files(files: &[(PathBuf, String)], mut notes: Vec<Note>) -> Gather
                 let Some((path, name)) = files.get(i) else {
                     break;
                 };
-                let mut scanned = Vec::new();
+                if !open(name) {
+                    continue;
+                }
+                let mut out = Vec::new();
                 let mut file_notes = Vec::new();
                 let opened = match File::open(path) {
                     Ok(mut file) => {
                         let diags = input::walk(name, &mut file, &limits, &mut |entry| {
-                            scanned.push(scan(entry.path, entry.reader, &scan_limits));
+                            out.extend(each(entry));
                             Control::Continue
                         });
                         file_notes.extend(diags.into_iter().map(|d| Note {
@@ -230,24 +278,20 @@ pub fn gather_files(files: &[(PathBuf, String)], mut notes: Vec<Note>) -> Gather
                 results
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .push((i, scanned, file_notes, opened));
+                    .push((i, out, file_notes, opened));
             });
         }
     });
     let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
     results.sort_by_key(|r| r.0);
-    let mut scanned = Vec::new();
+    let mut out = Vec::new();
     let mut files_read = 0;
     for (_, s, n, opened) in results {
-        scanned.extend(s);
+        out.extend(s);
         notes.extend(n);
         files_read += usize::from(opened);
     }
-    Gathered {
-        scanned,
-        notes,
-        files_read,
-    }
+    (out, notes, files_read)
 }
 
 /// Verifies digest chains over scanned files with extra key files `(label, bytes)`.

@@ -12,12 +12,14 @@ use clap::{Parser, Subcommand};
 mod cmd_events;
 mod cmd_hash;
 mod cmd_keygen;
+mod cmd_merge;
 mod cmd_note;
 mod cmd_prove;
 mod cmd_report;
 mod cmd_seal;
 mod cmd_verify;
 mod cmd_verify_archive;
+mod cmd_verify_shard;
 mod fs_input;
 
 /// Verify and inspect cloud audit-trail exports offline. Nothing is sent anywhere.
@@ -42,6 +44,9 @@ enum Command {
     /// Verify CloudTrail and Huawei CTS digest chains, or a sealed archive with --vkey, offline
     /// (exit 0 valid, 1 invalid, 3 incomplete, 2 usage).
     Verify(cmd_verify::Args),
+    /// Merge the JSON reports of `verify --chain` shards into the report of one run
+    /// (exit 0 valid, 1 invalid, 3 incomplete, 2 usage or reports that overlap).
+    Merge(cmd_merge::Args),
     /// Seal exported trail files into a signed archive (audit-archive/v1; exit 0 sealed,
     /// 1 not sealed, 2 usage).
     Seal(cmd_seal::Args),
@@ -69,6 +74,7 @@ fn main() -> ExitCode {
         Command::Note(args) => cmd_note::run(args),
         Command::Keygen(args) => cmd_keygen::run(args),
         Command::Verify(args) => cmd_verify::run(args),
+        Command::Merge(args) => cmd_merge::run(args),
         Command::Seal(args) => cmd_seal::run(args),
         Command::Prove(args) => cmd_prove::run_prove(args),
         Command::VerifyProof(args) => cmd_prove::run_verify_proof(args),

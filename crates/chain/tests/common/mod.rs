@@ -4,7 +4,7 @@
 //! Digest JSON is written compact with `/` escaped as `\/`, like real CloudTrail digests.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{Cursor, Write};
 
 use base64::Engine;
@@ -14,7 +14,8 @@ use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPublicKey};
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
-use trailproof_chain::{scan, ScanLimits, Verifier, VerifyOptions};
+use trailproof_chain::shard::{self, log_kind_by_name, PlanInput};
+use trailproof_chain::{scan, ScanLimits, Scanned, Verifier, VerifyOptions};
 use trailproof_core::input::{self, Control};
 use trailproof_core::report::Report;
 
@@ -222,6 +223,9 @@ pub struct AwsGen {
     pub logs_per_hour: usize,
     /// Approximate content size of each log in bytes, as realistic events (0: one tiny event).
     pub log_padding: usize,
+    /// Added to the random part of log names, so two generated trails of one account and
+    /// region do not deliver logs under the same names.
+    pub log_salt: u64,
 }
 
 impl Default for AwsGen {
@@ -238,6 +242,7 @@ impl Default for AwsGen {
             silent: Vec::new(),
             logs_per_hour: 2,
             log_padding: 0,
+            log_salt: 0,
         }
     }
 }
@@ -280,7 +285,10 @@ impl AwsGen {
             self.account,
             self.region,
             ts(at).strftime("%Y%m%dT%H%MZ"),
-            (at as u64).wrapping_mul(31).wrapping_add(n as u64 * 7919)
+            (at as u64)
+                .wrapping_mul(31)
+                .wrapping_add(n as u64 * 7919)
+                .wrapping_add(self.log_salt)
         )
     }
 
@@ -563,18 +571,101 @@ pub fn prefixed(path: &str, prefix: &str) -> String {
 }
 
 /// Verifies in-memory files, opening archives the way the CLI does (core's input walker).
+/// Verifies `files` in one run, and checks that the sharded flow (plan, verify each shard
+/// alone, merge) gives the same report: every battery case is a sharding case too.
 pub fn verify(files: &[(String, Vec<u8>)]) -> Report {
-    let mut verifier = Verifier::new(VerifyOptions::default());
     let limits = input::Limits::default();
+    let mut scanned = Vec::new();
     for (name, bytes) in files {
         let mut cursor = Cursor::new(bytes.as_slice());
         let diags = input::walk(name, &mut cursor, &limits, &mut |entry| {
-            verifier.add(scan(entry.path, entry.reader, &ScanLimits::default()));
+            scanned.push(scan(entry.path, entry.reader, &ScanLimits::default()));
             Control::Continue
         });
         assert!(diags.is_empty(), "{diags:?}");
     }
+    let report = verify_scanned(scanned.iter().cloned());
+    check_sharded(&scanned, &report);
+    report
+}
+
+fn verify_scanned(scanned: impl IntoIterator<Item = Scanned>) -> Report {
+    let mut verifier = Verifier::new(VerifyOptions::default());
+    for s in scanned {
+        verifier.add(s);
+    }
     verifier.finish()
+}
+
+/// The report as JSON with notes in a fixed order (the merge orders notes by path and text;
+/// the verifier by path and text too, but hosts append theirs).
+fn canonical(mut report: Report) -> String {
+    report
+        .notes
+        .sort_by(|a, b| (&a.path, &a.message, a.severity).cmp(&(&b.path, &b.message, b.severity)));
+    serde_json::to_string_pretty(&report).unwrap()
+}
+
+/// Plan → verify each shard on its own files → merge must equal the single run `whole`,
+/// byte for byte, both for a plan over full scans and for the plan the CLI makes (logs
+/// planned by name, scanned only when the plan asks). Every file is in exactly one shard
+/// or shared.
+pub fn check_sharded(scanned: &[Scanned], whole: &Report) {
+    let full: Vec<PlanInput> = scanned.iter().cloned().map(PlanInput::Scanned).collect();
+    let by_name: Vec<PlanInput> = scanned
+        .iter()
+        .map(|s| match log_kind_by_name(&s.path) {
+            Some(kind) => PlanInput::Named {
+                path: s.path.clone(),
+                stored_size: s.stored_size,
+                kind,
+            },
+            None => PlanInput::Scanned(s.clone()),
+        })
+        .collect();
+    let mut light = shard::plan(&by_name);
+    if !light.needs_scan.is_empty() {
+        let again: Vec<PlanInput> = by_name
+            .into_iter()
+            .zip(scanned)
+            .map(|(p, s)| {
+                if light.needs_scan.iter().any(|n| n == p.path()) {
+                    PlanInput::Scanned(s.clone())
+                } else {
+                    p
+                }
+            })
+            .collect();
+        light = shard::plan(&again);
+    }
+    let expected = canonical(whole.clone());
+    for plan in [shard::plan(&full), light] {
+        assert!(plan.needs_scan.is_empty(), "{plan:#?}");
+        let mut planned: Vec<&str> = plan.paths().collect();
+        let mut paths: Vec<&str> = scanned.iter().map(|s| s.path.as_str()).collect();
+        planned.sort();
+        paths.sort();
+        assert_eq!(planned, paths, "every file exactly once: {plan:#?}");
+        let reports: Vec<Report> = plan
+            .shards
+            .iter()
+            .map(|shard| {
+                let reads: HashSet<&str> = shard.reads(&plan).collect();
+                verify_scanned(
+                    scanned
+                        .iter()
+                        .filter(|s| reads.contains(s.path.as_str()))
+                        .cloned(),
+                )
+            })
+            .collect();
+        let merged = shard::merge(reports).expect("shard reports merge");
+        let got = canonical(merged);
+        if got != expected {
+            let plan = serde_json::to_string_pretty(&plan).unwrap();
+            panic!("sharded run differs from the single run\nplan: {plan}\nsingle: {expected}\nmerged: {got}");
+        }
+    }
 }
 
 pub fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
