@@ -339,10 +339,22 @@ fn neq_and_time_cases() -> Vec<(&'static str, Value, bool)> {
         ("eventName|neq: [GetObject, PutObject]", at(), true),
         // An absent or null field is not "different": there is nothing to compare.
         ("errorCode|neq: AccessDenied", at(), false),
-        ("errorCode|neq: AccessDenied", json!({"errorCode":null}), false),
+        (
+            "errorCode|neq: AccessDenied",
+            json!({"errorCode":null}),
+            false,
+        ),
         // Numbers.
-        ("requestParameters.maxItems|neq: 5", json!({"requestParameters":{"maxItems":5}}), false),
-        ("requestParameters.maxItems|neq: 5", json!({"requestParameters":{"maxItems":6}}), true),
+        (
+            "requestParameters.maxItems|neq: 5",
+            json!({"requestParameters":{"maxItems":5}}),
+            false,
+        ),
+        (
+            "requestParameters.maxItems|neq: 5",
+            json!({"requestParameters":{"maxItems":6}}),
+            true,
+        ),
         // With fieldref: the two fields differ.
         (
             "userIdentity.userName|fieldref|neq: requestParameters.userName",
@@ -659,10 +671,9 @@ fn unsupported_constructs_table() {
             "  sel:\n    eventTime|hour|minute: 5\n  condition: sel\n",
             |i| matches!(i, Issue::UnsupportedCombination { .. }),
         ),
-        (
-            "  sel:\n    eventTime|hour: 3.5\n  condition: sel\n",
-            |i| matches!(i, Issue::BadValue { .. }),
-        ),
+        ("  sel:\n    eventTime|hour: 3.5\n  condition: sel\n", |i| {
+            matches!(i, Issue::BadValue { .. })
+        }),
         (
             "  sel:\n    eventTime|hour: soon\n  condition: sel\n",
             |i| matches!(i, Issue::BadValue { .. }),
@@ -671,14 +682,12 @@ fn unsupported_constructs_table() {
             "  sel:\n    eventName|neq|all: [a, b]\n  condition: sel\n",
             |i| matches!(i, Issue::UnsupportedCombination { .. }),
         ),
-        (
-            "  sel:\n    eventName|neq|gt: 1\n  condition: sel\n",
-            |i| matches!(i, Issue::UnsupportedCombination { .. }),
-        ),
-        (
-            "  keywords:\n    '|neq': x\n  condition: keywords\n",
-            |i| matches!(i, Issue::BadValue { .. }),
-        ),
+        ("  sel:\n    eventName|neq|gt: 1\n  condition: sel\n", |i| {
+            matches!(i, Issue::UnsupportedCombination { .. })
+        }),
+        ("  keywords:\n    '|neq': x\n  condition: keywords\n", |i| {
+            matches!(i, Issue::BadValue { .. })
+        }),
         ("  sel:\n    eventName|wide: x\n  condition: sel\n", |i| {
             matches!(i, Issue::UnsupportedCombination { .. })
         }),

@@ -107,10 +107,10 @@ impl Schema {
                 let ty = o.get("type").and_then(Value::as_str).unwrap_or("");
                 match ty {
                     "record" | "error" => {
-                        let fields = o
-                            .get("fields")
-                            .and_then(Value::as_array)
-                            .ok_or_else(|| AvroError::Malformed("a record without fields".into()))?;
+                        let fields =
+                            o.get("fields").and_then(Value::as_array).ok_or_else(|| {
+                                AvroError::Malformed("a record without fields".into())
+                            })?;
                         let mut out = Vec::with_capacity(fields.len());
                         for f in fields {
                             let name = f.get("name").and_then(Value::as_str).unwrap_or("");
@@ -143,7 +143,9 @@ impl Schema {
                     other => Self::primitive(other),
                 }
             }
-            _ => Err(AvroError::Malformed("a schema that is not JSON text, array or object".into())),
+            _ => Err(AvroError::Malformed(
+                "a schema that is not JSON text, array or object".into(),
+            )),
         }
     }
 
@@ -198,7 +200,9 @@ impl<'a> Slice<'a> {
                 return Ok(((v >> 1) as i64) ^ -((v & 1) as i64));
             }
         }
-        Err(AvroError::Malformed("a variable-length integer longer than 10 bytes".into()))
+        Err(AvroError::Malformed(
+            "a variable-length integer longer than 10 bytes".into(),
+        ))
     }
 
     fn take(&mut self, n: usize) -> Result<(usize, usize), AvroError> {
@@ -220,7 +224,9 @@ impl<'a> Slice<'a> {
     /// Skips one value, returning the span of a `bytes`/`string` value (`None` for others).
     fn skip(&mut self, s: &Schema, depth: u32) -> Result<Option<(usize, usize)>, AvroError> {
         if self.budget == 0 {
-            return Err(AvroError::Malformed("more values than the block can hold".into()));
+            return Err(AvroError::Malformed(
+                "more values than the block can hold".into(),
+            ));
         }
         self.budget -= 1;
         if depth > MAX_DEPTH {
@@ -249,7 +255,9 @@ impl<'a> Slice<'a> {
                 let branch = usize::try_from(k)
                     .ok()
                     .and_then(|k| branches.get(k))
-                    .ok_or_else(|| AvroError::Malformed(format!("union branch {k} out of range")))?;
+                    .ok_or_else(|| {
+                        AvroError::Malformed(format!("union branch {k} out of range"))
+                    })?;
                 return self.skip(branch, depth + 1);
             }
             Schema::Record(fields) => {
@@ -263,9 +271,9 @@ impl<'a> Slice<'a> {
                     break;
                 }
                 if count < 0 {
-                    count = count.checked_neg().ok_or_else(|| {
-                        AvroError::Malformed("an item count out of range".into())
-                    })?;
+                    count = count
+                        .checked_neg()
+                        .ok_or_else(|| AvroError::Malformed("an item count out of range".into()))?;
                     self.long()?; // the block's byte size, not needed to skip item by item
                 }
                 for _ in 0..count {
@@ -289,7 +297,9 @@ pub(crate) fn field_spans(
     count: u64,
 ) -> Result<Vec<Option<(usize, usize)>>, AvroError> {
     let Schema::Record(fields) = schema else {
-        return Err(AvroError::Unsupported("a top-level schema that is not a record".into()));
+        return Err(AvroError::Unsupported(
+            "a top-level schema that is not a record".into(),
+        ));
     };
     let mut s = Slice {
         b: data,
@@ -362,7 +372,9 @@ impl<R: Read> Container<R> {
         let mut magic = [0u8; 4];
         read_exact(&mut r, &mut magic, &mut consumed, "the magic")?;
         if &magic != MAGIC {
-            return Err(AvroError::Malformed("not an Avro object container file".into()));
+            return Err(AvroError::Malformed(
+                "not an Avro object container file".into(),
+            ));
         }
         let mut schema = None;
         let mut codec = Codec::Null;
@@ -381,7 +393,9 @@ impl<R: Read> Container<R> {
             for _ in 0..count {
                 entries += 1;
                 if entries > MAX_META_ENTRIES {
-                    return Err(AvroError::Malformed("more than 256 metadata entries".into()));
+                    return Err(AvroError::Malformed(
+                        "more than 256 metadata entries".into(),
+                    ));
                 }
                 let key = read_bytes(&mut r, &mut consumed, 1024)?;
                 let value = read_bytes(&mut r, &mut consumed, MAX_META_VALUE)?;
@@ -399,7 +413,10 @@ impl<R: Read> Container<R> {
                             other => {
                                 return Err(AvroError::Unsupported(format!(
                                     "the codec `{}` (null and deflate are read)",
-                                    String::from_utf8_lossy(other).chars().take(40).collect::<String>()
+                                    String::from_utf8_lossy(other)
+                                        .chars()
+                                        .take(40)
+                                        .collect::<String>()
                                 )))
                             }
                         }
@@ -408,8 +425,8 @@ impl<R: Read> Container<R> {
                 }
             }
         }
-        let schema =
-            schema.ok_or_else(|| AvroError::Malformed("its metadata has no `avro.schema`".into()))?;
+        let schema = schema
+            .ok_or_else(|| AvroError::Malformed("its metadata has no `avro.schema`".into()))?;
         let mut sync = [0u8; 16];
         read_exact(&mut r, &mut sync, &mut consumed, "the header's sync marker")?;
         Ok(Container {
@@ -450,7 +467,12 @@ impl<R: Read> Container<R> {
             return Err(AvroError::Truncated("a block"));
         }
         let mut sync = [0u8; 16];
-        read_exact(&mut self.r, &mut sync, &mut self.consumed, "a block's sync marker")?;
+        read_exact(
+            &mut self.r,
+            &mut sync,
+            &mut self.consumed,
+            "a block's sync marker",
+        )?;
         if sync != self.sync {
             return Err(AvroError::Malformed(
                 "a block's sync marker differs from the header's (corrupt or cut file)".into(),
@@ -463,7 +485,9 @@ impl<R: Read> Container<R> {
                 flate2::read::DeflateDecoder::new(stored.as_slice())
                     .take(self.max_block + 1)
                     .read_to_end(&mut out)
-                    .map_err(|e| AvroError::Malformed(format!("a deflate block is corrupt ({e})")))?;
+                    .map_err(|e| {
+                        AvroError::Malformed(format!("a deflate block is corrupt ({e})"))
+                    })?;
                 if out.len() as u64 > self.max_block {
                     return Err(AvroError::TooLarge {
                         limit: self.max_block,
@@ -622,7 +646,14 @@ mod tests {
         let mut c = Container::open(f.as_slice(), 1 << 20).unwrap();
         assert_eq!(
             c.schema.field_names(),
-            ["SequenceNumber", "Offset", "EnqueuedTimeUtc", "SystemProperties", "Properties", "Body"]
+            [
+                "SequenceNumber",
+                "Offset",
+                "EnqueuedTimeUtc",
+                "SystemProperties",
+                "Properties",
+                "Body"
+            ]
         );
         let b = c.next_block().unwrap().unwrap();
         let spans = field_spans(&c.schema, "Body", &b.data, b.count).unwrap();

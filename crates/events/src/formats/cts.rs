@@ -22,12 +22,24 @@ const EXPORT_SHAPE: &str = "a CTS console export row";
 const EXPORT_COLUMNS: [(&[&str], &str); 11] = [
     (&["trace name", "事件名称", "trace_name"], "trace_name"),
     (
-        &["trace source", "事件来源", "cloud service", "云服务", "service_type"],
+        &[
+            "trace source",
+            "事件来源",
+            "cloud service",
+            "云服务",
+            "service_type",
+        ],
         "service_type",
     ),
-    (&["resource type", "资源类型", "resource_type"], "resource_type"),
+    (
+        &["resource type", "资源类型", "resource_type"],
+        "resource_type",
+    ),
     (&["resource id", "资源id", "resource_id"], "resource_id"),
-    (&["resource name", "资源名称", "resource_name"], "resource_name"),
+    (
+        &["resource name", "资源名称", "resource_name"],
+        "resource_name",
+    ),
     (
         &["trace status", "trace rating", "事件级别", "trace_rating"],
         "trace_rating",
@@ -35,7 +47,10 @@ const EXPORT_COLUMNS: [(&[&str], &str); 11] = [
     (&["trace type", "事件类型", "trace_type"], "trace_type"),
     (&["trace id", "事件id", "trace_id"], "trace_id"),
     (&["operation time", "操作时间", "time"], "time"),
-    (&["source ip", "source ip address", "源ip地址", "source_ip"], "source_ip"),
+    (
+        &["source ip", "source ip address", "源ip地址", "source_ip"],
+        "source_ip",
+    ),
     (&["operator", "操作用户", "user"], "user"),
 ];
 

@@ -61,7 +61,12 @@ pub(crate) fn is_header(fields: &[String]) -> bool {
 
 /// Maps one CSV result row, given the header row.
 pub(crate) fn decode_row(header: &[String], row: &[String], _ctx: &Ctx<'_>) -> Decoded {
-    match rebuild(header.iter().map(String::as_str).zip(row.iter().map(String::as_str))) {
+    match rebuild(
+        header
+            .iter()
+            .map(String::as_str)
+            .zip(row.iter().map(String::as_str)),
+    ) {
         Ok(e) => Decoded::Event(Box::new(e)),
         Err(missing) => incomplete(SHAPE, missing),
     }
@@ -82,7 +87,10 @@ pub(crate) fn decode_json_row(bytes: &[u8]) -> Result<Decoded, JsonError> {
             (k, text)
         })
         .collect();
-    if !columns.iter().any(|(k, _)| k.trim().eq_ignore_ascii_case("eventtime")) {
+    if !columns
+        .iter()
+        .any(|(k, _)| k.trim().eq_ignore_ascii_case("eventtime"))
+    {
         return Ok(incomplete(
             JSON_SHAPE,
             "the query selected no `eventTime` column (select `eventTime` to load rows)",

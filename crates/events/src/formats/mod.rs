@@ -20,9 +20,11 @@ mod lake;
 mod record;
 
 pub(crate) use cts::region_from_path as cts_region_from_path;
+pub(crate) use cts::{
+    decode_export_row as cts_export_row, is_export_header as is_cts_export_header,
+};
 pub use generic::FieldMapping;
 pub(crate) use lake::{decode_row as lake_row, is_header as is_lake_header};
-pub(crate) use cts::{decode_export_row as cts_export_row, is_export_header as is_cts_export_header};
 
 use common::has;
 use record::Rec;
