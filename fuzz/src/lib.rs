@@ -55,7 +55,7 @@ pub fn ingest_and_check(path: &str, bytes: &[u8]) {
 /// The header of an Event Hubs Capture Avro file (Avro 1.11 "Object Container Files"): magic,
 /// metadata with the capture schema and `codec`, and an all-zero sync marker.
 pub fn capture_header(codec: &str) -> Vec<u8> {
-    const SCHEMA: &str = r#"{"type":"record","name":"EventData","namespace":"Microsoft.ServiceBus.Messaging","fields":[{"name":"SequenceNumber","type":"long"},{"name":"Offset","type":"string"},{"name":"EnqueuedTimeUtc","type":"string"},{"name":"SystemProperties","type":{"type":"map","values":["long","double","string","bytes"]}},{"name":"Properties","type":{"type":"map","values":["long","double","string","bytes","null"]}},{"name":"Body","type":["null","bytes"]}]}"#;
+    const SCHEMA: &str = r#"{"type":"record","name":"EventData","namespace":"Microsoft.ServiceBus.Messaging","fields":[{"name":"SequenceNumber","type":"long"},{"name":"Offset","type":"string"},{"name":"EnqueuedTimeUtc","type":"string"},{"name":"SystemProperties","type":{"type":"map","values":["long","double","string","bytes"]}},{"name":"Properties","type":{"type":"map","values":["long","double","string","bytes"]}},{"name":"Body","type":["null","bytes"]}]}"#;
     fn long(n: usize, out: &mut Vec<u8>) {
         let mut v = (n as u64) << 1;
         while v >= 0x80 {

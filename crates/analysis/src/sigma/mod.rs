@@ -488,7 +488,7 @@ impl SigmaRuleSet {
                 .unwrap_or_default();
             out.push(SigmaDiagnostic {
                 source: source.clone(),
-                rule: meta::label(&doc),
+                rule: meta::label(doc),
                 severity: Severity::Error,
                 issue: Issue::UnknownRuleReference { reference: missing },
             });
