@@ -212,7 +212,7 @@ fn unsupported_constructs_are_reported() {
         d[0].issue.clone()
     };
     assert!(
-        matches!(issue(&head("  sel:\n    eventTime|minute: 5\n  condition: sel\n")), Issue::UnsupportedModifier { modifier, .. } if modifier == "minute")
+        matches!(issue(&head("  sel:\n    eventTime|minutes: 5\n  condition: sel\n")), Issue::UnsupportedModifier { modifier, .. } if modifier == "minutes")
     );
     assert!(matches!(
         issue(&head(

@@ -321,7 +321,86 @@ fn cases() -> Vec<(&'static str, Value, bool)> {
         json!({"requestParameters":{"data":b64(&utf16le("cmd"))}}),
         false,
     ));
+    c.extend(neq_and_time_cases());
     c
+}
+
+/// Modifiers appendix v2.1.0: `neq` ("the field is different from the specified values",
+/// strings or numbers, with `fieldref`) and the time parts `minute` … `year` ("extracts a
+/// numeric value from a date"); pySigma's spelled-out regex flags.
+fn neq_and_time_cases() -> Vec<(&'static str, Value, bool)> {
+    // 2024-05-01T03:15:00Z, a Wednesday of ISO week 18.
+    let at = || json!({"eventTime":"2024-05-01T03:15:00Z","eventName":"ConsoleLogin"});
+    vec![
+        ("eventName|neq: GetObject", at(), true),
+        // Case-insensitive like every Sigma string comparison.
+        ("eventName|neq: consolelogin", at(), false),
+        ("eventName|neq: [GetObject, ConsoleLogin]", at(), false),
+        ("eventName|neq: [GetObject, PutObject]", at(), true),
+        // An absent or null field is not "different": there is nothing to compare.
+        ("errorCode|neq: AccessDenied", at(), false),
+        (
+            "errorCode|neq: AccessDenied",
+            json!({"errorCode":null}),
+            false,
+        ),
+        // Numbers.
+        (
+            "requestParameters.maxItems|neq: 5",
+            json!({"requestParameters":{"maxItems":5}}),
+            false,
+        ),
+        (
+            "requestParameters.maxItems|neq: 5",
+            json!({"requestParameters":{"maxItems":6}}),
+            true,
+        ),
+        // With fieldref: the two fields differ.
+        (
+            "userIdentity.userName|fieldref|neq: requestParameters.userName",
+            json!({"userIdentity":{"userName":"bob"},"requestParameters":{"userName":"eve"}}),
+            true,
+        ),
+        (
+            "userIdentity.userName|fieldref|neq: requestParameters.userName",
+            json!({"userIdentity":{"userName":"Bob"},"requestParameters":{"userName":"bob"}}),
+            false,
+        ),
+        // Time parts, in UTC.
+        ("eventTime|minute: 15", at(), true),
+        ("eventTime|hour: 3", at(), true),
+        ("eventTime|hour: 4", at(), false),
+        ("eventTime|day: 1", at(), true),
+        ("eventTime|week: 18", at(), true),
+        ("eventTime|month: 5", at(), true),
+        ("eventTime|year: 2024", at(), true),
+        ("eventTime|hour: [1, 2, 3]", at(), true),
+        // An offset is converted: 05:15+02:00 is 03:15 UTC.
+        (
+            "eventTime|hour: 3",
+            json!({"eventTime":"2024-05-01T05:15:00+02:00"}),
+            true,
+        ),
+        // Epoch numbers (seconds or milliseconds) are dates too.
+        (
+            "requestParameters.at|hour: 3",
+            json!({"requestParameters":{"at":1714533300}}),
+            true,
+        ),
+        (
+            "requestParameters.at|hour: 3",
+            json!({"requestParameters":{"at":1714533300000u64}}),
+            true,
+        ),
+        ("eventTime|hour: 3", json!({"eventTime":"soon"}), false),
+        // Beyond the appendix: a time part compared (night-time activity), or negated.
+        ("eventTime|hour|lt: 6", at(), true),
+        ("eventTime|hour|gte: 22", at(), false),
+        ("eventTime|hour|neq: 3", at(), false),
+        // pySigma's spelled-out regex flags.
+        ("eventName|re|ignorecase: '^consolelogin$'", at(), true),
+        ("eventName|re: '^consolelogin$'", at(), false),
+    ]
 }
 
 #[test]
@@ -581,13 +660,34 @@ fn unsupported_constructs_table() {
     type IsIssue = fn(&Issue) -> bool;
     let cases: Vec<(&str, IsIssue)> = vec![
         (
-            "  sel:\n    eventTime|minute: 5\n  condition: sel\n",
-            |i| matches!(i, Issue::UnsupportedModifier { modifier, .. } if modifier == "minute"),
+            "  sel:\n    eventTime|fortnight: 5\n  condition: sel\n",
+            |i| matches!(i, Issue::UnsupportedModifier { modifier, .. } if modifier == "fortnight"),
         ),
         (
-            "  sel:\n    eventName|neq: x\n  condition: sel\n",
-            |i| matches!(i, Issue::UnsupportedModifier { modifier, .. } if modifier == "neq"),
+            "  sel:\n    eventTime|hour|contains: 5\n  condition: sel\n",
+            |i| matches!(i, Issue::UnsupportedCombination { .. }),
         ),
+        (
+            "  sel:\n    eventTime|hour|minute: 5\n  condition: sel\n",
+            |i| matches!(i, Issue::UnsupportedCombination { .. }),
+        ),
+        ("  sel:\n    eventTime|hour: 3.5\n  condition: sel\n", |i| {
+            matches!(i, Issue::BadValue { .. })
+        }),
+        (
+            "  sel:\n    eventTime|hour: soon\n  condition: sel\n",
+            |i| matches!(i, Issue::BadValue { .. }),
+        ),
+        (
+            "  sel:\n    eventName|neq|all: [a, b]\n  condition: sel\n",
+            |i| matches!(i, Issue::UnsupportedCombination { .. }),
+        ),
+        ("  sel:\n    eventName|neq|gt: 1\n  condition: sel\n", |i| {
+            matches!(i, Issue::UnsupportedCombination { .. })
+        }),
+        ("  keywords:\n    '|neq': x\n  condition: keywords\n", |i| {
+            matches!(i, Issue::BadValue { .. })
+        }),
         ("  sel:\n    eventName|wide: x\n  condition: sel\n", |i| {
             matches!(i, Issue::UnsupportedCombination { .. })
         }),

@@ -45,9 +45,9 @@ fn json_lines_over_the_fixture_tree() {
     // 2 + 6 + 3 AWS, 3 Alibaba, 3 CTS, 11 GCP, 4 Azure; the .json/.json.gz copies and the
     // identical records of synthetic_aws/negative deduplicated, and one more: the forged
     // version of a delivered record (negative/tampered_…), kept as evidence and failed.
-    // Plus handwritten/ (crates/events/tests/handwritten.rs): 42 events, of which 5 EventBridge
+    // Plus handwritten/ (crates/events/tests/handwritten.rs): 54 events, of which 5 EventBridge
     // and 3 GCP repeat an ID and time already loaded; Azure storage records have no ID.
-    assert_eq!(lines.len(), 11 + 3 + 3 + 11 + 4 + 1 + 42 - 5 - 3);
+    assert_eq!(lines.len(), 11 + 3 + 3 + 11 + 4 + 1 + 54 - 5 - 3);
     let failed: Vec<&serde_json::Value> = lines
         .iter()
         .filter(|l| l["integrity"] == "failed")

@@ -1,5 +1,6 @@
-//! CSV exports of CloudTrail: the console's "Download events → CSV" (Event history) and
-//! CloudTrail Lake query results (`formats::lake`).
+//! CSV exports: CloudTrail's console "Download events → CSV" (Event history), CloudTrail Lake
+//! query results (`formats::lake`) and the Huawei CTS console's trace-list export
+//! (`formats::cts`).
 //!
 //! Event history CSV is recognised by a header row naming both `Event name` and `Event time`;
 //! Lake results by a header naming `eventTime` and another event field. Columns are mapped by
@@ -16,7 +17,9 @@ pub(crate) fn is_console_csv(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(line);
     let lower = text.to_ascii_lowercase();
     let console = lower.contains("event name") && lower.contains("event time");
-    lower.contains(',') && (console || formats::is_lake_header(&split(text.trim_end())))
+    let fields = split(text.trim_end());
+    lower.contains(',')
+        && (console || formats::is_lake_header(&fields) || formats::is_cts_export_header(&fields))
 }
 
 pub(crate) enum Row<'a> {
@@ -128,6 +131,9 @@ pub(crate) fn split(row: &str) -> Vec<String> {
 pub(crate) fn decode_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> Decoded {
     if formats::is_lake_header(header) {
         return formats::lake_row(header, row, ctx);
+    }
+    if formats::is_cts_export_header(header) {
+        return formats::cts_export_row(header, row, ctx);
     }
     let col = |names: &[&str]| -> String {
         for n in names {

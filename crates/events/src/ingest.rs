@@ -297,6 +297,13 @@ impl Ingest {
                         chunk_start = skip;
                         st.csv = Some(CsvScanner::new(self.options.max_record_bytes, skip as u64));
                     }
+                    Sniff::Avro => {
+                        // The container is read as a stream of blocks from here on.
+                        st.avro = true;
+                        let rest = io::Cursor::new(chunk.to_vec()).chain(&mut reader);
+                        sum.decoded_bytes = st.feed_avro(rest, &mut self.builder);
+                        break;
+                    }
                     Sniff::Companion(c) => {
                         st.companion = Some(c);
                         sum.decoded_bytes += n as u64;
@@ -345,19 +352,28 @@ impl Ingest {
         if !read_failed {
             if st.csv.is_some() {
                 st.feed_csv(&[], &mut self.builder, true);
-            } else {
+            } else if !st.avro {
                 st.finish(&mut self.builder);
             }
         }
         sum.stored_bytes = stored.get();
         sum.records = match &st.csv {
             Some(c) => c.rows.saturating_sub(1),
-            None => st.scanner.records,
+            None => st.scanner.records + st.avro_records,
         };
         sum.events = st.events;
         sum.kind = if st.events > 0 {
             let framing = match st.container {
                 _ if st.csv.is_some() => Framing::Csv,
+                // Event Hubs Capture: records inside each message `Body`.
+                Some(Container::Wrapper(k)) if st.avro => {
+                    Framing::Wrapper(if wrapper_name(k) == "records" {
+                        "Body.records"
+                    } else {
+                        "Body"
+                    })
+                }
+                _ if st.avro => Framing::Wrapper("Body"),
                 Some(Container::Array) => Framing::Array,
                 Some(Container::Wrapper(k)) => Framing::Wrapper(wrapper_name(k)),
                 _ => Framing::Objects,
@@ -464,6 +480,8 @@ enum Sniff {
     Json(usize),
     /// CloudTrail console CSV; skip this many bytes.
     Csv(usize),
+    /// An Avro object container file (Event Hubs Capture).
+    Avro,
     Companion(Companion),
     Bad(CoreError),
     Unknown,
@@ -481,6 +499,9 @@ fn sniff(head: &[u8]) -> Sniff {
         0
     };
     let body = &head[skip..];
+    if head.starts_with(crate::avro::MAGIC) {
+        return Sniff::Avro;
+    }
     let first = body
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -537,6 +558,9 @@ struct FileState<'o> {
     container: Option<Container>,
     csv: Option<CsvScanner>,
     csv_header: Option<Vec<String>>,
+    /// An Avro container file (Event Hubs Capture), and the records found in its bodies.
+    avro: bool,
+    avro_records: u64,
 }
 
 impl<'o> FileState<'o> {
@@ -560,6 +584,8 @@ impl<'o> FileState<'o> {
             container: None,
             csv: None,
             csv_header: None,
+            avro: false,
+            avro_records: 0,
         }
     }
 
@@ -631,6 +657,63 @@ impl<'o> FileState<'o> {
                 }
             }
         }
+    }
+
+    /// Reads an Event Hubs Capture file: every message `Body` is scanned for records like a
+    /// JSON file of its own, at its position in the container's decoded stream (see `avro`).
+    /// Returns the decoded bytes read.
+    fn feed_avro(&mut self, r: impl Read, builder: &mut StoreBuilder) -> u64 {
+        const SHAPE: &str = "an Event Hubs Capture Avro file";
+        let max_block = (self.options.max_record_bytes as u64).saturating_mul(4);
+        let mut c = match crate::avro::Container::open(r, max_block) {
+            Ok(c) => c,
+            Err(e) => {
+                self.note_incomplete(SHAPE, format!("its header is unusable: {e}"), 0);
+                return 0;
+            }
+        };
+        let names = c.schema.field_names();
+        if !(names.contains(&"Body") && names.contains(&"EnqueuedTimeUtc")) {
+            let missing = format!(
+                "its schema has no `Body` and `EnqueuedTimeUtc` fields (fields: {})",
+                names.join(", ")
+            );
+            self.note_incomplete(SHAPE, missing, 0);
+            return 0;
+        }
+        let mut problems = Vec::new();
+        loop {
+            let block = match c.next_block() {
+                Ok(Some(b)) => b,
+                Ok(None) => break,
+                Err(e) => {
+                    self.note_incomplete(SHAPE, format!("a block is unusable: {e}"), c.decoded);
+                    break;
+                }
+            };
+            let spans = match crate::avro::field_spans(&c.schema, "Body", &block.data, block.count)
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    self.note_incomplete(SHAPE, format!("a block is unusable: {e}"), block.base);
+                    continue;
+                }
+            };
+            for (start, end) in spans.into_iter().flatten() {
+                let Some(body) = block.data.get(start..end) else {
+                    continue;
+                };
+                let mut scanner = Scanner::new(self.options.max_record_bytes);
+                scanner.set_start(block.base + start as u64);
+                scanner.feed(body, &mut |item| self.item(item, builder, &mut problems));
+                scanner.finish(&mut |item| self.item(item, builder, &mut problems));
+                self.avro_records += scanner.records;
+            }
+        }
+        for (sev, err, off) in problems {
+            self.diag(sev, err, off);
+        }
+        c.decoded
     }
 
     fn note_incomplete(&mut self, shape: &'static str, missing: String, offset: u64) {
@@ -793,6 +876,23 @@ pub fn read_raw(
     } else {
         Box::new(chained)
     };
+    // An Avro container (Event Hubs Capture): offsets count in its decoded block data.
+    let mut magic = Vec::new();
+    (&mut r).take(4).read_to_end(&mut magic).map_err(io_err)?;
+    if magic.as_slice() == crate::avro::MAGIC {
+        let rest = io::Cursor::new(magic).chain(r);
+        let out = crate::avro::read_span(rest, raw.offset, raw.len as u64, limits.max_entry_bytes)
+            .map_err(|e| CoreError::Io {
+                message: format!("Avro container: {e}"),
+            })?;
+        if out.len() < raw.len as usize {
+            return Err(CoreError::Io {
+                message: "file is shorter than the recorded position; was it changed?".into(),
+            });
+        }
+        return Ok(out);
+    }
+    let mut r = io::Cursor::new(magic).chain(r);
     let skipped = io::copy(&mut (&mut r).take(raw.offset), &mut io::sink()).map_err(io_err)?;
     let mut out = Vec::with_capacity(raw.len as usize);
     (&mut r)

@@ -52,6 +52,7 @@
 
 use std::fmt;
 
+mod avro;
 mod csv;
 pub mod dedup;
 mod flex;

@@ -13,28 +13,41 @@
 //!   `traces`, `value`, `entries`) of a top-level object; such an object is a *wrapper* and is
 //!   not itself a record;
 //! * the same one level down, under the top-level object's `body` (an API response as SDKs
-//!   print it: `{"headers":{…},"statusCode":200,"body":{"Events":[…]}}`).
+//!   print it: `{"headers":{…},"statusCode":200,"body":{"Events":[…]}}`);
+//! * every *array* element of the list under `QueryResultRows` (a CloudTrail Lake
+//!   `GetQueryResults` page, whose rows are arrays of one-key objects): the row is the record.
 
 /// Keys whose array value holds the records of a wrapper object.
-pub(crate) const LIST_KEYS: [&[u8]; 6] = [
-    b"Records", b"Events", b"records", b"traces", b"value", b"entries",
+pub(crate) const LIST_KEYS: [&[u8]; 7] = [
+    b"Records",
+    b"Events",
+    b"records",
+    b"traces",
+    b"value",
+    b"entries",
+    b"QueryResultRows",
 ];
+
+/// The list (index in [`LIST_KEYS`]) whose records are arrays, not objects.
+const ROWS: usize = 6;
 
 /// The names of the lists, as [`Container::Wrapper`] numbers them: the list keys of a
 /// top-level object, then the same under its `body`.
-const LIST_NAMES: [&str; 12] = [
+const LIST_NAMES: [&str; 14] = [
     "Records",
     "Events",
     "records",
     "traces",
     "value",
     "entries",
+    "QueryResultRows",
     "body.Records",
     "body.Events",
     "body.records",
     "body.traces",
     "body.value",
     "body.entries",
+    "body.QueryResultRows",
 ];
 
 /// The name of the list a [`Container::Wrapper`] number stands for.
@@ -283,12 +296,21 @@ impl Scanner {
                         if b == b'{' {
                             self.begin_record(i, base, Container::Top);
                         }
+                    } else if b == b'['
+                        && self.rec_depth.is_none()
+                        && self.depth == self.key_depth + 1
+                        && self.list.is_some_and(|k| k % LIST_KEYS.len() == ROWS)
+                    {
+                        // A Lake result row: an array of one-key objects.
+                        if let Some(k) = self.list {
+                            self.begin_record(i, base, Container::Wrapper(k));
+                        }
                     } else if b == b'{' && self.rec_depth.is_none() {
                         // A record starts at depth 1 of a top array, or depth 2 of a wrapper list.
                         if self.depth == 1 && self.top == Top::Array {
                             self.begin_record(i, base, Container::Array);
                         } else if self.depth == self.key_depth + 1 {
-                            if let Some(k) = self.list {
+                            if let Some(k) = self.list.filter(|k| k % LIST_KEYS.len() != ROWS) {
                                 self.begin_record(i, base, Container::Wrapper(k));
                             }
                         }
@@ -533,12 +555,12 @@ mod tests {
             assert_eq!(
                 got,
                 vec![
-                    (r#"{"e":1}"#, Container::Wrapper(7)),
-                    (r#"{"e":{"f":[2]}}"#, Container::Wrapper(7)),
+                    (r#"{"e":1}"#, Container::Wrapper(8)),
+                    (r#"{"e":{"f":[2]}}"#, Container::Wrapper(8)),
                     (r#"{"r":3}"#, Container::Wrapper(0)),
                 ]
             );
-            assert_eq!(list_name(7), "body.Events");
+            assert_eq!(list_name(8), "body.Events");
         }
         let (recs, errs) = run(
             br#"{"statusCode":200,"body":{"Code":"x","items":[{"a":1}]}}"#,
@@ -547,6 +569,20 @@ mod tests {
         assert!(errs.is_empty());
         assert_eq!(recs.len(), 1);
         assert_eq!(recs[0].2, Container::Top);
+        // Lake rows are arrays; object elements of that list are not records.
+        let page = br#"{"QueryStatus":"FINISHED","QueryResultRows":[[{"eventTime":"t"},{"x":[1]}],{"no":1},[]],"NextToken":"n"}"#;
+        for chunk in [1, 3, 1000] {
+            let (recs, errs) = run(page, chunk);
+            assert!(errs.is_empty(), "{errs:?}");
+            let got: Vec<_> = recs.iter().map(|r| (r.0.as_str(), r.2)).collect();
+            assert_eq!(
+                got,
+                vec![
+                    (r#"[{"eventTime":"t"},{"x":[1]}]"#, Container::Wrapper(6)),
+                    ("[]", Container::Wrapper(6)),
+                ]
+            );
+        }
         let big = format!("[{{\"a\":\"{}\"}},{{\"b\":1}}]", "x".repeat(2000));
         let (recs, errs) = run(big.as_bytes(), 100);
         assert_eq!(recs.len(), 1);

@@ -19,6 +19,7 @@ use yaml_rust2::Yaml;
 
 use super::evaluate::{Fields, Normalized, Raw};
 use super::fields::Naming;
+use super::meta::{self, strings, Meta};
 use super::parse::yaml_text;
 use super::{Issue, SigmaRule, SigmaRuleSet};
 use crate::finding::{Detail, Finding, Level, RuleRef};
@@ -105,12 +106,7 @@ pub struct SigmaCorrelation {
 
 impl SigmaCorrelation {
     pub(crate) fn rule_ref(&self) -> RuleRef {
-        RuleRef::Sigma {
-            id: self.id.clone(),
-            title: self.title.clone(),
-            author: self.author.clone(),
-            source: self.source.clone(),
-        }
+        meta::rule_ref(&self.id, &self.title, &self.author, &self.source)
     }
 
     fn holds(&self, measure: u64) -> bool {
@@ -189,14 +185,6 @@ pub(super) fn find_ref(
                 .position(|c| is(&c.name, &c.id))
                 .map(Ref::Correlation)
         })
-}
-
-fn strings(y: &Yaml) -> Vec<String> {
-    match y {
-        Yaml::Array(a) => a.iter().filter_map(yaml_text).collect(),
-        Yaml::BadValue | Yaml::Null => Vec::new(),
-        y => yaml_text(y).into_iter().collect(),
-    }
 }
 
 /// `Ok(None)`: a referred rule or correlation is not loaded (yet).
@@ -293,20 +281,19 @@ pub(super) fn parse_correlation(
             }
         }
     }
-    let text = |k: &str| doc[k].as_str().unwrap_or("").to_string();
+    let Meta {
+        id,
+        name,
+        title,
+        author,
+        level,
+    } = Meta::of(doc);
     Ok(Some(SigmaCorrelation {
-        id: text("id"),
-        name: text("name"),
-        title: if text("title").is_empty() {
-            text("id")
-        } else {
-            text("title")
-        },
-        author: strings(&doc["author"]).join(", "),
-        level: doc["level"]
-            .as_str()
-            .and_then(Level::parse)
-            .unwrap_or(Level::Medium),
+        id,
+        name,
+        title,
+        author,
+        level,
         source: source.to_string(),
         kind,
         refs,

@@ -158,6 +158,11 @@ pub(super) fn eval_field(m: &FieldMatch, f: &dyn Fields) -> Tri {
         }
     };
     let group = |g: &Vec<Pattern>| or_any(g.iter().map(one));
+    if m.neq {
+        // A value is there (not absent, not null) and it is none of the rule's values.
+        let present = Tri::from(values.iter().any(|v| !v.is_null()));
+        return and_all([present, or_any(m.groups.iter().map(group)).not()].into_iter());
+    }
     if m.all {
         and_all(m.groups.iter().map(group))
     } else {

@@ -17,6 +17,7 @@
 mod correlation;
 mod evaluate;
 mod fields;
+mod meta;
 mod modifiers;
 mod parse;
 
@@ -246,12 +247,7 @@ pub struct SigmaRule {
 
 impl SigmaRule {
     pub(crate) fn rule_ref(&self) -> RuleRef {
-        RuleRef::Sigma {
-            id: self.id.clone(),
-            title: self.title.clone(),
-            author: self.author.clone(),
-            source: self.source.clone(),
-        }
+        meta::rule_ref(&self.id, &self.title, &self.author, &self.source)
     }
 
     fn key(&self) -> String {
@@ -410,12 +406,7 @@ impl SigmaRuleSet {
             if doc.is_null() {
                 continue;
             }
-            let title = doc["title"].as_str().unwrap_or("").to_string();
-            let label = if title.is_empty() {
-                doc["id"].as_str().unwrap_or("").to_string()
-            } else {
-                title
-            };
+            let label = meta::label(&doc);
             if !doc["correlation"].is_badvalue() {
                 self.pending.push((source.to_string(), doc));
                 continue;
@@ -464,7 +455,7 @@ impl SigmaRuleSet {
                     Ok(None) => self.pending.push((source, doc)),
                     Err(issue) => self.diagnostics.push(SigmaDiagnostic {
                         source,
-                        rule: doc["title"].as_str().unwrap_or("").to_string(),
+                        rule: meta::label(&doc),
                         severity: Severity::Error,
                         issue,
                     }),
@@ -497,7 +488,7 @@ impl SigmaRuleSet {
                 .unwrap_or_default();
             out.push(SigmaDiagnostic {
                 source: source.clone(),
-                rule: doc["title"].as_str().unwrap_or("").to_string(),
+                rule: meta::label(doc),
                 severity: Severity::Error,
                 issue: Issue::UnknownRuleReference { reference: missing },
             });

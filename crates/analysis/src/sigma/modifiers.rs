@@ -1,9 +1,11 @@
 //! Field expressions (`field|mod1|mod2: values`) → patterns, and matching one value.
 //!
-//! Modifiers follow the Sigma modifiers appendix and pySigma's behaviour: transformations
-//! (`expand`, `windash`, `utf16*`/`wide`, `base64`, `base64offset`) turn one value into a set of
-//! alternatives; `contains`/`startswith`/`endswith` place wildcards; type modifiers (`re`,
-//! `cidr`, `lt`…`gte`, `fieldref`, `exists`) change how the value is compared.
+//! Modifiers follow the Sigma modifiers appendix (v2.1.0, 2025-08-02) and pySigma's behaviour:
+//! transformations (`expand`, `windash`, `utf16*`/`wide`, `base64`, `base64offset`) turn one
+//! value into a set of alternatives; `contains`/`startswith`/`endswith` place wildcards; type
+//! modifiers (`re` with `i`/`m`/`s` or pySigma's `ignorecase`/`multiline`/`dotall`, `cidr`,
+//! `lt`…`gte`, `fieldref`, `exists`, the time parts `minute`…`year`) change how the value is
+//! compared; `neq` negates the comparison (the field holds a value, and none of the rule's).
 
 use std::collections::BTreeMap;
 
@@ -46,6 +48,9 @@ pub(super) enum Pattern {
     Cidr(Cidr),
     /// `lt`, `lte`, `gt`, `gte`.
     Cmp(Cmp, f64),
+    /// `minute`, `hour`, `day`, `week`, `month`, `year`: a part of the field's date (UTC),
+    /// compared as `Cmp` with the number (`Eq` unless a comparison modifier follows).
+    TimePart(TimePart, Cmp, f64),
     /// A YAML boolean.
     Bool(bool),
     /// `fieldref`: the value of another field of the same event.
@@ -57,12 +62,69 @@ pub(super) enum Pattern {
 }
 
 /// A numeric comparison.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Cmp {
+    Eq,
     Gt,
     Gte,
     Lt,
     Lte,
+}
+
+impl Cmp {
+    fn holds(self, x: f64, n: f64) -> bool {
+        match self {
+            Cmp::Eq => x == n,
+            Cmp::Gt => x > n,
+            Cmp::Gte => x >= n,
+            Cmp::Lt => x < n,
+            Cmp::Lte => x <= n,
+        }
+    }
+}
+
+/// The part of a date the time modifiers extract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum TimePart {
+    /// 0–59.
+    Minute,
+    /// 0–23.
+    Hour,
+    /// Day of the month, 1–31.
+    Day,
+    /// ISO 8601 week of the year, 1–53.
+    Week,
+    /// 1–12.
+    Month,
+    /// The year.
+    Year,
+}
+
+impl TimePart {
+    /// The modifiers' names, in the appendix's order.
+    const NAMES: [(&'static str, TimePart); 6] = [
+        ("minute", TimePart::Minute),
+        ("hour", TimePart::Hour),
+        ("day", TimePart::Day),
+        ("week", TimePart::Week),
+        ("month", TimePart::Month),
+        ("year", TimePart::Year),
+    ];
+
+    /// This part of the instant `ms` (epoch milliseconds), in UTC: the appendix warns that time
+    /// modifiers do no zone conversion, and audit records carry UTC (or an explicit offset).
+    fn of(self, ms: i64) -> Option<f64> {
+        let t = jiff::Timestamp::from_millisecond(ms).ok()?;
+        let dt = t.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+        Some(f64::from(match self {
+            TimePart::Minute => i16::from(dt.minute()),
+            TimePart::Hour => i16::from(dt.hour()),
+            TimePart::Day => i16::from(dt.day()),
+            TimePart::Week => i16::from(dt.date().iso_week_date().week()),
+            TimePart::Month => i16::from(dt.month()),
+            TimePart::Year => dt.year(),
+        }))
+    }
 }
 
 /// One `field|modifiers: values` item. `field` is empty for keywords (value-only items), which
@@ -74,6 +136,8 @@ pub(super) struct FieldMatch {
     pub(super) all: bool,
     /// `exists: true/false`.
     pub(super) exists: Option<bool>,
+    /// `neq`: the field holds a value and it matches none of the groups.
+    pub(super) neq: bool,
     /// One group per value of the rule; a group is the alternatives that value expanded into.
     pub(super) groups: Vec<Vec<Pattern>>,
 }
@@ -108,6 +172,8 @@ struct Mods {
     exists: bool,
     cased: bool,
     cmp: Option<Cmp>,
+    neq: bool,
+    time: Option<TimePart>,
     fieldref: bool,
     expand: bool,
     windash: bool,
@@ -130,9 +196,10 @@ impl Mods {
                 "endswith" => m.wrap = Some(Wrap::Ends),
                 "all" => m.all = true,
                 "re" => m.re = true,
-                "i" if m.re => m.re_i = true,
-                "m" if m.re => m.re_m = true,
-                "s" if m.re => m.re_s = true,
+                // pySigma spells the flags out too.
+                "i" | "ignorecase" if m.re => m.re_i = true,
+                "m" | "multiline" if m.re => m.re_m = true,
+                "s" | "dotall" if m.re => m.re_s = true,
                 "cidr" => m.cidr = true,
                 "exists" => m.exists = true,
                 "cased" => m.cased = true,
@@ -140,6 +207,16 @@ impl Mods {
                 "gte" => m.cmp = Some(Cmp::Gte),
                 "lt" => m.cmp = Some(Cmp::Lt),
                 "lte" => m.cmp = Some(Cmp::Lte),
+                "neq" => m.neq = true,
+                t if TimePart::NAMES.iter().any(|(n, _)| *n == t) => {
+                    if m.time.is_some() {
+                        return Err(combo("one time part (minute … year) per field"));
+                    }
+                    m.time = TimePart::NAMES
+                        .iter()
+                        .find(|(n, _)| *n == t)
+                        .map(|(_, p)| *p);
+                }
                 "fieldref" => m.fieldref = true,
                 "expand" => m.expand = true,
                 "windash" => m.windash = true,
@@ -188,6 +265,18 @@ impl Mods {
             ));
         }
         let transforms = m.base64.is_some() || m.windash || m.expand;
+        if m.time.is_some()
+            && (transforms || m.wrap.is_some() || m.re || m.cidr || m.fieldref || m.exists)
+        {
+            return Err(combo(
+                "a time part (minute … year) compares a number, alone or with lt/lte/gt/gte/neq",
+            ));
+        }
+        if m.neq && (m.exists || m.cmp.is_some() || m.all) {
+            return Err(combo(
+                "neq negates an equality: it excludes exists, all and lt/lte/gt/gte",
+            ));
+        }
         if (m.re || m.cidr || m.cmp.is_some() || m.exists) && (transforms || m.wrap.is_some()) {
             return Err(combo(
                 "re, cidr, lt/lte/gt/gte and exists take the value as it is",
@@ -216,7 +305,8 @@ pub(super) fn parse_field(
         at: key.into(),
         message,
     };
-    if keyword && (m.exists || m.fieldref || m.cidr || m.cmp.is_some()) {
+    if keyword && (m.exists || m.fieldref || m.cidr || m.cmp.is_some() || m.neq || m.time.is_some())
+    {
         return Err(bad(
             "keywords (no field name) take only string modifiers".into()
         ));
@@ -234,6 +324,7 @@ pub(super) fn parse_field(
             field,
             all: false,
             exists: Some(b),
+            neq: false,
             groups: Vec::new(),
         });
     }
@@ -252,6 +343,7 @@ pub(super) fn parse_field(
         field,
         all: m.all,
         exists: None,
+        neq: m.neq,
         groups,
     })
 }
@@ -268,16 +360,23 @@ fn value_patterns(
         at: key.into(),
         message,
     };
+    let number = || match y {
+        Yaml::Integer(i) => Ok(*i as f64),
+        Yaml::Real(s) | Yaml::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| bad(format!("`{s}` is not a number"))),
+        _ => Err(bad("comparison needs a number".into())),
+    };
+    if let Some(part) = m.time {
+        let n = number()?;
+        if n.fract() != 0.0 {
+            return Err(bad(format!("a time part is a whole number, not `{n}`")));
+        }
+        return Ok(vec![Pattern::TimePart(part, m.cmp.unwrap_or(Cmp::Eq), n)]);
+    }
     if let Some(c) = m.cmp {
-        let n = match y {
-            Yaml::Integer(i) => *i as f64,
-            Yaml::Real(s) | Yaml::String(s) => s
-                .trim()
-                .parse::<f64>()
-                .map_err(|_| bad(format!("`{s}` is not a number")))?,
-            _ => return Err(bad("comparison needs a number".into())),
-        };
-        return Ok(vec![Pattern::Cmp(c, n)]);
+        return Ok(vec![Pattern::Cmp(c, number()?)]);
     }
     if m.re {
         let t = yaml_text(y).ok_or_else(|| bad("regex must be text".into()))?;
@@ -666,12 +765,22 @@ pub(super) fn pattern_matches(p: &Pattern, v: &Value) -> bool {
                     Value::String(s) => s.trim().parse::<f64>().ok(),
                     _ => None,
                 };
-                x.is_some_and(|x| match c {
-                    Cmp::Gt => x > *n,
-                    Cmp::Gte => x >= *n,
-                    Cmp::Lt => x < *n,
-                    Cmp::Lte => x <= *n,
-                })
+                x.is_some_and(|x| c.holds(x, *n))
+            })
+        }
+        Pattern::TimePart(part, c, n) => {
+            let mut s = Vec::new();
+            scalars(v, &mut s);
+            s.iter().any(|x| {
+                let ms = match x {
+                    Value::String(t) => trailproof_events::time::parse_timestamp(t.trim()),
+                    Value::Number(x) => x
+                        .as_f64()
+                        .and_then(trailproof_events::time::epoch_number_to_ms),
+                    _ => None,
+                };
+                ms.and_then(|ms| part.of(ms))
+                    .is_some_and(|x| c.holds(x, *n))
             })
         }
         Pattern::FieldRef { .. } => false,

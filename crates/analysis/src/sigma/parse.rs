@@ -7,9 +7,9 @@ use yaml_rust2::Yaml;
 
 use super::evaluate::{Cond, Selection};
 use super::fields::Naming;
+use super::meta::Meta;
 use super::modifiers::{glob, glob_match, parse_field, FieldMatch, Placeholders, Wrap};
 use super::{Issue, Severity, SigmaRule};
-use crate::finding::Level;
 
 /// Counts alias events in a streaming parse (no tree is built, so nothing expands).
 pub(super) struct AliasCount(usize);
@@ -149,28 +149,19 @@ pub(super) fn parse_rule(
     } else {
         Cond::Or(conds)
     };
-    let text = |k: &str| doc[k].as_str().unwrap_or("").to_string();
-    let author = match &doc["author"] {
-        Yaml::Array(a) => a
-            .iter()
-            .filter_map(yaml_text)
-            .collect::<Vec<_>>()
-            .join(", "),
-        y => yaml_text(y).unwrap_or_default(),
-    };
-    Ok(SigmaRule {
-        id: text("id"),
-        name: text("name"),
-        title: if text("title").is_empty() {
-            text("id")
-        } else {
-            text("title")
-        },
+    let Meta {
+        id,
+        name,
+        title,
         author,
-        level: doc["level"]
-            .as_str()
-            .and_then(Level::parse)
-            .unwrap_or(Level::Medium),
+        level,
+    } = Meta::of(doc);
+    Ok(SigmaRule {
+        id,
+        name,
+        title,
+        author,
+        level,
         source: source.to_string(),
         providers,
         naming,

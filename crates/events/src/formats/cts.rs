@@ -1,13 +1,113 @@
-//! Huawei Cloud CTS traces (OBS trace files, `ListTraces` responses, console exports). The
+//! Huawei Cloud CTS traces (OBS trace files, `ListTraces` responses, the console's CSV export
+//! of the trace list). The
 //! event-trigger envelope `{"cts": {...}}` is unwrapped in `envelopes`. See docs/formats.md,
 //! "Huawei Cloud CTS".
+
+use serde_json::{Map, Value};
 
 use crate::flex::{first, txt};
 use crate::model::{Actor, Event, Outcome, Provider};
 
 use super::common::{bool_of, has, lower_contains, push_unique, time_ms};
 use super::record::{CtsDomain, CtsUser, Rec};
-use super::{Ctx, Missing};
+use super::{incomplete, Ctx, Decoded, Missing};
+
+/// The console export's row, as diagnostics name it.
+const EXPORT_SHAPE: &str = "a CTS console export row";
+
+/// Columns of the console's trace-list export (Trace List → Export, a CSV of up to 5,000
+/// traces) and the trace key each fills. The documentation names the export's format and the
+/// list's columns but not the file's header text [unverified], so each column is matched by the
+/// console's English label, its Chinese label, or the trace-structure key, case-insensitively.
+const EXPORT_COLUMNS: [(&[&str], &str); 11] = [
+    (&["trace name", "事件名称", "trace_name"], "trace_name"),
+    (
+        &[
+            "trace source",
+            "事件来源",
+            "cloud service",
+            "云服务",
+            "service_type",
+        ],
+        "service_type",
+    ),
+    (
+        &["resource type", "资源类型", "resource_type"],
+        "resource_type",
+    ),
+    (&["resource id", "资源id", "resource_id"], "resource_id"),
+    (
+        &["resource name", "资源名称", "resource_name"],
+        "resource_name",
+    ),
+    (
+        &["trace status", "trace rating", "事件级别", "trace_rating"],
+        "trace_rating",
+    ),
+    (&["trace type", "事件类型", "trace_type"], "trace_type"),
+    (&["trace id", "事件id", "trace_id"], "trace_id"),
+    (&["operation time", "操作时间", "time"], "time"),
+    (
+        &["source ip", "source ip address", "源ip地址", "source_ip"],
+        "source_ip",
+    ),
+    (&["operator", "操作用户", "user"], "user"),
+];
+
+fn export_key(header: &str) -> Option<&'static str> {
+    let h = header.trim().to_lowercase();
+    EXPORT_COLUMNS
+        .iter()
+        .find(|(labels, _)| labels.contains(&h.as_str()))
+        .map(|(_, key)| *key)
+}
+
+/// Whether a CSV header row is the console export's: a trace-name column and a trace-source,
+/// rating or resource-type column.
+pub(crate) fn is_export_header(fields: &[String]) -> bool {
+    let keys: Vec<&str> = fields.iter().filter_map(|f| export_key(f)).collect();
+    keys.contains(&"trace_name")
+        && ["service_type", "trace_rating", "resource_type"]
+            .iter()
+            .any(|k| keys.contains(k))
+}
+
+/// Maps one export row: the cells are rebuilt into a trace and mapped like any other.
+pub(crate) fn decode_export_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> Decoded {
+    if !header.iter().any(|h| export_key(h) == Some("time")) {
+        return incomplete(
+            EXPORT_SHAPE,
+            "the export has no `Operation Time` column (or `操作时间`, `time`)",
+        );
+    }
+    let mut trace = Map::new();
+    for (name, cell) in header.iter().zip(row) {
+        let (Some(key), cell) = (export_key(name), cell.trim()) else {
+            continue;
+        };
+        if cell.is_empty() {
+            continue;
+        }
+        let value = if key == "user" {
+            // The operator as the list shows it (a name), or the trace's `user` object as JSON.
+            match serde_json::from_str::<Value>(cell) {
+                Ok(v @ Value::Object(_)) => v,
+                _ => serde_json::json!({ "name": cell }),
+            }
+        } else {
+            Value::String(cell.to_string())
+        };
+        trace.insert(key.to_string(), value);
+    }
+    let text = Value::Object(trace).to_string();
+    let Ok(r) = serde_json::from_str::<Rec<'_>>(&text) else {
+        return Decoded::Unknown;
+    };
+    match map(&r, ctx) {
+        Ok(e) => Decoded::Event(Box::new(e)),
+        Err(missing) => incomplete(EXPORT_SHAPE, missing),
+    }
+}
 
 /// `trace_name`, or `service_type` with a rating or a trace ID.
 pub(super) fn detect(r: &Rec<'_>) -> bool {

@@ -1,15 +1,20 @@
-//! CloudTrail Lake query results saved as CSV (the console's download, and the gzip files
-//! `StartQuery` delivers to S3): one row per result, columns named after the event data store's
-//! fields (`eventID`, `eventTime`, `eventName`, `userIdentity`, ...). A row is rebuilt into a
-//! CloudTrail record and mapped by `cloudtrail`, so a Lake row and the trail's record of the
-//! same event agree field by field. See docs/formats.md, "CloudTrail Lake query results".
+//! CloudTrail Lake query results: saved as CSV (the console's download, and the gzip files
+//! `StartQuery` delivers to S3), and `GetQueryResults` pages as the API and
+//! `aws cloudtrail get-query-results` print them (`{"QueryStatus":…,"QueryResultRows":[[{"eventID":
+//! "…"},{"eventTime":"…"},…],…],"NextToken":…}`: each row a list of one-key objects, values
+//! strings). Columns are named after the event data store's fields (`eventID`, `eventTime`,
+//! `eventName`, `userIdentity`, ...). A row is rebuilt into a CloudTrail record and mapped by
+//! `cloudtrail`, so a Lake row and the trail's record of the same event agree field by field.
+//! See docs/formats.md, "CloudTrail Lake query results".
 
 use serde_json::{Map, Value};
 
-use super::{cloudtrail, incomplete, Ctx, Decoded, Rec};
+use super::{cloudtrail, incomplete, json_err, Ctx, Decoded, JsonError, Missing, Rec};
+use crate::model::Event;
 
-/// The shape, as diagnostics name it.
+/// The shapes, as diagnostics name them.
 const SHAPE: &str = "a CloudTrail Lake result row";
+const JSON_SHAPE: &str = "a CloudTrail Lake query-results row (GetQueryResults JSON)";
 
 /// Lake columns, lower-cased, and the CloudTrail key each fills. Lake prints column names as
 /// selected; matching is case-insensitive so `eventtime` and `eventTime` are one column.
@@ -54,10 +59,55 @@ pub(crate) fn is_header(fields: &[String]) -> bool {
             .any(|c| has(c))
 }
 
-/// Maps one result row, given the header row.
+/// Maps one CSV result row, given the header row.
 pub(crate) fn decode_row(header: &[String], row: &[String], _ctx: &Ctx<'_>) -> Decoded {
+    match rebuild(
+        header
+            .iter()
+            .map(String::as_str)
+            .zip(row.iter().map(String::as_str)),
+    ) {
+        Ok(e) => Decoded::Event(Box::new(e)),
+        Err(missing) => incomplete(SHAPE, missing),
+    }
+}
+
+/// Maps one `GetQueryResults` row: the JSON array of one-key objects the scanner cut out of
+/// `QueryResultRows` (its bytes are the event's raw span).
+pub(crate) fn decode_json_row(bytes: &[u8]) -> Result<Decoded, JsonError> {
+    let cells: Vec<Map<String, Value>> = serde_json::from_slice(bytes).map_err(json_err)?;
+    let columns: Vec<(String, String)> = cells
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k, text)
+        })
+        .collect();
+    if !columns
+        .iter()
+        .any(|(k, _)| k.trim().eq_ignore_ascii_case("eventtime"))
+    {
+        return Ok(incomplete(
+            JSON_SHAPE,
+            "the query selected no `eventTime` column (select `eventTime` to load rows)",
+        ));
+    }
+    Ok(
+        match rebuild(columns.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            Ok(e) => Decoded::Event(Box::new(e)),
+            Err(missing) => incomplete(JSON_SHAPE, missing),
+        },
+    )
+}
+
+/// Rebuilds a CloudTrail record from `(column, cell)` pairs and maps it.
+fn rebuild<'c>(cells: impl Iterator<Item = (&'c str, &'c str)>) -> Result<Event, Missing> {
     let mut rec = Map::new();
-    for (name, value) in header.iter().zip(row) {
+    for (name, value) in cells {
         let name = name.trim().to_ascii_lowercase();
         let value = value.trim();
         if value.is_empty() || value == "null" {
@@ -98,12 +148,9 @@ pub(crate) fn decode_row(header: &[String], row: &[String], _ctx: &Ctx<'_>) -> D
     }
     let text = Value::Object(rec).to_string();
     let Ok(r) = serde_json::from_str::<Rec<'_>>(&text) else {
-        return Decoded::Unknown;
+        return Err("its cells do not form a CloudTrail record");
     };
-    match cloudtrail::map(&r, None) {
-        Ok(e) => Decoded::Event(Box::new(e)),
-        Err(missing) => incomplete(SHAPE, missing),
-    }
+    cloudtrail::map(&r, None)
 }
 
 /// Lake's `resources` entries spell the ARN `arn`; CloudTrail's spell it `ARN`.

@@ -20,6 +20,9 @@ mod lake;
 mod record;
 
 pub(crate) use cts::region_from_path as cts_region_from_path;
+pub(crate) use cts::{
+    decode_export_row as cts_export_row, is_export_header as is_cts_export_header,
+};
 pub use generic::FieldMapping;
 pub(crate) use lake::{decode_row as lake_row, is_header as is_lake_header};
 
@@ -82,6 +85,10 @@ fn json_err(e: serde_json::Error) -> JsonError {
 
 /// Decodes one record.
 pub(crate) fn decode(bytes: &[u8], ctx: &Ctx<'_>) -> Result<Decoded, JsonError> {
+    // The scanner hands out arrays only for the rows of a Lake `GetQueryResults` page.
+    if bytes.first() == Some(&b'[') {
+        return lake::decode_json_row(bytes);
+    }
     let rec: Rec<'_> = serde_json::from_slice(bytes).map_err(json_err)?;
     if let Some(d) = classify(&rec, ctx, 0) {
         return Ok(d);
@@ -211,7 +218,7 @@ fn resemblance(r: &Rec<'_>) -> Option<(&'static str, &'static str)> {
     } else if has(&r.lake_status) {
         Some((
             "a CloudTrail Lake query-results page (GetQueryResults JSON)",
-            "its `QueryResultRows` are not read (save the results as CSV instead)",
+            "it holds no `QueryResultRows` list of rows (a page of a query still running, or an error)",
         ))
     } else if ct_keys && !has(&r.event_time) {
         Some((
