@@ -1,11 +1,9 @@
 //! Sealing: provider exports in, the files of a sealed archive out.
 
 use std::fmt;
-use std::io::Read;
 
 use sha2::{Digest, Sha256};
 use trailproof_core::diag::Severity;
-use trailproof_core::gzip::{Inflater, MAGIC};
 use trailproof_core::input::Limits;
 use trailproof_events::ingest::{FileKind, Ingest, IngestOptions};
 use trailproof_tlog::checkpoint::Checkpoint;
@@ -219,23 +217,16 @@ impl Sealer {
             path: path.to_owned(),
             problem,
         };
-        let decoded: Vec<u8>;
-        let plain: &[u8] = if bytes.starts_with(&MAGIC) {
-            let mut out = Vec::new();
-            let mut inf = Inflater::new(bytes, &Limits::default());
-            inf.read_to_end(&mut out)
-                .map_err(|e| input_err(format!("cannot decompress: {e}")))?;
-            decoded = out;
-            &decoded
-        } else {
-            bytes
-        };
+        // Record spans count in the decoded stream (gzip inflated, Avro blocks decoded): the
+        // sealer frames those exact bytes.
+        let plain = trailproof_events::ingest::decoded_stream(bytes, &Limits::default())
+            .map_err(|e| input_err(format!("cannot decode: {e}")))?;
         let options = IngestOptions {
             dedup: false,
             ..IngestOptions::default()
         };
         let mut ingest = Ingest::new(options);
-        let summary = ingest.add_file(path, &mut &plain[..]);
+        let summary = ingest.add_file(path, &mut &bytes[..]);
         let errors: Vec<String> = summary
             .diagnostics
             .iter()

@@ -854,6 +854,44 @@ impl<'o> FileState<'o> {
     }
 }
 
+/// The byte stream a file's [`RawRef`] offsets count in, whole: the file itself, its gzip
+/// members inflated, and for an Avro container (Event Hubs Capture) its blocks' decoded data
+/// one after another. For hosts that take every record of a file at once (the sealer), where
+/// [`read_raw`] per record would decode the file again for each.
+pub fn decoded_stream(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, CoreError> {
+    let mut plain = Vec::new();
+    if bytes.starts_with(&MAGIC) {
+        Inflater::new(bytes, limits)
+            .read_to_end(&mut plain)
+            .map_err(
+                |e| match e.get_ref().and_then(|x| x.downcast_ref::<CoreError>()) {
+                    Some(c) => c.clone(),
+                    None => CoreError::Io {
+                        message: e.to_string(),
+                    },
+                },
+            )?;
+    } else {
+        plain.extend_from_slice(bytes);
+    }
+    if !plain.starts_with(crate::avro::MAGIC) {
+        return Ok(plain);
+    }
+    let avro_err = |e: crate::avro::AvroError| CoreError::Io {
+        message: format!("Avro container: {e}"),
+    };
+    let mut container =
+        crate::avro::Container::open(&plain[..], limits.max_entry_bytes).map_err(avro_err)?;
+    let mut out = Vec::new();
+    while let Some(block) = container.next_block().map_err(avro_err)? {
+        // Blocks are numbered by where they start in the decoded stream, so appending them
+        // in file order rebuilds it exactly.
+        debug_assert_eq!(block.base, out.len() as u64);
+        out.extend_from_slice(&block.data);
+    }
+    Ok(out)
+}
+
 /// Reads the original bytes of a record again: decodes `reader` (plain or gzip, as at ingest)
 /// and returns `raw.len` bytes from `raw.offset`. `reader` must be the same file the store
 /// names in `files()[raw.file]`.
