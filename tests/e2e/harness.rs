@@ -389,7 +389,7 @@ impl Drop for Harness {
 
 /// ChromeDriver's log endpoint (not part of W3C WebDriver, so fantoccini has no call for it).
 #[derive(Debug)]
-pub struct GetLog(&'static str);
+pub struct GetLog(pub &'static str);
 
 impl WebDriverCompatibleCommand for GetLog {
     fn endpoint(

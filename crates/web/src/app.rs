@@ -43,8 +43,9 @@ pub enum Outcome {
 pub struct State {
     /// The current (or last) job.
     pub job: u32,
-    /// The inputs of the job.
-    pub inputs: Vec<InputRow>,
+    /// The inputs of the job, shared: the reducer clones the state per message, and a load
+    /// can have thousands of inputs (`Rc::make_mut` copies them only when a hash arrives).
+    pub inputs: Rc<Vec<InputRow>>,
     /// Load progress.
     pub phase: Phase,
     /// Bytes done.
@@ -65,13 +66,15 @@ pub struct State {
     pub timeline: TimelineState,
     /// Whether the user picked a tab during the current load (it then stays).
     pub tab_chosen: bool,
+    /// Whether the analysis after a load is still running (the summary is already shown).
+    pub analyzing: bool,
 }
 
 impl Default for State {
     fn default() -> Self {
         State {
             job: 0,
-            inputs: Vec::new(),
+            inputs: Rc::default(),
             phase: Phase::Read,
             done: 0,
             total: 0,
@@ -82,6 +85,7 @@ impl Default for State {
             error: None,
             timeline: TimelineState::default(),
             tab_chosen: false,
+            analyzing: false,
         }
     }
 }
@@ -111,16 +115,18 @@ impl Reducible for State {
                 next.total = inputs.iter().map(|r| r.size).sum();
                 next.done = 0;
                 next.phase = Phase::Read;
-                next.inputs = inputs;
+                next.inputs = Rc::new(inputs);
                 next.running = true;
                 next.error = None;
                 next.summary = None;
                 next.timeline = TimelineState::default();
                 next.tab_chosen = false;
+                next.analyzing = false;
             }
             Action::Cancel => {
                 next.running = false;
-                for row in &mut next.inputs {
+                next.analyzing = false;
+                for row in Rc::make_mut(&mut next.inputs) {
                     if row.outcome == Outcome::Pending {
                         row.outcome = Outcome::Cancelled;
                     }
@@ -133,6 +139,7 @@ impl Reducible for State {
             Action::Timeline(a) => next.timeline.apply(a),
             Action::Worker(FromWorker::Analyzed { result, .. }) => match result {
                 Ok(view) => {
+                    next.analyzing = false;
                     if let Some(summary) = &next.summary {
                         let mut summary = (**summary).clone();
                         summary.analysis = *view;
@@ -179,15 +186,39 @@ impl Reducible for State {
                     sha256,
                     ..
                 } => {
-                    if let Some(row) = next.inputs.get_mut(index) {
+                    if let Some(row) = Rc::make_mut(&mut next.inputs).get_mut(index) {
                         row.size = size;
                         row.outcome = Outcome::Hashed(sha256);
                     }
                 }
                 FromWorker::Failed { index, message, .. } => {
-                    if let Some(row) = next.inputs.get_mut(index) {
+                    if let Some(row) = Rc::make_mut(&mut next.inputs).get_mut(index) {
                         row.outcome = Outcome::Failed(message);
                     }
+                }
+                FromWorker::Hashes { hashed, failed, .. } => {
+                    let rows = Rc::make_mut(&mut next.inputs);
+                    for (index, size, sha256) in hashed {
+                        if let Some(row) = rows.get_mut(index) {
+                            row.size = size;
+                            row.outcome = Outcome::Hashed(sha256);
+                        }
+                    }
+                    for (index, message) in failed {
+                        if let Some(row) = rows.get_mut(index) {
+                            row.outcome = Outcome::Failed(message);
+                        }
+                    }
+                }
+                FromWorker::Timings { phases, .. } => {
+                    // For benches (tests/e2e/bench_small_files.rs reads the console).
+                    let text = phases
+                        .iter()
+                        .map(|(name, ms)| format!("{name}: {ms:.1} ms"))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    web_sys::console::debug_1(&format!("trailproof timings: {text}").into());
+                    return self;
                 }
                 FromWorker::Loaded { summary, .. } => {
                     // Lead with what matters: verification when there was something to verify.
@@ -202,9 +233,12 @@ impl Reducible for State {
                         Tab::Verification
                     };
                     next.summary = Some(Rc::from(summary));
+                    // The worker analyses next and sends `Analyzed`, then `Done`.
+                    next.analyzing = true;
                 }
                 FromWorker::Done { .. } => {
                     next.running = false;
+                    next.analyzing = false;
                     next.done = next.total;
                 }
                 _ => {}
@@ -462,6 +496,9 @@ pub fn App() -> Html {
                             },
                             None => html! { <p class="muted">{ "The timeline appears when loading finishes." }</p> },
                         },
+                        Tab::Compliance | Tab::Findings if state.analyzing => html! {
+                            <p class="muted">{ "Checking compliance and findings: results appear in a moment." }</p>
+                        },
                         Tab::Compliance => match &state.summary {
                             Some(s) => html! { <views::compliance::ComplianceView summary={s.clone()} link={link.clone()} /> },
                             None => html! { <p class="muted">{ "Compliance results appear when loading finishes." }</p> },
@@ -470,7 +507,7 @@ pub fn App() -> Html {
                             Some(s) => html! { <views::findings::FindingsView summary={s.clone()} on_evidence={on_evidence.clone()} link={link.clone()} /> },
                             None => html! { <p class="muted">{ "Findings appear when loading finishes." }</p> },
                         },
-                        Tab::Inputs => html! { <views::inputs::InputsView rows={state.inputs.clone()}
+                        Tab::Inputs => html! { <views::inputs::InputsView rows={(*state.inputs).clone()}
                             files={state.summary.as_ref().map(|s| s.files.clone()).unwrap_or_default()} /> },
                     }}
                     </section>

@@ -7,6 +7,7 @@
 use std::io::{self, Read, Seek, SeekFrom};
 
 use js_sys::Uint8Array;
+use trailproof_core::hash::{FileDigest, FileHasher};
 use web_sys::{Blob, FileReaderSync};
 
 use crate::protocol::CHUNK;
@@ -19,6 +20,9 @@ pub struct BlobReader {
     pos: u64,
     buf: Vec<u8>,
     buf_start: u64,
+    /// Whether to hash the blob when one slice holds all of it.
+    hash: bool,
+    digest: Option<FileDigest>,
 }
 
 impl BlobReader {
@@ -33,7 +37,64 @@ impl BlobReader {
             pos: 0,
             buf: Vec::new(),
             buf_start: 0,
+            hash: false,
+            digest: None,
         })
+    }
+
+    /// A reader over bytes already read from `blob` (all of it), hashed at once: the worker
+    /// reads many small files concurrently (async, overlapping the browser's per-file latency)
+    /// before the synchronous load.
+    pub fn preloaded(blob: Blob, bytes: Vec<u8>) -> io::Result<BlobReader> {
+        let mut reader = BlobReader::new(blob)?;
+        let mut hasher = FileHasher::new();
+        hasher.update(&bytes);
+        reader.digest = Some(hasher.finish());
+        reader.size = bytes.len() as u64;
+        reader.buf = bytes;
+        Ok(reader)
+    }
+
+    /// Hashes the blob from the same read that loads it when it fits in one slice
+    /// ([`CHUNK`]): a small file is then read once for hashing, verifying and indexing.
+    pub fn hashing(mut self) -> BlobReader {
+        self.hash = true;
+        self
+    }
+
+    /// The blob's digest, if it was read whole in one slice with [`BlobReader::hashing`] on.
+    pub fn digest(&self) -> Option<&FileDigest> {
+        self.digest.as_ref()
+    }
+
+    /// Reads and hashes the whole blob now (slice by slice) unless that already happened.
+    pub fn finish_digest(&mut self) -> io::Result<FileDigest> {
+        if let Some(d) = &self.digest {
+            return Ok(*d);
+        }
+        let mut hasher = FileHasher::new();
+        let mut offset = 0;
+        while offset < self.size {
+            let end = (offset + CHUNK).min(self.size);
+            let bytes = self.read_slice(offset, end)?;
+            hasher.update(&bytes);
+            offset = end;
+        }
+        let digest = hasher.finish();
+        self.digest = Some(digest);
+        Ok(digest)
+    }
+
+    fn read_slice(&self, start: u64, end: u64) -> io::Result<Vec<u8>> {
+        let slice = self
+            .blob
+            .slice_with_f64_and_f64(start as f64, end as f64)
+            .map_err(|e| io::Error::other(format!("{e:?}")))?;
+        let buffer = self
+            .reader
+            .read_as_array_buffer(&slice)
+            .map_err(|e| io::Error::other(format!("{e:?}")))?;
+        Ok(Uint8Array::new(&buffer).to_vec())
     }
 
     /// The blob's size in bytes.
@@ -43,16 +104,14 @@ impl BlobReader {
 
     fn fill(&mut self) -> io::Result<()> {
         let end = (self.pos + CHUNK).min(self.size);
-        let slice = self
-            .blob
-            .slice_with_f64_and_f64(self.pos as f64, end as f64)
-            .map_err(|e| io::Error::other(format!("{e:?}")))?;
-        let buffer = self
-            .reader
-            .read_as_array_buffer(&slice)
-            .map_err(|e| io::Error::other(format!("{e:?}")))?;
-        self.buf = Uint8Array::new(&buffer).to_vec();
+        self.buf = self.read_slice(self.pos, end)?;
         self.buf_start = self.pos;
+        if self.hash && self.digest.is_none() && self.pos == 0 && self.buf.len() as u64 == self.size
+        {
+            let mut hasher = FileHasher::new();
+            hasher.update(&self.buf);
+            self.digest = Some(hasher.finish());
+        }
         Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! Compliance and findings in the worker: runs `trailproof-analysis` over a loaded store and
 //! turns its result into the compact views the Compliance and Findings tabs draw.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::SeekFrom;
 
 use trailproof_analysis::coverage::Requirement;
@@ -37,7 +37,20 @@ pub fn analyze(
         .map(|(f, p)| (p.clone(), *f))
         .collect();
     if !needed.is_empty() {
+        // An input's entries are the input itself or paths under `name/` (containers), so
+        // only inputs that are a needed path or one of its folder prefixes are re-read: with
+        // thousands of small files, re-reading all of them would cost more than the rules.
+        let mut roots: HashSet<&str> = HashSet::new();
+        for path in needed.keys() {
+            roots.insert(path);
+            for (at, _) in path.match_indices('/') {
+                roots.insert(&path[..at]);
+            }
+        }
         for input in inputs.iter_mut() {
+            if !roots.contains(input.name.as_str()) {
+                continue;
+            }
             if input.source.seek(SeekFrom::Start(0)).is_err() {
                 continue;
             }

@@ -28,6 +28,49 @@ use crate::protocol::{
 };
 use crate::sealed;
 
+/// Where a load's time went, by an injected clock (milliseconds), for benches: the engine
+/// never reads a clock itself, so it stays testable natively and host-independent.
+pub struct Timings<'c> {
+    /// The clock, in milliseconds.
+    pub clock: &'c dyn Fn() -> f64,
+    /// Phase names and their durations in milliseconds, in order.
+    pub phases: Vec<(String, f64)>,
+}
+
+impl Timings<'static> {
+    /// Timings that are not taken (a clock that always reads 0).
+    pub fn off() -> Self {
+        Timings {
+            clock: &|| 0.0,
+            phases: Vec::new(),
+        }
+    }
+}
+
+impl<'c> Timings<'c> {
+    /// Timings read from `clock`.
+    pub fn new(clock: &'c dyn Fn() -> f64) -> Self {
+        Timings {
+            clock,
+            phases: Vec::new(),
+        }
+    }
+
+    /// Records `ms` for `phase`.
+    pub fn add(&mut self, phase: &str, ms: f64) {
+        self.phases.push((phase.to_owned(), ms));
+    }
+
+    /// Runs `f`, recording its duration as `phase`.
+    pub fn time<T>(&mut self, phase: &str, f: impl FnOnce() -> T) -> T {
+        let t0 = (self.clock)();
+        let out = f();
+        let ms = (self.clock)() - t0;
+        self.add(phase, ms);
+        out
+    }
+}
+
 /// A progress callback: phase, bytes of the inputs consumed, current file.
 pub type Progress = Rc<RefCell<dyn FnMut(Phase, u64, &str)>>;
 
@@ -121,6 +164,22 @@ impl Engine {
     /// the phase: verify, then ingest's own inflate / parse / index (shared, because ingest
     /// reports from inside a file, through a callback it owns).
     pub fn load(inputs: &mut [Input<'_>], progress: Progress) -> (Engine, LoadSummary) {
+        let (mut engine, mut summary) = Engine::load_events(inputs, progress, &mut Timings::off());
+        if let Ok(view) = engine.reanalyze(&AnalysisSettings::default(), inputs) {
+            summary.analysis = view;
+        }
+        (engine, summary)
+    }
+
+    /// [`Engine::load`] without the analysis: verifies and indexes `inputs`, so the page can
+    /// show the summary while the analysis ([`Engine::reanalyze`] with the default settings)
+    /// runs after it. `summary.analysis` is empty until then. `timings` collects where the
+    /// time went.
+    pub fn load_events(
+        inputs: &mut [Input<'_>],
+        progress: Progress,
+        timings: &mut Timings<'_>,
+    ) -> (Engine, LoadSummary) {
         let limits = Limits::default();
         let scan_limits = ScanLimits::default();
         let mut verifier = Verifier::new(VerifyOptions::default());
@@ -159,7 +218,11 @@ impl Engine {
         let mut files = Vec::new();
         let mut problems = Vec::new();
         let mut sigma = SigmaRuleSet::new();
-        let (verifiers, key_names, key_files) = sealed::find_vkeys(inputs);
+        let (verifiers, key_names, key_files) = timings.time("keys", || sealed::find_vkeys(inputs));
+        // Per-entry work is timed in sums, one clock read between steps.
+        let clock = timings.clock;
+        let (mut t_read, mut t_scan, mut t_ingest, mut t_walk) = (0.0, 0.0, 0.0, 0.0);
+        let walk_start = clock();
         let mut archive = ArchiveVerifier::new(ArchiveOptions::new(verifiers.clone()));
         let mut archive_seen = false;
         let mut proofs = Vec::new();
@@ -174,7 +237,10 @@ impl Engine {
             let diags = input::walk(&name, input.source, &limits, &mut |entry| {
                 let mut bytes = Vec::new();
                 let cap = MAX_ENTRY_BYTES;
-                if let Err(e) = entry.reader.take(cap + 1).read_to_end(&mut bytes) {
+                let t0 = clock();
+                let read = entry.reader.take(cap + 1).read_to_end(&mut bytes);
+                t_read += clock() - t0;
+                if let Err(e) = read {
                     files.push(FileLine {
                         path: entry.path.to_owned(),
                         kind: "unreadable".into(),
@@ -259,6 +325,7 @@ impl Engine {
                 let record_file = lower.ends_with(".rec");
                 // A sealed archive's record file holds framed records: no digest chain can
                 // cover it, and ingest reads it through its JSON-array view.
+                let t0 = clock();
                 let chain_kind = if record_file {
                     ChainKind::Other
                 } else {
@@ -267,12 +334,15 @@ impl Engine {
                     verifier.add(scanned);
                     kind
                 };
+                let t1 = clock();
+                t_scan += t1 - t0;
                 report(Phase::Parse, entry_start, entry.path);
                 let summary = if record_file {
                     ingest.add_file(entry.path, &mut JsonArrayReader::new(bytes.as_slice()))
                 } else {
                     ingest.add_file(entry.path, &mut bytes.as_slice())
                 };
+                t_ingest += clock() - t1;
                 files.push(FileLine {
                     path: entry.path.to_owned(),
                     kind: describe(&summary.kind, chain_kind),
@@ -287,16 +357,32 @@ impl Engine {
             base += size;
             report(Phase::Index, base, &name);
         }
-        let mut report = verifier.finish();
+        t_walk += clock() - walk_start;
+        timings.add("walk (all below)", t_walk);
+        timings.add("  read entries", t_read);
+        timings.add("  chain scan", t_scan);
+        timings.add("  event ingest", t_ingest);
+        timings.add(
+            "  containers, progress, rest",
+            t_walk - t_read - t_scan - t_ingest,
+        );
+        let mut report = timings.time("verify chains", || verifier.finish());
+        let t0 = clock();
         let verification = archive_seen.then(|| archive.finish_detailed());
         let sealed = verification
             .as_ref()
             .map(|v| sealed::merge(v, &mut report, key_names));
         let mut store = ingest.finish();
         apply_integrity(&mut store, &mut report, verification.as_ref());
+        // The first store file of each path, looked up once per line (a linear search per
+        // line was quadratic: seconds for thousands of files).
+        let mut file_index: std::collections::HashMap<&str, u32> =
+            std::collections::HashMap::with_capacity(store.files().len());
+        for (i, p) in store.files().iter().enumerate() {
+            file_index.entry(p.as_str()).or_insert(i as u32);
+        }
         for line in files.iter_mut() {
-            if let Some(f) = store.files().iter().position(|p| *p == line.path) {
-                let f = f as u32;
+            if let Some(&f) = file_index.get(line.path.as_str()) {
                 line.duplicates = store.duplicates_in_file(f);
                 line.conflicts = store.conflicts_in_file(f);
                 if line.events > 0 {
@@ -304,9 +390,6 @@ impl Engine {
                 }
             }
         }
-        let settings = AnalysisSettings::default();
-        let options = compliance::options(&settings).unwrap_or_default();
-        let analysis = compliance::analyze(&store, &sigma, &report, inputs, &limits, &options);
         problems.extend(sigma.diagnostics().iter().map(|d| format!("{d:?}")));
         let all = Selection::all(store.len());
         let top = |field, n| -> Vec<(String, u64)> {
@@ -326,15 +409,16 @@ impl Engine {
             files,
             problems,
             bytes_per_event: store.bytes_per_event(),
-            analysis: compliance::view(&analysis, &settings),
+            analysis: AnalysisView::default(),
             sealed,
             proofs,
         };
+        timings.add("store, integrity, summary", clock() - t0);
         (
             Engine {
                 store,
                 report: Some(summary.report.clone()),
-                analysis: Some(analysis),
+                analysis: None,
                 sigma,
                 verification,
                 selection: Vec::new(),
@@ -902,6 +986,82 @@ mod tests {
     }
 
     const CT: &str = "111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json.gz";
+
+    /// The bundled sample's files, relative paths and bytes.
+    fn sample_files() -> Vec<(String, Vec<u8>)> {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+            entries.sort_by_key(|e| e.path());
+            for e in entries {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(&path, root, out);
+                } else {
+                    let rel = path
+                        .strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    out.push((rel, std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/sample");
+        let mut out = Vec::new();
+        walk(&root, &root, &mut out);
+        out
+    }
+
+    /// What a finding says, without the paths (which differ between a folder and a zip).
+    fn findings(summary: &LoadSummary) -> Vec<(String, String, Vec<String>)> {
+        let mut f: Vec<_> = summary
+            .analysis
+            .findings
+            .iter()
+            .map(|f| (f.rule.clone(), f.message.clone(), f.evidence_ids.clone()))
+            .collect();
+        f.sort();
+        f
+    }
+
+    #[test]
+    fn the_analysis_after_a_load_rereads_records_from_plain_files_and_from_zips_alike() {
+        let plain = sample_files();
+        let files: Vec<(&str, Vec<u8>)> =
+            plain.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        let (_, folder, _) = load(&files);
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes) in &plain {
+            zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut zip, bytes).unwrap();
+        }
+        let zipped = zip.finish().unwrap().into_inner();
+        let (_, archive, _) = load(&[("sample.zip", zipped)]);
+        // Rules that need raw records (e.g. an open security group's request parameters) only
+        // fire when the analysis re-read the right input.
+        let rules: Vec<String> = findings(&folder).into_iter().map(|f| f.0).collect();
+        assert!(
+            rules
+                .iter()
+                .any(|r| r.contains("security-group-open-to-world")),
+            "{rules:?}"
+        );
+        assert_eq!(findings(&folder), findings(&archive));
+
+        // Split load: the summary comes first with an empty analysis, then the analysis over
+        // the same inputs gives what a one-step load gives.
+        let mut cursors: Vec<Cursor<Vec<u8>>> =
+            files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
+        let mut inputs = inputs(&files, &mut cursors);
+        let progress: Progress = Rc::new(RefCell::new(|_: Phase, _: u64, _: &str| {}));
+        let (mut engine, summary) = Engine::load_events(&mut inputs, progress, &mut Timings::off());
+        assert_eq!(summary.analysis, AnalysisView::default());
+        let view = engine
+            .reanalyze(&AnalysisSettings::default(), &mut inputs)
+            .unwrap();
+        assert_eq!(view, folder.analysis);
+    }
 
     #[test]
     fn loads_verifies_queries_and_reads_records_back() {

@@ -1,6 +1,7 @@
 //! Getting `File` handles out of drops and pickers, folders included.
 
 use js_sys::{Array, Function, Promise};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -60,7 +61,9 @@ pub fn drop_entries(transfer: &DataTransfer) -> (Vec<FileSystemEntry>, Vec<File>
     (entries, files)
 }
 
-/// Resolves dropped entries to files, walking folders recursively.
+/// Resolves dropped entries to files, walking folders recursively. Folders are listed first;
+/// then every file entry is asked for its `File` at once (`Promise.all`), not one awaited
+/// round trip after another: with thousands of small files the round trips were the cost.
 pub async fn resolve(entries: Vec<FileSystemEntry>, files: Vec<File>) -> Vec<Picked> {
     let mut out: Vec<Picked> = files
         .into_iter()
@@ -69,18 +72,12 @@ pub async fn resolve(entries: Vec<FileSystemEntry>, files: Vec<File>) -> Vec<Pic
             file,
         })
         .collect();
+    let mut file_entries: Vec<(String, FileSystemFileEntry)> = Vec::new();
     let mut stack = entries;
     while let Some(entry) = stack.pop() {
         let path = entry.full_path().trim_start_matches('/').to_owned();
         if entry.is_file() {
-            let entry: FileSystemFileEntry = entry.unchecked_into();
-            if let Ok(file) =
-                callback_promise(|ok, err| entry.file_with_callback_and_callback(ok, err)).await
-            {
-                if let Ok(file) = file.dyn_into::<File>() {
-                    out.push(Picked { path, file });
-                }
-            }
+            file_entries.push((path, entry.unchecked_into()));
         } else if entry.is_directory() {
             let dir: FileSystemDirectoryEntry = entry.unchecked_into();
             let reader = dir.create_reader();
@@ -106,6 +103,29 @@ pub async fn resolve(entries: Vec<FileSystemEntry>, files: Vec<File>) -> Vec<Pic
                         .iter()
                         .filter_map(|e| e.dyn_into::<FileSystemEntry>().ok()),
                 );
+            }
+        }
+    }
+    // Each promise resolves to the File or, when the browser refuses one, to null: one
+    // unreadable entry does not lose the others.
+    let promises: Array = file_entries
+        .iter()
+        .map(|(_, entry)| {
+            let promise = Promise::new(&mut |resolve, _reject| {
+                let resolve_null = resolve.clone();
+                let on_error = Closure::once_into_js(move || {
+                    let _ = resolve_null.call1(&JsValue::NULL, &JsValue::NULL);
+                });
+                entry.file_with_callback_and_callback(&resolve, on_error.unchecked_ref());
+            });
+            JsValue::from(promise)
+        })
+        .collect();
+    if let Ok(resolved) = JsFuture::from(Promise::all(&promises)).await {
+        let resolved = Array::from(&resolved);
+        for ((path, _), file) in file_entries.into_iter().zip(resolved.iter()) {
+            if let Ok(file) = file.dyn_into::<File>() {
+                out.push(Picked { path, file });
             }
         }
     }

@@ -144,8 +144,10 @@ pub enum Phase {
     Inflate,
     /// Parsing events.
     Parse,
-    /// Indexing events and analysing them.
+    /// Indexing events.
     Index,
+    /// Compliance checks and findings, after the summary is shown.
+    Analyze,
 }
 
 /// A reply from the worker, sent as a JSON string (exports add a `Blob`).
@@ -184,6 +186,23 @@ pub enum FromWorker {
         index: usize,
         /// What went wrong, for people.
         message: String,
+    },
+    /// Many files are hashed or failed (one message for many files: a message per file
+    /// costs the page a render each).
+    Hashes {
+        /// The job.
+        job: u32,
+        /// Index of the file in the request, bytes hashed and lowercase hex SHA-256.
+        hashed: Vec<(usize, u64, String)>,
+        /// Index of the file in the request and what went wrong, for people.
+        failed: Vec<(usize, String)>,
+    },
+    /// Where a load's time went (milliseconds per phase), logged by the page for benches.
+    Timings {
+        /// The job.
+        job: u32,
+        /// Phase names and milliseconds, in order.
+        phases: Vec<(String, f64)>,
     },
     /// Everything of a load is verified and indexed.
     Loaded {
@@ -262,6 +281,8 @@ impl FromWorker {
             FromWorker::Progress { job, .. }
             | FromWorker::Hashed { job, .. }
             | FromWorker::Failed { job, .. }
+            | FromWorker::Hashes { job, .. }
+            | FromWorker::Timings { job, .. }
             | FromWorker::Loaded { job, .. }
             | FromWorker::Done { job } => Some(*job),
             _ => None,

@@ -243,6 +243,7 @@ pub fn ProgressBar(props: &ProgressProps) -> Html {
         Phase::Inflate => "Decompressing",
         Phase::Parse => "Parsing events",
         Phase::Index => "Indexing events",
+        Phase::Analyze => "Checking compliance and findings",
     };
     html! {
         <section class="progress" aria-live="polite">
