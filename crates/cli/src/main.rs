@@ -19,6 +19,7 @@ mod cmd_seal;
 mod cmd_verify;
 mod cmd_verify_archive;
 mod fs_input;
+mod parquet_out;
 
 /// Verify and inspect cloud audit-trail exports offline. Nothing is sent anywhere.
 #[derive(Parser)]
