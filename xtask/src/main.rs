@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("wasm-test") => tools::ensure_wasm_test_tools().and_then(|env| wasm_tests(&env)),
         Some("fuzz") => fuzz(),
+        Some("parquet") => parquet_duckdb(),
         Some("self-contained") => selfcontained::check(&root()),
         Some("e2e") => tools::ensure_browser().and_then(|env| dist().and_then(|_| e2e(&env))),
         _ => Err(USAGE.to_owned()),
@@ -47,6 +48,7 @@ const USAGE: &str = "usage: cargo xtask <serve|dist|test|wasm-test|e2e>
   wasm-test  only the wasm tests in headless Chromium
   e2e        only the end-to-end tests of the built site
   fuzz       only the fuzz runs: committed seeds, then TRAILPROOF_FUZZ_SECONDS per target (default 10)
+  parquet    only the DuckDB check of `events --format parquet` (uses the built debug CLI)
   self-contained  only the check that no tracked file names a path outside the repository";
 
 /// The workspace root.
@@ -216,10 +218,9 @@ print(f"xtask: DuckDB {duckdb.__version__} agrees with JSON: {sorted(got.items()
         .args(["events", "--format", "parquet", "-o"])
         .arg(&out)
         .arg(fixtures_dir()))?;
-    run(Command::new(python)
-        .args(["-c", CHECK])
-        .arg(&jsonl)
-        .arg(&out))
+    let script = work.join("check.py");
+    std::fs::write(&script, CHECK).map_err(|e| format!("{}: {e}", script.display()))?;
+    run(Command::new(python).arg(&script).arg(&jsonl).arg(&out))
 }
 
 /// Wall time per phase of `cargo xtask test`.
