@@ -4,10 +4,12 @@
 //! `cargo bench -p trailproof-cli --bench parquet [-- <events>]` (default 200,000 events) writes a
 //! corpus to the temp dir (delivery-sized CloudTrail files of 5,000 events spread over four days,
 //! and an ActionTrail export of a fifth of the events, plain JSON) and runs the bench-profile
-//! binary on it three times each, interleaved: `--format json` into a file, `--format parquet`,
-//! and `--format parquet --raw`. It prints the best wall and CPU time (user + system of the
-//! child, all threads) of each, events per second, output size, and the ratio to JSON. Both
-//! outputs include the same ingest and verification, so the ratio is of whole commands.
+//! binary on it three times each, interleaved: a query that selects nothing (the same ingest and
+//! verification, no output), `--format json` into a file, `--format parquet`, and
+//! `--format parquet --raw`. It prints the best wall and CPU time (user + system of the child,
+//! all threads) of each, events per second, output size, the ratio to JSON (whole commands), the
+//! peak resident set (one more run each under GNU `time`, when installed) and what writing
+//! alone costs (each minus the no-output run).
 //! Results go to docs/performance.md.
 
 #[path = "../../events/tests/common/mod.rs"]
@@ -39,6 +41,24 @@ fn dir_size(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// Peak resident set of one run of the CLI's `events` with `args`, in MB, by GNU time
+/// (`/usr/bin/time -f %M`); `None` without it.
+fn peak_rss(args: &[&str], scratch: &Path) -> Option<f64> {
+    let report = scratch.join("rss.txt");
+    let status = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(&report)
+        .arg(env!("CARGO_BIN_EXE_trailproof"))
+        .arg("events")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    let kb: f64 = std::fs::read_to_string(&report).ok()?.trim().parse().ok()?;
+    status.success().then_some(kb / 1e3)
+}
+
 /// Runs the CLI's `events` with `args`, stdout into `stdout`; (wall, CPU) seconds.
 fn run(args: &[&str], stdout: Stdio) -> (f64, f64) {
     let (t, c) = (Instant::now(), children_cpu());
@@ -51,6 +71,15 @@ fn run(args: &[&str], stdout: Stdio) -> (f64, f64) {
         .expect("run trailproof");
     assert!(status.success(), "trailproof events {args:?}: {status}");
     (t.elapsed().as_secs_f64(), children_cpu() - c)
+}
+
+fn parquet_args<'a>(dir: &'a Path, raw: bool, input: &'a str) -> Vec<&'a str> {
+    let mut args = vec!["--format", "parquet", "-o", dir.to_str().unwrap()];
+    if raw {
+        args.push("--raw");
+    }
+    args.push(input);
+    args
 }
 
 fn main() {
@@ -87,30 +116,43 @@ fn main() {
     let json_out = root.join("events.jsonl");
     let pq = root.join("pq");
     let pq_raw = root.join("pq-raw");
-    let mut best = [(f64::INFINITY, f64::INFINITY); 3];
+    // The same ingest and verification, no event selected: what writing adds is the rest.
+    let none = ["--format", "json", "-q", "event_id:no-such-event-id", input];
+    let mut best = [(f64::INFINITY, f64::INFINITY); 4];
+    let keep = |best: &mut (f64, f64), r: (f64, f64)| *best = (best.0.min(r.0), best.1.min(r.1));
     for _ in 0..3 {
+        keep(&mut best[0], run(&none, Stdio::null()));
         let out = std::fs::File::create(&json_out).unwrap();
-        let r = run(&["--format", "json", input], out.into());
-        best[0] = (best[0].0.min(r.0), best[0].1.min(r.1));
+        keep(&mut best[1], run(&["--format", "json", input], out.into()));
         for (i, (dir, raw)) in [(&pq, false), (&pq_raw, true)].into_iter().enumerate() {
             let _ = std::fs::remove_dir_all(dir);
-            let mut args = vec!["--format", "parquet", "-o", dir.to_str().unwrap()];
-            if raw {
-                args.push("--raw");
-            }
-            args.push(input);
-            let r = run(&args, Stdio::null());
-            best[i + 1] = (best[i + 1].0.min(r.0), best[i + 1].1.min(r.1));
+            keep(
+                &mut best[i + 2],
+                run(&parquet_args(dir, raw, input), Stdio::null()),
+            );
         }
     }
     let events = std::fs::read_to_string(&json_out).unwrap().lines().count();
-    let sizes = [dir_size(&json_out), dir_size(&pq), dir_size(&pq_raw)];
+    let sizes = [0, dir_size(&json_out), dir_size(&pq), dir_size(&pq_raw)];
+    // Peak memory, one more run each (outputs rewritten in place).
+    let scratch_pq = root.join("pq-rss");
+    let rss: Vec<Option<f64>> = (0..4)
+        .map(|i| {
+            let _ = std::fs::remove_dir_all(&scratch_pq);
+            match i {
+                0 => peak_rss(&none, &root),
+                1 => peak_rss(&["--format", "json", input], &root),
+                _ => peak_rss(&parquet_args(&scratch_pq, i == 3, input), &root),
+            }
+        })
+        .collect();
     println!("{events} events; best of 3, interleaved");
     println!(
-        "{:<26} {:>8} {:>8} {:>12} {:>10} {:>9}",
-        "command", "wall s", "CPU s", "events/s", "output MB", "× JSON"
+        "{:<34} {:>8} {:>8} {:>12} {:>10} {:>9} {:>10}",
+        "command", "wall s", "CPU s", "events/s", "output MB", "× JSON", "peak MB"
     );
     for (i, name) in [
+        "ingest + verify only (no output)",
         "--format json",
         "--format parquet",
         "--format parquet --raw",
@@ -119,13 +161,21 @@ fn main() {
     .enumerate()
     {
         println!(
-            "{:<26} {:>8.2} {:>8.2} {:>12.0} {:>10.1} {:>9.2}",
+            "{:<34} {:>8.2} {:>8.2} {:>12.0} {:>10.1} {:>9.2} {:>10}",
             name,
             best[i].0,
             best[i].1,
             events as f64 / best[i].0,
             sizes[i] as f64 / 1e6,
-            best[i].0 / best[0].0
+            best[i].0 / best[1].0,
+            rss[i].map_or("-".to_string(), |m| format!("{m:.0}"))
+        );
+    }
+    for (i, name) in [(1, "json"), (2, "parquet"), (3, "parquet --raw")] {
+        let (wall, cpu) = (best[i].0 - best[0].0, best[i].1 - best[0].1);
+        println!(
+            "writing alone ({name}): {wall:.2} s wall, {cpu:.2} s CPU, {:.0} events/s of CPU",
+            events as f64 / cpu.max(1e-9)
         );
     }
     let _ = std::fs::remove_dir_all(&root);
