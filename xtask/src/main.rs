@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Some("wasm-test") => tools::ensure_wasm_test_tools().and_then(|env| wasm_tests(&env)),
         Some("fuzz") => fuzz(),
         Some("sharded") => sharded_verify(),
+        Some("parquet") => parquet_duckdb(),
         Some("self-contained") => selfcontained::check(&root()),
         Some("e2e") => tools::ensure_browser().and_then(|env| dist().and_then(|_| e2e(&env))),
         _ => Err(USAGE.to_owned()),
@@ -50,6 +51,7 @@ const USAGE: &str = "usage: cargo xtask <serve|dist|test|wasm-test|e2e|sharded>
   e2e        only the end-to-end tests of the built site
   sharded    only the chain-sharded verification job on a local Dask cluster
   fuzz       only the fuzz runs: committed seeds, then TRAILPROOF_FUZZ_SECONDS per target (default 10)
+  parquet    only the DuckDB check of `events --format parquet` (uses the built debug CLI)
   self-contained  only the check that no tracked file names a path outside the repository";
 
 /// The workspace root.
@@ -171,6 +173,7 @@ fn test_phases(phases: &mut Phases) -> Result {
         || run(cargo().args(["test", "--workspace"])),
     )?;
     phases.time("sharded verify", sharded_verify)?;
+    phases.time("parquet (duckdb)", parquet_duckdb)?;
     phases.time("wasm tests", || wasm_tests(&wasm_env))?;
     phases.time("site build", || dist().map(|_| ()))?;
     phases.time("e2e", || e2e(&env))?;
@@ -222,6 +225,52 @@ fn sharded_verify() -> Result {
         Some(0 | 1 | 3) => Ok(()),
         _ => Err(format!("contrib/dask/verify_sharded.py failed ({job})")),
     }
+}
+
+/// DuckDB reads `trailproof events --format parquet` of the fixtures as Hive-partitioned
+/// Parquet, and its events per provider agree with `--format json` (docs/parquet.md). Uses the
+/// debug CLI the native tests built; DuckDB comes from PyPI into the xtask venv when missing.
+fn parquet_duckdb() -> Result {
+    const CHECK: &str = r#"
+import collections, json, sys, duckdb
+jsonl, out = sys.argv[1], sys.argv[2]
+with open(jsonl, encoding="utf-8") as f:
+    want = collections.Counter(json.loads(line)["provider"] for line in f if line.strip())
+files = out + "/**/*.parquet"
+got = dict(duckdb.execute(
+    "SELECT provider, count(*) FROM read_parquet(?, hive_partitioning=true) GROUP BY ALL",
+    [files]).fetchall())
+versions = duckdb.execute(
+    "SELECT DISTINCT decode(value) FROM parquet_kv_metadata(?) "
+    "WHERE decode(key) = 'trailproof.schema_version'", [files]).fetchall()
+if got != dict(want) or len(versions) != 1:
+    sys.exit(f"DuckDB per provider {got}, JSON {dict(want)}, schema versions {versions}")
+print(f"xtask: DuckDB {duckdb.__version__} agrees with JSON: {sorted(got.items())}, schema {versions[0][0]}")
+"#;
+    let python = python::with_packages(&[("duckdb", "duckdb")])?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let cli = target.join("debug/trailproof");
+    if !cli.is_file() {
+        run(cargo().args(["build", "-p", "trailproof-cli"]))?;
+    }
+    let work = target.join("xtask-parquet");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    let (jsonl, out) = (work.join("events.jsonl"), work.join("parquet"));
+    let stdout = std::fs::File::create(&jsonl).map_err(|e| format!("{}: {e}", jsonl.display()))?;
+    run(Command::new(&cli)
+        .args(["events", "--format", "json"])
+        .arg(fixtures_dir())
+        .stdout(stdout))?;
+    run(Command::new(&cli)
+        .args(["events", "--format", "parquet", "-o"])
+        .arg(&out)
+        .arg(fixtures_dir()))?;
+    let script = work.join("check.py");
+    std::fs::write(&script, CHECK).map_err(|e| format!("{}: {e}", script.display()))?;
+    run(Command::new(python).arg(&script).arg(&jsonl).arg(&out))
 }
 
 /// Wall time per phase of `cargo xtask test`.

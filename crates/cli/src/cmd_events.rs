@@ -21,6 +21,8 @@ pub enum Format {
     Json,
     /// CSV with a header row.
     Csv,
+    /// Hive-partitioned Apache Parquet files under `--output DIR` (docs/parquet.md).
+    Parquet,
 }
 
 /// Arguments of `trailproof events`.
@@ -44,6 +46,18 @@ pub struct Args {
     /// found without it.
     #[arg(long = "keys", value_name = "FILE")]
     keys: Vec<PathBuf>,
+    /// Output directory of `--format parquet` (created; must be empty if it exists):
+    /// `DIR/provider=aws/date=2024-05-01/part-00000.parquet`, ...
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// With `--format parquet`: also write each event's original record, re-read from the
+    /// inputs, in the `raw` column.
+    #[arg(long)]
+    raw: bool,
+    /// With `--format parquet`: rows per file at most (a partition with more gets further
+    /// `part-NNNNN.parquet` files).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    max_rows_per_file: usize,
     /// Files, directories or archives (zip, tar, tar.gz); gzip files are decoded.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
@@ -58,6 +72,35 @@ pub fn run(args: Args) -> ExitCode {
             report_query_error(q, &e);
             return ExitCode::from(2);
         }
+    }
+    // The Parquet output's arguments too: a mistake should not cost a long ingest either.
+    let parquet = match (args.format, &args.output) {
+        (Format::Parquet, Some(dir)) => {
+            if let Err(message) = crate::parquet_out::check_dir(dir) {
+                eprintln!("trailproof: {message}");
+                return ExitCode::from(2);
+            }
+            Some(crate::parquet_out::Options {
+                dir: dir.clone(),
+                raw: args.raw,
+                max_rows_per_file: args.max_rows_per_file,
+            })
+        }
+        (Format::Parquet, None) => {
+            eprintln!(
+                "trailproof: --format parquet writes files: name their directory with -o DIR"
+            );
+            return ExitCode::from(2);
+        }
+        (_, Some(_)) => {
+            eprintln!("trailproof: -o/--output is for --format parquet (other formats go to standard output)");
+            return ExitCode::from(2);
+        }
+        (_, None) => None,
+    };
+    if args.max_rows_per_file == 0 {
+        eprintln!("trailproof: --max-rows-per-file must be at least 1");
+        return ExitCode::from(2);
     }
     let mapping = match args.mapping.as_deref().map(FieldMapping::parse) {
         Some(Err(bad)) => {
@@ -128,10 +171,41 @@ pub fn run(args: Args) -> ExitCode {
             .iter()
             .try_for_each(|&r| write_json(&mut out, &store, r)),
         Format::Csv => write_csv(&mut out, &store, &rows),
+        // `parquet` is always set for this format (checked before the ingest).
+        Format::Parquet => {
+            return match parquet {
+                Some(options) => write_parquet(&store, &rows, &named, &options),
+                None => ExitCode::from(2),
+            }
+        }
     };
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = written.and_then(|_| out.flush());
     ExitCode::SUCCESS
+}
+
+/// Writes the Parquet output and says what it wrote.
+fn write_parquet(
+    store: &EventStore,
+    rows: &[usize],
+    named: &[(PathBuf, String)],
+    options: &crate::parquet_out::Options,
+) -> ExitCode {
+    match crate::parquet_out::write(store, rows, named, options) {
+        Ok(w) => {
+            eprintln!(
+                "trailproof: {} events in {} Parquet files under {}",
+                w.events,
+                w.files,
+                options.dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("trailproof: {message}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Indexes `files` (path, name), printing each file's diagnostics; `None` when none could be
