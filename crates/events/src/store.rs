@@ -1044,9 +1044,10 @@ impl EventStore {
     ///
     /// [`Report::integrity_of`]: trailproof_core::report::Report::integrity_of
     pub fn apply_report(&mut self, report: &trailproof_core::report::Report) {
-        self.apply_integrity(|path| {
-            let (state, proof) = report.integrity_of(path);
-            (state, proof.cloned())
+        let by_path = report.integrity_by_path();
+        self.apply_integrity(|path| match by_path.get(path) {
+            Some((state, proof)) => (*state, proof.cloned()),
+            None => (trailproof_core::report::Integrity::Unprotected, None),
         });
     }
 

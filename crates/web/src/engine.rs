@@ -16,7 +16,7 @@ use trailproof_events::{EventStore, Field, Ingest, IngestOptions, RawRef};
 
 use trailproof_analysis::report::InputFile;
 use trailproof_analysis::{Analysis, SigmaRuleSet};
-use trailproof_core::report::Report;
+use trailproof_core::report::{Integrity, Report};
 
 use trailproof_archive::frame::JsonArrayReader;
 use trailproof_archive::{ArchiveVerifier, Verification, VerifyOptions as ArchiveOptions};
@@ -779,12 +779,15 @@ fn apply_integrity(
     report: &mut Report,
     verification: Option<&Verification>,
 ) {
+    let by_path = report.integrity_by_path();
     store.apply_integrity(|path| {
         if let Some(state) = verification.and_then(|v| v.records_integrity(path)) {
             return state;
         }
-        let (state, proof) = report.integrity_of(path);
-        (state, proof.cloned())
+        match by_path.get(path) {
+            Some((state, proof)) => (*state, proof.cloned()),
+            None => (Integrity::Unprotected, None),
+        }
     });
     trailproof_events::dedup::note_conflicts(store, report);
     report.coverage = Some(store.coverage());
