@@ -3,40 +3,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::Array;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, MessageEvent, Worker};
 use yew::prelude::*;
 
 use crate::files::Picked;
-use crate::protocol::{ExportFormat, FromWorker, LoadSummary, Phase, ToWorker};
+use crate::page::{InputRow, Link, Outcome, Tab, WorkerHandle};
+use crate::protocol::{FromWorker, LoadSummary, Phase, ToWorker};
+use crate::views;
 use crate::views::timeline::{TimelineAction, TimelineState};
-use crate::views::{self, Tab};
-
-/// One input file as the Inputs view lists it.
-#[derive(Clone, PartialEq)]
-pub struct InputRow {
-    /// Display path.
-    pub path: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Hashing outcome.
-    pub outcome: Outcome,
-}
-
-/// What happened to one input's hash.
-#[derive(Clone, PartialEq)]
-pub enum Outcome {
-    /// Not yet hashed.
-    Pending,
-    /// Lowercase hex SHA-256.
-    Hashed(String),
-    /// Unreadable, with the browser's message.
-    Failed(String),
-    /// The job was cancelled first.
-    Cancelled,
-}
 
 /// Everything the page shows.
 #[derive(Clone, PartialEq)]
@@ -214,123 +188,12 @@ impl Reducible for State {
     }
 }
 
-/// The worker and the handler that keeps its replies flowing into the reducer.
-pub struct WorkerHandle {
-    worker: Worker,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-}
-
-impl WorkerHandle {
-    fn spawn(dispatch: UseReducerDispatcher<State>) -> Result<Self, JsValue> {
-        // A classic script: Trunk builds worker bins for `importScripts`-style loading.
-        let worker = Worker::new("./worker_loader.js")?;
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let data = event.data();
-            // Exports arrive as [json, Blob]; everything else as a JSON string.
-            let (text, blob) = if Array::is_array(&data) {
-                let parts = Array::from(&data);
-                (
-                    parts.get(0).as_string(),
-                    parts.get(1).dyn_into::<Blob>().ok(),
-                )
-            } else {
-                (data.as_string(), None)
-            };
-            let Some(msg) = text.and_then(|s| serde_json::from_str::<FromWorker>(&s).ok()) else {
-                return;
-            };
-            if let (FromWorker::Exported { format, .. }, Some(blob)) = (&msg, blob) {
-                download(&blob, *format);
-            }
-            dispatch.dispatch(Action::Worker(msg));
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        Ok(Self {
-            worker,
-            _on_message: on_message,
-        })
-    }
-
-    fn post(&self, request: &ToWorker, files: &[Picked]) {
-        let Ok(json) = serde_json::to_string(request) else {
-            return;
-        };
-        let list: Array = files
-            .iter()
-            .map(|p| JsValue::from(p.file.clone()))
-            .collect();
-        if let Err(e) = self
-            .worker
-            .post_message(&Array::of2(&JsValue::from_str(&json), &list))
-        {
-            web_sys::console::error_1(&e);
-        }
-    }
-}
-
-impl Drop for WorkerHandle {
-    fn drop(&mut self) {
-        self.worker.terminate();
-    }
-}
-
-/// Saves `blob` through a temporary object URL and a synthetic link click: the data never
-/// leaves the browser.
-fn download(blob: &Blob, format: ExportFormat) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
-        return;
-    };
-    if let Ok(a) = document.create_element("a") {
-        let name = format.file_name();
-        let _ = a.set_attribute("href", &url);
-        let _ = a.set_attribute("download", name);
-        if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
-            a.click();
-        }
-    }
-    // Revoked later, not at once: some browsers start the download only after the click
-    // handler returns. A minute is ample; the Blob is freed with the URL.
-    let revoke = Closure::once_into_js(move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
-    if let Some(window) = web_sys::window() {
-        let _ = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
-    }
-}
-
-/// Sends requests to the worker; handed to views.
-#[derive(Clone)]
-pub struct Link {
-    worker: Rc<RefCell<Option<WorkerHandle>>>,
-}
-
-impl PartialEq for Link {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.worker, &other.worker)
-    }
-}
-
-impl Link {
-    /// Posts a request without files.
-    pub fn send(&self, request: ToWorker) {
-        if let Some(handle) = self.worker.borrow().as_ref() {
-            handle.post(&request, &[]);
-        }
-    }
-}
-
 /// The application root.
 #[function_component]
 pub fn App() -> Html {
     let state = use_reducer(State::default);
     let worker: Rc<RefCell<Option<WorkerHandle>>> = use_mut_ref(|| None);
-    let link = Link {
-        worker: worker.clone(),
-    };
+    let link = Link::new(worker.clone());
 
     let on_files = {
         let state = state.clone();
@@ -356,7 +219,9 @@ pub fn App() -> Html {
             state.dispatch(Action::Start(rows));
             // A fresh worker per load: the previous one's memory is released with it.
             worker.borrow_mut().take();
-            match WorkerHandle::spawn(state.dispatcher()) {
+            let dispatch = state.dispatcher();
+            let on_reply = Callback::from(move |msg| dispatch.dispatch(Action::Worker(msg)));
+            match WorkerHandle::spawn(on_reply) {
                 Ok(handle) => {
                     handle.post(
                         &ToWorker::Load {

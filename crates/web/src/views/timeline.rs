@@ -26,8 +26,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
-use super::{count, integrity_classes};
-use crate::app::Link;
+use crate::page::Link;
+use crate::page::{count, integrity_classes};
 use crate::protocol::{
     DetailView, ExportFormat, FromWorker, LoadSummary, QueryError, QueryView, RowView, ToWorker,
 };

@@ -6,8 +6,8 @@ use std::rc::Rc;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use super::super::integrity_classes;
 use super::tz;
+use crate::page::integrity_classes;
 use crate::protocol::DetailView;
 
 /// Properties of [`DetailPane`].

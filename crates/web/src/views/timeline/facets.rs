@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use super::super::{count, integrity_classes};
+use crate::page::{count, integrity_classes};
 use crate::protocol::Facet;
 
 /// Properties of [`FacetPanel`].
