@@ -11,6 +11,7 @@ use crate::page::{InputRow, Link, Outcome, Tab, WorkerHandle};
 use crate::protocol::{FromWorker, LoadSummary, Phase, ToWorker};
 use crate::views;
 use crate::views::timeline::{TimelineAction, TimelineState};
+use crate::workpaper::{self, Edit, InputHash, Workpaper};
 
 /// Everything the page shows.
 #[derive(Clone, PartialEq)]
@@ -39,6 +40,27 @@ pub struct State {
     pub timeline: TimelineState,
     /// Whether the user picked a tab during the current load (it then stays).
     pub tab_chosen: bool,
+    /// The auditor's workpaper for these inputs, once every input is hashed and the browser's
+    /// storage answered.
+    pub workpaper: Option<Rc<Workpaper>>,
+    /// What happened to the workpaper last (import, refusal, storage), for people.
+    pub workpaper_status: Option<String>,
+}
+
+impl State {
+    /// Every input with its SHA-256, once all are hashed (a workpaper needs them all).
+    pub fn input_hashes(&self) -> Option<Vec<InputHash>> {
+        self.inputs
+            .iter()
+            .map(|r| match &r.outcome {
+                Outcome::Hashed(sha256) => Some(InputHash {
+                    path: r.path.clone(),
+                    sha256: sha256.clone(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 impl Default for State {
@@ -56,6 +78,8 @@ impl Default for State {
             error: None,
             timeline: TimelineState::default(),
             tab_chosen: false,
+            workpaper: None,
+            workpaper_status: None,
         }
     }
 }
@@ -72,6 +96,12 @@ pub enum Action {
     Tab(Tab),
     /// Something for the timeline.
     Timeline(TimelineAction),
+    /// The workpaper for the loaded inputs, from the browser's storage or new.
+    WorkpaperOpened(Workpaper, Option<String>),
+    /// The auditor changed the workpaper.
+    Workpaper(Edit),
+    /// A workpaper file's text, to import onto the open one.
+    WorkpaperImport(String),
 }
 
 impl Reducible for State {
@@ -91,6 +121,51 @@ impl Reducible for State {
                 next.summary = None;
                 next.timeline = TimelineState::default();
                 next.tab_chosen = false;
+                next.workpaper = None;
+                next.workpaper_status = None;
+            }
+            Action::WorkpaperOpened(w, status) => {
+                // Only for the inputs loaded now (a slow storage answer may be stale).
+                if self
+                    .input_hashes()
+                    .is_some_and(|i| workpaper::storage_key(&i) == w.key())
+                {
+                    next.workpaper = Some(Rc::new(w));
+                    next.workpaper_status = status;
+                }
+            }
+            Action::Workpaper(edit) => {
+                if let Some(w) = &self.workpaper {
+                    let mut w = (**w).clone();
+                    w.apply(edit);
+                    next.workpaper = Some(Rc::new(w));
+                }
+            }
+            Action::WorkpaperImport(text) => {
+                let (Some(current), Some(inputs)) = (&self.workpaper, self.input_hashes()) else {
+                    return self;
+                };
+                match workpaper::import(&text, &inputs) {
+                    Ok(theirs) => {
+                        let mut w = (**current).clone();
+                        let n = theirs.marks.len();
+                        w.merge(theirs);
+                        next.workpaper = Some(Rc::new(w));
+                        next.workpaper_status = Some(format!(
+                            "Imported the workpaper ({n} marked events) and merged it with this browser's."
+                        ));
+                    }
+                    Err(e) => next.workpaper_status = Some(format!("Import refused: {e}.")),
+                }
+            }
+            Action::Worker(FromWorker::Marked { unresolved }) => {
+                if unresolved > 0 {
+                    next.workpaper_status = Some(format!(
+                        "{unresolved} marked events are not among the loaded events."
+                    ));
+                } else {
+                    return self;
+                }
             }
             Action::Cancel => {
                 next.running = false;
@@ -274,6 +349,73 @@ pub fn App() -> Html {
         let state = state.clone();
         Callback::from(move |a: TimelineAction| state.dispatch(Action::Timeline(a)))
     };
+    // When a load finishes with every input hashed, open its workpaper from the browser's
+    // storage (or start one).
+    {
+        let dispatch = state.dispatcher();
+        let inputs = state.summary.as_ref().and_then(|_| state.input_hashes());
+        use_effect_with(inputs, move |inputs| {
+            if let Some(inputs) = inputs.clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let fresh = Workpaper::new(inputs);
+                    let (w, status) = match crate::idb::get(&fresh.key()).await {
+                        Ok(Some(text)) => match Workpaper::from_json(&text) {
+                            Ok(w) => (w, None),
+                            Err(e) => (fresh, Some(format!("The stored workpaper was unreadable ({e}); a new one was started."))),
+                        },
+                        Ok(None) => (fresh, None),
+                        Err(_) => (fresh, Some("This browser's storage is unavailable: the workpaper lasts only while the page is open (export it to keep it).".to_owned())),
+                    };
+                    dispatch.dispatch(Action::WorkpaperOpened(w, status));
+                });
+            }
+        });
+    }
+    // Every change reaches the worker (the one source of selection: `tag:`, `flagged:`, the
+    // report's observations) and the browser's storage; the timeline asks again so its Tags
+    // column and facet follow.
+    {
+        let (link, on_timeline) = (link.clone(), on_timeline.clone());
+        let settings = state.timeline.settings.clone();
+        let queried = state.timeline.view.is_some();
+        use_effect_with(state.workpaper.clone(), move |w| {
+            if let Some(w) = w.clone() {
+                link.send(ToWorker::Workpaper {
+                    note: w.note.clone(),
+                    marks: w.marks.clone(),
+                });
+                if queried {
+                    views::timeline::run_query(&link, &on_timeline, settings);
+                }
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Err(e) = crate::idb::put(&w.key(), &w.to_json()).await {
+                        web_sys::console::error_1(&e);
+                    }
+                });
+            }
+        });
+    }
+    let on_edit = {
+        let state = state.clone();
+        Callback::from(move |e: Edit| state.dispatch(Action::Workpaper(e)))
+    };
+    let on_mark = on_edit.reform(Edit::Mark);
+    let on_import = {
+        let state = state.clone();
+        Callback::from(move |text: String| state.dispatch(Action::WorkpaperImport(text)))
+    };
+    let on_open_search = {
+        let (state, link, on_timeline) = (state.clone(), link.clone(), on_timeline.clone());
+        Callback::from(move |s: workpaper::SavedSearch| {
+            state.dispatch(Action::Tab(Tab::Timeline));
+            let settings = views::timeline::Settings {
+                query: s.query,
+                range: s.range,
+                ..state.timeline.settings.clone()
+            };
+            views::timeline::run_query(&link, &on_timeline, settings);
+        })
+    };
     let on_evidence = {
         let (state, link, on_timeline) = (state.clone(), link.clone(), on_timeline.clone());
         Callback::from(move |ids: Vec<String>| {
@@ -323,7 +465,8 @@ pub fn App() -> Html {
                         Tab::Timeline => match &state.summary {
                             Some(s) => html! {
                                 <views::timeline::TimelineView summary={s.clone()} state={state.timeline.clone()}
-                                    link={link.clone()} on_action={on_timeline.clone()} />
+                                    link={link.clone()} on_action={on_timeline.clone()}
+                                    workpaper={state.workpaper.clone()} on_mark={Some(on_mark.clone())} />
                             },
                             None => html! { <p class="muted">{ "The timeline appears when loading finishes." }</p> },
                         },
@@ -334,6 +477,12 @@ pub fn App() -> Html {
                         Tab::Findings => match &state.summary {
                             Some(s) => html! { <views::findings::FindingsView summary={s.clone()} on_evidence={on_evidence.clone()} link={link.clone()} /> },
                             None => html! { <p class="muted">{ "Findings appear when loading finishes." }</p> },
+                        },
+                        Tab::Workpaper => html! {
+                            <views::workpaper::WorkpaperView workpaper={state.workpaper.clone()}
+                                status={state.workpaper_status.clone()}
+                                current={(state.timeline.settings.query.clone(), state.timeline.settings.range)}
+                                on_edit={on_edit.clone()} on_open={on_open_search.clone()} on_import={on_import.clone()} />
                         },
                         Tab::Inputs => html! { <views::inputs::InputsView rows={state.inputs.clone()}
                             files={state.summary.as_ref().map(|s| s.files.clone()).unwrap_or_default()} /> },

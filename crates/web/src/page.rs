@@ -27,17 +27,20 @@ pub enum Tab {
     Compliance,
     /// Detections and anomalies.
     Findings,
+    /// The auditor's flags, tags, notes and saved searches.
+    Workpaper,
     /// The input files with their hashes.
     Inputs,
 }
 
 impl Tab {
     /// Every tab, in bar order.
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 6] = [
         Tab::Verification,
         Tab::Timeline,
         Tab::Compliance,
         Tab::Findings,
+        Tab::Workpaper,
         Tab::Inputs,
     ];
 
@@ -48,6 +51,7 @@ impl Tab {
             Tab::Timeline => ("Timeline", "timeline"),
             Tab::Compliance => ("Compliance", "compliance"),
             Tab::Findings => ("Findings", "findings"),
+            Tab::Workpaper => ("Workpaper", "workpaper"),
             Tab::Inputs => ("Inputs", "inputs"),
         }
     }

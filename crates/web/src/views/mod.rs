@@ -9,6 +9,7 @@ pub mod settings;
 pub mod summary;
 pub mod timeline;
 pub mod verification;
+pub mod workpaper;
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;

@@ -16,6 +16,7 @@ pub struct FacetProps {
 
 fn title(field: &str) -> &str {
     match field {
+        "tag" => "Tags",
         "integrity" => "Integrity",
         "actor" => "Actor",
         "action" => "Action",
