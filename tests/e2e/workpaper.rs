@@ -258,8 +258,13 @@ async fn flag_tag_note_export_reload_import_and_refusal() {
     );
 
     // Without the stored copy, the exported file brings everything back.
-    h.js("indexedDB.deleteDatabase('trailproof'); return true;")
+    h.js("const r = indexedDB.deleteDatabase('trailproof'); r.onsuccess = () => window.__deleted = true; return true;")
         .await;
+    h.wait_for(
+        "the storage to be cleared",
+        "return window.__deleted === true;",
+    )
+    .await;
     h.open().await;
     h.load(&set).await;
     assert!(

@@ -1076,7 +1076,7 @@ mod tests {
                 event: ghost,
                 flagged: true,
                 tags: vec![],
-                note: "gone".into(),
+                note: "gone <b>".into(),
             },
         ];
 
@@ -1122,7 +1122,7 @@ mod tests {
         assert_eq!(huawei_obs["reference"], huawei.reference());
         assert!(events
             .iter()
-            .any(|e| e["note"] == "gone" && e["event"].is_null()));
+            .any(|e| e["note"] == "gone <b>" && e["event"].is_null()));
         let html = engine
             .audit_report(vec![], ExportFormat::ReportHtml)
             .unwrap();
@@ -1132,6 +1132,8 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("not among the loaded events"));
+        // The auditor's text is escaped like event text.
+        assert!(html.contains("gone &lt;b&gt;") && !html.contains("gone <b>"));
 
         // Without a workpaper the report has no observations block.
         let (engine, _, _) = load(&files);
