@@ -324,6 +324,7 @@ async fn flag_tag_note_export_reload_import_and_refusal() {
         h.count("flagged:true").await.starts_with("0 of"),
         "nothing attached"
     );
+    h.tab("workpaper").await;
     h.screenshot("workpaper-refused").await;
     h.assert_no_outside_requests().await;
     h.close().await;

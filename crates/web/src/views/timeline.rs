@@ -119,7 +119,8 @@ impl Col {
     pub fn label(self) -> &'static str {
         match self {
             Col::Time => "Time",
-            Col::Tags => "Flag / tags",
+            // The ★ in the cells says "flagged"; a short header keeps the column narrow.
+            Col::Tags => "Tags",
             Col::Provider => "Provider",
             Col::Account => "Account",
             Col::Region => "Region",
