@@ -204,6 +204,42 @@ pub struct AuditReport {
     pub sigma_diagnostics: Vec<SigmaDiagnostic>,
     /// Other remarks.
     pub diagnostics: Vec<String>,
+    /// The auditor's own observations, when the host keeps a workpaper (set after
+    /// [`AuditReport::build`]; absent from the JSON when there are none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observations: Option<Observations>,
+}
+
+/// The auditor's observations: a note on the engagement and the events they flagged, tagged
+/// or annotated, each with its evidence row and integrity state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Observations {
+    /// The note on the whole engagement.
+    pub note: String,
+    /// Observed events, in time order.
+    pub events: Vec<Observation>,
+}
+
+/// One event the auditor marked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Observation {
+    /// Where its raw record is (`file#offset+len`), as the workpaper names it.
+    pub reference: String,
+    /// Flagged (starred).
+    pub flagged: bool,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// The auditor's note.
+    pub note: String,
+    /// The event with its integrity state; `None` when the loaded inputs do not hold it.
+    pub event: Option<EvidenceEvent>,
+}
+
+impl EvidenceEvent {
+    /// The evidence row for store row `row` (which must exist).
+    pub fn of(store: &EventStore, row: usize) -> EvidenceEvent {
+        evidence_event(store, row)
+    }
 }
 
 fn evidence_event(store: &EventStore, row: usize) -> EvidenceEvent {
@@ -318,6 +354,7 @@ impl AuditReport {
             findings,
             sigma_diagnostics: a.sigma_diagnostics.clone(),
             diagnostics: a.diagnostics.clone(),
+            observations: None,
         }
     }
 
@@ -592,6 +629,10 @@ impl AuditReport {
         }
         h.push_str("</section>\n");
 
+        if let Some(o) = &self.observations {
+            o.html(&mut h);
+        }
+
         if !self.sigma_diagnostics.is_empty() || !self.diagnostics.is_empty() {
             h.push_str("<section><h2>Notes</h2><ul>\n");
             for d in &self.sigma_diagnostics {
@@ -766,3 +807,45 @@ footer{margin-top:2rem;border-top:1px solid var(--line);padding-top:.5rem}
 @media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}article.finding,tr{break-inside:avoid}thead{display:table-header-group}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}@page{size:A4;margin:15mm}}
 "#;
+
+impl Observations {
+    /// The "Auditor's observations" section: the engagement note, then one row per event
+    /// with its tags, note and integrity state.
+    fn html(&self, h: &mut String) {
+        let _ = writeln!(
+            h,
+            "<section class=\"observations\"><h2>Auditor's observations ({})</h2>",
+            self.events.len()
+        );
+        if !self.note.trim().is_empty() {
+            let _ = writeln!(h, "<p class=\"engagement-note\">{}</p>", esc(&self.note));
+        }
+        if self.events.is_empty() {
+            h.push_str("<p>No event was flagged, tagged or annotated.</p>\n");
+        } else {
+            h.push_str("<table class=\"ev\"><thead><tr><th>Flag</th><th>Tags</th><th>Note</th><th>Time</th><th>Action</th><th>Actor</th><th>Source IP</th><th>Outcome</th><th>Event ID</th><th>Record</th><th>Integrity</th></tr></thead><tbody>\n");
+            for o in &self.events {
+                let flag = if o.flagged { "\u{2605}" } else { "" };
+                let (tags, note) = (esc(&o.tags.join(", ")), esc(&o.note));
+                match &o.event {
+                    Some(e) => {
+                        let _ = writeln!(
+                            h,
+                            "<tr><td>{flag}</td><td>{tags}</td><td class=\"note\">{note}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"hash\">{}</td><td>{}</td><td class=\"i-{i}\">{i}</td></tr>",
+                            esc(&e.time), esc(&e.action), esc(&e.actor), esc(&e.source_ip), esc(&e.outcome), esc(&e.event_id), esc(&o.reference), i = esc(&e.integrity)
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(
+                            h,
+                            "<tr><td>{flag}</td><td>{tags}</td><td class=\"note\">{note}</td><td colspan=\"6\">not among the loaded events</td><td>{}</td><td>unknown</td></tr>",
+                            esc(&o.reference)
+                        );
+                    }
+                }
+            }
+            h.push_str("</tbody></table>\n");
+        }
+        h.push_str("</section>\n");
+    }
+}

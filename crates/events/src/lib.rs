@@ -66,7 +66,7 @@ pub mod time;
 
 pub use ingest::{FileSummary, Ingest, IngestOptions};
 pub use model::{Event, Provider, RawRef};
-pub use store::{EventStore, Field, Filter, Selection};
+pub use store::{EventStore, Field, Filter, Label, Selection};
 
 /// Errors of this crate's own APIs (input problems are [`trailproof_core::Diagnostic`]s).
 #[non_exhaustive]

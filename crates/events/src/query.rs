@@ -173,6 +173,18 @@ const FIELDS: &[FieldInfo] = &[
         description: "verified, unverified, failed or unprotected: what proves the event's record",
         field: Field::Integrity,
     },
+    FieldInfo {
+        name: "tag",
+        aliases: &["tags"],
+        description: "a tag the auditor put on the event in the workpaper",
+        field: Field::Tag,
+    },
+    FieldInfo {
+        name: "flagged",
+        aliases: &["starred"],
+        description: "whether the auditor flagged (starred) the event: true or false",
+        field: Field::Flagged,
+    },
 ];
 
 /// Fields searched by free text (terms without `field:`).
@@ -625,7 +637,7 @@ fn term(
                 }
             }
         }
-        Field::Root | Field::Admin => match lower.as_str() {
+        Field::Root | Field::Admin | Field::Flagged => match lower.as_str() {
             "true" | "false" => Predicate::Text(info.field, Match::Equals(lower)),
             _ => return Err(err(vpos, format!("{} takes true or false", info.name))),
         },

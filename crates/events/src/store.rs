@@ -6,7 +6,7 @@
 //! is evaluated once per *distinct value* (into a match table), then once per row as a table
 //! lookup; results are bitsets ([`Selection`]) combined with bitwise AND/OR/NOT.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
@@ -378,11 +378,16 @@ pub enum Field {
     /// Integrity state (`verified`, `unverified`, `failed`, `unprotected`), known once
     /// [`EventStore::apply_integrity`] ran.
     Integrity,
+    /// The auditor's tags on the event (set by the host: [`EventStore::set_labels`]).
+    Tag,
+    /// Whether the auditor flagged (starred) the event (`true`/`false`; set by the host:
+    /// [`EventStore::set_labels`]).
+    Flagged,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Field; 21] = [
+    pub const ALL: [Field; 23] = [
         Field::Time,
         Field::Provider,
         Field::Account,
@@ -404,6 +409,8 @@ impl Field {
         Field::Admin,
         Field::File,
         Field::Integrity,
+        Field::Tag,
+        Field::Flagged,
     ];
 
     /// The canonical name (`time`, `actor`, `ip`, ...).
@@ -430,6 +437,8 @@ impl Field {
             Field::Admin => "admin",
             Field::File => "file",
             Field::Integrity => "integrity",
+            Field::Tag => "tag",
+            Field::Flagged => "flagged",
         }
     }
 }
@@ -658,6 +667,19 @@ pub struct EventStore {
     copies: Vec<(u32, RawRef)>,
     /// Rows that are conflicting versions of one event, one set per event.
     conflicts: Vec<Vec<u32>>,
+    /// The auditor's labels by row, set by the host from its workpaper. Sparse: an auditor
+    /// marks a handful of events among millions.
+    labels: BTreeMap<u32, Label>,
+}
+
+/// What an auditor attached to one event in a host's workpaper, as the query language sees
+/// it (`flagged:true`, `tag:…`). The store only holds it; the host decides which row it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Label {
+    /// Starred.
+    pub flagged: bool,
+    /// Free tags.
+    pub tags: Vec<String>,
 }
 
 /// Row flag: one of several conflicting versions of an event.
@@ -936,6 +958,7 @@ impl StoreBuilder {
             file_conflicts,
             copies,
             conflicts,
+            labels: BTreeMap::new(),
         };
         if out.len == 0 {
             out.res_start.clear();
@@ -984,6 +1007,42 @@ impl EventStore {
     /// in a deterministic order. Every version is kept as a row.
     pub fn conflicts(&self) -> &[Vec<u32>] {
         &self.conflicts
+    }
+
+    /// Replaces the auditor's labels (from the host's workpaper) by these `(row, label)`
+    /// pairs; pairs for the same row are merged, rows out of range and empty labels ignored.
+    pub fn set_labels(&mut self, labels: impl IntoIterator<Item = (usize, Label)>) {
+        self.labels.clear();
+        for (row, label) in labels {
+            if row >= self.len || (!label.flagged && label.tags.is_empty()) {
+                continue;
+            }
+            let Ok(key) = u32::try_from(row) else {
+                continue;
+            };
+            let entry = self.labels.entry(key).or_default();
+            entry.flagged |= label.flagged;
+            for t in label.tags {
+                if !t.is_empty() && !entry.tags.contains(&t) {
+                    entry.tags.push(t);
+                }
+            }
+        }
+    }
+
+    /// The auditor's label on `row`, if any.
+    pub fn label(&self, row: usize) -> Option<&Label> {
+        u32::try_from(row).ok().and_then(|r| self.labels.get(&r))
+    }
+
+    /// Whether the auditor flagged `row`.
+    pub fn flagged(&self, row: usize) -> bool {
+        self.label(row).is_some_and(|l| l.flagged)
+    }
+
+    /// Rows with a label, ascending.
+    pub fn labelled(&self) -> impl Iterator<Item = usize> + '_ {
+        self.labels.keys().map(|&r| r as usize)
     }
 
     /// Sets every event's integrity from the file that holds its record: `of(path)` gives
@@ -1174,6 +1233,11 @@ impl EventStore {
                 .cloned()
                 .unwrap_or_default(),
             Field::Integrity => self.integrity(row).as_str().to_string(),
+            Field::Tag => self
+                .label(row)
+                .map(|l| l.tags.join(", "))
+                .unwrap_or_default(),
+            Field::Flagged => self.label(row).is_some_and(|l| l.flagged).to_string(),
             _ => String::new(),
         }
     }
@@ -1463,6 +1527,21 @@ impl EventStore {
                     out.words[w] |= word;
                 }
             }
+            Field::Tag => {
+                for (&row, label) in &self.labels {
+                    if label.tags.iter().any(|t| matcher.is_match(t)) {
+                        out.insert(row as usize);
+                    }
+                }
+            }
+            Field::Flagged => {
+                let (t, fa) = (matcher.is_match("true"), matcher.is_match("false"));
+                for row in 0..self.len {
+                    if if self.flagged(row) { t } else { fa } {
+                        out.insert(row);
+                    }
+                }
+            }
             Field::Time => {
                 for row in 0..self.len {
                     if matcher.is_match(&crate::time::format_rfc3339(self.time[row])) {
@@ -1528,6 +1607,20 @@ impl EventStore {
                     by_code(2, &|r| (self.flags[r] & bit != 0) as u32, &|id| {
                         ["false", "true"][id as usize].into()
                     })
+                }
+                Field::Flagged => by_code(2, &|r| self.flagged(r) as u32, &|id| {
+                    ["false", "true"][id as usize].into()
+                }),
+                Field::Tag => {
+                    let mut map: BTreeMap<&str, u64> = BTreeMap::new();
+                    for (&row, label) in &self.labels {
+                        if selection.contains(row as usize) {
+                            for t in &label.tags {
+                                *map.entry(t.as_str()).or_default() += 1;
+                            }
+                        }
+                    }
+                    counts.extend(map.into_iter().map(|(t, k)| (t.to_owned(), k)));
                 }
                 Field::Resource => {
                     let mut c = vec![0u64; self.res_dict.len()];

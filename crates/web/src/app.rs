@@ -3,40 +3,15 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::Array;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, MessageEvent, Worker};
 use yew::prelude::*;
 
 use crate::files::Picked;
-use crate::protocol::{ExportFormat, FromWorker, LoadSummary, Phase, ToWorker};
+use crate::page::{InputRow, Link, Outcome, Tab, WorkerHandle};
+use crate::protocol::{FromWorker, LoadSummary, Phase, ToWorker};
+use crate::views;
 use crate::views::timeline::{TimelineAction, TimelineState};
-use crate::views::{self, Tab};
-
-/// One input file as the Inputs view lists it.
-#[derive(Clone, PartialEq)]
-pub struct InputRow {
-    /// Display path.
-    pub path: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Hashing outcome.
-    pub outcome: Outcome,
-}
-
-/// What happened to one input's hash.
-#[derive(Clone, PartialEq)]
-pub enum Outcome {
-    /// Not yet hashed.
-    Pending,
-    /// Lowercase hex SHA-256.
-    Hashed(String),
-    /// Unreadable, with the browser's message.
-    Failed(String),
-    /// The job was cancelled first.
-    Cancelled,
-}
+use crate::workpaper::{self, Edit, InputHash, Workpaper};
 
 /// Everything the page shows.
 #[derive(Clone, PartialEq)]
@@ -68,6 +43,27 @@ pub struct State {
     pub tab_chosen: bool,
     /// Whether the analysis after a load is still running (the summary is already shown).
     pub analyzing: bool,
+    /// The auditor's workpaper for these inputs, once every input is hashed and the browser's
+    /// storage answered.
+    pub workpaper: Option<Rc<Workpaper>>,
+    /// What happened to the workpaper last (import, refusal, storage), for people.
+    pub workpaper_status: Option<String>,
+}
+
+impl State {
+    /// Every input with its SHA-256, once all are hashed (a workpaper needs them all).
+    pub fn input_hashes(&self) -> Option<Vec<InputHash>> {
+        self.inputs
+            .iter()
+            .map(|r| match &r.outcome {
+                Outcome::Hashed(sha256) => Some(InputHash {
+                    path: r.path.clone(),
+                    sha256: sha256.clone(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 impl Default for State {
@@ -86,6 +82,8 @@ impl Default for State {
             timeline: TimelineState::default(),
             tab_chosen: false,
             analyzing: false,
+            workpaper: None,
+            workpaper_status: None,
         }
     }
 }
@@ -102,6 +100,12 @@ pub enum Action {
     Tab(Tab),
     /// Something for the timeline.
     Timeline(TimelineAction),
+    /// The workpaper for the loaded inputs, from the browser's storage or new.
+    WorkpaperOpened(Workpaper, Option<String>),
+    /// The auditor changed the workpaper.
+    Workpaper(Edit),
+    /// A workpaper file's text, to import onto the open one.
+    WorkpaperImport(String),
 }
 
 impl Reducible for State {
@@ -122,6 +126,51 @@ impl Reducible for State {
                 next.timeline = TimelineState::default();
                 next.tab_chosen = false;
                 next.analyzing = false;
+                next.workpaper = None;
+                next.workpaper_status = None;
+            }
+            Action::WorkpaperOpened(w, status) => {
+                // Only for the inputs loaded now (a slow storage answer may be stale).
+                if self
+                    .input_hashes()
+                    .is_some_and(|i| workpaper::storage_key(&i) == w.key())
+                {
+                    next.workpaper = Some(Rc::new(w));
+                    next.workpaper_status = status;
+                }
+            }
+            Action::Workpaper(edit) => {
+                if let Some(w) = &self.workpaper {
+                    let mut w = (**w).clone();
+                    w.apply(edit);
+                    next.workpaper = Some(Rc::new(w));
+                }
+            }
+            Action::WorkpaperImport(text) => {
+                let (Some(current), Some(inputs)) = (&self.workpaper, self.input_hashes()) else {
+                    return self;
+                };
+                match workpaper::import(&text, &inputs) {
+                    Ok(theirs) => {
+                        let mut w = (**current).clone();
+                        let n = theirs.marks.len();
+                        w.merge(theirs);
+                        next.workpaper = Some(Rc::new(w));
+                        next.workpaper_status = Some(format!(
+                            "Imported the workpaper ({n} marked events) and merged it with this browser's."
+                        ));
+                    }
+                    Err(e) => next.workpaper_status = Some(format!("Import refused: {e}.")),
+                }
+            }
+            Action::Worker(FromWorker::Marked { unresolved }) => {
+                if unresolved > 0 {
+                    next.workpaper_status = Some(format!(
+                        "{unresolved} marked events are not among the loaded events."
+                    ));
+                } else {
+                    return self;
+                }
             }
             Action::Cancel => {
                 next.running = false;
@@ -248,123 +297,12 @@ impl Reducible for State {
     }
 }
 
-/// The worker and the handler that keeps its replies flowing into the reducer.
-pub struct WorkerHandle {
-    worker: Worker,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-}
-
-impl WorkerHandle {
-    fn spawn(dispatch: UseReducerDispatcher<State>) -> Result<Self, JsValue> {
-        // A classic script: Trunk builds worker bins for `importScripts`-style loading.
-        let worker = Worker::new("./worker_loader.js")?;
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let data = event.data();
-            // Exports arrive as [json, Blob]; everything else as a JSON string.
-            let (text, blob) = if Array::is_array(&data) {
-                let parts = Array::from(&data);
-                (
-                    parts.get(0).as_string(),
-                    parts.get(1).dyn_into::<Blob>().ok(),
-                )
-            } else {
-                (data.as_string(), None)
-            };
-            let Some(msg) = text.and_then(|s| serde_json::from_str::<FromWorker>(&s).ok()) else {
-                return;
-            };
-            if let (FromWorker::Exported { format, .. }, Some(blob)) = (&msg, blob) {
-                download(&blob, *format);
-            }
-            dispatch.dispatch(Action::Worker(msg));
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        Ok(Self {
-            worker,
-            _on_message: on_message,
-        })
-    }
-
-    fn post(&self, request: &ToWorker, files: &[Picked]) {
-        let Ok(json) = serde_json::to_string(request) else {
-            return;
-        };
-        let list: Array = files
-            .iter()
-            .map(|p| JsValue::from(p.file.clone()))
-            .collect();
-        if let Err(e) = self
-            .worker
-            .post_message(&Array::of2(&JsValue::from_str(&json), &list))
-        {
-            web_sys::console::error_1(&e);
-        }
-    }
-}
-
-impl Drop for WorkerHandle {
-    fn drop(&mut self) {
-        self.worker.terminate();
-    }
-}
-
-/// Saves `blob` through a temporary object URL and a synthetic link click: the data never
-/// leaves the browser.
-fn download(blob: &Blob, format: ExportFormat) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
-        return;
-    };
-    if let Ok(a) = document.create_element("a") {
-        let name = format.file_name();
-        let _ = a.set_attribute("href", &url);
-        let _ = a.set_attribute("download", name);
-        if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
-            a.click();
-        }
-    }
-    // Revoked later, not at once: some browsers start the download only after the click
-    // handler returns. A minute is ample; the Blob is freed with the URL.
-    let revoke = Closure::once_into_js(move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
-    if let Some(window) = web_sys::window() {
-        let _ = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
-    }
-}
-
-/// Sends requests to the worker; handed to views.
-#[derive(Clone)]
-pub struct Link {
-    worker: Rc<RefCell<Option<WorkerHandle>>>,
-}
-
-impl PartialEq for Link {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.worker, &other.worker)
-    }
-}
-
-impl Link {
-    /// Posts a request without files.
-    pub fn send(&self, request: ToWorker) {
-        if let Some(handle) = self.worker.borrow().as_ref() {
-            handle.post(&request, &[]);
-        }
-    }
-}
-
 /// The application root.
 #[function_component]
 pub fn App() -> Html {
     let state = use_reducer(State::default);
     let worker: Rc<RefCell<Option<WorkerHandle>>> = use_mut_ref(|| None);
-    let link = Link {
-        worker: worker.clone(),
-    };
+    let link = Link::new(worker.clone());
 
     let on_files = {
         let state = state.clone();
@@ -390,7 +328,9 @@ pub fn App() -> Html {
             state.dispatch(Action::Start(rows));
             // A fresh worker per load: the previous one's memory is released with it.
             worker.borrow_mut().take();
-            match WorkerHandle::spawn(state.dispatcher()) {
+            let dispatch = state.dispatcher();
+            let on_reply = Callback::from(move |msg| dispatch.dispatch(Action::Worker(msg)));
+            match WorkerHandle::spawn(on_reply) {
                 Ok(handle) => {
                     handle.post(
                         &ToWorker::Load {
@@ -443,6 +383,73 @@ pub fn App() -> Html {
         let state = state.clone();
         Callback::from(move |a: TimelineAction| state.dispatch(Action::Timeline(a)))
     };
+    // When a load finishes with every input hashed, open its workpaper from the browser's
+    // storage (or start one).
+    {
+        let dispatch = state.dispatcher();
+        let inputs = state.summary.as_ref().and_then(|_| state.input_hashes());
+        use_effect_with(inputs, move |inputs| {
+            if let Some(inputs) = inputs.clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let fresh = Workpaper::new(inputs);
+                    let (w, status) = match crate::idb::get(&fresh.key()).await {
+                        Ok(Some(text)) => match Workpaper::from_json(&text) {
+                            Ok(w) => (w, None),
+                            Err(e) => (fresh, Some(format!("The stored workpaper was unreadable ({e}); a new one was started."))),
+                        },
+                        Ok(None) => (fresh, None),
+                        Err(_) => (fresh, Some("This browser's storage is unavailable: the workpaper lasts only while the page is open (export it to keep it).".to_owned())),
+                    };
+                    dispatch.dispatch(Action::WorkpaperOpened(w, status));
+                });
+            }
+        });
+    }
+    // Every change reaches the worker (the one source of selection: `tag:`, `flagged:`, the
+    // report's observations) and the browser's storage; the timeline asks again so its Tags
+    // column and facet follow.
+    {
+        let (link, on_timeline) = (link.clone(), on_timeline.clone());
+        let settings = state.timeline.settings.clone();
+        let queried = state.timeline.view.is_some();
+        use_effect_with(state.workpaper.clone(), move |w| {
+            if let Some(w) = w.clone() {
+                link.send(ToWorker::Workpaper {
+                    note: w.note.clone(),
+                    marks: w.marks.clone(),
+                });
+                if queried {
+                    views::timeline::run_query(&link, &on_timeline, settings);
+                }
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Err(e) = crate::idb::put(&w.key(), &w.to_json()).await {
+                        web_sys::console::error_1(&e);
+                    }
+                });
+            }
+        });
+    }
+    let on_edit = {
+        let state = state.clone();
+        Callback::from(move |e: Edit| state.dispatch(Action::Workpaper(e)))
+    };
+    let on_mark = on_edit.reform(Edit::Mark);
+    let on_import = {
+        let state = state.clone();
+        Callback::from(move |text: String| state.dispatch(Action::WorkpaperImport(text)))
+    };
+    let on_open_search = {
+        let (state, link, on_timeline) = (state.clone(), link.clone(), on_timeline.clone());
+        Callback::from(move |s: workpaper::SavedSearch| {
+            state.dispatch(Action::Tab(Tab::Timeline));
+            let settings = views::timeline::Settings {
+                query: s.query,
+                range: s.range,
+                ..state.timeline.settings.clone()
+            };
+            views::timeline::run_query(&link, &on_timeline, settings);
+        })
+    };
     let on_evidence = {
         let (state, link, on_timeline) = (state.clone(), link.clone(), on_timeline.clone());
         Callback::from(move |ids: Vec<String>| {
@@ -492,7 +499,8 @@ pub fn App() -> Html {
                         Tab::Timeline => match &state.summary {
                             Some(s) => html! {
                                 <views::timeline::TimelineView summary={s.clone()} state={state.timeline.clone()}
-                                    link={link.clone()} on_action={on_timeline.clone()} />
+                                    link={link.clone()} on_action={on_timeline.clone()}
+                                    workpaper={state.workpaper.clone()} on_mark={Some(on_mark.clone())} />
                             },
                             None => html! { <p class="muted">{ "The timeline appears when loading finishes." }</p> },
                         },
@@ -506,6 +514,12 @@ pub fn App() -> Html {
                         Tab::Findings => match &state.summary {
                             Some(s) => html! { <views::findings::FindingsView summary={s.clone()} on_evidence={on_evidence.clone()} link={link.clone()} /> },
                             None => html! { <p class="muted">{ "Findings appear when loading finishes." }</p> },
+                        },
+                        Tab::Workpaper => html! {
+                            <views::workpaper::WorkpaperView workpaper={state.workpaper.clone()}
+                                status={state.workpaper_status.clone()}
+                                current={(state.timeline.settings.query.clone(), state.timeline.settings.range)}
+                                on_edit={on_edit.clone()} on_open={on_open_search.clone()} on_import={on_import.clone()} />
                         },
                         Tab::Inputs => html! { <views::inputs::InputsView rows={(*state.inputs).clone()}
                             files={state.summary.as_ref().map(|s| s.files.clone()).unwrap_or_default()} /> },

@@ -6,7 +6,7 @@ use std::io::SeekFrom;
 
 use trailproof_analysis::coverage::Requirement;
 use trailproof_analysis::finding::{AnomalyKind, BuiltinRule, RuleRef};
-use trailproof_analysis::report::{AuditReport, InputFile, ReportInputs};
+use trailproof_analysis::report::{AuditReport, InputFile, Observations, ReportInputs};
 use trailproof_analysis::Cidr;
 use trailproof_analysis::{Analysis, AnalysisOptions, Analyzer, SigmaRuleSet};
 use trailproof_core::input::{self, Control, Limits};
@@ -73,6 +73,7 @@ pub fn render(
     analysis: &Analysis,
     report: &Report,
     inputs: Vec<InputFile>,
+    observations: Option<Observations>,
     format: ExportFormat,
 ) -> Option<String> {
     let mut report_inputs = ReportInputs::new(
@@ -82,7 +83,8 @@ pub fn render(
     );
     report_inputs.inputs = inputs;
     report_inputs.verification = (!report.items.is_empty()).then_some(report);
-    let audit = AuditReport::build(&report_inputs);
+    let mut audit = AuditReport::build(&report_inputs);
+    audit.observations = observations;
     match format {
         ExportFormat::ReportHtml => Some(audit.to_html()),
         ExportFormat::ReportJson => Some(audit.to_json()),

@@ -14,7 +14,7 @@ use trailproof_events::ingest::{FileKind, Framing, Phase as IngestPhase};
 use trailproof_events::store::Selection;
 use trailproof_events::{EventStore, Field, Ingest, IngestOptions, RawRef};
 
-use trailproof_analysis::report::InputFile;
+use trailproof_analysis::report::{EvidenceEvent, InputFile, Observation, Observations};
 use trailproof_analysis::{Analysis, SigmaRuleSet};
 use trailproof_core::report::{Integrity, Report};
 
@@ -27,6 +27,7 @@ use crate::protocol::{
     LoadSummary, Phase, QueryError, QueryView, RowView,
 };
 use crate::sealed;
+use crate::workpaper::{EventKey, Mark};
 
 /// Where a load's time went, by an injected clock (milliseconds), for benches: the engine
 /// never reads a clock itself, so it stays testable natively and host-independent.
@@ -102,10 +103,16 @@ pub struct Engine {
     verification: Option<Verification>,
     /// Rows of the current selection, in display order.
     selection: Vec<u32>,
+    /// The auditor's workpaper: engagement note and marks with the rows they resolved to.
+    workpaper: Option<(String, Vec<Resolved>)>,
 }
+
+/// A workpaper mark and the row it names (`None`: not among the loaded events).
+type Resolved = (Mark, Option<usize>);
 
 /// The fields the facet panel shows, in order.
 pub const FACETS: &[Field] = &[
+    Field::Tag,
     Field::Integrity,
     Field::Actor,
     Field::Action,
@@ -422,6 +429,7 @@ impl Engine {
                 sigma,
                 verification,
                 selection: Vec::new(),
+                workpaper: None,
             },
             summary,
         )
@@ -595,7 +603,107 @@ impl Engine {
             rw: s.text(row, Field::ReadWrite),
             error: s.text(row, Field::ErrorCode),
             integrity: s.text(row, Field::Integrity),
+            flagged: s.flagged(row),
+            tags: s.text(row, Field::Tag),
         }
+    }
+
+    /// What identifies `row` in a workpaper: its raw record's file and byte span (plus event
+    /// ID and time, for people and as a fallback).
+    pub fn event_key(&self, row: usize) -> Option<EventKey> {
+        let (file, raw) = self.raw_ref(u32::try_from(row).ok()?)?;
+        Some(EventKey {
+            file,
+            offset: raw.offset,
+            len: raw.len as u64,
+            event_id: self.store.text(row, Field::EventId),
+            time_ms: self.store.time_ms(row),
+        })
+    }
+
+    /// The row `key` names: the row whose record has that file and byte span; else (an
+    /// identical copy of the record was kept from another file) the one row with the same
+    /// event ID at the same time. Rows are time-sorted, so both look only at that instant
+    /// unless the span is not there.
+    fn resolve(&self, key: &EventKey) -> Option<usize> {
+        let n = self.store.len();
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.store.time_ms(mid) < key.time_ms {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let same_time = (lo..n).take_while(|&r| self.store.time_ms(r) == key.time_ms);
+        let file = self.store.files().iter().position(|f| *f == key.file);
+        let span_at = |r: usize| {
+            let raw = self.store.raw(r);
+            Some(raw.file as usize) == file && raw.offset == key.offset && raw.len as u64 == key.len
+        };
+        if let Some(r) = same_time.clone().find(|&r| span_at(r)) {
+            return Some(r);
+        }
+        if !key.event_id.is_empty() {
+            let mut by_id =
+                same_time.filter(|&r| self.store.text(r, Field::EventId) == key.event_id);
+            if let (Some(r), None) = (by_id.next(), by_id.next()) {
+                return Some(r);
+            }
+        }
+        file.and_then(|_| (0..n).find(|&r| span_at(r)))
+    }
+
+    /// Replaces the auditor's workpaper: resolves each mark to its row and labels the store
+    /// (for `tag:`, `flagged:`, the Tags column and facet). Returns how many marks name no
+    /// loaded event.
+    pub fn set_workpaper(&mut self, note: String, marks: Vec<Mark>) -> u32 {
+        let resolved: Vec<Resolved> = marks
+            .into_iter()
+            .map(|m| {
+                let row = self.resolve(&m.event);
+                (m, row)
+            })
+            .collect();
+        self.store
+            .set_labels(resolved.iter().filter_map(|(m, row)| {
+                let label = trailproof_events::Label {
+                    flagged: m.flagged,
+                    tags: m.tags.clone(),
+                };
+                row.map(|r| (r, label))
+            }));
+        let unresolved = resolved.iter().filter(|(_, r)| r.is_none()).count();
+        self.workpaper = Some((note, resolved));
+        u32::try_from(unresolved).unwrap_or(u32::MAX)
+    }
+
+    /// The report's "Auditor's observations", in time order (`None` without a workpaper).
+    fn observations(&self) -> Option<Observations> {
+        let (note, marks) = self.workpaper.as_ref()?;
+        let mut events: Vec<(i64, Observation)> = marks
+            .iter()
+            .map(|(m, row)| {
+                let time = row.map_or(m.event.time_ms, |r| self.store.time_ms(r));
+                let o = Observation {
+                    reference: m.event.reference(),
+                    flagged: m.flagged,
+                    tags: m.tags.clone(),
+                    note: m.note.clone(),
+                    event: row.map(|r| EvidenceEvent::of(&self.store, r)),
+                };
+                (time, o)
+            })
+            .collect();
+        events.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.reference.cmp(&b.1.reference))
+        });
+        Some(Observations {
+            note: note.clone(),
+            events: events.into_iter().map(|(_, o)| o).collect(),
+        })
     }
 
     /// Where the original record of `row` is: (file path, reference), if the row exists.
@@ -618,7 +726,12 @@ impl Engine {
             .filter(|f| {
                 !matches!(
                     f,
-                    Field::File | Field::Time | Field::Resource | Field::Integrity
+                    Field::File
+                        | Field::Time
+                        | Field::Resource
+                        | Field::Integrity
+                        | Field::Tag
+                        | Field::Flagged
                 )
             })
             .map(|&f| (f.name().to_owned(), self.store.text(r, f)))
@@ -640,6 +753,7 @@ impl Engine {
             integrity: self.store.integrity(r).as_str().to_owned(),
             integrity_detail: integrity_detail(&self.store, r),
             raw: Err("not read yet".into()),
+            key: self.event_key(r),
         })
     }
 
@@ -764,6 +878,7 @@ impl Engine {
             self.analysis.as_ref()?,
             self.report.as_ref()?,
             inputs,
+            self.observations(),
             format,
         )
     }
@@ -1064,6 +1179,131 @@ mod tests {
             .reanalyze(&AnalysisSettings::default(), &mut inputs)
             .unwrap();
         assert_eq!(view, folder.analysis);
+    }
+
+    #[test]
+    fn workpaper_marks_survive_a_reload_and_reach_queries_rows_and_the_report() {
+        let log = "111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz";
+        let bytes = fixture(&format!("synthetic_aws/{log}"));
+        // The same log twice: one copy is dropped as identical, so a mark made on either
+        // copy must still find the kept row.
+        let files = vec![
+            ("a/log.json.gz", bytes.clone()),
+            ("b/log.json.gz", bytes),
+            (
+                "cts.json",
+                fixture("cts_trace_example_evs_deleteVolume_otcdocs.json"),
+            ),
+        ];
+        let (mut engine, _, _) = load(&files);
+        engine.query("provider:huawei", None, false).unwrap();
+        let row = engine.rows(0, 1)[0].row as usize;
+        let huawei = engine.event_key(row).unwrap();
+        assert_eq!(huawei.file, "cts.json");
+        assert_eq!(
+            engine.detail(row as u32).unwrap().key.as_ref(),
+            Some(&huawei)
+        );
+        engine.query("provider:aws", None, false).unwrap();
+        let aws_rows = engine.rows(0, 10);
+        let aws_row = aws_rows[0].row as usize;
+        let mut aws = engine.event_key(aws_row).unwrap();
+        // Name the other copy of the same record: resolved by event ID and time.
+        aws.file = if aws.file.starts_with("a/") {
+            "b/log.json.gz"
+        } else {
+            "a/log.json.gz"
+        }
+        .into();
+        let ghost = EventKey {
+            file: "cts.json".into(),
+            offset: 999_999,
+            len: 10,
+            event_id: String::new(),
+            time_ms: 0,
+        };
+        let marks = vec![
+            Mark {
+                event: huawei.clone(),
+                flagged: true,
+                tags: vec!["volume".into(), "review".into()],
+                note: "deleted a disk".into(),
+            },
+            Mark {
+                event: aws.clone(),
+                flagged: false,
+                tags: vec!["review".into()],
+                note: String::new(),
+            },
+            Mark {
+                event: ghost,
+                flagged: true,
+                tags: vec![],
+                note: "gone <b>".into(),
+            },
+        ];
+
+        // A fresh load of the same inputs: rows are found again from the keys alone.
+        let (mut engine, _, _) = load(&files);
+        assert_eq!(engine.set_workpaper("Q2 review".into(), marks), 1);
+        let cases: &[(&str, u64)] = &[
+            ("flagged:true", 1),
+            ("tag:review", 2),
+            ("tag:volume provider:huawei", 1),
+            ("-tag:review", engine.len() as u64 - 2),
+        ];
+        for (query, count) in cases {
+            assert_eq!(
+                engine.query(query, None, false).unwrap().count,
+                *count,
+                "{query}"
+            );
+        }
+        engine.query("flagged:true", None, false).unwrap();
+        let rows = engine.rows(0, 10);
+        assert_eq!(rows[0].action, "deleteVolume");
+        assert!(rows[0].flagged);
+        assert_eq!(rows[0].tags, "volume, review");
+        let facets = engine.query("", None, false).unwrap().facets;
+        let tags = facets.iter().find(|f| f.field == "tag").unwrap();
+        assert_eq!(tags.values[0], ("review".to_string(), 2));
+
+        let json = engine
+            .audit_report(vec![], ExportFormat::ReportJson)
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let obs = &report["observations"];
+        assert_eq!(obs["note"], "Q2 review");
+        let events = obs["events"].as_array().unwrap();
+        assert_eq!(events.len(), 3);
+        let huawei_obs = events
+            .iter()
+            .find(|e| e["note"] == "deleted a disk")
+            .unwrap();
+        assert_eq!(huawei_obs["event"]["action"], "deleteVolume");
+        assert_eq!(huawei_obs["event"]["integrity"], "unprotected");
+        assert_eq!(huawei_obs["reference"], huawei.reference());
+        assert!(events
+            .iter()
+            .any(|e| e["note"] == "gone <b>" && e["event"].is_null()));
+        let html = engine
+            .audit_report(vec![], ExportFormat::ReportHtml)
+            .unwrap();
+        assert!(
+            html.contains("Auditor&#39;s observations (3)")
+                || html.contains("Auditor's observations (3)"),
+            "{html}"
+        );
+        assert!(html.contains("not among the loaded events"));
+        // The auditor's text is escaped like event text.
+        assert!(html.contains("gone &lt;b&gt;") && !html.contains("gone <b>"));
+
+        // Without a workpaper the report has no observations block.
+        let (engine, _, _) = load(&files);
+        let json = engine
+            .audit_report(vec![], ExportFormat::ReportJson)
+            .unwrap();
+        assert!(!json.contains("\"observations\""));
     }
 
     #[test]

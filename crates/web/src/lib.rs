@@ -13,6 +13,7 @@ pub mod guide;
 pub mod protocol;
 pub mod sealed;
 pub mod triage;
+pub mod workpaper;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
@@ -20,5 +21,9 @@ pub mod app;
 pub mod blob;
 #[cfg(target_arch = "wasm32")]
 pub mod files;
+#[cfg(target_arch = "wasm32")]
+pub mod idb;
+#[cfg(target_arch = "wasm32")]
+pub mod page;
 #[cfg(target_arch = "wasm32")]
 pub mod views;

@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use trailproof_core::report::Report;
 
+use crate::workpaper::{EventKey, Mark};
+
 /// Bytes read per `Blob` slice. Large enough to amortise the per-call cost, small enough that
 /// progress moves several times a second and each wasm call stays short (Chromium only
 /// optimises wasm functions between calls).
@@ -79,6 +81,15 @@ pub enum ToWorker {
         seq: u32,
         /// What the user set.
         settings: AnalysisSettings,
+    },
+    /// The auditor's workpaper marks and engagement note, replacing earlier ones: the worker
+    /// resolves them to rows for `tag:`/`flagged:` queries, the Tags column and facet, and the
+    /// report's observations. Replied to with `Marked`.
+    Workpaper {
+        /// The note on the whole engagement.
+        note: String,
+        /// Every mark.
+        marks: Vec<Mark>,
     },
     /// The current selection as a file.
     Export {
@@ -262,6 +273,11 @@ pub enum FromWorker {
         seq: u32,
         /// The new view, or why the settings were refused.
         result: Result<Box<AnalysisView>, String>,
+    },
+    /// The workpaper's marks are applied.
+    Marked {
+        /// Marks whose event the loaded inputs do not hold.
+        unresolved: u32,
     },
     /// An export is ready; the `Blob` travels beside this message.
     Exported {
@@ -541,6 +557,12 @@ pub struct RowView {
     /// Integrity state (`verified`, `unverified`, `failed`, `unprotected`).
     #[serde(default)]
     pub integrity: String,
+    /// Flagged in the workpaper.
+    #[serde(default)]
+    pub flagged: bool,
+    /// The workpaper's tags, comma-separated.
+    #[serde(default)]
+    pub tags: String,
 }
 
 /// One event in full.
@@ -561,6 +583,9 @@ pub struct DetailView {
     pub integrity_detail: String,
     /// The original record, pretty-printed, or why it could not be read.
     pub raw: Result<String, String>,
+    /// What identifies the event in a workpaper.
+    #[serde(default)]
+    pub key: Option<EventKey>,
 }
 
 #[cfg(test)]

@@ -130,6 +130,10 @@ mod worker {
                     Err(message) => reply(&FromWorker::Refused { message }),
                 }
             }
+            ToWorker::Workpaper { note, marks } => {
+                let unresolved = LOADED.with_borrow_mut(|l| l.engine.set_workpaper(note, marks));
+                reply(&FromWorker::Marked { unresolved });
+            }
             ToWorker::Export { seq, format } => export(seq, format),
         }
     }

@@ -5,8 +5,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::{count, utc};
-use crate::app::Link;
+use crate::page::Link;
+use crate::page::{count, utc};
 use crate::protocol::{ExportFormat, Line, LoadSummary, ToWorker};
 
 /// Properties of [`ComplianceView`].

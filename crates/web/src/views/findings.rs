@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::utc;
+use crate::page::utc;
 use crate::protocol::{FindingView, LoadSummary};
 
 /// Properties of [`FindingsView`].
@@ -15,7 +15,7 @@ pub struct FindingsProps {
     /// Shows the evidence events (by event ID) in the timeline.
     pub on_evidence: Callback<Vec<String>>,
     /// Requests to the worker (settings re-run the analysis).
-    pub link: crate::app::Link,
+    pub link: crate::page::Link,
 }
 
 const LEVELS: [&str; 5] = ["critical", "high", "medium", "low", "informational"];

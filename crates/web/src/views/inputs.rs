@@ -3,8 +3,8 @@
 
 use yew::prelude::*;
 
-use super::{count, human_bytes, integrity_classes};
-use crate::app::{InputRow, Outcome};
+use crate::page::{count, human_bytes, integrity_classes};
+use crate::page::{InputRow, Outcome};
 use crate::protocol::FileLine;
 
 /// Properties of [`InputsView`].

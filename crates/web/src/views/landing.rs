@@ -4,9 +4,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, HtmlInputElement};
 use yew::prelude::*;
 
-use super::human_bytes;
 use crate::files::{self, Picked};
 use crate::guide::{ProviderGuide, Step, GUIDES, SEAL};
+use crate::page::human_bytes;
 use crate::protocol::Phase;
 
 /// Properties of [`DropZone`].

@@ -9,46 +9,12 @@ pub mod settings;
 pub mod summary;
 pub mod timeline;
 pub mod verification;
+pub mod workpaper;
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// The tabs under the summary header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tab {
-    /// Digest-chain verification.
-    Verification,
-    /// The event timeline.
-    Timeline,
-    /// Retention and coverage against requirements.
-    Compliance,
-    /// Detections and anomalies.
-    Findings,
-    /// The input files with their hashes.
-    Inputs,
-}
-
-impl Tab {
-    /// Every tab, in bar order.
-    pub const ALL: [Tab; 5] = [
-        Tab::Verification,
-        Tab::Timeline,
-        Tab::Compliance,
-        Tab::Findings,
-        Tab::Inputs,
-    ];
-
-    /// Label and stable id (used in the URL and by tests).
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            Tab::Verification => ("Verification", "verification"),
-            Tab::Timeline => ("Timeline", "timeline"),
-            Tab::Compliance => ("Compliance", "compliance"),
-            Tab::Findings => ("Findings", "findings"),
-            Tab::Inputs => ("Inputs", "inputs"),
-        }
-    }
-}
+use crate::page::Tab;
 
 /// Properties of [`Tabs`].
 #[derive(Properties, PartialEq)]
@@ -107,39 +73,5 @@ pub fn Tabs(props: &TabsProps) -> Html {
                 }
             }) }
         </nav>
-    }
-}
-
-/// Bytes for people: binary units, one decimal.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-pub use crate::triage::count;
-use crate::triage::integrity_class;
-
-/// Classes for text showing an integrity state: `integrity` plus `i-<state>` for a known
-/// state. The state's word is always shown too, so colour is never the only cue. Class
-/// names come from the typed state ([`integrity_class`], tested natively).
-pub fn integrity_classes(name: &str) -> Classes {
-    classes!("integrity", integrity_class(name))
-}
-
-/// Epoch ms as `YYYY-MM-DD HH:MM:SS UTC`.
-pub fn utc(ms: i64) -> String {
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        Err(_) => ms.to_string(),
     }
 }

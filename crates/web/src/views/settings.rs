@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlFormElement, HtmlInputElement};
 use yew::prelude::*;
 
-use crate::app::Link;
+use crate::page::Link;
 use crate::protocol::{AnalysisSettings, AnalysisView, ToWorker};
 
 /// Properties of [`SettingsForm`].

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use trailproof_core::report::Coverage;
 use yew::prelude::*;
 
-use super::{count, utc};
+use crate::page::{count, utc};
 use crate::protocol::LoadSummary;
 use crate::triage;
 

@@ -26,11 +26,12 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
-use super::{count, integrity_classes};
-use crate::app::Link;
+use crate::page::Link;
+use crate::page::{count, integrity_classes};
 use crate::protocol::{
     DetailView, ExportFormat, FromWorker, LoadSummary, QueryError, QueryView, RowView, ToWorker,
 };
+use crate::workpaper::{Mark, Workpaper};
 
 /// Rows per `Rows` request; windows are aligned to multiples of this.
 pub const WINDOW: u32 = 100;
@@ -71,6 +72,8 @@ pub enum Col {
     Ip,
     /// Read or write.
     Rw,
+    /// The workpaper's flag (★) and tags.
+    Tags,
     /// Integrity state of the event's record. Before [`Col::Error`], which stays last.
     Integrity,
     /// Error code.
@@ -79,7 +82,7 @@ pub enum Col {
 
 impl Col {
     /// Every column, in display order.
-    pub const ALL: [Col; 11] = [
+    pub const ALL: [Col; 12] = [
         Col::Time,
         Col::Provider,
         Col::Account,
@@ -89,6 +92,7 @@ impl Col {
         Col::Actor,
         Col::Ip,
         Col::Rw,
+        Col::Tags,
         Col::Integrity,
         Col::Error,
     ];
@@ -97,6 +101,7 @@ impl Col {
     pub fn id(self) -> &'static str {
         match self {
             Col::Time => "time",
+            Col::Tags => "tags",
             Col::Provider => "provider",
             Col::Account => "account",
             Col::Region => "region",
@@ -114,6 +119,8 @@ impl Col {
     pub fn label(self) -> &'static str {
         match self {
             Col::Time => "Time",
+            // The ★ in the cells says "flagged"; a short header keeps the column narrow.
+            Col::Tags => "Tags",
             Col::Provider => "Provider",
             Col::Account => "Account",
             Col::Region => "Region",
@@ -131,6 +138,7 @@ impl Col {
     fn size(self) -> (f64, f64) {
         match self {
             Col::Time => (12.5, 0.0),
+            Col::Tags => (5.0, 0.5),
             Col::Provider => (5.5, 0.0),
             Col::Account => (6.0, 0.7),
             Col::Region => (6.0, 0.7),
@@ -170,6 +178,11 @@ impl Col {
     fn text(self, row: &RowView, zone: &str) -> String {
         match self {
             Col::Time => tz::format(row.time_ms, zone),
+            Col::Tags => match (row.flagged, row.tags.is_empty()) {
+                (true, true) => "\u{2605}".to_owned(),
+                (true, false) => format!("\u{2605} {}", row.tags),
+                (false, _) => row.tags.clone(),
+            },
             Col::Provider => row.provider.clone(),
             Col::Account => row.account.clone(),
             Col::Region => row.region.clone(),
@@ -194,7 +207,8 @@ pub const DEFAULT_COLUMNS: u16 = (1 << 0)
     | (1 << 6)
     | (1 << 7)
     | (1 << 9)
-    | (1 << 10);
+    | (1 << 10)
+    | (1 << 11);
 
 /// The columns of a mask, in order (time always first).
 pub fn columns(mask: u16) -> Vec<Col> {
@@ -483,6 +497,12 @@ pub struct TimelineProps {
     pub link: Link,
     /// Records what was requested.
     pub on_action: Callback<TimelineAction>,
+    /// The auditor's workpaper, once open.
+    #[prop_or_default]
+    pub workpaper: Option<Rc<Workpaper>>,
+    /// Sets a mark in the workpaper.
+    #[prop_or_default]
+    pub on_mark: Option<Callback<Mark>>,
 }
 
 /// What the keyboard handler needs from the latest render.
@@ -719,6 +739,8 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
                     detail_row={state.detail.as_ref().map(|d| d.row)} link={props.link.clone()} on_action={props.on_action.clone()} />
                 if let Some(d) = &state.detail {
                     <detail::DetailPane detail={d.clone()} zone={zone.clone()} on_close={props.on_action.reform(|_| TimelineAction::Closed)}
+                        mark={props.workpaper.as_ref().zip(d.key.as_ref()).and_then(|(w, k)| w.mark(k).cloned())}
+                        on_mark={props.workpaper.is_some().then(|| props.on_mark.clone()).flatten()}
                         on_prove={Some({ let link = props.link.clone(); Callback::from(move |row| link.send(ToWorker::Prove { seq: 0, row })) })} />
                 }
             </div>

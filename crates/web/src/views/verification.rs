@@ -9,7 +9,7 @@ use trailproof_core::report::{ChainSummary, Item, Provider, Report, Status};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::count;
+use crate::page::count;
 use crate::protocol::{LoadSummary, ProofLine};
 use crate::triage::{self, Banner, Cells, Group, GroupKey};
 

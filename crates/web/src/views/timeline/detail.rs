@@ -3,12 +3,13 @@
 
 use std::rc::Rc;
 
-use web_sys::HtmlElement;
+use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::super::integrity_classes;
 use super::tz;
+use crate::page::integrity_classes;
 use crate::protocol::DetailView;
+use crate::workpaper::{parse_tags, EventKey, Mark};
 
 /// Properties of [`DetailPane`].
 #[derive(Properties, PartialEq)]
@@ -22,6 +23,80 @@ pub struct DetailProps {
     /// Asks for an inclusion proof of the event (sealed-archive events only).
     #[prop_or_default]
     pub on_prove: Option<Callback<u32>>,
+    /// The workpaper's mark on the event.
+    #[prop_or_default]
+    pub mark: Option<Mark>,
+    /// Sets the event's mark (absent while no workpaper is open).
+    #[prop_or_default]
+    pub on_mark: Option<Callback<Mark>>,
+}
+
+/// Properties of [`MarkEditor`].
+#[derive(Properties, PartialEq)]
+struct MarkProps {
+    event: EventKey,
+    mark: Option<Mark>,
+    on_mark: Callback<Mark>,
+}
+
+/// The workpaper block of the detail pane: the flag toggles at once; tags and note are saved
+/// with their button.
+#[function_component]
+fn MarkEditor(props: &MarkProps) -> Html {
+    let tags = use_node_ref();
+    let note = use_node_ref();
+    let current = props.mark.clone().unwrap_or_else(|| Mark {
+        event: props.event.clone(),
+        flagged: false,
+        tags: Vec::new(),
+        note: String::new(),
+    });
+    let flagged = current.flagged;
+    let on_flag = {
+        let (on_mark, current) = (props.on_mark.clone(), current.clone());
+        Callback::from(move |_| {
+            on_mark.emit(Mark {
+                flagged: !current.flagged,
+                ..current.clone()
+            })
+        })
+    };
+    let on_save = {
+        let (on_mark, current) = (props.on_mark.clone(), current.clone());
+        let (tags, note) = (tags.clone(), note.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let t = tags
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            let n = note
+                .cast::<HtmlTextAreaElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            on_mark.emit(Mark {
+                tags: parse_tags(&t),
+                note: n,
+                ..current.clone()
+            })
+        })
+    };
+    html! {
+        <form id="wp-mark" class="wp-mark" onsubmit={on_save} aria-label="Workpaper">
+            <button id="wp-flag" type="button" class={classes!("chip", flagged.then_some("flagged"))}
+                aria-pressed={flagged.to_string()} onclick={on_flag}>
+                { if flagged { "\u{2605} Flagged" } else { "\u{2606} Flag" } }
+            </button>
+            <label>{ "Tags " }
+                <input id="wp-tags" ref={tags} type="text" placeholder="comma-separated"
+                    value={current.tags.join(", ")} />
+            </label>
+            <label>{ "Note " }
+                <textarea id="wp-note" ref={note} rows="3" value={current.note.clone()} />
+            </label>
+            <button id="wp-save" class="chip" type="submit">{ "Save tags and note" }</button>
+        </form>
+    }
 }
 
 /// The pane.
@@ -61,6 +136,9 @@ pub fn DetailPane(props: &DetailProps) -> Html {
                         <p class="integrity-detail">{ &d.integrity_detail }</p>
                     }
                 </div>
+            }
+            if let (Some(on_mark), Some(event)) = (&props.on_mark, &d.key) {
+                <MarkEditor key={event.reference()} event={event.clone()} mark={props.mark.clone()} on_mark={on_mark.clone()} />
             }
             <dl>
                 { for d.fields.iter().map(|(k, v)| {

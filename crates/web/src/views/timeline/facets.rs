@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use super::super::{count, integrity_classes};
+use crate::page::{count, integrity_classes};
 use crate::protocol::Facet;
 
 /// Properties of [`FacetPanel`].
@@ -16,6 +16,7 @@ pub struct FacetProps {
 
 fn title(field: &str) -> &str {
     match field {
+        "tag" => "Tags",
         "integrity" => "Integrity",
         "actor" => "Actor",
         "action" => "Action",

@@ -7,8 +7,8 @@
 use web_sys::Element;
 use yew::prelude::*;
 
-use super::super::count;
 use super::tz;
+use crate::page::count;
 use crate::protocol::Histogram;
 
 /// Properties of [`HistogramView`].

@@ -7,7 +7,7 @@ use web_sys::{HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
 use super::{next_seq, TimelineAction};
-use crate::app::Link;
+use crate::page::Link;
 use crate::protocol::{QueryError, ToWorker};
 
 /// What is being completed.

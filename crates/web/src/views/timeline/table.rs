@@ -13,7 +13,7 @@ use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
 use super::{columns, next_seq, open_detail, Col, TimelineAction, Windows, WINDOW};
-use crate::app::Link;
+use crate::page::Link;
 use crate::protocol::ToWorker;
 
 /// Row height in CSS pixels (matches `.vt-row` in `style.css`).

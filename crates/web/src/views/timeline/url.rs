@@ -1,7 +1,7 @@
 //! The view's state in the URL hash (`#tab=timeline&q=...&tz=...`): a reload or a shared link
 //! restores the view. Only settings go there, never event data.
 
-use crate::views::Tab;
+use crate::page::Tab;
 
 /// The hash's `key=value` pairs, decoded; malformed pairs are skipped.
 pub fn read() -> Vec<(String, String)> {

@@ -1,0 +1,230 @@
+//! What the views share: the page's tabs, the link to the worker, the input rows, downloads
+//! and formatting helpers. The views depend on this module and never on `app` (the root that
+//! owns the state), so each tab can be read alone.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, MessageEvent, Worker};
+use yew::prelude::*;
+
+use crate::files::Picked;
+use crate::protocol::{FromWorker, ToWorker};
+pub use crate::triage::count;
+use crate::triage::integrity_class;
+
+/// The tabs under the summary header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    /// Digest-chain verification.
+    Verification,
+    /// The event timeline.
+    Timeline,
+    /// Retention and coverage against requirements.
+    Compliance,
+    /// Detections and anomalies.
+    Findings,
+    /// The auditor's flags, tags, notes and saved searches.
+    Workpaper,
+    /// The input files with their hashes.
+    Inputs,
+}
+
+impl Tab {
+    /// Every tab, in bar order.
+    pub const ALL: [Tab; 6] = [
+        Tab::Verification,
+        Tab::Timeline,
+        Tab::Compliance,
+        Tab::Findings,
+        Tab::Workpaper,
+        Tab::Inputs,
+    ];
+
+    /// Label and stable id (used in the URL and by tests).
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Tab::Verification => ("Verification", "verification"),
+            Tab::Timeline => ("Timeline", "timeline"),
+            Tab::Compliance => ("Compliance", "compliance"),
+            Tab::Findings => ("Findings", "findings"),
+            Tab::Workpaper => ("Workpaper", "workpaper"),
+            Tab::Inputs => ("Inputs", "inputs"),
+        }
+    }
+}
+
+/// One input file as the Inputs view lists it.
+#[derive(Clone, PartialEq)]
+pub struct InputRow {
+    /// Display path.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Hashing outcome.
+    pub outcome: Outcome,
+}
+
+/// What happened to one input's hash.
+#[derive(Clone, PartialEq)]
+pub enum Outcome {
+    /// Not yet hashed.
+    Pending,
+    /// Lowercase hex SHA-256.
+    Hashed(String),
+    /// Unreadable, with the browser's message.
+    Failed(String),
+    /// The job was cancelled first.
+    Cancelled,
+}
+
+/// The worker and the handler that hands its replies to the page.
+pub struct WorkerHandle {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl WorkerHandle {
+    /// Starts a worker whose replies go to `on_reply` (exports are downloaded first).
+    pub fn spawn(on_reply: Callback<FromWorker>) -> Result<Self, JsValue> {
+        // A classic script: Trunk builds worker bins for `importScripts`-style loading.
+        let worker = Worker::new("./worker_loader.js")?;
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let data = event.data();
+            // Exports arrive as [json, Blob]; everything else as a JSON string.
+            let (text, blob) = if Array::is_array(&data) {
+                let parts = Array::from(&data);
+                (
+                    parts.get(0).as_string(),
+                    parts.get(1).dyn_into::<Blob>().ok(),
+                )
+            } else {
+                (data.as_string(), None)
+            };
+            let Some(msg) = text.and_then(|s| serde_json::from_str::<FromWorker>(&s).ok()) else {
+                return;
+            };
+            if let (FromWorker::Exported { format, .. }, Some(blob)) = (&msg, blob) {
+                download(&blob, format.file_name());
+            }
+            on_reply.emit(msg);
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        Ok(Self {
+            worker,
+            _on_message: on_message,
+        })
+    }
+
+    /// Posts `request` with `files` beside it.
+    pub fn post(&self, request: &ToWorker, files: &[Picked]) {
+        let Ok(json) = serde_json::to_string(request) else {
+            return;
+        };
+        let list: Array = files
+            .iter()
+            .map(|p| JsValue::from(p.file.clone()))
+            .collect();
+        if let Err(e) = self
+            .worker
+            .post_message(&Array::of2(&JsValue::from_str(&json), &list))
+        {
+            web_sys::console::error_1(&e);
+        }
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+/// Saves `blob` through a temporary object URL and a synthetic link click: the data never
+/// leaves the browser.
+pub fn download(blob: &Blob, name: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
+        return;
+    };
+    if let Ok(a) = document.create_element("a") {
+        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("download", name);
+        if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
+            a.click();
+        }
+    }
+    // Revoked later, not at once: some browsers start the download only after the click
+    // handler returns. A minute is ample; the Blob is freed with the URL.
+    let revoke = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    }
+}
+
+/// Sends requests to the worker; handed to views.
+#[derive(Clone)]
+pub struct Link {
+    worker: Rc<RefCell<Option<WorkerHandle>>>,
+}
+
+impl Link {
+    /// A link to the worker held (and replaced on each load) by the page root.
+    pub fn new(worker: Rc<RefCell<Option<WorkerHandle>>>) -> Self {
+        Link { worker }
+    }
+}
+
+impl PartialEq for Link {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.worker, &other.worker)
+    }
+}
+
+impl Link {
+    /// Posts a request without files.
+    pub fn send(&self, request: ToWorker) {
+        if let Some(handle) = self.worker.borrow().as_ref() {
+            handle.post(&request, &[]);
+        }
+    }
+}
+
+/// Bytes for people: binary units, one decimal.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Classes for text showing an integrity state: `integrity` plus `i-<state>` for a known
+/// state. The state's word is always shown too, so colour is never the only cue. Class
+/// names come from the typed state ([`integrity_class`], tested natively).
+pub fn integrity_classes(name: &str) -> Classes {
+    classes!("integrity", integrity_class(name))
+}
+
+/// Epoch ms as `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn utc(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Err(_) => ms.to_string(),
+    }
+}
