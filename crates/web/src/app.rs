@@ -476,6 +476,7 @@ pub fn App() -> Html {
                     </section>
                 }
             </main>
+            <views::footer::Footer />
         </>
     }
 }

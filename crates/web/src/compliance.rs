@@ -11,6 +11,7 @@ use trailproof_analysis::Cidr;
 use trailproof_analysis::{Analysis, AnalysisOptions, Analyzer, SigmaRuleSet};
 use trailproof_core::input::{self, Control, Limits};
 use trailproof_core::report::Report;
+use trailproof_core::tool::Tool;
 use trailproof_events::EventStore;
 
 use crate::engine::{rfc3339, Input};
@@ -54,13 +55,15 @@ pub fn analyze(
     analyzer.finish((!report.items.is_empty()).then_some(report), as_of)
 }
 
-/// The auditor report in one of the report formats (`None` for event exports).
+/// The auditor report in one of the report formats (`None` for event exports), stating the
+/// build that made it (`tool`: version, commit and the binaries' measured hashes).
 pub fn render(
     store: &EventStore,
     analysis: &Analysis,
     report: &Report,
     inputs: Vec<InputFile>,
     format: ExportFormat,
+    tool: &Tool,
 ) -> Option<String> {
     let mut report_inputs = ReportInputs::new(
         concat!("trailproof ", env!("CARGO_PKG_VERSION")),
@@ -68,6 +71,7 @@ pub fn render(
         analysis,
     );
     report_inputs.inputs = inputs;
+    report_inputs.build = Some(tool.clone());
     report_inputs.verification = (!report.items.is_empty()).then_some(report);
     let audit = AuditReport::build(&report_inputs);
     match format {

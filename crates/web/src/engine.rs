@@ -674,13 +674,19 @@ impl Engine {
 
     /// The auditor report over everything loaded, in a report format (`None` for event
     /// exports or before a load).
-    pub fn audit_report(&self, inputs: Vec<InputFile>, format: ExportFormat) -> Option<String> {
+    pub fn audit_report(
+        &self,
+        inputs: Vec<InputFile>,
+        format: ExportFormat,
+        tool: &trailproof_core::tool::Tool,
+    ) -> Option<String> {
         compliance::render(
             &self.store,
             self.analysis.as_ref()?,
             self.report.as_ref()?,
             inputs,
             format,
+            tool,
         )
     }
 }

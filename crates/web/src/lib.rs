@@ -10,6 +10,7 @@
 pub mod compliance;
 pub mod engine;
 pub mod guide;
+pub mod identity;
 pub mod protocol;
 pub mod sealed;
 pub mod triage;
@@ -20,5 +21,7 @@ pub mod app;
 pub mod blob;
 #[cfg(target_arch = "wasm32")]
 pub mod files;
+#[cfg(target_arch = "wasm32")]
+pub mod offline;
 #[cfg(target_arch = "wasm32")]
 pub mod views;
