@@ -35,9 +35,4 @@ impl Tool {
             binaries: Vec::new(),
         }
     }
-
-    /// `trailproof 0.1.0 (commit 0123…)`, for one-line displays.
-    pub fn describe(&self) -> String {
-        format!("trailproof {} (commit {})", self.version, self.commit)
-    }
 }

@@ -135,6 +135,7 @@ mod worker {
             ToWorker::Export { seq, format } => {
                 let tool = match format {
                     ExportFormat::ReportHtml | ExportFormat::ReportJson => build().await,
+                    // CSV exports carry no build metadata: nothing to measure.
                     _ => Tool::native(identity::VERSION, identity::COMMIT),
                 };
                 export(seq, format, &tool)
