@@ -44,6 +44,14 @@ pub fn fixtures() -> PathBuf {
     ))
 }
 
+/// The built site under test: `TRAILPROOF_DIST`, else `dist/` in the workspace.
+pub fn dist() -> PathBuf {
+    env_path(
+        "TRAILPROOF_DIST",
+        &workspace().join("dist").to_string_lossy(),
+    )
+}
+
 pub fn artifacts() -> PathBuf {
     let dir = workspace().join("target/e2e");
     std::fs::create_dir_all(&dir).expect("create target/e2e");
@@ -60,17 +68,19 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Harness {
-        let dist = env_path(
-            "TRAILPROOF_DIST",
-            &workspace().join("dist").to_string_lossy(),
-        );
+        Harness::start_at("/").await
+    }
+
+    /// The site served under the URL path `prefix`, as a host serving it from a folder.
+    pub async fn start_at(prefix: &str) -> Harness {
+        let dist = dist();
         assert!(
             dist.join("index.html").is_file(),
             "no built site at {}: run `cargo xtask dist`",
             dist.display()
         );
-        let server =
-            Server::start(&dist, "127.0.0.1:0".parse().unwrap()).expect("start static server");
+        let server = Server::start_at(&dist, "127.0.0.1:0".parse().unwrap(), prefix)
+            .expect("start static server");
 
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -127,7 +137,7 @@ impl Harness {
 
     pub async fn open(&self) {
         self.client()
-            .goto(&format!("{}/", self.server.origin()))
+            .goto(&self.server.base())
             .await
             .expect("load the site");
         self.wait_for(

@@ -33,6 +33,7 @@ pub const CHROME_ARGS: &[&str] = &[
 /// A running server; stops when dropped.
 pub struct Server {
     addr: SocketAddr,
+    prefix: String,
     stop: Arc<AtomicBool>,
     requests: Arc<Mutex<Vec<String>>>,
     thread: Option<JoinHandle<()>>,
@@ -42,6 +43,13 @@ impl Server {
     /// Serves `root` on `addr` (use port 0 for any free port). Only loopback addresses are
     /// accepted: this server is for local testing and previewing, never for exposure.
     pub fn start(root: &Path, addr: SocketAddr) -> std::io::Result<Server> {
+        Server::start_at(root, addr, "/")
+    }
+
+    /// Serves `root` under the URL path `prefix` (`/tools/trailproof/`), the way a site is
+    /// hosted in a folder of a larger one; everything outside the prefix is not found.
+    pub fn start_at(root: &Path, addr: SocketAddr, prefix: &str) -> std::io::Result<Server> {
+        let prefix = format!("/{}/", prefix.trim_matches('/')).replace("//", "/");
         if !addr.ip().is_loopback() {
             return Err(std::io::Error::other(
                 "refusing to bind a non-loopback address",
@@ -55,14 +63,19 @@ impl Server {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let thread = {
             let (root, stop, requests) = (root.to_path_buf(), stop.clone(), requests.clone());
+            let prefix = prefix.clone();
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     match listener.accept() {
                         Ok((stream, _)) => {
-                            let (root, headers, requests) =
-                                (root.clone(), headers.clone(), requests.clone());
+                            let (root, headers, requests, prefix) = (
+                                root.clone(),
+                                headers.clone(),
+                                requests.clone(),
+                                prefix.clone(),
+                            );
                             std::thread::spawn(move || {
-                                let _ = handle(stream, &root, &headers, &requests);
+                                let _ = handle(stream, &root, &prefix, &headers, &requests);
                             });
                         }
                         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
@@ -75,6 +88,7 @@ impl Server {
         };
         Ok(Server {
             addr,
+            prefix,
             stop,
             requests,
             thread: Some(thread),
@@ -89,6 +103,20 @@ impl Server {
     /// `http://127.0.0.1:PORT` — the origin the site is served from.
     pub fn origin(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The site's URL: the origin and the prefix it is served under (ends with `/`).
+    pub fn base(&self) -> String {
+        format!("{}{}", self.origin(), self.prefix)
+    }
+
+    /// Stops serving: the port is closed, so the browser sees the server gone (as in a
+    /// review room without a network).
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 
     /// Paths requested so far, in order.
@@ -106,10 +134,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.stop();
     }
 }
 
@@ -134,6 +159,7 @@ fn mime(path: &Path) -> &'static str {
         Some("svg") => "image/svg+xml",
         Some("json") => "application/json",
         Some("png") => "image/png",
+        Some("webmanifest") => "application/manifest+json",
         _ => "application/octet-stream",
     }
 }
@@ -141,6 +167,7 @@ fn mime(path: &Path) -> &'static str {
 fn handle(
     stream: TcpStream,
     root: &Path,
+    prefix: &str,
     headers: &[(String, String)],
     requests: &Mutex<Vec<String>>,
 ) -> std::io::Result<()> {
@@ -161,7 +188,9 @@ fn handle(
         r.push(path.clone());
     }
     let mut out = stream;
-    let file = resolve(root, &path);
+    let file = path
+        .strip_prefix(prefix)
+        .and_then(|rest| resolve(root, rest));
     let (status, body, kind) = match (method, file.as_deref().map(std::fs::read)) {
         ("GET" | "HEAD", Some(Ok(body))) => (
             "200 OK",
@@ -229,6 +258,35 @@ mod tests {
         let root = std::env::temp_dir();
         assert_eq!(resolve(&root, "/../etc/passwd"), None);
         assert_eq!(resolve(&root, "/%2e%2e/etc/passwd"), None);
+    }
+
+    #[test]
+    fn a_prefix_serves_only_below_it_and_stop_closes_the_port() {
+        use std::io::Read;
+        let dir = std::env::temp_dir().join(format!("trailproof-serve-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), "hi").unwrap();
+        let mut server =
+            Server::start_at(&dir, "127.0.0.1:0".parse().unwrap(), "tools/trailproof").unwrap();
+        assert_eq!(
+            server.base(),
+            format!("{}/tools/trailproof/", server.origin())
+        );
+        let addr = server.addr();
+        let get = |path: &str| {
+            let mut s = TcpStream::connect(addr).unwrap();
+            write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).unwrap();
+            out
+        };
+        assert!(get("/tools/trailproof/").starts_with("HTTP/1.1 200"));
+        assert!(get("/tools/trailproof/index.html").ends_with("hi"));
+        assert!(get("/index.html").starts_with("HTTP/1.1 404"));
+        assert!(get("/tools/index.html").starts_with("HTTP/1.1 404"));
+        server.stop();
+        assert!(TcpStream::connect(addr).is_err(), "still listening");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -5,12 +5,18 @@
 //! * `test` — everything CI runs: format, lints, native tests, wasm tests in headless Chromium,
 //!   and end-to-end tests of the built site.
 //! * `sharded` — the chain-sharded verification job on a local Dask cluster (part of `test`).
+//! * `reproducible` — builds the site twice (the second time from an empty target dir) and
+//!   fails unless every file of `dist/` comes out byte for byte the same.
 //!
 //! Tools are installed only when missing, from the package registries only (crates.io, npm,
 //! Debian), so a fresh machine needs nothing but Rust and this repository.
 #![forbid(unsafe_code)]
 
+// Shared with the binaries' build scripts (`include!`), which alone use the watch list.
+#[allow(dead_code)]
+mod commit;
 mod python;
+mod reproducible;
 mod selfcontained;
 mod site;
 mod tools;
@@ -24,6 +30,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("dist") => dist().map(|_| ()),
+        Some("reproducible") => reproducible::check(),
         Some("serve") => serve(),
         Some("test") => test(),
         Some("wasm-test") => tools::ensure_wasm_test_tools().and_then(|env| wasm_tests(&env)),
@@ -50,6 +57,7 @@ const USAGE: &str = "usage: cargo xtask <serve|dist|test|wasm-test|e2e|sharded>
   wasm-test  only the wasm tests in headless Chromium
   e2e        only the end-to-end tests of the built site
   sharded    only the chain-sharded verification job on a local Dask cluster
+  reproducible  build the site twice (the second from an empty target dir) and compare every file
   fuzz       only the fuzz runs: committed seeds, then TRAILPROOF_FUZZ_SECONDS per target (default 10)
   parquet    only the DuckDB check of `events --format parquet` (uses the built debug CLI)
   self-contained  only the check that no tracked file names a path outside the repository";
@@ -90,14 +98,82 @@ fn cargo() -> Command {
 
 /// Builds the release site into `dist/` and post-processes it (CSP hashes, outside-host scan).
 fn dist() -> Result<PathBuf> {
-    let path = tools::ensure_build_tools()?;
-    run(Command::new("trunk")
-        .args(["build", "--release"])
-        .env("PATH", &path))?;
     let dist = root().join("dist");
-    site::finish(&dist)?;
-    site::pack_sample(&root().join("web/sample"), &dist)?;
+    build_site(&dist, None)?;
     Ok(dist)
+}
+
+/// Builds the release site into `out` (with `target_dir` as Cargo's target directory when
+/// given) and finishes it: CSP, sample, build manifest and service-worker file list.
+///
+/// What makes two builds of one commit byte-identical on any machine: the commit is passed
+/// in (`TRAILPROOF_COMMIT`, read by the binaries' `build.rs`), and the paths rustc would embed
+/// in panic locations are remapped — crates from the registry otherwise carry this machine's
+/// `CARGO_HOME` (`--remap-path-prefix`; Cargo keeps rustflags out of `-C metadata`, so
+/// symbol names do not depend on the paths either). Trunk names files by a hash of their
+/// content, wasm-bindgen and wasm-opt are pinned (`tools.rs`) and deterministic, and the
+/// sample zip has fixed timestamps. `docs/reproducible.md` is the reviewer's side.
+fn build_site(out: &Path, target_dir: Option<&Path>) -> Result {
+    let path = tools::ensure_build_tools()?;
+    let commit = std::env::var("TRAILPROOF_COMMIT")
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+        .unwrap_or_else(|| commit::source_commit(&root()));
+    let mut cmd = Command::new("trunk");
+    cmd.args(["build", "--release", "--dist"])
+        .arg(out)
+        .env("PATH", &path)
+        .env("TRAILPROOF_COMMIT", &commit)
+        .env("CARGO_ENCODED_RUSTFLAGS", remapped_rustflags(target_dir));
+    if let Some(dir) = target_dir {
+        cmd.env("CARGO_TARGET_DIR", dir);
+    }
+    run(&mut cmd)?;
+    site::finish(out)?;
+    site::pack_sample(&root().join("web/sample"), out)?;
+    let rustc = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    site::identity(
+        out,
+        &site::BuildFacts {
+            version: env!("CARGO_PKG_VERSION"),
+            commit: &commit,
+            rustc: &rustc,
+        },
+    )
+}
+
+/// The caller's rustflags plus remappings of every absolute path a build may embed: the
+/// Cargo home (registry sources), the target dir (generated sources) and the workspace.
+/// Later remappings win where several match, so the most specific comes last.
+fn remapped_rustflags(target_dir: Option<&Path>) -> String {
+    let mut flags: Vec<String> = match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
+        Ok(f) if !f.is_empty() => f.split('\x1f').map(str::to_owned).collect(),
+        _ => std::env::var("RUSTFLAGS")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+    };
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let target = target_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root().join("target"));
+    let mut remap = |from: &Path, to: &str| {
+        flags.push(format!("--remap-path-prefix={}={to}", from.display()));
+    };
+    remap(&root(), "/trailproof");
+    remap(&target, "/trailproof/target");
+    if let Some(home) = cargo_home {
+        remap(&home, "/cargo");
+    }
+    flags.join("\x1f")
 }
 
 fn serve() -> Result {

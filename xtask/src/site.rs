@@ -5,6 +5,8 @@
 //! * Removes documentation links that wasm-bindgen leaves in comments of the JS glue and
 //!   updates the subresource-integrity hashes of the files it touched.
 //! * Fails if any text file still names an outside host.
+//! * Writes the build manifest (`build.json`: version, commit, every file's SHA-256) and the
+//!   service worker's file list (`identity`).
 
 use std::path::Path;
 
@@ -22,7 +24,7 @@ const PLACEHOLDER: &str = "TRAILPROOF_CSP";
 /// is what lets the app fetch its own `.wasm` files and is the only network access it has.
 const POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {script}; \
 style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; \
-worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
@@ -151,7 +153,7 @@ pub fn finish(dist: &Path) -> Result {
         let text_file = path
             .extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e, "html" | "js" | "css" | "svg" | "json"));
+            .is_some_and(|e| matches!(e, "html" | "js" | "css" | "svg" | "json" | "webmanifest"));
         if !text_file {
             continue;
         }
@@ -174,5 +176,125 @@ pub fn finish(dist: &Path) -> Result {
         }
     }
     eprintln!("xtask: dist/ ready; CSP: {policy}");
+    Ok(())
+}
+
+/// What `build.json` says about the build besides its files.
+pub struct BuildFacts<'a> {
+    /// Release version (the workspace's).
+    pub version: &'a str,
+    /// Source commit, as embedded in the binaries.
+    pub commit: &'a str,
+    /// `rustc --version`: a reviewer rebuilds with the same compiler.
+    pub rustc: &'a str,
+}
+
+/// The build manifest, written last: every file a reviewer can compare.
+pub const MANIFEST: &str = "build.json";
+/// The service worker; its file list is written into it after the manifest.
+const SERVICE_WORKER: &str = "sw.js";
+/// The line in `web/sw.js` that receives the build's cache name and file list.
+const SW_PLACEHOLDER: &str = "const BUILD = null; // filled in by `cargo xtask dist`";
+/// Files a host reads but never serves, so the service worker must not ask for them.
+const NOT_SERVED: &[&str] = &["_headers"];
+
+/// Every regular file under `dir` (not in dot-folders such as Trunk's `.stage`), as sorted
+/// `/`-separated relative paths.
+pub fn files(dir: &Path) -> Result<Vec<String>> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) -> Result {
+        for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            if name.as_deref().is_some_and(|n| n.starts_with('.')) {
+                continue;
+            }
+            if path.is_dir() {
+                walk(base, &path, out)?;
+            } else {
+                let rel = path.strip_prefix(base).map_err(|e| e.to_string())?;
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+/// Lowercase hex SHA-256 of a file.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Writes `build.json` (version, commit, compiler and the size and SHA-256 of every file of
+/// the site except itself and the service worker) and then fills the service worker's list:
+/// the same files (less those a host never serves) plus `build.json`, cached under a name
+/// derived from the manifest's hash, so a new deployment replaces the old cache.
+pub fn identity(dist: &Path, facts: &BuildFacts<'_>) -> Result {
+    let mut listed = Vec::new();
+    for path in files(dist)? {
+        if path == MANIFEST || path == SERVICE_WORKER {
+            continue;
+        }
+        let full = dist.join(&path);
+        let size = std::fs::metadata(&full)
+            .map_err(|e| format!("{}: {e}", full.display()))?
+            .len();
+        listed.push(serde_json::json!({
+            "path": path,
+            "size": size,
+            "sha256": sha256_file(&full)?,
+        }));
+    }
+    let manifest = serde_json::json!({
+        "name": "trailproof",
+        "version": facts.version,
+        "commit": facts.commit,
+        "rustc": facts.rustc,
+        "files": listed,
+    });
+    let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
+    text.push('\n');
+    write(&dist.join(MANIFEST), &text)?;
+
+    let mut cached: Vec<&str> = listed
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .filter(|p| !NOT_SERVED.contains(p))
+        .collect();
+    cached.push(MANIFEST);
+    cached.sort_unstable();
+    let hash: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let build = serde_json::json!({ "cache": hash, "files": cached });
+    let sw_path = dist.join(SERVICE_WORKER);
+    let sw = read(&sw_path)?;
+    if !sw.contains(SW_PLACEHOLDER) {
+        return Err(format!(
+            "{} has no line `{SW_PLACEHOLDER}`",
+            sw_path.display()
+        ));
+    }
+    write(
+        &sw_path,
+        &sw.replace(
+            SW_PLACEHOLDER,
+            &format!("const BUILD = {build}; // written by `cargo xtask dist`"),
+        ),
+    )?;
+    eprintln!(
+        "xtask: {} files in {MANIFEST}, commit {}",
+        listed.len(),
+        facts.commit
+    );
     Ok(())
 }

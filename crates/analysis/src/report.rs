@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 use trailproof_core::report::{Counts, Coverage as Integrity, KeyUse, Report, Status, Verdict};
+use trailproof_core::tool::Tool;
 use trailproof_events::time::format_rfc3339;
 use trailproof_events::{EventStore, Field};
 
@@ -76,6 +77,9 @@ impl From<&KeyUse> for KeyUsed {
 pub struct ReportInputs<'a> {
     /// Tool name and version, e.g. `trailproof 0.1.0`.
     pub tool_version: &'a str,
+    /// The build that made the report (version, commit and, in the browser, the wasm
+    /// binaries' hashes); hosts always set it, `None` only in tests of other parts.
+    pub build: Option<Tool>,
     /// The input files.
     pub inputs: Vec<InputFile>,
     /// Keys supplied, for hosts whose verification report does not list its keys: used only
@@ -94,6 +98,7 @@ impl<'a> ReportInputs<'a> {
     pub fn new(tool_version: &'a str, store: &'a EventStore, analysis: &'a Analysis) -> Self {
         ReportInputs {
             tool_version,
+            build: None,
             inputs: Vec::new(),
             keys: Vec::new(),
             verification: None,
@@ -180,6 +185,10 @@ pub const MAX_EVIDENCE_SHOWN: usize = 20;
 pub struct AuditReport {
     /// Tool and version.
     pub tool: String,
+    /// The build of Trailproof that made the report: version, source commit and, from the
+    /// browser, the SHA-256 of the WebAssembly binaries that ran (`docs/reproducible.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<Tool>,
     /// The as-of time (RFC 3339): the report's time.
     pub as_of: String,
     /// Verification, when it ran.
@@ -342,6 +351,7 @@ impl AuditReport {
         conflicting_files.sort_by(|a, b| a.path.cmp(&b.path));
         AuditReport {
             tool: inputs.tool_version.to_string(),
+            build: inputs.build.clone(),
             as_of: format_rfc3339(a.as_of_ms),
             verification,
             integrity: store.coverage(),
@@ -643,9 +653,34 @@ impl AuditReport {
             }
             h.push_str("</ul></section>\n");
         }
-        let _ = writeln!(h, "<footer>Generated offline by {} as of {}. Same inputs and as-of time give the same document.</footer>", esc(&self.tool), esc(&self.as_of));
+        let _ = write!(h, "<footer>Generated offline by {} as of {}. Same inputs and as-of time give the same document.", esc(&self.tool), esc(&self.as_of));
+        self.build_html(&mut h);
+        h.push_str("</footer>\n");
         h.push_str("</body>\n</html>\n");
         h
+    }
+
+    /// The build behind the report, so a reviewer can rebuild that commit and compare the
+    /// binaries' hashes (`docs/reproducible.md`).
+    fn build_html(&self, h: &mut String) {
+        let Some(b) = &self.build else {
+            return;
+        };
+        let _ = write!(
+            h,
+            "<table class=\"kv build\"><tr><th>Version</th><td>{}</td></tr><tr><th>Source commit</th><td><code class=\"commit\">{}</code></td></tr>",
+            esc(&b.version),
+            esc(&b.commit)
+        );
+        for bin in &b.binaries {
+            let _ = write!(
+                h,
+                "<tr><th>SHA-256 of <code>{}</code></th><td><code class=\"sha256\" data-file=\"{0}\">{}</code></td></tr>",
+                esc(&bin.name),
+                esc(&bin.sha256)
+            );
+        }
+        h.push_str("</table>");
     }
 
     /// The problems an auditor must read first: files that did not verify and files with

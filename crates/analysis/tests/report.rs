@@ -16,6 +16,7 @@ use trailproof_analysis::{analyze_in_memory, AnalysisOptions, SigmaRuleSet};
 use trailproof_core::report::{
     ChainSummary, DigestCell, Item, ItemKind, KeyUse, Provider, Reason, Report, Status,
 };
+use trailproof_core::tool::{Binary, Tool};
 use trailproof_events::time::parse_timestamp;
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
@@ -148,6 +149,11 @@ fn verification() -> Report {
 }
 
 fn build() -> (String, String, String) {
+    let report = build_with(None);
+    (report.to_html(), report.to_json(), report.findings_csv())
+}
+
+fn build_with(tool: Option<Tool>) -> AuditReport {
     let files = inputs();
     let mut store = load(&files);
     let mut sigma = SigmaRuleSet::new();
@@ -172,16 +178,16 @@ fn build() -> (String, String, String) {
             sha256: hex(&Sha256::digest(b)),
         })
         .collect();
-    let report = AuditReport::build(&ReportInputs {
+    AuditReport::build(&ReportInputs {
         tool_version: "trailproof 0.0.0-golden",
+        build: tool,
         inputs,
         // Ignored: the verification report lists the keys it used.
         keys: vec![KeyUsed::supplied("ffff", "ignored.pem")],
         verification: Some(&verification),
         store: &store,
         analysis: &analysis,
-    });
-    (report.to_html(), report.to_json(), report.findings_csv())
+    })
 }
 
 fn hex(b: &[u8]) -> String {
@@ -379,4 +385,35 @@ fn conflicting_duplicates_are_a_high_finding_naming_both_files() {
     let mut sorted = states.clone();
     sorted.sort();
     assert_eq!(sorted, ["failed", "verified"]);
+}
+
+#[test]
+fn the_build_is_stated_in_json_and_html() {
+    let commit = "0123456789abcdef0123456789abcdef01234567+dirty";
+    let sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let tool = Tool {
+        version: "0.0.0-golden".into(),
+        commit: commit.into(),
+        binaries: vec![Binary {
+            name: "worker_bg.wasm".into(),
+            sha256: sha.into(),
+        }],
+    };
+    let report = build_with(Some(tool));
+    let v: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(v["build"]["version"], "0.0.0-golden");
+    assert_eq!(v["build"]["commit"], commit);
+    assert_eq!(v["build"]["binaries"][0]["name"], "worker_bg.wasm");
+    assert_eq!(v["build"]["binaries"][0]["sha256"], sha);
+    // The old field stays as it was.
+    assert_eq!(v["tool"], "trailproof 0.0.0-golden");
+    let html = report.to_html();
+    let footer = &html[html.find("<footer>").unwrap()..];
+    assert!(footer.contains(&format!("<code class=\"commit\">{commit}</code>")));
+    assert!(footer.contains(&format!(
+        "<code class=\"sha256\" data-file=\"worker_bg.wasm\">{sha}</code>"
+    )));
+    // Without a build (tests of other parts), nothing is claimed.
+    let (html, json, _) = build();
+    assert!(!html.contains("kv build") && !json.contains("\"build\""));
 }

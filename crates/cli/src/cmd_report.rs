@@ -345,6 +345,7 @@ pub fn run(args: Args) -> ExitCode {
     let tool = format!("trailproof {}", env!("CARGO_PKG_VERSION"));
     let built = AuditReport::build(&ReportInputs {
         tool_version: &tool,
+        build: Some(crate::tool()),
         inputs,
         keys: dedup.into_iter().collect(),
         verification: verification.as_ref(),

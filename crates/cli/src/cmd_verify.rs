@@ -308,11 +308,22 @@ pub fn verify_chains(scanned: Vec<Scanned>, keys: &[(String, Vec<u8>)]) -> Resul
     Ok(verifier.finish())
 }
 
+/// The JSON output: the report's own fields, plus `build` (which Trailproof made it).
+#[derive(serde::Serialize)]
+struct ReportJson<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    build: trailproof_core::tool::Tool,
+}
+
 /// Prints the report on stdout in the chosen format.
 pub fn print_report(report: &Report, format: Format) {
     use std::io::Write;
     let text = match format {
-        Format::Json => match serde_json::to_string_pretty(report) {
+        Format::Json => match serde_json::to_string_pretty(&ReportJson {
+            report,
+            build: crate::tool(),
+        }) {
             Ok(s) => s + "\n",
             Err(e) => return eprintln!("trailproof: cannot serialise the report: {e}"),
         },

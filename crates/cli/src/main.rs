@@ -23,9 +23,22 @@ mod cmd_verify_shard;
 mod fs_input;
 mod parquet_out;
 
+/// `trailproof --version`: the release and the source commit (`build.rs`).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("TRAILPROOF_BUILD_COMMIT"),
+    ")"
+);
+
+/// The build of this binary, stated in every report (`docs/reproducible.md`).
+fn tool() -> trailproof_core::tool::Tool {
+    trailproof_core::tool::Tool::native(env!("CARGO_PKG_VERSION"), env!("TRAILPROOF_BUILD_COMMIT"))
+}
+
 /// Verify and inspect cloud audit-trail exports offline. Nothing is sent anywhere.
 #[derive(Parser)]
-#[command(name = "trailproof", version, about, propagate_version = true)]
+#[command(name = "trailproof", version = VERSION, about, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

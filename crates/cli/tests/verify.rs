@@ -80,6 +80,22 @@ fn check_contract(v: &Value) {
             .collect()
     };
     assert!(enum_of("verdict").contains(&v["verdict"].as_str().unwrap().to_owned()));
+    // Which build made the report (docs/reproducible.md): version and commit, as the
+    // schema's `build` requires them.
+    for field in defs["build"]["required"].as_array().unwrap() {
+        let value = v["build"][field.as_str().unwrap()].as_str();
+        assert!(
+            value.is_some_and(|s| !s.is_empty()),
+            "build lacks {field}: {v}"
+        );
+    }
+    assert_eq!(v["build"]["version"], env!("CARGO_PKG_VERSION"));
+    let commit = v["build"]["commit"].as_str().unwrap();
+    let hex = commit.trim_end_matches("+dirty");
+    assert!(
+        commit == "unknown" || (hex.len() == 40 && hex.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{commit}"
+    );
     let statuses = enum_of("status");
     let reasons = enum_of("reason");
     // The ten reasons are a stable subset; other verifiers may add more.

@@ -7,6 +7,7 @@
 //! * [`diag`] carries per-file problems: bad input never aborts a run, it becomes a
 //!   [`Diagnostic`] beside the results.
 //! * [`report`] is the verification report contract shared by every verifier.
+//! * [`tool`] names the build of Trailproof behind a report (version, commit, binaries).
 //!
 //! The core never does I/O of its own: it takes bytes or readers and returns results plus
 //! diagnostics.
@@ -28,5 +29,6 @@ pub mod gzip;
 pub mod hash;
 pub mod input;
 pub mod report;
+pub mod tool;
 
 pub use diag::{Diagnostic, Error, Severity};

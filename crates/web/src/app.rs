@@ -527,6 +527,7 @@ pub fn App() -> Html {
                     </section>
                 }
             </main>
+            <views::footer::Footer />
         </>
     }
 }

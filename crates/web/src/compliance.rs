@@ -11,6 +11,7 @@ use trailproof_analysis::Cidr;
 use trailproof_analysis::{Analysis, AnalysisOptions, Analyzer, SigmaRuleSet};
 use trailproof_core::input::{self, Control, Limits};
 use trailproof_core::report::Report;
+use trailproof_core::tool::Tool;
 use trailproof_events::EventStore;
 
 use crate::engine::{rfc3339, Input};
@@ -67,7 +68,8 @@ pub fn analyze(
     analyzer.finish((!report.items.is_empty()).then_some(report), as_of)
 }
 
-/// The auditor report in one of the report formats (`None` for event exports).
+/// The auditor report in one of the report formats (`None` for event exports), stating the
+/// build that made it (`tool`: version, commit and the binaries' measured hashes).
 pub fn render(
     store: &EventStore,
     analysis: &Analysis,
@@ -75,6 +77,7 @@ pub fn render(
     inputs: Vec<InputFile>,
     observations: Option<Observations>,
     format: ExportFormat,
+    tool: &Tool,
 ) -> Option<String> {
     let mut report_inputs = ReportInputs::new(
         concat!("trailproof ", env!("CARGO_PKG_VERSION")),
@@ -82,6 +85,7 @@ pub fn render(
         analysis,
     );
     report_inputs.inputs = inputs;
+    report_inputs.build = Some(tool.clone());
     report_inputs.verification = (!report.items.is_empty()).then_some(report);
     let mut audit = AuditReport::build(&report_inputs);
     audit.observations = observations;

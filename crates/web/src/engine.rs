@@ -872,7 +872,12 @@ impl Engine {
 
     /// The auditor report over everything loaded, in a report format (`None` for event
     /// exports or before a load).
-    pub fn audit_report(&self, inputs: Vec<InputFile>, format: ExportFormat) -> Option<String> {
+    pub fn audit_report(
+        &self,
+        inputs: Vec<InputFile>,
+        format: ExportFormat,
+        tool: &trailproof_core::tool::Tool,
+    ) -> Option<String> {
         compliance::render(
             &self.store,
             self.analysis.as_ref()?,
@@ -880,6 +885,7 @@ impl Engine {
             inputs,
             self.observations(),
             format,
+            tool,
         )
     }
 }
@@ -1269,7 +1275,11 @@ mod tests {
         assert_eq!(tags.values[0], ("review".to_string(), 2));
 
         let json = engine
-            .audit_report(vec![], ExportFormat::ReportJson)
+            .audit_report(
+                vec![],
+                ExportFormat::ReportJson,
+                &trailproof_core::tool::Tool::native("0.0.0-test", "test"),
+            )
             .unwrap();
         let report: serde_json::Value = serde_json::from_str(&json).unwrap();
         let obs = &report["observations"];
@@ -1287,7 +1297,11 @@ mod tests {
             .iter()
             .any(|e| e["note"] == "gone <b>" && e["event"].is_null()));
         let html = engine
-            .audit_report(vec![], ExportFormat::ReportHtml)
+            .audit_report(
+                vec![],
+                ExportFormat::ReportHtml,
+                &trailproof_core::tool::Tool::native("0.0.0-test", "test"),
+            )
             .unwrap();
         assert!(
             html.contains("Auditor&#39;s observations (3)")
@@ -1301,7 +1315,11 @@ mod tests {
         // Without a workpaper the report has no observations block.
         let (engine, _, _) = load(&files);
         let json = engine
-            .audit_report(vec![], ExportFormat::ReportJson)
+            .audit_report(
+                vec![],
+                ExportFormat::ReportJson,
+                &trailproof_core::tool::Tool::native("0.0.0-test", "test"),
+            )
             .unwrap();
         assert!(!json.contains("\"observations\""));
     }

@@ -10,6 +10,7 @@
 pub mod compliance;
 pub mod engine;
 pub mod guide;
+pub mod identity;
 pub mod protocol;
 pub mod sealed;
 pub mod triage;
@@ -23,6 +24,8 @@ pub mod blob;
 pub mod files;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
+#[cfg(target_arch = "wasm32")]
+pub mod offline;
 #[cfg(target_arch = "wasm32")]
 pub mod page;
 #[cfg(target_arch = "wasm32")]

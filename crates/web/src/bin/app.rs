@@ -3,6 +3,7 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    trailproof_web::offline::register();
     yew::Renderer::<trailproof_web::app::App>::new().render();
 }
 

@@ -19,8 +19,10 @@ mod worker {
     use js_sys::{Array, Promise, Uint8Array};
     use trailproof_analysis::report::InputFile;
     use trailproof_core::hash::FileHasher;
+    use trailproof_core::tool::Tool;
     use trailproof_web::blob::BlobReader;
     use trailproof_web::engine::{read_record, Engine, Input, Progress, Timings};
+    use trailproof_web::identity;
     use trailproof_web::protocol::{
         AnalysisSettings, ExportFormat, FromWorker, Phase, ToWorker, CHUNK,
     };
@@ -40,6 +42,7 @@ mod worker {
 
     thread_local! {
         static LOADED: RefCell<Loaded> = RefCell::new(Loaded::default());
+        static BUILD: RefCell<Option<Tool>> = const { RefCell::new(None) };
     }
 
     fn scope() -> DedicatedWorkerGlobalScope {
@@ -134,7 +137,14 @@ mod worker {
                 let unresolved = LOADED.with_borrow_mut(|l| l.engine.set_workpaper(note, marks));
                 reply(&FromWorker::Marked { unresolved });
             }
-            ToWorker::Export { seq, format } => export(seq, format),
+            ToWorker::Export { seq, format } => {
+                let tool = match format {
+                    ExportFormat::ReportHtml | ExportFormat::ReportJson => build().await,
+                    // CSV exports carry no build metadata: nothing to measure.
+                    _ => Tool::native(identity::VERSION, identity::COMMIT),
+                };
+                export(seq, format, &tool)
+            }
         }
     }
 
@@ -439,14 +449,27 @@ mod worker {
         }
     }
 
-    fn export(seq: u32, format: ExportFormat) {
+    /// The build behind the reports: measured once (the manifest and the binaries fetched
+    /// again from the site), then kept for the worker's life.
+    async fn build() -> Tool {
+        if let Some(tool) = BUILD.with_borrow(Clone::clone) {
+            return tool;
+        }
+        let measured = identity::measure().await;
+        for problem in &measured.problems {
+            web_sys::console::warn_1(&JsValue::from_str(problem));
+        }
+        BUILD.with_borrow_mut(|b| b.get_or_insert(measured.tool).clone())
+    }
+
+    fn export(seq: u32, format: ExportFormat, tool: &Tool) {
         let parts = Array::new();
         let events = LOADED.with_borrow(|l| match format {
             ExportFormat::Csv | ExportFormat::Json => l.engine.export(format, 1 << 20, &mut |s| {
                 parts.push(&JsValue::from_str(&s));
             }),
             _ => {
-                if let Some(text) = l.engine.audit_report(l.hashes.clone(), format) {
+                if let Some(text) = l.engine.audit_report(l.hashes.clone(), format, tool) {
                     parts.push(&JsValue::from_str(&text));
                 }
                 0

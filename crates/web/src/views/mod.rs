@@ -2,6 +2,7 @@
 
 pub mod compliance;
 pub mod findings;
+pub mod footer;
 pub mod inputs;
 pub mod landing;
 pub mod missing;
