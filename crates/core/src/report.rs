@@ -617,31 +617,52 @@ impl Report {
     /// take the worst.
     pub fn integrity_of(&self, path: &str) -> (Integrity, Option<&Proof>) {
         let mut found: Option<(Integrity, Option<&Proof>)> = None;
-        for item in self
-            .items
-            .iter()
-            .filter(|i| i.path == path && i.status != Status::Missing)
-        {
-            let state = Integrity::of_status(item.status);
-            found = Some(match found {
-                None => (state, item.proof.as_ref()),
-                Some(prev) => {
-                    std::cmp::min_by_key(prev, (state, item.proof.as_ref()), |s| match s.0 {
-                        Integrity::Failed => 0,
-                        Integrity::Unverified => 1,
-                        Integrity::Unprotected => 2,
-                        Integrity::Verified => 3,
-                    })
-                }
-            });
+        for item in self.items.iter().filter(|i| i.path == path) {
+            fold_integrity(&mut found, item);
         }
         found.unwrap_or((Integrity::Unprotected, None))
+    }
+
+    /// [`Report::integrity_of`] for every path that has an item, computed in one pass over
+    /// the items (a host judging thousands of files asks once, not once per file). Paths
+    /// without an entry are [`Integrity::Unprotected`].
+    pub fn integrity_by_path(
+        &self,
+    ) -> std::collections::HashMap<&str, (Integrity, Option<&Proof>)> {
+        let mut found: std::collections::HashMap<&str, Option<(Integrity, Option<&Proof>)>> =
+            std::collections::HashMap::with_capacity(self.items.len());
+        for item in &self.items {
+            fold_integrity(found.entry(item.path.as_str()).or_default(), item);
+        }
+        found
+            .into_iter()
+            .filter_map(|(path, state)| Some((path, state?)))
+            .collect()
     }
 
     /// Items that are not valid, in report order.
     pub fn problems(&self) -> impl Iterator<Item = &Item> {
         self.items.iter().filter(|i| i.status != Status::Valid)
     }
+}
+
+/// Folds `item` into the state found so far for its path: missing items name an expected
+/// key, not a file holding events, and are skipped; of several items the worst state wins
+/// (the first of equally bad ones gives the proof).
+fn fold_integrity<'r>(found: &mut Option<(Integrity, Option<&'r Proof>)>, item: &'r Item) {
+    if item.status == Status::Missing {
+        return;
+    }
+    let state = (Integrity::of_status(item.status), item.proof.as_ref());
+    *found = Some(match *found {
+        None => state,
+        Some(prev) => std::cmp::min_by_key(prev, state, |s| match s.0 {
+            Integrity::Failed => 0,
+            Integrity::Unverified => 1,
+            Integrity::Unprotected => 2,
+            Integrity::Verified => 3,
+        }),
+    });
 }
 
 #[cfg(test)]
@@ -771,6 +792,16 @@ mod tests {
         assert_eq!(r.integrity_of("c.rec").0, Integrity::Failed);
         assert_eq!(r.integrity_of("m.json.gz"), (Integrity::Unprotected, None));
         assert_eq!(r.integrity_of("other.json"), (Integrity::Unprotected, None));
+        // The one-pass index agrees with the per-path question on every path.
+        let index = r.integrity_by_path();
+        for path in ["a.json.gz", "b.json.gz", "c.rec", "m.json.gz", "other.json"] {
+            let indexed = index
+                .get(path)
+                .copied()
+                .unwrap_or((Integrity::Unprotected, None));
+            assert_eq!(indexed, r.integrity_of(path), "{path}");
+        }
+        assert!(!index.contains_key("m.json.gz"));
         let mut c = Coverage::default();
         c.add(Integrity::Verified, 2);
         assert!(c.all_verified());

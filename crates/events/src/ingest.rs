@@ -195,6 +195,22 @@ impl Ingest {
         self.progress = Some(f);
     }
 
+    /// A new, empty run with the same options (no progress callback), for a share of the
+    /// files: a host may load files in parallel, one part per file or per worker, and
+    /// [`Ingest::append`] the parts in input order. Nothing here is shared between parts.
+    pub fn part(&self) -> Ingest {
+        Ingest::new(self.options.clone())
+    }
+
+    /// Appends what `part` loaded after what this run loaded, as though its files had been
+    /// added here, in the order they were added there: appending the parts of a run in input
+    /// order gives the store one run over every file would have given (see
+    /// [`StoreBuilder::append`]). A cancelled part cancels this run.
+    pub fn append(&mut self, part: Ingest) {
+        self.cancelled |= part.cancelled;
+        self.builder.append(part.builder);
+    }
+
     /// Events loaded so far.
     pub fn events(&self) -> usize {
         self.builder.len()
