@@ -21,6 +21,7 @@ mod cmd_verify;
 mod cmd_verify_archive;
 mod cmd_verify_shard;
 mod fs_input;
+mod load;
 
 /// Verify and inspect cloud audit-trail exports offline. Nothing is sent anywhere.
 #[derive(Parser)]

@@ -153,6 +153,12 @@ pub struct Progress {
 /// A progress callback; returning `false` cancels.
 pub type ProgressFn = Box<dyn FnMut(&Progress) -> bool>;
 
+/// What a run loaded, unfinished ([`Ingest::into_part`]), for [`Ingest::append`].
+pub struct Part {
+    builder: StoreBuilder,
+    cancelled: bool,
+}
+
 /// An ingest run.
 pub struct Ingest {
     options: IngestOptions,
@@ -197,16 +203,26 @@ impl Ingest {
 
     /// A new, empty run with the same options (no progress callback), for a share of the
     /// files: a host may load files in parallel, one part per file or per worker, and
-    /// [`Ingest::append`] the parts in input order. Nothing here is shared between parts.
+    /// [`Ingest::append`] the parts ([`Ingest::into_part`]) in input order. Nothing is
+    /// shared between runs.
     pub fn part(&self) -> Ingest {
         Ingest::new(self.options.clone())
+    }
+
+    /// What this run loaded, unfinished, to be appended to another run (possibly on another
+    /// thread: a [`Part`] is `Send`, a run with its progress callback need not be).
+    pub fn into_part(self) -> Part {
+        Part {
+            builder: self.builder,
+            cancelled: self.cancelled,
+        }
     }
 
     /// Appends what `part` loaded after what this run loaded, as though its files had been
     /// added here, in the order they were added there: appending the parts of a run in input
     /// order gives the store one run over every file would have given (see
     /// [`StoreBuilder::append`]). A cancelled part cancels this run.
-    pub fn append(&mut self, part: Ingest) {
+    pub fn append(&mut self, part: Part) {
         self.cancelled |= part.cancelled;
         self.builder.append(part.builder);
     }

@@ -112,7 +112,7 @@ fn in_parts(files: &[(String, Vec<u8>)], size: usize) -> (Vec<FileSummary>, Even
     for chunk in files.chunks(size) {
         let mut part = run.part();
         sums.extend(chunk.iter().map(|(n, b)| part.add_file(n, &mut &b[..])));
-        run.append(part);
+        run.append(part.into_part());
     }
     (sums, run.finish())
 }
@@ -139,12 +139,12 @@ fn empty_parts_change_nothing() {
     let files = inputs();
     let (_, store) = whole(&files[..5]);
     let mut run = Ingest::new(IngestOptions::default());
-    run.append(run.part());
+    run.append(run.part().into_part());
     for (n, b) in &files[..5] {
         let mut part = run.part();
         part.add_file(n, &mut &b[..]);
-        run.append(part);
-        run.append(run.part());
+        run.append(part.into_part());
+        run.append(run.part().into_part());
     }
     assert_eq!(dump(run.finish()), dump(store));
 }
