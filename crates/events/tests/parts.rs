@@ -148,3 +148,31 @@ fn empty_parts_change_nothing() {
     }
     assert_eq!(dump(run.finish()), dump(store));
 }
+
+#[test]
+fn a_file_inflated_by_the_host_loads_as_the_stored_file() {
+    use std::io::Read;
+    let files = inputs();
+    let mut gzipped = 0;
+    let (mut by_file, mut by_host) = (
+        Ingest::new(IngestOptions::default()),
+        Ingest::new(IngestOptions::default()),
+    );
+    for (name, stored) in &files {
+        let mut decoded = Vec::new();
+        let inflated = stored.starts_with(&[0x1f, 0x8b])
+            && flate2::read::MultiGzDecoder::new(&stored[..])
+                .read_to_end(&mut decoded)
+                .is_ok();
+        gzipped += usize::from(inflated);
+        let expected = by_file.add_file(name, &mut &stored[..]);
+        let got = if inflated {
+            by_host.add_inflated(name, stored, &decoded)
+        } else {
+            by_host.add_file(name, &mut &stored[..])
+        };
+        assert_eq!(got, expected, "{name}");
+    }
+    assert!(gzipped > 2, "gzip fixtures present");
+    assert_eq!(dump(by_host.finish()), dump(by_file.finish()));
+}
