@@ -13,7 +13,7 @@
 //! be compared by bytes; they are compared by the normalized time, service, action and error
 //! code, which every layout carries.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 use trailproof_core::report::{Level, Note, Report};
@@ -30,7 +30,9 @@ pub fn note_conflicts(store: &EventStore, report: &mut Report) {
     const SHOWN: usize = 5;
     // Per file path: the first SHOWN lines, and how many there are in all. Only the lines
     // shown are written out: an export whose every event conflicts has one line per event.
-    let mut per_file: BTreeMap<&str, (Vec<String>, usize)> = BTreeMap::new();
+    // Hashed while filling (one lookup per conflicting row), sorted by path once at the end.
+    let mut per_file: HashMap<&str, (Vec<String>, usize), foldhash::quality::RandomState> =
+        HashMap::default();
     let file_of = |r: usize| {
         store
             .files()
@@ -70,6 +72,8 @@ pub fn note_conflicts(store: &EventStore, report: &mut Report) {
         item_of.entry(item.path.as_str()).or_insert(i);
     }
     let mut notes: Vec<(Option<usize>, String, String)> = Vec::new();
+    let mut per_file: Vec<(&str, (Vec<String>, usize))> = per_file.into_iter().collect();
+    per_file.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for (path, (lines, count)) in per_file {
         let more = match count.saturating_sub(SHOWN) {
             0 => String::new(),
