@@ -627,12 +627,11 @@ mod tests {
         let limits = ScanLimits::default();
         for stored in [&single, &trailing] {
             let mut inflated = Vec::new();
-            let first = trailproof_core::gzip::inflate_first_member(
-                &mut &stored[..],
-                u64::MAX,
-                &mut |c| inflated.extend_from_slice(c),
-            )
-            .unwrap();
+            let first =
+                trailproof_core::gzip::inflate_first_member(&mut &stored[..], u64::MAX, &mut |c| {
+                    inflated.extend_from_slice(c)
+                })
+                .unwrap();
             for name in names {
                 let a = scan(name, &mut &stored[..], &limits);
                 let b = scan_inflated(name, stored, &first, &inflated, &limits);

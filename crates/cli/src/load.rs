@@ -58,8 +58,8 @@ struct Run {
     part: Part,
 }
 
-/// Scans and ingests every entry of `files` (`(disk path, name)`) whose name `select` accepts
-/// (others are still scanned), on all cores; `notes` come first in [`Loaded::notes`].
+/// Scans and ingests every entry of `files` (`(disk path, name)`) whose path `select`
+/// accepts (others are skipped), on all cores; `notes` come first in [`Loaded::notes`].
 pub fn load(
     files: &[(PathBuf, String)],
     notes: Vec<Note>,
@@ -143,11 +143,10 @@ fn load_run(
         opened += 1;
         let mut entries: Vec<FileSummary> = Vec::new();
         let diagnostics = input::walk(name, &mut file, &limits, &mut |entry| {
-            let (entry_scan, summary) = if select(entry.path) {
-                both(entry.path, entry.reader, &scan_limits, &mut ingest)
-            } else {
-                (scan(entry.path, entry.reader, &scan_limits), None)
-            };
+            if !select(entry.path) {
+                return Control::Continue;
+            }
+            let (entry_scan, summary) = both(entry.path, entry.reader, &scan_limits, &mut ingest);
             scanned.push(entry_scan);
             homes.push(home);
             entries.extend(summary);
@@ -192,7 +191,12 @@ fn both(
             let scanned = scan(path, &mut &held[..], limits);
             (scanned, Some(ingest.add_file(path, &mut &held[..])))
         }
-        Ok(_) => teed(path, &mut io::Cursor::new(held).chain(reader), limits, ingest),
+        Ok(_) => teed(
+            path,
+            &mut io::Cursor::new(held).chain(reader),
+            limits,
+            ingest,
+        ),
         Err(e) => {
             // What was read, then the error, to both readers alike.
             let mut replay = Replay {

@@ -205,7 +205,8 @@ pub(crate) fn record_hash(bytes: &[u8]) -> (u64, u32) {
 /// The hasher of [`record_hash`]: fixed, so that every part of a run (each worker's share
 /// of the files) hashes alike. Like the SipHash with fixed keys it replaces, its key is
 /// public; see [`record_hash`] for why that is acceptable.
-const RECORD_HASH: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0x7472_6169_6c70_726f);
+const RECORD_HASH: foldhash::quality::FixedState =
+    foldhash::quality::FixedState::with_seed(0x7472_6169_6c70_726f);
 
 /// The outcome of grouping rows (indices in input order).
 #[derive(Debug, Default)]
@@ -230,8 +231,7 @@ pub(crate) fn group<K: Hash + Eq>(
     // that nobody can precompute IDs that collide (see `store::Interner`).
     let mut first: HashMap<K, u32, foldhash::quality::RandomState> = HashMap::default();
     // First row of a key → the first row of each distinct version (only for repeated keys).
-    let mut versions: HashMap<u32, Vec<u32>, foldhash::quality::RandomState> =
-        HashMap::default();
+    let mut versions: HashMap<u32, Vec<u32>, foldhash::quality::RandomState> = HashMap::default();
     let mut out = Grouping {
         keep: vec![true; n],
         ..Grouping::default()

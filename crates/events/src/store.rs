@@ -828,15 +828,13 @@ impl StoreBuilder {
         let base = s.event_id.arena.len() as u128;
         s.event_id.arena.push_str(&o.event_id.arena);
         s.event_id.kind.extend(&o.event_id.kind);
-        s.event_id
-            .value
-            .extend(o.event_id.kind.iter().zip(&o.event_id.value).map(|(&k, &v)| {
-                if k == ID_OTHER {
-                    v + (base << 32)
-                } else {
-                    v
-                }
-            }));
+        s.event_id.value.extend(
+            o.event_id
+                .kind
+                .iter()
+                .zip(&o.event_id.value)
+                .map(|(&k, &v)| if k == ID_OTHER { v + (base << 32) } else { v }),
+        );
         if s.res_start.is_empty() && !o.res_start.is_empty() {
             s.res_start.push(0);
         }
