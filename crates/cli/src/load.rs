@@ -66,6 +66,17 @@ pub fn load(
     options: &IngestOptions,
     select: &(dyn Fn(&str) -> bool + Sync),
 ) -> Loaded {
+    load_holding(files, notes, options, select, HOLD_BYTES)
+}
+
+/// [`load`] holding entries of up to `hold` bytes in memory.
+fn load_holding(
+    files: &[(PathBuf, String)],
+    notes: Vec<Note>,
+    options: &IngestOptions,
+    select: &(dyn Fn(&str) -> bool + Sync),
+    hold: u64,
+) -> Loaded {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -87,7 +98,7 @@ pub fn load(
                 let Some(&(first, run)) = runs.get(i) else {
                     break;
                 };
-                let loaded = load_run(first, run, options, select);
+                let loaded = load_run(first, run, options, select, hold);
                 done.lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .push((i, loaded));
@@ -120,6 +131,7 @@ fn load_run(
     files: &[(PathBuf, String)],
     options: &IngestOptions,
     select: &(dyn Fn(&str) -> bool + Sync),
+    hold: u64,
 ) -> Run {
     let limits = options.limits.clone();
     let scan_limits = ScanLimits::default();
@@ -146,7 +158,8 @@ fn load_run(
             if !select(entry.path) {
                 return Control::Continue;
             }
-            let (entry_scan, summary) = both(entry.path, entry.reader, &scan_limits, &mut ingest);
+            let (entry_scan, summary) =
+                both(entry.path, entry.reader, &scan_limits, &mut ingest, hold);
             scanned.push(entry_scan);
             homes.push(home);
             entries.extend(summary);
@@ -181,10 +194,14 @@ fn both(
     reader: &mut dyn Read,
     limits: &ScanLimits,
     ingest: &mut Ingest,
+    hold: u64,
 ) -> (Scanned, Option<FileSummary>) {
     let mut held = Vec::new();
-    match (&mut *reader).take(HOLD_BYTES + 1).read_to_end(&mut held) {
-        Ok(_) if held.len() as u64 <= HOLD_BYTES => {
+    match (&mut *reader)
+        .take(hold.saturating_add(1))
+        .read_to_end(&mut held)
+    {
+        Ok(_) if held.len() as u64 <= hold => {
             if let Some(done) = inflated_once(path, &held, limits, ingest) {
                 return done;
             }
@@ -343,5 +360,111 @@ impl Read for Fed {
         buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
         self.pos += n;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trailproof_events::store::Field;
+    use trailproof_events::EventStore;
+
+    fn fixtures() -> Vec<(PathBuf, String)> {
+        let root = std::env::var_os("TRAILPROOF_FIXTURES").map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"),
+            PathBuf::from,
+        );
+        crate::fs_input::expand(&root)
+            .expect("fixtures folder")
+            .into_iter()
+            .map(|f| (f.path, f.relative))
+            .collect()
+    }
+
+    fn dump(store: EventStore) -> Vec<String> {
+        let mut out = vec![format!(
+            "{:?} {}",
+            store.files(),
+            store.duplicates_dropped()
+        )];
+        out.extend(
+            (0..store.len())
+                .map(|r| format!("{:?} {}", store.event(r), store.text(r, Field::File))),
+        );
+        out
+    }
+
+    fn scans(loaded: &Loaded) -> Vec<String> {
+        loaded
+            .scanned
+            .iter()
+            .map(|s| serde_json::to_string(s).expect("serialisable"))
+            .collect()
+    }
+
+    /// Held in memory, or streamed once through the tee to a scan on another thread: the
+    /// same scans, summaries and store, and the same as a plain scan and ingest of each file.
+    #[test]
+    fn held_and_streamed_entries_give_the_same_results() {
+        let files = fixtures();
+        assert!(files.len() > 20);
+        let options = IngestOptions::default();
+        let held = load_holding(&files, Vec::new(), &options, &|_| true, HOLD_BYTES);
+        let streamed = load_holding(&files, Vec::new(), &options, &|_| true, 0);
+        assert_eq!(scans(&held), scans(&streamed));
+        assert_eq!(held.summaries, streamed.summaries);
+        assert_eq!(held.homes, streamed.homes);
+        let limits = ScanLimits::default();
+        let mut plain = Ingest::new(options.clone());
+        let mut plain_scans = Vec::new();
+        for (path, name) in &files {
+            let bytes = std::fs::read(path).expect("fixture");
+            let s = scan(name, &mut &bytes[..], &limits);
+            plain_scans.push(serde_json::to_string(&s).expect("serialisable"));
+            plain.add_file(name, &mut &bytes[..]);
+        }
+        assert_eq!(scans(&held), plain_scans);
+        let plain = dump(plain.finish());
+        assert_eq!(dump(held.ingest.finish()), plain);
+        assert_eq!(dump(streamed.ingest.finish()), plain);
+    }
+
+    /// A reader that fails part way, as a damaged archive entry does.
+    struct Failing<'a>(&'a [u8]);
+
+    impl Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::other("damaged entry"));
+            }
+            let n = self.0.len().min(buf.len()).min(1000);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_reaches_the_scan_and_the_ingest_as_it_would_alone() {
+        let files = fixtures();
+        let (path, name) = files
+            .iter()
+            .find(|(_, n)| n.contains("CloudTrail_") && n.ends_with(".json.gz"))
+            .expect("a CloudTrail log fixture");
+        let bytes = std::fs::read(path).expect("fixture");
+        let cut = &bytes[..bytes.len() / 2];
+        let limits = ScanLimits::default();
+        for hold in [HOLD_BYTES, 0] {
+            let mut ingest = Ingest::new(IngestOptions::default());
+            let (scanned, summary) = both(name, &mut Failing(cut), &limits, &mut ingest, hold);
+            let alone = scan(name, &mut Failing(cut), &limits);
+            assert_eq!(
+                serde_json::to_string(&scanned).expect("serialisable"),
+                serde_json::to_string(&alone).expect("serialisable")
+            );
+            assert!(scanned.error().is_some());
+            let mut single = Ingest::new(IngestOptions::default());
+            assert_eq!(summary, Some(single.add_file(name, &mut Failing(cut))));
+        }
     }
 }
