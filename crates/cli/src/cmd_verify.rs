@@ -103,8 +103,16 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("trailproof: no readable input");
         return ExitCode::from(EXIT_USAGE);
     }
-    let mut store = loaded.ingest.finish();
-    let mut report = match verify_chains(loaded.scanned, &keys) {
+    // Sorting and grouping the events and verifying the chains are independent: both at once.
+    let (verified, mut store) = std::thread::scope(|s| {
+        let verifier = s.spawn(|| verify_chains(loaded.scanned, &keys));
+        let store = loaded.ingest.finish();
+        let verified = verifier
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (verified, store)
+    });
+    let mut report = match verified {
         Ok(r) => r,
         Err(msg) => {
             eprintln!("trailproof: {msg}");
@@ -271,15 +279,23 @@ pub fn verify_chains(scanned: Vec<Scanned>, keys: &[(String, Vec<u8>)]) -> Resul
 /// Prints the report on stdout in the chosen format.
 pub fn print_report(report: &Report, format: Format) {
     use std::io::Write;
-    let text = match format {
-        Format::Json => match serde_json::to_string_pretty(report) {
-            Ok(s) => s + "\n",
-            Err(e) => return eprintln!("trailproof: cannot serialise the report: {e}"),
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    // A closed pipe (`trailproof verify … | head`) is not an error worth a panic or a message.
+    match format {
+        // Streamed: a report of thousands of items need not exist twice in memory.
+        Format::Json => match serde_json::to_writer_pretty(&mut out, report) {
+            Ok(()) => {
+                let _ = out.write_all(b"\n");
+            }
+            Err(e) if e.is_io() => {}
+            Err(e) => eprintln!("trailproof: cannot serialise the report: {e}"),
         },
-        Format::Text => render_text(report),
-    };
-    // A closed pipe (`trailproof verify … | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        Format::Text => {
+            let _ = out.write_all(render_text(report).as_bytes());
+        }
+    }
+    let _ = out.flush();
 }
 
 /// The report for people: one line per problem, a summary, and what to do.
