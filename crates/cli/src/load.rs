@@ -66,21 +66,20 @@ pub fn load(
     options: &IngestOptions,
     select: &(dyn Fn(&str) -> bool + Sync),
 ) -> Loaded {
-    load_holding(files, notes, options, select, HOLD_BYTES)
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    load_holding(files, notes, options, select, HOLD_BYTES, cores)
 }
 
-/// [`load`] holding entries of up to `hold` bytes in memory.
+/// [`load`] holding entries of up to `hold` bytes in memory, on `workers` threads.
 fn load_holding(
     files: &[(PathBuf, String)],
     notes: Vec<Note>,
     options: &IngestOptions,
     select: &(dyn Fn(&str) -> bool + Sync),
     hold: u64,
+    workers: usize,
 ) -> Loaded {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(files.len().max(1));
+    let workers = workers.clamp(1, files.len().max(1));
     // Several runs per worker balance uneven files; few enough that appending the parts
     // (once per distinct string of each part) stays small.
     let per_run = files.len().div_ceil(workers * 8).max(1);
@@ -409,8 +408,8 @@ mod tests {
         let files = fixtures();
         assert!(files.len() > 20);
         let options = IngestOptions::default();
-        let held = load_holding(&files, Vec::new(), &options, &|_| true, HOLD_BYTES);
-        let streamed = load_holding(&files, Vec::new(), &options, &|_| true, 0);
+        let held = load_holding(&files, Vec::new(), &options, &|_| true, HOLD_BYTES, 2);
+        let streamed = load_holding(&files, Vec::new(), &options, &|_| true, 0, 2);
         assert_eq!(scans(&held), scans(&streamed));
         assert_eq!(held.summaries, streamed.summaries);
         assert_eq!(held.homes, streamed.homes);
@@ -427,6 +426,30 @@ mod tests {
         let plain = dump(plain.finish());
         assert_eq!(dump(held.ingest.finish()), plain);
         assert_eq!(dump(streamed.ingest.finish()), plain);
+    }
+
+    /// One worker or several: the same scans, summaries, store, and verification report with
+    /// its coverage block and conflict notes, byte for byte.
+    #[test]
+    fn one_thread_or_many_give_the_same_report() {
+        let files = fixtures();
+        let options = IngestOptions::default();
+        let outcome = |workers: usize| {
+            let loaded = load_holding(&files, Vec::new(), &options, &|_| true, HOLD_BYTES, workers);
+            let scanned = scans(&loaded);
+            let mut store = loaded.ingest.finish();
+            let mut report =
+                crate::cmd_verify::verify_chains(loaded.scanned, &[]).expect("no extra keys");
+            report.notes.extend(loaded.notes);
+            crate::cmd_verify::apply_integrity(&mut store, &mut report);
+            let report = serde_json::to_string_pretty(&report).expect("serialisable");
+            (scanned, loaded.summaries, dump(store), report)
+        };
+        let one = outcome(1);
+        assert!(one.3.contains("\"coverage\""));
+        for workers in [2, 3, 8] {
+            assert!(outcome(workers) == one, "{workers} workers");
+        }
     }
 
     /// A reader that fails part way, as a damaged archive entry does.
