@@ -16,7 +16,8 @@
 //!    `cargo build --release -p trailproof-cli`), and `benches/verify_export.py` (a
 //!    straightforward Python 3 check of the same contract: zlib, hashlib, `cryptography`'s
 //!    OpenSSL RSA) when `python3` with `cryptography` is available: wall and CPU time (user +
-//!    system of the child, all threads) and the ratio. Each figure is the best of three rounds,
+//!    system of the child, all threads) and the ratio; `trailproof events --format json` on
+//!    the same files too. Each figure is the best of three rounds,
 //!    interleaved. `TRAILPROOF_BENCH_CLI_HOURS` (default 720, a month) and
 //!    `TRAILPROOF_BENCH_CLI_REGIONS` (default 4) size a second, larger export for the CLI only.
 //! 4. **Sharded verification** (`docs/scale.md`; `TRAILPROOF_BENCH_ONLY=shard`): an export of
@@ -325,13 +326,19 @@ fn cli_figures(regions: usize, hours: usize) {
         files.len(),
         dir.display()
     );
-    let (mut t_cli, mut t_py) = (INF, INF);
+    let (mut t_cli, mut t_py, mut t_events) = (INF, INF, INF);
     for _ in 0..3 {
         if let Some(t) = run(Command::new(&cli)
             .args(["verify", "--format", "json"])
             .arg(&dir))
         {
             t_cli = min2(t_cli, t);
+        }
+        if let Some(t) = run(Command::new(&cli)
+            .args(["events", "--format", "json"])
+            .arg(&dir))
+        {
+            t_events = min2(t_events, t);
         }
         if python {
             if let Some(t) = run(Command::new("python3").arg(&script).arg(&dir)) {
@@ -346,15 +353,24 @@ fn cli_figures(regions: usize, hours: usize) {
         "  trailproof verify: {:>6.3} s wall, {:>6.3} s CPU",
         t_cli.0, t_cli.1
     );
+    println!(
+        "  trailproof events: {:>6.3} s wall, {:>6.3} s CPU (every event indexed and printed as JSON, integrity included)",
+        t_events.0, t_events.1
+    );
     if t_py.0.is_finite() {
         println!(
             "  Python baseline:   {:>6.3} s wall, {:>6.3} s CPU",
             t_py.0, t_py.1
         );
         println!(
-            "  CLI faster than the script by CPU time: {:.1}×, by wall time: {:.1}×",
+            "  CLI faster than the script by CPU time: {:.2}×, by wall time: {:.2}×",
             t_py.1 / t_cli.1,
             t_py.0 / t_cli.0
+        );
+        println!(
+            "  events against the script (which reads no event): {:.2}× by CPU, {:.2}× by wall",
+            t_py.1 / t_events.1,
+            t_py.0 / t_events.0
         );
     } else {
         println!(

@@ -148,15 +148,21 @@ impl Extractor {
     pub(crate) fn feed(&mut self, chunk: &[u8]) {
         let mut rest = chunk;
         while !self.stopped {
-            // Most bytes of a log are inside strings nobody asked for (request parameters,
-            // ARNs, user agents): jump straight to the next quote or backslash.
+            // Most bytes of a log are inside strings (request parameters, ARNs, user
+            // agents), where only a quote or a backslash matters: jump straight to the next
+            // one, keeping the bytes passed over when the string is a key or a wanted value.
             if let Lex::Str {
-                key: false,
-                capture: None,
+                key,
+                capture,
                 escaped: false,
             } = self.lex
             {
-                match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                let next = memchr::memchr2(b'"', b'\\', rest);
+                if key || capture.is_some() {
+                    let upto = next.unwrap_or(rest.len());
+                    self.push_slice(rest.get(..upto).unwrap_or_default());
+                }
+                match next {
                     Some(p) => rest = rest.get(p..).unwrap_or_default(),
                     None => return,
                 }
@@ -218,6 +224,16 @@ impl Extractor {
         } else {
             self.token_too_long = true;
         }
+    }
+
+    /// [`Extractor::push_token`] for each byte of `bytes`.
+    fn push_slice(&mut self, bytes: &[u8]) {
+        let room = MAX_TOKEN.saturating_sub(self.token.len());
+        if bytes.len() > room {
+            self.token_too_long = true;
+        }
+        self.token
+            .extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
     }
 
     fn start_token(&mut self) {

@@ -216,6 +216,39 @@ pub fn scan(path: &str, reader: &mut dyn Read, limits: &ScanLimits) -> Scanned {
     }
 }
 
+/// [`scan`] of a stored file whose first gzip member the host has already inflated (to load
+/// its events too), so that it is not inflated twice: `inflated` must be the first member of
+/// `stored` decoded without error, and `first` what
+/// [`trailproof_core::gzip::inflate_first_member`] said of it. The result equals
+/// `scan(path, stored)`: only gzip CloudTrail logs within [`ScanLimits::max_inflated`] take
+/// the shortcut (their hash is of exactly those bytes), every other file is scanned as usual.
+pub fn scan_inflated(
+    path: &str,
+    stored: &[u8],
+    first: &trailproof_core::gzip::FirstMember,
+    inflated: &[u8],
+    limits: &ScanLimits,
+) -> Scanned {
+    if kind_by_name(path) != Some(FileKind::AwsLog)
+        || !stored.starts_with(&GZIP_MAGIC)
+        || inflated.len() as u64 > limits.max_inflated
+    {
+        return scan(path, &mut &stored[..], limits);
+    }
+    let mut records = Extractor::new(Schema::Aws);
+    records.feed(inflated);
+    Scanned {
+        path: path.to_owned(),
+        stored_size: stored.len() as u64,
+        warnings: Vec::new(),
+        content: Content::AwsLog(LogFacts {
+            hash: hex::encode(Sha256::digest(inflated)),
+            trailing_at: first.trailing_at,
+            records: records.finish(),
+        }),
+    }
+}
+
 /// What a file is by its name alone, in the order [`scan`] decides it (a name that says
 /// sidecar wins over one that also looks like a digest, and so on). `None`: decided by content.
 /// A name that says log is final: logs are never recognised by content.
@@ -575,6 +608,41 @@ mod tests {
         }
         assert!(parse_sidecar(br#"{"Metadata":{}}"#).is_err());
         assert!(parse_sidecar(b"nope").is_err());
+    }
+
+    #[test]
+    fn a_log_inflated_by_the_host_scans_as_the_stored_file() {
+        use std::io::Write;
+        let json = br#"{"Records":[{"eventVersion":"1.08","eventTime":"2024-05-01T00:01:02Z","awsRegion":"us-east-1","recipientAccountId":"111122223333","eventID":"a"}]}"#;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(json).unwrap();
+        let single = gz.finish().unwrap();
+        let mut trailing = single.clone();
+        trailing.extend_from_slice(b"junk");
+        let names = [
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz",
+            "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/01/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20240501T010000Z.json.gz",
+            "other.json.gz",
+        ];
+        let limits = ScanLimits::default();
+        for stored in [&single, &trailing] {
+            let mut inflated = Vec::new();
+            let first =
+                trailproof_core::gzip::inflate_first_member(&mut &stored[..], u64::MAX, &mut |c| {
+                    inflated.extend_from_slice(c)
+                })
+                .unwrap();
+            for name in names {
+                let a = scan(name, &mut &stored[..], &limits);
+                let b = scan_inflated(name, stored, &first, &inflated, &limits);
+                // `Scanned` is compared through its serialised form (what crosses workers).
+                assert_eq!(
+                    serde_json::to_string(&a).unwrap(),
+                    serde_json::to_string(&b).unwrap(),
+                    "{name}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,12 +1,11 @@
 //! `trailproof events`: print normalized audit events from any supported export.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use trailproof_events::formats::FieldMapping;
-use trailproof_events::ingest::{Ingest, IngestOptions};
+use trailproof_events::ingest::{IngestOptions, InputSummary};
 use trailproof_events::store::{EventStore, Field};
 use trailproof_events::time::format_rfc3339;
 
@@ -133,22 +132,15 @@ pub fn run(args: Args) -> ExitCode {
             Err(e) => eprintln!("error: {}: {e}", arg.display()),
         }
     }
-    // Each event's integrity comes from verifying the digest chains among the same files: the
-    // chain scan runs on its own threads while this one indexes, as `verify` does.
-    let (gathered, ingested) = std::thread::scope(|s| {
-        let scanner = s.spawn(|| crate::cmd_verify::gather_files(&named, Vec::new()));
-        let ingested = ingest_files(&named, options);
-        (scanner.join(), ingested)
-    });
-    let Some(mut store) = ingested else {
+    // Each event's integrity comes from verifying the digest chains among the same files:
+    // one read of every entry, on all cores, feeds the chain scan and the ingest, as in `verify`.
+    let loaded = crate::load::load(&named, Vec::new(), &options, &|_| true);
+    if !print_problems(&loaded.summaries) {
         eprintln!("trailproof: no input could be read");
         return ExitCode::FAILURE;
-    };
-    let Ok(gathered) = gathered else {
-        eprintln!("trailproof: the digest-chain scan failed");
-        return ExitCode::FAILURE;
-    };
-    match crate::cmd_verify::verify_chains(gathered.scanned, &keys) {
+    }
+    let mut store = loaded.ingest.finish();
+    match crate::cmd_verify::verify_chains(loaded.scanned, &keys) {
         Ok(mut report) => crate::cmd_verify::apply_integrity(&mut store, &mut report),
         Err(msg) => {
             eprintln!("trailproof: {msg}");
@@ -208,23 +200,10 @@ fn write_parquet(
     }
 }
 
-/// Indexes `files` (path, name), printing each file's diagnostics; `None` when none could be
-/// read.
-fn ingest_files(
-    files: &[(std::path::PathBuf, String)],
-    options: IngestOptions,
-) -> Option<EventStore> {
-    let mut ingest = Ingest::new(options);
+/// Prints each file's diagnostics, in input order; whether any file was readable.
+fn print_problems(summaries: &[(usize, InputSummary)]) -> bool {
     let mut readable = false;
-    for (path, name) in files {
-        let mut file = match File::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("error: {name}: {e}");
-                continue;
-            }
-        };
-        let summary = ingest.add_input(name, &mut file);
+    for (_, summary) in summaries {
         for d in &summary.diagnostics {
             eprintln!("{d}");
         }
@@ -241,7 +220,7 @@ fn ingest_files(
             }
         }
     }
-    readable.then(|| ingest.finish())
+    readable
 }
 
 fn report_query_error(query: &str, e: &trailproof_events::Error) {

@@ -12,10 +12,10 @@ use std::process::ExitCode;
 
 use trailproof_analysis::report::{AuditReport, InputFile, KeyUsed, ReportInputs};
 use trailproof_analysis::{AnalysisOptions, Analyzer, Cidr, Requirement, SigmaRuleSet};
-use trailproof_chain::{parse_key_file, scan, FileKind, ScanLimits, Verifier, VerifyOptions};
+use trailproof_chain::{parse_key_file, FileKind, Verifier, VerifyOptions};
 use trailproof_core::hash::FileHasher;
 use trailproof_core::input::{self, Control, Limits};
-use trailproof_events::ingest::{Ingest, IngestOptions};
+use trailproof_events::ingest::IngestOptions;
 
 use crate::fs_input;
 
@@ -233,63 +233,54 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     let limits = Limits::default();
-    let scan_limits = ScanLimits::default();
-    let mut ingest = Ingest::new(IngestOptions::default());
+    // Every input hashed, then read once, entries scanned and loaded, all on every core.
+    let hashed = hash_files(&files);
     let mut inputs = Vec::new();
+    let mut readable = Vec::new();
+    for ((path, name), digest) in files.iter().zip(hashed) {
+        match digest {
+            Ok(d) => {
+                inputs.push(InputFile {
+                    name: name.clone(),
+                    size: d.size,
+                    sha256: d.sha256_hex(),
+                });
+                readable.push((path.clone(), name.clone()));
+            }
+            Err(e) => eprintln!("trailproof: {}: {e}", path.display()),
+        }
+    }
+    let files = readable;
+    let loaded = crate::load::load(&files, Vec::new(), &IngestOptions::default(), &|_| true);
     let mut entry_home: BTreeMap<String, usize> = BTreeMap::new();
     let mut any_chain_file = false;
-    for (i, (path, name)) in files.iter().enumerate() {
-        let digest = match hash_file(path) {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("trailproof: {}: {e}", path.display());
-                continue;
-            }
-        };
-        inputs.push(InputFile {
-            name: name.clone(),
-            size: digest.size,
-            sha256: digest.sha256_hex(),
-        });
-        let mut file = match File::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("trailproof: {}: {e}", path.display());
-                continue;
-            }
-        };
-        let diags = input::walk(name, &mut file, &limits, &mut |entry| {
-            let mut bytes = Vec::new();
-            if let Err(e) = entry.reader.read_to_end(&mut bytes) {
-                eprintln!("trailproof: {}: {e}", entry.path);
-                return Control::Continue;
-            }
-            let scanned = scan(entry.path, &mut &bytes[..], &scan_limits);
-            any_chain_file |= !matches!(scanned.kind(), FileKind::Other);
-            for k in scanned.keys() {
-                keys_used.push(KeyUsed::supplied(
-                    k.fingerprint.clone(),
-                    entry.path.to_string(),
-                ));
-            }
-            verifier.add(scanned);
-            let summary = ingest.add_file(entry.path, &mut &bytes[..]);
-            // Unknown formats (READMEs, string-to-sign files) are normal beside trails: only
-            // errors are printed.
-            for d in summary
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == trailproof_core::diag::Severity::Error)
-            {
-                eprintln!("{d}");
-            }
-            entry_home.insert(entry.path.to_string(), i);
-            Control::Continue
-        });
-        for d in diags {
+    for (scanned, &home) in loaded.scanned.into_iter().zip(&loaded.homes) {
+        any_chain_file |= !matches!(scanned.kind(), FileKind::Other);
+        for k in scanned.keys() {
+            keys_used.push(KeyUsed::supplied(
+                k.fingerprint.clone(),
+                scanned.path.clone(),
+            ));
+        }
+        entry_home.insert(scanned.path.clone(), home);
+        verifier.add(scanned);
+    }
+    for (_, summary) in &loaded.summaries {
+        // Unknown formats (READMEs, string-to-sign files) are normal beside trails: only
+        // errors are printed.
+        for d in summary
+            .files
+            .iter()
+            .flat_map(|f| &f.diagnostics)
+            .filter(|d| d.severity == trailproof_core::diag::Severity::Error)
+        {
+            eprintln!("{d}");
+        }
+        for d in &summary.diagnostics {
             eprintln!("{d}");
         }
     }
+    let ingest = loaded.ingest;
     if inputs.is_empty() {
         return usage("no readable input");
     }
@@ -378,6 +369,35 @@ pub fn run(args: Args) -> ExitCode {
         analysis.coverage.requirements.len()
     );
     ExitCode::SUCCESS
+}
+
+/// [`hash_file`] of every file, on all cores, in input order.
+fn hash_files(
+    files: &[(PathBuf, String)],
+) -> Vec<std::io::Result<trailproof_core::hash::FileDigest>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::with_capacity(files.len()));
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(files.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((path, _)) = files.get(i) else {
+                    break;
+                };
+                let digest = hash_file(path);
+                done.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((i, digest));
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    done.sort_by_key(|d| d.0);
+    done.into_iter().map(|d| d.1).collect()
 }
 
 fn hash_file(path: &std::path::Path) -> std::io::Result<trailproof_core::hash::FileDigest> {

@@ -2,11 +2,11 @@
 //!
 //! The command is three steps, kept apart so another verification mode (a sealed archive
 //! with `--vkey`) can reuse the first and last: gather every input file as scanned facts
-//! ([`expand_inputs`], [`gather_files`], on all cores), verify ([`verify_chains`]), render ([`print_report`]).
+//! ([`expand_inputs`], then [`crate::load::load`] on all cores), verify ([`verify_chains`]), render ([`print_report`]).
 //!
-//! Beside the scan, one thread indexes the events of the same files ([`index_events`]), so
-//! the report carries the events' integrity coverage: a valid chain speaks only for the
-//! events its digests list, and the headline says how many those are.
+//! The same read of each file loads its events ([`crate::load`]), so the report carries the
+//! events' integrity coverage: a valid chain speaks only for the events its digests list,
+//! and the headline says how many those are.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -14,10 +14,10 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use trailproof_chain::{scan, ScanLimits, Scanned, Verifier, VerifyOptions};
+use trailproof_chain::{Scanned, Verifier, VerifyOptions};
 use trailproof_core::input::{self, Control};
 use trailproof_core::report::{Coverage, ItemKind, Level, Note, Reason, Report, Status, Verdict};
-use trailproof_events::ingest::{Ingest, IngestOptions};
+use trailproof_events::ingest::IngestOptions;
 use trailproof_events::EventStore;
 
 use crate::fs_input;
@@ -97,24 +97,29 @@ pub fn run(args: Args) -> ExitCode {
         });
     }
     let (files, notes) = expand_inputs(&args.inputs);
-    // Events are indexed on their own thread while the scan uses the other cores.
-    let (gathered, mut store) = std::thread::scope(|s| {
-        let indexer = s.spawn(|| index_events(&files));
-        let gathered = gather_files(&files, notes);
-        (gathered, indexer.join().unwrap_or_default())
-    });
-    if gathered.files_read == 0 {
+    // One read of every entry, on all cores, for the chain scan and the events alike.
+    let loaded = crate::load::load(&files, notes, &IngestOptions::default(), &|_| true);
+    if loaded.files_read == 0 {
         eprintln!("trailproof: no readable input");
         return ExitCode::from(EXIT_USAGE);
     }
-    let mut report = match verify_chains(gathered.scanned, &keys) {
+    // Sorting and grouping the events and verifying the chains are independent: both at once.
+    let (verified, mut store) = std::thread::scope(|s| {
+        let verifier = s.spawn(|| verify_chains(loaded.scanned, &keys));
+        let store = loaded.ingest.finish();
+        let verified = verifier
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (verified, store)
+    });
+    let mut report = match verified {
         Ok(r) => r,
         Err(msg) => {
             eprintln!("trailproof: {msg}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    report.notes.extend(gathered.notes);
+    report.notes.extend(loaded.notes);
     apply_integrity(&mut store, &mut report);
     let nothing = report.items.is_empty();
     print_report(&report, args.format);
@@ -143,29 +148,6 @@ pub fn apply_integrity(store: &mut EventStore, report: &mut Report) {
     store.apply_report(report);
     trailproof_events::dedup::note_conflicts(store, report);
     report.coverage = Some(store.coverage());
-}
-
-/// Indexes the events of `files` (`(disk path, report name)`), naming files as the scan does
-/// so that report items and event files join. Problems are not printed: `trailproof events`
-/// is the command for reading events; here only their integrity is counted.
-pub fn index_events(files: &[(PathBuf, String)]) -> EventStore {
-    let mut ingest = Ingest::new(IngestOptions::default());
-    for (path, name) in files {
-        if let Ok(mut file) = File::open(path) {
-            ingest.add_input(name, &mut file);
-        }
-    }
-    ingest.finish()
-}
-
-/// Everything read from the inputs.
-pub struct Gathered {
-    /// Scanned files in a deterministic order (input order, then walk order).
-    pub scanned: Vec<Scanned>,
-    /// Problems reading inputs.
-    pub notes: Vec<Note>,
-    /// How many files (plain or archives) could be opened.
-    pub files_read: usize,
 }
 
 /// One input file's outcome: its position, what its entries gave, notes, and whether it opened.
@@ -208,20 +190,6 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> (Vec<(PathBuf, String)>, Vec<Note>) 
         }
     }
     (files, notes)
-}
-
-/// Scans every file and archive entry of `files`, using all cores; `notes` are kept in front.
-/// The result does not depend on scheduling: it is ordered by input position.
-pub fn gather_files(files: &[(PathBuf, String)], notes: Vec<Note>) -> Gathered {
-    let scan_limits = ScanLimits::default();
-    let (scanned, notes, files_read) = walk_files(files, notes, &|_| true, &|entry| {
-        Some(scan(entry.path, entry.reader, &scan_limits))
-    });
-    Gathered {
-        scanned,
-        notes,
-        files_read,
-    }
 }
 
 /// Walks the files of `files` that `open` accepts (by report name) on all cores, handing
@@ -319,18 +287,29 @@ struct ReportJson<'a> {
 /// Prints the report on stdout in the chosen format.
 pub fn print_report(report: &Report, format: Format) {
     use std::io::Write;
-    let text = match format {
-        Format::Json => match serde_json::to_string_pretty(&ReportJson {
-            report,
-            build: crate::tool(),
-        }) {
-            Ok(s) => s + "\n",
-            Err(e) => return eprintln!("trailproof: cannot serialise the report: {e}"),
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    // A closed pipe (`trailproof verify … | head`) is not an error worth a panic or a message.
+    match format {
+        // Streamed: a report of thousands of items need not exist twice in memory.
+        Format::Json => match serde_json::to_writer_pretty(
+            &mut out,
+            &ReportJson {
+                report,
+                build: crate::tool(),
+            },
+        ) {
+            Ok(()) => {
+                let _ = out.write_all(b"\n");
+            }
+            Err(e) if e.is_io() => {}
+            Err(e) => eprintln!("trailproof: cannot serialise the report: {e}"),
         },
-        Format::Text => render_text(report),
-    };
-    // A closed pipe (`trailproof verify … | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        Format::Text => {
+            let _ = out.write_all(render_text(report).as_bytes());
+        }
+    }
+    let _ = out.flush();
 }
 
 /// The report for people: one line per problem, a summary, and what to do.

@@ -9,17 +9,14 @@
 //! shards verified on different machines together read every file once.
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use trailproof_chain::shard::{self, log_kind_by_name, Plan, PlanInput, PLAN_VERSION, UNASSIGNED};
 use trailproof_chain::{scan, ScanLimits};
-use trailproof_core::input::{self, Control};
 use trailproof_core::report::{group_digits, Note};
-use trailproof_events::ingest::{Ingest, IngestOptions};
-use trailproof_events::EventStore;
+use trailproof_events::ingest::IngestOptions;
 
 use crate::cmd_verify::{self, Format};
 
@@ -233,14 +230,15 @@ fn verify_shard(
     let unassigned = shard.is_none_or(|s| s.id == UNASSIGNED);
     let open = |name: &str| holders.contains(name) || (unassigned && !planned.contains(name));
     let select = |path: &str| reads.contains(path);
-    let limits = ScanLimits::default();
-    let ((scanned, notes, _), mut store) = std::thread::scope(|s| {
-        let indexer = s.spawn(|| index_selected(files, &open, &select));
-        let scanned = cmd_verify::walk_files(files, notes, &open, &|entry| {
-            select(entry.path).then(|| scan(entry.path, entry.reader, &limits))
-        });
-        (scanned, indexer.join().unwrap_or_default())
-    });
+    // One read of each selected entry, on all cores, for the scan and the events; each event
+    // is counted by the shard that judges its file.
+    let opened: Vec<(PathBuf, String)> = files
+        .iter()
+        .filter(|(_, name)| open(name))
+        .cloned()
+        .collect();
+    let loaded = crate::load::load(&opened, notes, &IngestOptions::default(), &select);
+    let (scanned, notes, mut store) = (loaded.scanned, loaded.notes, loaded.ingest.finish());
     let found: HashSet<&str> = scanned.iter().map(|s| s.path.as_str()).collect();
     let absent: Vec<&&str> = reads.iter().filter(|p| !found.contains(**p)).collect();
     if !absent.is_empty() {
@@ -267,30 +265,4 @@ fn verify_shard(
 
 fn holders_of_plan(plan: &Plan) -> HashSet<&str> {
     holders(plan.paths())
-}
-
-/// Indexes the events of the selected entries only (as `cmd_verify::index_events` does for
-/// all), so each event is counted by the shard that judges its file.
-fn index_selected(
-    files: &[(PathBuf, String)],
-    open: &(dyn Fn(&str) -> bool + Sync),
-    select: &(dyn Fn(&str) -> bool + Sync),
-) -> EventStore {
-    let options = IngestOptions::default();
-    let limits = options.limits.clone();
-    let mut ingest = Ingest::new(options);
-    for (path, name) in files {
-        if !open(name) {
-            continue;
-        }
-        if let Ok(mut file) = File::open(path) {
-            input::walk(name, &mut file, &limits, &mut |entry| {
-                if select(entry.path) {
-                    ingest.add_file(entry.path, entry.reader);
-                }
-                Control::Continue
-            });
-        }
-    }
-    ingest.finish()
 }

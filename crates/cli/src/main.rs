@@ -21,6 +21,7 @@ mod cmd_verify;
 mod cmd_verify_archive;
 mod cmd_verify_shard;
 mod fs_input;
+mod load;
 mod parquet_out;
 
 /// `trailproof --version`: the release and the source commit (`build.rs`).

@@ -244,17 +244,26 @@ impl<'a> RawSource<'a> {
     }
 }
 
-/// A file's bytes as ingest saw them: gzip (every member) decoded, within the same caps.
-/// `None` never comes from here today; it stays for a reader that cannot start.
+/// A file's bytes as ingest saw them: gzip (every member) decoded, within the same caps, and
+/// an Avro container's blocks decoded (`events::ingest::decoded_stream`, where its spans count).
+/// `None` when an Avro container cannot be decoded (its spans mean nothing in the stored bytes).
 fn decode(reader: &mut dyn Read, limits: &Limits) -> Option<Vec<u8>> {
     // A read or decode error keeps what came before it, as ingest did: the spans of the
     // records ingest found there are still good, and `RawSource::get` checks each one's bounds.
     let mut stored = Vec::new();
     let _ = reader.read_to_end(&mut stored);
-    if !stored.starts_with(&MAGIC) {
-        return Some(stored);
+    let plain = if stored.starts_with(&MAGIC) {
+        let mut out = Vec::new();
+        let _ = Inflater::new(&stored[..], limits).read_to_end(&mut out);
+        out
+    } else {
+        stored
+    };
+    if plain.starts_with(AVRO_MAGIC) {
+        return trailproof_events::ingest::decoded_stream(&plain, limits).ok();
     }
-    let mut out = Vec::new();
-    let _ = Inflater::new(&stored[..], limits).read_to_end(&mut out);
-    Some(out)
+    Some(plain)
 }
+
+/// The first bytes of an Avro object container file (Event Hubs Capture).
+const AVRO_MAGIC: &[u8] = b"Obj\x01";

@@ -13,8 +13,8 @@
 //! be compared by bytes; they are compared by the normalized time, service, action and error
 //! code, which every layout carries.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use trailproof_core::report::{Level, Note, Report};
 
@@ -26,7 +26,19 @@ use crate::store::{EventStore, Field};
 /// event and which other files. Call after [`EventStore::apply_integrity`], so the note can
 /// say which version was marked failed.
 pub fn note_conflicts(store: &EventStore, report: &mut Report) {
-    let mut per_file: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    /// Conflicts spelt out per file; the rest are counted.
+    const SHOWN: usize = 5;
+    // Per file path: the first SHOWN lines, and how many there are in all. Only the lines
+    // shown are written out: an export whose every event conflicts has one line per event.
+    // Hashed while filling (one lookup per conflicting row), sorted by path once at the end.
+    let mut per_file: HashMap<&str, (Vec<String>, usize), foldhash::quality::RandomState> =
+        HashMap::default();
+    let file_of = |r: usize| {
+        store
+            .files()
+            .get(store.raw(r).file as usize)
+            .map_or("", String::as_str)
+    };
     for group in store.conflicts() {
         let rows: Vec<usize> = group
             .iter()
@@ -34,37 +46,48 @@ pub fn note_conflicts(store: &EventStore, report: &mut Report) {
             .filter(|&r| r < store.len())
             .collect();
         let Some(&first) = rows.first() else { continue };
-        let id = store.text(first, Field::EventId);
+        let mut id = None;
         for &r in &rows {
-            let others: Vec<String> = rows
+            let (lines, count) = per_file.entry(file_of(r)).or_default();
+            *count += 1;
+            if lines.len() >= SHOWN {
+                continue;
+            }
+            let id = id.get_or_insert_with(|| store.text(first, Field::EventId));
+            let others: Vec<&str> = rows
                 .iter()
                 .filter(|&&o| o != r)
-                .map(|&o| store.text(o, Field::File))
+                .map(|&o| file_of(o))
                 .collect();
-            per_file
-                .entry(store.text(r, Field::File))
-                .or_default()
-                .push(format!(
-                    "event {id} here ({}) differs from the record with the same ID in {}",
-                    store.integrity(r).as_str(),
-                    others.join(", ")
-                ));
+            lines.push(format!(
+                "event {id} here ({}) differs from the record with the same ID in {}",
+                store.integrity(r).as_str(),
+                others.join(", ")
+            ));
         }
     }
-    /// Conflicts spelt out per file; the rest are counted.
-    const SHOWN: usize = 5;
-    for (path, lines) in per_file {
-        let more = match lines.len().saturating_sub(SHOWN) {
+    // The first item of each path, found once rather than by a search per file.
+    let mut item_of: HashMap<&str, usize> = HashMap::with_capacity(report.items.len());
+    for (i, item) in report.items.iter().enumerate() {
+        item_of.entry(item.path.as_str()).or_insert(i);
+    }
+    let mut notes: Vec<(Option<usize>, String, String)> = Vec::new();
+    let mut per_file: Vec<(&str, (Vec<String>, usize))> = per_file.into_iter().collect();
+    per_file.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (path, (lines, count)) in per_file {
+        let more = match count.saturating_sub(SHOWN) {
             0 => String::new(),
             n => format!("; and {n} more"),
         };
         let text = format!(
-            "{} conflicting duplicate{}: {}{more}",
-            lines.len(),
-            if lines.len() == 1 { "" } else { "s" },
-            lines[..lines.len().min(SHOWN)].join("; ")
+            "{count} conflicting duplicate{}: {}{more}",
+            if count == 1 { "" } else { "s" },
+            lines.join("; ")
         );
-        match report.items.iter_mut().find(|i| i.path == path) {
+        notes.push((item_of.get(path).copied(), path.to_owned(), text));
+    }
+    for (item, path, text) in notes {
+        match item.and_then(|i| report.items.get_mut(i)) {
             Some(item) => item.notes.push(text),
             None => report.notes.push(Note {
                 severity: Level::Error,
@@ -109,34 +132,40 @@ pub(crate) fn id_unique_alone(p: Provider) -> bool {
 /// keeps the one in the best-verified file, so the forged bytes are never what is shown as
 /// verified.
 pub(crate) fn record_hash(bytes: &[u8]) -> (u64, u32) {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    let mut shape = std::collections::hash_map::DefaultHasher::new();
-    let (mut in_string, mut escaped) = (false, false);
+    let mut shape = RECORD_HASH.build_hasher();
+    // Runs of bytes between whitespace outside strings; their concatenation is hashed.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut run_start = 0;
     // Nesting depth outside strings; at depth 1, whether the next string is a member name.
-    let (mut depth, mut expect_key, mut key_start) = (0u32, false, None);
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-                if let Some(start) = key_start.take() {
-                    shape.write(&bytes[start..i]);
-                    shape.write_u8(0);
-                }
-            }
-            continue;
-        }
+    let (mut depth, mut expect_key) = (0u32, false);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
         match b {
             b'"' => {
-                in_string = true;
+                // Strings are skipped whole: only a quote or a backslash matters inside.
+                let start = i + 1;
+                let mut j = start;
+                let end = loop {
+                    let Some(rest) = bytes.get(j..) else {
+                        break None;
+                    };
+                    match memchr::memchr2(b'"', b'\\', rest) {
+                        Some(k) if rest[k] == b'\\' => j += k + 2,
+                        Some(k) => break Some(j + k),
+                        None => break None,
+                    }
+                };
+                let Some(end) = end else {
+                    // An unterminated string runs to the end of the record.
+                    break;
+                };
                 if depth == 1 && expect_key {
-                    key_start = Some(i + 1);
+                    shape.write(&bytes[start..end]);
+                    shape.write_u8(0);
                     expect_key = false;
                 }
+                i = end + 1;
+                continue;
             }
             b'{' | b'[' => {
                 depth += 1;
@@ -145,15 +174,39 @@ pub(crate) fn record_hash(bytes: &[u8]) -> (u64, u32) {
             b'}' | b']' => depth = depth.saturating_sub(1),
             b',' => expect_key = depth == 1,
             _ if b.is_ascii_whitespace() => {
-                h.write(&bytes[run_start..i]);
+                if run_start < i {
+                    runs.push((run_start, i));
+                }
                 run_start = i + 1;
             }
             _ => {}
         }
+        i += 1;
     }
-    h.write(&bytes[run_start.min(bytes.len())..]);
-    (h.finish(), shape.finish() as u32)
+    if run_start < bytes.len() {
+        runs.push((run_start, bytes.len()));
+    }
+    // One write of the whole content (foldhash is not a streaming hash: two writes of
+    // "ab" and "c" differ from one of "abc"); compact records are hashed in place.
+    let content = match runs.as_slice() {
+        [] => RECORD_HASH.hash_one(&[] as &[u8]),
+        [(a, b)] => RECORD_HASH.hash_one(&bytes[*a..*b]),
+        _ => {
+            let mut joined = Vec::with_capacity(bytes.len());
+            for &(a, b) in &runs {
+                joined.extend_from_slice(&bytes[a..b]);
+            }
+            RECORD_HASH.hash_one(&joined[..])
+        }
+    };
+    (content, shape.finish() as u32)
 }
+
+/// The hasher of [`record_hash`]: fixed, so that every part of a run (each worker's share
+/// of the files) hashes alike. Like the SipHash with fixed keys it replaces, its key is
+/// public; see [`record_hash`] for why that is acceptable.
+const RECORD_HASH: foldhash::quality::FixedState =
+    foldhash::quality::FixedState::with_seed(0x7472_6169_6c70_726f);
 
 /// The outcome of grouping rows (indices in input order).
 #[derive(Debug, Default)]
@@ -174,9 +227,11 @@ pub(crate) fn group<K: Hash + Eq>(
     key: impl Fn(usize) -> Option<K>,
     same: impl Fn(usize, usize) -> bool,
 ) -> Grouping {
-    let mut first: HashMap<K, u32> = HashMap::new();
+    // Keys are event IDs chosen by whoever wrote the export: a randomly seeded hasher, so
+    // that nobody can precompute IDs that collide (see `store::Interner`).
+    let mut first: HashMap<K, u32, foldhash::quality::RandomState> = HashMap::default();
     // First row of a key → the first row of each distinct version (only for repeated keys).
-    let mut versions: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut versions: HashMap<u32, Vec<u32>, foldhash::quality::RandomState> = HashMap::default();
     let mut out = Grouping {
         keep: vec![true; n],
         ..Grouping::default()

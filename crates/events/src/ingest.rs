@@ -153,12 +153,20 @@ pub struct Progress {
 /// A progress callback; returning `false` cancels.
 pub type ProgressFn = Box<dyn FnMut(&Progress) -> bool>;
 
+/// What a run loaded, unfinished ([`Ingest::into_part`]), for [`Ingest::append`].
+pub struct Part {
+    builder: StoreBuilder,
+    cancelled: bool,
+}
+
 /// An ingest run.
 pub struct Ingest {
     options: IngestOptions,
     builder: StoreBuilder,
     progress: Option<ProgressFn>,
     cancelled: bool,
+    /// The read buffer, kept between files.
+    buf: Vec<u8>,
 }
 
 struct Counting<'r> {
@@ -175,6 +183,10 @@ impl Read for Counting<'_> {
 }
 
 const CHUNK: usize = 256 * 1024;
+/// Largest stored file [`Ingest::add_inflated`] takes decoded: the gzip reader of
+/// [`Ingest::add_file`] pulls stored bytes 64 KiB at a time (after the two-byte magic), so a
+/// file this small is always read whole.
+pub const INFLATED_MAX: usize = 64 * 1024;
 const PROGRESS_EVERY: u64 = 4 << 20;
 
 impl Ingest {
@@ -185,6 +197,7 @@ impl Ingest {
             builder: StoreBuilder::new(),
             progress: None,
             cancelled: false,
+            buf: Vec::new(),
         }
     }
 
@@ -193,6 +206,32 @@ impl Ingest {
     /// [`CoreError::Cancelled`]).
     pub fn set_progress(&mut self, f: ProgressFn) {
         self.progress = Some(f);
+    }
+
+    /// A new, empty run with the same options (no progress callback), for a share of the
+    /// files: a host may load files in parallel, one part per file or per worker, and
+    /// [`Ingest::append`] the parts ([`Ingest::into_part`]) in input order. Nothing is
+    /// shared between runs.
+    pub fn part(&self) -> Ingest {
+        Ingest::new(self.options.clone())
+    }
+
+    /// What this run loaded, unfinished, to be appended to another run (possibly on another
+    /// thread: a [`Part`] is `Send`, a run with its progress callback need not be).
+    pub fn into_part(self) -> Part {
+        Part {
+            builder: self.builder,
+            cancelled: self.cancelled,
+        }
+    }
+
+    /// Appends what `part` loaded after what this run loaded, as though its files had been
+    /// added here, in the order they were added there: appending the parts of a run in input
+    /// order gives the store one run over every file would have given (see
+    /// [`StoreBuilder::append`]). A cancelled part cancels this run.
+    pub fn append(&mut self, part: Part) {
+        self.cancelled |= part.cancelled;
+        self.builder.append(part.builder);
     }
 
     /// Events loaded so far.
@@ -259,9 +298,52 @@ impl Ingest {
         } else {
             Box::new(chained)
         };
+        self.read_decoded(path, sum, &mut reader, &|| stored.get())
+    }
+
+    /// [`Ingest::add_file`] for a gzip file whose content the host has already inflated
+    /// (to hash it, say), so it is not inflated twice: `decoded` must be every member of
+    /// `stored`, decoded without error. The result is the one `add_file(stored)` gives. The
+    /// shortcut is taken only where that is sure: a stored file of at most [`INFLATED_MAX`]
+    /// bytes (read whole however soon the reading stops, so its stored size is all of it)
+    /// whose decoded size no decoding limit can stop ([`Limits::ratio_floor`],
+    /// [`Limits::max_entry_bytes`]); anything else is `add_file(stored)`.
+    pub fn add_inflated(&mut self, path: &str, stored: &[u8], decoded: &[u8]) -> FileSummary {
+        let limits = &self.options.limits;
+        let within = decoded.len() as u64 <= limits.ratio_floor.min(limits.max_entry_bytes)
+            && stored.len() <= INFLATED_MAX;
+        if self.cancelled || !within || !stored.starts_with(&MAGIC) {
+            return self.add_file(path, &mut &stored[..]);
+        }
+        let sum = FileSummary {
+            path: path.to_string(),
+            kind: FileKind::Unknown,
+            gzip: true,
+            stored_bytes: 0,
+            decoded_bytes: 0,
+            records: 0,
+            events: 0,
+            diagnostics: Vec::new(),
+            suppressed: 0,
+        };
+        let stored_bytes = stored.len() as u64;
+        self.read_decoded(path, sum, &mut &decoded[..], &|| stored_bytes)
+    }
+
+    /// Reads a file's decoded stream into the store; `stored` tells the stored bytes read.
+    fn read_decoded(
+        &mut self,
+        path: &str,
+        mut sum: FileSummary,
+        reader: &mut dyn Read,
+        stored: &dyn Fn() -> u64,
+    ) -> FileSummary {
+        let mut reader = reader;
         let file_index = self.builder.add_file(path);
         let mut st = FileState::new(path, file_index, &self.options);
-        let mut buf = vec![0u8; CHUNK];
+        // One buffer per run: zeroing 256 KiB per file cost more than reading a small file.
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.resize(CHUNK, 0);
         let mut first = true;
         let mut next_progress = PROGRESS_EVERY;
         let mut read_failed = false;
@@ -331,7 +413,7 @@ impl Ingest {
                 if let Some(p) = self.progress.as_mut() {
                     let prog = Progress {
                         phase: Phase::Parse,
-                        stored_bytes: stored.get(),
+                        stored_bytes: stored(),
                         decoded_bytes: sum.decoded_bytes,
                         events: self.builder.len() as u64,
                     };
@@ -348,7 +430,7 @@ impl Ingest {
                 }
             }
         }
-        drop(reader);
+        self.buf = buf;
         if !read_failed {
             if st.csv.is_some() {
                 st.feed_csv(&[], &mut self.builder, true);
@@ -356,7 +438,7 @@ impl Ingest {
                 st.finish(&mut self.builder);
             }
         }
-        sum.stored_bytes = stored.get();
+        sum.stored_bytes = stored();
         sum.records = match &st.csv {
             Some(c) => c.rows.saturating_sub(1),
             None => st.scanner.records + st.avro_records,

@@ -7,7 +7,7 @@
 //! lookup; results are bitsets ([`Selection`]) combined with bitwise AND/OR/NOT.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 use trailproof_core::report::{Coverage, Integrity, Proof};
@@ -35,18 +35,6 @@ impl Hasher for IdHasher {
     }
 }
 
-fn hash_str(s: &str) -> u64 {
-    // FNV-1a, then a final mix so the low bits are usable as a table index.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in s.as_bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^ (h >> 33)
-}
-
 /// A string dictionary: each distinct string stored once in one arena.
 #[derive(Default, Clone)]
 struct Interner {
@@ -55,11 +43,16 @@ struct Interner {
     /// Hash → most recent id with that hash; collisions chain through `next`.
     index: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
     next: Vec<u32>,
+    /// Hashes the strings. Their values are chosen by whoever wrote the export, so the seed
+    /// is random per dictionary (foldhash: per process and instance natively), and nobody can
+    /// precompute strings that pile up in one chain or one table group. Ids are given in
+    /// order of first appearance, so the seed never changes a result.
+    state: foldhash::quality::RandomState,
 }
 
 impl Interner {
     fn intern(&mut self, s: &str) -> u32 {
-        let h = hash_str(s);
+        let h = self.state.hash_one(s);
         if let Some(&head) = self.index.get(&h) {
             let mut id = head;
             loop {
@@ -87,7 +80,7 @@ impl Interner {
     }
 
     fn find(&self, s: &str) -> Option<u32> {
-        let mut id = *self.index.get(&hash_str(s))?;
+        let mut id = *self.index.get(&self.state.hash_one(s))?;
         loop {
             if self.get(id) == s {
                 return Some(id);
@@ -101,6 +94,13 @@ impl Interner {
 
     fn len(&self) -> usize {
         self.spans.len()
+    }
+
+    /// Interns every string of `other`, in its id order; returns the id here of each.
+    fn translate(&mut self, other: &Interner) -> Vec<u32> {
+        (0..other.len() as u32)
+            .map(|id| self.intern(other.get(id)))
+            .collect()
     }
 
     fn heap_bytes(&self) -> usize {
@@ -808,6 +808,91 @@ impl StoreBuilder {
         s.len += 1;
     }
 
+    /// Appends everything `other` holds after what this builder holds, as if its events had
+    /// been pushed here in order (its files come after these files). The result is the same
+    /// builder, code for code, as one that had been given every event itself: dictionary
+    /// codes are given in order of first appearance, and `other`'s dictionaries list their
+    /// strings in that order, so each is translated once per distinct string.
+    pub fn append(&mut self, other: StoreBuilder) {
+        let StoreBuilder {
+            s: o,
+            layout,
+            record,
+            ..
+        } = other;
+        let first_file = self.s.files.len() as u32;
+        self.layout.extend(layout);
+        self.record.extend(record);
+        let s = &mut self.s;
+        s.files.extend(o.files);
+        s.time.extend(&o.time);
+        s.provider.extend(&o.provider);
+        s.flags.extend(&o.flags);
+        for (mine, theirs) in [
+            (&mut s.account, &o.account),
+            (&mut s.region, &o.region),
+            (&mut s.service, &o.service),
+            (&mut s.action, &o.action),
+            (&mut s.actor, &o.actor),
+            (&mut s.actor_id, &o.actor_id),
+            (&mut s.actor_type, &o.actor_type),
+            (&mut s.source_ip, &o.source_ip),
+            (&mut s.user_agent, &o.user_agent),
+            (&mut s.error_code, &o.error_code),
+            (&mut s.error_message, &o.error_message),
+        ] {
+            let map = mine.dict.translate(&theirs.dict);
+            for row in 0..theirs.codes.len() {
+                mine.codes.push(map[theirs.codes.get(row) as usize]);
+            }
+        }
+        // Event IDs kept in the arena point into it: moved by the arena's current length.
+        let base = s.event_id.arena.len() as u128;
+        s.event_id.arena.push_str(&o.event_id.arena);
+        s.event_id.kind.extend(&o.event_id.kind);
+        s.event_id.value.extend(
+            o.event_id
+                .kind
+                .iter()
+                .zip(&o.event_id.value)
+                .map(|(&k, &v)| if k == ID_OTHER { v + (base << 32) } else { v }),
+        );
+        if s.res_start.is_empty() && !o.res_start.is_empty() {
+            s.res_start.push(0);
+        }
+        let map = s.res_dict.translate(&o.res_dict);
+        for row in 0..o.len {
+            let (from, to) = (o.res_start[row], o.res_start[row + 1]);
+            for j in from..to {
+                s.res_codes.push(map[o.res_codes.get(j as usize) as usize]);
+            }
+            s.res_start.push(s.res_codes.len() as u32);
+        }
+        for row in 0..o.len {
+            s.raw_file.push(first_file + o.raw_file.get(row));
+            let offset = if o.raw_offset64.is_empty() {
+                u64::from(o.raw_offset32.get(row).copied().unwrap_or(0))
+            } else {
+                o.raw_offset64[row]
+            };
+            match self.wide {
+                Some(Wide::U64) => s.raw_offset64.push(offset),
+                _ if offset > u32::MAX as u64 => {
+                    s.raw_offset64 = s.raw_offset32.iter().map(|&o| o as u64).collect();
+                    s.raw_offset32 = Vec::new();
+                    s.raw_offset64.push(offset);
+                    self.wide = Some(Wide::U64);
+                }
+                _ => {
+                    s.raw_offset32.push(offset as u32);
+                    self.wide = Some(Wide::U32);
+                }
+            }
+            s.raw_len.push(o.raw_len.get(row));
+        }
+        s.len += o.len;
+    }
+
     /// Sorts by time (stably, so file order breaks ties) and returns the compacted store.
     ///
     /// When `dedup` is set, repeated events (same provider and event ID; for GCP and generic
@@ -1103,10 +1188,12 @@ impl EventStore {
     ///
     /// [`Report::integrity_of`]: trailproof_core::report::Report::integrity_of
     pub fn apply_report(&mut self, report: &trailproof_core::report::Report) {
-        let by_path = report.integrity_by_path();
-        self.apply_integrity(|path| match by_path.get(path) {
-            Some((state, proof)) => (*state, proof.cloned()),
-            None => (trailproof_core::report::Integrity::Unprotected, None),
+        // One pass over the items, not one per file: thousands of files × thousands of
+        // items was most of the time `verify` spent after verifying.
+        let index = report.integrity_by_path();
+        self.apply_integrity(|path| match index.get(path) {
+            Some(&(state, proof)) => (state, proof.cloned()),
+            None => (Integrity::Unprotected, None),
         });
     }
 

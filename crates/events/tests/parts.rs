@@ -1,0 +1,178 @@
+//! A run split into parts (one per file, or a few per worker) and appended in input order
+//! gives the same store as one run over every file: what lets hosts ingest on all cores.
+
+use std::path::{Path, PathBuf};
+
+use trailproof_core::report::{Integrity, Proof};
+use trailproof_events::ingest::{FileSummary, Ingest, IngestOptions};
+use trailproof_events::store::Field;
+use trailproof_events::EventStore;
+
+fn fixtures() -> PathBuf {
+    std::env::var_os("TRAILPROOF_FIXTURES").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"),
+        PathBuf::from,
+    )
+}
+
+/// Every fixture file (events of every provider, companions, broken and tampered files), in
+/// a fixed order, with the synthetic CloudTrail logs twice so that copies and conflicting
+/// versions of events are among them.
+fn inputs() -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("fixtures folder")
+            .map(|e| e.expect("dir entry").path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                let name = path
+                    .strip_prefix(root)
+                    .expect("under the root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((name, std::fs::read(&path).expect("fixture")));
+            }
+        }
+    }
+    let root = fixtures();
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    let again: Vec<(String, Vec<u8>)> = out
+        .iter()
+        .filter(|(n, _)| n.starts_with("synthetic_aws/"))
+        .map(|(n, b)| (format!("again/{n}"), b.clone()))
+        .collect();
+    assert!(!again.is_empty(), "synthetic CloudTrail fixtures present");
+    out.extend(again);
+    out
+}
+
+/// Everything the store says, row by row, after a deterministic integrity is applied.
+fn dump(mut store: EventStore) -> Vec<String> {
+    // Every third file verified, the rest unprotected: enough to exercise copies and conflicts.
+    let files = store.files().to_vec();
+    store.apply_integrity(|path| {
+        let i = files.iter().position(|f| f == path).unwrap_or(0);
+        if i % 3 == 0 {
+            (
+                Integrity::Verified,
+                Some(Proof {
+                    digest: Some(format!("digest of {path}")),
+                    key: None,
+                    checkpoint: None,
+                }),
+            )
+        } else {
+            (Integrity::Unprotected, None)
+        }
+    });
+    let mut out = vec![
+        format!("files {:?}", store.files()),
+        format!("duplicates {}", store.duplicates_dropped()),
+        format!("conflicts {:?}", store.conflicts()),
+        format!("coverage {:?}", store.coverage()),
+    ];
+    for f in 0..store.files().len() as u32 {
+        out.push(format!(
+            "file {f}: {} copies, {} conflicts",
+            store.duplicates_in_file(f),
+            store.conflicts_in_file(f)
+        ));
+    }
+    for row in 0..store.len() {
+        out.push(format!(
+            "{row}: {:?} {} {} {:?} {}",
+            store.event(row),
+            store.integrity(row).as_str(),
+            store.conflicting(row),
+            store.proof(row),
+            store.text(row, Field::File),
+        ));
+    }
+    out
+}
+
+fn whole(files: &[(String, Vec<u8>)]) -> (Vec<FileSummary>, EventStore) {
+    let mut ingest = Ingest::new(IngestOptions::default());
+    let sums = files
+        .iter()
+        .map(|(n, b)| ingest.add_file(n, &mut &b[..]))
+        .collect();
+    (sums, ingest.finish())
+}
+
+/// Parts of `size` consecutive files each, loaded apart and appended in order.
+fn in_parts(files: &[(String, Vec<u8>)], size: usize) -> (Vec<FileSummary>, EventStore) {
+    let mut run = Ingest::new(IngestOptions::default());
+    let mut sums = Vec::new();
+    for chunk in files.chunks(size) {
+        let mut part = run.part();
+        sums.extend(chunk.iter().map(|(n, b)| part.add_file(n, &mut &b[..])));
+        run.append(part.into_part());
+    }
+    (sums, run.finish())
+}
+
+#[test]
+fn parts_appended_in_order_give_the_store_of_one_run() {
+    let files = inputs();
+    let (sums, store) = whole(&files);
+    assert!(store.duplicates_dropped() > 0 && !store.conflicts().is_empty());
+    let expected = dump(store);
+    for size in [1, 2, 7, files.len()] {
+        let (part_sums, part_store) = in_parts(&files, size);
+        assert_eq!(part_sums, sums, "summaries, parts of {size}");
+        let got = dump(part_store);
+        assert_eq!(got.len(), expected.len(), "parts of {size}");
+        for (g, e) in got.iter().zip(&expected) {
+            assert_eq!(g, e, "parts of {size}");
+        }
+    }
+}
+
+#[test]
+fn empty_parts_change_nothing() {
+    let files = inputs();
+    let (_, store) = whole(&files[..5]);
+    let mut run = Ingest::new(IngestOptions::default());
+    run.append(run.part().into_part());
+    for (n, b) in &files[..5] {
+        let mut part = run.part();
+        part.add_file(n, &mut &b[..]);
+        run.append(part.into_part());
+        run.append(run.part().into_part());
+    }
+    assert_eq!(dump(run.finish()), dump(store));
+}
+
+#[test]
+fn a_file_inflated_by_the_host_loads_as_the_stored_file() {
+    use std::io::Read;
+    let files = inputs();
+    let mut gzipped = 0;
+    let (mut by_file, mut by_host) = (
+        Ingest::new(IngestOptions::default()),
+        Ingest::new(IngestOptions::default()),
+    );
+    for (name, stored) in &files {
+        let mut decoded = Vec::new();
+        let inflated = stored.starts_with(&[0x1f, 0x8b])
+            && flate2::read::MultiGzDecoder::new(&stored[..])
+                .read_to_end(&mut decoded)
+                .is_ok();
+        gzipped += usize::from(inflated);
+        let expected = by_file.add_file(name, &mut &stored[..]);
+        let got = if inflated {
+            by_host.add_inflated(name, stored, &decoded)
+        } else {
+            by_host.add_file(name, &mut &stored[..])
+        };
+        assert_eq!(got, expected, "{name}");
+    }
+    assert!(gzipped > 2, "gzip fixtures present");
+    assert_eq!(dump(by_host.finish()), dump(by_file.finish()));
+}
