@@ -258,11 +258,20 @@ fn html_is_self_contained_and_escaped() {
     for pair in order.windows(2) {
         assert!(at(pair[0]) < at(pair[1]), "{} before {}", pair[0], pair[1]);
     }
-    let keys: Vec<usize> = ["\"integrity\"", "\"verification\"", "\"coverage\"", "\"findings\"", "\"inputs\""]
-        .iter()
-        .map(|k| json.find(k).unwrap_or_else(|| panic!("{k}")))
-        .collect();
-    assert!(keys.windows(2).all(|w| w[0] < w[1]), "JSON key order: {keys:?}");
+    let keys: Vec<usize> = [
+        "\"integrity\"",
+        "\"verification\"",
+        "\"coverage\"",
+        "\"findings\"",
+        "\"inputs\"",
+    ]
+    .iter()
+    .map(|k| json.find(k).unwrap_or_else(|| panic!("{k}")))
+    .collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "JSON key order: {keys:?}"
+    );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["as_of"], "2024-05-04T12:00:00Z");
     assert_eq!(v["keys"][0]["verified"], 3);

@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::page::{count, human_bytes, integrity_classes};
+use crate::page::{count, human_bytes, integrity_classes, path_text};
 use crate::page::{InputRow, Outcome};
 use crate::protocol::FileLine;
 
@@ -22,16 +22,17 @@ pub fn InputsView(props: &InputsProps) -> Html {
     html! {
         <section class="inputs">
             <h2>{ "Inputs" }</h2>
-            <table id="files" class="files">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Inputs">
+            <table id="files" class="files paths">
                 <thead><tr><th scope="col">{ "File" }</th><th scope="col" class="num">{ "Size" }</th><th scope="col">{ "SHA-256" }</th></tr></thead>
                 <tbody>
                     { for props.rows.iter().map(|row| html! {
                         <tr>
-                            <td class="path">{ &row.path }</td>
+                            <td class="path">{ path_text(&row.path) }</td>
                             <td class="num">{ human_bytes(row.size) }</td>
                             { match &row.outcome {
                                 Outcome::Pending => html! { <td class="muted">{ "…" }</td> },
-                                Outcome::Hashed(h) => html! { <td class="hash"><code>{ h }</code></td> },
+                                Outcome::Hashed(h) => html! { <td class="hash"><code title={h.clone()}>{ h }</code></td> },
                                 Outcome::Failed(m) => html! { <td class="error">{ format!("unreadable: {m}") }</td> },
                                 Outcome::Cancelled => html! { <td class="muted">{ "cancelled" }</td> },
                             }}
@@ -39,9 +40,11 @@ pub fn InputsView(props: &InputsProps) -> Html {
                     }) }
                 </tbody>
             </table>
+            </div>
             if !props.files.is_empty() {
                 <h3>{ "Files read" }</h3>
-                <table id="entries" class="files">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Files read">
+                <table id="entries" class="files paths">
                     <thead><tr><th scope="col">{ "Path" }</th><th scope="col">{ "Recognised as" }</th>
                         <th scope="col" class="num">{ "Size" }</th><th scope="col" class="num">{ "Events" }</th>
                         <th scope="col">{ "Integrity" }</th>
@@ -51,8 +54,8 @@ pub fn InputsView(props: &InputsProps) -> Html {
                     <tbody>
                         { for props.files.iter().map(|f| html! {
                             <tr>
-                                <td class="path">{ &f.path }</td>
-                                <td>{ &f.kind }</td>
+                                <td class="path">{ path_text(&f.path) }</td>
+                                <td class="kind" title={f.kind.clone()}>{ &f.kind }</td>
                                 <td class="num">{ human_bytes(f.stored) }</td>
                                 <td class="num">{ count(f.events) }</td>
                                 <td class={integrity_classes(&f.integrity)}>{ &f.integrity }</td>
@@ -62,7 +65,7 @@ pub fn InputsView(props: &InputsProps) -> Html {
                             </tr>
                         }) }
                     </tbody>
-                </table>
+                </table></div>
             }
         </section>
     }
