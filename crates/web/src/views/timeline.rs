@@ -718,8 +718,8 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
                         }) }
                     </fieldset>
                 </details>
-                <button id="export-csv" class="chip" onclick={export(ExportFormat::Csv)} aria-label="Export the selected events as CSV">{ "Export CSV" }</button>
-                <button id="export-json" class="chip" onclick={export(ExportFormat::Json)} aria-label="Export the selected events as JSON Lines">{ "Export JSON" }</button>
+                <button id="export-csv" class="chip" onclick={export(ExportFormat::Csv)} aria-label="Export CSV of the selected events">{ "Export CSV" }</button>
+                <button id="export-json" class="chip" onclick={export(ExportFormat::Json)} aria-label="Export JSON of the selected events (JSON Lines)">{ "Export JSON" }</button>
                 if let Some((format, n)) = state.exported {
                     <span id="exported" class="muted" role="status">
                         { format!("Exported {} events as {}", count(n), if format == ExportFormat::Csv { "CSV" } else { "JSON Lines" }) }

@@ -288,16 +288,16 @@ pub fn VerificationView(props: &VerificationProps) -> Html {
                 </p>
             }
             <div class="table-scroll" tabindex="0" role="region" aria-labelledby="files-title">
-            <table id="items" class="files paths">
+            <table id="items" class="files paths stack">
                 <thead><tr><th scope="col">{ "Status" }</th><th scope="col">{ "File" }</th><th scope="col">{ "Kind" }</th><th scope="col">{ "What it means" }</th></tr></thead>
                 <tbody>
                     { for shown.iter().map(|item| html! {
                         <tr class={status_class(item.status)}>
-                            <td><span class={classes!("status", status_class(item.status))}>{ status_class(item.status) }</span>
+                            <td data-label="Status"><span class={classes!("status", status_class(item.status))}>{ status_class(item.status) }</span>
                                 { item.reason.map(|r| html! { <div class="reason">{ r.as_str() }</div> }).unwrap_or_default() }</td>
-                            <td class="path">{ path_text(&item.path) }</td>
-                            <td>{ format!("{:?}", item.kind).to_lowercase() }</td>
-                            <td>{ &item.message }{ for item.notes.iter().map(|n| html! { <div class="muted">{ n }</div> }) }</td>
+                            <td class="path" data-label="File">{ path_text(&item.path) }</td>
+                            <td data-label="Kind">{ format!("{:?}", item.kind).to_lowercase() }</td>
+                            <td data-label="What it means">{ &item.message }{ for item.notes.iter().map(|n| html! { <div class="muted">{ n }</div> }) }</td>
                         </tr>
                     }) }
                 </tbody>
