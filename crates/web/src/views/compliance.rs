@@ -202,7 +202,7 @@ fn RequirementChoice(props: &ComplianceProps) -> Html {
                 </form>
             }
             if chosen.is_some() && !others.is_empty() {
-                <details id="other-requirements" class="settings">
+                <details id="other-requirements" class="req-others">
                     <summary>{ format!("Other requirements ({}): {}", count(others.len() as u64), tally(others.iter().copied())) }</summary>
                     { lines("requirements", "Other retention requirements", others.iter().copied()) }
                 </details>
