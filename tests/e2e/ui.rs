@@ -377,6 +377,26 @@ async fn paths_tooltips_heatmap_requirement_choice_stale_marker_and_report_order
         .await;
     assert_eq!(checked, json!(true));
 
+    // A custom requirement: chosen, given its days, judged by the worker.
+    h.js("document.querySelector('#req-custom').click(); return true;")
+        .await;
+    h.wait_for(
+        "the custom requirement form",
+        "return !!document.querySelector('#custom-requirement');",
+    )
+    .await;
+    h.js("const f = document.querySelector('#custom-requirement'); \
+          f.querySelector('[name=custom-days]').value = '1'; f.requestSubmit(); return true;")
+        .await;
+    h.wait_for(
+        "the custom verdict (one day of events meets one day)",
+        "const c = document.querySelector('#chosen-requirement'); \
+         return !!c && c.textContent.includes('Custom (1 days)') && c.textContent.includes('pass') \
+         && location.hash.includes('req=custom') \
+         && document.querySelector('#other-requirements summary').textContent.startsWith('Other requirements (4)');",
+    )
+    .await;
+
     // The auditor report: summary, problems and verification first, the input hashes last.
     h.capture_downloads().await;
     h.js("document.querySelector('#report-html').click(); return true;")
