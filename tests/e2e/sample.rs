@@ -100,7 +100,7 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
         "one day of data cannot meet a retention requirement: {requirements}"
     );
     let cells = h
-        .js("return document.querySelectorAll('#heatmap rect.cell').length;")
+        .js("return document.querySelectorAll('#heatmap td.hc').length;")
         .await;
     assert!(cells.as_u64().unwrap_or(0) >= 2, "heatmap cells: {cells}");
     h.screenshot("sample-compliance").await;

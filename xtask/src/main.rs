@@ -501,6 +501,7 @@ fn e2e(env: &tools::Env) -> Result {
         "--test-threads=1",
     ]);
     env.apply(&mut cmd);
+    cmd.env("AXE_CORE", tools::ensure_axe()?);
     cmd.env("TRAILPROOF_DIST", root().join("dist"));
     cmd.env("TRAILPROOF_FIXTURES", fixtures_dir());
     run(&mut cmd)

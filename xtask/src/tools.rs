@@ -136,6 +136,43 @@ fn ensure_wasm_opt() -> Result {
         .args(["--no-audit", "--no-fund", "--loglevel=error", BINARYEN]))
 }
 
+/// The accessibility checker the end-to-end tests inject into the page (from npm, as binaryen).
+const AXE_CORE: &str = "axe-core@4";
+
+/// Where `ensure_axe` installs axe-core's browser script.
+pub fn axe_script() -> PathBuf {
+    root().join("target/tools/axe/node_modules/axe-core/axe.min.js")
+}
+
+/// axe-core, installed with npm into `target/tools/axe` when missing; returns its script. The
+/// tests read the file and inject it through WebDriver: the page never fetches it.
+pub fn ensure_axe() -> Result<PathBuf> {
+    let script = axe_script();
+    if script.is_file() {
+        return Ok(script);
+    }
+    let prefix = root().join("target/tools/axe");
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+    if output("npm", &["--version"]).is_none() {
+        return Err(format!(
+            "npm is needed to install {AXE_CORE} for the accessibility check: install Node.js and npm"
+        ));
+    }
+    run(Command::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(&prefix)
+        .args(["--no-audit", "--no-fund", "--loglevel=error", AXE_CORE]))?;
+    if script.is_file() {
+        Ok(script)
+    } else {
+        Err(format!(
+            "npm installed {AXE_CORE} but {} is missing",
+            script.display()
+        ))
+    }
+}
+
 /// Everything `trunk build` needs; returns the `PATH` to run it with.
 pub fn ensure_build_tools() -> Result<String> {
     ensure_wasm_target()?;

@@ -178,9 +178,11 @@ pub struct ReportFinding {
 /// Evidence events spelt out per finding in the report (all rows stay in `evidence`).
 pub const MAX_EVIDENCE_SHOWN: usize = 20;
 
-/// The whole auditor report. Problems come first: the verification (whose `problems` are the
-/// files that did not verify), the events' integrity and the files with conflicting records,
-/// then the inputs and the analysis.
+/// The whole auditor report, in the order an auditor reads it (the HTML sections and the
+/// JSON keys alike): what was analysed and the summary figures, then the problems and the
+/// verification (files that did not verify, events' integrity, files with conflicting
+/// records, keys that verified), then compliance (coverage and retention), the findings, the
+/// auditor's observations, the diagnostics, and the input files with their hashes last.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuditReport {
     /// Tool and version.
@@ -191,32 +193,32 @@ pub struct AuditReport {
     pub build: Option<Tool>,
     /// The as-of time (RFC 3339): the report's time.
     pub as_of: String,
-    /// Verification, when it ran.
-    pub verification: Option<VerificationSummary>,
-    /// How many events are verified, unverified, failed or unprotected.
-    pub integrity: Integrity,
-    /// Files holding conflicting versions of an event, sorted by path.
-    pub conflicting_files: Vec<ConflictFile>,
-    /// Input files, sorted by name.
-    pub inputs: Vec<InputFile>,
-    /// Keys used, sorted.
-    pub keys: Vec<KeyUsed>,
     /// Events analysed.
     pub events: u64,
     /// Events left out by the allow-lists.
     pub allow_listed_events: u64,
+    /// How many events are verified, unverified, failed or unprotected.
+    pub integrity: Integrity,
+    /// Verification, when it ran.
+    pub verification: Option<VerificationSummary>,
+    /// Files holding conflicting versions of an event, sorted by path.
+    pub conflicting_files: Vec<ConflictFile>,
+    /// Keys used, sorted.
+    pub keys: Vec<KeyUsed>,
     /// Coverage and retention.
     pub coverage: Coverage,
     /// Findings.
     pub findings: Vec<ReportFinding>,
-    /// Sigma loading problems.
-    pub sigma_diagnostics: Vec<SigmaDiagnostic>,
-    /// Other remarks.
-    pub diagnostics: Vec<String>,
     /// The auditor's own observations, when the host keeps a workpaper (set after
     /// [`AuditReport::build`]; absent from the JSON when there are none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub observations: Option<Observations>,
+    /// Sigma loading problems.
+    pub sigma_diagnostics: Vec<SigmaDiagnostic>,
+    /// Other remarks.
+    pub diagnostics: Vec<String>,
+    /// Input files, sorted by name.
+    pub inputs: Vec<InputFile>,
 }
 
 /// The auditor's observations: a note on the engagement and the events they flagged, tagged
@@ -353,18 +355,18 @@ impl AuditReport {
             tool: inputs.tool_version.to_string(),
             build: inputs.build.clone(),
             as_of: format_rfc3339(a.as_of_ms),
-            verification,
-            integrity: store.coverage(),
-            conflicting_files,
-            inputs: files,
-            keys,
             events: inputs.store.len() as u64,
             allow_listed_events: a.allow_listed_events,
+            integrity: store.coverage(),
+            verification,
+            conflicting_files,
+            keys,
             coverage: a.coverage.clone(),
             findings,
             sigma_diagnostics: a.sigma_diagnostics.clone(),
             diagnostics: a.diagnostics.clone(),
             observations: None,
+            inputs: files,
         }
     }
 
@@ -426,8 +428,6 @@ impl AuditReport {
         h.push_str("</style>\n</head>\n<body>\n");
         let _ = writeln!(h, "<header><h1>Audit trail report</h1><p class=\"meta\">As of <b>{}</b> &middot; {} &middot; {} events</p></header>", esc(&self.as_of), esc(&self.tool), self.events);
 
-        self.problems_html(&mut h);
-
         // Summary.
         h.push_str("<section><h2>Summary</h2><table class=\"kv\">\n");
         let verdict = match &self.verification {
@@ -483,16 +483,30 @@ impl AuditReport {
         }
         h.push_str("</table></section>\n");
 
-        // Inputs and keys.
-        let _ = writeln!(h, "<section><h2>Inputs ({})</h2>", self.inputs.len());
-        if self.inputs.is_empty() {
-            h.push_str("<p>None listed.</p>\n");
-        } else {
-            h.push_str("<table><thead><tr><th>File</th><th class=\"n\">Bytes</th><th>SHA-256</th></tr></thead><tbody>\n");
-            for i in &self.inputs {
-                let _ = writeln!(h, "<tr><td class=\"path\">{}</td><td class=\"n\">{}</td><td class=\"hash\">{}</td></tr>", esc(&i.name), i.size, esc(&i.sha256));
+        self.problems_html(&mut h);
+
+        // Verification.
+        h.push_str("<section><h2>Verification</h2>\n");
+        match &self.verification {
+            None => h.push_str("<p>Digest-chain verification was not run.</p>\n"),
+            Some(v) => {
+                let c = &v.counts;
+                let _ = writeln!(
+                    h,
+                    "<p>Verdict: <span class=\"v-{0}\">{0}</span> &middot; {1} chain(s): {2} valid, {3} invalid, {4} missing, {5} unverifiable, {6} unreferenced.</p>",
+                    v.verdict.as_str(), v.chains, c.valid, c.invalid, c.missing, c.unverifiable, c.unreferenced
+                );
+                if !v.problems.is_empty() {
+                    let _ = writeln!(
+                        h,
+                        "<p>{} file(s) did not verify: see Problems above.</p>",
+                        v.problems.len()
+                    );
+                }
+                for g in &v.gaps {
+                    let _ = writeln!(h, "<p class=\"note\">Chain gap: {}</p>", esc(g));
+                }
             }
-            h.push_str("</tbody></table>\n");
         }
         let _ = writeln!(h, "<h3>Keys used ({})</h3>", self.keys.len());
         if self.keys.is_empty() {
@@ -522,31 +536,6 @@ impl AuditReport {
                 );
             }
             h.push_str("</tbody></table>\n");
-        }
-        h.push_str("</section>\n");
-
-        // Verification.
-        h.push_str("<section><h2>Verification</h2>\n");
-        match &self.verification {
-            None => h.push_str("<p>Digest-chain verification was not run.</p>\n"),
-            Some(v) => {
-                let c = &v.counts;
-                let _ = writeln!(
-                    h,
-                    "<p>Verdict: <span class=\"v-{0}\">{0}</span> &middot; {1} chain(s): {2} valid, {3} invalid, {4} missing, {5} unverifiable, {6} unreferenced.</p>",
-                    v.verdict.as_str(), v.chains, c.valid, c.invalid, c.missing, c.unverifiable, c.unreferenced
-                );
-                if !v.problems.is_empty() {
-                    let _ = writeln!(
-                        h,
-                        "<p>{} file(s) did not verify: see Problems at the top.</p>",
-                        v.problems.len()
-                    );
-                }
-                for g in &v.gaps {
-                    let _ = writeln!(h, "<p class=\"note\">Chain gap: {}</p>", esc(g));
-                }
-            }
         }
         h.push_str("</section>\n");
 
@@ -653,6 +642,19 @@ impl AuditReport {
             }
             h.push_str("</ul></section>\n");
         }
+        // Inputs with their hashes: last, as an appendix.
+        let _ = writeln!(h, "<section><h2>Inputs ({})</h2>", self.inputs.len());
+        if self.inputs.is_empty() {
+            h.push_str("<p>None listed.</p>\n");
+        } else {
+            h.push_str("<table><thead><tr><th>File</th><th class=\"n\">Bytes</th><th>SHA-256</th></tr></thead><tbody>\n");
+            for i in &self.inputs {
+                let _ = writeln!(h, "<tr><td class=\"path\">{}</td><td class=\"n\">{}</td><td class=\"hash\">{}</td></tr>", esc(&i.name), i.size, esc(&i.sha256));
+            }
+            h.push_str("</tbody></table>\n");
+        }
+        h.push_str("</section>\n");
+
         let _ = write!(h, "<footer>Generated offline by {} as of {}. Same inputs and as-of time give the same document.", esc(&self.tool), esc(&self.as_of));
         self.build_html(&mut h);
         h.push_str("</footer>\n");

@@ -249,8 +249,35 @@ fn html_is_self_contained_and_escaped() {
         assert!(html.contains(needle), "{needle}");
     }
     assert!(!html.contains("ignored.pem"));
-    // Problems come first.
-    assert!(html.find("<h2>Problems (1)</h2>").unwrap() < html.find("<h2>Summary</h2>").unwrap());
+    // The order an auditor reads: summary, problems and verification first, then compliance
+    // and findings, the input hash table last; the JSON keys follow the same order.
+    let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    let order = [
+        "<h2>Summary</h2>",
+        "<h2>Problems (1)</h2>",
+        "<h2>Verification</h2>",
+        "<h2>Retention and coverage</h2>",
+        "<h2>Findings (",
+        "<h2>Inputs (",
+        "<footer>",
+    ];
+    for pair in order.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{} before {}", pair[0], pair[1]);
+    }
+    let keys: Vec<usize> = [
+        "\"integrity\"",
+        "\"verification\"",
+        "\"coverage\"",
+        "\"findings\"",
+        "\"inputs\"",
+    ]
+    .iter()
+    .map(|k| json.find(k).unwrap_or_else(|| panic!("{k}")))
+    .collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "JSON key order: {keys:?}"
+    );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["as_of"], "2024-05-04T12:00:00Z");
     assert_eq!(v["keys"][0]["verified"], 3);
@@ -361,7 +388,10 @@ fn conflicting_duplicates_are_a_high_finding_naming_both_files() {
     assert_eq!(report.conflicting_files.len(), 2);
     assert_eq!((report.integrity.verified, report.integrity.failed), (1, 1));
     let html = report.to_html();
-    assert!(html.find("conflicting-duplicate").unwrap() < html.find("<h2>Summary</h2>").unwrap());
+    // The conflicting files are listed among the problems, before the verification details.
+    let problems = html.find("<h2>Problems").unwrap();
+    let conflict = problems + html[problems..].find("conflicting-duplicate").unwrap();
+    assert!(conflict < html.find("<h2>Verification</h2>").unwrap());
     // The CSV states each evidence row's integrity, in the order of `evidence_rows`.
     let csv = report.findings_csv();
     let mut lines = csv.lines();

@@ -136,10 +136,23 @@ fn rules(settings: &AnalysisSettings) -> Vec<(String, String, bool)> {
         .collect()
 }
 
+/// The stable id of a requirement (the page's URL key; `Requirement::parse` reads the same
+/// words for the presets).
+pub fn requirement_id(r: Requirement) -> &'static str {
+    match r {
+        Requirement::Mlps2 => "mlps",
+        Requirement::PciDss4 => "pci",
+        Requirement::Hipaa => "hipaa",
+        Requirement::Sox => "sox",
+        Requirement::Custom { .. } => "custom",
+    }
+}
+
 /// What the tabs show of an analysis run with `settings`.
 pub fn view(a: &Analysis, settings: &AnalysisSettings) -> AnalysisView {
     let c = &a.coverage;
-    let line = |name: String, outcome: &str, reason: &str| Line {
+    let line = |id: &str, name: String, outcome: &str, reason: &str| Line {
+        id: id.to_owned(),
         name,
         outcome: outcome.to_owned(),
         reason: reason.to_owned(),
@@ -204,12 +217,19 @@ pub fn view(a: &Analysis, settings: &AnalysisSettings) -> AnalysisView {
         requirements: c
             .requirements
             .iter()
-            .map(|r| line(r.name.clone(), r.outcome.as_str(), &r.reason))
+            .map(|r| {
+                line(
+                    requirement_id(r.requirement),
+                    r.name.clone(),
+                    r.outcome.as_str(),
+                    &r.reason,
+                )
+            })
             .collect(),
         checks: c
             .checks
             .iter()
-            .map(|r| line(r.check.name().to_owned(), r.outcome.as_str(), &r.reason))
+            .map(|r| line("", r.check.name().to_owned(), r.outcome.as_str(), &r.reason))
             .collect(),
         regions_seen: c.regions_seen.clone(),
         gaps,

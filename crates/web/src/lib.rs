@@ -10,6 +10,7 @@
 pub mod compliance;
 pub mod engine;
 pub mod guide;
+pub mod heat;
 pub mod identity;
 pub mod protocol;
 pub mod sealed;

@@ -228,3 +228,54 @@ pub fn utc(ms: i64) -> String {
         Err(_) => ms.to_string(),
     }
 }
+
+/// A path that, when its cell is too narrow, keeps its start and its file name visible and
+/// cuts the middle (CSS `.mid-path`): the full path is the tooltip, and copying any part of it
+/// copies all of it (the two parts are separate boxes, which the browser would otherwise join
+/// with a line break).
+pub fn path_text(path: &str) -> Html {
+    // `/` is ASCII, so both slices fall on character boundaries.
+    let (dir, name) = path
+        .rfind('/')
+        .map_or(("", path), |i| (&path[..=i], &path[i + 1..]));
+    let full = path.to_owned();
+    let oncopy = Callback::from(move |e: Event| copy_whole(&e, &full));
+    html! {
+        <span class="mid-path" title={path.to_owned()} {oncopy}>
+            if !dir.is_empty() {
+                <span class="mid-dir">{ dir }</span>
+            }
+            <span class="mid-name">{ name }</span>
+        </span>
+    }
+}
+
+/// Puts `full` on the clipboard when the selection lies inside the element handling `e`.
+fn copy_whole(e: &Event, full: &str) {
+    let Some(el) = e
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+    else {
+        return;
+    };
+    let Some(selection) = web_sys::window().and_then(|w| w.get_selection().ok().flatten()) else {
+        return;
+    };
+    let inside = selection.range_count() == 1
+        && selection
+            .get_range_at(0)
+            .ok()
+            .and_then(|r| r.common_ancestor_container().ok())
+            .is_some_and(|n| el.contains(Some(&n)));
+    if !inside {
+        return;
+    }
+    if let Some(data) = e
+        .dyn_ref::<web_sys::ClipboardEvent>()
+        .and_then(|c| c.clipboard_data())
+    {
+        if data.set_data("text/plain", full).is_ok() {
+            e.prevent_default();
+        }
+    }
+}

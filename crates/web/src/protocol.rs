@@ -417,6 +417,10 @@ pub struct AnalysisView {
 /// One pass/fail line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
+    /// Stable id of a requirement (`mlps`, `pci`, `hipaa`, `sox`, `custom`), the key the page
+    /// keeps the user's choice under in the URL; empty for the other checks.
+    #[serde(default)]
+    pub id: String,
     /// What is checked.
     pub name: String,
     /// `pass`, `fail` or `n/a`.

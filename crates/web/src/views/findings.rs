@@ -55,13 +55,15 @@ pub fn FindingsView(props: &FindingsProps) -> Html {
                             <div class="finding-head">
                                 <span class={classes!("level", f.level.clone())}>{ &f.level }</span>
                                 <strong>{ &f.title }</strong>
-                                <code class="muted">{ &f.rule }</code>
+                                <code class="muted" title={f.rule.clone()}>{ &f.rule }</code>
                                 if !f.author.is_empty() {
                                     <span class="muted">{ format!("by {}", f.author) }</span>
                                 }
                             </div>
                             <div>{ &f.message }</div>
-                            <div class="muted">{ format!("{} · {} · {}", utc(f.time_ms), f.actor, f.source_ip) }</div>
+                            <div class="muted finding-meta" title={format!("{} · {} · {}", utc(f.time_ms), f.actor, f.source_ip)}>
+                                { format!("{} · {} · {}", utc(f.time_ms), f.actor, f.source_ip) }
+                            </div>
                             if !rows.is_empty() {
                                 <button class="chip" onclick={Callback::from(move |_| on_evidence.emit(rows.clone()))}>
                                     { format!("Show {} evidence event(s) in the timeline", f.evidence.len()) }

@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::page::{count, human_bytes, integrity_classes};
+use crate::page::{count, human_bytes, integrity_classes, path_text};
 use crate::page::{InputRow, Outcome};
 use crate::protocol::FileLine;
 
@@ -22,26 +22,29 @@ pub fn InputsView(props: &InputsProps) -> Html {
     html! {
         <section class="inputs">
             <h2>{ "Inputs" }</h2>
-            <table id="files" class="files">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Inputs">
+            <table id="files" class="files paths stack">
                 <thead><tr><th scope="col">{ "File" }</th><th scope="col" class="num">{ "Size" }</th><th scope="col">{ "SHA-256" }</th></tr></thead>
                 <tbody>
                     { for props.rows.iter().map(|row| html! {
                         <tr>
-                            <td class="path">{ &row.path }</td>
-                            <td class="num">{ human_bytes(row.size) }</td>
+                            <td class="path" data-label="File">{ path_text(&row.path) }</td>
+                            <td class="num" data-label="Size">{ human_bytes(row.size) }</td>
                             { match &row.outcome {
-                                Outcome::Pending => html! { <td class="muted">{ "…" }</td> },
-                                Outcome::Hashed(h) => html! { <td class="hash"><code>{ h }</code></td> },
-                                Outcome::Failed(m) => html! { <td class="error">{ format!("unreadable: {m}") }</td> },
-                                Outcome::Cancelled => html! { <td class="muted">{ "cancelled" }</td> },
+                                Outcome::Pending => html! { <td class="muted" data-label="SHA-256">{ "…" }</td> },
+                                Outcome::Hashed(h) => html! { <td class="hash" data-label="SHA-256"><code title={h.clone()}>{ h }</code></td> },
+                                Outcome::Failed(m) => html! { <td class="error" data-label="SHA-256">{ format!("unreadable: {m}") }</td> },
+                                Outcome::Cancelled => html! { <td class="muted" data-label="SHA-256">{ "cancelled" }</td> },
                             }}
                         </tr>
                     }) }
                 </tbody>
             </table>
+            </div>
             if !props.files.is_empty() {
                 <h3>{ "Files read" }</h3>
-                <table id="entries" class="files">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Files read">
+                <table id="entries" class="files paths stack">
                     <thead><tr><th scope="col">{ "Path" }</th><th scope="col">{ "Recognised as" }</th>
                         <th scope="col" class="num">{ "Size" }</th><th scope="col" class="num">{ "Events" }</th>
                         <th scope="col">{ "Integrity" }</th>
@@ -51,18 +54,18 @@ pub fn InputsView(props: &InputsProps) -> Html {
                     <tbody>
                         { for props.files.iter().map(|f| html! {
                             <tr>
-                                <td class="path">{ &f.path }</td>
-                                <td>{ &f.kind }</td>
-                                <td class="num">{ human_bytes(f.stored) }</td>
-                                <td class="num">{ count(f.events) }</td>
-                                <td class={integrity_classes(&f.integrity)}>{ &f.integrity }</td>
-                                <td class="num">{ count(f.duplicates) }</td>
-                                <td class={classes!("num", (f.conflicts > 0).then_some("conflicts"))}>{ count(f.conflicts) }</td>
-                                <td class="error">{ for f.problems.iter().map(|p| html! { <div>{ p }</div> }) }</td>
+                                <td class="path" data-label="Path">{ path_text(&f.path) }</td>
+                                <td class="kind" data-label="Recognised as" title={f.kind.clone()}>{ &f.kind }</td>
+                                <td class="num" data-label="Size">{ human_bytes(f.stored) }</td>
+                                <td class="num" data-label="Events">{ count(f.events) }</td>
+                                <td class={integrity_classes(&f.integrity)} data-label="Integrity">{ &f.integrity }</td>
+                                <td class="num" data-label="Duplicates dropped">{ count(f.duplicates) }</td>
+                                <td class={classes!("num", (f.conflicts > 0).then_some("conflicts"))} data-label="Conflicts kept">{ count(f.conflicts) }</td>
+                                <td class="error" data-label="Problems">{ for f.problems.iter().map(|p| html! { <div>{ p }</div> }) }</td>
                             </tr>
                         }) }
                     </tbody>
-                </table>
+                </table></div>
             }
         </section>
     }

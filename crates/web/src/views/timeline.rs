@@ -338,6 +338,8 @@ pub struct TimelineState {
     pub view: Option<Rc<QueryView>>,
     /// The rejected query text and why.
     pub error: Option<(String, QueryError)>,
+    /// The query whose results are on screen (they stay, marked stale, after a rejected one).
+    pub shown: String,
     /// Loaded rows of the selection.
     pub windows: Windows,
     /// Selected position in the selection.
@@ -420,6 +422,7 @@ impl TimelineState {
                     Ok(view) => {
                         self.view = Some(Rc::new(view));
                         self.error = None;
+                        self.shown = self.settings.query.clone();
                         self.windows = Windows::default();
                         self.selected = None;
                     }
@@ -681,14 +684,31 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
     let zone = state.settings.tz.clone();
     let clear_range = on_range.reform(|_: MouseEvent| None);
 
+    // After a rejected query the worker keeps the previous selection, so the results stay:
+    // marked stale (class, words, and a live region that exists before it is filled) until a
+    // query succeeds.
+    let stale = state.error.is_some() && state.view.is_some();
+
     html! {
-        <section id="timeline" class="timeline" aria-label="Timeline">
+        <section id="timeline" class={classes!("timeline", stale.then_some("stale"))} aria-label="Timeline">
             <search::SearchBox input={input.clone()} query={state.settings.query.clone()} error={state.error.clone()}
                 suggestions={state.suggestions.clone()} link={props.link.clone()} on_action={props.on_action.clone()}
                 on_submit={on_query.clone()} />
+            <p id="stale-note" class={classes!("stale-note", (!stale).then_some("empty"))} role="status" aria-live="polite">
+                if stale {
+                    <strong>{ "Stale results: " }</strong>
+                    { "the search was not run. The events below are still those of " }
+                    if state.shown.trim().is_empty() {
+                        { "the empty search (all events)" }
+                    } else {
+                        <code>{ &state.shown }</code>
+                    }
+                    { "; they update when a search succeeds." }
+                }
+            </p>
             <div class="toolbar tl-toolbar">
                 <span id="match-count" role="status" aria-live="polite" class={classes!(state.busy.then_some("busy"))}>
-                    { format!("{} of {} events", count(total), count(props.summary.events)) }
+                    { format!("{}{} of {} events", if stale { "Stale: " } else { "" }, count(total), count(props.summary.events)) }
                 </span>
                 if let Some((a, b)) = state.settings.range {
                     <span id="range" class="range-chip">
@@ -718,8 +738,8 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
                         }) }
                     </fieldset>
                 </details>
-                <button id="export-csv" class="chip" onclick={export(ExportFormat::Csv)} aria-label="Export the selected events as CSV">{ "Export CSV" }</button>
-                <button id="export-json" class="chip" onclick={export(ExportFormat::Json)} aria-label="Export the selected events as JSON Lines">{ "Export JSON" }</button>
+                <button id="export-csv" class="chip" onclick={export(ExportFormat::Csv)} aria-label="Export CSV of the selected events">{ "Export CSV" }</button>
+                <button id="export-json" class="chip" onclick={export(ExportFormat::Json)} aria-label="Export JSON of the selected events (JSON Lines)">{ "Export JSON" }</button>
                 if let Some((format, n)) = state.exported {
                     <span id="exported" class="muted" role="status">
                         { format!("Exported {} events as {}", count(n), if format == ExportFormat::Csv { "CSV" } else { "JSON Lines" }) }

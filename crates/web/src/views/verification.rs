@@ -9,7 +9,7 @@ use trailproof_core::report::{ChainSummary, Item, Provider, Report, Status};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::page::count;
+use crate::page::{count, path_text};
 use crate::protocol::{LoadSummary, ProofLine};
 use crate::triage::{self, Banner, Cells, Group, GroupKey};
 
@@ -232,7 +232,7 @@ pub fn VerificationView(props: &VerificationProps) -> Html {
                             <span class={classes!("status", if p.valid { "valid" } else { "invalid" })}>
                                 { if p.valid { "valid" } else { "invalid" } }
                             </span>
-                            { " " }<span class="path">{ &p.path }</span>{ ": " }{ &p.message }
+                            { " " }<span class="path">{ path_text(&p.path) }</span>{ ": " }{ &p.message }
                         </li>
                     }) }
                 </ul>
@@ -287,20 +287,22 @@ pub fn VerificationView(props: &VerificationProps) -> Html {
                         if has_problems { Filter::Problems } else { Filter::All }) }
                 </p>
             }
-            <table id="items" class="files">
+            <div class="table-scroll" tabindex="0" role="region" aria-labelledby="files-title">
+            <table id="items" class="files paths stack">
                 <thead><tr><th scope="col">{ "Status" }</th><th scope="col">{ "File" }</th><th scope="col">{ "Kind" }</th><th scope="col">{ "What it means" }</th></tr></thead>
                 <tbody>
                     { for shown.iter().map(|item| html! {
                         <tr class={status_class(item.status)}>
-                            <td><span class={classes!("status", status_class(item.status))}>{ status_class(item.status) }</span>
+                            <td data-label="Status"><span class={classes!("status", status_class(item.status))}>{ status_class(item.status) }</span>
                                 { item.reason.map(|r| html! { <div class="reason">{ r.as_str() }</div> }).unwrap_or_default() }</td>
-                            <td class="path" title={item.path.clone()}>{ &item.path }</td>
-                            <td>{ format!("{:?}", item.kind).to_lowercase() }</td>
-                            <td>{ &item.message }{ for item.notes.iter().map(|n| html! { <div class="muted">{ n }</div> }) }</td>
+                            <td class="path" data-label="File">{ path_text(&item.path) }</td>
+                            <td data-label="Kind">{ format!("{:?}", item.kind).to_lowercase() }</td>
+                            <td data-label="What it means">{ &item.message }{ for item.notes.iter().map(|n| html! { <div class="muted">{ n }</div> }) }</td>
                         </tr>
                     }) }
                 </tbody>
             </table>
+            </div>
         </section>
     }
 }

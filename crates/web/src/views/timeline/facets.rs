@@ -54,9 +54,11 @@ pub fn FacetPanel(props: &FacetProps) -> Html {
                                 html! {
                                     <li>
                                         <button class="facet-value" onclick={include}
-                                            aria-label={format!("Filter {name} = {value} ({n} events)")}>
+                                            aria-label={format!("Filter {name} = {value}, {} events", count(*n))} title={value.clone()}>
+                                            // The name holds the visible words in their order (value, count), with the
+                                            // space between them, so speech input can say what it sees.
                                             <span class={classes!("facet-text", (f.field == "integrity").then(|| integrity_classes(value)))}>{ value }</span>
-                                            <span class="facet-count">{ count(*n) }</span>
+                                            { " " }<span class="facet-count">{ count(*n) }</span>
                                         </button>
                                         <button class="facet-exclude" onclick={exclude} title="Exclude"
                                             aria-label={format!("Exclude {name} = {value}")}>{ "⊘" }</button>

@@ -350,8 +350,10 @@ pub fn EventTable(props: &TableProps) -> Html {
                     <div role="row" class={classes!("vt-row", "event", (!r.error.is_empty()).then_some("failed"),
                             selected.then_some("selected"), open.then_some("open"))}
                         aria-rowindex={(p + 2).to_string()} aria-selected={selected.to_string()} data-pos={p.to_string()}>
-                        { for cols.iter().map(|c| html! {
-                            <div role="gridcell" class={c.cell_classes(r)}>{ c.text(r, zone) }</div>
+                        { for cols.iter().map(|c| {
+                            // Cells are cut with an ellipsis: the full value is the tooltip.
+                            let text = c.text(r, zone);
+                            html! { <div role="gridcell" class={c.cell_classes(r)} title={text.clone()}>{ text }</div> }
                         }) }
                     </div>
                 }
