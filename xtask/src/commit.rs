@@ -64,3 +64,23 @@ pub fn commit_watch_paths(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     paths.into_iter().filter(|p| p.exists()).collect()
 }
+
+/// A build script's whole work: embeds the source commit as `TRAILPROOF_BUILD_COMMIT` —
+/// `TRAILPROOF_COMMIT` when set (`cargo xtask` sets it), else asked of git, else `unknown` —
+/// and tells cargo when to ask again. Used by the CLI's and the web crate's `build.rs`.
+pub fn emit_build_commit() {
+    println!("cargo:rerun-if-env-changed=TRAILPROOF_COMMIT");
+    let dir = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let commit = match std::env::var("TRAILPROOF_COMMIT") {
+        Ok(c) if !c.trim().is_empty() => c.trim().to_owned(),
+        _ => {
+            // A new commit reruns the script; edits to files alone do not (cargo cannot watch
+            // the whole tree cheaply), so `+dirty` is exact only for `cargo xtask` builds.
+            for path in commit_watch_paths(&dir) {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
+            source_commit(&dir)
+        }
+    };
+    println!("cargo:rustc-env=TRAILPROOF_BUILD_COMMIT={commit}");
+}
