@@ -213,6 +213,23 @@ impl Harness {
         assert_eq!(dropped.as_u64(), Some(files.len() as u64));
     }
 
+    /// Clicks "Open sample" and waits until the summary of its load is on the page (the
+    /// analysis may still be running).
+    pub async fn open_sample(&self) {
+        self.client()
+            .find(Locator::Css("#open-sample"))
+            .await
+            .expect("sample button")
+            .click()
+            .await
+            .unwrap();
+        self.wait_for(
+            "the sample to load",
+            "return !!document.querySelector('#summary');",
+        )
+        .await;
+    }
+
     /// Opens a tab by its id (`verification`, `timeline`, `inputs`, ...).
     pub async fn tab(&self, id: &str) {
         let el = self

@@ -66,19 +66,8 @@ fn assert_footer_states_the_build(footer: &Value, wasm: &[(String, String)], man
     assert_eq!(binaries, wasm, "the footer's hashes are the served files'");
 }
 
-async fn open_sample(h: &Harness) {
-    h.client()
-        .find(Locator::Css("#open-sample"))
-        .await
-        .expect("sample button")
-        .click()
-        .await
-        .unwrap();
-    h.wait_for(
-        "the sample to load",
-        "return !!document.querySelector('#summary');",
-    )
-    .await;
+async fn open_sample_verified(h: &Harness) {
+    h.open_sample().await;
     h.tab("verification").await;
     let chains = h
         .js("return document.querySelectorAll('#verification .chain').length;")
@@ -145,7 +134,7 @@ async fn from_a_sub_path_the_build_is_stated_and_the_page_reopens_offline() {
         Some(format!("{}manifest.webmanifest", h.server.base()).as_str())
     );
 
-    open_sample(&h).await;
+    open_sample_verified(&h).await;
     assert_report_states_the_build(&h, 0, &wasm, &commit).await;
 
     h.wait_for(
@@ -182,7 +171,7 @@ async fn from_a_sub_path_the_build_is_stated_and_the_page_reopens_offline() {
     )
     .await;
     assert_footer_states_the_build(&footer(&h).await, &wasm, &manifest);
-    open_sample(&h).await;
+    open_sample_verified(&h).await;
     assert_report_states_the_build(&h, 0, &wasm, &commit).await;
     h.screenshot("offline-after").await;
     h.close().await;

@@ -12,18 +12,7 @@ use harness::Harness;
 async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
     let h = Harness::start().await;
     h.open().await;
-    h.client()
-        .find(Locator::Css("#open-sample"))
-        .await
-        .expect("sample button")
-        .click()
-        .await
-        .unwrap();
-    h.wait_for(
-        "the sample to load",
-        "return !!document.querySelector('#summary');",
-    )
-    .await;
+    h.open_sample().await;
     // Focus moves to the result, not left on the button that started the load.
     h.wait_for(
         "focus on the summary",

@@ -13,7 +13,6 @@ mod harness;
 use std::path::PathBuf;
 
 use fantoccini::key::Key;
-use fantoccini::Locator;
 use harness::{artifacts, json, workspace, Harness, Value};
 
 const TABS: [&str; 5] = [
@@ -39,17 +38,12 @@ fn axe_script() -> String {
 }
 
 impl Harness {
-    async fn open_sample(&self) {
-        self.client()
-            .find(Locator::Css("#open-sample"))
-            .await
-            .expect("sample button")
-            .click()
-            .await
-            .unwrap();
+    /// Opens the sample and waits for its analysis too (the tabs it fills are screenshotted).
+    async fn open_sample_analysed(&self) {
+        self.open_sample().await;
         self.wait_for(
-            "the sample to load",
-            "return !!document.querySelector('#summary') && !document.querySelector('.progress progress');",
+            "the sample's analysis",
+            "return !document.querySelector('.progress progress');",
         )
         .await;
     }
@@ -198,7 +192,7 @@ async fn every_tab_in_both_themes_and_widths_fits_and_has_no_serious_accessibili
             }
         }
     }
-    h.open_sample().await;
+    h.open_sample_analysed().await;
     for theme in THEMES {
         h.color_scheme(theme).await;
         for (w, ht) in SIZES {
@@ -248,7 +242,7 @@ async fn paths_tooltips_heatmap_requirement_choice_stale_marker_and_report_order
     let h = Harness::start().await;
     h.open().await;
     h.viewport(390, 844).await;
-    h.open_sample().await;
+    h.open_sample_analysed().await;
 
     // Paths keep their file name visible at phone width, with the full path as tooltip.
     h.show("verification").await;
@@ -370,7 +364,7 @@ async fn paths_tooltips_heatmap_requirement_choice_stale_marker_and_report_order
         "return !!document.querySelector('#dropzone');",
     )
     .await;
-    h.open_sample().await;
+    h.open_sample_analysed().await;
     h.show("compliance").await;
     let checked = h
         .js("return document.querySelector('#req-pci').checked;")
