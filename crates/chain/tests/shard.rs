@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use trailproof_chain::shard::{self, log_kind_by_name, PlanInput, Unplaced, UNASSIGNED};
+use trailproof_chain::shard::{self, PlanInput, Unplaced, UNASSIGNED};
 use trailproof_chain::{scan, ScanLimits, Scanned};
 use trailproof_core::report::{ItemKind, Verdict};
 
@@ -103,17 +103,7 @@ fn logs_by_name_need_a_scan_only_when_their_records_decide() {
     );
 
     let scans = scanned(&files);
-    let named: Vec<PlanInput> = scans
-        .iter()
-        .map(|s| match log_kind_by_name(&s.path) {
-            Some(kind) => PlanInput::Named {
-                path: s.path.clone(),
-                stored_size: s.stored_size,
-                kind,
-            },
-            None => PlanInput::Scanned(s.clone()),
-        })
-        .collect();
+    let named = named_plan_inputs(&scans);
     let plan = shard::plan(&named);
     assert_eq!(plan.needs_scan, vec![foreign.to_owned()]);
     let unassigned = plan.shard(UNASSIGNED).unwrap();

@@ -606,13 +606,10 @@ fn canonical(mut report: Report) -> String {
     serde_json::to_string_pretty(&report).unwrap()
 }
 
-/// Plan → verify each shard on its own files → merge must equal the single run `whole`,
-/// byte for byte, both for a plan over full scans and for the plan the CLI makes (logs
-/// planned by name, scanned only when the plan asks). Every file is in exactly one shard
-/// or shared.
-pub fn check_sharded(scanned: &[Scanned], whole: &Report) {
-    let full: Vec<PlanInput> = scanned.iter().cloned().map(PlanInput::Scanned).collect();
-    let by_name: Vec<PlanInput> = scanned
+/// The plan inputs the CLI gives: logs by name and size only (what their names say they
+/// are), every other file as scanned.
+pub fn named_plan_inputs(scanned: &[Scanned]) -> Vec<PlanInput> {
+    scanned
         .iter()
         .map(|s| match log_kind_by_name(&s.path) {
             Some(kind) => PlanInput::Named {
@@ -622,7 +619,16 @@ pub fn check_sharded(scanned: &[Scanned], whole: &Report) {
             },
             None => PlanInput::Scanned(s.clone()),
         })
-        .collect();
+        .collect()
+}
+
+/// Plan → verify each shard on its own files → merge must equal the single run `whole`,
+/// byte for byte, both for a plan over full scans and for the plan the CLI makes (logs
+/// planned by name, scanned only when the plan asks). Every file is in exactly one shard
+/// or shared.
+pub fn check_sharded(scanned: &[Scanned], whole: &Report) {
+    let full: Vec<PlanInput> = scanned.iter().cloned().map(PlanInput::Scanned).collect();
+    let by_name = named_plan_inputs(scanned);
     let mut light = shard::plan(&by_name);
     if !light.needs_scan.is_empty() {
         let again: Vec<PlanInput> = by_name
