@@ -1081,19 +1081,22 @@ mod tests {
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
-    fn inputs<'a>(files: &[(&str, Vec<u8>)], cursors: &'a mut [Cursor<Vec<u8>>]) -> Vec<Input<'a>> {
+    fn inputs<'a, S: AsRef<str>>(
+        files: &[(S, Vec<u8>)],
+        cursors: &'a mut [Cursor<Vec<u8>>],
+    ) -> Vec<Input<'a>> {
         files
             .iter()
             .zip(cursors.iter_mut())
             .map(|((name, bytes), c)| Input {
-                name: name.to_string(),
+                name: name.as_ref().to_owned(),
                 source: c,
                 size: bytes.len() as u64,
             })
             .collect()
     }
 
-    fn load(files: &[(&str, Vec<u8>)]) -> (Engine, LoadSummary, Vec<Cursor<Vec<u8>>>) {
+    fn load<S: AsRef<str>>(files: &[(S, Vec<u8>)]) -> (Engine, LoadSummary, Vec<Cursor<Vec<u8>>>) {
         let mut cursors: Vec<Cursor<Vec<u8>>> =
             files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
         let mut inputs = inputs(files, &mut cursors);
@@ -1151,9 +1154,8 @@ mod tests {
     #[test]
     fn the_analysis_after_a_load_rereads_records_from_plain_files_and_from_zips_alike() {
         let plain = sample_files();
-        let files: Vec<(&str, Vec<u8>)> =
-            plain.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
-        let (_, folder, _) = load(&files);
+        let files = plain.as_slice();
+        let (_, folder, _) = load(files);
         let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
         for (name, bytes) in &plain {
             zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
@@ -1177,7 +1179,7 @@ mod tests {
         // the same inputs gives what a one-step load gives.
         let mut cursors: Vec<Cursor<Vec<u8>>> =
             files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
-        let mut inputs = inputs(&files, &mut cursors);
+        let mut inputs = inputs(files, &mut cursors);
         let progress: Progress = Rc::new(RefCell::new(|_: Phase, _: u64, _: &str| {}));
         let (mut engine, summary) = Engine::load_events(&mut inputs, progress, &mut Timings::off());
         assert_eq!(summary.analysis, AnalysisView::default());
@@ -1459,9 +1461,8 @@ mod tests {
     #[test]
     fn every_event_carries_its_integrity_and_the_summary_its_coverage() {
         let owned = chain_with_forgery();
-        let files: Vec<(&str, Vec<u8>)> =
-            owned.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
-        let (mut engine, summary, _) = load(&files);
+        let files = owned.as_slice();
+        let (mut engine, summary, _) = load(files);
         // 3 delivered events, the forged version of one, 1 ActionTrail event.
         let c = summary
             .report
@@ -1583,9 +1584,8 @@ mod tests {
     fn sealed_records_are_verified_only_while_the_archive_verifies() {
         use trailproof_core::report::Integrity;
         let owned = sealed_archive();
-        let files: Vec<(&str, Vec<u8>)> =
-            owned.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
-        let (engine, summary, _) = load(&files);
+        let files = owned.as_slice();
+        let (engine, summary, _) = load(files);
         assert_eq!(
             summary.report.verdict,
             trailproof_core::report::Verdict::Valid,
@@ -1629,11 +1629,8 @@ mod tests {
             .position(|w| w == b"ListBuckets")
             .expect("the record in the records file");
         rec.1[at] = b'M';
-        let files: Vec<(&str, Vec<u8>)> = changed
-            .iter()
-            .map(|(n, b)| (n.as_str(), b.clone()))
-            .collect();
-        let (engine, summary, _) = load(&files);
+        let files = changed.as_slice();
+        let (engine, summary, _) = load(files);
         assert_eq!(
             summary.report.verdict,
             trailproof_core::report::Verdict::Invalid
@@ -1656,11 +1653,8 @@ mod tests {
             .find(|(p, _)| p == "prod.vkey")
             .unwrap()
             .1 = format!("{other}\n").into_bytes();
-        let files: Vec<(&str, Vec<u8>)> = other_key
-            .iter()
-            .map(|(n, b)| (n.as_str(), b.clone()))
-            .collect();
-        let (engine, summary, _) = load(&files);
+        let files = other_key.as_slice();
+        let (engine, summary, _) = load(files);
         assert_eq!(
             summary.report.verdict,
             trailproof_core::report::Verdict::Incomplete
