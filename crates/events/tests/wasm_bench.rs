@@ -1,6 +1,9 @@
-//! In-browser benchmark: ingest throughput vs inflate + `serde_json::Value`, and query/facet
-//! latency on a 5M-row store. It takes about a minute, so it only runs when built with
-//! `TRAILPROOF_WASM_BENCH` set (otherwise it returns at once), in release mode:
+//! In-browser benchmark: the load path of gzip CloudTrail logs against its ceiling (inflate +
+//! SHA-256 + a skipping JSON scan, `tests/common/load_path.rs`, the same as the native
+//! `benches/load_path.rs`), ingest throughput vs inflate + `serde_json::Value`, and query/facet
+//! latency on a 5M-row store. It takes minutes, so it only runs when built with
+//! `TRAILPROOF_WASM_BENCH` set (otherwise it returns at once), in release mode; with
+//! `TRAILPROOF_WASM_BENCH=load` only the load-path figures are taken:
 //!
 //! ```text
 //! TRAILPROOF_WASM_BENCH=1 CHROMEDRIVER=/usr/bin/chromedriver \
@@ -11,6 +14,8 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/load_path.rs"]
+mod load_path;
 
 use std::io::{Read, Write};
 
@@ -38,6 +43,15 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 fn bench() {
     if option_env!("TRAILPROOF_WASM_BENCH").is_none() {
         console_log!("wasm bench skipped: build with TRAILPROOF_WASM_BENCH=1 to run it");
+        return;
+    }
+    for (files, per_file) in [(20, 5_000), (2_000, 50)] {
+        let c = load_path::Corpus::cloudtrail(files, per_file);
+        for line in load_path::run(&c, &now_ms, 2) {
+            console_log!("wasm {}", line);
+        }
+    }
+    if option_env!("TRAILPROOF_WASM_BENCH") == Some("load") {
         return;
     }
     let per_file = 5_000u64;

@@ -1,0 +1,239 @@
+//! The per-worker ceiling of loading gzip CloudTrail logs and the real load paths, for the
+//! native bench (`benches/ingest.rs`) and the in-browser one (`tests/wasm_bench.rs`), so both
+//! hosts time exactly the same work (issue 12, goal 1).
+//!
+//! - **ceiling**: the least a verifier-and-indexer must do with every byte: inflate the gzip
+//!   member once, SHA-256 the output (CloudTrail validation) and run a skipping JSON scan over
+//!   it (`serde_json` into `IgnoredAny`: every byte tokenised, nothing built);
+//! - **browser path**: what the browser engine does per entry: `trailproof_chain::scan` on the
+//!   stored bytes, then `Ingest::add_file` on them (two inflates);
+//! - **CLI path**: what the CLI does with an entry it holds (≤ 8 MiB): inflate the first member
+//!   once, `chain::scan_inflated` and `Ingest::add_inflated` on the result (the ingest still
+//!   inflates again for files over `INFLATED_MAX` stored bytes).
+//!
+//! Both real paths end with `Ingest::finish` (sort and compact the store), since a load does.
+#![allow(dead_code)]
+
+use std::io::Write;
+
+use sha2::{Digest, Sha256};
+use trailproof_chain::{scan, scan_inflated, FileKind, ScanLimits, Scanned};
+use trailproof_core::gzip::inflate_first_member;
+use trailproof_events::ingest::{Ingest, IngestOptions};
+use trailproof_events::store::EventStore;
+
+/// Gzip CloudTrail logs named as CloudTrail delivers them, with their JSON size.
+pub struct Corpus {
+    pub names: Vec<String>,
+    pub gz: Vec<Vec<u8>>,
+    pub json_bytes: usize,
+    pub events: u64,
+}
+
+impl Corpus {
+    /// `files` logs of `per_file` events each (`crate::common::cloudtrail_file`), gzip level 6.
+    pub fn cloudtrail(files: u64, per_file: u64) -> Corpus {
+        let mut c = Corpus {
+            names: Vec::new(),
+            gz: Vec::new(),
+            json_bytes: 0,
+            events: files * per_file,
+        };
+        for f in 0..files {
+            let base = 1_714_521_600_000 + f as i64 * 300_000;
+            let json = crate::common::cloudtrail_file(1000 + f, per_file, base);
+            c.json_bytes += json.len();
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(&json).expect("in memory");
+            c.gz.push(e.finish().expect("in memory"));
+            c.names.push(format!(
+                "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/\
+                 111122223333_CloudTrail_us-east-1_20240501T{:02}{:02}Z_f{f:06}.json.gz",
+                (f / 12) % 24,
+                (f % 12) * 5
+            ));
+        }
+        c
+    }
+
+    /// Megabytes (10^6) of uncompressed JSON.
+    pub fn mb(&self) -> f64 {
+        self.json_bytes as f64 / 1e6
+    }
+}
+
+/// Time of each part of the ceiling, in ms.
+#[derive(Default, Clone, Copy)]
+pub struct Ceiling {
+    pub inflate: f64,
+    pub sha256: f64,
+    pub scan: f64,
+}
+
+impl Ceiling {
+    pub fn total(&self) -> f64 {
+        self.inflate + self.sha256 + self.scan
+    }
+}
+
+/// The ceiling, each part timed on its own (by `now`, in ms) over every file.
+pub fn ceiling(c: &Corpus, now: &dyn Fn() -> f64) -> Ceiling {
+    let mut t = Ceiling::default();
+    let mut out = Vec::new();
+    let mut check = 0u8;
+    for g in &c.gz {
+        out.clear();
+        let t0 = now();
+        inflate_first_member(&mut &g[..], u64::MAX, &mut |chunk| {
+            out.extend_from_slice(chunk)
+        })
+        .expect("generated gzip");
+        let t1 = now();
+        check ^= Sha256::digest(&out)[0];
+        let t2 = now();
+        serde_json::from_slice::<serde::de::IgnoredAny>(&out).expect("generated JSON");
+        let t3 = now();
+        t.inflate += t1 - t0;
+        t.sha256 += t2 - t1;
+        t.scan += t3 - t2;
+    }
+    std::hint::black_box(check);
+    t
+}
+
+/// Where the browser path's time went, in ms.
+#[derive(Clone, Copy)]
+pub struct Split {
+    pub scan: f64,
+    pub ingest: f64,
+    pub finish: f64,
+}
+
+/// The browser engine's path: scan, then ingest, each reading the stored bytes; timed by part.
+pub fn browser_path(c: &Corpus, now: &dyn Fn() -> f64) -> ((Vec<Scanned>, EventStore), Split) {
+    let limits = ScanLimits::default();
+    let mut ingest = Ingest::new(IngestOptions::default());
+    let mut scanned = Vec::with_capacity(c.gz.len());
+    let mut split = Split {
+        scan: 0.0,
+        ingest: 0.0,
+        finish: 0.0,
+    };
+    for (name, g) in c.names.iter().zip(&c.gz) {
+        let t0 = now();
+        scanned.push(scan(name, &mut &g[..], &limits));
+        let t1 = now();
+        ingest.add_file(name, &mut &g[..]);
+        split.scan += t1 - t0;
+        split.ingest += now() - t1;
+    }
+    let t0 = now();
+    let store = ingest.finish();
+    split.finish = now() - t0;
+    ((scanned, store), split)
+}
+
+/// The CLI's held-entry path: one inflate shared by the scan and (for small files) the ingest.
+pub fn cli_path(c: &Corpus) -> (Vec<Scanned>, EventStore) {
+    let limits = ScanLimits::default();
+    let mut ingest = Ingest::new(IngestOptions::default());
+    let mut scanned = Vec::with_capacity(c.gz.len());
+    let mut decoded = Vec::new();
+    for (name, g) in c.names.iter().zip(&c.gz) {
+        decoded.clear();
+        let first = inflate_first_member(&mut &g[..], limits.max_inflated, &mut |chunk| {
+            decoded.extend_from_slice(chunk)
+        })
+        .expect("generated gzip");
+        scanned.push(scan_inflated(name, g, &first, &decoded, &limits));
+        ingest.add_inflated(name, g, &decoded);
+    }
+    (scanned, ingest.finish())
+}
+
+/// Checks a path's result: every file a log with a hash, every event loaded.
+pub fn check(c: &Corpus, (scanned, store): &(Vec<Scanned>, EventStore)) {
+    assert_eq!(store.len() as u64, c.events);
+    assert!(scanned
+        .iter()
+        .all(|s| s.kind() == FileKind::AwsLog && s.error().is_none()));
+}
+
+/// Runs the ceiling and both real paths `rounds` times, interleaved, timed by `now` (ms), and
+/// returns the report lines: best time of each, MB/s of JSON, and each path's ratio to the
+/// ceiling's speed (goal ≥ 0.7 for the browser path in wasm).
+pub fn run(c: &Corpus, now: &dyn Fn() -> f64, rounds: usize) -> Vec<String> {
+    let mut best = Ceiling {
+        inflate: f64::MAX,
+        sha256: f64::MAX,
+        scan: f64::MAX,
+    };
+    let (mut browser, mut cli) = (f64::MAX, f64::MAX);
+    let mut split = Split {
+        scan: f64::MAX,
+        ingest: f64::MAX,
+        finish: f64::MAX,
+    };
+    for _ in 0..rounds {
+        let t = ceiling(c, now);
+        best.inflate = best.inflate.min(t.inflate);
+        best.sha256 = best.sha256.min(t.sha256);
+        best.scan = best.scan.min(t.scan);
+        let t0 = now();
+        let (out, s) = browser_path(c, now);
+        browser = browser.min(now() - t0);
+        split.scan = split.scan.min(s.scan);
+        split.ingest = split.ingest.min(s.ingest);
+        split.finish = split.finish.min(s.finish);
+        check(c, &out);
+        drop(out);
+        let t0 = now();
+        let out = cli_path(c);
+        cli = cli.min(now() - t0);
+        check(c, &out);
+    }
+    let mb = c.mb();
+    let speed = |ms: f64| mb / ms * 1e3;
+    let ceil = best.total();
+    vec![
+        format!(
+            "corpus: {} gzip CloudTrail logs, {} events, {:.1} MB JSON, {:.1} MB gzip",
+            c.gz.len(),
+            c.events,
+            mb,
+            c.gz.iter().map(Vec::len).sum::<usize>() as f64 / 1e6
+        ),
+        format!(
+            "ceiling parts: inflate {:.0} MB/s, SHA-256 {:.0} MB/s, skipping JSON scan {:.0} MB/s",
+            speed(best.inflate),
+            speed(best.sha256),
+            speed(best.scan)
+        ),
+        format!(
+            "ceiling (inflate + SHA-256 + scan): {:.0} ms, {:.1} MB/s",
+            ceil,
+            speed(ceil)
+        ),
+        format!(
+            "browser path (chain::scan + Ingest::add_file, finish): {:.0} ms, {:.1} MB/s, {:.0} events/s, ratio to ceiling {:.2}",
+            browser,
+            speed(browser),
+            c.events as f64 / browser * 1e3,
+            ceil / browser
+        ),
+        format!(
+            "  of which chain::scan {:.0} ms ({:.0} MB/s), Ingest::add_file {:.0} ms ({:.0} MB/s), finish {:.0} ms",
+            split.scan,
+            speed(split.scan),
+            split.ingest,
+            speed(split.ingest),
+            split.finish
+        ),
+        format!(
+            "CLI path (one inflate, scan_inflated + add_inflated, finish): {:.0} ms, {:.1} MB/s, ratio to ceiling {:.2}",
+            cli,
+            speed(cli),
+            ceil / cli
+        ),
+    ]
+}
