@@ -148,7 +148,7 @@ pub(crate) fn decode_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> De
     // A column with the full event JSON, when the export has one, gives every field.
     let json = col(&["CloudTrail event", "CloudTrailEvent"]);
     if json.starts_with('{') {
-        if let Ok(Decoded::Event(e)) = formats::decode(json.as_bytes(), ctx) {
+        if let Ok(Decoded::Event(e)) = formats::decode(&json, ctx) {
             return Decoded::Event(e);
         }
     }

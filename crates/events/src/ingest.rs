@@ -863,7 +863,9 @@ impl<'o> FileState<'o> {
                 at,
                 container,
             } => {
-                if let Err(e) = std::str::from_utf8(bytes) {
+                let text = match std::str::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(e) => {
                     let off = at.offset + e.valid_up_to() as u64;
                     problems.push((
                         Severity::Error,
@@ -876,12 +878,13 @@ impl<'o> FileState<'o> {
                         Some(off),
                     ));
                     return;
-                }
+                    }
+                };
                 let ctx = Ctx {
-                    cts_region: self.ctx_region.clone(),
+                    cts_region: self.ctx_region.as_deref(),
                     mapping: self.options.mapping.as_ref(),
                 };
-                match formats::decode(bytes, &ctx) {
+                match formats::decode(text, &ctx) {
                     Err(e) => {
                         let line = at.line + e.line.saturating_sub(1);
                         let column = if e.line <= 1 {

@@ -205,7 +205,7 @@ impl Scanner {
         while i < n {
             let b = chunk[i];
             if self.skip_line {
-                match chunk[i..].iter().position(|&c| c == b'\n') {
+                match memchr::memchr(b'\n', &chunk[i..]) {
                     Some(p) => {
                         i += p;
                         self.skip_line = false;
@@ -226,10 +226,9 @@ impl Scanner {
                     }
                 } else {
                     let rest = &chunk[i..];
-                    let p = rest
-                        .iter()
-                        .position(|&c| c == b'"' || c == b'\\' || c == b'\n')
-                        .unwrap_or(rest.len());
+                    // Most of a record's bytes are inside strings: skip them by vectorised
+                    // search (SSE/AVX natively, simd128 or word-at-a-time in wasm).
+                    let p = memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len());
                     if self.in_key {
                         let take = p.min(64usize.saturating_sub(self.key.len()));
                         self.key.extend_from_slice(&rest[..take]);

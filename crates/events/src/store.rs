@@ -213,6 +213,14 @@ struct DictColumn {
 
 impl DictColumn {
     fn push(&mut self, s: &str) {
+        // Consecutive records of a file mostly repeat their account, region, service, actor
+        // and user agent: comparing with the previous row's string is cheaper than hashing.
+        if let Some(last) = self.codes.len().checked_sub(1).map(|i| self.codes.get(i)) {
+            if self.dict.get(last) == s {
+                self.codes.push(last);
+                return;
+            }
+        }
         let id = self.dict.intern(s);
         self.codes.push(id);
     }

@@ -164,7 +164,7 @@ pub(super) fn map(r: &Rec<'_>, ctx: &Ctx<'_>) -> Result<Event, Missing> {
         time_ms,
         provider: Provider::Huawei,
         account: first(&[&domain.id, &r.domain_id, &r.project_id]).into_owned(),
-        region: ctx.cts_region.clone().unwrap_or_default(),
+        region: ctx.cts_region.unwrap_or_default().to_string(),
         service: txt(&r.service_type).into_owned(),
         action: txt(&r.trace_name).into_owned(),
         actor: Actor {

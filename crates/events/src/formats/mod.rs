@@ -63,7 +63,7 @@ pub enum Companion {
 /// Context a decoder may use beyond the record itself.
 pub(crate) struct Ctx<'m> {
     /// Region derived from a CTS trace file name (`..._CloudTrace_<region>_...`), if any.
-    pub cts_region: Option<String>,
+    pub cts_region: Option<&'m str>,
     /// The user's mapping for unrecognised JSON.
     pub mapping: Option<&'m FieldMapping>,
 }
@@ -84,12 +84,14 @@ fn json_err(e: serde_json::Error) -> JsonError {
 }
 
 /// Decodes one record.
-pub(crate) fn decode(bytes: &[u8], ctx: &Ctx<'_>) -> Result<Decoded, JsonError> {
+pub(crate) fn decode(text: &str, ctx: &Ctx<'_>) -> Result<Decoded, JsonError> {
+    let bytes = text.as_bytes();
     // The scanner hands out arrays only for the rows of a Lake `GetQueryResults` page.
     if bytes.first() == Some(&b'[') {
         return lake::decode_json_row(bytes);
     }
-    let rec: Rec<'_> = serde_json::from_slice(bytes).map_err(json_err)?;
+    // From `str`: the caller has checked UTF-8 once; `from_slice` would check every string again.
+    let rec: Rec<'_> = serde_json::from_str(text).map_err(json_err)?;
     if let Some(d) = classify(&rec, ctx, 0) {
         return Ok(d);
     }
@@ -100,7 +102,7 @@ pub(crate) fn decode(bytes: &[u8], ctx: &Ctx<'_>) -> Result<Decoded, JsonError> 
         }
     }
     if let Some(m) = ctx.mapping {
-        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(json_err)?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(json_err)?;
         if let d @ Decoded::Event(_) = generic::map(&value, m) {
             return Ok(d);
         }
