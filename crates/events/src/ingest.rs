@@ -866,18 +866,18 @@ impl<'o> FileState<'o> {
                 let text = match std::str::from_utf8(bytes) {
                     Ok(text) => text,
                     Err(e) => {
-                    let off = at.offset + e.valid_up_to() as u64;
-                    problems.push((
-                        Severity::Error,
-                        CoreError::Encoding {
-                            message: format!(
-                                "invalid UTF-8 at byte {off} (record at line {})",
-                                at.line
-                            ),
-                        },
-                        Some(off),
-                    ));
-                    return;
+                        let off = at.offset + e.valid_up_to() as u64;
+                        problems.push((
+                            Severity::Error,
+                            CoreError::Encoding {
+                                message: format!(
+                                    "invalid UTF-8 at byte {off} (record at line {})",
+                                    at.line
+                                ),
+                            },
+                            Some(off),
+                        ));
+                        return;
                     }
                 };
                 let ctx = Ctx {
