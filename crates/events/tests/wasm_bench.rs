@@ -6,10 +6,14 @@
 //! `TRAILPROOF_WASM_BENCH=load` only the load-path figures are taken:
 //!
 //! ```text
-//! TRAILPROOF_WASM_BENCH=1 CHROMEDRIVER=/usr/bin/chromedriver \
+//! TRAILPROOF_WASM_BENCH=1 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=1200 \
+//! WASM_BINDGEN_TEST_WEBDRIVER_JSON=$PWD/target/webdriver.json \
 //! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-//! cargo test -p trailproof-events --release --target wasm32-unknown-unknown --test wasm_bench
+//! cargo test -p trailproof-events --release --target wasm32-unknown-unknown --test wasm_bench -- --nocapture
 //! ```
+//!
+//! (The test runs synchronously for minutes: without the raised timeout the runner gives up
+//! after 20 s; `--nocapture` shows the figures of a passing run.)
 #![cfg(target_arch = "wasm32")]
 
 #[path = "common/mod.rs"]
