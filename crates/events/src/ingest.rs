@@ -304,15 +304,25 @@ impl Ingest {
     /// [`Ingest::add_file`] for a gzip file whose content the host has already inflated
     /// (to hash it, say), so it is not inflated twice: `decoded` must be every member of
     /// `stored`, decoded without error. The result is the one `add_file(stored)` gives. The
-    /// shortcut is taken only where that is sure: a stored file of at most [`INFLATED_MAX`]
-    /// bytes (read whole however soon the reading stops, so its stored size is all of it)
-    /// whose decoded size no decoding limit can stop ([`Limits::ratio_floor`],
-    /// [`Limits::max_entry_bytes`]); anything else is `add_file(stored)`.
+    /// shortcut is taken only where that is sure: a file whose decoded size no decoding limit
+    /// can stop ([`Limits::ratio_floor`], [`Limits::max_entry_bytes`]) and whose stored size
+    /// `add_file` would report as all of it: a stored file of at most [`INFLATED_MAX`] bytes
+    /// (read whole however soon the reading stops), or a bigger one that `add_file` reads to
+    /// its end (JSON or CSV, in a run without a progress callback, which could cancel it
+    /// midway); anything else is `add_file(stored)`.
     pub fn add_inflated(&mut self, path: &str, stored: &[u8], decoded: &[u8]) -> FileSummary {
         let limits = &self.options.limits;
-        let within = decoded.len() as u64 <= limits.ratio_floor.min(limits.max_entry_bytes)
-            && stored.len() <= INFLATED_MAX;
-        if self.cancelled || !within || !stored.starts_with(&MAGIC) {
+        let within = decoded.len() as u64 <= limits.ratio_floor.min(limits.max_entry_bytes);
+        // `add_file` decides what a file is from its first decoded chunk; only JSON and CSV
+        // are then read to the end (every other kind stops after that chunk, at a stored
+        // offset only the inflater knows).
+        let whole = stored.len() <= INFLATED_MAX
+            || (self.progress.is_none()
+                && matches!(
+                    sniff(&decoded[..decoded.len().min(CHUNK)]),
+                    Sniff::Json(_) | Sniff::Csv(_)
+                ));
+        if self.cancelled || !within || !whole || !stored.starts_with(&MAGIC) {
             return self.add_file(path, &mut &stored[..]);
         }
         let sum = FileSummary {

@@ -149,10 +149,73 @@ fn empty_parts_change_nothing() {
     assert_eq!(dump(run.finish()), dump(store));
 }
 
+/// Gzip files bigger than `INFLATED_MAX` stored: of the kinds `add_file` reads to the end
+/// (JSON) and of kinds it stops reading after the first 256 KiB decoded chunk (keys,
+/// unknown bytes: these decode to more than that), for the host-inflated path.
+fn big_gzip_inputs() -> Vec<(String, Vec<u8>)> {
+    use std::io::Write;
+    let gz = |bytes: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    // Characters deflate cannot shrink much (xorshift), so the stored files pass 64 KiB.
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let b64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut noise = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b64[(x % 64) as usize] as char
+            })
+            .collect()
+    };
+    let mut records = String::from("{\"Records\":[");
+    for i in 0..600 {
+        records.push_str(&format!(
+            "{}{{\"eventVersion\":\"1.08\",\"eventTime\":\"2024-05-01T00:{:02}:{:02}Z\",\
+             \"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\
+             \"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"203.0.113.{}\",\
+             \"userAgent\":\"{}\",\"eventID\":\"{:08x}-0000-4000-8000-000000000000\",\
+             \"recipientAccountId\":\"111122223333\",\
+             \"userIdentity\":{{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/u{}\"}}}}",
+            if i == 0 { "" } else { "," },
+            i / 60 % 60,
+            i % 60,
+            i % 250,
+            noise(200),
+            i,
+            i % 7
+        ));
+    }
+    records.push_str("]}");
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        noise(600_000)
+    );
+    let unknown = format!("not json at all {}", noise(600_000));
+    let files = vec![
+        ("big-records.json.gz".to_string(), gz(records.as_bytes())),
+        ("big-key.pem.gz".to_string(), gz(pem.as_bytes())),
+        ("big-unknown.gz".to_string(), gz(unknown.as_bytes())),
+    ];
+    for (name, stored) in &files {
+        assert!(
+            stored.len() > trailproof_events::ingest::INFLATED_MAX,
+            "{name}: {} bytes",
+            stored.len()
+        );
+    }
+    files
+}
+
 #[test]
 fn a_file_inflated_by_the_host_loads_as_the_stored_file() {
     use std::io::Read;
-    let files = inputs();
+    let mut files = inputs();
+    files.extend(big_gzip_inputs());
     let mut gzipped = 0;
     let (mut by_file, mut by_host) = (
         Ingest::new(IngestOptions::default()),
