@@ -234,6 +234,12 @@ impl Ingest {
         self.builder.append(part.builder);
     }
 
+    /// The identities of every event loaded so far, copies included: what a shard's run
+    /// hands a merge of shard runs ([`crate::store::merge_identities`]).
+    pub fn identities(&self) -> crate::store::Identities {
+        self.builder.identities()
+    }
+
     /// Events loaded so far.
     pub fn events(&self) -> usize {
         self.builder.len()
