@@ -14,6 +14,8 @@ use trailproof_core::gzip::{Inflater, MAGIC};
 use trailproof_core::input::Limits;
 use trailproof_events::RawRef;
 
+mod key_only;
+
 /// The rows one file must supply: `(row, where its record is)`, sorted by offset.
 pub type FileRequest = Vec<(usize, RawRef)>;
 
@@ -135,6 +137,15 @@ impl RawRecords {
 
     /// `add` without the plan lookup (the row comes from the plan).
     fn add_one(&mut self, row: usize, bytes: &[u8]) {
+        // A row wanted only for its access key: read just that when the shape allows.
+        if self.plan.key_only.contains(&row) {
+            if let key_only::Fast::Key(key) = key_only::access_key(bytes) {
+                if let Some(k) = key.filter(|_| self.plan.collect_keys) {
+                    self.keys.insert(row, &k);
+                }
+                return;
+            }
+        }
         let Some(record) = parse_record(bytes) else {
             self.errors
                 .push(format!("row {row}: raw record is not JSON"));
@@ -227,12 +238,14 @@ pub fn extract_records(
     sorted.sort_by_key(|(row, raw)| (raw.offset, *row));
     let mut pos = 0u64;
     let mut out = Vec::with_capacity(sorted.len());
-    // Records may share bytes only if the same span is requested twice; keep the last one read.
-    let mut last: Option<(u64, Vec<u8>)> = None;
+    // Records may share bytes only if the same span is requested twice: the offset and
+    // position in `out` of the last one read.
+    let mut last: Option<(u64, usize)> = None;
     for (row, raw) in sorted {
-        if let Some((off, bytes)) = &last {
-            if *off == raw.offset {
-                out.push((*row, bytes.clone()));
+        if let Some((off, i)) = last {
+            if off == raw.offset {
+                let bytes = out.get(i).map(|(_, b): &(usize, Vec<u8>)| b.clone());
+                out.push((*row, bytes.unwrap_or_default()));
                 continue;
             }
         }
@@ -255,8 +268,8 @@ pub fn extract_records(
         if bytes.len() < raw.len as usize {
             break;
         }
-        out.push((*row, bytes.clone()));
-        last = Some((raw.offset, bytes));
+        last = Some((raw.offset, out.len()));
+        out.push((*row, bytes));
     }
     Ok(out)
 }

@@ -43,8 +43,8 @@ use crate::verify::{aws_chain, chain_scope, digest_node, Node};
 /// The id of the shard of files no chain judges.
 pub const UNASSIGNED: &str = "unassigned";
 
-/// The plan format's version ([`Plan::version`]).
-pub const PLAN_VERSION: u32 = 1;
+/// The plan format's version ([`Plan::version`]): 2 added [`PlanFile::seq`].
+pub const PLAN_VERSION: u32 = 2;
 
 /// What the planner knows about one input file.
 #[derive(Clone, Debug)]
@@ -148,6 +148,9 @@ pub struct PlanFile {
     pub kind: ItemKind,
     /// Stored size in bytes.
     pub size: u64,
+    /// Its position among the planned inputs (the whole run's input order): a shard's run
+    /// gives it with its events' identities, so that a merge orders them as one run does.
+    pub seq: u64,
     /// Why it is in the [`UNASSIGNED`] shard (absent elsewhere).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<Unplaced>,
@@ -263,7 +266,8 @@ struct ChainFacts {
 }
 
 /// Plans sharded verification of `inputs` (see the module documentation). Pure: the host
-/// scans (or names) the files and reads them again per shard.
+/// scans (or names) the files and reads them again per shard. `inputs` are in the whole
+/// run's input order (each file's [`PlanFile::seq`] is its position).
 pub fn plan(inputs: &[PlanInput]) -> Plan {
     let n = inputs.len();
     let mut sets = Sets {
@@ -513,6 +517,7 @@ pub fn plan(inputs: &[PlanInput]) -> Plan {
             path: input.path().to_owned(),
             kind: item_kind(input.kind()),
             size: input.size(),
+            seq: i as u64,
             why: None,
         };
         if shared[i] {

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use trailproof_chain::shard;
-use trailproof_core::report::Report;
+use trailproof_core::report::{Report, ShardEvents};
+use trailproof_events::dedup;
+use trailproof_events::store::{self, Identities, IdentityFile, Run};
 
 use crate::cmd_verify::{self, Format};
 
@@ -29,7 +31,7 @@ const EXIT_USAGE: u8 = 2;
 /// Runs the command: exit as `verify` (0 valid, 1 invalid, 3 incomplete), 2 when a report
 /// cannot be read or the reports overlap.
 pub fn run(args: Args) -> ExitCode {
-    let mut reports = Vec::with_capacity(args.reports.len());
+    let mut reports: Vec<Report> = Vec::with_capacity(args.reports.len());
     for path in &args.reports {
         let parsed = std::fs::read(path)
             .map_err(|e| e.to_string())
@@ -42,13 +44,69 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
-    let report = match shard::merge(reports) {
+    // With every shard's event identities, events are grouped as one run groups them (the
+    // shards' own conflict notes give way to the whole run's); without, coverage is summed.
+    let exact = reports
+        .iter()
+        .all(|r| r.coverage.is_none() || r.shard_events.is_some());
+    let mut events = Vec::new();
+    for (n, r) in reports.iter_mut().enumerate() {
+        let Some(e) = r.shard_events.take() else {
+            continue;
+        };
+        if exact {
+            dedup::strip_conflict_notes(r);
+        }
+        match decode(e) {
+            Ok(run) => events.push(run),
+            Err(msg) => {
+                eprintln!("trailproof: {}: {msg}", args.reports[n].display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    let mut report = match shard::merge(reports) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("trailproof: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    if exact && report.coverage.is_some() {
+        let runs: Vec<Run<'_>> = events
+            .iter()
+            .map(|(identities, seq)| Run { identities, seq })
+            .collect();
+        match store::merge_identities(&runs, &mut report) {
+            Ok(coverage) => report.coverage = Some(coverage),
+            Err(e) => {
+                eprintln!("trailproof: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    } else if !exact {
+        eprintln!(
+            "trailproof: some reports carry no event identities (not from `verify --chain`?): coverage is their sum, events with copies in two shards are counted twice"
+        );
+    }
     cmd_verify::print_report(&report, args.format);
     ExitCode::from(cmd_verify::exit_code(&report, args.require_verified))
+}
+
+/// A report's event identities and each file's position.
+fn decode(e: ShardEvents) -> Result<(Identities, Vec<u64>), String> {
+    use base64::Engine;
+    let rows = base64::engine::general_purpose::STANDARD
+        .decode(e.rows.as_bytes())
+        .map_err(|err| format!("its event identities are not base64: {err}"))?;
+    let seq = e.files.iter().map(|f| f.seq).collect();
+    let files = e
+        .files
+        .into_iter()
+        .map(|f| IdentityFile {
+            path: f.path,
+            rows: f.events,
+        })
+        .collect();
+    Ok((Identities { files, rows }, seq))
 }

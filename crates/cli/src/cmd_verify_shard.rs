@@ -8,15 +8,16 @@
 //! made again. `--chain` reads only the files of its shard (and the shared key files), so
 //! shards verified on different machines together read every file once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use trailproof_chain::shard::{self, log_kind_by_name, Plan, PlanInput, PLAN_VERSION, UNASSIGNED};
 use trailproof_chain::{scan, ScanLimits};
-use trailproof_core::report::{group_digits, Note};
+use trailproof_core::report::{group_digits, Note, ShardEventFile, ShardEvents};
 use trailproof_events::ingest::IngestOptions;
+use trailproof_events::store::Identities;
 
 use crate::cmd_verify::{self, Format};
 
@@ -238,6 +239,9 @@ fn verify_shard(
         .cloned()
         .collect();
     let loaded = crate::load::load(&opened, notes, &IngestOptions::default(), &select);
+    // Every event's identity, copies included, before this shard drops its own copies:
+    // `merge` groups the events of all shards as one run does.
+    let identities = loaded.ingest.identities();
     let (scanned, notes, mut store) = (loaded.scanned, loaded.notes, loaded.ingest.finish());
     let found: HashSet<&str> = scanned.iter().map(|s| s.path.as_str()).collect();
     let absent: Vec<&&str> = reads.iter().filter(|p| !found.contains(**p)).collect();
@@ -259,8 +263,43 @@ fn verify_shard(
     };
     report.notes.extend(notes);
     cmd_verify::apply_integrity(&mut store, &mut report);
+    match shard_events(shard, identities) {
+        Ok(events) => report.shard_events = Some(events),
+        Err(path) => {
+            eprintln!("trailproof: {path}: events of a file the plan does not give this shard");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
     cmd_verify::print_report(&report, args.format);
     ExitCode::from(cmd_verify::exit_code(&report, args.require_verified))
+}
+
+/// The report's [`ShardEvents`]: each file's position from the plan, the rows in base64.
+/// Fails with the path of a file holding events that is not the shard's.
+fn shard_events(
+    shard: Option<&shard::Shard>,
+    identities: Identities,
+) -> Result<ShardEvents, String> {
+    use base64::Engine;
+    let seq: HashMap<&str, u64> = shard
+        .map(|s| s.files.iter().map(|f| (f.path.as_str(), f.seq)).collect())
+        .unwrap_or_default();
+    let files = identities
+        .files
+        .into_iter()
+        .map(|f| match seq.get(f.path.as_str()) {
+            Some(&seq) => Ok(ShardEventFile {
+                seq,
+                events: f.rows,
+                path: f.path,
+            }),
+            None => Err(f.path),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ShardEvents {
+        files,
+        rows: base64::engine::general_purpose::STANDARD.encode(&identities.rows),
+    })
 }
 
 fn holders_of_plan(plan: &Plan) -> HashSet<&str> {

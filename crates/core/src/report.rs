@@ -581,6 +581,32 @@ pub struct Report {
     /// itself sees files, not events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<Coverage>,
+    /// The identities of the events a shard's run indexed (`verify --chain`), so that a
+    /// merge of shard reports counts events as one run over every file would; absent from
+    /// every other report, merged ones included (`docs/scale.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard_events: Option<ShardEvents>,
+}
+
+/// A shard run's event identities ([`Report::shard_events`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardEvents {
+    /// The files holding events, in the run's input order.
+    pub files: Vec<ShardEventFile>,
+    /// The events' identities, file after file, base64 (standard alphabet, padded); the
+    /// encoding is `trailproof_events::store::Identities`'.
+    pub rows: String,
+}
+
+/// One file of [`ShardEvents`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardEventFile {
+    /// The file's path (as items name it).
+    pub path: String,
+    /// Its position among all input files of the plan, in the whole run's input order.
+    pub seq: u64,
+    /// How many events (identical copies included) it holds.
+    pub events: u64,
 }
 
 impl Report {
@@ -602,6 +628,7 @@ impl Report {
             counts,
             keys: Vec::new(),
             coverage: None,
+            shard_events: None,
         }
     }
 

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
-use trailproof_core::report::{Level, Note, Report};
+use trailproof_core::report::{Integrity, Level, Note, Report};
 
 use crate::model::Provider;
 use crate::store::{EventStore, Field};
@@ -26,6 +26,65 @@ use crate::store::{EventStore, Field};
 /// event and which other files. Call after [`EventStore::apply_integrity`], so the note can
 /// say which version was marked failed.
 pub fn note_conflicts(store: &EventStore, report: &mut Report) {
+    let file_of = |r: usize| {
+        store
+            .files()
+            .get(store.raw(r).file as usize)
+            .map_or("", String::as_str)
+    };
+    let groups: Vec<ConflictGroup<'_>> = store
+        .conflicts()
+        .iter()
+        .filter_map(|group| {
+            let rows: Vec<usize> = group
+                .iter()
+                .map(|&r| r as usize)
+                .filter(|&r| r < store.len())
+                .collect();
+            let &first = rows.first()?;
+            Some(ConflictGroup {
+                id: store.text(first, Field::EventId),
+                rows: rows
+                    .iter()
+                    .map(|&r| (file_of(r), store.integrity(r)))
+                    .collect(),
+            })
+        })
+        .collect();
+    attach_conflict_notes(&groups, report);
+}
+
+/// The conflicting versions of one event, as the notes name them.
+pub(crate) struct ConflictGroup<'a> {
+    /// The event ID (as the first version spells it).
+    pub id: String,
+    /// Each version: the file holding its record and its integrity.
+    pub rows: Vec<(&'a str, Integrity)>,
+}
+
+/// What every conflict note's text starts with after its count.
+const CONFLICT_NOTE: &str = " conflicting duplicate";
+
+/// Whether `text` is a note [`note_conflicts`] writes.
+pub fn is_conflict_note(text: &str) -> bool {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && text[digits..].starts_with(CONFLICT_NOTE)
+}
+
+/// Removes every note [`note_conflicts`] wrote from `report` (items and report notes): a
+/// merge of shard reports writes those of the whole run instead
+/// ([`crate::store::merge_identities`]).
+pub fn strip_conflict_notes(report: &mut Report) {
+    for item in &mut report.items {
+        item.notes.retain(|n| !is_conflict_note(n));
+    }
+    report
+        .notes
+        .retain(|n| !(n.severity == Level::Error && is_conflict_note(&n.message)));
+}
+
+/// Writes the notes of `groups` into `report` (see [`note_conflicts`]).
+pub(crate) fn attach_conflict_notes(groups: &[ConflictGroup<'_>], report: &mut Report) {
     /// Conflicts spelt out per file; the rest are counted.
     const SHOWN: usize = 5;
     // Per file path: the first SHOWN lines, and how many there are in all. Only the lines
@@ -33,35 +92,24 @@ pub fn note_conflicts(store: &EventStore, report: &mut Report) {
     // Hashed while filling (one lookup per conflicting row), sorted by path once at the end.
     let mut per_file: HashMap<&str, (Vec<String>, usize), foldhash::quality::RandomState> =
         HashMap::default();
-    let file_of = |r: usize| {
-        store
-            .files()
-            .get(store.raw(r).file as usize)
-            .map_or("", String::as_str)
-    };
-    for group in store.conflicts() {
-        let rows: Vec<usize> = group
-            .iter()
-            .map(|&r| r as usize)
-            .filter(|&r| r < store.len())
-            .collect();
-        let Some(&first) = rows.first() else { continue };
-        let mut id = None;
-        for &r in &rows {
-            let (lines, count) = per_file.entry(file_of(r)).or_default();
+    for group in groups {
+        for (r, &(file, integrity)) in group.rows.iter().enumerate() {
+            let (lines, count) = per_file.entry(file).or_default();
             *count += 1;
             if lines.len() >= SHOWN {
                 continue;
             }
-            let id = id.get_or_insert_with(|| store.text(first, Field::EventId));
-            let others: Vec<&str> = rows
+            let others: Vec<&str> = group
+                .rows
                 .iter()
-                .filter(|&&o| o != r)
-                .map(|&o| file_of(o))
+                .enumerate()
+                .filter(|&(o, _)| o != r)
+                .map(|(_, &(f, _))| f)
                 .collect();
             lines.push(format!(
-                "event {id} here ({}) differs from the record with the same ID in {}",
-                store.integrity(r).as_str(),
+                "event {} here ({}) differs from the record with the same ID in {}",
+                group.id,
+                integrity.as_str(),
                 others.join(", ")
             ));
         }
@@ -80,7 +128,7 @@ pub fn note_conflicts(store: &EventStore, report: &mut Report) {
             n => format!("; and {n} more"),
         };
         let text = format!(
-            "{count} conflicting duplicate{}: {}{more}",
+            "{count}{CONFLICT_NOTE}{}: {}{more}",
             if count == 1 { "" } else { "s" },
             lines.join("; ")
         );

@@ -234,6 +234,12 @@ impl Ingest {
         self.builder.append(part.builder);
     }
 
+    /// The identities of every event loaded so far, copies included: what a shard's run
+    /// hands a merge of shard runs ([`crate::store::merge_identities`]).
+    pub fn identities(&self) -> crate::store::Identities {
+        self.builder.identities()
+    }
+
     /// Events loaded so far.
     pub fn events(&self) -> usize {
         self.builder.len()
@@ -390,10 +396,32 @@ impl Ingest {
                         st.csv = Some(CsvScanner::new(self.options.max_record_bytes, skip as u64));
                     }
                     Sniff::Avro => {
-                        // The container is read as a stream of blocks from here on.
+                        // The container is read as a stream of blocks from here on; the
+                        // progress callback is asked between blocks, at the JSON cadence.
                         st.avro = true;
                         let rest = io::Cursor::new(chunk.to_vec()).chain(&mut reader);
-                        sum.decoded_bytes = st.feed_avro(rest, &mut self.builder);
+                        let progress = &mut self.progress;
+                        let mut tick = |decoded: u64, events: u64| -> bool {
+                            if decoded < next_progress {
+                                return true;
+                            }
+                            next_progress = (decoded / PROGRESS_EVERY + 1) * PROGRESS_EVERY;
+                            progress.as_mut().is_none_or(|p| {
+                                p(&Progress {
+                                    phase: Phase::Parse,
+                                    stored_bytes: stored(),
+                                    decoded_bytes: decoded,
+                                    events,
+                                })
+                            })
+                        };
+                        let (decoded, cancelled) = st.feed_avro(rest, &mut self.builder, &mut tick);
+                        sum.decoded_bytes = decoded;
+                        if cancelled {
+                            self.cancelled = true;
+                            st.diag(Severity::Error, CoreError::Cancelled, Some(decoded));
+                            read_failed = true;
+                        }
                         break;
                     }
                     Sniff::Companion(c) => {
@@ -753,15 +781,22 @@ impl<'o> FileState<'o> {
 
     /// Reads an Event Hubs Capture file: every message `Body` is scanned for records like a
     /// JSON file of its own, at its position in the container's decoded stream (see `avro`).
-    /// Returns the decoded bytes read.
-    fn feed_avro(&mut self, r: impl Read, builder: &mut StoreBuilder) -> u64 {
+    /// After each block, `tick(decoded bytes, events so far)` says whether to go on (the
+    /// host's cancel, as between JSON chunks). Returns the decoded bytes read and whether
+    /// it was cancelled.
+    fn feed_avro(
+        &mut self,
+        r: impl Read,
+        builder: &mut StoreBuilder,
+        tick: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> (u64, bool) {
         const SHAPE: &str = "an Event Hubs Capture Avro file";
         let max_block = (self.options.max_record_bytes as u64).saturating_mul(4);
         let mut c = match crate::avro::Container::open(r, max_block) {
             Ok(c) => c,
             Err(e) => {
                 self.note_incomplete(SHAPE, format!("its header is unusable: {e}"), 0);
-                return 0;
+                return (0, false);
             }
         };
         let names = c.schema.field_names();
@@ -771,10 +806,15 @@ impl<'o> FileState<'o> {
                 names.join(", ")
             );
             self.note_incomplete(SHAPE, missing, 0);
-            return 0;
+            return (0, false);
         }
         let mut problems = Vec::new();
+        let mut cancelled = false;
         loop {
+            if !tick(c.decoded, builder.len() as u64) {
+                cancelled = true;
+                break;
+            }
             let block = match c.next_block() {
                 Ok(Some(b)) => b,
                 Ok(None) => break,
@@ -805,7 +845,7 @@ impl<'o> FileState<'o> {
         for (sev, err, off) in problems {
             self.diag(sev, err, off);
         }
-        c.decoded
+        (c.decoded, cancelled)
     }
 
     fn note_incomplete(&mut self, shape: &'static str, missing: String, offset: u64) {

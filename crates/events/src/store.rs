@@ -13,7 +13,10 @@ use std::net::IpAddr;
 use trailproof_core::report::{Coverage, Integrity, Proof};
 
 use crate::dedup::{self, LAYOUT_UNKNOWN};
+
+mod identity;
 use crate::model::{Actor, Event, Outcome, Provider, RawRef};
+pub use identity::{merge as merge_identities, Identities, IdentityError, IdentityFile, Run};
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks.
@@ -300,11 +303,20 @@ impl IdColumn {
     fn get(&self, row: usize) -> String {
         let v = self.value[row];
         match self.kind[row] {
-            ID_NONE => String::new(),
             ID_OTHER => {
                 let (start, len) = ((v >> 32) as usize, (v & 0xffff_ffff) as usize);
                 self.arena[start..start + len].to_string()
             }
+            k => IdColumn::text_of(k, v, ""),
+        }
+    }
+
+    /// The text of an ID of kind `kind`: `value` for the compact kinds, `other` for
+    /// [`ID_OTHER`].
+    fn text_of(kind: u8, v: u128, other: &str) -> String {
+        match kind {
+            ID_NONE => String::new(),
+            ID_OTHER => other.to_owned(),
             k => {
                 let hex = if k == ID_UUID_UPPER || k == ID_HEX_UPPER {
                     format!("{v:032X}")

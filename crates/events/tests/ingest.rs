@@ -688,3 +688,92 @@ fn cloudtrail_insights_events() {
         ("ec2.amazonaws.com", "123456789012")
     );
 }
+
+/// An Event Hubs Capture Avro file (null codec), one block per entry of `blocks`, each
+/// message body one JSON document.
+fn capture_avro(blocks: &[Vec<Vec<u8>>]) -> Vec<u8> {
+    fn long(n: i64, out: &mut Vec<u8>) {
+        let mut v = ((n << 1) ^ (n >> 63)) as u64;
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(b);
+                break;
+            }
+            out.push(b | 0x80);
+        }
+    }
+    fn bytes(b: &[u8], out: &mut Vec<u8>) {
+        long(b.len() as i64, out);
+        out.extend_from_slice(b);
+    }
+    const SCHEMA: &str = r#"{"type":"record","name":"EventData","namespace":"Microsoft.ServiceBus.Messaging","fields":[{"name":"SequenceNumber","type":"long"},{"name":"Offset","type":"string"},{"name":"EnqueuedTimeUtc","type":"string"},{"name":"SystemProperties","type":{"type":"map","values":["long","double","string","bytes"]}},{"name":"Properties","type":{"type":"map","values":["long","double","string","bytes"]}},{"name":"Body","type":["null","bytes"]}]}"#;
+    let sync = [9u8; 16];
+    let mut f = b"Obj\x01".to_vec();
+    long(2, &mut f);
+    bytes(b"avro.schema", &mut f);
+    bytes(SCHEMA.as_bytes(), &mut f);
+    bytes(b"avro.codec", &mut f);
+    bytes(b"null", &mut f);
+    long(0, &mut f);
+    f.extend_from_slice(&sync);
+    let mut seq = 0;
+    for bodies in blocks {
+        let mut data = Vec::new();
+        for b in bodies {
+            long(seq, &mut data);
+            seq += 1;
+            bytes(b"0", &mut data);
+            bytes(b"5/1/2024 10:00:00 AM", &mut data);
+            long(0, &mut data); // empty SystemProperties
+            long(0, &mut data); // empty Properties
+            long(1, &mut data); // Body: the bytes branch
+            bytes(b, &mut data);
+        }
+        long(bodies.len() as i64, &mut f);
+        long(data.len() as i64, &mut f);
+        f.extend_from_slice(&data);
+        f.extend_from_slice(&sync);
+    }
+    f
+}
+
+#[test]
+fn cancel_between_avro_blocks() {
+    // Eight blocks of ~1.5 MiB: the first progress call comes after the first 4 MiB,
+    // between blocks; cancelling there stops the file, and later files report the cancel.
+    const PER_BLOCK: u64 = 2_000;
+    let blocks: Vec<Vec<Vec<u8>>> = (0..8)
+        .map(|b| vec![common::cloudtrail_file(40 + b, PER_BLOCK, 0)])
+        .collect();
+    let size = blocks[0][0].len();
+    assert!(size > 1 << 20 && size < 3 << 20, "{size}");
+    let file = capture_avro(&blocks);
+    // Uncancelled, every block loads.
+    let (sums, all) = ingest(&[("capture.avro", &file[..])]);
+    assert!(sums[0].diagnostics.is_empty(), "{:?}", sums[0].diagnostics);
+    assert_eq!(all.len() as u64, 8 * PER_BLOCK);
+
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let mut ing = Ingest::new(IngestOptions::default());
+    let log = seen.clone();
+    ing.set_progress(Box::new(move |p| {
+        log.borrow_mut().push(p.events);
+        false
+    }));
+    let s = ing.add_file("capture.avro", &mut &file[..]);
+    let seen = seen.borrow().clone();
+    // One call, between blocks (a whole number of them loaded), before the last one.
+    assert_eq!(seen.len(), 1);
+    let at = seen[0];
+    assert!(at > 0 && at < 8 * PER_BLOCK && at % PER_BLOCK == 0, "{at}");
+    assert!(s
+        .diagnostics
+        .iter()
+        .any(|d| d.error == CoreError::Cancelled));
+    assert_eq!(s.events, at, "no event after the cancel");
+    let next = ing.add_file("next.json", &mut &GOOD[..]);
+    assert_eq!(next.diagnostics[0].error, CoreError::Cancelled);
+    assert_eq!(ing.finish().len() as u64, at);
+}
