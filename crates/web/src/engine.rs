@@ -1261,6 +1261,9 @@ mod tests {
         assert!(!json.contains("\"observations\""));
     }
 
+    /// A facet as (field, [(value, count)]).
+    type NamedFacet = (String, Vec<(String, u64)>);
+
     /// What a query reply and its rows were before the selection became a ranked bitset: a
     /// list of row numbers, a histogram and facets counted row by row.
     fn reference(
@@ -1268,7 +1271,7 @@ mod tests {
         text: &str,
         range: Option<(i64, i64)>,
         newest_first: bool,
-    ) -> (Vec<u32>, Histogram, Vec<(String, Vec<(String, u64)>)>) {
+    ) -> (Vec<u32>, Histogram, Vec<NamedFacet>) {
         let mut rows: Vec<u32> = store
             .query(text)
             .unwrap()
@@ -1365,7 +1368,7 @@ mod tests {
                         reference(&engine.store, text, range, newest_first);
                     assert_eq!(view.count, rows.len() as u64, "{what}");
                     assert_eq!(view.histogram, histogram, "{what}");
-                    let got: Vec<(String, Vec<(String, u64)>)> = view
+                    let got: Vec<NamedFacet> = view
                         .facets
                         .into_iter()
                         .map(|f| (f.field, f.values))
