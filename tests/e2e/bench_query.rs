@@ -26,6 +26,8 @@
 
 mod harness;
 
+// The events crate's generator, included as it is (its style is linted in its own crate).
+#[allow(clippy::manual_is_multiple_of)]
 #[path = "../../crates/events/tests/common/mod.rs"]
 mod generator;
 
