@@ -61,12 +61,14 @@ pub mod ingest;
 pub mod model;
 pub mod query;
 mod scan;
+pub mod selection;
 pub mod store;
 pub mod time;
 
 pub use ingest::{FileSummary, Ingest, IngestOptions};
 pub use model::{Event, Provider, RawRef};
-pub use store::{EventStore, Field, Filter, Label, Selection};
+pub use selection::{Ranked, Selection};
+pub use store::{EventStore, Field, Filter, Label};
 
 /// Errors of this crate's own APIs (input problems are [`trailproof_core::Diagnostic`]s).
 #[non_exhaustive]

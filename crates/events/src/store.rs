@@ -16,6 +16,7 @@ use crate::dedup::{self, LAYOUT_UNKNOWN};
 
 mod identity;
 use crate::model::{Actor, Event, Outcome, Provider, RawRef};
+pub use crate::selection::Selection;
 pub use identity::{merge as merge_identities, Identities, IdentityError, IdentityFile, Run};
 
 // ---------------------------------------------------------------------------------------------
@@ -460,107 +461,6 @@ impl Field {
             Field::Tag => "tag",
             Field::Flagged => "flagged",
         }
-    }
-}
-
-/// A set of rows, as a bitset over the store's rows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Selection {
-    words: Vec<u64>,
-    len: usize,
-}
-
-impl Selection {
-    /// No rows of a store with `len` rows.
-    pub fn none(len: usize) -> Selection {
-        Selection {
-            words: vec![0; len.div_ceil(64)],
-            len,
-        }
-    }
-
-    /// Every row of a store with `len` rows.
-    pub fn all(len: usize) -> Selection {
-        let mut s = Selection {
-            words: vec![u64::MAX; len.div_ceil(64)],
-            len,
-        };
-        s.trim();
-        s
-    }
-
-    fn trim(&mut self) {
-        let extra = self.words.len() * 64 - self.len;
-        if extra > 0 {
-            if let Some(last) = self.words.last_mut() {
-                *last &= u64::MAX >> extra;
-            }
-        }
-    }
-
-    fn set_range(&mut self, from: usize, to: usize) {
-        for row in from..to.min(self.len) {
-            self.words[row / 64] |= 1 << (row % 64);
-        }
-    }
-
-    /// Adds a row.
-    pub fn insert(&mut self, row: usize) {
-        if row < self.len {
-            self.words[row / 64] |= 1 << (row % 64);
-        }
-    }
-
-    /// Whether `row` is selected.
-    pub fn contains(&self, row: usize) -> bool {
-        row < self.len && self.words[row / 64] & (1 << (row % 64)) != 0
-    }
-
-    /// Number of selected rows.
-    pub fn count(&self) -> usize {
-        self.words.iter().map(|w| w.count_ones() as usize).sum()
-    }
-
-    /// Rows in the store (selected or not).
-    pub fn universe(&self) -> usize {
-        self.len
-    }
-
-    /// Keeps rows selected in both.
-    pub fn and(&mut self, other: &Selection) {
-        for (a, b) in self.words.iter_mut().zip(&other.words) {
-            *a &= *b;
-        }
-    }
-
-    /// Adds rows selected in `other`.
-    pub fn or(&mut self, other: &Selection) {
-        for (a, b) in self.words.iter_mut().zip(&other.words) {
-            *a |= *b;
-        }
-    }
-
-    /// Inverts the selection.
-    pub fn not(&mut self) {
-        for w in &mut self.words {
-            *w = !*w;
-        }
-        self.trim();
-    }
-
-    /// Selected rows in ascending order (which is time order).
-    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.words.iter().enumerate().flat_map(|(i, &w)| {
-            let mut w = w;
-            std::iter::from_fn(move || {
-                if w == 0 {
-                    return None;
-                }
-                let b = w.trailing_zeros() as usize;
-                w &= w - 1;
-                Some(i * 64 + b)
-            })
-        })
     }
 }
 
@@ -1283,6 +1183,12 @@ impl EventStore {
         Some((*self.time.first()?, *self.time.last()?))
     }
 
+    /// Rows with a time before `t` (epoch ms): rows are time-sorted, so this is where `t`
+    /// would be inserted, by binary search.
+    pub fn rows_before(&self, t: i64) -> usize {
+        self.time.partition_point(|&x| x < t)
+    }
+
     /// Provider of `row`.
     pub fn provider(&self, row: usize) -> Provider {
         Provider::from_u8(self.provider[row])
@@ -1663,103 +1569,165 @@ impl EventStore {
     /// The most frequent values of `field` among `selection`, at most `limit`, most frequent
     /// first (ties by value). Empty values are not counted.
     pub fn facet(&self, field: Field, selection: &Selection, limit: usize) -> Vec<FacetValue> {
+        if let Some(counts) = self.facet_counts(field, selection) {
+            return self.facet_top(field, &counts, limit);
+        }
         let mut counts: Vec<(String, u64)> = Vec::new();
-        let mut by_code = |n: usize, code: &dyn Fn(usize) -> u32, name: &dyn Fn(u32) -> String| {
-            let mut c = vec![0u64; n];
-            for row in selection.iter() {
-                c[code(row) as usize] += 1;
+        match field {
+            Field::Tag => {
+                let mut map: BTreeMap<&str, u64> = BTreeMap::new();
+                for (&row, label) in &self.labels {
+                    if selection.contains(row as usize) {
+                        for t in &label.tags {
+                            *map.entry(t.as_str()).or_default() += 1;
+                        }
+                    }
+                }
+                counts.extend(map.into_iter().map(|(t, k)| (t.to_owned(), k)));
             }
-            for (id, &k) in c.iter().enumerate() {
-                if k > 0 {
-                    let v = name(id as u32);
+            Field::Flagged => {
+                let flagged = self
+                    .labels
+                    .iter()
+                    .filter(|(&row, l)| l.flagged && selection.contains(row as usize))
+                    .count() as u64;
+                let total = selection.count() as u64;
+                counts.extend(
+                    [("false", total - flagged), ("true", flagged)]
+                        .into_iter()
+                        .filter(|&(_, k)| k > 0)
+                        .map(|(v, k)| (v.to_owned(), k)),
+                );
+            }
+            Field::Resource => {
+                let mut c = vec![0u64; self.res_dict.len()];
+                for row in selection.iter() {
+                    for j in self.res_start[row]..self.res_start[row + 1] {
+                        c[self.res_codes.get(j as usize) as usize] += 1;
+                    }
+                }
+                for (id, &k) in c.iter().enumerate() {
+                    if k > 0 {
+                        counts.push((self.res_dict.get(id as u32).to_string(), k));
+                    }
+                }
+            }
+            _ => {
+                let mut map: HashMap<String, u64> = HashMap::new();
+                for row in selection.iter() {
+                    let v = self.text(row, field);
                     if !v.is_empty() {
-                        counts.push((v, k));
+                        *map.entry(v).or_default() += 1;
                     }
                 }
-            }
-        };
-        if let Some(col) = self.dict(field) {
-            by_code(col.dict.len(), &|r| col.codes.get(r), &|id| {
-                col.dict.get(id).to_string()
-            });
-        } else {
-            match field {
-                Field::Provider => by_code(8, &|r| self.provider[r] as u32, &|id| {
-                    Provider::from_u8(id as u8).as_str().into()
-                }),
-                Field::File => by_code(self.files.len(), &|r| self.raw_file.get(r), &|id| {
-                    self.files[id as usize].clone()
-                }),
-                Field::ReadWrite => by_code(
-                    3,
-                    &|r| match self.read_only(r) {
-                        Some(true) => 1,
-                        Some(false) => 2,
-                        None => 0,
-                    },
-                    &|id| ["", "read", "write"][id as usize].into(),
-                ),
-                Field::Outcome => by_code(2, &|r| self.failed(r) as u32, &|id| {
-                    ["success", "error"][id as usize].into()
-                }),
-                Field::Integrity => by_code(4, &|r| (self.integrity[r] & 3) as u32, &|id| {
-                    integrity_of_code(id as u8).as_str().into()
-                }),
-                Field::Root | Field::Admin => {
-                    let bit = if field == Field::Root {
-                        F_ROOT
-                    } else {
-                        F_ADMIN
-                    };
-                    by_code(2, &|r| (self.flags[r] & bit != 0) as u32, &|id| {
-                        ["false", "true"][id as usize].into()
-                    })
-                }
-                Field::Flagged => by_code(2, &|r| self.flagged(r) as u32, &|id| {
-                    ["false", "true"][id as usize].into()
-                }),
-                Field::Tag => {
-                    let mut map: BTreeMap<&str, u64> = BTreeMap::new();
-                    for (&row, label) in &self.labels {
-                        if selection.contains(row as usize) {
-                            for t in &label.tags {
-                                *map.entry(t.as_str()).or_default() += 1;
-                            }
-                        }
-                    }
-                    counts.extend(map.into_iter().map(|(t, k)| (t.to_owned(), k)));
-                }
-                Field::Resource => {
-                    let mut c = vec![0u64; self.res_dict.len()];
-                    for row in selection.iter() {
-                        for j in self.res_start[row]..self.res_start[row + 1] {
-                            c[self.res_codes.get(j as usize) as usize] += 1;
-                        }
-                    }
-                    for (id, &k) in c.iter().enumerate() {
-                        if k > 0 {
-                            counts.push((self.res_dict.get(id as u32).to_string(), k));
-                        }
-                    }
-                }
-                _ => {
-                    let mut map: HashMap<String, u64> = HashMap::new();
-                    for row in selection.iter() {
-                        let v = self.text(row, field);
-                        if !v.is_empty() {
-                            *map.entry(v).or_default() += 1;
-                        }
-                    }
-                    counts.extend(map);
-                }
+                counts.extend(map);
             }
         }
-        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        counts.truncate(limit);
-        counts
-            .into_iter()
-            .map(|(value, count)| FacetValue { value, count })
-            .collect()
+        top(counts, limit)
+    }
+
+    /// How many rows of `selection` hold each code of `field` (indexed by code), for the
+    /// fields stored as one small code per row (every text column with a dictionary, provider,
+    /// file, read/write, outcome, integrity, root, admin); `None` for the others. Counts over
+    /// disjoint selections add up, so a host may count the complement of a large selection
+    /// and subtract it from the counts over every row. Each code turns into a value with
+    /// [`EventStore::facet_top`].
+    pub fn facet_counts(&self, field: Field, selection: &Selection) -> Option<Vec<u64>> {
+        if let Some(col) = self.dict(field) {
+            let mut out = vec![0u64; col.dict.len()];
+            match &col.codes {
+                Codes::U8(c) => count_codes(selection, c, |x| x as usize, &mut out),
+                Codes::U16(c) => count_codes(selection, c, |x| x as usize, &mut out),
+                Codes::U32(c) => count_codes(selection, c, |x| x as usize, &mut out),
+            }
+            return Some(out);
+        }
+        let mut out;
+        match field {
+            Field::Provider => {
+                out = vec![0u64; 256];
+                count_codes(selection, &self.provider, |x| x as usize, &mut out);
+            }
+            Field::File => {
+                out = vec![0u64; self.files.len()];
+                match &self.raw_file {
+                    Codes::U8(c) => count_codes(selection, c, |x| x as usize, &mut out),
+                    Codes::U16(c) => count_codes(selection, c, |x| x as usize, &mut out),
+                    Codes::U32(c) => count_codes(selection, c, |x| x as usize, &mut out),
+                }
+            }
+            Field::ReadWrite => {
+                out = vec![0u64; 3];
+                count_codes(selection, &self.flags, rw_code, &mut out);
+            }
+            Field::Outcome => {
+                out = vec![0u64; 2];
+                count_codes(
+                    selection,
+                    &self.flags,
+                    |f| usize::from(f & F_ERROR != 0),
+                    &mut out,
+                );
+            }
+            Field::Integrity => {
+                out = vec![0u64; 4];
+                count_codes(selection, &self.integrity, |x| (x & 3) as usize, &mut out);
+            }
+            Field::Root | Field::Admin => {
+                let bit = if field == Field::Root {
+                    F_ROOT
+                } else {
+                    F_ADMIN
+                };
+                out = vec![0u64; 2];
+                count_codes(
+                    selection,
+                    &self.flags,
+                    |f| usize::from(f & bit != 0),
+                    &mut out,
+                );
+            }
+            _ => return None,
+        }
+        Some(out)
+    }
+
+    /// The most frequent values, at most `limit`, from counts per code of `field` (from
+    /// [`EventStore::facet_counts`]); most frequent first, ties by value, empty values left out.
+    pub fn facet_top(&self, field: Field, counts: &[u64], limit: usize) -> Vec<FacetValue> {
+        let named = counts
+            .iter()
+            .enumerate()
+            .filter(|&(_, &k)| k > 0)
+            .map(|(code, &k)| (self.code_name(field, code), k))
+            .filter(|(v, _)| !v.is_empty())
+            .collect();
+        top(named, limit)
+    }
+
+    /// The value of code `code` of a field counted by [`EventStore::facet_counts`].
+    fn code_name(&self, field: Field, code: usize) -> String {
+        if let Some(col) = self.dict(field) {
+            return u32::try_from(code)
+                .ok()
+                .filter(|&c| (c as usize) < col.dict.len())
+                .map(|c| col.dict.get(c).to_string())
+                .unwrap_or_default();
+        }
+        let pick = |names: &[&str]| names.get(code).copied().unwrap_or_default().to_owned();
+        match field {
+            Field::Provider => u8::try_from(code)
+                .map(|c| Provider::from_u8(c).as_str().to_owned())
+                .unwrap_or_default(),
+            Field::File => self.files.get(code).cloned().unwrap_or_default(),
+            Field::ReadWrite => pick(&["", "read", "write"]),
+            Field::Outcome => pick(&["success", "error"]),
+            Field::Integrity => u8::try_from(code)
+                .map(|c| integrity_of_code(c).as_str().to_owned())
+                .unwrap_or_default(),
+            Field::Root | Field::Admin => pick(&["false", "true"]),
+            _ => String::new(),
+        }
     }
 
     /// Values of `field` starting with `prefix` (ignoring ASCII case), most frequent first: for
@@ -1777,6 +1745,58 @@ impl EventStore {
         self.dict(field)
             .is_some_and(|c| c.dict.find(value).is_some())
     }
+}
+
+/// Adds one to `out[code(col[row])]` for each row of `selection`. Words with every row
+/// selected take a plain loop over the column slice (the common case of large selections),
+/// the others a loop over their set bits; both are monomorphised per column type, so the
+/// per-row cost is a load and an increment.
+fn count_codes<T: Copy>(
+    selection: &Selection,
+    col: &[T],
+    code: impl Fn(T) -> usize,
+    out: &mut [u64],
+) {
+    for (i, &w) in selection.words.iter().enumerate() {
+        let base = i * 64;
+        if w == u64::MAX {
+            if let Some(chunk) = col.get(base..base + 64) {
+                for &c in chunk {
+                    if let Some(n) = out.get_mut(code(c)) {
+                        *n += 1;
+                    }
+                }
+                continue;
+            }
+        }
+        let mut w = w;
+        while w != 0 {
+            let row = base + w.trailing_zeros() as usize;
+            w &= w - 1;
+            if let Some(n) = col.get(row).and_then(|&c| out.get_mut(code(c))) {
+                *n += 1;
+            }
+        }
+    }
+}
+
+/// The read/write code of a row's flags: 0 unknown, 1 read, 2 write.
+fn rw_code(f: u8) -> usize {
+    match (f & F_RO_KNOWN != 0, f & F_RO != 0) {
+        (false, _) => 0,
+        (true, true) => 1,
+        (true, false) => 2,
+    }
+}
+
+/// The `limit` most frequent values, ties by value.
+fn top(mut counts: Vec<(String, u64)>, limit: usize) -> Vec<FacetValue> {
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts.truncate(limit);
+    counts
+        .into_iter()
+        .map(|(value, count)| FacetValue { value, count })
+        .collect()
 }
 
 fn encode_id_loose(m: &Match) -> Option<(u8, u128)> {

@@ -12,6 +12,7 @@ use trailproof_chain::{scan, FileKind as ChainKind, ScanLimits, Verifier, Verify
 use trailproof_core::input::{self, Control, Limits, ReadSeek};
 use trailproof_events::ingest::{FileKind, Framing, Phase as IngestPhase};
 use trailproof_events::store::Selection;
+use trailproof_events::Ranked;
 use trailproof_events::{EventStore, Field, Ingest, IngestOptions, RawRef};
 
 use trailproof_analysis::report::{EvidenceEvent, InputFile, Observation, Observations};
@@ -23,10 +24,11 @@ use trailproof_archive::{ArchiveVerifier, Verification, VerifyOptions as Archive
 
 use crate::compliance;
 use crate::protocol::{
-    AnalysisSettings, AnalysisView, DetailView, ExportFormat, Facet, FileLine, Histogram,
-    LoadSummary, Phase, QueryError, QueryView, RowView,
+    AnalysisSettings, AnalysisView, DetailView, ExportFormat, FileLine, LoadSummary, Phase,
+    QueryError, QueryView, RowView,
 };
 use crate::sealed;
+use crate::selected::Selected;
 use crate::workpaper::{EventKey, Mark};
 
 /// Where a load's time went, by an injected clock (milliseconds), for benches: the engine
@@ -101,8 +103,8 @@ pub struct Engine {
     sigma: SigmaRuleSet,
     /// The sealed archive's verification, kept to build inclusion proofs.
     verification: Option<Verification>,
-    /// Rows of the current selection, in display order.
-    selection: Vec<u32>,
+    /// The current selection (and caches that make queries on big selections cheap).
+    selection: Selected,
     /// The auditor's workpaper: engagement note and marks with the rows they resolved to.
     workpaper: Option<(String, Vec<Resolved>)>,
 }
@@ -428,7 +430,7 @@ impl Engine {
                 analysis: None,
                 sigma,
                 verification,
-                selection: Vec::new(),
+                selection: Selected::default(),
                 workpaper: None,
             },
             summary,
@@ -469,91 +471,19 @@ impl Engine {
             })?
         };
         if let Some((start, end)) = range {
-            // Rows are time-sorted, so this is a cheap pass; keep the bitset for the facets.
-            let mut within = Selection::none(n);
-            for row in selection.iter() {
-                let t = self.store.time_ms(row);
-                if t >= start && t < end {
-                    within.insert(row);
-                }
-            }
-            selection = within;
+            // Rows are time-sorted: the range is a span of rows.
+            selection.retain_range(self.store.rows_before(start), self.store.rows_before(end));
         }
-        let mut rows: Vec<u32> = selection.iter().map(|r| r as u32).collect();
-        let histogram = self.histogram(&rows);
-        if newest_first {
-            rows.reverse();
-        }
-        let facets = FACETS
-            .iter()
-            .map(|&field| Facet {
-                field: field.name().to_owned(),
-                values: self
-                    .store
-                    .facet(field, &selection, 8)
-                    .into_iter()
-                    .map(|f| (f.value, f.count))
-                    .collect(),
-            })
-            .collect();
-        let count = rows.len() as u64;
-        self.selection = rows;
+        let rows = Ranked::new(selection);
+        let histogram = self.selection.histogram(&self.store, &rows);
+        let facets = self.selection.facets(&self.store, FACETS, &rows);
+        let count = rows.count() as u64;
+        self.selection.set(rows, newest_first);
         Ok(QueryView {
             count,
             histogram,
             facets,
         })
-    }
-
-    /// Counts per adaptive bucket over the time span of `rows` (ascending time).
-    fn histogram(&self, rows: &[u32]) -> Histogram {
-        let (Some(&first), Some(&last)) = (rows.first(), rows.last()) else {
-            return Histogram::default();
-        };
-        let (start, end) = (
-            self.store.time_ms(first as usize),
-            self.store.time_ms(last as usize),
-        );
-        const STEPS: &[i64] = &[
-            1_000,
-            10_000,
-            60_000,
-            300_000,
-            900_000,
-            3_600_000,
-            3 * 3_600_000,
-            6 * 3_600_000,
-            12 * 3_600_000,
-            86_400_000,
-            7 * 86_400_000,
-            30 * 86_400_000,
-            365 * 86_400_000,
-        ];
-        let span = (end - start).max(1);
-        let bucket_ms = STEPS
-            .iter()
-            .copied()
-            .find(|s| span / s < 120)
-            .unwrap_or(365 * 86_400_000);
-        let start_ms = start.div_euclid(bucket_ms) * bucket_ms;
-        let buckets = ((end - start_ms) / bucket_ms + 1) as usize;
-        let mut counts = vec![0u32; buckets];
-        let mut errors = vec![0u32; buckets];
-        for &row in rows {
-            let i = ((self.store.time_ms(row as usize) - start_ms) / bucket_ms) as usize;
-            if let Some(c) = counts.get_mut(i) {
-                *c += 1;
-                if self.store.failed(row as usize) {
-                    errors[i] += 1;
-                }
-            }
-        }
-        Histogram {
-            start_ms,
-            bucket_ms,
-            counts,
-            errors,
-        }
     }
 
     /// Up to `limit` values of the query-language field `field` starting with `prefix`, most
@@ -578,13 +508,10 @@ impl Engine {
 
     /// Rows `offset..offset+limit` of the current selection.
     pub fn rows(&self, offset: u32, limit: u32) -> Vec<RowView> {
-        let start = (offset as usize).min(self.selection.len());
-        let end = start
-            .saturating_add(limit as usize)
-            .min(self.selection.len());
-        self.selection[start..end]
-            .iter()
-            .map(|&row| self.row_view(row as usize))
+        self.selection
+            .iter_from(offset as usize)
+            .take(limit as usize)
+            .map(|row| self.row_view(row))
             .collect()
     }
 
@@ -771,8 +698,8 @@ impl Engine {
             );
             buf.push_str(",event_id,source,proof\n");
         }
-        for &row in &self.selection {
-            let r = row as usize;
+        for r in self.selection.iter_from(0) {
+            let row = r as u32;
             let source = self
                 .raw_ref(row)
                 .map(|(p, raw)| format!("{p}:{}", raw.offset))
@@ -1068,9 +995,17 @@ pub fn read_record(inputs: &mut [Input<'_>], path: &str, raw: &RawRef) -> Result
         .unwrap_or(text))
 }
 
+/// The events crate's corpus generator, for tests on thousands of realistic events.
+#[cfg(test)]
+#[path = "../../events/tests/common/mod.rs"]
+mod generator;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use super::generator;
+    use crate::protocol::Histogram;
     use std::io::Cursor;
 
     fn fixture(name: &str) -> Vec<u8> {
@@ -1324,6 +1259,140 @@ mod tests {
             )
             .unwrap();
         assert!(!json.contains("\"observations\""));
+    }
+
+    /// A facet as (field, [(value, count)]).
+    type NamedFacet = (String, Vec<(String, u64)>);
+
+    /// What a query reply and its rows were before the selection became a ranked bitset: a
+    /// list of row numbers, a histogram and facets counted row by row.
+    fn reference(
+        store: &EventStore,
+        text: &str,
+        range: Option<(i64, i64)>,
+        newest_first: bool,
+    ) -> (Vec<u32>, Histogram, Vec<NamedFacet>) {
+        let mut rows: Vec<u32> = store
+            .query(text)
+            .unwrap()
+            .iter()
+            .filter(|&r| range.is_none_or(|(a, b)| (a..b).contains(&store.time_ms(r))))
+            .map(|r| r as u32)
+            .collect();
+        let mut h = Histogram::default();
+        if let (Some(&first), Some(&last)) = (rows.first(), rows.last()) {
+            let (start, end) = (store.time_ms(first as usize), store.time_ms(last as usize));
+            let steps = [
+                1_000i64, 10_000, 60_000, 300_000, 900_000, 3_600_000, 10_800_000,
+            ];
+            let steps = steps.iter().chain(&[21_600_000, 43_200_000, 86_400_000]);
+            let steps = steps.chain(&[604_800_000, 2_592_000_000, 31_536_000_000]);
+            let span = (end - start).max(1);
+            let bucket = steps
+                .copied()
+                .find(|s| span / s < 120)
+                .unwrap_or(31_536_000_000);
+            let start_ms = start.div_euclid(bucket) * bucket;
+            let n = ((end - start_ms) / bucket + 1) as usize;
+            h = Histogram {
+                start_ms,
+                bucket_ms: bucket,
+                counts: vec![0; n],
+                errors: vec![0; n],
+            };
+            for &r in &rows {
+                let i = ((store.time_ms(r as usize) - start_ms) / bucket) as usize;
+                h.counts[i] += 1;
+                h.errors[i] += u32::from(store.failed(r as usize));
+            }
+        }
+        let facets = FACETS
+            .iter()
+            .map(|&f| {
+                let mut by: std::collections::BTreeMap<String, u64> = Default::default();
+                if f != Field::Tag {
+                    for &r in &rows {
+                        let v = store.text(r as usize, f);
+                        if !v.is_empty() {
+                            *by.entry(v).or_default() += 1;
+                        }
+                    }
+                }
+                let mut v: Vec<(String, u64)> = by.into_iter().collect();
+                v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                v.truncate(8);
+                (f.name().to_owned(), v)
+            })
+            .collect();
+        if newest_first {
+            rows.reverse();
+        }
+        (rows, h, facets)
+    }
+
+    #[test]
+    fn queries_rows_histograms_and_facets_match_a_row_by_row_reference() {
+        // The sample (five providers) and 6,000 generated CloudTrail events over two files.
+        let mut files = sample_files();
+        for k in 0..2u64 {
+            let base = 1_714_521_600_000 + k as i64 * 600_000;
+            files.push((
+                format!("gen/111122223333_CloudTrail_us-east-1_{k}.json"),
+                generator::cloudtrail_file(7 + k, 3_000, base),
+            ));
+        }
+        let (mut engine, summary, _cursors) = load(&files);
+        assert!(summary.events > 6_000, "{}", summary.events);
+        let (t0, t1) = engine.store.time_span().unwrap();
+        let ranges = [
+            None,
+            Some((t0, t1 + 1)),
+            Some((t0 + (t1 - t0) / 3, t0 + (t1 - t0) * 2 / 3)),
+            Some((t1 + 1, t1 + 2)),
+        ];
+        // Every row, most rows (the facets count the complement), some, one, none.
+        let queries = [
+            "",
+            "-provider:generic",
+            "rw:write",
+            "outcome:error",
+            "provider:huawei",
+            "action:NoSuchThing",
+        ];
+        for text in queries {
+            for range in ranges {
+                for newest_first in [false, true] {
+                    let what = format!("{text:?} {range:?} newest {newest_first}");
+                    let view = engine.query(text, range, newest_first).unwrap();
+                    let (rows, histogram, facets) =
+                        reference(&engine.store, text, range, newest_first);
+                    assert_eq!(view.count, rows.len() as u64, "{what}");
+                    assert_eq!(view.histogram, histogram, "{what}");
+                    let got: Vec<NamedFacet> = view
+                        .facets
+                        .into_iter()
+                        .map(|f| (f.field, f.values))
+                        .collect();
+                    assert_eq!(got, facets, "{what}");
+                    for (offset, limit) in
+                        [(0, 100), (0, 7), (5, 13), (64, 64), (rows.len() as u32, 5)]
+                    {
+                        let got: Vec<u32> =
+                            engine.rows(offset, limit).iter().map(|r| r.row).collect();
+                        let want: Vec<u32> = rows
+                            .iter()
+                            .skip(offset as usize)
+                            .take(limit as usize)
+                            .copied()
+                            .collect();
+                        assert_eq!(got, want, "{what} rows({offset}, {limit})");
+                    }
+                    let mut csv = String::new();
+                    let n = engine.export(ExportFormat::Csv, 1 << 20, &mut |c| csv.push_str(&c));
+                    assert_eq!(n, rows.len() as u64, "{what}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod heat;
 pub mod identity;
 pub mod protocol;
 pub mod sealed;
+pub mod selected;
 pub mod triage;
 pub mod workpaper;
 

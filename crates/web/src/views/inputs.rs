@@ -6,6 +6,7 @@ use yew::prelude::*;
 use crate::page::{count, human_bytes, integrity_classes, path_text};
 use crate::page::{InputRow, Outcome};
 use crate::protocol::FileLine;
+use crate::views::pager::{self, PAGE};
 
 /// Properties of [`InputsView`].
 #[derive(Properties, PartialEq)]
@@ -19,6 +20,16 @@ pub struct InputsProps {
 /// Inputs with their hashes, then the entries read from them.
 #[function_component]
 pub fn InputsView(props: &InputsProps) -> Html {
+    // Rows drawn of each table (a page at first, more on request).
+    let (rows_limit, files_limit) = (use_state_eq(|| PAGE), use_state_eq(|| PAGE));
+    let more = |limit: &UseStateHandle<usize>| {
+        let limit = limit.clone();
+        Callback::from(move |_: MouseEvent| limit.set(*limit + PAGE))
+    };
+    let (rows_shown, files_shown) = (
+        pager::shown(*rows_limit, props.rows.len()),
+        pager::shown(*files_limit, props.files.len()),
+    );
     html! {
         <section class="inputs">
             <h2>{ "Inputs" }</h2>
@@ -26,7 +37,7 @@ pub fn InputsView(props: &InputsProps) -> Html {
             <table id="files" class="files paths stack">
                 <thead><tr><th scope="col">{ "File" }</th><th scope="col" class="num">{ "Size" }</th><th scope="col">{ "SHA-256" }</th></tr></thead>
                 <tbody>
-                    { for props.rows.iter().map(|row| html! {
+                    { for props.rows[..rows_shown].iter().map(|row| html! {
                         <tr>
                             <td class="path" data-label="File">{ path_text(&row.path) }</td>
                             <td class="num" data-label="Size">{ human_bytes(row.size) }</td>
@@ -41,6 +52,7 @@ pub fn InputsView(props: &InputsProps) -> Html {
                 </tbody>
             </table>
             </div>
+            { pager::more("files", "files", rows_shown, props.rows.len(), more(&rows_limit)) }
             if !props.files.is_empty() {
                 <h3>{ "Files read" }</h3>
                 <div class="table-scroll" tabindex="0" role="region" aria-label="Files read">
@@ -52,7 +64,7 @@ pub fn InputsView(props: &InputsProps) -> Html {
                         <th scope="col" class="num"><abbr title="Events whose record conflicts with another record of the same event ID; kept">{ "Conflicts kept" }</abbr></th>
                         <th scope="col">{ "Problems" }</th></tr></thead>
                     <tbody>
-                        { for props.files.iter().map(|f| html! {
+                        { for props.files[..files_shown].iter().map(|f| html! {
                             <tr>
                                 <td class="path" data-label="Path">{ path_text(&f.path) }</td>
                                 <td class="kind" data-label="Recognised as" title={f.kind.clone()}>{ &f.kind }</td>
@@ -66,6 +78,7 @@ pub fn InputsView(props: &InputsProps) -> Html {
                         }) }
                     </tbody>
                 </table></div>
+                { pager::more("entries", "files read", files_shown, props.files.len(), more(&files_limit)) }
             }
         </section>
     }

@@ -6,6 +6,7 @@ pub mod footer;
 pub mod inputs;
 pub mod landing;
 pub mod missing;
+pub mod pager;
 pub mod settings;
 pub mod summary;
 pub mod timeline;

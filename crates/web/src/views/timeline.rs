@@ -707,7 +707,10 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
                 }
             </p>
             <div class="toolbar tl-toolbar">
-                <span id="match-count" role="status" aria-live="polite" class={classes!(state.busy.then_some("busy"))}>
+                // `data-seq`: the query whose reply is drawn (count, histogram, facets and the reset
+                // table render together), for the end-to-end latency bench; absent while busy.
+                <span id="match-count" role="status" aria-live="polite" class={classes!(state.busy.then_some("busy"))}
+                    data-seq={(!state.busy).then(|| state.query_seq.to_string())}>
                     { format!("{}{} of {} events", if stale { "Stale: " } else { "" }, count(total), count(props.summary.events)) }
                 </span>
                 if let Some((a, b)) = state.settings.range {

@@ -12,6 +12,7 @@ use yew::prelude::*;
 use crate::page::{count, path_text};
 use crate::protocol::{LoadSummary, ProofLine};
 use crate::triage::{self, Banner, Cells, Group, GroupKey};
+use crate::views::pager::{self, PAGE};
 
 /// Properties of [`VerificationView`].
 #[derive(Properties, PartialEq)]
@@ -105,6 +106,8 @@ pub fn VerificationView(props: &VerificationProps) -> Html {
             Filter::All
         }
     });
+    // Rows drawn (a page at first, more on request), per filter: a new filter starts at a page.
+    let limit = use_state_eq(|| (*filter, PAGE));
     if report.items.is_empty() && props.summary.proofs.is_empty() {
         return html! {
             <section id="verification" class="verification">
@@ -155,6 +158,11 @@ pub fn VerificationView(props: &VerificationProps) -> Html {
                     .collect()
             })
             .unwrap_or_default(),
+    };
+    let drawn = pager::shown(if limit.0 == *filter { limit.1 } else { PAGE }, shown.len());
+    let on_more = {
+        let (limit, f) = (limit.clone(), *filter);
+        Callback::from(move |_: MouseEvent| limit.set((f, drawn + PAGE)))
     };
     let focus = match *filter {
         Filter::Group(key) => triage
@@ -291,7 +299,7 @@ pub fn VerificationView(props: &VerificationProps) -> Html {
             <table id="items" class="files paths stack">
                 <thead><tr><th scope="col">{ "Status" }</th><th scope="col">{ "File" }</th><th scope="col">{ "Kind" }</th><th scope="col">{ "What it means" }</th></tr></thead>
                 <tbody>
-                    { for shown.iter().map(|item| html! {
+                    { for shown[..drawn].iter().map(|item| html! {
                         <tr class={status_class(item.status)}>
                             <td data-label="Status"><span class={classes!("status", status_class(item.status))}>{ status_class(item.status) }</span>
                                 { item.reason.map(|r| html! { <div class="reason">{ r.as_str() }</div> }).unwrap_or_default() }</td>
@@ -303,6 +311,7 @@ pub fn VerificationView(props: &VerificationProps) -> Html {
                 </tbody>
             </table>
             </div>
+            { pager::more("items", "files", drawn, shown.len(), on_more) }
         </section>
     }
 }
