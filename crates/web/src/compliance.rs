@@ -78,6 +78,7 @@ pub fn render(
     observations: Option<Observations>,
     format: ExportFormat,
     tool: &Tool,
+    requirement: Option<&str>,
 ) -> Option<String> {
     let mut report_inputs = ReportInputs::new(
         concat!("trailproof ", env!("CARGO_PKG_VERSION")),
@@ -89,6 +90,9 @@ pub fn render(
     report_inputs.verification = (!report.items.is_empty()).then_some(report);
     let mut audit = AuditReport::build(&report_inputs);
     audit.observations = observations;
+    if let Some(chosen) = requirement.and_then(|id| chosen_requirement(analysis, id)) {
+        audit.choose_requirement(chosen);
+    }
     match format {
         ExportFormat::ReportHtml => Some(audit.to_html()),
         ExportFormat::ReportJson => Some(audit.to_json()),
@@ -146,6 +150,18 @@ pub fn requirement_id(r: Requirement) -> &'static str {
         Requirement::Sox => "sox",
         Requirement::Custom { .. } => "custom",
     }
+}
+
+/// The requirement that the page's id (`req=`) names among those `analysis` judged: a preset,
+/// or the custom one with the days the user set (`None` for an unknown id, or `custom` before
+/// any days were given, so the report never names a choice it has no verdict for).
+pub fn chosen_requirement(analysis: &Analysis, id: &str) -> Option<Requirement> {
+    analysis
+        .coverage
+        .requirements
+        .iter()
+        .map(|r| r.requirement)
+        .find(|&r| requirement_id(r) == id)
 }
 
 /// What the tabs show of an analysis run with `settings`.
