@@ -38,7 +38,9 @@ fn main() -> ExitCode {
         Some("sharded") => sharded_verify(),
         Some("parquet") => parquet_duckdb(),
         Some("self-contained") => selfcontained::check(&root()),
-        Some("e2e") => tools::ensure_browser().and_then(|env| dist().and_then(|_| e2e(&env))),
+        Some("e2e") => tools::ensure_browser()
+            .and_then(|env| Ok(env.with(tools::ensure_firefox()?)))
+            .and_then(|env| dist().and_then(|_| e2e(&env))),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -214,7 +216,7 @@ fn test() -> Result {
 fn test_phases(phases: &mut Phases) -> Result {
     phases.time("self-contained", || selfcontained::check(&root()))?;
     let (env, wasm_env) = phases.time("tool installs", || {
-        let env = tools::ensure_browser()?;
+        let env = tools::ensure_browser()?.with(tools::ensure_firefox()?);
         let wasm_env = tools::ensure_wasm_test_tools()?;
         tools::ensure_build_tools()?;
         tools::ensure_cargo_fuzz()?;
