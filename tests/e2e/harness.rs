@@ -131,12 +131,23 @@ impl Harness {
                 ));
                 cmd.arg(format!("--port={port}"))
                     .args(["--host", "127.0.0.1", "--profile-root"])
-                    .arg(&profile);
+                    .arg(&profile)
+                    // Inherited by Firefox: release builds ignore `services.settings.server`
+                    // (see `firefox_prefs`) unless this is set.
+                    .env("MOZ_REMOTE_SETTINGS_DEVTOOLS", "1");
                 cmd
             }
         };
+        // geckodriver's output carries Firefox's console and errors (ChromeDriver's log is
+        // read through WebDriver instead): kept in target/e2e/ for when a test fails.
+        let log = match browser {
+            Browser::Chromium => Stdio::null(),
+            Browser::Firefox => std::fs::File::create(artifacts().join("geckodriver.log"))
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::null()),
+        };
         let driver = driver
-            .stdout(Stdio::null())
+            .stdout(log)
             .stderr(Stdio::null())
             // Its own process group, which the browser it starts joins: a test that panics
             // before `close` still takes the whole browser down on drop.
@@ -176,7 +187,7 @@ impl Harness {
                     "moz:firefoxOptions".into(),
                     json!({
                         "binary": env_path("FIREFOX", "/usr/bin/firefox-esr"),
-                        "args": ["-headless", "--width=1280", "--height=900"],
+                        "args": ["-headless"],
                         "prefs": firefox_prefs(t.port),
                     }),
                 );
@@ -196,10 +207,18 @@ impl Harness {
             profile,
             trap,
         };
+        if browser == Browser::Firefox {
+            // Chromium gets its size from a flag; Firefox's `-width` is not for headless.
+            h.client()
+                .set_window_size(1280, 900)
+                .await
+                .expect("window size");
+        }
         if let Some(trap) = &h.trap {
             // The proof that the trap sees what would leave: a page on an outside host is
             // requested through it (and refused), before the site is opened.
             let _ = h.client().goto("http://outside.invalid/probe").await;
+            let _ = h.client().goto("about:blank").await;
             let seen = trap.take();
             assert!(
                 seen.iter().any(|r| r.contains("outside.invalid/probe")),
@@ -588,7 +607,12 @@ fn firefox_prefs(trap_port: u16) -> Value {
         "datareporting.policy.dataSubmissionEnabled": false,
         "datareporting.healthreport.uploadEnabled": false,
         "toolkit.telemetry.enabled": false,
-        "services.settings.server": "",
+        // Remote settings (blocklists, CRLite, messaging): a closed loopback port, refused at
+        // once (an empty value means the default server).
+        "services.settings.server": "http://127.0.0.1:1/v1",
+        "messaging-system.rCS.enabled": false,
+        // No favicon fetches for pages the test did not open (the trap's probe page).
+        "browser.chrome.site_icons": false,
         "extensions.update.enabled": false,
         "extensions.getAddons.cache.enabled": false,
         "dom.push.enabled": false,
