@@ -1,7 +1,8 @@
 //! End-to-end in Firefox ESR (headless, through geckodriver): the core flows run there too.
 //! A drop of the bundled sample export (`dist/sample.zip`), its verification, a query in the
-//! Timeline, and the auditor report naming the requirement the auditor chose; nothing leaves
-//! the machine (every request for another host goes to the harness's proxy trap).
+//! Timeline, and the auditor report naming the requirement the auditor chose; the footer's
+//! build identity and the service worker; nothing leaves the machine (every request for
+//! another host goes to the harness's proxy trap).
 
 mod harness;
 
@@ -124,6 +125,20 @@ async fn drop_verify_query_and_report_in_firefox() {
     );
     assert!(html.contains("Keys used (2)"), "the report lists the keys");
     h.screenshot("firefox-compliance").await;
+
+    // The rest of the page works here too: the footer measured the binaries it runs without
+    // a problem, and the service worker (offline reopening) controls the page.
+    h.wait_for(
+        "the footer to measure the binaries",
+        "const f = document.querySelector('#build'); return !!f && f.dataset.state === 'measured' \
+         && f.querySelectorAll('code.sha256').length === 2 && !f.querySelector('.error');",
+    )
+    .await;
+    h.wait_for(
+        "the service worker to control the page",
+        "const c = navigator.serviceWorker.controller; return !!c && c.state === 'activated';",
+    )
+    .await;
 
     h.assert_no_outside_requests().await;
     h.close().await;
