@@ -57,7 +57,14 @@ pub fn own_crates(dist: &Path) -> Result {
             package,
         ]))?;
     }
-    crate::build_site(&again, None)?;
+    // The commit `dist` states, whatever HEAD is now.
+    let manifest = std::fs::read_to_string(dist.join("build.json"))
+        .map_err(|e| format!("{}/build.json: {e}", dist.display()))?;
+    let commit = serde_json::from_str::<serde_json::Value>(&manifest)
+        .ok()
+        .and_then(|v| v["commit"].as_str().map(str::to_owned))
+        .ok_or_else(|| format!("{}/build.json states no commit", dist.display()))?;
+    crate::build_site(&again, None, &commit)?;
     eprintln!(
         "xtask: own crates rebuilt and the site finished again in {:.1} min",
         start.elapsed().as_secs_f64() / 60.0
@@ -126,11 +133,15 @@ pub fn check() -> Result {
             std::fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
     }
+    // One commit for both: the sources must not change while the check runs, and a commit
+    // made meanwhile would otherwise change the stated commit, hence the bytes.
+    let commit = crate::site_commit();
+    eprintln!("xtask: both builds state commit {commit}");
     let start = Instant::now();
-    crate::build_site(&a, None)?;
+    crate::build_site(&a, None, &commit)?;
     let first = start.elapsed();
     let start = Instant::now();
-    let second = crate::build_site(&b, Some(&cold));
+    let second = crate::build_site(&b, Some(&cold), &commit);
     let second_took = start.elapsed();
     // The cold target dir is large and only needed for this comparison.
     let _ = std::fs::remove_dir_all(&cold);
