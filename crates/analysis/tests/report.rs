@@ -456,7 +456,8 @@ fn report_names_the_chosen_requirement_and_puts_it_first() {
     let mlps = "MLPS 2.0 (180 days)";
     let custom = "Custom (3 days)";
     // (choice, recorded, summary text, retention paragraph, table order)
-    let cases: [(Option<Requirement>, bool, &str, &str, [&str; 2]); 4] = [
+    type Case = (Option<Requirement>, bool, &'static str, &'static str, [&'static str; 2]);
+    let cases: [Case; 4] = [
         (
             None,
             false,
