@@ -456,7 +456,13 @@ fn report_names_the_chosen_requirement_and_puts_it_first() {
     let mlps = "MLPS 2.0 (180 days)";
     let custom = "Custom (3 days)";
     // (choice, recorded, summary text, retention paragraph, table order)
-    type Case = (Option<Requirement>, bool, &'static str, &'static str, [&'static str; 2]);
+    type Case = (
+        Option<Requirement>,
+        bool,
+        &'static str,
+        &'static str,
+        [&'static str; 2],
+    );
     let cases: [Case; 4] = [
         (
             None,

@@ -68,6 +68,15 @@ pub fn analyze(
     analyzer.finish((!report.items.is_empty()).then_some(report), as_of)
 }
 
+/// What the auditor adds to a report: the workpaper's observations and the id of the
+/// requirement chosen in the Compliance tab (`req=`).
+pub struct AuditorInput<'a> {
+    /// The "Auditor's observations" (`None` without a workpaper).
+    pub observations: Option<Observations>,
+    /// The chosen requirement's id (`mlps`, `pci`, `hipaa`, `sox`, `custom`), if any.
+    pub requirement: Option<&'a str>,
+}
+
 /// The auditor report in one of the report formats (`None` for event exports), stating the
 /// build that made it (`tool`: version, commit and the binaries' measured hashes).
 pub fn render(
@@ -75,10 +84,9 @@ pub fn render(
     analysis: &Analysis,
     report: &Report,
     inputs: Vec<InputFile>,
-    observations: Option<Observations>,
+    auditor: AuditorInput<'_>,
     format: ExportFormat,
     tool: &Tool,
-    requirement: Option<&str>,
 ) -> Option<String> {
     let mut report_inputs = ReportInputs::new(
         concat!("trailproof ", env!("CARGO_PKG_VERSION")),
@@ -89,8 +97,11 @@ pub fn render(
     report_inputs.build = Some(tool.clone());
     report_inputs.verification = (!report.items.is_empty()).then_some(report);
     let mut audit = AuditReport::build(&report_inputs);
-    audit.observations = observations;
-    if let Some(chosen) = requirement.and_then(|id| chosen_requirement(analysis, id)) {
+    audit.observations = auditor.observations;
+    if let Some(chosen) = auditor
+        .requirement
+        .and_then(|id| chosen_requirement(analysis, id))
+    {
         audit.choose_requirement(chosen);
     }
     match format {

@@ -884,10 +884,12 @@ impl Engine {
             self.analysis.as_ref()?,
             self.report.as_ref()?,
             inputs,
-            self.observations(),
+            compliance::AuditorInput {
+                observations: self.observations(),
+                requirement,
+            },
             format,
             tool,
-            requirement,
         )
     }
 }
