@@ -1,18 +1,22 @@
 //! The end-to-end harness shared by every test file (`mod harness;`): a loopback static
-//! server on the built site (`dist/`), a ChromeDriver, a headless Chromium session, and helpers
-//! to drop files, press keys, switch tabs, take screenshots and read Chrome's logs.
+//! server on the built site (`dist/`), a WebDriver (ChromeDriver, or geckodriver for Firefox
+//! ESR), a headless browser session, and helpers to drop files, press keys, switch tabs, take
+//! screenshots, read Chrome's logs and prove that nothing left the machine.
 //!
 //! The tests are `#[ignore]`d so that a plain `cargo test` on a machine without a browser
-//! stays green; `cargo xtask test` (or `cargo xtask e2e`) builds `dist/`, installs Chromium and
-//! ChromeDriver when missing, passes their paths and runs them with `--ignored`. Everything
-//! binds to 127.0.0.1 and is stopped by the test.
+//! stays green; `cargo xtask test` (or `cargo xtask e2e`) builds `dist/`, installs Chromium,
+//! ChromeDriver, Firefox ESR and geckodriver when missing, passes their paths and runs them
+//! with `--ignored`. Everything binds to 127.0.0.1 and is stopped by the test.
 // Each test file uses its own subset of the helpers.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -58,12 +62,24 @@ pub fn artifacts() -> PathBuf {
     canonical(&dir)
 }
 
-/// A static server on the built site, a ChromeDriver and a browser session; all stopped on drop.
+/// The browsers the tests drive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Browser {
+    /// Headless Chromium through ChromeDriver (every target).
+    Chromium,
+    /// Headless Firefox ESR through geckodriver (the `firefox` target).
+    Firefox,
+}
+
+/// A static server on the built site, a WebDriver and a browser session; all stopped on drop.
 pub struct Harness {
     pub server: Server,
+    pub browser: Browser,
     driver: Child,
     client: Option<Client>,
     profile: PathBuf,
+    /// Firefox only: the proxy every request to a host other than the local server goes to.
+    trap: Option<Trap>,
 }
 
 impl Harness {
@@ -73,6 +89,15 @@ impl Harness {
 
     /// The site served under the URL path `prefix`, as a host serving it from a folder.
     pub async fn start_at(prefix: &str) -> Harness {
+        Harness::launch(Browser::Chromium, prefix).await
+    }
+
+    /// The site at `/` in headless Firefox ESR.
+    pub async fn start_firefox() -> Harness {
+        Harness::launch(Browser::Firefox, "/").await
+    }
+
+    async fn launch(browser: Browser, prefix: &str) -> Harness {
         let dist = dist();
         assert!(
             dist.join("index.html").is_file(),
@@ -87,48 +112,120 @@ impl Harness {
             .local_addr()
             .unwrap()
             .port();
-        let driver = Command::new(env_path("CHROMEDRIVER", "/usr/bin/chromedriver"))
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdout(Stdio::null())
+        let profile =
+            std::env::temp_dir().join(format!("trailproof-e2e-{}-{port}", std::process::id()));
+        let mut driver = match browser {
+            Browser::Chromium => {
+                let mut cmd = Command::new(env_path("CHROMEDRIVER", "/usr/bin/chromedriver"));
+                cmd.arg(format!("--port={port}"))
+                    .arg("--allowed-ips=127.0.0.1");
+                cmd
+            }
+            Browser::Firefox => {
+                std::fs::create_dir_all(&profile).expect("profile root");
+                let mut cmd = Command::new(env_path(
+                    "GECKODRIVER",
+                    &workspace()
+                        .join("target/tools/geckodriver/bin/geckodriver")
+                        .to_string_lossy(),
+                ));
+                cmd.arg(format!("--port={port}"))
+                    .args(["--host", "127.0.0.1", "--profile-root"])
+                    .arg(&profile)
+                    // Inherited by Firefox: release builds ignore `services.settings.server`
+                    // (see `firefox_prefs`) unless this is set.
+                    .env("MOZ_REMOTE_SETTINGS_DEVTOOLS", "1");
+                cmd
+            }
+        };
+        // geckodriver's output carries Firefox's console and errors (ChromeDriver's log is
+        // read through WebDriver instead): kept in target/e2e/ for when a test fails.
+        let log = match browser {
+            Browser::Chromium => Stdio::null(),
+            Browser::Firefox => std::fs::File::create(artifacts().join("geckodriver.log"))
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::null()),
+        };
+        let driver = driver
+            .stdout(log)
             .stderr(Stdio::null())
             // Its own process group, which the browser it starts joins: a test that panics
             // before `close` still takes the whole browser down on drop.
             .process_group(0)
             .spawn()
-            .expect("start chromedriver");
+            .unwrap_or_else(|e| panic!("start the {browser:?} WebDriver: {e}"));
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
+            assert!(
+                Instant::now() < deadline,
+                "the {browser:?} WebDriver did not start"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
 
-        let profile =
-            std::env::temp_dir().join(format!("trailproof-e2e-{}-{port}", std::process::id()));
-        let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
-        args.push("--window-size=1280,900".into());
-        args.push(format!("--user-data-dir={}", profile.display()));
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": env_path("CHROMIUM", "/usr/bin/chromium"), "args": args }),
-        );
-        // The performance log carries every network request the browser makes, workers included.
-        caps.insert(
-            "goog:loggingPrefs".into(),
-            json!({ "performance": "ALL", "browser": "ALL" }),
-        );
+        let mut trap = None;
+        match browser {
+            Browser::Chromium => {
+                let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
+                args.push("--window-size=1280,900".into());
+                args.push(format!("--user-data-dir={}", profile.display()));
+                caps.insert(
+                    "goog:chromeOptions".into(),
+                    json!({ "binary": env_path("CHROMIUM", "/usr/bin/chromium"), "args": args }),
+                );
+                // The performance log carries every network request the browser makes,
+                // workers included.
+                caps.insert(
+                    "goog:loggingPrefs".into(),
+                    json!({ "performance": "ALL", "browser": "ALL" }),
+                );
+            }
+            Browser::Firefox => {
+                let t = Trap::start();
+                caps.insert(
+                    "moz:firefoxOptions".into(),
+                    json!({
+                        "binary": env_path("FIREFOX", "/usr/bin/firefox-esr"),
+                        "args": ["-headless"],
+                        "prefs": firefox_prefs(t.port),
+                    }),
+                );
+                trap = Some(t);
+            }
+        }
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("start a browser session");
-        Harness {
+        let h = Harness {
             server,
+            browser,
             driver,
             client: Some(client),
             profile,
+            trap,
+        };
+        if browser == Browser::Firefox {
+            // Chromium gets its size from a flag; Firefox's `-width` is not for headless.
+            h.client()
+                .set_window_size(1280, 900)
+                .await
+                .expect("window size");
         }
+        if let Some(trap) = &h.trap {
+            // The proof that the trap sees what would leave: a page on an outside host is
+            // requested through it (and refused), before the site is opened.
+            let _ = h.client().goto("http://outside.invalid/probe").await;
+            let _ = h.client().goto("about:blank").await;
+            let seen = trap.take();
+            assert!(
+                seen.iter().any(|r| r.contains("outside.invalid/probe")),
+                "the Firefox proxy trap did not see a request to an outside host: {seen:?}"
+            );
+        }
+        h
     }
 
     pub fn client(&self) -> &Client {
@@ -306,8 +403,48 @@ impl Harness {
     }
 
     /// Asserts that nothing was requested from anywhere but the local server.
+    ///
+    /// Chromium: from its performance log (every request, workers included). Firefox has no
+    /// such log through geckodriver, so every request for another host is routed to a local
+    /// proxy that records it and answers nothing (`Trap`; the loopback server stays direct),
+    /// checked to work when the session starts; the page's resource timing and the server's
+    /// request list are checked for both.
     pub async fn assert_no_outside_requests(&self) {
         let origin = self.server.origin();
+        if let Some(trap) = &self.trap {
+            let outside = trap.take();
+            assert!(
+                outside.is_empty(),
+                "requests left the local server (through the proxy trap): {outside:?}"
+            );
+        } else {
+            self.assert_no_outside_requests_in_log(&origin).await;
+        }
+        // Cross-check with the page's own resource timing entries.
+        let entries = self
+            .js("return performance.getEntriesByType('resource').map(e => e.name);")
+            .await;
+        for name in entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            assert!(
+                name.starts_with(&origin) || name.starts_with("blob:"),
+                "resource from elsewhere: {name}"
+            );
+        }
+        // And with what the server saw: the worker and its wasm came from us.
+        let served = self.server.requests();
+        assert!(
+            served.iter().any(|p| p.ends_with("worker_bg.wasm")),
+            "worker wasm not served: {served:?}"
+        );
+    }
+
+    /// Chromium's side of [`Harness::assert_no_outside_requests`]: the performance log.
+    async fn assert_no_outside_requests_in_log(&self, origin: &str) {
         let urls = self.requested_urls().await;
         // The log must have seen the app's own loads, or the check below proves nothing.
         assert!(
@@ -329,27 +466,6 @@ impl Harness {
         assert!(
             outside.is_empty(),
             "requests left the local server: {outside:?}"
-        );
-        // Cross-check with the page's own resource timing entries.
-        let entries = self
-            .js("return performance.getEntriesByType('resource').map(e => e.name);")
-            .await;
-        for name in entries
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            assert!(
-                name.starts_with(&origin) || name.starts_with("blob:"),
-                "resource from elsewhere: {name}"
-            );
-        }
-        // And with what the server saw: the worker and its wasm came from us.
-        let served = self.server.requests();
-        assert!(
-            served.iter().any(|p| p.ends_with("worker_bg.wasm")),
-            "worker wasm not served: {served:?}"
         );
     }
 
@@ -456,5 +572,104 @@ impl WebDriverCompatibleCommand for Cdp {
             http::Method::POST,
             Some(json!({ "cmd": self.0, "params": self.1 }).to_string()),
         )
+    }
+}
+
+/// Firefox preferences for the tests: every request for a host other than loopback goes to
+/// the proxy trap on `trap_port` (HTTP, HTTPS through CONNECT, WebSockets; the loopback server
+/// is never proxied), and the browser's own background services are off, so what reaches the
+/// trap is what a page asked for.
+fn firefox_prefs(trap_port: u16) -> Value {
+    json!({
+        "network.proxy.type": 1,
+        "network.proxy.http": "127.0.0.1",
+        "network.proxy.http_port": trap_port,
+        "network.proxy.ssl": "127.0.0.1",
+        "network.proxy.ssl_port": trap_port,
+        "network.proxy.no_proxies_on": "",
+        "network.proxy.allow_hijacking_localhost": false,
+        "network.proxy.socks_remote_dns": true,
+        "network.dns.disablePrefetch": true,
+        "network.prefetch-next": false,
+        "network.http.speculative-parallel-limit": 0,
+        "network.captive-portal-service.enabled": false,
+        "network.connectivity-service.enabled": false,
+        "app.update.enabled": false,
+        "app.normandy.enabled": false,
+        "browser.safebrowsing.malware.enabled": false,
+        "browser.safebrowsing.phishing.enabled": false,
+        "browser.safebrowsing.downloads.enabled": false,
+        "browser.safebrowsing.blockedURIs.enabled": false,
+        "browser.safebrowsing.provider.mozilla.updateURL": "",
+        "browser.newtabpage.enabled": false,
+        "browser.startup.homepage": "about:blank",
+        "browser.startup.page": 0,
+        "datareporting.policy.dataSubmissionEnabled": false,
+        "datareporting.healthreport.uploadEnabled": false,
+        "toolkit.telemetry.enabled": false,
+        // Remote settings (blocklists, CRLite, messaging): a closed loopback port, refused at
+        // once (an empty value means the default server).
+        "services.settings.server": "http://127.0.0.1:1/v1",
+        "messaging-system.rCS.enabled": false,
+        // No favicon fetches for pages the test did not open (the trap's probe page).
+        "browser.chrome.site_icons": false,
+        "extensions.update.enabled": false,
+        "extensions.getAddons.cache.enabled": false,
+        "dom.push.enabled": false,
+        "geo.enabled": false,
+        "media.gmp-manager.url": "",
+        "browser.region.network.url": "",
+        "browser.topsites.contile.enabled": false,
+    })
+}
+
+/// A local HTTP proxy that records the request line of everything sent to it and answers
+/// 502: with Firefox pointed at it, any request for another host ends here instead of
+/// leaving the machine, and the test can list them.
+pub struct Trap {
+    port: u16,
+    seen: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Trap {
+    fn start() -> Trap {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy trap");
+        let port = listener.local_addr().expect("trap address").port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (log, halt) = (seen.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if halt.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut conn) = conn else { continue };
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut line = String::new();
+                // A connection that sends no request line (a speculative connect) carried
+                // nothing away; only request lines are recorded.
+                if BufReader::new(&conn).read_line(&mut line).is_ok() && !line.trim().is_empty() {
+                    log.lock().unwrap().push(line.trim().to_owned());
+                }
+                let _ = conn.write_all(
+                    b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+        });
+        Trap { port, seen, stop }
+    }
+
+    /// The request lines seen since the last call.
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.seen.lock().unwrap())
+    }
+}
+
+impl Drop for Trap {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so that it sees the flag.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
     }
 }

@@ -163,6 +163,47 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
         html.contains("Keys used (2)") && html.contains("keys/aws-list-public-keys.json"),
         "the report lists the keys that verified the digests"
     );
+    // No requirement was chosen yet: the report says so and lists every verdict.
+    assert!(
+        html.contains("No requirement chosen: all listed.")
+            && !html.contains("chosen by the auditor"),
+        "the report says no requirement was chosen"
+    );
+    // The auditor chooses HIPAA: the next report names it and judges it first.
+    h.client()
+        .find(Locator::Css("#req-hipaa"))
+        .await
+        .expect("the HIPAA choice")
+        .click()
+        .await
+        .unwrap();
+    h.wait_for(
+        "the chosen requirement's verdict",
+        "const c = document.querySelector('#chosen-requirement'); return !!c && c.innerText.includes('HIPAA');",
+    )
+    .await;
+    h.client()
+        .find(Locator::Css("#report-html"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let chosen = h.download_text(1).await;
+    let named = chosen
+        .find("as chosen by the auditor: <b>HIPAA (6 years)</b>")
+        .expect("the report names the chosen requirement");
+    let table = &chosen[named..];
+    let first_row = table.find("<tr class=\"chosen\"><td>HIPAA (6 years)</td>");
+    let mlps_row = table.find("<td>MLPS 2.0 (180 days)</td>");
+    assert!(
+        matches!((first_row, mlps_row), (Some(a), Some(b)) if a < b),
+        "the chosen requirement's verdict comes before the others'"
+    );
+    assert!(
+        chosen.contains("HIPAA (6 years) (chosen by the auditor)"),
+        "summary names it"
+    );
 
     // Settings re-run the analysis: an expected region without events fails its check, and a
     // disabled rule's findings disappear.

@@ -6,7 +6,8 @@
 //!   and end-to-end tests of the built site.
 //! * `sharded` — the chain-sharded verification job on a local Dask cluster (part of `test`).
 //! * `reproducible` — builds the site twice (the second time from an empty target dir) and
-//!   fails unless every file of `dist/` comes out byte for byte the same.
+//!   fails unless every file of `dist/` comes out byte for byte the same; `--own-crates` is
+//!   the cheaper check `test` runs (no machine path in `dist/`, the project's crates rebuilt).
 //!
 //! Tools are installed only when missing, from the package registries only (crates.io, npm,
 //! Debian), so a fresh machine needs nothing but Rust and this repository.
@@ -30,6 +31,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("dist") => dist().map(|_| ()),
+        Some("reproducible") if args.get(1).is_some_and(|a| a == "--own-crates") => {
+            reproducible::own_crates(&root().join("dist"))
+        }
         Some("reproducible") => reproducible::check(),
         Some("serve") => serve(),
         Some("test") => test(),
@@ -38,7 +42,9 @@ fn main() -> ExitCode {
         Some("sharded") => sharded_verify(),
         Some("parquet") => parquet_duckdb(),
         Some("self-contained") => selfcontained::check(&root()),
-        Some("e2e") => tools::ensure_browser().and_then(|env| dist().and_then(|_| e2e(&env))),
+        Some("e2e") => tools::ensure_browser()
+            .and_then(|env| Ok(env.with(tools::ensure_firefox()?)))
+            .and_then(|env| dist().and_then(|_| e2e(&env))),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -58,6 +64,7 @@ const USAGE: &str = "usage: cargo xtask <serve|dist|test|wasm-test|e2e|sharded>
   e2e        only the end-to-end tests of the built site
   sharded    only the chain-sharded verification job on a local Dask cluster
   reproducible  build the site twice (the second from an empty target dir) and compare every file
+  reproducible --own-crates  check dist/ for machine paths, rebuild only the project's crates, compare
   fuzz       only the fuzz runs: committed seeds, then TRAILPROOF_FUZZ_SECONDS per target (default 10)
   parquet    only the DuckDB check of `events --format parquet` (uses the built debug CLI)
   self-contained  only the check that no tracked file names a path outside the repository";
@@ -99,7 +106,7 @@ fn cargo() -> Command {
 /// Builds the release site into `dist/` and post-processes it (CSP hashes, outside-host scan).
 fn dist() -> Result<PathBuf> {
     let dist = root().join("dist");
-    build_site(&dist, None)?;
+    build_site(&dist, None, &site_commit())?;
     Ok(dist)
 }
 
@@ -113,17 +120,13 @@ fn dist() -> Result<PathBuf> {
 /// symbol names do not depend on the paths either). Trunk names files by a hash of their
 /// content, wasm-bindgen and wasm-opt are pinned (`tools.rs`) and deterministic, and the
 /// sample zip has fixed timestamps. `docs/reproducible.md` is the reviewer's side.
-fn build_site(out: &Path, target_dir: Option<&Path>) -> Result {
+fn build_site(out: &Path, target_dir: Option<&Path>, commit: &str) -> Result {
     let path = tools::ensure_build_tools()?;
-    let commit = std::env::var("TRAILPROOF_COMMIT")
-        .ok()
-        .filter(|c| !c.trim().is_empty())
-        .unwrap_or_else(|| commit::source_commit(&root()));
     let mut cmd = Command::new("trunk");
     cmd.args(["build", "--release", "--dist"])
         .arg(out)
         .env("PATH", &path)
-        .env("TRAILPROOF_COMMIT", &commit)
+        .env("TRAILPROOF_COMMIT", commit)
         .env("CARGO_ENCODED_RUSTFLAGS", remapped_rustflags(target_dir));
     if let Some(dir) = target_dir {
         cmd.env("CARGO_TARGET_DIR", dir);
@@ -141,10 +144,20 @@ fn build_site(out: &Path, target_dir: Option<&Path>) -> Result {
         out,
         &site::BuildFacts {
             version: env!("CARGO_PKG_VERSION"),
-            commit: &commit,
+            commit,
             rustc: &rustc,
         },
     )
+}
+
+/// The source commit a site build states: `TRAILPROOF_COMMIT` when set, else asked of git
+/// (with `+dirty` for uncommitted changes). Computed once per build, or once for both builds
+/// of a reproducibility check: a commit made while one runs must not make them differ.
+fn site_commit() -> String {
+    std::env::var("TRAILPROOF_COMMIT")
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+        .unwrap_or_else(|| commit::source_commit(&root()))
 }
 
 /// The caller's rustflags plus remappings of every absolute path a build may embed: the
@@ -214,7 +227,7 @@ fn test() -> Result {
 fn test_phases(phases: &mut Phases) -> Result {
     phases.time("self-contained", || selfcontained::check(&root()))?;
     let (env, wasm_env) = phases.time("tool installs", || {
-        let env = tools::ensure_browser()?;
+        let env = tools::ensure_browser()?.with(tools::ensure_firefox()?);
         let wasm_env = tools::ensure_wasm_test_tools()?;
         tools::ensure_build_tools()?;
         tools::ensure_cargo_fuzz()?;
@@ -252,6 +265,9 @@ fn test_phases(phases: &mut Phases) -> Result {
     phases.time("parquet (duckdb)", parquet_duckdb)?;
     phases.time("wasm tests", || wasm_tests(&wasm_env))?;
     phases.time("site build", || dist().map(|_| ()))?;
+    phases.time("reproducible (own crates)", || {
+        reproducible::own_crates(&root().join("dist"))
+    })?;
     phases.time("e2e", || e2e(&env))?;
     phases.time("fuzz", fuzz)?;
     Ok(())

@@ -13,6 +13,9 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN: &str = "binaryen@132";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const FIREFOX: &str = "/usr/bin/firefox-esr";
+/// geckodriver from crates.io (there is no Debian package of it in bookworm).
+const GECKODRIVER_VERSION: &str = "0.37.1";
 
 /// Environment for commands that drive headless Chromium.
 pub struct Env {
@@ -20,6 +23,12 @@ pub struct Env {
 }
 
 impl Env {
+    /// The same with more variables (`ensure_firefox`'s).
+    pub fn with(mut self, vars: Vec<(String, String)>) -> Env {
+        self.vars.extend(vars);
+        self
+    }
+
     /// Adds the variables to `cmd`.
     pub fn apply(&self, cmd: &mut Command) {
         for (k, v) in &self.vars {
@@ -182,28 +191,65 @@ pub fn ensure_build_tools() -> Result<String> {
     Ok(tool_path())
 }
 
+/// Installs Debian packages with apt when we are root; otherwise fails with the command to
+/// run. `what` says what needs them.
+fn apt_install(packages: &[&str], what: &str) -> Result {
+    let root_user = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
+    if !root_user {
+        return Err(format!(
+            "{what}: run `sudo apt-get install {}`",
+            packages.join(" ")
+        ));
+    }
+    run(Command::new("apt-get").args(["update", "-q"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Where `ensure_firefox` installs geckodriver (`cargo install --root`).
+fn geckodriver_bin() -> PathBuf {
+    root().join("target/tools/geckodriver/bin/geckodriver")
+}
+
+/// Firefox ESR (Debian's `firefox-esr`, apt) and geckodriver (crates.io, built into
+/// `target/tools/geckodriver`), each installed when missing; returns the variables the
+/// `firefox` e2e target reads. geckodriver is built with the relaxed profile of the other
+/// tools: it only relays WebDriver commands.
+pub fn ensure_firefox() -> Result<Vec<(String, String)>> {
+    if !std::path::Path::new(FIREFOX).is_file() {
+        apt_install(
+            &["firefox-esr"],
+            &format!("Firefox ESR is needed for the browser tests (expects {FIREFOX})"),
+        )?;
+    }
+    let bin = geckodriver_bin();
+    if !output(&bin.to_string_lossy(), &["--version"])
+        .is_some_and(|v| v.contains(GECKODRIVER_VERSION))
+    {
+        run(fast_install()
+            .args(["install", "--locked", "geckodriver", "--version"])
+            .arg(GECKODRIVER_VERSION)
+            .arg("--root")
+            .arg(root().join("target/tools/geckodriver")))?;
+    }
+    Ok(vec![
+        ("FIREFOX".into(), FIREFOX.into()),
+        ("GECKODRIVER".into(), bin.to_string_lossy().into_owned()),
+    ])
+}
+
 /// Debian's Chromium and ChromeDriver, installed when missing and we are root.
 pub fn ensure_browser() -> Result<Env> {
     let present = |p: &str| std::path::Path::new(p).is_file();
     if !(present(CHROMIUM) && present(CHROMEDRIVER)) {
-        let root_user = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
-        if !root_user {
-            return Err(format!(
-                "headless Chromium is needed for the browser tests: run `sudo apt-get install chromium chromium-driver` \
-                 (expects {CHROMIUM} and {CHROMEDRIVER})"
-            ));
-        }
-        run(Command::new("apt-get").args(["update", "-q"]))?;
-        run(Command::new("apt-get")
-            .args([
-                "install",
-                "-y",
-                "-q",
-                "--no-install-recommends",
-                "chromium",
-                "chromium-driver",
-            ])
-            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        apt_install(
+            &["chromium", "chromium-driver"],
+            &format!(
+                "headless Chromium is needed for the browser tests (expects {CHROMIUM} and {CHROMEDRIVER})"
+            ),
+        )?;
     }
     let webdriver = root().join("target/webdriver.json");
     std::fs::create_dir_all(root().join("target")).map_err(|e| e.to_string())?;

@@ -13,7 +13,7 @@ use trailproof_core::tool::Tool;
 use trailproof_events::time::format_rfc3339;
 use trailproof_events::{EventStore, Field};
 
-use crate::coverage::{Coverage, Outcome};
+use crate::coverage::{Coverage, Outcome, Requirement, RequirementResult};
 use crate::finding::{Finding, Level, RuleRef};
 use crate::sigma::SigmaDiagnostic;
 use crate::Analysis;
@@ -205,6 +205,11 @@ pub struct AuditReport {
     pub conflicting_files: Vec<ConflictFile>,
     /// Keys used, sorted.
     pub keys: Vec<KeyUsed>,
+    /// The retention requirement the auditor chose as the one that applies (set after
+    /// [`AuditReport::build`] by [`AuditReport::choose_requirement`]; absent from the JSON
+    /// when none was chosen, and then every verdict in `coverage.requirements` stands alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen_requirement: Option<Requirement>,
     /// Coverage and retention.
     pub coverage: Coverage,
     /// Findings.
@@ -361,6 +366,7 @@ impl AuditReport {
             verification,
             conflicting_files,
             keys,
+            chosen_requirement: None,
             coverage: a.coverage.clone(),
             findings,
             sigma_diagnostics: a.sigma_diagnostics.clone(),
@@ -368,6 +374,40 @@ impl AuditReport {
             observations: None,
             inputs: files,
         }
+    }
+
+    /// Records that the auditor chose `requirement` as the one that applies: the report then
+    /// names it and gives its verdict before the others'. Returns `false`, and records
+    /// nothing, when the analysis did not judge it (a custom requirement with other days):
+    /// a report never names a choice whose verdict it cannot show.
+    pub fn choose_requirement(&mut self, requirement: Requirement) -> bool {
+        let judged = self
+            .coverage
+            .requirements
+            .iter()
+            .any(|r| r.requirement == requirement);
+        if judged {
+            self.chosen_requirement = Some(requirement);
+        }
+        judged
+    }
+
+    /// The chosen requirement's verdict (when one was chosen), then the others' in the
+    /// analysis's order.
+    fn requirements_in_order(&self) -> (Option<&RequirementResult>, Vec<&RequirementResult>) {
+        let chosen = self.chosen_requirement.and_then(|c| {
+            self.coverage
+                .requirements
+                .iter()
+                .find(|r| r.requirement == c)
+        });
+        let others = self
+            .coverage
+            .requirements
+            .iter()
+            .filter(|r| Some(r.requirement) != self.chosen_requirement)
+            .collect();
+        (chosen, others)
     }
 
     /// The report as pretty JSON (ends with a newline).
@@ -440,18 +480,29 @@ impl AuditReport {
             "<tr><th>Event integrity</th><td>{}</td></tr>",
             esc(&integrity_sentence(&self.integrity))
         );
-        let fail = self
-            .coverage
-            .requirements
-            .iter()
-            .filter(|r| r.outcome == Outcome::Fail)
-            .count();
-        let _ = writeln!(
-            h,
-            "<tr><th>Retention requirements</th><td>{} met, {} not met</td></tr>",
-            self.coverage.requirements.len() - fail,
-            fail
-        );
+        let (chosen, others) = self.requirements_in_order();
+        let met = |rs: &[&RequirementResult]| {
+            let fail = rs.iter().filter(|r| r.outcome == Outcome::Fail).count();
+            format!("{} met, {} not met", rs.len() - fail, fail)
+        };
+        match chosen {
+            Some(c) => {
+                let _ = writeln!(
+                    h,
+                    "<tr><th>Retention requirement</th><td class=\"chosen-requirement\">{} (chosen by the auditor): <span class=\"o-{1}\">{1}</span>; other requirements: {2}</td></tr>",
+                    esc(&c.name),
+                    c.outcome.as_str(),
+                    met(&others)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    h,
+                    "<tr><th>Retention requirements</th><td class=\"chosen-requirement\">No requirement chosen: all listed; {}</td></tr>",
+                    met(&others)
+                );
+            }
+        }
         let by_level = |l: Level| {
             self.findings
                 .iter()
@@ -540,11 +591,31 @@ impl AuditReport {
         h.push_str("</section>\n");
 
         // Retention.
-        h.push_str("<section><h2>Retention and coverage</h2>\n<table><thead><tr><th>Requirement</th><th>Result</th><th>Reason</th></tr></thead><tbody>\n");
-        for r in &self.coverage.requirements {
+        h.push_str("<section><h2>Retention and coverage</h2>\n");
+        let (chosen, others) = self.requirements_in_order();
+        match chosen {
+            Some(c) => {
+                let _ = writeln!(
+                    h,
+                    "<p class=\"chosen-requirement\">Requirement that applies, as chosen by the auditor: <b>{}</b>: <span class=\"o-{1}\">{1}</span>. {2}</p>",
+                    esc(&c.name),
+                    c.outcome.as_str(),
+                    esc(&c.reason)
+                );
+            }
+            None => h.push_str(
+                "<p class=\"chosen-requirement\">No requirement chosen: all listed.</p>\n",
+            ),
+        }
+        h.push_str("<table><thead><tr><th>Requirement</th><th>Result</th><th>Reason</th></tr></thead><tbody>\n");
+        for (r, class) in chosen
+            .map(|c| (c, " class=\"chosen\""))
+            .into_iter()
+            .chain(others.into_iter().map(|r| (r, "")))
+        {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td class=\"o-{1}\">{1}</td><td>{2}</td></tr>",
+                "<tr{class}><td>{}</td><td class=\"o-{1}\">{1}</td><td>{2}</td></tr>",
                 esc(&r.name),
                 r.outcome.as_str(),
                 esc(&r.reason)
@@ -829,6 +900,7 @@ thead th{background:#f6f8fa}.n{text-align:right;font-variant-numeric:tabular-num
 .path,.hash,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;word-break:break-all}
 table.kv th{width:14rem;background:#f6f8fa}
 .v-valid,.o-pass,.i-verified{color:var(--ok);font-weight:600}.i-failed{color:var(--bad);font-weight:600}.v-invalid,.o-fail{color:var(--bad);font-weight:600}.v-incomplete,.o-na{color:var(--warn);font-weight:600}
+tr.chosen td{background:#f6f8fa;font-weight:600}
 tr.s-invalid td:first-child,tr.s-missing td:first-child{color:var(--bad);font-weight:600}
 article.finding{border:1px solid var(--line);border-left:6px solid var(--muted);border-radius:4px;padding:.2rem .8rem .5rem;margin:.8rem 0}
 .l-critical{border-left-color:#82071e!important}.l-high{border-left-color:var(--bad)!important}.l-medium{border-left-color:#bc4c00!important}.l-low{border-left-color:var(--warn)!important}

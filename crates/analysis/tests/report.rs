@@ -447,3 +447,80 @@ fn the_build_is_stated_in_json_and_html() {
     let (html, json, _) = build();
     assert!(!html.contains("kv build") && !json.contains("\"build\""));
 }
+
+/// The requirement the auditor chose is named, and its verdict comes before the others', in
+/// the summary and in the retention section; without a choice the report says so and lists
+/// every verdict in the analysis's order. A choice the analysis did not judge is refused.
+#[test]
+fn report_names_the_chosen_requirement_and_puts_it_first() {
+    let mlps = "MLPS 2.0 (180 days)";
+    let custom = "Custom (3 days)";
+    // (choice, recorded, summary text, retention paragraph, table order)
+    type Case = (
+        Option<Requirement>,
+        bool,
+        &'static str,
+        &'static str,
+        [&'static str; 2],
+    );
+    let cases: [Case; 4] = [
+        (
+            None,
+            false,
+            "No requirement chosen: all listed; 0 met, 2 not met",
+            "No requirement chosen: all listed.",
+            [mlps, custom],
+        ),
+        (
+            Some(Requirement::Custom { days: 3 }),
+            true,
+            "Custom (3 days) (chosen by the auditor): <span class=\"o-fail\">fail</span>; other requirements: 0 met, 1 not met",
+            "Requirement that applies, as chosen by the auditor: <b>Custom (3 days)</b>: <span class=\"o-fail\">fail</span>.",
+            [custom, mlps],
+        ),
+        (
+            Some(Requirement::Mlps2),
+            true,
+            "MLPS 2.0 (180 days) (chosen by the auditor): <span class=\"o-fail\">fail</span>; other requirements: 0 met, 1 not met",
+            "Requirement that applies, as chosen by the auditor: <b>MLPS 2.0 (180 days)</b>: <span class=\"o-fail\">fail</span>.",
+            [mlps, custom],
+        ),
+        // Not judged by this analysis: nothing is recorded, the report reads as unchosen.
+        (
+            Some(Requirement::Sox),
+            false,
+            "No requirement chosen: all listed",
+            "No requirement chosen: all listed.",
+            [mlps, custom],
+        ),
+    ];
+    for (choice, recorded, summary, retention, order) in cases {
+        let mut report = build_with(None);
+        if let Some(r) = choice {
+            assert_eq!(report.choose_requirement(r), recorded, "{choice:?}");
+        }
+        let html = report.to_html();
+        let summary_at = html
+            .find(summary)
+            .unwrap_or_else(|| panic!("{choice:?}: summary {summary:?} in\n{html}"));
+        let retention_at = html
+            .find(retention)
+            .unwrap_or_else(|| panic!("{choice:?}: retention {retention:?}"));
+        let section = html.find("<h2>Retention and coverage</h2>").unwrap();
+        assert!(summary_at < section && section < retention_at, "{choice:?}");
+        let row = |name: &str| {
+            html[section..]
+                .find(&format!("<td>{name}</td>"))
+                .unwrap_or_else(|| panic!("{choice:?}: row {name}"))
+        };
+        assert!(row(order[0]) < row(order[1]), "{choice:?}: {order:?}");
+        let chosen_rows = html.matches("<tr class=\"chosen\">").count();
+        assert_eq!(chosen_rows, usize::from(recorded), "{choice:?}");
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        let expected = match (choice, recorded) {
+            (Some(r), true) => serde_json::to_value(r).unwrap(),
+            _ => serde_json::Value::Null,
+        };
+        assert_eq!(json["chosen_requirement"], expected, "{choice:?}");
+    }
+}

@@ -68,6 +68,15 @@ pub fn analyze(
     analyzer.finish((!report.items.is_empty()).then_some(report), as_of)
 }
 
+/// What the auditor adds to a report: the workpaper's observations and the id of the
+/// requirement chosen in the Compliance tab (`req=`).
+pub struct AuditorInput<'a> {
+    /// The "Auditor's observations" (`None` without a workpaper).
+    pub observations: Option<Observations>,
+    /// The chosen requirement's id (`mlps`, `pci`, `hipaa`, `sox`, `custom`), if any.
+    pub requirement: Option<&'a str>,
+}
+
 /// The auditor report in one of the report formats (`None` for event exports), stating the
 /// build that made it (`tool`: version, commit and the binaries' measured hashes).
 pub fn render(
@@ -75,7 +84,7 @@ pub fn render(
     analysis: &Analysis,
     report: &Report,
     inputs: Vec<InputFile>,
-    observations: Option<Observations>,
+    auditor: AuditorInput<'_>,
     format: ExportFormat,
     tool: &Tool,
 ) -> Option<String> {
@@ -88,7 +97,13 @@ pub fn render(
     report_inputs.build = Some(tool.clone());
     report_inputs.verification = (!report.items.is_empty()).then_some(report);
     let mut audit = AuditReport::build(&report_inputs);
-    audit.observations = observations;
+    audit.observations = auditor.observations;
+    if let Some(chosen) = auditor
+        .requirement
+        .and_then(|id| chosen_requirement(analysis, id))
+    {
+        audit.choose_requirement(chosen);
+    }
     match format {
         ExportFormat::ReportHtml => Some(audit.to_html()),
         ExportFormat::ReportJson => Some(audit.to_json()),
@@ -146,6 +161,18 @@ pub fn requirement_id(r: Requirement) -> &'static str {
         Requirement::Sox => "sox",
         Requirement::Custom { .. } => "custom",
     }
+}
+
+/// The requirement that the page's id (`req=`) names among those `analysis` judged: a preset,
+/// or the custom one with the days the user set (`None` for an unknown id, or `custom` before
+/// any days were given, so the report never names a choice it has no verdict for).
+pub fn chosen_requirement(analysis: &Analysis, id: &str) -> Option<Requirement> {
+    analysis
+        .coverage
+        .requirements
+        .iter()
+        .map(|r| r.requirement)
+        .find(|&r| requirement_id(r) == id)
 }
 
 /// What the tabs show of an analysis run with `settings`.

@@ -804,13 +804,17 @@ impl Engine {
         inputs: Vec<InputFile>,
         format: ExportFormat,
         tool: &trailproof_core::tool::Tool,
+        requirement: Option<&str>,
     ) -> Option<String> {
         compliance::render(
             &self.store,
             self.analysis.as_ref()?,
             self.report.as_ref()?,
             inputs,
-            self.observations(),
+            compliance::AuditorInput {
+                observations: self.observations(),
+                requirement,
+            },
             format,
             tool,
         )
@@ -1216,6 +1220,7 @@ mod tests {
                 vec![],
                 ExportFormat::ReportJson,
                 &trailproof_core::tool::Tool::native("0.0.0-test", "test"),
+                None,
             )
             .unwrap();
         let report: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -1238,6 +1243,7 @@ mod tests {
                 vec![],
                 ExportFormat::ReportHtml,
                 &trailproof_core::tool::Tool::native("0.0.0-test", "test"),
+                None,
             )
             .unwrap();
         assert!(
@@ -1256,6 +1262,7 @@ mod tests {
                 vec![],
                 ExportFormat::ReportJson,
                 &trailproof_core::tool::Tool::native("0.0.0-test", "test"),
+                None,
             )
             .unwrap();
         assert!(!json.contains("\"observations\""));
@@ -1392,6 +1399,88 @@ mod tests {
                     assert_eq!(n, rows.len() as u64, "{what}");
                 }
             }
+        }
+    }
+
+    /// The report names the requirement the page chose (`req=` id) and judges it first; an
+    /// id the analysis did not judge (unknown, or `custom` before days were set) leaves the
+    /// report saying no requirement was chosen.
+    #[test]
+    fn report_states_the_chosen_requirement() {
+        let files = vec![(CT, fixture(CT))];
+        let (mut engine, _, mut cursors) = load(&files);
+        let report = |engine: &Engine, req: Option<&str>| {
+            let tool = trailproof_core::tool::Tool::native("0.0.0-test", "test");
+            let html = engine
+                .audit_report(vec![], ExportFormat::ReportHtml, &tool, req)
+                .unwrap();
+            let json = engine
+                .audit_report(vec![], ExportFormat::ReportJson, &tool, req)
+                .unwrap();
+            let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+            (html, json["chosen_requirement"].clone())
+        };
+        let unchosen = "No requirement chosen: all listed.";
+        // (page id, custom days set, expected JSON, name the report gives first)
+        let cases: [(Option<&str>, Option<u32>, serde_json::Value, &str); 6] = [
+            (None, None, serde_json::Value::Null, "MLPS 2.0 (180 days)"),
+            (
+                Some("pci"),
+                None,
+                serde_json::json!({ "preset": "pci-dss4" }),
+                "PCI DSS v4 10.5.1",
+            ),
+            (
+                Some("sox"),
+                None,
+                serde_json::json!({ "preset": "sox" }),
+                "SOX (7 years)",
+            ),
+            (
+                Some("custom"),
+                None,
+                serde_json::Value::Null,
+                "MLPS 2.0 (180 days)",
+            ),
+            (
+                Some("custom"),
+                Some(30),
+                serde_json::json!({ "preset": "custom", "days": 30 }),
+                "Custom (30 days)",
+            ),
+            (
+                Some("nis2"),
+                None,
+                serde_json::Value::Null,
+                "MLPS 2.0 (180 days)",
+            ),
+        ];
+        for (id, days, want, first) in cases {
+            let settings = AnalysisSettings {
+                custom_days: days,
+                ..AnalysisSettings::default()
+            };
+            let mut inputs = inputs(&files, &mut cursors);
+            engine.reanalyze(&settings, &mut inputs).unwrap();
+            drop(inputs);
+            let (html, json) = report(&engine, id);
+            assert_eq!(json, want, "{id:?} {days:?}");
+            let section = html.find("<h2>Retention and coverage</h2>").unwrap();
+            let body = &html[section..];
+            if want.is_null() {
+                assert!(body.contains(unchosen), "{id:?}: {body}");
+                assert!(!html.contains("chosen by the auditor"), "{id:?}");
+            } else {
+                assert!(
+                    body.contains(&format!("as chosen by the auditor: <b>{first}")),
+                    "{id:?}: {body}"
+                );
+            }
+            // The first row of the requirements table is the chosen one (or the first
+            // preset when none is chosen).
+            let row = body.find("<tbody>\n<tr").unwrap();
+            let first_row = &body[row..body[row..].find("</tr>").unwrap() + row];
+            assert!(first_row.contains(first), "{id:?}: {first_row}");
         }
     }
 

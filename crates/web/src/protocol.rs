@@ -97,6 +97,11 @@ pub enum ToWorker {
         seq: u32,
         /// Output format.
         format: ExportFormat,
+        /// For the auditor report: the id of the requirement the user chose in the Compliance
+        /// tab (`req=` in the URL: `mlps`, `pci`, `hipaa`, `sox`, `custom`), which the report
+        /// names and judges first; `None` when none was chosen (every verdict listed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requirement: Option<String>,
     },
 }
 

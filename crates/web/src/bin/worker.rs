@@ -137,13 +137,17 @@ mod worker {
                 let unresolved = LOADED.with_borrow_mut(|l| l.engine.set_workpaper(note, marks));
                 reply(&FromWorker::Marked { unresolved });
             }
-            ToWorker::Export { seq, format } => {
+            ToWorker::Export {
+                seq,
+                format,
+                requirement,
+            } => {
                 let tool = match format {
                     ExportFormat::ReportHtml | ExportFormat::ReportJson => build().await,
                     // CSV exports carry no build metadata: nothing to measure.
                     _ => Tool::native(identity::VERSION, identity::COMMIT),
                 };
-                export(seq, format, &tool)
+                export(seq, format, &tool, requirement.as_deref())
             }
         }
     }
@@ -462,14 +466,17 @@ mod worker {
         BUILD.with_borrow_mut(|b| b.get_or_insert(measured.tool).clone())
     }
 
-    fn export(seq: u32, format: ExportFormat, tool: &Tool) {
+    fn export(seq: u32, format: ExportFormat, tool: &Tool, requirement: Option<&str>) {
         let parts = Array::new();
         let events = LOADED.with_borrow(|l| match format {
             ExportFormat::Csv | ExportFormat::Json => l.engine.export(format, 1 << 20, &mut |s| {
                 parts.push(&JsValue::from_str(&s));
             }),
             _ => {
-                if let Some(text) = l.engine.audit_report(l.hashes.clone(), format, tool) {
+                if let Some(text) =
+                    l.engine
+                        .audit_report(l.hashes.clone(), format, tool, requirement)
+                {
                     parts.push(&JsValue::from_str(&text));
                 }
                 0

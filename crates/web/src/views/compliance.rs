@@ -68,7 +68,14 @@ pub fn ComplianceView(props: &ComplianceProps) -> Html {
     let a = &props.summary.analysis;
     let download = |format: ExportFormat| {
         let link = props.link.clone();
-        Callback::from(move |_| link.send(ToWorker::Export { seq: 0, format }))
+        // The report names the requirement chosen below (kept in the URL, read at the click).
+        Callback::from(move |_| {
+            link.send(ToWorker::Export {
+                seq: 0,
+                format,
+                requirement: url::get(URL_KEY).filter(|r| CHOICES.iter().any(|(id, _)| id == r)),
+            })
+        })
     };
     html! {
         <section id="compliance" class="compliance">

@@ -677,6 +677,7 @@ pub fn TimelineView(props: &TimelineProps) -> Html {
             link.send(ToWorker::Export {
                 seq: next_seq(),
                 format,
+                requirement: None,
             })
         })
     };
