@@ -13,6 +13,9 @@ use std::net::IpAddr;
 use trailproof_core::report::{Coverage, Integrity, Proof};
 
 use crate::dedup::{self, LAYOUT_UNKNOWN};
+
+mod wire;
+pub use wire::WireError;
 use crate::model::{Actor, Event, Outcome, Provider, RawRef};
 
 // ---------------------------------------------------------------------------------------------
