@@ -15,8 +15,8 @@ use trailproof_core::report::{Coverage, Integrity, Proof};
 use crate::dedup::{self, LAYOUT_UNKNOWN};
 
 mod wire;
-pub use wire::WireError;
 use crate::model::{Actor, Event, Outcome, Provider, RawRef};
+pub use wire::WireError;
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks.
