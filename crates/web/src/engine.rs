@@ -743,6 +743,15 @@ impl Engine {
         Ok(view)
     }
 
+    /// For each input name, whether the analysis with `settings` re-reads it (to read those
+    /// ahead, concurrently, before [`Engine::reanalyze`]).
+    pub fn analysis_reads(&self, settings: &AnalysisSettings, inputs: &[&str]) -> Vec<bool> {
+        match compliance::options(settings) {
+            Ok(options) => compliance::inputs_needed(&self.store, &self.sigma, &options, inputs),
+            Err(_) => vec![false; inputs.len()],
+        }
+    }
+
     /// The auditor report over everything loaded, in a report format (`None` for event
     /// exports or before a load).
     pub fn audit_report(

@@ -21,7 +21,7 @@ mod worker {
     use trailproof_core::tool::Tool;
     use trailproof_web::blob::BlobReader;
     use trailproof_web::engine::{read_record, Engine, Input, Timings};
-    use trailproof_web::fetch::{hash_file, js_error, performance_now, Throttle};
+    use trailproof_web::fetch::{hash_file, js_error, performance_now, prefetch, Throttle};
     use trailproof_web::identity;
     use trailproof_web::pool;
     use trailproof_web::protocol::{AnalysisSettings, ExportFormat, FromWorker, Phase, ToWorker};
@@ -306,7 +306,8 @@ mod worker {
         timings.add("post the summary", clock() - t0);
 
         // The analysis runs after the summary is shown, with its own progress phase; the raw
-        // records it needs are read again from the inputs that hold them.
+        // records it needs are read again from the inputs that hold them, read ahead here
+        // (64 in flight) as the load workers read theirs.
         reply(&FromWorker::Progress {
             job,
             phase: Phase::Analyze,
@@ -316,9 +317,34 @@ mod worker {
         });
         let t0 = clock();
         let mut engine = engine;
-        let result = with_inputs(&named, |inputs| {
-            engine.reanalyze(&AnalysisSettings::default(), inputs)
-        });
+        let settings = AnalysisSettings::default();
+        let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+        let reads = engine.analysis_reads(&settings, &names);
+        let wanted: Vec<(String, File)> = named
+            .iter()
+            .zip(&reads)
+            .filter(|(_, &r)| r)
+            .map(|(f, _)| f.clone())
+            .collect();
+        let mut ahead = prefetch(&wanted, 1).await.into_iter();
+        timings.add("analysis: read its inputs ahead", clock() - t0);
+        let t0 = clock();
+        let mut readers = Vec::with_capacity(named.len());
+        for ((name, file), read) in named.iter().zip(&reads) {
+            let bytes = if *read { ahead.next().flatten() } else { None };
+            let reader = match bytes {
+                Some(bytes) => BlobReader::preloaded(file.clone().into(), bytes),
+                None => BlobReader::new(file.clone().into()),
+            };
+            if let Ok(reader) = reader {
+                readers.push((name.clone(), reader));
+            }
+        }
+        let result = {
+            let mut inputs = inputs_of(&mut readers);
+            engine.reanalyze(&settings, &mut inputs)
+        };
+        drop(readers);
         timings.add("analysis (after the summary)", clock() - t0);
         LOADED.with_borrow_mut(|l| {
             *l = Loaded {
@@ -335,6 +361,21 @@ mod worker {
             job,
             phases: timings.phases,
         });
+    }
+
+    /// Inputs over `readers`, for the engine.
+    fn inputs_of(readers: &mut [(String, BlobReader)]) -> Vec<Input<'_>> {
+        readers
+            .iter_mut()
+            .map(|(name, reader)| {
+                let size = reader.size();
+                Input {
+                    name: name.clone(),
+                    source: reader,
+                    size,
+                }
+            })
+            .collect()
     }
 
     /// Sends `parts` to the page as a `Blob` download of `format`.
