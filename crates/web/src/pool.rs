@@ -17,8 +17,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, MessageEvent, Worker, WorkerGlobalScope};
 
-use crate::protocol::{FromLoader, Phase, ToLoader};
-use crate::run::Run;
+use crate::blob::BlobReader;
+use crate::engine::{Input, Progress, Timings};
+use crate::fetch::{hash_file, js_error, performance_now, prefetch};
+use crate::protocol::{FromLoader, Phase, ToLoader, CHUNK};
+use crate::run::{load_run, Run};
 
 /// Most load workers: past this, the engine worker appending parts and the page's own work
 /// gain nothing from more.
@@ -237,4 +240,68 @@ pub async fn load(
     // Dropping the pool terminates every load worker: their memory goes with them.
     drop(pool);
     Ok(out.into_iter().flatten().collect())
+}
+
+/// A run loaded where this is called (a load worker, or the engine worker itself when there is
+/// only one run: a pool would only add a worker's start and the part's trip): its inputs
+/// hashed (big ones first, in awaited slices), small ones read ahead, then
+/// [`load_run`]. Returns the run and the hash results (indexes into `files`).
+pub async fn load_here(
+    files: &[(String, File)],
+    sharing: u64,
+    progress: Progress,
+) -> Result<(Run, Vec<(usize, u64, String)>, Vec<(usize, String)>), String> {
+    let mut hashed = Vec::new();
+    let mut failed = Vec::new();
+    let mut digested = vec![false; files.len()];
+    let mut read = 0u64;
+    for (index, (name, file)) in files.iter().enumerate() {
+        if file.size() as u64 <= CHUNK {
+            continue;
+        }
+        let mut on_bytes = |n: u64| {
+            read += n;
+            (progress.borrow_mut())(Phase::Read, read, name);
+        };
+        match hash_file(file, &mut on_bytes).await {
+            Ok((size, sha256)) => hashed.push((index, size, sha256)),
+            Err(e) => failed.push((index, js_error(&e))),
+        }
+        digested[index] = true;
+    }
+    let mut preloaded = prefetch(files, sharing).await;
+    let mut readers = Vec::with_capacity(files.len());
+    for (index, (name, file)) in files.iter().enumerate() {
+        let reader = match preloaded.get_mut(index).and_then(Option::take) {
+            Some(bytes) => BlobReader::preloaded(file.clone().into(), bytes),
+            None => BlobReader::new(file.clone().into()).map(BlobReader::hashing),
+        };
+        readers.push((name.clone(), reader.map_err(|e| e.to_string())?));
+    }
+    let clock = performance_now;
+    let run = {
+        let mut inputs: Vec<Input<'_>> = readers
+            .iter_mut()
+            .map(|(name, reader)| {
+                let size = reader.size();
+                Input {
+                    name: name.clone(),
+                    source: reader,
+                    size,
+                }
+            })
+            .collect();
+        load_run(&mut inputs, progress, &Timings::new(&clock))
+    };
+    // Hashes of the small inputs came with the load's own reads.
+    for (index, (_, reader)) in readers.iter_mut().enumerate() {
+        if digested[index] {
+            continue;
+        }
+        match reader.finish_digest() {
+            Ok(d) => hashed.push((index, d.size, d.sha256_hex())),
+            Err(e) => failed.push((index, e.to_string())),
+        }
+    }
+    Ok((run, hashed, failed))
 }

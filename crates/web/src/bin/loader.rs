@@ -19,11 +19,10 @@ mod loader {
     use std::rc::Rc;
 
     use js_sys::{Array, Uint8Array};
-    use trailproof_web::blob::BlobReader;
-    use trailproof_web::engine::{Input, Progress, Timings};
-    use trailproof_web::fetch::{hash_file, js_error, performance_now, prefetch, Throttle};
-    use trailproof_web::protocol::{FromLoader, Phase, ToLoader, CHUNK};
-    use trailproof_web::run::load_run;
+    use trailproof_web::engine::Progress;
+    use trailproof_web::fetch::{performance_now, Throttle};
+    use trailproof_web::pool::load_here;
+    use trailproof_web::protocol::{FromLoader, ToLoader};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
     use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
@@ -69,85 +68,24 @@ mod loader {
         } = request;
         let named: Vec<(String, File)> = names.into_iter().zip(files).collect();
         let mut throttle = Throttle::default();
-        let mut hashed = Vec::new();
-        let mut failed = Vec::new();
-        let mut digested = vec![false; named.len()];
-        // Bigger inputs are hashed first in awaited slices, so each wasm call stays short.
-        let mut read = 0u64;
-        for (index, (name, file)) in named.iter().enumerate() {
-            if file.size() as u64 <= CHUNK {
-                continue;
+        let progress: Progress = Rc::new(RefCell::new(move |phase, done, file: &str| {
+            if throttle.due() {
+                reply(&FromLoader::Progress {
+                    run,
+                    phase,
+                    done,
+                    file: file.to_owned(),
+                });
             }
-            let mut on_bytes = |n: u64| {
-                read += n;
-                if throttle.due() {
-                    reply(&FromLoader::Progress {
-                        run,
-                        phase: Phase::Read,
-                        done: read,
-                        file: name.clone(),
-                    });
-                }
-            };
-            match hash_file(file, &mut on_bytes).await {
-                Ok((size, sha256)) => hashed.push((index, size, sha256)),
-                Err(e) => failed.push((index, js_error(&e))),
+        }));
+        let (loaded, hashed, failed) = match load_here(&named, u64::from(sharing), progress).await {
+            Ok(done) => done,
+            Err(message) => {
+                reply(&FromLoader::Fatal { message });
+                return;
             }
-            digested[index] = true;
-        }
-        let mut preloaded = prefetch(&named, u64::from(sharing)).await;
-        let mut readers = Vec::with_capacity(named.len());
-        for (index, (name, file)) in named.iter().enumerate() {
-            let reader = match preloaded.get_mut(index).and_then(Option::take) {
-                Some(bytes) => BlobReader::preloaded(file.clone().into(), bytes),
-                None => BlobReader::new(file.clone().into()).map(BlobReader::hashing),
-            };
-            match reader {
-                Ok(reader) => readers.push((name.clone(), reader)),
-                Err(e) => {
-                    reply(&FromLoader::Fatal {
-                        message: e.to_string(),
-                    });
-                    return;
-                }
-            }
-        }
-        let clock = performance_now;
-        let loaded = {
-            let mut inputs: Vec<Input<'_>> = readers
-                .iter_mut()
-                .map(|(name, reader)| {
-                    let size = reader.size();
-                    Input {
-                        name: name.clone(),
-                        source: reader,
-                        size,
-                    }
-                })
-                .collect();
-            let progress: Progress = Rc::new(RefCell::new(move |phase, done, file: &str| {
-                if throttle.due() {
-                    reply(&FromLoader::Progress {
-                        run,
-                        phase,
-                        done,
-                        file: file.to_owned(),
-                    });
-                }
-            }));
-            load_run(&mut inputs, progress, &Timings::new(&clock))
         };
-        // Hashes of the small inputs came with the load's own reads.
-        for (index, (_, reader)) in readers.iter_mut().enumerate() {
-            if digested[index] {
-                continue;
-            }
-            match reader.finish_digest() {
-                Ok(d) => hashed.push((index, d.size, d.sha256_hex())),
-                Err(e) => failed.push((index, e.to_string())),
-            }
-        }
-        drop(readers);
+        let clock = performance_now;
         let t0 = clock();
         let part = loaded.part.encode();
         let encode_ms = clock() - t0;

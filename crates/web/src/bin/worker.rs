@@ -15,12 +15,13 @@ fn main() {
 #[cfg(target_arch = "wasm32")]
 mod worker {
     use std::cell::RefCell;
+    use std::rc::Rc;
 
     use js_sys::{Array, Uint8Array};
     use trailproof_analysis::report::InputFile;
     use trailproof_core::tool::Tool;
     use trailproof_web::blob::BlobReader;
-    use trailproof_web::engine::{read_record, Engine, Input, Timings};
+    use trailproof_web::engine::{read_record, Engine, Input, Progress, Timings};
     use trailproof_web::fetch::{hash_file, js_error, performance_now, prefetch, Throttle};
     use trailproof_web::identity;
     use trailproof_web::pool;
@@ -233,6 +234,19 @@ mod worker {
         }
     }
 
+    /// [`ToPage`] shared with a load's progress callback, borrowed per call.
+    struct Shared(Rc<RefCell<ToPage>>);
+
+    impl pool::Listener for Shared {
+        fn progress(&mut self, phase: Phase, done: u64, file: &str) {
+            self.0.borrow_mut().progress(phase, done, file)
+        }
+
+        fn hashes(&mut self, hashed: Vec<(usize, u64, String)>, failed: Vec<(usize, String)>) {
+            self.0.borrow_mut().hashes(hashed, failed)
+        }
+    }
+
     /// Hashes, verifies and indexes the inputs on the pool of load workers (each hashes, reads
     /// ahead and loads the runs of inputs it is handed), finishes the load here, then analyses.
     async fn load(job: u32, paths: Vec<String>, files: Vec<File>) {
@@ -243,16 +257,32 @@ mod worker {
         let sizes: Vec<u64> = named.iter().map(|(_, f)| f.size() as u64).collect();
         let workers = pool::pool_size();
         let runs = cut_runs(&sizes, workers);
-        let mut to_page = ToPage {
+        let to_page = Rc::new(RefCell::new(ToPage {
             job,
             total,
             throttle: Throttle::default(),
             batch: HashBatch::default(),
             digests: vec![None; named.len()],
-        };
+        }));
         let t0 = clock();
         let mut encode_ms = 0.0;
-        let loaded = pool::load(&named, &runs, workers, &mut to_page, &mut encode_ms).await;
+        let loaded = if runs.len() > 1 {
+            let mut listener = Shared(to_page.clone());
+            pool::load(&named, &runs, workers, &mut listener, &mut encode_ms).await
+        } else {
+            // One run (one input, say a zip): loaded here, as a pool would add only a worker's
+            // start and the part's trip.
+            let sink = to_page.clone();
+            let progress: Progress = Rc::new(RefCell::new(move |phase, done, file: &str| {
+                pool::Listener::progress(&mut *sink.borrow_mut(), phase, done, file);
+            }));
+            pool::load_here(&named, 1, progress)
+                .await
+                .map(|(run, hashed, failed)| {
+                    pool::Listener::hashes(&mut *to_page.borrow_mut(), hashed, failed);
+                    vec![run]
+                })
+        };
         timings.add(
             &format!(
                 "load workers: hash, read, scan, ingest ({} runs on {} workers, wall)",
@@ -282,9 +312,13 @@ mod worker {
             );
             loaded
         };
-        let ToPage {
-            mut batch, digests, ..
-        } = to_page;
+        let (mut batch, digests) = {
+            let mut page = to_page.borrow_mut();
+            (
+                std::mem::take(&mut page.batch),
+                std::mem::take(&mut page.digests),
+            )
+        };
         batch.send(job);
         let hashes: Vec<InputFile> = named
             .iter()
