@@ -5,7 +5,8 @@
 //! into its own [`Ingest`] part, and the parts are appended in input order, so the store is
 //! the one a single thread reading every file in order would build (`Ingest::append`). An
 //! entry of up to [`HOLD_BYTES`] is read into memory once and handed to both the scan and the
-//! ingest; a bigger one is streamed once, the ingest reading it on this thread while the scan
+//! ingest (`trailproof_load::scan_and_ingest`, shared with the browser's load workers); a
+//! bigger one is streamed once, the ingest reading it on this thread while the scan
 //! reads a copy of each chunk on another, through a bounded channel, so memory stays bounded
 //! whatever the size.
 
@@ -16,14 +17,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
 
-use trailproof_chain::{kind_by_name, scan, scan_inflated, FileKind, ScanLimits, Scanned};
+use trailproof_chain::{scan, ScanLimits, Scanned};
 use trailproof_core::diag::Error as CoreError;
-use trailproof_core::gzip;
 use trailproof_core::input::{self, Control};
 use trailproof_core::report::{Level, Note};
-use trailproof_events::ingest::{
-    FileSummary, Ingest, IngestOptions, InputSummary, Part, INFLATED_MAX,
-};
+use trailproof_events::ingest::{FileSummary, Ingest, IngestOptions, InputSummary, Part};
 
 /// Largest entry read whole into memory for the scan and the ingest to share.
 pub const HOLD_BYTES: u64 = 8 << 20;
@@ -201,11 +199,8 @@ fn both(
         .read_to_end(&mut held)
     {
         Ok(_) if held.len() as u64 <= hold => {
-            if let Some(done) = inflated_once(path, &held, limits, ingest) {
-                return done;
-            }
-            let scanned = scan(path, &mut &held[..], limits);
-            (scanned, Some(ingest.add_file(path, &mut &held[..])))
+            let (scanned, summary) = trailproof_load::scan_and_ingest(path, &held, limits, ingest);
+            (scanned, Some(summary))
         }
         Ok(_) => teed(
             path,
@@ -222,39 +217,6 @@ fn both(
             teed(path, &mut replay, limits, ingest)
         }
     }
-}
-
-/// A small single-member gzip CloudTrail log, inflated once for the scan (which hashes the
-/// first member) and the ingest (which reads every member: here the same bytes); `None`
-/// when the entry is anything else or does not inflate cleanly, for the usual paths to judge.
-fn inflated_once(
-    path: &str,
-    held: &[u8],
-    limits: &ScanLimits,
-    ingest: &mut Ingest,
-) -> Option<(Scanned, Option<FileSummary>)> {
-    if held.len() > INFLATED_MAX
-        || !held.starts_with(&gzip::MAGIC)
-        || kind_by_name(path) != Some(FileKind::AwsLog)
-    {
-        return None;
-    }
-    let cap = limits.max_inflated.min(ingest_cap());
-    let mut decoded = Vec::with_capacity(held.len() * 8);
-    let first =
-        gzip::inflate_first_member(&mut &held[..], cap, &mut |c| decoded.extend_from_slice(c))
-            .ok()?;
-    if first.trailing_at.is_some() {
-        return None;
-    }
-    let scanned = scan_inflated(path, held, &first, &decoded, limits);
-    Some((scanned, Some(ingest.add_inflated(path, held, &decoded))))
-}
-
-/// The most a held entry may inflate to on the shared path (the ingest's ratio floor: past
-/// it, its bomb guard decides, on its own read).
-fn ingest_cap() -> u64 {
-    input::Limits::default().ratio_floor
 }
 
 /// The ingest reads `reader` here; the scan reads the same bytes on another thread.

@@ -159,6 +159,26 @@ pub struct Part {
     cancelled: bool,
 }
 
+impl Part {
+    /// This part as bytes, to be appended in another worker ([`Part::decode`]).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![u8::from(self.cancelled)];
+        out.extend(self.builder.encode());
+        out
+    }
+
+    /// The part [`Part::encode`] wrote.
+    pub fn decode(bytes: &[u8]) -> Result<Part, crate::store::WireError> {
+        let (&cancelled, rest) = bytes
+            .split_first()
+            .ok_or_else(|| crate::store::WireError("empty".into()))?;
+        Ok(Part {
+            builder: StoreBuilder::decode(rest)?,
+            cancelled: cancelled != 0,
+        })
+    }
+}
+
 /// An ingest run.
 pub struct Ingest {
     options: IngestOptions,

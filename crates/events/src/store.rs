@@ -15,9 +15,11 @@ use trailproof_core::report::{Coverage, Integrity, Proof};
 use crate::dedup::{self, LAYOUT_UNKNOWN};
 
 mod identity;
+mod wire;
 use crate::model::{Actor, Event, Outcome, Provider, RawRef};
 pub use crate::selection::Selection;
 pub use identity::{merge as merge_identities, Identities, IdentityError, IdentityFile, Run};
+pub use wire::WireError;
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks.

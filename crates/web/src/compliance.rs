@@ -19,6 +19,34 @@ use crate::protocol::{
     AnalysisSettings, AnalysisView, ExportFormat, FindingView, HeatmapView, Line,
 };
 
+/// The names an input must have to hold one of `paths`: an input's entries are the input
+/// itself or paths under `name/` (containers), so only inputs that are a needed path or one of
+/// its folder prefixes are re-read (with thousands of small files, re-reading all of them
+/// would cost more than the rules).
+fn roots<'a>(paths: impl Iterator<Item = &'a str>) -> HashSet<&'a str> {
+    let mut roots: HashSet<&str> = HashSet::new();
+    for path in paths {
+        roots.insert(path);
+        for (at, _) in path.match_indices('/') {
+            roots.insert(&path[..at]);
+        }
+    }
+    roots
+}
+
+/// Which of `inputs` (names) [`analyze`] will re-read, so a host can read them ahead.
+pub fn inputs_needed(
+    store: &EventStore,
+    sigma: &SigmaRuleSet,
+    options: &AnalysisOptions,
+    inputs: &[&str],
+) -> Vec<bool> {
+    let analyzer = Analyzer::new(store, sigma, options);
+    let plan = analyzer.plan();
+    let roots = roots(plan.files_named.values().map(String::as_str));
+    inputs.iter().map(|name| roots.contains(name)).collect()
+}
+
 /// Runs the analysis: rules first name the raw records they need (candidates only), which are
 /// re-read in one pass per input; then every rule, detector and coverage check runs as of the
 /// newest event, so the same inputs always give the same findings.
@@ -38,16 +66,7 @@ pub fn analyze(
         .map(|(f, p)| (p.clone(), *f))
         .collect();
     if !needed.is_empty() {
-        // An input's entries are the input itself or paths under `name/` (containers), so
-        // only inputs that are a needed path or one of its folder prefixes are re-read: with
-        // thousands of small files, re-reading all of them would cost more than the rules.
-        let mut roots: HashSet<&str> = HashSet::new();
-        for path in needed.keys() {
-            roots.insert(path);
-            for (at, _) in path.match_indices('/') {
-                roots.insert(&path[..at]);
-            }
-        }
+        let roots = roots(needed.keys().map(String::as_str));
         for input in inputs.iter_mut() {
             if !roots.contains(input.name.as_str()) {
                 continue;

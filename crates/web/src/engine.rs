@@ -4,16 +4,15 @@
 //! It is host-independent — it reads through [`ReadSeek`] sources — so it is tested natively;
 //! the worker binary only adapts browser `Blob`s to readers and messages to calls.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::io::{Read, SeekFrom};
 use std::rc::Rc;
 
-use trailproof_chain::{scan, FileKind as ChainKind, ScanLimits, Verifier, VerifyOptions};
+use trailproof_chain::{Verifier, VerifyOptions};
 use trailproof_core::input::{self, Control, Limits, ReadSeek};
-use trailproof_events::ingest::{FileKind, Framing, Phase as IngestPhase};
 use trailproof_events::store::Selection;
 use trailproof_events::Ranked;
-use trailproof_events::{EventStore, Field, Ingest, IngestOptions, RawRef};
+use trailproof_events::{EventStore, Field, Ingest, RawRef};
 
 use trailproof_analysis::report::{EvidenceEvent, InputFile, Observation, Observations};
 use trailproof_analysis::{Analysis, SigmaRuleSet};
@@ -24,9 +23,10 @@ use trailproof_archive::{ArchiveVerifier, Verification, VerifyOptions as Archive
 
 use crate::compliance;
 use crate::protocol::{
-    AnalysisSettings, AnalysisView, DetailView, ExportFormat, FileLine, LoadSummary, Phase,
-    QueryError, QueryView, RowView,
+    AnalysisSettings, AnalysisView, DetailView, ExportFormat, LoadSummary, Phase, QueryError,
+    QueryView, RowView,
 };
+use crate::run::{self, Deferred, Run};
 use crate::sealed;
 use crate::selected::Selected;
 use crate::workpaper::{EventKey, Mark};
@@ -141,33 +141,6 @@ const ROW_FIELDS: &[Field] = &[
     Field::Integrity,
 ];
 
-fn describe(kind: &FileKind, chain: ChainKind) -> String {
-    match chain {
-        ChainKind::AwsDigest => return "CloudTrail digest".into(),
-        ChainKind::CtsDigest => return "Huawei CTS digest".into(),
-        ChainKind::Keys => return "public keys".into(),
-        ChainKind::Sidecar => return "signature sidecar".into(),
-        _ => {}
-    }
-    match kind {
-        FileKind::Events { provider, framing } => {
-            let who = provider.map(|p| p.as_str()).unwrap_or("mixed");
-            let how = match framing {
-                Framing::Objects => "objects".to_owned(),
-                Framing::Array => "array".to_owned(),
-                Framing::Wrapper(key) => format!("\"{key}\" list"),
-                Framing::Csv => "CSV".to_owned(),
-            };
-            format!("{who} events ({how})")
-        }
-        FileKind::Companion(c) => format!("{c:?}").to_lowercase(),
-        FileKind::Unknown => "unrecognised".into(),
-        FileKind::Unreadable => "unreadable".into(),
-        #[allow(unreachable_patterns)]
-        _ => "other".into(),
-    }
-}
-
 impl Engine {
     /// Verifies and indexes `inputs`, reporting progress as bytes of the inputs consumed and
     /// the phase: verify, then ingest's own inflate / parse / index (shared, because ingest
@@ -189,192 +162,92 @@ impl Engine {
         progress: Progress,
         timings: &mut Timings<'_>,
     ) -> (Engine, LoadSummary) {
-        let limits = Limits::default();
-        let scan_limits = ScanLimits::default();
-        let mut verifier = Verifier::new(VerifyOptions::default());
-        let mut ingest = Ingest::new(IngestOptions {
-            limits: limits.clone(),
-            ..IngestOptions::default()
-        });
-        // Where the current entry starts and ends in the inputs' bytes, and its path.
-        let entry_at = Rc::new(Cell::new((0u64, 0u64)));
-        let entry_path = Rc::new(RefCell::new(String::new()));
-        // Bytes consumed never decrease: ingest's final report names no position.
-        let high = Rc::new(Cell::new(0u64));
-        {
-            let (progress, entry_at, entry_path, high) = (
-                progress.clone(),
-                entry_at.clone(),
-                entry_path.clone(),
-                high.clone(),
-            );
-            ingest.set_progress(Box::new(move |p| {
-                let phase = match p.phase {
-                    IngestPhase::Read | IngestPhase::Inflate => Phase::Inflate,
-                    IngestPhase::Parse => Phase::Parse,
-                    _ => Phase::Index,
-                };
-                let (start, end) = entry_at.get();
-                high.set(high.get().max((start + p.stored_bytes).min(end)));
-                (progress.borrow_mut())(phase, high.get(), &entry_path.borrow());
-                true
+        let all = inputs.len();
+        Engine::load_in_runs(inputs, &[all], progress, timings)
+    }
+
+    /// [`Engine::load_events`] with the inputs cut into runs of `lengths` consecutive inputs
+    /// (the rest, if any, is one more run), each loaded apart ([`run::load_run`], as the
+    /// browser's load workers do) and the runs finished together ([`Engine::finish_load`]):
+    /// the same engine and summary whatever the cut. Progress counts bytes of all inputs.
+    pub fn load_in_runs(
+        inputs: &mut [Input<'_>],
+        lengths: &[usize],
+        progress: Progress,
+        timings: &mut Timings<'_>,
+    ) -> (Engine, LoadSummary) {
+        let mut runs = Vec::new();
+        let mut rest = inputs;
+        let mut base = 0u64;
+        let mut lengths = lengths.iter().copied();
+        while !rest.is_empty() {
+            let n = lengths.next().unwrap_or(rest.len()).min(rest.len());
+            let (run, tail) = std::mem::take(&mut rest).split_at_mut(n);
+            let outer = progress.clone();
+            let offset: Progress = Rc::new(RefCell::new(move |phase, done, file: &str| {
+                (outer.borrow_mut())(phase, base + done, file)
             }));
+            base += run.iter().map(|i| i.size).sum::<u64>();
+            runs.push(run::load_run(run, offset, timings));
+            rest = tail;
         }
-        let report = |phase: Phase, done: u64, file: &str| {
-            high.set(high.get().max(done));
-            (progress.borrow_mut())(phase, high.get(), file)
-        };
-        let mut files = Vec::new();
-        let mut problems = Vec::new();
-        let mut sigma = SigmaRuleSet::new();
-        let (verifiers, key_names, key_files) = timings.time("keys", || sealed::find_vkeys(inputs));
-        // Per-entry work is timed in sums, one clock read between steps.
+        Engine::finish_load(runs, timings)
+    }
+
+    /// Finishes a load from its runs, in input order: verifier keys from every run, the ingest
+    /// parts appended, every scanned entry verified together (a chain's digests may come from
+    /// several runs), sealed archives, proofs and Sigma rules judged, then the store, its
+    /// integrity and the summary.
+    pub fn finish_load(runs: Vec<Run>, timings: &mut Timings<'_>) -> (Engine, LoadSummary) {
         let clock = timings.clock;
-        let (mut t_read, mut t_scan, mut t_ingest, mut t_walk) = (0.0, 0.0, 0.0, 0.0);
-        let walk_start = clock();
+        let keys: Vec<(String, Vec<String>)> = runs
+            .iter()
+            .flat_map(|r| r.output.keys.iter().cloned())
+            .collect();
+        let (verifiers, key_names, _) = timings.time("keys", || sealed::verifiers_of(&keys));
+        let (mut t_read, mut t_work, mut t_walk) = (0.0, 0.0, 0.0);
+        for r in &runs {
+            t_read += r.output.read_ms;
+            t_work += r.output.scan_ingest_ms;
+            t_walk += r.output.walk_ms;
+        }
+        timings.add("walk (all below, summed over runs)", t_walk);
+        timings.add("  read entries", t_read);
+        timings.add("  chain scan + event ingest (one read)", t_work);
+        timings.add("  containers, progress, rest", t_walk - t_read - t_work);
+        let t0 = clock();
+        let mut verifier = Verifier::new(VerifyOptions::default());
         let mut archive = ArchiveVerifier::new(ArchiveOptions::new(verifiers.clone()));
         let mut archive_seen = false;
         let mut proofs = Vec::new();
-        let mut base = 0u64;
-        for input in inputs.iter_mut() {
-            let (name, size) = (input.name.clone(), input.size);
-            if let Err(e) = input.source.seek(SeekFrom::Start(0)) {
-                problems.push(format!("{name}: {e}"));
-                continue;
+        let mut sigma = SigmaRuleSet::new();
+        let mut ingest = Ingest::new(run::ingest_options());
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        for Run {
+            output,
+            deferred,
+            part,
+        } in runs
+        {
+            ingest.append(part);
+            for scanned in output.scanned {
+                verifier.add(scanned);
             }
-            let mut read_here = 0u64;
-            let diags = input::walk(&name, input.source, &limits, &mut |entry| {
-                let mut bytes = Vec::new();
-                let cap = MAX_ENTRY_BYTES;
-                let t0 = clock();
-                let read = entry.reader.take(cap + 1).read_to_end(&mut bytes);
-                t_read += clock() - t0;
-                if let Err(e) = read {
-                    files.push(FileLine {
-                        path: entry.path.to_owned(),
-                        kind: "unreadable".into(),
-                        stored: bytes.len() as u64,
-                        events: 0,
-                        problems: vec![e.to_string()],
-                        ..FileLine::default()
-                    });
-                    return Control::Continue;
-                }
-                if bytes.len() as u64 > cap {
-                    files.push(FileLine {
-                        path: entry.path.to_owned(),
-                        kind: "too large".into(),
-                        stored: bytes.len() as u64,
-                        events: 0,
-                        problems: vec![format!(
-                            "larger than {} MiB: too big to hold in a browser tab; use the trailproof CLI",
-                            cap >> 20
-                        )],
-                        ..FileLine::default()                    });
-                    return Control::Continue;
-                }
-                let entry_start = base + read_here;
-                read_here = (read_here + bytes.len() as u64).min(size);
-                entry_at.set((entry_start, base + read_here));
-                entry_path.replace(entry.path.to_owned());
-                let lower = entry.path.to_ascii_lowercase();
-                if key_files.iter().any(|k| k == entry.path) {
-                    files.push(FileLine {
-                        path: entry.path.to_owned(),
-                        kind: "verifier key".into(),
-                        stored: bytes.len() as u64,
-                        events: 0,
-                        problems: Vec::new(),
-                        ..FileLine::default()
-                    });
-                    return Control::Continue;
-                }
-                if bytes.starts_with(sealed::PROOF_MAGIC) {
-                    proofs.push(sealed::check_proof(entry.path, &bytes, &verifiers));
-                    files.push(FileLine {
-                        path: entry.path.to_owned(),
-                        kind: "inclusion proof".into(),
-                        stored: bytes.len() as u64,
-                        events: 0,
-                        problems: Vec::new(),
-                        ..FileLine::default()
-                    });
-                    return Control::Continue;
-                }
-                if sealed::is_archive_part(entry.path) {
-                    archive_seen |= sealed::is_manifest(entry.path, &bytes);
-                    archive.add_bytes(entry.path, &bytes);
-                    if !lower.ends_with(".rec") {
-                        files.push(FileLine {
-                            path: entry.path.to_owned(),
-                            kind: "sealed archive".into(),
-                            stored: bytes.len() as u64,
-                            events: 0,
-                            problems: Vec::new(),
-                            ..FileLine::default()
-                        });
-                        return Control::Continue;
+            for ((what, path), bytes) in output.deferred.iter().zip(deferred) {
+                match what {
+                    Deferred::Proof => proofs.push(sealed::check_proof(path, &bytes, &verifiers)),
+                    Deferred::ArchivePart => {
+                        archive_seen |= sealed::is_manifest(path, &bytes);
+                        archive.add_bytes(path, &bytes);
                     }
+                    Deferred::Sigma => sigma.load(path, &String::from_utf8_lossy(&bytes)),
                 }
-                if lower.ends_with(".yml") || lower.ends_with(".yaml") {
-                    // Sigma rules travel with the data; they are loaded, not indexed.
-                    let text = String::from_utf8_lossy(&bytes);
-                    sigma.load(entry.path, &text);
-                    files.push(FileLine {
-                        path: entry.path.to_owned(),
-                        kind: "Sigma rule".into(),
-                        stored: bytes.len() as u64,
-                        events: 0,
-                        problems: Vec::new(),
-                        ..FileLine::default()
-                    });
-                    return Control::Continue;
-                }
-                report(Phase::Verify, entry_start, entry.path);
-                let record_file = lower.ends_with(".rec");
-                // A sealed archive's record file holds framed records: no digest chain can
-                // cover it, and ingest reads it through its JSON-array view.
-                let t0 = clock();
-                let chain_kind = if record_file {
-                    ChainKind::Other
-                } else {
-                    let scanned = scan(entry.path, &mut bytes.as_slice(), &scan_limits);
-                    let kind = scanned.kind();
-                    verifier.add(scanned);
-                    kind
-                };
-                let t1 = clock();
-                t_scan += t1 - t0;
-                report(Phase::Parse, entry_start, entry.path);
-                let summary = if record_file {
-                    ingest.add_file(entry.path, &mut JsonArrayReader::new(bytes.as_slice()))
-                } else {
-                    ingest.add_file(entry.path, &mut bytes.as_slice())
-                };
-                t_ingest += clock() - t1;
-                files.push(FileLine {
-                    path: entry.path.to_owned(),
-                    kind: describe(&summary.kind, chain_kind),
-                    stored: summary.stored_bytes,
-                    events: summary.events,
-                    problems: summary.diagnostics.iter().map(|d| d.to_string()).collect(),
-                    ..FileLine::default()
-                });
-                Control::Continue
-            });
-            problems.extend(diags.iter().map(|d| d.to_string()));
-            base += size;
-            report(Phase::Index, base, &name);
+            }
+            files.extend(output.lines);
+            problems.extend(output.problems);
         }
-        t_walk += clock() - walk_start;
-        timings.add("walk (all below)", t_walk);
-        timings.add("  read entries", t_read);
-        timings.add("  chain scan", t_scan);
-        timings.add("  event ingest", t_ingest);
-        timings.add(
-            "  containers, progress, rest",
-            t_walk - t_read - t_scan - t_ingest,
-        );
+        timings.add("append parts; archive, proofs, rules", clock() - t0);
         let mut report = timings.time("verify chains", || verifier.finish());
         let t0 = clock();
         let verification = archive_seen.then(|| archive.finish_detailed());
@@ -797,6 +670,15 @@ impl Engine {
         Ok(view)
     }
 
+    /// For each input name, whether the analysis with `settings` re-reads it (to read those
+    /// ahead, concurrently, before [`Engine::reanalyze`]).
+    pub fn analysis_reads(&self, settings: &AnalysisSettings, inputs: &[&str]) -> Vec<bool> {
+        match compliance::options(settings) {
+            Ok(options) => compliance::inputs_needed(&self.store, &self.sigma, &options, inputs),
+            Err(_) => vec![false; inputs.len()],
+        }
+    }
+
     /// The auditor report over everything loaded, in a report format (`None` for event
     /// exports or before a load).
     pub fn audit_report(
@@ -1010,6 +892,7 @@ mod tests {
 
     use super::generator;
     use crate::protocol::Histogram;
+    use std::cell::Cell;
     use std::io::Cursor;
 
     fn fixture(name: &str) -> Vec<u8> {
@@ -1736,6 +1619,76 @@ mod tests {
             .collect();
         files.push(("prod.vkey".into(), format!("{vkey}\n").into_bytes()));
         files
+    }
+
+    /// Everything a load shows, with every event in store order and a few queries' rows.
+    fn everything(engine: &mut Engine, summary: &LoadSummary) -> Vec<String> {
+        let mut out = vec![serde_json::to_string_pretty(summary).unwrap()];
+        engine.export(ExportFormat::Json, 1 << 16, &mut |s| out.push(s));
+        for query in [
+            "",
+            "provider:aws",
+            "integrity:failed",
+            "action:PutBucketPolicy",
+        ] {
+            let view = engine.query(query, None, true).unwrap();
+            out.push(format!("{query}: {view:?} {:?}", engine.rows(0, 500)));
+        }
+        out
+    }
+
+    /// The inputs cut into 1, 2, 3 or 7 runs, each loaded apart (as the browser's load
+    /// workers do) and finished together, give exactly what one run gives: summary, report,
+    /// lines, sealed archive and proofs, store, query results in the same order, analysis.
+    #[test]
+    fn runs_finished_together_give_what_one_run_gives() {
+        let mut files: Vec<(String, Vec<u8>)> = sample_files();
+        files.extend(chain_with_forgery());
+        files.extend(sealed_archive());
+        files.push((
+            "rules/open-sg.yml".into(),
+            b"title: x\ndetection: {}\n".to_vec(),
+        ));
+        // The bundled sample again, zipped, so copies of its events are dropped across runs.
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes) in sample_files() {
+            zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut zip, &bytes).unwrap();
+        }
+        files.push(("again.zip".into(), zip.finish().unwrap().into_inner()));
+        let outcome = |lengths: &[usize]| {
+            let mut cursors: Vec<Cursor<Vec<u8>>> =
+                files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
+            let mut inputs = inputs(&files, &mut cursors);
+            let seen = Rc::new(Cell::new(0));
+            let last = seen.clone();
+            let progress: Progress = Rc::new(RefCell::new(move |_: Phase, done: u64, _: &str| {
+                assert!(done >= last.get(), "progress went backwards");
+                last.set(done);
+            }));
+            let (mut engine, mut summary) =
+                Engine::load_in_runs(&mut inputs, lengths, progress, &mut Timings::off());
+            summary.analysis = engine
+                .reanalyze(&AnalysisSettings::default(), &mut inputs)
+                .unwrap();
+            let total: u64 = files.iter().map(|(_, b)| b.len() as u64).sum();
+            assert_eq!(seen.get(), total, "progress ends at every byte");
+            everything(&mut engine, &summary)
+        };
+        let one = outcome(&[]);
+        assert!(one[0].contains("\"sealed\"") && one[0].contains("verifier key"));
+        assert!(one[0].contains("\"integrity\": \"failed\""), "a forged log");
+        for k in [1, 2, 3, 7] {
+            let n = files.len().div_ceil(k);
+            let got = outcome(&vec![n; k]);
+            assert_eq!(got.len(), one.len(), "{k} runs");
+            for (g, o) in got.iter().zip(&one) {
+                assert_eq!(g, o, "{k} runs");
+            }
+        }
+        // Uneven runs too, one input each at the start.
+        assert!(outcome(&[1, 1, 1, 5]) == one);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod guide;
 pub mod heat;
 pub mod identity;
 pub mod protocol;
+pub mod run;
 pub mod sealed;
 pub mod selected;
 pub mod triage;
@@ -23,6 +24,8 @@ pub mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod blob;
 #[cfg(target_arch = "wasm32")]
+pub mod fetch;
+#[cfg(target_arch = "wasm32")]
 pub mod files;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
@@ -30,5 +33,7 @@ pub mod idb;
 pub mod offline;
 #[cfg(target_arch = "wasm32")]
 pub mod page;
+#[cfg(target_arch = "wasm32")]
+pub mod pool;
 #[cfg(target_arch = "wasm32")]
 pub mod views;

@@ -14,6 +14,56 @@ use crate::workpaper::{EventKey, Mark};
 /// optimises wasm functions between calls).
 pub const CHUNK: u64 = 4 << 20;
 
+/// A run of inputs from the engine worker to one of its load workers. Sent as
+/// `[json, File[]]`; `names[i]` names `files[i]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ToLoader {
+    /// Which run (its index in input order), named in every reply.
+    pub run: u32,
+    /// Display paths of the run's inputs.
+    pub names: Vec<String>,
+    /// Load workers reading at once: each reads ahead its share of the budget.
+    pub sharing: u32,
+}
+
+/// A load worker's reply. Sent as a JSON string, except `Done`, sent as
+/// `[json, part, deferred…]` with the run's ingest part ([`trailproof_events::ingest::Part::encode`])
+/// and the bytes of each deferred entry as transferred `ArrayBuffer`s.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromLoader {
+    /// Bytes of the run's inputs done so far, in `phase`, at `file`.
+    Progress {
+        /// The run.
+        run: u32,
+        /// What is being done.
+        phase: Phase,
+        /// Bytes of the run's inputs done.
+        done: u64,
+        /// The current file.
+        file: String,
+    },
+    /// The run is loaded.
+    Done {
+        /// The run.
+        run: u32,
+        /// Everything but bytes.
+        output: Box<crate::run::RunOutput>,
+        /// `(index in the run, size, SHA-256 hex)` of each input hashed.
+        hashed: Vec<(usize, u64, String)>,
+        /// `(index in the run, message)` of each input that could not be hashed.
+        failed: Vec<(usize, String)>,
+        /// Milliseconds spent encoding the part.
+        encode_ms: f64,
+    },
+    /// The load worker cannot go on (also the shape `load_worker.js` sends when its wasm
+    /// cannot start).
+    Fatal {
+        /// Why.
+        message: String,
+    },
+}
+
 /// A request from the page. Sent as `[json, File[]]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -40,41 +40,57 @@ const MAX_KEY_FILE: u64 = 64 * 1024;
 /// the inputs that held them. Keys are trusted only because the user supplied them: the page
 /// says which were used.
 pub fn find_vkeys(inputs: &mut [Input<'_>]) -> (Verifiers, Vec<String>, Vec<String>) {
+    let files: Vec<(String, Vec<String>)> = inputs
+        .iter_mut()
+        .filter_map(|input| key_lines(input).map(|lines| (input.name.clone(), lines)))
+        .collect();
+    verifiers_of(&files)
+}
+
+/// The key lines of `input` when it is a verifier-key file (a small text file whose every
+/// non-empty, non-comment line is a valid key), for [`verifiers_of`].
+pub fn key_lines(input: &mut Input<'_>) -> Option<Vec<String>> {
+    if input.size > MAX_KEY_FILE || input.source.seek(SeekFrom::Start(0)).is_err() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    let read = input.source.take(MAX_KEY_FILE).read_to_end(&mut bytes);
+    let _ = input.source.seek(SeekFrom::Start(0));
+    let (Ok(_), Ok(text)) = (read, std::str::from_utf8(&bytes)) else {
+        return None;
+    };
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let valid = lines
+        .iter()
+        .filter(|l| VerifierKey::parse(l).is_ok())
+        .count();
+    (!lines.is_empty() && valid == lines.len())
+        .then(|| lines.into_iter().map(str::to_owned).collect())
+}
+
+/// The verifiers of key files found by [`key_lines`] (name and lines, in input order): the
+/// keys, their names, and the files that held them.
+pub fn verifiers_of(files: &[(String, Vec<String>)]) -> (Verifiers, Vec<String>, Vec<String>) {
     let mut verifiers = Verifiers::default();
     let mut names = Vec::new();
-    let mut files = Vec::new();
-    for input in inputs.iter_mut() {
-        if input.size > MAX_KEY_FILE || input.source.seek(SeekFrom::Start(0)).is_err() {
-            continue;
-        }
-        let mut bytes = Vec::new();
-        let read = input.source.take(MAX_KEY_FILE).read_to_end(&mut bytes);
-        let _ = input.source.seek(SeekFrom::Start(0));
-        let (Ok(_), Ok(text)) = (read, std::str::from_utf8(&bytes)) else {
-            continue;
-        };
-        let lines: Vec<&str> = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect();
-        let keys: Vec<VerifierKey> = lines
-            .iter()
-            .filter_map(|l| VerifierKey::parse(l).ok())
-            .collect();
-        if lines.is_empty() || keys.len() != lines.len() {
-            continue;
-        }
-        for key in keys {
+    for (_, lines) in files {
+        for key in lines.iter().filter_map(|l| VerifierKey::parse(l).ok()) {
             let name = key.to_string();
             // A duplicate (name, key ID) is ambiguous; keeping the first is the safe reading.
             if verifiers.add(key).is_ok() {
                 names.push(name);
             }
         }
-        files.push(input.name.clone());
     }
-    (verifiers, names, files)
+    (
+        verifiers,
+        names,
+        files.iter().map(|(name, _)| name.clone()).collect(),
+    )
 }
 
 /// Whether `path` can belong to a sealed archive (`manifest`, `seals/`, `checkpoints/`,

@@ -1,4 +1,5 @@
-//! The Web Worker: reads dropped files in `Blob` slices and runs the core libraries on them.
+//! The engine worker: loads dropped files on its pool of load workers (`bin/loader.rs`),
+//! keeps the one event store and answers the page's requests.
 #![forbid(unsafe_code)]
 
 #[cfg(target_arch = "wasm32")]
@@ -16,19 +17,18 @@ mod worker {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    use js_sys::{Array, Promise, Uint8Array};
+    use js_sys::{Array, Uint8Array};
     use trailproof_analysis::report::InputFile;
-    use trailproof_core::hash::FileHasher;
     use trailproof_core::tool::Tool;
     use trailproof_web::blob::BlobReader;
     use trailproof_web::engine::{read_record, Engine, Input, Progress, Timings};
+    use trailproof_web::fetch::{hash_file, js_error, performance_now, prefetch, Throttle};
     use trailproof_web::identity;
-    use trailproof_web::protocol::{
-        AnalysisSettings, ExportFormat, FromWorker, Phase, ToWorker, CHUNK,
-    };
+    use trailproof_web::pool;
+    use trailproof_web::protocol::{AnalysisSettings, ExportFormat, FromWorker, Phase, ToWorker};
+    use trailproof_web::run::cut_runs;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
     use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, File, MessageEvent};
 
     /// What the worker keeps between requests: the loaded files and the engine over them.
@@ -183,30 +183,6 @@ mod worker {
         f(&mut inputs)
     }
 
-    #[wasm_bindgen]
-    extern "C" {
-        /// The worker's high-resolution clock (milliseconds).
-        #[wasm_bindgen(js_namespace = performance, js_name = now)]
-        fn performance_now() -> f64;
-    }
-
-    /// Posts progress at most every 50 ms: the page re-renders per message, and with thousands
-    /// of small files a message per file would cost more than the work.
-    struct Throttle {
-        last: f64,
-    }
-
-    impl Throttle {
-        fn due(&mut self) -> bool {
-            let now = performance_now();
-            let due = now - self.last >= 50.0;
-            if due {
-                self.last = now;
-            }
-            due
-        }
-    }
-
     /// Hash results gathered for the page, sent in batches.
     #[derive(Default)]
     struct HashBatch {
@@ -227,76 +203,111 @@ mod worker {
         }
     }
 
-    /// Hashes, verifies, indexes, then analyses the inputs. A file that fits in one slice is
-    /// read once: the same buffer is hashed, scanned and ingested (`BlobReader::hashing`);
-    /// larger ones are hashed first in awaited slices, so each wasm call stays short.
+    /// What the pool's load workers report, passed on to the page: progress throttled, hash
+    /// results in batches, each input's digest kept for the auditor report.
+    struct ToPage {
+        job: u32,
+        total: u64,
+        throttle: Throttle,
+        batch: HashBatch,
+        digests: Vec<Option<(u64, String)>>,
+    }
+
+    impl pool::Listener for ToPage {
+        fn progress(&mut self, phase: Phase, done: u64, file: &str) {
+            if self.throttle.due() {
+                reply(&FromWorker::Progress {
+                    job: self.job,
+                    phase,
+                    done: done.min(self.total),
+                    total: self.total,
+                    file: file.to_owned(),
+                });
+            }
+        }
+
+        fn hashes(&mut self, hashed: Vec<(usize, u64, String)>, failed: Vec<(usize, String)>) {
+            for (index, size, sha256) in &hashed {
+                if let Some(d) = self.digests.get_mut(*index) {
+                    *d = Some((*size, sha256.clone()));
+                }
+            }
+            self.batch.hashed.extend(hashed);
+            self.batch.failed.extend(failed);
+            self.batch.send(self.job);
+        }
+    }
+
+    /// [`ToPage`] shared with a load's progress callback, borrowed per call.
+    struct Shared(Rc<RefCell<ToPage>>);
+
+    impl pool::Listener for Shared {
+        fn progress(&mut self, phase: Phase, done: u64, file: &str) {
+            self.0.borrow_mut().progress(phase, done, file)
+        }
+
+        fn hashes(&mut self, hashed: Vec<(usize, u64, String)>, failed: Vec<(usize, String)>) {
+            self.0.borrow_mut().hashes(hashed, failed)
+        }
+    }
+
+    /// Hashes, verifies and indexes the inputs on the pool of load workers (each hashes, reads
+    /// ahead and loads the runs of inputs it is handed), finishes the load here, then analyses.
     async fn load(job: u32, paths: Vec<String>, files: Vec<File>) {
         let clock = performance_now;
         let mut timings = Timings::new(&clock);
         let named: Vec<(String, File)> = paths.into_iter().zip(files).collect();
         let total: u64 = named.iter().map(|(_, f)| f.size() as u64).sum();
-        let mut throttle = Throttle { last: 0.0 };
-        let mut batch = HashBatch::default();
-        let mut digests: Vec<Option<(u64, String)>> = vec![None; named.len()];
-
+        let sizes: Vec<u64> = named.iter().map(|(_, f)| f.size() as u64).collect();
+        let workers = pool::pool_size();
+        let runs = cut_runs(&sizes, workers);
+        let to_page = Rc::new(RefCell::new(ToPage {
+            job,
+            total,
+            throttle: Throttle::default(),
+            batch: HashBatch::default(),
+            digests: vec![None; named.len()],
+        }));
         let t0 = clock();
-        let mut done = 0u64;
-        for (index, (name, file)) in named.iter().enumerate() {
-            if file.size() as u64 <= CHUNK {
-                continue;
-            }
-            match hash_file(job, name, file, &mut done, total, &mut throttle).await {
-                Ok(digest) => {
-                    batch.hashed.push((index, digest.0, digest.1.clone()));
-                    digests[index] = Some(digest);
-                }
-                Err(e) => batch
-                    .failed
-                    .push((index, e.as_string().unwrap_or_else(|| format!("{e:?}")))),
-            }
-        }
-        batch.send(job);
-        timings.add("hash large inputs (awaited slices)", clock() - t0);
-
-        let t0 = clock();
-        let mut preloaded = prefetch(&named).await;
-        timings.add("read small inputs ahead (concurrent)", clock() - t0);
-
-        let t0 = clock();
-        let mut readers = Vec::with_capacity(named.len());
-        for (index, (name, file)) in named.iter().enumerate() {
-            let reader = match preloaded.get_mut(index).and_then(Option::take) {
-                Some(bytes) => BlobReader::preloaded(file.clone().into(), bytes),
-                None => BlobReader::new(file.clone().into()).map(BlobReader::hashing),
-            };
-            match reader {
-                Ok(reader) => readers.push((name.clone(), reader)),
-                Err(e) => {
-                    reply(&FromWorker::Fatal {
-                        message: e.to_string(),
-                    });
-                    return;
-                }
-            }
-        }
-        timings.add("open readers", clock() - t0);
-        let (engine, summary) = {
-            let mut inputs = inputs_of(&mut readers);
+        let mut encode_ms = 0.0;
+        let loaded = if runs.len() > 1 {
+            let mut listener = Shared(to_page.clone());
+            pool::load(&named, &runs, workers, &mut listener, &mut encode_ms).await
+        } else {
+            // One run (one input, say a zip): loaded here, as a pool would add only a worker's
+            // start and the part's trip.
+            let sink = to_page.clone();
             let progress: Progress = Rc::new(RefCell::new(move |phase, done, file: &str| {
-                if throttle.due() {
-                    reply(&FromWorker::Progress {
-                        job,
-                        phase,
-                        done,
-                        total,
-                        file: file.to_owned(),
-                    });
-                }
+                pool::Listener::progress(&mut *sink.borrow_mut(), phase, done, file);
             }));
+            pool::load_here(&named, 1, progress)
+                .await
+                .map(|(run, hashed, failed)| {
+                    pool::Listener::hashes(&mut *to_page.borrow_mut(), hashed, failed);
+                    vec![run]
+                })
+        };
+        timings.add(
+            &format!(
+                "load workers: hash, read, scan, ingest ({} runs on {} workers, wall)",
+                runs.len(),
+                workers.min(runs.len()).max(1)
+            ),
+            clock() - t0,
+        );
+        timings.add("  encode parts (in the load workers, summed)", encode_ms);
+        let runs = match loaded {
+            Ok(runs) => runs,
+            Err(message) => {
+                reply(&FromWorker::Fatal { message });
+                return;
+            }
+        };
+        let (engine, summary) = {
             let t0 = clock();
             let mut inner = Timings::new(&clock);
-            let loaded = Engine::load_events(&mut inputs, progress, &mut inner);
-            timings.add("load (below)", clock() - t0);
+            let loaded = Engine::finish_load(runs, &mut inner);
+            timings.add("finish the load (below)", clock() - t0);
             timings.phases.extend(
                 inner
                     .phases
@@ -305,29 +316,14 @@ mod worker {
             );
             loaded
         };
-
-        // Hashes of the small files came with the load's own reads; a file the load did not
-        // read whole (unreadable, or skipped) is hashed now.
-        let t0 = clock();
-        for (index, (_, reader)) in readers.iter_mut().enumerate() {
-            // Large inputs were hashed (or failed) before the load.
-            if digests[index].is_some() || reader.size() > CHUNK {
-                continue;
-            }
-            match reader.finish_digest() {
-                Ok(d) => {
-                    let digest = (d.size, d.sha256_hex());
-                    batch.hashed.push((index, digest.0, digest.1.clone()));
-                    digests[index] = Some(digest);
-                }
-                Err(e) => batch.failed.push((index, e.to_string())),
-            }
-        }
+        let (mut batch, digests) = {
+            let mut page = to_page.borrow_mut();
+            (
+                std::mem::take(&mut page.batch),
+                std::mem::take(&mut page.digests),
+            )
+        };
         batch.send(job);
-        timings.add(
-            "hashes of small inputs (from the load's reads)",
-            clock() - t0,
-        );
         let hashes: Vec<InputFile> = named
             .iter()
             .zip(&digests)
@@ -347,8 +343,9 @@ mod worker {
         });
         timings.add("post the summary", clock() - t0);
 
-        // The analysis runs after the summary is shown, with its own progress phase, over the
-        // load's readers: the raw records it needs are still in their buffers.
+        // The analysis runs after the summary is shown, with its own progress phase; the raw
+        // records it needs are read again from the inputs that hold them, read ahead here
+        // (64 in flight) as the load workers read theirs.
         reply(&FromWorker::Progress {
             job,
             phase: Phase::Analyze,
@@ -358,9 +355,32 @@ mod worker {
         });
         let t0 = clock();
         let mut engine = engine;
+        let settings = AnalysisSettings::default();
+        let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+        let reads = engine.analysis_reads(&settings, &names);
+        let wanted: Vec<(String, File)> = named
+            .iter()
+            .zip(&reads)
+            .filter(|(_, &r)| r)
+            .map(|(f, _)| f.clone())
+            .collect();
+        let mut ahead = prefetch(&wanted, 1).await.into_iter();
+        timings.add("analysis: read its inputs ahead", clock() - t0);
+        let t0 = clock();
+        let mut readers = Vec::with_capacity(named.len());
+        for ((name, file), read) in named.iter().zip(&reads) {
+            let bytes = if *read { ahead.next().flatten() } else { None };
+            let reader = match bytes {
+                Some(bytes) => BlobReader::preloaded(file.clone().into(), bytes),
+                None => BlobReader::new(file.clone().into()),
+            };
+            if let Ok(reader) = reader {
+                readers.push((name.clone(), reader));
+            }
+        }
         let result = {
             let mut inputs = inputs_of(&mut readers);
-            engine.reanalyze(&AnalysisSettings::default(), &mut inputs)
+            engine.reanalyze(&settings, &mut inputs)
         };
         drop(readers);
         timings.add("analysis (after the summary)", clock() - t0);
@@ -394,47 +414,6 @@ mod worker {
                 }
             })
             .collect()
-    }
-
-    /// Total bytes of small inputs read ahead; a larger set reads the rest synchronously
-    /// while it loads (memory stays bounded).
-    const PREFETCH_BUDGET: u64 = 256 << 20;
-    /// Reads in flight at once.
-    const PREFETCH_WINDOW: usize = 64;
-
-    /// Reads every input that fits in one slice ([`CHUNK`]), many at a time: each read of a
-    /// file costs the browser a round trip of about a millisecond, which concurrent reads
-    /// overlap (one `FileReaderSync` call per file cannot). A read that fails is left to the
-    /// load, which reports it.
-    async fn prefetch(files: &[(String, File)]) -> Vec<Option<Vec<u8>>> {
-        let mut out: Vec<Option<Vec<u8>>> = vec![None; files.len()];
-        let mut budget = PREFETCH_BUDGET;
-        let mut wanted = Vec::new();
-        for (index, (_, file)) in files.iter().enumerate() {
-            let size = file.size() as u64;
-            if size <= CHUNK && size <= budget {
-                budget -= size;
-                wanted.push(index);
-            }
-        }
-        for window in wanted.chunks(PREFETCH_WINDOW) {
-            let promises: Array = window
-                .iter()
-                .map(|&i| JsValue::from(files[i].1.array_buffer()))
-                .collect();
-            let Ok(settled) = JsFuture::from(Promise::all_settled(&promises)).await else {
-                continue;
-            };
-            for (&i, result) in window.iter().zip(Array::from(&settled).iter()) {
-                let value = js_sys::Reflect::get(&result, &JsValue::from_str("value"))
-                    .ok()
-                    .and_then(|v| v.dyn_into::<js_sys::ArrayBuffer>().ok());
-                if let Some(buffer) = value {
-                    out[i] = Some(Uint8Array::new(&buffer).to_vec());
-                }
-            }
-        }
-        out
     }
 
     /// Sends `parts` to the page as a `Blob` download of `format`.
@@ -500,55 +479,30 @@ mod worker {
     async fn hash_all(job: u32, files: &[File]) {
         let total: u64 = files.iter().map(|f| f.size() as u64).sum();
         let mut done = 0u64;
-        let mut throttle = Throttle { last: 0.0 };
+        let mut throttle = Throttle::default();
         let mut batch = HashBatch::default();
         for (index, file) in files.iter().enumerate() {
-            match hash_file(job, &file.name(), file, &mut done, total, &mut throttle).await {
+            let name = file.name();
+            let mut on_bytes = |n: u64| {
+                done += n;
+                if throttle.due() {
+                    reply(&FromWorker::Progress {
+                        job,
+                        phase: Phase::Read,
+                        done,
+                        total,
+                        file: name.clone(),
+                    });
+                }
+            };
+            match hash_file(file, &mut on_bytes).await {
                 Ok((size, sha256)) => batch.hashed.push((index, size, sha256)),
-                Err(e) => batch
-                    .failed
-                    .push((index, e.as_string().unwrap_or_else(|| format!("{e:?}")))),
+                Err(e) => batch.failed.push((index, js_error(&e))),
             }
             if throttle.due() {
                 batch.send(job);
             }
         }
         batch.send(job);
-    }
-
-    /// Hashes one file slice by slice. Each slice is awaited (a promise, not a timer: no
-    /// clamping), so the worker returns to its event loop between slices and every wasm call
-    /// stays short. Progress is throttled.
-    async fn hash_file(
-        job: u32,
-        name: &str,
-        file: &File,
-        done: &mut u64,
-        total: u64,
-        throttle: &mut Throttle,
-    ) -> Result<(u64, String), JsValue> {
-        let size = file.size() as u64;
-        let mut hasher = FileHasher::new();
-        let mut offset = 0u64;
-        while offset < size {
-            let end = (offset + CHUNK).min(size);
-            let slice = file.slice_with_f64_and_f64(offset as f64, end as f64)?;
-            let buffer = JsFuture::from(slice.array_buffer()).await?;
-            let bytes = Uint8Array::new(&buffer).to_vec();
-            hasher.update(&bytes);
-            offset = end;
-            *done += bytes.len() as u64;
-            if throttle.due() {
-                reply(&FromWorker::Progress {
-                    job,
-                    phase: Phase::Read,
-                    done: *done,
-                    total,
-                    file: name.to_owned(),
-                });
-            }
-        }
-        let digest = hasher.finish();
-        Ok((digest.size, digest.sha256_hex()))
     }
 }

@@ -1,0 +1,117 @@
+//! A load worker of the engine worker's pool: loads the runs of inputs it is handed
+//! (`trailproof_web::run::load_run`) and sends back what the engine needs to finish the load,
+//! its ingest part as bytes.
+#![forbid(unsafe_code)]
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    loader::start();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("the load worker runs only in a browser (wasm32)");
+}
+
+#[cfg(target_arch = "wasm32")]
+mod loader {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use js_sys::{Array, Uint8Array};
+    use trailproof_web::engine::Progress;
+    use trailproof_web::fetch::{performance_now, Throttle};
+    use trailproof_web::pool::load_here;
+    use trailproof_web::protocol::{FromLoader, ToLoader};
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
+
+    fn scope() -> DedicatedWorkerGlobalScope {
+        js_sys::global().unchecked_into()
+    }
+
+    fn reply(message: &FromLoader) {
+        // Serialising our own types cannot fail; a failed post means the engine is gone.
+        if let Ok(json) = serde_json::to_string(message) {
+            let _ = scope().post_message(&JsValue::from_str(&json));
+        }
+    }
+
+    pub fn start() {
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+            let parts = Array::from(&event.data());
+            let request = parts
+                .get(0)
+                .as_string()
+                .and_then(|s| serde_json::from_str::<ToLoader>(&s).ok());
+            let files: Vec<File> = Array::from(&parts.get(1))
+                .iter()
+                .filter_map(|f| f.dyn_into().ok())
+                .collect();
+            if let Some(request) = request {
+                wasm_bindgen_futures::spawn_local(run(request, files));
+            }
+        });
+        scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // The handler lives as long as the worker.
+        on_message.forget();
+    }
+
+    /// Hashes, reads ahead and loads one run; replies `Done` with the part and the deferred
+    /// entries' bytes transferred (not copied) to the engine worker.
+    async fn run(request: ToLoader, files: Vec<File>) {
+        let ToLoader {
+            run,
+            names,
+            sharing,
+        } = request;
+        let named: Vec<(String, File)> = names.into_iter().zip(files).collect();
+        let mut throttle = Throttle::default();
+        let progress: Progress = Rc::new(RefCell::new(move |phase, done, file: &str| {
+            if throttle.due() {
+                reply(&FromLoader::Progress {
+                    run,
+                    phase,
+                    done,
+                    file: file.to_owned(),
+                });
+            }
+        }));
+        let (loaded, hashed, failed) = match load_here(&named, u64::from(sharing), progress).await {
+            Ok(done) => done,
+            Err(message) => {
+                reply(&FromLoader::Fatal { message });
+                return;
+            }
+        };
+        let clock = performance_now;
+        let t0 = clock();
+        let part = loaded.part.encode();
+        let encode_ms = clock() - t0;
+        let Ok(json) = serde_json::to_string(&FromLoader::Done {
+            run,
+            output: Box::new(loaded.output),
+            hashed,
+            failed,
+            encode_ms,
+        }) else {
+            return;
+        };
+        let message = Array::of1(&JsValue::from_str(&json));
+        let transfer = Array::new();
+        for bytes in std::iter::once(part).chain(loaded.deferred) {
+            let buffer = Uint8Array::from(bytes.as_slice()).buffer();
+            message.push(&buffer);
+            transfer.push(&buffer);
+        }
+        if scope()
+            .post_message_with_transfer(&message, &transfer)
+            .is_err()
+        {
+            reply(&FromLoader::Fatal {
+                message: "a load worker could not send its results".into(),
+            });
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! The engine worker's pool of load workers: the inputs are cut into runs of consecutive
+//! files ([`crate::run::cut_runs`]), each idle load worker (`bin/loader.rs`, a nested dedicated
+//! worker started by `load_worker.js`) is handed the next run, and the runs come back with
+//! their ingest parts as bytes, to be finished in input order by
+//! [`crate::engine::Engine::finish_load`]. The pool is owned by the engine worker, so the page
+//! cancelling a load by terminating the engine worker terminates every load worker with it.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::rc::Rc;
+
+use js_sys::{Array, Promise, Uint8Array};
+use trailproof_events::ingest::Part;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{File, MessageEvent, Worker, WorkerGlobalScope};
+
+use crate::blob::BlobReader;
+use crate::engine::{Input, Progress, Timings};
+use crate::fetch::{hash_file, js_error, performance_now, prefetch};
+use crate::protocol::{FromLoader, Phase, ToLoader, CHUNK};
+use crate::run::{load_run, Run};
+
+/// Most load workers: past this, the engine worker appending parts and the page's own work
+/// gain nothing from more.
+pub const MAX_WORKERS: usize = 8;
+
+/// Load workers for this machine: `navigator.hardwareConcurrency`, from 2 to [`MAX_WORKERS`].
+pub fn pool_size() -> usize {
+    let cores = js_sys::global()
+        .dyn_into::<WorkerGlobalScope>()
+        .map(|s| s.navigator().hardware_concurrency())
+        .unwrap_or(2.0);
+    (cores as usize).clamp(2, MAX_WORKERS)
+}
+
+/// Messages from the load workers, in arrival order, awaited one at a time.
+#[derive(Clone, Default)]
+struct Inbox(Rc<RefCell<InboxState>>);
+
+#[derive(Default)]
+struct InboxState {
+    queue: VecDeque<(usize, JsValue)>,
+    wake: Option<js_sys::Function>,
+}
+
+impl Inbox {
+    fn push(&self, worker: usize, data: JsValue) {
+        let wake = {
+            let mut s = self.0.borrow_mut();
+            s.queue.push_back((worker, data));
+            s.wake.take()
+        };
+        if let Some(f) = wake {
+            let _ = f.call0(&JsValue::NULL);
+        }
+    }
+
+    async fn next(&self) -> (usize, JsValue) {
+        loop {
+            if let Some(m) = self.0.borrow_mut().queue.pop_front() {
+                return m;
+            }
+            let state = self.0.clone();
+            let promise = Promise::new(&mut |resolve, _| state.borrow_mut().wake = Some(resolve));
+            let _ = JsFuture::from(promise).await;
+        }
+    }
+}
+
+/// One load worker and its handlers (kept alive with it).
+struct Loader {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for Loader {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+fn spawn(index: usize, inbox: &Inbox) -> Result<Loader, JsValue> {
+    // A classic script, like the engine worker (Trunk builds worker bins that way).
+    let worker = Worker::new("./load_worker.js")?;
+    let to_inbox = inbox.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        to_inbox.push(index, event.data());
+    });
+    let to_inbox = inbox.clone();
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        let fatal = FromLoader::Fatal {
+            message: "a load worker failed to start".into(),
+        };
+        if let Ok(json) = serde_json::to_string(&fatal) {
+            to_inbox.push(index, JsValue::from_str(&json));
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    Ok(Loader {
+        worker,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
+}
+
+fn send(
+    loader: &Loader,
+    run: usize,
+    range: &Range<usize>,
+    files: &[(String, File)],
+    sharing: usize,
+) {
+    let request = ToLoader {
+        run: run as u32,
+        names: files[range.clone()]
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect(),
+        sharing: sharing as u32,
+    };
+    let Ok(json) = serde_json::to_string(&request) else {
+        return;
+    };
+    let list: Array = files[range.clone()]
+        .iter()
+        .map(|(_, f)| JsValue::from(f.clone()))
+        .collect();
+    let _ = loader
+        .worker
+        .post_message(&Array::of2(&JsValue::from_str(&json), &list));
+}
+
+/// What the pool hears, for the engine worker to pass on.
+pub trait Listener {
+    /// Progress: the phase, bytes of all inputs done (summed over runs), the current file.
+    fn progress(&mut self, phase: Phase, done: u64, file: &str);
+    /// Hash results of inputs (indexes into all inputs).
+    fn hashes(&mut self, hashed: Vec<(usize, u64, String)>, failed: Vec<(usize, String)>);
+}
+
+/// Loads `files`, cut into `runs`, on `workers` load workers; the runs come back in input
+/// order. Milliseconds the load workers spent encoding their parts are added to `encode_ms`.
+pub async fn load(
+    files: &[(String, File)],
+    runs: &[Range<usize>],
+    workers: usize,
+    listener: &mut dyn Listener,
+    encode_ms: &mut f64,
+) -> Result<Vec<Run>, String> {
+    let workers = workers.clamp(1, runs.len().max(1));
+    let inbox = Inbox::default();
+    let pool: Vec<Loader> = (0..workers)
+        .map(|i| spawn(i, &inbox))
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("could not start a load worker: {e:?}"))?;
+    let mut next = 0;
+    for loader in &pool {
+        if let Some(range) = runs.get(next) {
+            send(loader, next, range, files, workers);
+            next += 1;
+        }
+    }
+    let size =
+        |r: &Range<usize>| -> u64 { files[r.clone()].iter().map(|(_, f)| f.size() as u64).sum() };
+    let mut done: Vec<u64> = vec![0; runs.len()];
+    let mut out: Vec<Option<Run>> = (0..runs.len()).map(|_| None).collect();
+    let mut left = runs.len();
+    while left > 0 {
+        let (worker, data) = inbox.next().await;
+        let parts = if Array::is_array(&data) {
+            Array::from(&data)
+        } else {
+            Array::of1(&data)
+        };
+        let Some(message) = parts
+            .get(0)
+            .as_string()
+            .and_then(|s| serde_json::from_str::<FromLoader>(&s).ok())
+        else {
+            return Err("a load worker sent a message that is not understood".into());
+        };
+        match message {
+            FromLoader::Progress {
+                run,
+                phase,
+                done: d,
+                file,
+            } => {
+                let Some(slot) = done.get_mut(run as usize) else {
+                    continue;
+                };
+                *slot = (*slot).max(d);
+                listener.progress(phase, done.iter().sum(), &file);
+            }
+            FromLoader::Done {
+                run,
+                output,
+                hashed,
+                failed,
+                encode_ms: ms,
+            } => {
+                let run = run as usize;
+                let Some(range) = runs.get(run) else {
+                    return Err("a load worker answered for a run it was not given".into());
+                };
+                let bytes = |i: u32| Uint8Array::new(&parts.get(i)).to_vec();
+                let part = Part::decode(&bytes(1)).map_err(|e| e.to_string())?;
+                let deferred = (0..output.deferred.len() as u32)
+                    .map(|i| bytes(2 + i))
+                    .collect();
+                let first = range.start;
+                listener.hashes(
+                    hashed
+                        .into_iter()
+                        .map(|(i, s, h)| (first + i, s, h))
+                        .collect(),
+                    failed.into_iter().map(|(i, m)| (first + i, m)).collect(),
+                );
+                *encode_ms += ms;
+                out[run] = Some(Run {
+                    output: *output,
+                    deferred,
+                    part,
+                });
+                done[run] = size(range);
+                left -= 1;
+                if let Some(range) = runs.get(next) {
+                    send(&pool[worker], next, range, files, workers);
+                    next += 1;
+                }
+            }
+            FromLoader::Fatal { message } => return Err(message),
+        }
+    }
+    // Dropping the pool terminates every load worker: their memory goes with them.
+    drop(pool);
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// A run loaded where this is called (a load worker, or the engine worker itself when there is
+/// only one run: a pool would only add a worker's start and the part's trip): its inputs
+/// hashed (big ones first, in awaited slices), small ones read ahead, then
+/// [`load_run`]. Returns the run and the hash results (indexes into `files`).
+pub async fn load_here(
+    files: &[(String, File)],
+    sharing: u64,
+    progress: Progress,
+) -> Result<(Run, Vec<(usize, u64, String)>, Vec<(usize, String)>), String> {
+    let mut hashed = Vec::new();
+    let mut failed = Vec::new();
+    let mut digested = vec![false; files.len()];
+    let mut read = 0u64;
+    for (index, (name, file)) in files.iter().enumerate() {
+        if file.size() as u64 <= CHUNK {
+            continue;
+        }
+        let mut on_bytes = |n: u64| {
+            read += n;
+            (progress.borrow_mut())(Phase::Read, read, name);
+        };
+        match hash_file(file, &mut on_bytes).await {
+            Ok((size, sha256)) => hashed.push((index, size, sha256)),
+            Err(e) => failed.push((index, js_error(&e))),
+        }
+        digested[index] = true;
+    }
+    let mut preloaded = prefetch(files, sharing).await;
+    let mut readers = Vec::with_capacity(files.len());
+    for (index, (name, file)) in files.iter().enumerate() {
+        let reader = match preloaded.get_mut(index).and_then(Option::take) {
+            Some(bytes) => BlobReader::preloaded(file.clone().into(), bytes),
+            None => BlobReader::new(file.clone().into()).map(BlobReader::hashing),
+        };
+        readers.push((name.clone(), reader.map_err(|e| e.to_string())?));
+    }
+    let clock = performance_now;
+    let run = {
+        let mut inputs: Vec<Input<'_>> = readers
+            .iter_mut()
+            .map(|(name, reader)| {
+                let size = reader.size();
+                Input {
+                    name: name.clone(),
+                    source: reader,
+                    size,
+                }
+            })
+            .collect();
+        load_run(&mut inputs, progress, &Timings::new(&clock))
+    };
+    // Hashes of the small inputs came with the load's own reads.
+    for (index, (_, reader)) in readers.iter_mut().enumerate() {
+        if digested[index] {
+            continue;
+        }
+        match reader.finish_digest() {
+            Ok(d) => hashed.push((index, d.size, d.sha256_hex())),
+            Err(e) => failed.push((index, e.to_string())),
+        }
+    }
+    Ok((run, hashed, failed))
+}

@@ -1,0 +1,314 @@
+//! What one load worker does with a run of consecutive inputs, host-independent (tested
+//! natively): every entry is read once, scanned for digest-chain verification and ingested
+//! into the run's own [`Part`] from the same bytes ([`trailproof_load::scan_and_ingest`], as
+//! the CLI does), and everything the engine needs to finish the load is gathered in a
+//! [`RunOutput`]: the `Scanned` items for the one chain verification, the per-file lines, key
+//! files, and the few entries only the engine can judge (sealed-archive parts, inclusion
+//! proofs, Sigma rules) as bytes. [`crate::engine::Engine::finish_load`] appends the parts in
+//! input order and verifies once, so any cut of the inputs into runs gives one store, one
+//! report.
+
+use std::cell::{Cell, RefCell};
+use std::io::{Read, SeekFrom};
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+use trailproof_archive::frame::JsonArrayReader;
+use trailproof_chain::{FileKind as ChainKind, ScanLimits, Scanned};
+use trailproof_core::input::{self, Control, Limits};
+use trailproof_events::ingest::{FileKind, Framing, Part, Phase as IngestPhase};
+use trailproof_events::{Ingest, IngestOptions};
+
+use crate::engine::{Input, Progress, Timings, MAX_ENTRY_BYTES};
+use crate::protocol::{FileLine, Phase};
+use crate::sealed;
+
+/// An entry the engine judges itself, from its bytes (few and small in practice).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Deferred {
+    /// A tlog-proof bundle to check against the verifier keys.
+    Proof,
+    /// A file of a sealed archive, for the archive verifier.
+    ArchivePart,
+    /// A Sigma rule file.
+    Sigma,
+}
+
+/// What a run of inputs gave, except its ingest part (sent apart, as bytes, between workers)
+/// and the bytes of its deferred entries.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RunOutput {
+    /// Verifier-key files among the run's inputs: name and key lines, in input order.
+    pub keys: Vec<(String, Vec<String>)>,
+    /// Every scanned entry, in input order.
+    pub scanned: Vec<Scanned>,
+    /// One line per entry, in input order.
+    pub lines: Vec<FileLine>,
+    /// Entries the engine judges, in input order: what and which path (bytes alongside).
+    pub deferred: Vec<(Deferred, String)>,
+    /// Inputs that could not be read and container problems, in input order.
+    pub problems: Vec<String>,
+    /// Milliseconds spent reading entries, scanning and ingesting them (one read, one inflate:
+    /// timed together), and walking in all.
+    pub read_ms: f64,
+    /// See [`RunOutput::read_ms`].
+    pub scan_ingest_ms: f64,
+    /// See [`RunOutput::read_ms`].
+    pub walk_ms: f64,
+}
+
+/// A run's full result: its output, the bytes of its deferred entries, its ingest part.
+pub struct Run {
+    /// Everything but bytes.
+    pub output: RunOutput,
+    /// The bytes of each of `output.deferred`.
+    pub deferred: Vec<Vec<u8>>,
+    /// The run's events, unfinished.
+    pub part: Part,
+}
+
+/// How the engine loads: the limits of the walk and the ingest options.
+pub fn ingest_options() -> IngestOptions {
+    IngestOptions {
+        limits: Limits::default(),
+        ..IngestOptions::default()
+    }
+}
+
+pub(crate) fn describe(kind: &FileKind, chain: ChainKind) -> String {
+    match chain {
+        ChainKind::AwsDigest => return "CloudTrail digest".into(),
+        ChainKind::CtsDigest => return "Huawei CTS digest".into(),
+        ChainKind::Keys => return "public keys".into(),
+        ChainKind::Sidecar => return "signature sidecar".into(),
+        _ => {}
+    }
+    match kind {
+        FileKind::Events { provider, framing } => {
+            let who = provider.map(|p| p.as_str()).unwrap_or("mixed");
+            let how = match framing {
+                Framing::Objects => "objects".to_owned(),
+                Framing::Array => "array".to_owned(),
+                Framing::Wrapper(key) => format!("\"{key}\" list"),
+                Framing::Csv => "CSV".to_owned(),
+            };
+            format!("{who} events ({how})")
+        }
+        FileKind::Companion(c) => format!("{c:?}").to_lowercase(),
+        FileKind::Unknown => "unrecognised".into(),
+        FileKind::Unreadable => "unreadable".into(),
+        #[allow(unreachable_patterns)]
+        _ => "other".into(),
+    }
+}
+
+fn line(path: &str, kind: &str, stored: u64) -> FileLine {
+    FileLine {
+        path: path.to_owned(),
+        kind: kind.to_owned(),
+        stored,
+        ..FileLine::default()
+    }
+}
+
+/// Loads a run of inputs: progress is reported in bytes of these inputs consumed, from 0;
+/// `timings.clock` times the steps.
+pub fn load_run(inputs: &mut [Input<'_>], progress: Progress, timings: &Timings<'_>) -> Run {
+    let limits = Limits::default();
+    let scan_limits = ScanLimits::default();
+    let mut ingest = Ingest::new(ingest_options());
+    // Where the current entry starts and ends in the inputs' bytes, and its path.
+    let entry_at = Rc::new(Cell::new((0u64, 0u64)));
+    let entry_path = Rc::new(RefCell::new(String::new()));
+    // Bytes consumed never decrease: ingest's final report names no position.
+    let high = Rc::new(Cell::new(0u64));
+    {
+        let (progress, entry_at, entry_path, high) = (
+            progress.clone(),
+            entry_at.clone(),
+            entry_path.clone(),
+            high.clone(),
+        );
+        ingest.set_progress(Box::new(move |p| {
+            let phase = match p.phase {
+                IngestPhase::Read | IngestPhase::Inflate => Phase::Inflate,
+                IngestPhase::Parse => Phase::Parse,
+                _ => Phase::Index,
+            };
+            let (start, end) = entry_at.get();
+            high.set(high.get().max((start + p.stored_bytes).min(end)));
+            (progress.borrow_mut())(phase, high.get(), &entry_path.borrow());
+            true
+        }));
+    }
+    let report = |phase: Phase, done: u64, file: &str| {
+        high.set(high.get().max(done));
+        (progress.borrow_mut())(phase, high.get(), file)
+    };
+    let mut out = RunOutput::default();
+    let mut deferred_bytes = Vec::new();
+    // Key files are whole top-level inputs: found first, then skipped by the walk.
+    for input in inputs.iter_mut() {
+        if let Some(lines) = sealed::key_lines(input) {
+            out.keys.push((input.name.clone(), lines));
+        }
+    }
+    let clock = timings.clock;
+    let (mut t_read, mut t_work) = (0.0, 0.0);
+    let walk_start = clock();
+    let mut base = 0u64;
+    for input in inputs.iter_mut() {
+        let (name, size) = (input.name.clone(), input.size);
+        if let Err(e) = input.source.seek(SeekFrom::Start(0)) {
+            out.problems.push(format!("{name}: {e}"));
+            continue;
+        }
+        let mut read_here = 0u64;
+        let diags = input::walk(&name, input.source, &limits, &mut |entry| {
+            let mut bytes = Vec::new();
+            let cap = MAX_ENTRY_BYTES;
+            let t0 = clock();
+            let read = entry.reader.take(cap + 1).read_to_end(&mut bytes);
+            t_read += clock() - t0;
+            let stored = bytes.len() as u64;
+            if let Err(e) = read {
+                let mut l = line(entry.path, "unreadable", stored);
+                l.problems.push(e.to_string());
+                out.lines.push(l);
+                return Control::Continue;
+            }
+            if stored > cap {
+                let mut l = line(entry.path, "too large", stored);
+                l.problems.push(format!(
+                    "larger than {} MiB: too big to hold in a browser tab; use the trailproof CLI",
+                    cap >> 20
+                ));
+                out.lines.push(l);
+                return Control::Continue;
+            }
+            let entry_start = base + read_here;
+            read_here = (read_here + stored).min(size);
+            entry_at.set((entry_start, base + read_here));
+            entry_path.replace(entry.path.to_owned());
+            let lower = entry.path.to_ascii_lowercase();
+            if out.keys.iter().any(|(k, _)| k == entry.path) {
+                out.lines.push(line(entry.path, "verifier key", stored));
+                return Control::Continue;
+            }
+            let mut defer = |what: Deferred, bytes: Vec<u8>| {
+                out.deferred.push((what, entry.path.to_owned()));
+                deferred_bytes.push(bytes);
+            };
+            if bytes.starts_with(sealed::PROOF_MAGIC) {
+                defer(Deferred::Proof, bytes);
+                out.lines.push(line(entry.path, "inclusion proof", stored));
+                return Control::Continue;
+            }
+            if sealed::is_archive_part(entry.path) {
+                if !lower.ends_with(".rec") {
+                    defer(Deferred::ArchivePart, bytes);
+                    out.lines.push(line(entry.path, "sealed archive", stored));
+                    return Control::Continue;
+                }
+                defer(Deferred::ArchivePart, bytes.clone());
+            }
+            if lower.ends_with(".yml") || lower.ends_with(".yaml") {
+                // Sigma rules travel with the data; they are loaded, not indexed.
+                defer(Deferred::Sigma, bytes);
+                out.lines.push(line(entry.path, "Sigma rule", stored));
+                return Control::Continue;
+            }
+            report(Phase::Verify, entry_start, entry.path);
+            // A sealed archive's record file holds framed records: no digest chain can
+            // cover it, and ingest reads it through its JSON-array view.
+            let t0 = clock();
+            let (chain_kind, summary) = if lower.ends_with(".rec") {
+                let summary =
+                    ingest.add_file(entry.path, &mut JsonArrayReader::new(bytes.as_slice()));
+                (ChainKind::Other, summary)
+            } else {
+                let (scanned, summary) =
+                    trailproof_load::scan_and_ingest(entry.path, &bytes, &scan_limits, &mut ingest);
+                let kind = scanned.kind();
+                out.scanned.push(scanned);
+                (kind, summary)
+            };
+            // Scan and ingest share one read (and one inflate): timed together.
+            t_work += clock() - t0;
+            out.lines.push(FileLine {
+                path: entry.path.to_owned(),
+                kind: describe(&summary.kind, chain_kind),
+                stored: summary.stored_bytes,
+                events: summary.events,
+                problems: summary.diagnostics.iter().map(|d| d.to_string()).collect(),
+                ..FileLine::default()
+            });
+            Control::Continue
+        });
+        out.problems.extend(diags.iter().map(|d| d.to_string()));
+        base += size;
+        report(Phase::Index, base, &name);
+    }
+    out.walk_ms = clock() - walk_start;
+    (out.read_ms, out.scan_ingest_ms) = (t_read, t_work);
+    Run {
+        output: out,
+        deferred: deferred_bytes,
+        part: ingest.into_part(),
+    }
+}
+
+/// Runs per load worker: enough that a worker given small inputs takes another run while a
+/// slower one finishes, few enough that each run's fixed cost (messages, the part's
+/// dictionaries appended once each) stays small.
+const RUNS_PER_WORKER: usize = 4;
+
+/// Cuts inputs of `sizes` bytes into runs of consecutive inputs for `workers` load workers:
+/// about [`RUNS_PER_WORKER`] runs each, balanced by bytes and by count (many small files cost
+/// per file, few big ones per byte). Every input is in exactly one run, in order.
+pub fn cut_runs(sizes: &[u64], workers: usize) -> Vec<std::ops::Range<usize>> {
+    let wanted = (workers.max(1) * RUNS_PER_WORKER).min(sizes.len()).max(1);
+    let total: u64 = sizes.iter().sum();
+    let (per_bytes, per_count) = (total.div_ceil(wanted as u64), sizes.len().div_ceil(wanted));
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, &size) in sizes.iter().enumerate() {
+        bytes += size;
+        if bytes >= per_bytes || i + 1 - start >= per_count {
+            runs.push(start..i + 1);
+            (start, bytes) = (i + 1, 0);
+        }
+    }
+    if start < sizes.len() {
+        runs.push(start..sizes.len());
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_runs;
+
+    #[test]
+    fn runs_cover_every_input_once_in_order() {
+        let cases: &[(&[u64], usize)] = &[
+            (&[], 2),
+            (&[5], 8),
+            (&[1; 6048], 2),
+            (&[100, 1, 1, 1, 1, 1, 1, 1, 1, 1], 2),
+            (&[7, 0, 0, 3, 1 << 30, 2, 9], 3),
+        ];
+        for &(sizes, workers) in cases {
+            let runs = cut_runs(sizes, workers);
+            let flat: Vec<usize> = runs.iter().flat_map(|r| r.clone()).collect();
+            assert_eq!(flat, (0..sizes.len()).collect::<Vec<_>>(), "{sizes:?}");
+            assert!(runs.iter().all(|r| !r.is_empty()));
+            assert!(
+                runs.len() <= (workers * 4).max(1) + 1,
+                "{} runs",
+                runs.len()
+            );
+        }
+        assert_eq!(cut_runs(&[1; 6048], 2).len(), 8);
+    }
+}
