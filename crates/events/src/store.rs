@@ -736,6 +736,14 @@ impl StoreBuilder {
     /// codes are given in order of first appearance, and `other`'s dictionaries list their
     /// strings in that order, so each is translated once per distinct string.
     pub fn append(&mut self, other: StoreBuilder) {
+        // Appending to a builder that holds nothing gives `other` code for code (its codes
+        // already count from zero in order of first appearance), so it is taken as it is: a
+        // host that loads one input as one part (the browser's single-run load) would
+        // otherwise copy every column and translate every dictionary for nothing.
+        if self.s.files.is_empty() && self.s.len == 0 {
+            *self = other;
+            return;
+        }
         let StoreBuilder {
             s: o,
             layout,
