@@ -10,6 +10,7 @@ use js_sys::Uint8Array;
 use trailproof_core::hash::{FileDigest, FileHasher};
 use web_sys::{Blob, FileReaderSync};
 
+use crate::engine::Input;
 use crate::protocol::CHUNK;
 
 /// A seekable reader over a `Blob`, buffering one slice.
@@ -146,4 +147,19 @@ impl Seek for BlobReader {
         self.pos = target;
         Ok(target)
     }
+}
+
+/// The engine's inputs over named readers, each borrowing its reader.
+pub fn inputs(readers: &mut [(String, BlobReader)]) -> Vec<Input<'_>> {
+    readers
+        .iter_mut()
+        .map(|(name, reader)| {
+            let size = reader.size();
+            Input {
+                name: name.clone(),
+                source: reader,
+                size,
+            }
+        })
+        .collect()
 }

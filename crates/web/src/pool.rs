@@ -280,18 +280,7 @@ pub async fn load_here(
     }
     let clock = performance_now;
     let run = {
-        let mut inputs: Vec<Input<'_>> = readers
-            .iter_mut()
-            .map(|(name, reader)| {
-                let size = reader.size();
-                Input {
-                    name: name.clone(),
-                    source: reader,
-                    size,
-                }
-            })
-            .collect();
-        load_run(&mut inputs, progress, &Timings::new(&clock))
+        load_run(&mut inputs(&mut readers), progress, &Timings::new(&clock))
     };
     // Hashes of the small inputs came with the load's own reads.
     for (index, (_, reader)) in readers.iter_mut().enumerate() {

@@ -23,39 +23,13 @@ mod loader {
     use trailproof_web::fetch::{performance_now, Throttle};
     use trailproof_web::pool::load_here;
     use trailproof_web::protocol::{FromLoader, ToLoader};
+    use trailproof_web::mailbox::{reply, scope, serve};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
     use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
-    fn scope() -> DedicatedWorkerGlobalScope {
-        js_sys::global().unchecked_into()
-    }
-
-    fn reply(message: &FromLoader) {
-        // Serialising our own types cannot fail; a failed post means the engine is gone.
-        if let Ok(json) = serde_json::to_string(message) {
-            let _ = scope().post_message(&JsValue::from_str(&json));
-        }
-    }
-
     pub fn start() {
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
-            let parts = Array::from(&event.data());
-            let request = parts
-                .get(0)
-                .as_string()
-                .and_then(|s| serde_json::from_str::<ToLoader>(&s).ok());
-            let files: Vec<File> = Array::from(&parts.get(1))
-                .iter()
-                .filter_map(|f| f.dyn_into().ok())
-                .collect();
-            if let Some(request) = request {
-                wasm_bindgen_futures::spawn_local(run(request, files));
-            }
-        });
-        scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // The handler lives as long as the worker.
-        on_message.forget();
+        serve(run);
     }
 
     /// Hashes, reads ahead and loads one run; replies `Done` with the part and the deferred

@@ -20,13 +20,14 @@ mod worker {
     use js_sys::{Array, Uint8Array};
     use trailproof_analysis::report::InputFile;
     use trailproof_core::tool::Tool;
-    use trailproof_web::blob::BlobReader;
+    use trailproof_web::blob::{inputs, BlobReader};
     use trailproof_web::engine::{read_record, Engine, Input, Progress, Timings};
     use trailproof_web::fetch::{hash_file, js_error, performance_now, prefetch, Throttle};
     use trailproof_web::identity;
     use trailproof_web::pool;
     use trailproof_web::protocol::{AnalysisSettings, ExportFormat, FromWorker, Phase, ToWorker};
     use trailproof_web::run::cut_runs;
+    use trailproof_web::mailbox::{reply, scope, serve};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
     use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, File, MessageEvent};
@@ -45,35 +46,8 @@ mod worker {
         static BUILD: RefCell<Option<Tool>> = const { RefCell::new(None) };
     }
 
-    fn scope() -> DedicatedWorkerGlobalScope {
-        js_sys::global().unchecked_into()
-    }
-
-    fn reply(message: &FromWorker) {
-        // Serialising our own types cannot fail; a failed post means the page is gone.
-        if let Ok(json) = serde_json::to_string(message) {
-            let _ = scope().post_message(&JsValue::from_str(&json));
-        }
-    }
-
     pub fn start() {
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
-            let parts = Array::from(&event.data());
-            let request = parts
-                .get(0)
-                .as_string()
-                .and_then(|s| serde_json::from_str::<ToWorker>(&s).ok());
-            let files: Vec<File> = Array::from(&parts.get(1))
-                .iter()
-                .filter_map(|f| f.dyn_into().ok())
-                .collect();
-            if let Some(request) = request {
-                wasm_bindgen_futures::spawn_local(run(request, files));
-            }
-        });
-        scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // The handler lives as long as the worker.
-        on_message.forget();
+        serve(run);
     }
 
     async fn run(request: ToWorker, files: Vec<File>) {
@@ -169,18 +143,7 @@ mod worker {
             let reader = BlobReader::new(file.clone().into()).map_err(|e| e.to_string())?;
             readers.push((name.clone(), reader));
         }
-        let mut inputs: Vec<Input<'_>> = readers
-            .iter_mut()
-            .map(|(name, reader)| {
-                let size = reader.size();
-                Input {
-                    name: name.clone(),
-                    source: reader,
-                    size,
-                }
-            })
-            .collect();
-        f(&mut inputs)
+        f(&mut inputs(&mut readers))
     }
 
     /// Hash results gathered for the page, sent in batches.
@@ -379,7 +342,7 @@ mod worker {
             }
         }
         let result = {
-            let mut inputs = inputs_of(&mut readers);
+            let mut inputs = inputs(&mut readers);
             engine.reanalyze(&settings, &mut inputs)
         };
         drop(readers);
@@ -399,21 +362,6 @@ mod worker {
             job,
             phases: timings.phases,
         });
-    }
-
-    /// Inputs over `readers`, for the engine.
-    fn inputs_of(readers: &mut [(String, BlobReader)]) -> Vec<Input<'_>> {
-        readers
-            .iter_mut()
-            .map(|(name, reader)| {
-                let size = reader.size();
-                Input {
-                    name: name.clone(),
-                    source: reader,
-                    size,
-                }
-            })
-            .collect()
     }
 
     /// Sends `parts` to the page as a `Blob` download of `format`.
