@@ -17,8 +17,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, MessageEvent, Worker, WorkerGlobalScope};
 
-use crate::blob::BlobReader;
-use crate::engine::{Input, Progress, Timings};
+use crate::blob::{inputs, BlobReader};
+use crate::engine::{Progress, Timings};
 use crate::fetch::{hash_file, js_error, performance_now, prefetch};
 use crate::protocol::{FromLoader, Phase, ToLoader, CHUNK};
 use crate::run::{load_run, Run};
