@@ -1,7 +1,7 @@
 //! The core compiled to wasm, run in headless Chromium by `cargo xtask test`.
 #![cfg(target_arch = "wasm32")]
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 
 use trailproof_core::gzip::inflate_first_member;
 use trailproof_core::hash::FileHasher;
