@@ -127,11 +127,12 @@ async fn drop_verify_query_and_report_in_firefox() {
     h.screenshot("firefox-compliance").await;
 
     // The rest of the page works here too: the footer measured the binaries it runs without
-    // a problem, and the service worker (offline reopening) controls the page.
+    // a problem (three: the page, the engine worker and the load worker), and the service
+    // worker (offline reopening) controls the page.
     h.wait_for(
         "the footer to measure the binaries",
         "const f = document.querySelector('#build'); return !!f && f.dataset.state === 'measured' \
-         && f.querySelectorAll('code.sha256').length === 2 && !f.querySelector('.error');",
+         && f.querySelectorAll('code.sha256').length === 3 && !f.querySelector('.error');",
     )
     .await;
     h.wait_for(
