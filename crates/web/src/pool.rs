@@ -279,9 +279,7 @@ pub async fn load_here(
         readers.push((name.clone(), reader.map_err(|e| e.to_string())?));
     }
     let clock = performance_now;
-    let run = {
-        load_run(&mut inputs(&mut readers), progress, &Timings::new(&clock))
-    };
+    let run = { load_run(&mut inputs(&mut readers), progress, &Timings::new(&clock)) };
     // Hashes of the small inputs came with the load's own reads.
     for (index, (_, reader)) in readers.iter_mut().enumerate() {
         if digested[index] {

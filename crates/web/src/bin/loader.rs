@@ -21,9 +21,9 @@ mod loader {
     use js_sys::{Array, Uint8Array};
     use trailproof_web::engine::Progress;
     use trailproof_web::fetch::{performance_now, Throttle};
+    use trailproof_web::mailbox::{reply, scope, serve};
     use trailproof_web::pool::load_here;
     use trailproof_web::protocol::{FromLoader, ToLoader};
-    use trailproof_web::mailbox::{reply, scope, serve};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
     use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};

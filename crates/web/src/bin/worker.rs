@@ -24,10 +24,10 @@ mod worker {
     use trailproof_web::engine::{read_record, Engine, Input, Progress, Timings};
     use trailproof_web::fetch::{hash_file, js_error, performance_now, prefetch, Throttle};
     use trailproof_web::identity;
+    use trailproof_web::mailbox::{reply, scope, serve};
     use trailproof_web::pool;
     use trailproof_web::protocol::{AnalysisSettings, ExportFormat, FromWorker, Phase, ToWorker};
     use trailproof_web::run::cut_runs;
-    use trailproof_web::mailbox::{reply, scope, serve};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
     use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, File, MessageEvent};
