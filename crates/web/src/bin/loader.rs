@@ -25,8 +25,7 @@ mod loader {
     use trailproof_web::pool::load_here;
     use trailproof_web::protocol::{FromLoader, ToLoader};
     use wasm_bindgen::prelude::*;
-    use wasm_bindgen::JsCast;
-    use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
+    use web_sys::File;
 
     pub fn start() {
         serve(run);

@@ -29,8 +29,7 @@ mod worker {
     use trailproof_web::protocol::{AnalysisSettings, ExportFormat, FromWorker, Phase, ToWorker};
     use trailproof_web::run::cut_runs;
     use wasm_bindgen::prelude::*;
-    use wasm_bindgen::JsCast;
-    use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, File, MessageEvent};
+    use web_sys::{Blob, BlobPropertyBag, File};
 
     /// What the worker keeps between requests: the loaded files and the engine over them.
     #[derive(Default)]
