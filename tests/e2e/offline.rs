@@ -114,8 +114,8 @@ async fn from_a_sub_path_the_build_is_stated_and_the_page_reopens_offline() {
     let wasm = served_wasm();
     assert_eq!(
         wasm.len(),
-        2,
-        "the app's and the worker's binaries: {wasm:?}"
+        3,
+        "the page's, the engine worker's and the load worker's binaries: {wasm:?}"
     );
     let manifest = manifest();
     let commit = manifest["commit"].as_str().unwrap().to_owned();
