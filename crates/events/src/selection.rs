@@ -120,8 +120,17 @@ impl Selection {
 
     /// Selected rows in ascending order (which is time order).
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.words.iter().enumerate().flat_map(|(i, &w)| {
-            let mut w = w;
+        self.iter_from_row(0)
+    }
+
+    /// Selected rows at or after `start`, ascending.
+    pub fn iter_from_row(&self, start: usize) -> impl Iterator<Item = usize> + '_ {
+        let first = start / 64;
+        (first..self.words.len()).flat_map(move |i| {
+            let mut w = self.words[i];
+            if i == first {
+                w &= !((1u64 << (start % 64)) - 1);
+            }
             std::iter::from_fn(move || {
                 if w == 0 {
                     return None;
@@ -214,23 +223,8 @@ impl Ranked {
 
     /// Selected rows from the `k`-th on, ascending.
     pub fn iter_from(&self, k: usize) -> impl Iterator<Item = usize> + '_ {
-        let start = self.select(k).unwrap_or(self.set.len);
-        let words = &self.set.words;
-        let first = start / 64;
-        (first..words.len()).flat_map(move |i| {
-            let mut w = words[i];
-            if i == first {
-                w &= !((1u64 << (start % 64)) - 1);
-            }
-            std::iter::from_fn(move || {
-                if w == 0 {
-                    return None;
-                }
-                let b = w.trailing_zeros() as usize;
-                w &= w - 1;
-                Some(i * 64 + b)
-            })
-        })
+        self.set
+            .iter_from_row(self.select(k).unwrap_or(self.set.len))
     }
 
     /// Selected rows from the `k`-th from the end on, descending (newest first).
