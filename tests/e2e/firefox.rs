@@ -6,7 +6,6 @@
 
 mod harness;
 
-use fantoccini::Locator;
 use harness::{dist, Harness};
 
 #[tokio::test]
@@ -36,14 +35,8 @@ async fn drop_verify_query_and_report_in_firefox() {
         .await;
     assert_eq!(chains.as_u64(), Some(2));
     let rows = h
-        .js("return [...document.querySelectorAll('#items tbody tr')].map(r => r.className);")
+        .strings("return [...document.querySelectorAll('#items tbody tr')].map(r => r.className);")
         .await;
-    let rows: Vec<&str> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|v| v.as_str())
-        .collect();
     assert_eq!(rows.len(), 8, "5 digests and 3 log files: {rows:?}");
     assert!(rows.iter().all(|c| *c == "valid"), "{rows:?}");
     let events = h
@@ -77,14 +70,8 @@ async fn drop_verify_query_and_report_in_firefox() {
     )
     .await;
     let providers = h
-        .js("return [...document.querySelectorAll('#event-scroll .vt-row.event')].map(r => r.innerText);")
+        .strings("return [...document.querySelectorAll('#event-scroll .vt-row.event')].map(r => r.innerText);")
         .await;
-    let providers: Vec<&str> = providers
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|v| v.as_str())
-        .collect();
     assert!(
         !providers.is_empty() && providers.iter().all(|r| r.contains("huawei")),
         "{providers:?}"
@@ -93,26 +80,14 @@ async fn drop_verify_query_and_report_in_firefox() {
 
     // Report: choose the requirement that applies, download the report, and it says so.
     h.tab("compliance").await;
-    h.client()
-        .find(Locator::Css("#req-pci"))
-        .await
-        .expect("the PCI DSS choice")
-        .click()
-        .await
-        .unwrap();
+    h.click("#req-pci").await;
     h.wait_for(
         "the chosen requirement's verdict",
         "const c = document.querySelector('#chosen-requirement'); return !!c && c.innerText.includes('PCI DSS');",
     )
     .await;
     h.capture_downloads().await;
-    h.client()
-        .find(Locator::Css("#report-html"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click("#report-html").await;
     let html = h.download_text(0).await;
     assert!(
         html.starts_with("<!DOCTYPE html>"),

@@ -313,18 +313,33 @@ impl Harness {
     /// Clicks "Open sample" and waits until the summary of its load is on the page (the
     /// analysis may still be running).
     pub async fn open_sample(&self) {
-        self.client()
-            .find(Locator::Css("#open-sample"))
-            .await
-            .expect("sample button")
-            .click()
-            .await
-            .unwrap();
+        self.click("#open-sample").await;
         self.wait_for(
             "the sample to load",
             "return !!document.querySelector('#summary');",
         )
         .await;
+    }
+
+    /// Clicks the element `css` selects; panics naming it when it is missing or refuses.
+    pub async fn click(&self, css: &str) {
+        self.client()
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// The strings of the array `script` returns (an element text per row, say).
+    pub async fn strings(&self, script: &str) -> Vec<String> {
+        let v = self.js(script).await;
+        v.as_array()
+            .unwrap_or_else(|| panic!("not an array: {v} from {script}"))
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect()
     }
 
     /// Opens a tab by its id (`verification`, `timeline`, `inputs`, ...).

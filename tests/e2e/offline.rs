@@ -4,7 +4,6 @@
 
 mod harness;
 
-use fantoccini::Locator;
 use harness::{dist, Harness, Value};
 use sha2::{Digest, Sha256};
 
@@ -85,13 +84,7 @@ async fn assert_report_states_the_build(
 ) {
     h.tab("compliance").await;
     h.capture_downloads().await;
-    h.client()
-        .find(Locator::Css("#report-html"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click("#report-html").await;
     let html = h.download_text(n).await;
     let footer = &html[html.find("<footer>").expect("report footer")..];
     assert!(

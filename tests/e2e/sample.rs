@@ -58,14 +58,8 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
         .await;
     assert_eq!(chains.as_u64(), Some(2));
     let rows = h
-        .js("return [...document.querySelectorAll('#items tbody tr')].map(r => r.className);")
+        .strings("return [...document.querySelectorAll('#items tbody tr')].map(r => r.className);")
         .await;
-    let rows: Vec<&str> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|v| v.as_str())
-        .collect();
     assert_eq!(rows.len(), 8, "5 digests and 3 log files: {rows:?}");
     assert!(rows.iter().all(|c| *c == "valid"), "{rows:?}");
     // Nothing is wrong with the files: no Problems panel, and the table shows them all.
@@ -134,13 +128,7 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
     // The auditor report: capture the Blob the page hands to the download link.
     h.tab("compliance").await;
     h.capture_downloads().await;
-    h.client()
-        .find(Locator::Css("#report-html"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click("#report-html").await;
     let html = h.download_text(0).await;
     let html = html.as_str();
     assert!(
@@ -170,25 +158,13 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
         "the report says no requirement was chosen"
     );
     // The auditor chooses HIPAA: the next report names it and judges it first.
-    h.client()
-        .find(Locator::Css("#req-hipaa"))
-        .await
-        .expect("the HIPAA choice")
-        .click()
-        .await
-        .unwrap();
+    h.click("#req-hipaa").await;
     h.wait_for(
         "the chosen requirement's verdict",
         "const c = document.querySelector('#chosen-requirement'); return !!c && c.innerText.includes('HIPAA');",
     )
     .await;
-    h.client()
-        .find(Locator::Css("#report-html"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click("#report-html").await;
     let chosen = h.download_text(1).await;
     let named = chosen
         .find("as chosen by the auditor: <b>HIPAA (6 years)</b>")
@@ -212,13 +188,7 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
           document.querySelector('#analysis-settings [name=\"rule-root-logon\"]').checked = false; \
           return true;")
         .await;
-    h.client()
-        .find(Locator::Css("#apply-settings"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click("#apply-settings").await;
     h.wait_for(
         "the region check to fail",
         "return document.querySelector('#checks').innerText.includes('eu-west-9');",

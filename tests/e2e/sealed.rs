@@ -8,7 +8,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use fantoccini::key::Key;
-use fantoccini::Locator;
 use harness::{artifacts, workspace, Harness};
 use trailproof_archive::{SealOptions, Sealer};
 use trailproof_tlog::note::Signer;
@@ -131,13 +130,7 @@ async fn sealed_archive_verifies_tampering_is_located_and_truncation_limit_is_st
         "return !!document.querySelector('#export-proof');",
     )
     .await;
-    h.client()
-        .find(Locator::Css("#export-proof"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click("#export-proof").await;
     let proof = h.download_text(0).await;
     assert!(proof.starts_with("c2sp.org/tlog-proof@v1\n"), "{proof}");
     let proof_path = artifacts().join("event.proof");
@@ -154,14 +147,8 @@ async fn sealed_archive_verifies_tampering_is_located_and_truncation_limit_is_st
     )
     .await;
     let proofs = h
-        .js("return [...document.querySelectorAll('#proofs li')].map(l => l.innerText);")
+        .strings("return [...document.querySelectorAll('#proofs li')].map(l => l.innerText);")
         .await;
-    let proofs: Vec<&str> = proofs
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|v| v.as_str())
-        .collect();
     assert_eq!(proofs.len(), 2, "{proofs:?}");
     assert!(
         proofs

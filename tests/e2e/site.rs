@@ -136,13 +136,7 @@ async fn picker_hashes_too_progress_advances_main_thread_stays_free_and_cancel_s
     )
     .await;
     h.screenshot("progress").await;
-    h.client()
-        .find(Locator::Css("#cancel"))
-        .await
-        .expect("cancel button while running")
-        .click()
-        .await
-        .unwrap();
+    h.click("#cancel").await;
     h.tab("inputs").await;
     h.wait_for(
         "the cancelled row",

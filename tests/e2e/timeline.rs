@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::key::Key;
-use fantoccini::Locator;
 use harness::{artifacts, fixtures, Harness, Value};
 
 /// Nine files, five formats, 28 events after de-duplication.
@@ -109,16 +108,6 @@ impl Harness {
         self.js("const t = document.querySelector('#timeline'); if (t) t.scrollIntoView(); return true;")
             .await;
         self.screenshot(name).await;
-    }
-
-    async fn click(&self, css: &str) {
-        self.client()
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 }
 

@@ -12,7 +12,6 @@ mod harness;
 use std::path::PathBuf;
 
 use fantoccini::key::Key;
-use fantoccini::Locator;
 use harness::{fixtures, Harness};
 
 const LOG1: &str = "111122223333_CloudTrail_us-east-1_20240501T0005Z_AbCdEfGhIjKlMnOp.json.gz";
@@ -44,17 +43,6 @@ impl Harness {
             .as_str()
             .unwrap_or_default()
             .to_owned()
-    }
-
-    async fn strings(&self, script: &str) -> Vec<String> {
-        let v = self.js(script).await;
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 }
 
@@ -106,13 +94,7 @@ async fn a_forged_log_is_not_green_and_the_problems_panel_names_it() {
     assert!(rows.iter().all(|r| !r.starts_with("valid ")), "{rows:?}");
     assert!(rows.iter().any(|r| r.ends_with(&forged)), "{rows:?}");
     // The toggle shows every file.
-    h.client()
-        .find(Locator::Css("#filter-all"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click("#filter-all").await;
     h.wait_for(
         "all files",
         "const n = +document.querySelector('#filter-all').innerText.match(/\\((\\d+)\\)/)[1]; \
@@ -125,13 +107,7 @@ async fn a_forged_log_is_not_green_and_the_problems_panel_names_it() {
         .string("const b = [...document.querySelectorAll('#problems button.problem')].find(b => b.innerText.includes('tampered_')); return b ? b.id : '';")
         .await;
     assert!(!line.is_empty(), "no line names the forged file");
-    h.client()
-        .find(Locator::Css(&format!("#{line}")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click(&format!("#{line}")).await;
     h.wait_for(
         "the table filtered to the line",
         "return !!document.querySelector('#filter-note');",

@@ -29,16 +29,6 @@ impl Harness {
         v.as_str().unwrap_or_default().to_owned()
     }
 
-    async fn click(&self, css: &str) {
-        self.client()
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
-    }
-
     /// Sets a text field's value as typing would.
     async fn fill(&self, css: &str, value: &str) {
         let v = serde_json::to_string(value).unwrap();
