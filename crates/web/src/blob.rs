@@ -8,6 +8,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use js_sys::Uint8Array;
 use trailproof_core::hash::{FileDigest, FileHasher};
+use trailproof_core::input::ReadSeek;
 use web_sys::{Blob, FileReaderSync};
 
 use crate::engine::Input;
@@ -149,16 +150,21 @@ impl Seek for BlobReader {
     }
 }
 
-/// The engine's inputs over named readers, each borrowing its reader.
+/// The engine's inputs over named readers, each borrowing its reader and opening its `Blob`
+/// again on request.
 pub fn inputs(readers: &mut [(String, BlobReader)]) -> Vec<Input<'_>> {
     readers
         .iter_mut()
         .map(|(name, reader)| {
             let size = reader.size();
+            let blob = reader.blob.clone();
             Input {
                 name: name.clone(),
                 source: reader,
                 size,
+                reopen: Box::new(move || {
+                    Ok(Box::new(BlobReader::new(blob.clone())?) as Box<dyn ReadSeek>)
+                }),
             }
         })
         .collect()

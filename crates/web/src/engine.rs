@@ -77,9 +77,14 @@ impl<'c> Timings<'c> {
 /// A progress callback: phase, bytes of the inputs consumed, current file.
 pub type Progress = Rc<RefCell<dyn FnMut(Phase, u64, &str)>>;
 
-/// Largest single file (or archive entry) the browser holds in memory to verify and index it.
-/// Bigger ones are reported; the CLI streams them.
+/// Largest entry the engine judges from its bytes held whole: a sealed-archive part, an
+/// inclusion proof or a Sigma rule (small in practice). Bigger ones are reported. Entries
+/// that are verified and indexed have no such cap: past [`crate::run::HOLD_BYTES`] they are
+/// streamed.
 pub const MAX_ENTRY_BYTES: u64 = 1 << 30;
+
+/// Opens an input again: a reader of the same bytes, independent of [`Input::source`].
+pub type Reopen<'a> = Box<dyn Fn() -> std::io::Result<Box<dyn ReadSeek + 'a>> + 'a>;
 
 /// One input: a top-level file the user gave.
 pub struct Input<'a> {
@@ -89,6 +94,10 @@ pub struct Input<'a> {
     pub source: &'a mut dyn ReadSeek,
     /// Its size, for progress.
     pub size: u64,
+    /// A second reader of it, for an entry too big to hold: scanned as the walk streams it
+    /// by, then found again through this reader and ingested (one thread cannot feed one
+    /// stream to two readers without holding it).
+    pub reopen: Reopen<'a>,
 }
 
 /// Loaded events, what was found about them, and the current timeline selection.
@@ -163,16 +172,19 @@ impl Engine {
         timings: &mut Timings<'_>,
     ) -> (Engine, LoadSummary) {
         let all = inputs.len();
-        Engine::load_in_runs(inputs, &[all], progress, timings)
+        Engine::load_in_runs(inputs, &[all], run::HOLD_BYTES, progress, timings)
     }
 
     /// [`Engine::load_events`] with the inputs cut into runs of `lengths` consecutive inputs
     /// (the rest, if any, is one more run), each loaded apart ([`run::load_run`], as the
     /// browser's load workers do) and the runs finished together ([`Engine::finish_load`]):
-    /// the same engine and summary whatever the cut. Progress counts bytes of all inputs.
+    /// the same engine and summary whatever the cut, and whatever the size past which entries
+    /// are streamed (`hold`, [`run::HOLD_BYTES`] in the browser). Progress counts bytes of all
+    /// inputs.
     pub fn load_in_runs(
         inputs: &mut [Input<'_>],
         lengths: &[usize],
+        hold: u64,
         progress: Progress,
         timings: &mut Timings<'_>,
     ) -> (Engine, LoadSummary) {
@@ -188,7 +200,7 @@ impl Engine {
                 (outer.borrow_mut())(phase, base + done, file)
             }));
             base += run.iter().map(|i| i.size).sum::<u64>();
-            runs.push(run::load_run(run, offset, timings));
+            runs.push(run::load_run_holding(run, hold, offset, timings));
             rest = tail;
         }
         Engine::finish_load(runs, timings)
@@ -904,7 +916,7 @@ mod tests {
     }
 
     fn inputs<'a, S: AsRef<str>>(
-        files: &[(S, Vec<u8>)],
+        files: &'a [(S, Vec<u8>)],
         cursors: &'a mut [Cursor<Vec<u8>>],
     ) -> Vec<Input<'a>> {
         files
@@ -914,8 +926,14 @@ mod tests {
                 name: name.as_ref().to_owned(),
                 source: c,
                 size: bytes.len() as u64,
+                reopen: reopen(bytes),
             })
             .collect()
+    }
+
+    /// Opens `bytes` again, as a browser `Blob` is.
+    pub(crate) fn reopen(bytes: &[u8]) -> Reopen<'_> {
+        Box::new(move || Ok(Box::new(Cursor::new(bytes))))
     }
 
     fn load<S: AsRef<str>>(files: &[(S, Vec<u8>)]) -> (Engine, LoadSummary, Vec<Cursor<Vec<u8>>>) {
@@ -1441,10 +1459,12 @@ mod tests {
         let row = engine.rows(0, 1)[0].row;
         let (path, raw) = engine.raw_ref(row).unwrap();
         assert_eq!(path, format!("export.zip/{CT}"));
+        let zip = cursors[0].get_ref().clone();
         let mut inputs = vec![Input {
             name: "export.zip".into(),
             source: &mut cursors[0],
             size: 0,
+            reopen: reopen(&zip),
         }];
         let record = read_record(&mut inputs, &path, &raw).unwrap();
         assert!(record.contains("eventName"), "{record}");
@@ -1657,7 +1677,19 @@ mod tests {
             std::io::Write::write_all(&mut zip, &bytes).unwrap();
         }
         files.push(("again.zip".into(), zip.finish().unwrap().into_inner()));
-        let outcome = |lengths: &[usize]| {
+        // And the forged chain's files in a `.tar.gz`: a second read of an entry re-inflates it.
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
+        for (name, bytes) in chain_with_forgery() {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            tar.append_data(&mut header, name, bytes.as_slice())
+                .unwrap();
+        }
+        let tgz = tar.into_inner().unwrap().finish().unwrap();
+        files.push(("again.tar.gz".into(), tgz));
+        let outcome = |lengths: &[usize], hold: u64| {
             let mut cursors: Vec<Cursor<Vec<u8>>> =
                 files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
             let mut inputs = inputs(&files, &mut cursors);
@@ -1668,7 +1700,7 @@ mod tests {
                 last.set(done);
             }));
             let (mut engine, mut summary) =
-                Engine::load_in_runs(&mut inputs, lengths, progress, &mut Timings::off());
+                Engine::load_in_runs(&mut inputs, lengths, hold, progress, &mut Timings::off());
             summary.analysis = engine
                 .reanalyze(&AnalysisSettings::default(), &mut inputs)
                 .unwrap();
@@ -1676,19 +1708,37 @@ mod tests {
             assert_eq!(seen.get(), total, "progress ends at every byte");
             everything(&mut engine, &summary)
         };
-        let one = outcome(&[]);
+        let one = outcome(&[], run::HOLD_BYTES);
         assert!(one[0].contains("\"sealed\"") && one[0].contains("verifier key"));
         assert!(one[0].contains("\"integrity\": \"failed\""), "a forged log");
         for k in [1, 2, 3, 7] {
             let n = files.len().div_ceil(k);
-            let got = outcome(&vec![n; k]);
+            let got = outcome(&vec![n; k], run::HOLD_BYTES);
             assert_eq!(got.len(), one.len(), "{k} runs");
             for (g, o) in got.iter().zip(&one) {
                 assert_eq!(g, o, "{k} runs");
             }
         }
         // Uneven runs too, one input each at the start.
-        assert!(outcome(&[1, 1, 1, 5]) == one);
+        assert!(outcome(&[1, 1, 1, 5], run::HOLD_BYTES) == one);
+        // Every entry streamed (scanned from the walk, ingested from a second read), or those
+        // over 1 KiB: the same load.
+        for hold in [0, 1 << 10] {
+            let got = outcome(&[], hold);
+            assert_eq!(got.len(), one.len());
+            for (g, o) in got.iter().zip(&one) {
+                // The first line that differs, not pages of JSON.
+                let differ = g
+                    .lines()
+                    .zip(o.lines())
+                    .enumerate()
+                    .find(|(_, (a, b))| a != b);
+                assert!(
+                    differ.is_none() && g.len() == o.len(),
+                    "entries over {hold} bytes streamed: {differ:?}"
+                );
+            }
+        }
     }
 
     #[test]

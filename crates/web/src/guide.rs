@@ -797,6 +797,7 @@ mod tests {
                 name: name.clone(),
                 source: c,
                 size: bytes.len() as u64,
+                reopen: Box::new(move || Ok(Box::new(Cursor::new(bytes.as_slice())))),
             })
             .collect();
         let progress: crate::engine::Progress = Rc::new(RefCell::new(

@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 use trailproof_archive::frame::JsonArrayReader;
 use trailproof_chain::{FileKind as ChainKind, ScanLimits, Scanned};
 use trailproof_core::input::{self, Control, Limits};
-use trailproof_events::ingest::{FileKind, Framing, Part, Phase as IngestPhase};
+use trailproof_events::ingest::{FileKind, FileSummary, Framing, Part, Phase as IngestPhase};
 use trailproof_events::{Ingest, IngestOptions};
 
-use crate::engine::{Input, Progress, Timings, MAX_ENTRY_BYTES};
+use crate::engine::{Input, Progress, Reopen, Timings, MAX_ENTRY_BYTES};
 use crate::protocol::{FileLine, Phase};
 use crate::sealed;
 
@@ -111,14 +111,37 @@ fn line(path: &str, kind: &str, stored: u64) -> FileLine {
     }
 }
 
+/// Largest entry a load worker holds in memory to scan and ingest from one read. A bigger one
+/// is streamed: scanned as the walk reads it, then found again through [`Input::reopen`] and
+/// ingested as that second read goes by, so a worker never holds more than this of an entry
+/// whatever its size (one `.jsonl.gz` of many gigabytes loads in bounded memory), at the cost
+/// of reading and inflating that entry twice.
+pub const HOLD_BYTES: u64 = 32 << 20;
+
+/// Progress of a streamed entry's scan is told at most once per this many bytes.
+const PACE: u64 = 4 << 20;
+
 /// Loads a run of inputs: progress is reported in bytes of these inputs consumed, from 0;
 /// `timings.clock` times the steps.
 pub fn load_run(inputs: &mut [Input<'_>], progress: Progress, timings: &Timings<'_>) -> Run {
+    load_run_holding(inputs, HOLD_BYTES, progress, timings)
+}
+
+/// [`load_run`], streaming entries over `hold` bytes instead of [`HOLD_BYTES`]: the result is
+/// the same whatever `hold` (tested with every entry streamed).
+pub fn load_run_holding(
+    inputs: &mut [Input<'_>],
+    hold: u64,
+    progress: Progress,
+    timings: &Timings<'_>,
+) -> Run {
     let limits = Limits::default();
     let scan_limits = ScanLimits::default();
     let mut ingest = Ingest::new(ingest_options());
-    // Where the current entry starts and ends in the inputs' bytes, and its path.
-    let entry_at = Rc::new(Cell::new((0u64, 0u64)));
+    // Where the ingest's current entry starts and ends in the inputs' bytes, how many of its
+    // stored bytes make one byte of progress (2 for a streamed entry, whose first read, the
+    // scan's, counts for the first half), and its path.
+    let entry_at = Rc::new(Cell::new((0u64, 0u64, 1u64)));
     let entry_path = Rc::new(RefCell::new(String::new()));
     // Bytes consumed never decrease: ingest's final report names no position.
     let high = Rc::new(Cell::new(0u64));
@@ -135,8 +158,8 @@ pub fn load_run(inputs: &mut [Input<'_>], progress: Progress, timings: &Timings<
                 IngestPhase::Parse => Phase::Parse,
                 _ => Phase::Index,
             };
-            let (start, end) = entry_at.get();
-            high.set(high.get().max((start + p.stored_bytes).min(end)));
+            let (start, end, per) = entry_at.get();
+            high.set(high.get().max((start + p.stored_bytes / per).min(end)));
             (progress.borrow_mut())(phase, high.get(), &entry_path.borrow());
             true
         }));
@@ -163,12 +186,23 @@ pub fn load_run(inputs: &mut [Input<'_>], progress: Progress, timings: &Timings<
             out.problems.push(format!("{name}: {e}"));
             continue;
         }
+        let reopen = &input.reopen;
         let mut read_here = 0u64;
         let diags = input::walk(&name, input.source, &limits, &mut |entry| {
             let mut bytes = Vec::new();
-            let cap = MAX_ENTRY_BYTES;
             let t0 = clock();
-            let read = entry.reader.take(cap + 1).read_to_end(&mut bytes);
+            let mut read = entry.reader.take(hold + 1).read_to_end(&mut bytes);
+            let lower = entry.path.to_ascii_lowercase();
+            // Entries the engine judges from their bytes (and key files) are held whole.
+            let whole = out.keys.iter().any(|(k, _)| k == entry.path)
+                || bytes.starts_with(sealed::PROOF_MAGIC)
+                || sealed::is_archive_part(entry.path)
+                || lower.ends_with(".yml")
+                || lower.ends_with(".yaml");
+            if read.is_ok() && whole && bytes.len() as u64 > hold {
+                let rest = (MAX_ENTRY_BYTES + 1).saturating_sub(bytes.len() as u64);
+                read = entry.reader.take(rest).read_to_end(&mut bytes);
+            }
             t_read += clock() - t0;
             let stored = bytes.len() as u64;
             if let Err(e) = read {
@@ -177,20 +211,52 @@ pub fn load_run(inputs: &mut [Input<'_>], progress: Progress, timings: &Timings<
                 out.lines.push(l);
                 return Control::Continue;
             }
-            if stored > cap {
+            let entry_start = base + read_here;
+            entry_path.replace(entry.path.to_owned());
+            if stored > MAX_ENTRY_BYTES {
                 let mut l = line(entry.path, "too large", stored);
                 l.problems.push(format!(
-                    "larger than {} MiB: too big to hold in a browser tab; use the trailproof CLI",
-                    cap >> 20
+                    "larger than {} MiB: too big to judge in a browser tab; use the trailproof CLI",
+                    MAX_ENTRY_BYTES >> 20
                 ));
                 out.lines.push(l);
                 return Control::Continue;
             }
-            let entry_start = base + read_here;
+            if stored > hold && !whole {
+                // Too big to hold: scanned as it streams by, then ingested from a second read.
+                report(Phase::Verify, entry_start, entry.path);
+                let t0 = clock();
+                let path = entry.path;
+                // Progress stays within the input (a container's entries may inflate).
+                let room = (base + size).saturating_sub(entry_start);
+                let mut paced = Paced {
+                    inner: bytes.as_slice().chain(&mut *entry.reader),
+                    done: 0,
+                    told: 0,
+                    on: |n: u64| report(Phase::Verify, entry_start + (n / 2).min(room), path),
+                };
+                let scanned = trailproof_chain::scan(path, &mut paced, &scan_limits);
+                drop(bytes);
+                let stored = scanned.stored_size;
+                let end = base + (read_here + stored).min(size);
+                entry_at.set((entry_start + (end - entry_start) / 2, end, 2));
+                let summary = ingest_again(reopen, &name, path, &limits, &mut ingest);
+                t_work += clock() - t0;
+                read_here = (read_here + stored).min(size);
+                let chain_kind = scanned.kind();
+                out.scanned.push(scanned);
+                out.lines.push(match summary {
+                    Ok(summary) => file_line(path, &summary, chain_kind),
+                    Err(problem) => {
+                        let mut l = line(path, "unreadable", stored);
+                        l.problems.push(problem);
+                        l
+                    }
+                });
+                return Control::Continue;
+            }
             read_here = (read_here + stored).min(size);
-            entry_at.set((entry_start, base + read_here));
-            entry_path.replace(entry.path.to_owned());
-            let lower = entry.path.to_ascii_lowercase();
+            entry_at.set((entry_start, base + read_here, 1));
             if out.keys.iter().any(|(k, _)| k == entry.path) {
                 out.lines.push(line(entry.path, "verifier key", stored));
                 return Control::Continue;
@@ -235,14 +301,7 @@ pub fn load_run(inputs: &mut [Input<'_>], progress: Progress, timings: &Timings<
             };
             // Scan and ingest share one read (and one inflate): timed together.
             t_work += clock() - t0;
-            out.lines.push(FileLine {
-                path: entry.path.to_owned(),
-                kind: describe(&summary.kind, chain_kind),
-                stored: summary.stored_bytes,
-                events: summary.events,
-                problems: summary.diagnostics.iter().map(|d| d.to_string()).collect(),
-                ..FileLine::default()
-            });
+            out.lines.push(file_line(entry.path, &summary, chain_kind));
             Control::Continue
         });
         out.problems.extend(diags.iter().map(|d| d.to_string()));
@@ -255,6 +314,60 @@ pub fn load_run(inputs: &mut [Input<'_>], progress: Progress, timings: &Timings<
         output: out,
         deferred: deferred_bytes,
         part: ingest.into_part(),
+    }
+}
+
+/// The line of an ingested entry.
+fn file_line(path: &str, summary: &FileSummary, chain: ChainKind) -> FileLine {
+    FileLine {
+        path: path.to_owned(),
+        kind: describe(&summary.kind, chain),
+        stored: summary.stored_bytes,
+        events: summary.events,
+        problems: summary.diagnostics.iter().map(|d| d.to_string()).collect(),
+        ..FileLine::default()
+    }
+}
+
+/// Finds the entry at `path` again through a second reader of its input (`reopen`) and
+/// ingests it as that read streams it by.
+fn ingest_again(
+    reopen: &Reopen<'_>,
+    name: &str,
+    path: &str,
+    limits: &Limits,
+    ingest: &mut Ingest,
+) -> Result<FileSummary, String> {
+    let mut again = reopen().map_err(|e| format!("could not be read again: {e}"))?;
+    let mut summary = None;
+    // This walk's diagnostics repeat the first walk's up to this entry: not kept.
+    let _ = input::walk(name, &mut *again, limits, &mut |entry| {
+        if entry.path != path {
+            return Control::Continue;
+        }
+        summary = Some(ingest.add_file(path, entry.reader));
+        Control::Stop
+    });
+    summary.ok_or_else(|| format!("not found again in {name} for indexing"))
+}
+
+/// A reader that tells `on` how many bytes have gone through it, at most once per [`PACE`].
+struct Paced<R, F> {
+    inner: R,
+    done: u64,
+    told: u64,
+    on: F,
+}
+
+impl<R: Read, F: FnMut(u64)> Read for Paced<R, F> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        if self.done - self.told >= PACE {
+            self.told = self.done;
+            (self.on)(self.done);
+        }
+        Ok(n)
     }
 }
 

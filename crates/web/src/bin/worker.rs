@@ -142,7 +142,8 @@ mod worker {
             let reader = BlobReader::new(file.clone().into()).map_err(|e| e.to_string())?;
             readers.push((name.clone(), reader));
         }
-        f(&mut inputs(&mut readers))
+        let mut inputs = inputs(&mut readers);
+        f(&mut inputs)
     }
 
     /// Hash results gathered for the page, sent in batches.

@@ -1,0 +1,346 @@
+//! Bench (not a test): one input bigger than a browser tab could hold, from drop to summary.
+//!
+//! Runs only with `TRAILPROOF_E2E_BENCH=1` (otherwise it returns at once with a message, so
+//! `cargo xtask test` does not pay for it):
+//!
+//! ```text
+//! cargo xtask dist
+//! TRAILPROOF_E2E_BENCH=1 TRAILPROOF_DIST=$PWD/dist \
+//!   cargo test -p trailproof-e2e --test bench_big_input -- --ignored --nocapture
+//! ```
+//!
+//! It writes (once; kept under `target/e2e/bench-big-input/` for the next run, never committed)
+//! single inputs of `TRAILPROOF_E2E_BIG_MIB` MiB of JSON each (default 4,400: past 4 GiB, and
+//! far past the 1 GiB a load worker used to hold whole), the kinds named by
+//! `TRAILPROOF_E2E_BIG_KINDS` (default `jsonl.gz,tar.gz`):
+//! - `jsonl.gz`: one gzip file of `aws cloudtrail lookup-events` items, one per line, each with
+//!   its event as the JSON string `CloudTrailEvent`;
+//! - `tar.gz`: one gzip'd tar of CloudTrail log files (`{"Records":[…]}`, 5,000 events each,
+//!   named as CloudTrail delivers them);
+//! - `jsonl`: the first one stored plainly (a file of more than 4 GiB on disk).
+//!
+//! Each is dropped on the page alone. The bench checks that every event was loaded (the
+//! Timeline's count) and that progress kept moving (how many distinct progress lines the page
+//! showed, polled every 250 ms), and it measures drop → summary and the memory of the browser's
+//! processes (the peak of their summed resident set, sampled every 250 ms from `/proc`, and the
+//! largest renderer's own high-water mark, `VmHWM`, which holds the workers). Figures go to
+//! `target/e2e/bench-big-input.txt` and stdout; nothing is asserted on time.
+
+mod harness;
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use harness::Harness;
+
+const BASE_S: i64 = 1_714_521_600; // 2024-05-01T00:00:00Z
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of `secs` since the epoch (civil from days, Howard Hinnant's
+/// algorithm), without a date library.
+fn time(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Event `i` as CloudTrail records it: one a second, varied actors, actions, addresses.
+fn event(i: u64) -> String {
+    format!(
+        "{{\"eventVersion\":\"1.08\",\"userIdentity\":{{\"type\":\"IAMUser\",\"principalId\":\"AIDA{:012}\",\
+         \"arn\":\"arn:aws:iam::111122223333:user/user-{}\",\"accountId\":\"111122223333\",\"userName\":\"user-{}\"}},\
+         \"eventTime\":\"{}\",\"eventSource\":\"s{}.amazonaws.com\",\"eventName\":\"Op{}\",\"awsRegion\":\"us-east-1\",\
+         \"sourceIPAddress\":\"10.{}.{}.{}\",\"userAgent\":\"aws-cli/2.15.{} Python/3.11\",\
+         \"requestParameters\":{{\"bucketName\":\"bucket-{}\",\"key\":\"data/{:08x}.parquet\"}},\"responseElements\":null,\
+         \"requestID\":\"{:016X}\",\"eventID\":\"{:08x}-{:04x}-4000-8000-{:012x}\",\"readOnly\":{},\"eventType\":\"AwsApiCall\",\
+         \"managementEvent\":true,\"recipientAccountId\":\"111122223333\"{}}}",
+        i % 200,
+        i % 200,
+        i % 200,
+        time(BASE_S + i as i64),
+        i % 12,
+        i % 250,
+        i % 7,
+        (i / 256) % 256,
+        i % 256,
+        i % 40,
+        i % 97,
+        i.wrapping_mul(2_654_435_761) as u32,
+        i.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        i as u32,
+        (i >> 32) as u16,
+        i.wrapping_mul(0x5851_f42d) & 0xffff_ffff_ffff,
+        i.is_multiple_of(3),
+        if i.is_multiple_of(20) {
+            ",\"errorCode\":\"AccessDenied\",\"errorMessage\":\"Access Denied\""
+        } else {
+            ""
+        }
+    )
+}
+
+/// Event `i` as one `lookup-events` item: the event as a JSON string in `CloudTrailEvent`.
+fn lookup_item(i: u64) -> String {
+    let inner = event(i);
+    let quoted = serde_json::to_string(&inner).expect("a string serialises");
+    format!(
+        "{{\"EventId\":\"{:08x}-{:04x}-4000-8000-{:012x}\",\"EventName\":\"Op{}\",\"ReadOnly\":\"{}\",\
+         \"EventTime\":\"{}\",\"EventSource\":\"s{}.amazonaws.com\",\"Username\":\"user-{}\",\"Resources\":[],\
+         \"CloudTrailEvent\":{quoted}}}\n",
+        i as u32,
+        (i >> 32) as u16,
+        i.wrapping_mul(0x5851_f42d) & 0xffff_ffff_ffff,
+        i % 250,
+        i.is_multiple_of(3),
+        time(BASE_S + i as i64),
+        i % 12,
+        i % 200,
+    )
+}
+
+/// One big input of `kind` with about `json_bytes` of JSON, and its number of events; written
+/// once and kept (a `.done` marker beside it records the count).
+fn input(dir: &Path, kind: &str, json_bytes: u64) -> (PathBuf, u64) {
+    let path = dir.join(format!("events-{}mib.{kind}", json_bytes >> 20));
+    let marker = path.with_extension(format!("{kind}.done"));
+    if let Some(n) = std::fs::read_to_string(&marker)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+    {
+        return (path, n);
+    }
+    let t = Instant::now();
+    let file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
+    let mut n = 0u64;
+    let mut written = 0u64;
+    match kind {
+        "jsonl" | "jsonl.gz" => {
+            let mut out: Box<dyn std::io::Write> = if kind == "jsonl" {
+                Box::new(file)
+            } else {
+                Box::new(flate2::write::GzEncoder::new(
+                    file,
+                    flate2::Compression::fast(),
+                ))
+            };
+            while written < json_bytes {
+                let line = lookup_item(n);
+                out.write_all(line.as_bytes()).unwrap();
+                written += line.len() as u64;
+                n += 1;
+            }
+            out.flush().unwrap();
+        }
+        "tar.gz" => {
+            let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+            let mut tar = tar::Builder::new(gz);
+            let mut log = 0u64;
+            while written < json_bytes {
+                let mut json = String::from("{\"Records\":[");
+                for j in 0..5_000 {
+                    if j > 0 {
+                        json.push(',');
+                    }
+                    json.push_str(&event(n));
+                    n += 1;
+                }
+                json.push_str("]}");
+                written += json.len() as u64;
+                let stamp = time(BASE_S + n as i64);
+                let name = format!(
+                    "AWSLogs/111122223333/CloudTrail/us-east-1/{}/{}/{}/111122223333_CloudTrail_us-east-1_{}{}{}T{}{}Z_{log:016X}.json",
+                    &stamp[0..4], &stamp[5..7], &stamp[8..10],
+                    &stamp[0..4], &stamp[5..7], &stamp[8..10], &stamp[11..13], &stamp[14..16],
+                );
+                let mut header = tar::Header::new_gnu();
+                header.set_size(json.len() as u64);
+                header.set_mode(0o644);
+                tar.append_data(&mut header, name, json.as_bytes()).unwrap();
+                log += 1;
+            }
+            tar.into_inner().unwrap().finish().unwrap().flush().unwrap();
+        }
+        other => panic!("unknown kind {other}: jsonl, jsonl.gz or tar.gz"),
+    }
+    println!(
+        "bench_big_input: wrote {} ({n} events, {} MiB JSON, {} MiB stored) in {:.0} s",
+        path.display(),
+        written >> 20,
+        std::fs::metadata(&path).unwrap().len() >> 20,
+        t.elapsed().as_secs_f64()
+    );
+    std::fs::write(&marker, n.to_string()).unwrap();
+    (path, n)
+}
+
+/// `name: value kB` of `/proc/<pid>/status`, in bytes.
+fn status_bytes(pid: u32, name: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The browser's processes: the one started with this harness's profile and its descendants,
+/// with whether each is a renderer.
+fn browser_processes(profile_marker: &str) -> Vec<(u32, bool)> {
+    let mut parent = Vec::new();
+    let mut roots = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let ppid = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0);
+        if cmdline.contains(profile_marker) && !cmdline.contains("--type=") {
+            roots.push(pid);
+        }
+        parent.push((pid, ppid, cmdline.contains("--type=renderer")));
+    }
+    let mut out: Vec<(u32, bool)> = Vec::new();
+    let mut frontier = roots;
+    while let Some(p) = frontier.pop() {
+        for &(pid, ppid, renderer) in &parent {
+            if ppid == p && !out.iter().any(|(o, _)| *o == pid) {
+                out.push((pid, renderer));
+                frontier.push(pid);
+            }
+        }
+        if !out.iter().any(|(o, _)| *o == p) {
+            out.push((p, false));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+#[ignore = "a bench: needs the built site and Chromium, and TRAILPROOF_E2E_BENCH=1"]
+async fn one_input_past_what_a_tab_could_hold() {
+    if std::env::var("TRAILPROOF_E2E_BENCH").as_deref() != Ok("1") {
+        println!("bench_big_input: skipped (set TRAILPROOF_E2E_BENCH=1 to run it)");
+        return;
+    }
+    let json_bytes = env_u64("TRAILPROOF_E2E_BIG_MIB", 4_400) << 20;
+    let kinds = std::env::var("TRAILPROOF_E2E_BIG_KINDS").unwrap_or("jsonl.gz,tar.gz".into());
+    let dir = harness::artifacts().join("bench-big-input");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut report = format!(
+        "bench_big_input ({} MiB of JSON per input; load average at start: {})\n",
+        json_bytes >> 20,
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    for kind in kinds.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+        let (path, events) = input(&dir, kind, json_bytes);
+        let stored = std::fs::metadata(&path).unwrap().len();
+        let h = Harness::start().await;
+        h.open().await;
+        // The harness's Chromium carries a profile directory named after this process.
+        let marker = format!("trailproof-e2e-{}-", std::process::id());
+        let started = Instant::now();
+        h.drop_files(std::slice::from_ref(&path)).await;
+        let deadline = started + Duration::from_secs(1800);
+        let (mut lines, mut peak_sum) = (BTreeSet::new(), 0u64);
+        loop {
+            let state = h
+                .js("const t = document.querySelector('.progress-text'); \
+                     return [!!document.querySelector('#summary'), t ? t.innerText : ''];")
+                .await;
+            if let Some(line) = state[1].as_str().filter(|l| !l.is_empty()) {
+                lines.insert(line.to_owned());
+            }
+            let sum: u64 = browser_processes(&marker)
+                .iter()
+                .map(|&(pid, _)| status_bytes(pid, "VmRSS:"))
+                .sum();
+            peak_sum = peak_sum.max(sum);
+            if state[0].as_bool() == Some(true) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{kind}: no summary after 30 min");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let load_s = started.elapsed().as_secs_f64();
+        let renderer_hwm = browser_processes(&marker)
+            .iter()
+            .filter(|(_, renderer)| *renderer)
+            .map(|&(pid, _)| status_bytes(pid, "VmHWM:"))
+            .max()
+            .unwrap_or(0);
+        let problems = h
+            .js("return document.querySelector('#summary').innerText;")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        h.tab("timeline").await;
+        let want = events.to_string();
+        h.wait_for(
+            &format!("{events} events in the timeline"),
+            &format!(
+                "const c = document.querySelector('#match-count'); \
+                 return !!c && !c.classList.contains('busy') && c.innerText.replaceAll(',', '').startsWith('{want} of {want} ');"
+            ),
+        )
+        .await;
+        assert!(
+            lines.len() >= 5,
+            "{kind}: progress showed only {} distinct lines: {lines:?}",
+            lines.len()
+        );
+        assert!(
+            !problems.contains("too large"),
+            "{kind}: the input was refused: {problems}"
+        );
+        let _ = writeln!(
+            report,
+            "{kind}: {events} events, {} MiB stored, {} MiB JSON: drop → summary {load_s:.1} s \
+             ({:.1} MB/s of JSON); {} distinct progress lines; browser processes' summed RSS peak {} MiB, \
+             largest renderer VmHWM {} MiB ({:.0} bytes/event); load average now {}",
+            stored >> 20,
+            json_bytes >> 20,
+            json_bytes as f64 / 1e6 / load_s,
+            lines.len(),
+            peak_sum >> 20,
+            renderer_hwm >> 20,
+            renderer_hwm as f64 / events as f64,
+            std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        );
+        println!("{report}");
+        h.close().await;
+    }
+    std::fs::write(harness::artifacts().join("bench-big-input.txt"), &report).unwrap();
+}
