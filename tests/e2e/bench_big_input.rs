@@ -17,6 +17,8 @@
 //!   its event as the JSON string `CloudTrailEvent`;
 //! - `tar.gz`: one gzip'd tar of CloudTrail log files (`{"Records":[…]}`, 5,000 events each,
 //!   named as CloudTrail delivers them);
+//! - `zip`: the same logs as stored (uncompressed) zip entries: an archive of more than 4 GiB,
+//!   read through its zip64 central directory;
 //! - `jsonl`: the first one stored plainly (a file of more than 4 GiB on disk).
 //!
 //! Each is dropped on the page alone. The bench checks that every event was loaded (the
@@ -24,7 +26,9 @@
 //! showed, polled every 250 ms), and it measures drop → summary and the memory of the browser's
 //! processes (the peak of their summed resident set, sampled every 250 ms from `/proc`, and the
 //! largest renderer's own high-water mark, `VmHWM`, which holds the workers). Figures go to
-//! `target/e2e/bench-big-input.txt` and stdout; nothing is asserted on time.
+//! `target/e2e/bench-big-input.txt` and stdout; nothing is asserted on time. Baseline in the
+//! same run: the release CLI (`TRAILPROOF_CLI`, default `target/release/trailproof`) verifying
+//! the same file, wall time and peak RSS by GNU `time`.
 
 mod harness;
 
@@ -120,6 +124,28 @@ fn lookup_item(i: u64) -> String {
     )
 }
 
+/// The next CloudTrail log file of 5,000 events from event `*n` on: its path as CloudTrail
+/// delivers it, and its JSON.
+fn log(n: &mut u64) -> (String, String) {
+    let first = *n;
+    let mut json = String::from("{\"Records\":[");
+    for j in 0..5_000 {
+        if j > 0 {
+            json.push(',');
+        }
+        json.push_str(&event(*n));
+        *n += 1;
+    }
+    json.push_str("]}");
+    let t = time(BASE_S + first as i64);
+    let (y, m, d, hh, mm) = (&t[0..4], &t[5..7], &t[8..10], &t[11..13], &t[14..16]);
+    let name = format!(
+        "AWSLogs/111122223333/CloudTrail/us-east-1/{y}/{m}/{d}/\
+         111122223333_CloudTrail_us-east-1_{y}{m}{d}T{hh}{mm}Z_{first:016X}.json"
+    );
+    (name, json)
+}
+
 /// One big input of `kind` with about `json_bytes` of JSON, and its number of events; written
 /// once and kept (a `.done` marker beside it records the count).
 fn input(dir: &Path, kind: &str, json_bytes: u64) -> (PathBuf, u64) {
@@ -156,33 +182,30 @@ fn input(dir: &Path, kind: &str, json_bytes: u64) -> (PathBuf, u64) {
         "tar.gz" => {
             let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
             let mut tar = tar::Builder::new(gz);
-            let mut log = 0u64;
             while written < json_bytes {
-                let mut json = String::from("{\"Records\":[");
-                for j in 0..5_000 {
-                    if j > 0 {
-                        json.push(',');
-                    }
-                    json.push_str(&event(n));
-                    n += 1;
-                }
-                json.push_str("]}");
+                let (name, json) = log(&mut n);
                 written += json.len() as u64;
-                let stamp = time(BASE_S + n as i64);
-                let name = format!(
-                    "AWSLogs/111122223333/CloudTrail/us-east-1/{}/{}/{}/111122223333_CloudTrail_us-east-1_{}{}{}T{}{}Z_{log:016X}.json",
-                    &stamp[0..4], &stamp[5..7], &stamp[8..10],
-                    &stamp[0..4], &stamp[5..7], &stamp[8..10], &stamp[11..13], &stamp[14..16],
-                );
                 let mut header = tar::Header::new_gnu();
                 header.set_size(json.len() as u64);
                 header.set_mode(0o644);
                 tar.append_data(&mut header, name, json.as_bytes()).unwrap();
-                log += 1;
             }
             tar.into_inner().unwrap().finish().unwrap().flush().unwrap();
         }
-        other => panic!("unknown kind {other}: jsonl, jsonl.gz or tar.gz"),
+        "zip" => {
+            // Stored entries, so the archive itself passes 4 GiB (zip64 offsets).
+            let mut zip = zip::ZipWriter::new(file);
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            while written < json_bytes {
+                let (name, json) = log(&mut n);
+                written += json.len() as u64;
+                zip.start_file(name, options).unwrap();
+                zip.write_all(json.as_bytes()).unwrap();
+            }
+            zip.finish().unwrap().flush().unwrap();
+        }
+        other => panic!("unknown kind {other}: jsonl, jsonl.gz, tar.gz or zip"),
     }
     println!(
         "bench_big_input: wrote {} ({n} events, {} MiB JSON, {} MiB stored) in {:.0} s",
@@ -243,6 +266,30 @@ fn browser_processes(profile_marker: &str) -> Vec<(u32, bool)> {
         }
     }
     out
+}
+
+/// (wall seconds, peak RSS bytes) of the release CLI verifying `path` (which also indexes every
+/// event for its coverage block), under GNU `time`; `None` without a CLI or `time`.
+fn cli_baseline(path: &Path) -> Option<(f64, u64)> {
+    let cli = std::env::var_os("TRAILPROOF_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| harness::workspace().join("target/release/trailproof"));
+    if !cli.is_file() {
+        return None;
+    }
+    let out = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%e %M"])
+        .arg(&cli)
+        .args(["verify", "--format", "json"])
+        .arg(path)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut last = stderr.lines().last()?.split_whitespace();
+    let wall = last.next()?.parse().ok()?;
+    let kib: u64 = last.next()?.parse().ok()?;
+    Some((wall, kib * 1024))
 }
 
 #[tokio::test]
@@ -339,8 +386,15 @@ async fn one_input_past_what_a_tab_could_hold() {
             renderer_hwm as f64 / events as f64,
             std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
         );
-        println!("{report}");
         h.close().await;
+        if let Some((wall, rss)) = cli_baseline(&path) {
+            let _ = writeln!(
+                report,
+                "  the release CLI, `verify --format json` on the same file: {wall:.1} s wall, peak RSS {} MiB",
+                rss >> 20
+            );
+        }
+        println!("{report}");
     }
     std::fs::write(harness::artifacts().join("bench-big-input.txt"), &report).unwrap();
 }

@@ -184,6 +184,9 @@ pub struct Ingest {
     options: IngestOptions,
     builder: StoreBuilder,
     progress: Option<ProgressFn>,
+    /// Whether the progress callback may cancel (one installed by [`Ingest::observe_progress`]
+    /// cannot: every file is then read to its end, which [`Ingest::add_inflated`] relies on).
+    may_cancel: bool,
     cancelled: bool,
     /// The read buffer, kept between files.
     buf: Vec<u8>,
@@ -216,6 +219,7 @@ impl Ingest {
             options,
             builder: StoreBuilder::new(),
             progress: None,
+            may_cancel: false,
             cancelled: false,
             buf: Vec::new(),
         }
@@ -226,6 +230,18 @@ impl Ingest {
     /// [`CoreError::Cancelled`]).
     pub fn set_progress(&mut self, f: ProgressFn) {
         self.progress = Some(f);
+        self.may_cancel = true;
+    }
+
+    /// Installs a progress callback that only watches (hosts that cancel by stopping the
+    /// whole thread, as the browser's load workers do, are terminated): unlike one that may
+    /// cancel, it leaves [`Ingest::add_inflated`] free to take the decoded bytes of any size.
+    pub fn observe_progress(&mut self, mut f: Box<dyn FnMut(&Progress)>) {
+        self.progress = Some(Box::new(move |p| {
+            f(p);
+            true
+        }));
+        self.may_cancel = false;
     }
 
     /// A new, empty run with the same options (no progress callback), for a share of the
@@ -334,8 +350,8 @@ impl Ingest {
     /// can stop ([`Limits::ratio_floor`], [`Limits::max_entry_bytes`]) and whose stored size
     /// `add_file` would report as all of it: a stored file of at most [`INFLATED_MAX`] bytes
     /// (read whole however soon the reading stops), or a bigger one that `add_file` reads to
-    /// its end (JSON or CSV, in a run without a progress callback, which could cancel it
-    /// midway); anything else is `add_file(stored)`.
+    /// its end (JSON or CSV, in a run whose progress callback, if any, cannot cancel it
+    /// midway: [`Ingest::observe_progress`]); anything else is `add_file(stored)`.
     pub fn add_inflated(&mut self, path: &str, stored: &[u8], decoded: &[u8]) -> FileSummary {
         let limits = &self.options.limits;
         let within = decoded.len() as u64 <= limits.ratio_floor.min(limits.max_entry_bytes);
@@ -343,7 +359,7 @@ impl Ingest {
         // are then read to the end (every other kind stops after that chunk, at a stored
         // offset only the inflater knows).
         let whole = stored.len() <= INFLATED_MAX
-            || (self.progress.is_none()
+            || (!self.may_cancel
                 && matches!(
                     sniff(&decoded[..decoded.len().min(CHUNK)]),
                     Sniff::Json(_) | Sniff::Csv(_)

@@ -110,12 +110,16 @@ mod tests {
             if n > 10 {
                 assert!(held.len() > INFLATED_MAX, "{} bytes", held.len());
             }
-            for progress in [false, true] {
+            // No callback, one that may cancel, one that only watches.
+            for progress in [0, 1, 2] {
                 let mut shared = Ingest::new(IngestOptions::default());
                 let mut alone = Ingest::new(IngestOptions::default());
-                if progress {
+                if progress == 1 {
                     shared.set_progress(Box::new(|_| true));
                     alone.set_progress(Box::new(|_| true));
+                } else if progress == 2 {
+                    shared.observe_progress(Box::new(|_| {}));
+                    alone.observe_progress(Box::new(|_| {}));
                 }
                 let (scanned, summary) = scan_and_ingest(path, &held, &limits, &mut shared);
                 let want = scan(path, &mut &held[..], &limits);

@@ -27,6 +27,10 @@ pub struct State {
     pub done: u64,
     /// Bytes in all inputs.
     pub total: u64,
+    /// Events loaded so far.
+    pub events: u64,
+    /// Milliseconds since the job started, as the worker last said (0: no rates to show).
+    pub ms: f64,
     /// File being read.
     pub file: String,
     /// Whether the worker is busy with the job.
@@ -74,6 +78,8 @@ impl Default for State {
             phase: Phase::Read,
             done: 0,
             total: 0,
+            events: 0,
+            ms: 0.0,
             file: String::new(),
             running: false,
             summary: None,
@@ -118,6 +124,8 @@ impl Reducible for State {
                 next.job += 1;
                 next.total = inputs.iter().map(|r| r.size).sum();
                 next.done = 0;
+                next.events = 0;
+                next.ms = 0.0;
                 next.phase = Phase::Read;
                 next.inputs = Rc::new(inputs);
                 next.running = true;
@@ -221,12 +229,16 @@ impl Reducible for State {
                     phase,
                     done,
                     total,
+                    events,
+                    ms,
                     file,
                     ..
                 } => {
                     next.phase = phase;
                     next.done = done;
                     next.total = total;
+                    next.events = events;
+                    next.ms = ms;
                     next.file = file;
                 }
                 FromWorker::Hashed {
@@ -483,7 +495,7 @@ pub fn App() -> Html {
                     <p class="error" role="alert">{ error }</p>
                 }
                 <views::landing::ProgressBar phase={state.phase} done={state.done} total={state.total}
-                    file={state.file.clone()} running={state.running} on_cancel={on_cancel} />
+                    events={state.events} ms={state.ms} file={state.file.clone()} running={state.running} on_cancel={on_cancel} />
                 if let Some(summary) = &state.summary {
                     <views::summary::SummaryHeader summary={summary.clone()} />
                     <views::missing::MissingView summary={summary.clone()} />

@@ -74,8 +74,21 @@ impl<'c> Timings<'c> {
     }
 }
 
-/// A progress callback: phase, bytes of the inputs consumed, current file.
-pub type Progress = Rc<RefCell<dyn FnMut(Phase, u64, &str)>>;
+/// Where a load is, as its progress callback hears it.
+#[derive(Clone, Copy, Debug)]
+pub struct Tick<'a> {
+    /// What is being done.
+    pub phase: Phase,
+    /// Bytes of the inputs consumed.
+    pub done: u64,
+    /// Events loaded so far.
+    pub events: u64,
+    /// The current file.
+    pub file: &'a str,
+}
+
+/// A progress callback.
+pub type Progress = Rc<RefCell<dyn FnMut(Tick<'_>)>>;
 
 /// Largest entry the engine judges from its bytes held whole: a sealed-archive part, an
 /// inclusion proof or a Sigma rule (small in practice). Bigger ones are reported. Entries
@@ -191,16 +204,23 @@ impl Engine {
         let mut runs = Vec::new();
         let mut rest = inputs;
         let mut base = 0u64;
+        let mut events = 0u64;
         let mut lengths = lengths.iter().copied();
         while !rest.is_empty() {
             let n = lengths.next().unwrap_or(rest.len()).min(rest.len());
             let (run, tail) = std::mem::take(&mut rest).split_at_mut(n);
             let outer = progress.clone();
-            let offset: Progress = Rc::new(RefCell::new(move |phase, done, file: &str| {
-                (outer.borrow_mut())(phase, base + done, file)
+            let offset: Progress = Rc::new(RefCell::new(move |t: Tick<'_>| {
+                (outer.borrow_mut())(Tick {
+                    done: base + t.done,
+                    events: events + t.events,
+                    ..t
+                })
             }));
             base += run.iter().map(|i| i.size).sum::<u64>();
-            runs.push(run::load_run_holding(run, hold, offset, timings));
+            let loaded = run::load_run_holding(run, hold, offset, timings);
+            events += loaded.output.lines.iter().map(|l| l.events).sum::<u64>();
+            runs.push(loaded);
             rest = tail;
         }
         Engine::finish_load(runs, timings)
@@ -942,9 +962,9 @@ mod tests {
         let mut inputs = inputs(files, &mut cursors);
         let last = Rc::new(Cell::new(0));
         let seen = last.clone();
-        let progress: Progress = Rc::new(RefCell::new(move |_: Phase, done: u64, _: &str| {
-            assert!(done >= seen.get(), "progress went backwards");
-            seen.set(done);
+        let progress: Progress = Rc::new(RefCell::new(move |t: Tick<'_>| {
+            assert!(t.done >= seen.get(), "progress went backwards");
+            seen.set(t.done);
         }));
         let (engine, summary) = Engine::load(&mut inputs, progress);
         assert!(last.get() > 0);
@@ -1020,7 +1040,7 @@ mod tests {
         let mut cursors: Vec<Cursor<Vec<u8>>> =
             files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
         let mut inputs = inputs(files, &mut cursors);
-        let progress: Progress = Rc::new(RefCell::new(|_: Phase, _: u64, _: &str| {}));
+        let progress: Progress = Rc::new(RefCell::new(|_: Tick<'_>| {}));
         let (mut engine, summary) = Engine::load_events(&mut inputs, progress, &mut Timings::off());
         assert_eq!(summary.analysis, AnalysisView::default());
         let view = engine
@@ -1695,9 +1715,13 @@ mod tests {
             let mut inputs = inputs(&files, &mut cursors);
             let seen = Rc::new(Cell::new(0));
             let last = seen.clone();
-            let progress: Progress = Rc::new(RefCell::new(move |_: Phase, done: u64, _: &str| {
-                assert!(done >= last.get(), "progress went backwards");
-                last.set(done);
+            let events = Rc::new(Cell::new(0));
+            let counted = events.clone();
+            let progress: Progress = Rc::new(RefCell::new(move |t: Tick<'_>| {
+                assert!(t.done >= last.get(), "progress went backwards");
+                assert!(t.events >= counted.get(), "the event count went backwards");
+                last.set(t.done);
+                counted.set(t.events);
             }));
             let (mut engine, mut summary) =
                 Engine::load_in_runs(&mut inputs, lengths, hold, progress, &mut Timings::off());

@@ -800,9 +800,8 @@ mod tests {
                 reopen: Box::new(move || Ok(Box::new(Cursor::new(bytes.as_slice())))),
             })
             .collect();
-        let progress: crate::engine::Progress = Rc::new(RefCell::new(
-            |_: crate::protocol::Phase, _: u64, _: &str| {},
-        ));
+        let progress: crate::engine::Progress =
+            Rc::new(RefCell::new(|_: crate::engine::Tick<'_>| {}));
         let (_, summary) = crate::engine::Engine::load(&mut inputs, progress);
         missing(&summary.report, &summary.providers)
     }

@@ -18,7 +18,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, MessageEvent, Worker, WorkerGlobalScope};
 
 use crate::blob::{inputs, BlobReader};
-use crate::engine::{Progress, Timings};
+use crate::engine::{Progress, Tick, Timings};
 use crate::fetch::{hash_file, js_error, performance_now, prefetch};
 use crate::protocol::{FromLoader, Phase, ToLoader, CHUNK};
 use crate::run::{load_run, Run};
@@ -137,8 +137,9 @@ fn send(
 
 /// What the pool hears, for the engine worker to pass on.
 pub trait Listener {
-    /// Progress: the phase, bytes of all inputs done (summed over runs), the current file.
-    fn progress(&mut self, phase: Phase, done: u64, file: &str);
+    /// Progress: the phase, bytes of all inputs done and events loaded (summed over runs),
+    /// the current file.
+    fn progress(&mut self, tick: Tick<'_>);
     /// Hash results of inputs (indexes into all inputs).
     fn hashes(&mut self, hashed: Vec<(usize, u64, String)>, failed: Vec<(usize, String)>);
 }
@@ -168,6 +169,7 @@ pub async fn load(
     let size =
         |r: &Range<usize>| -> u64 { files[r.clone()].iter().map(|(_, f)| f.size() as u64).sum() };
     let mut done: Vec<u64> = vec![0; runs.len()];
+    let mut events: Vec<u64> = vec![0; runs.len()];
     let mut out: Vec<Option<Run>> = (0..runs.len()).map(|_| None).collect();
     let mut left = runs.len();
     while left > 0 {
@@ -189,13 +191,22 @@ pub async fn load(
                 run,
                 phase,
                 done: d,
+                events: e,
                 file,
             } => {
-                let Some(slot) = done.get_mut(run as usize) else {
+                let (Some(slot), Some(loaded)) =
+                    (done.get_mut(run as usize), events.get_mut(run as usize))
+                else {
                     continue;
                 };
                 *slot = (*slot).max(d);
-                listener.progress(phase, done.iter().sum(), &file);
+                *loaded = (*loaded).max(e);
+                listener.progress(Tick {
+                    phase,
+                    done: done.iter().sum(),
+                    events: events.iter().sum(),
+                    file: &file,
+                });
             }
             FromLoader::Done {
                 run,
@@ -261,7 +272,12 @@ pub async fn load_here(
         }
         let mut on_bytes = |n: u64| {
             read += n;
-            (progress.borrow_mut())(Phase::Read, read, name);
+            (progress.borrow_mut())(Tick {
+                phase: Phase::Read,
+                done: read,
+                events: 0,
+                file: name,
+            });
         };
         match hash_file(file, &mut on_bytes).await {
             Ok((size, sha256)) => hashed.push((index, size, sha256)),

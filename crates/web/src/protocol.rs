@@ -40,6 +40,8 @@ pub enum FromLoader {
         phase: Phase,
         /// Bytes of the run's inputs done.
         done: u64,
+        /// Events the run has loaded.
+        events: u64,
         /// The current file.
         file: String,
     },
@@ -230,6 +232,10 @@ pub enum FromWorker {
         done: u64,
         /// Bytes in all files of the job.
         total: u64,
+        /// Events loaded so far (0 in phases that load none).
+        events: u64,
+        /// Milliseconds since the job started, for the rates the page shows.
+        ms: f64,
         /// The file being read.
         file: String,
     },

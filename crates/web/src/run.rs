@@ -19,7 +19,7 @@ use trailproof_core::input::{self, Control, Limits};
 use trailproof_events::ingest::{FileKind, FileSummary, Framing, Part, Phase as IngestPhase};
 use trailproof_events::{Ingest, IngestOptions};
 
-use crate::engine::{Input, Progress, Reopen, Timings, MAX_ENTRY_BYTES};
+use crate::engine::{Input, Progress, Reopen, Tick, Timings, MAX_ENTRY_BYTES};
 use crate::protocol::{FileLine, Phase};
 use crate::sealed;
 
@@ -145,14 +145,19 @@ pub fn load_run_holding(
     let entry_path = Rc::new(RefCell::new(String::new()));
     // Bytes consumed never decrease: ingest's final report names no position.
     let high = Rc::new(Cell::new(0u64));
+    // Events loaded by this run so far.
+    let events = Rc::new(Cell::new(0u64));
     {
-        let (progress, entry_at, entry_path, high) = (
+        let (progress, entry_at, entry_path, high, events) = (
             progress.clone(),
             entry_at.clone(),
             entry_path.clone(),
             high.clone(),
+            events.clone(),
         );
-        ingest.set_progress(Box::new(move |p| {
+        // Cancel terminates the worker: the callback only watches, which lets a gzip log of
+        // any size be inflated once for scan and ingest.
+        ingest.observe_progress(Box::new(move |p| {
             let phase = match p.phase {
                 IngestPhase::Read | IngestPhase::Inflate => Phase::Inflate,
                 IngestPhase::Parse => Phase::Parse,
@@ -160,13 +165,29 @@ pub fn load_run_holding(
             };
             let (start, end, per) = entry_at.get();
             high.set(high.get().max((start + p.stored_bytes / per).min(end)));
-            (progress.borrow_mut())(phase, high.get(), &entry_path.borrow());
-            true
+            events.set(events.get().max(p.events));
+            (progress.borrow_mut())(Tick {
+                phase,
+                done: high.get(),
+                events: events.get(),
+                file: &entry_path.borrow(),
+            });
         }));
     }
     let report = |phase: Phase, done: u64, file: &str| {
         high.set(high.get().max(done));
-        (progress.borrow_mut())(phase, high.get(), file)
+        (progress.borrow_mut())(Tick {
+            phase,
+            done: high.get(),
+            events: events.get(),
+            file,
+        })
+    };
+    // After each entry, its events count even if the ingest reported no progress inside it.
+    let loaded = Cell::new(0u64);
+    let counted = |summary: &FileSummary| {
+        loaded.set(loaded.get() + summary.events);
+        events.set(events.get().max(loaded.get()));
     };
     let mut out = RunOutput::default();
     let mut deferred_bytes = Vec::new();
@@ -246,7 +267,10 @@ pub fn load_run_holding(
                 let chain_kind = scanned.kind();
                 out.scanned.push(scanned);
                 out.lines.push(match summary {
-                    Ok(summary) => file_line(path, &summary, chain_kind),
+                    Ok(summary) => {
+                        counted(&summary);
+                        file_line(path, &summary, chain_kind)
+                    }
                     Err(problem) => {
                         let mut l = line(path, "unreadable", stored);
                         l.problems.push(problem);
@@ -301,6 +325,7 @@ pub fn load_run_holding(
             };
             // Scan and ingest share one read (and one inflate): timed together.
             t_work += clock() - t0;
+            counted(&summary);
             out.lines.push(file_line(entry.path, &summary, chain_kind));
             Control::Continue
         });

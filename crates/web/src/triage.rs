@@ -22,6 +22,26 @@ pub fn count(n: u64) -> String {
     trailproof_core::report::group_digits(n)
 }
 
+/// The rates of a load so far, for its progress line: bytes of the inputs and events per
+/// second since the job started (`ms` ago), e.g. `35.2 MB/s · 812,000 events, 96,000/s`.
+/// Empty in the first half second (too early to say) and without a start (`ms` 0); events are
+/// left out while none are loaded.
+pub fn rates(done: u64, events: u64, ms: f64) -> String {
+    if ms.is_nan() || ms < 500.0 {
+        return String::new();
+    }
+    let per_s = |n: u64| n as f64 * 1000.0 / ms;
+    let bytes = format!("{:.1} MB/s", per_s(done) / 1e6);
+    if events == 0 {
+        return bytes;
+    }
+    format!(
+        "{bytes} · {} events, {}/s",
+        count(events),
+        count(per_s(events).round() as u64)
+    )
+}
+
 /// The typed state behind an integrity name from the worker (`None` for empty or unknown).
 pub fn integrity_state(name: &str) -> Option<Integrity> {
     Integrity::ALL.into_iter().find(|i| i.as_str() == name)

@@ -19,7 +19,7 @@ mod loader {
     use std::rc::Rc;
 
     use js_sys::{Array, Uint8Array};
-    use trailproof_web::engine::Progress;
+    use trailproof_web::engine::{Progress, Tick};
     use trailproof_web::fetch::{performance_now, Throttle};
     use trailproof_web::mailbox::{reply, scope, serve};
     use trailproof_web::pool::load_here;
@@ -41,13 +41,14 @@ mod loader {
         } = request;
         let named: Vec<(String, File)> = names.into_iter().zip(files).collect();
         let mut throttle = Throttle::default();
-        let progress: Progress = Rc::new(RefCell::new(move |phase, done, file: &str| {
+        let progress: Progress = Rc::new(RefCell::new(move |t: Tick<'_>| {
             if throttle.due() {
                 reply(&FromLoader::Progress {
                     run,
-                    phase,
-                    done,
-                    file: file.to_owned(),
+                    phase: t.phase,
+                    done: t.done,
+                    events: t.events,
+                    file: t.file.to_owned(),
                 });
             }
         }));

@@ -21,7 +21,7 @@ mod worker {
     use trailproof_analysis::report::InputFile;
     use trailproof_core::tool::Tool;
     use trailproof_web::blob::{inputs, BlobReader};
-    use trailproof_web::engine::{read_record, Engine, Input, Progress, Timings};
+    use trailproof_web::engine::{read_record, Engine, Input, Progress, Tick, Timings};
     use trailproof_web::fetch::{hash_file, js_error, performance_now, prefetch, Throttle};
     use trailproof_web::identity;
     use trailproof_web::mailbox::{reply, scope, serve};
@@ -171,20 +171,24 @@ mod worker {
     struct ToPage {
         job: u32,
         total: u64,
+        /// When the job started (`performance.now()`), for the rates the page shows.
+        started: f64,
         throttle: Throttle,
         batch: HashBatch,
         digests: Vec<Option<(u64, String)>>,
     }
 
     impl pool::Listener for ToPage {
-        fn progress(&mut self, phase: Phase, done: u64, file: &str) {
+        fn progress(&mut self, t: Tick<'_>) {
             if self.throttle.due() {
                 reply(&FromWorker::Progress {
                     job: self.job,
-                    phase,
-                    done: done.min(self.total),
+                    phase: t.phase,
+                    done: t.done.min(self.total),
                     total: self.total,
-                    file: file.to_owned(),
+                    events: t.events,
+                    ms: performance_now() - self.started,
+                    file: t.file.to_owned(),
                 });
             }
         }
@@ -205,8 +209,8 @@ mod worker {
     struct Shared(Rc<RefCell<ToPage>>);
 
     impl pool::Listener for Shared {
-        fn progress(&mut self, phase: Phase, done: u64, file: &str) {
-            self.0.borrow_mut().progress(phase, done, file)
+        fn progress(&mut self, tick: Tick<'_>) {
+            self.0.borrow_mut().progress(tick)
         }
 
         fn hashes(&mut self, hashed: Vec<(usize, u64, String)>, failed: Vec<(usize, String)>) {
@@ -227,6 +231,7 @@ mod worker {
         let to_page = Rc::new(RefCell::new(ToPage {
             job,
             total,
+            started: clock(),
             throttle: Throttle::default(),
             batch: HashBatch::default(),
             digests: vec![None; named.len()],
@@ -240,8 +245,8 @@ mod worker {
             // One run (one input, say a zip): loaded here, as a pool would add only a worker's
             // start and the part's trip.
             let sink = to_page.clone();
-            let progress: Progress = Rc::new(RefCell::new(move |phase, done, file: &str| {
-                pool::Listener::progress(&mut *sink.borrow_mut(), phase, done, file);
+            let progress: Progress = Rc::new(RefCell::new(move |t: Tick<'_>| {
+                pool::Listener::progress(&mut *sink.borrow_mut(), t);
             }));
             pool::load_here(&named, 1, progress)
                 .await
@@ -314,6 +319,8 @@ mod worker {
             phase: Phase::Analyze,
             done: total,
             total,
+            events: 0,
+            ms: 0.0,
             file: String::new(),
         });
         let t0 = clock();
@@ -425,6 +432,7 @@ mod worker {
 
     /// Hashes every file; the page gets the results in batches.
     async fn hash_all(job: u32, files: &[File]) {
+        let started = performance_now();
         let total: u64 = files.iter().map(|f| f.size() as u64).sum();
         let mut done = 0u64;
         let mut throttle = Throttle::default();
@@ -439,6 +447,8 @@ mod worker {
                         phase: Phase::Read,
                         done,
                         total,
+                        events: 0,
+                        ms: performance_now() - started,
                         file: name.clone(),
                     });
                 }

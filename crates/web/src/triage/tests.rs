@@ -478,3 +478,27 @@ fn labels() {
         assert!(aws_log_name(odd).is_none(), "{odd}");
     }
 }
+
+#[test]
+fn progress_rates_are_per_second_since_the_start() {
+    let cases: &[(u64, u64, f64, &str)] = &[
+        (1_000_000, 10, 0.0, ""),
+        (1_000_000, 10, 499.0, ""),
+        (1_000_000, 10, f64::NAN, ""),
+        (35_200_000, 0, 1_000.0, "35.2 MB/s"),
+        (
+            70_400_000,
+            812_000,
+            2_000.0,
+            "35.2 MB/s · 812,000 events, 406,000/s",
+        ),
+        (1, 3, 3_000.0, "0.0 MB/s · 3 events, 1/s"),
+    ];
+    for &(done, events, ms, want) in cases {
+        assert_eq!(
+            rates(done, events, ms),
+            want,
+            "{done} bytes, {events} events, {ms} ms"
+        );
+    }
+}

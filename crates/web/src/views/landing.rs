@@ -8,6 +8,7 @@ use crate::files::{self, Picked};
 use crate::guide::{ProviderGuide, Step, GUIDES, SEAL};
 use crate::page::human_bytes;
 use crate::protocol::Phase;
+use crate::triage::rates;
 
 /// Properties of [`DropZone`].
 #[derive(Properties, PartialEq)]
@@ -218,6 +219,10 @@ pub struct ProgressProps {
     pub done: u64,
     /// Bytes in all.
     pub total: u64,
+    /// Events loaded so far.
+    pub events: u64,
+    /// Milliseconds since the job started (0: no rates).
+    pub ms: f64,
     /// File being read.
     pub file: String,
     /// Whether the job runs.
@@ -250,6 +255,8 @@ pub fn ProgressBar(props: &ProgressProps) -> Html {
             <progress id="progress" max="100" value={format!("{percent:.1}")} aria-label="Progress" />
             <span class="progress-text">
                 { format!("{phase}: {} of {} ({percent:.0} %) ", human_bytes(props.done), human_bytes(props.total)) }
+                <span class="progress-rate">{ rates(props.done, props.events, props.ms) }</span>
+                { " " }
                 <span class="muted">{ &props.file }</span>
             </span>
             <button id="cancel" class="button" onclick={props.on_cancel.clone()}>{ "Cancel" }</button>
