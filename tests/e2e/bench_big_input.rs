@@ -354,15 +354,22 @@ async fn one_input_past_what_a_tab_could_hold() {
             .unwrap_or_default()
             .to_owned();
         h.tab("timeline").await;
-        let want = events.to_string();
-        h.wait_for(
-            &format!("{events} events in the timeline"),
-            &format!(
-                "const c = document.querySelector('#match-count'); \
-                 return !!c && !c.classList.contains('busy') && c.innerText.replaceAll(',', '').startsWith('{want} of {want} ');"
-            ),
-        )
-        .await;
+        // Every event loaded: the Timeline's count line reads "N of N events".
+        let want = format!("{events} of {events} events");
+        let count = loop {
+            let text = h
+                .js("const c = document.querySelector('#match-count'); \
+                     return c && !c.classList.contains('busy') ? c.innerText : '';")
+                .await
+                .as_str()
+                .unwrap_or_default()
+                .replace(',', "");
+            if !text.is_empty() || started.elapsed() > Duration::from_secs(load_s as u64 + 300) {
+                break text;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        };
+        assert_eq!(count, want, "{kind}: summary: {problems}");
         assert!(
             lines.len() >= 5,
             "{kind}: progress showed only {} distinct lines: {lines:?}",

@@ -105,3 +105,17 @@ pub async fn hash_file(
 pub fn js_error(e: &JsValue) -> String {
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
+
+/// What a worker's `error` event says: an exception nothing caught inside it, such as the
+/// WebAssembly trap of an allocation its memory (at most 4 GiB) cannot grant.
+pub fn worker_error(event: &JsValue) -> String {
+    let message = js_sys::Reflect::get(event, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "it stopped without saying why".into());
+    format!(
+        "{message}. If the inputs are large, the tab may have run out of memory (each worker \
+         holds at most 4 GiB): load fewer files at once, or use the trailproof CLI"
+    )
+}

@@ -85,6 +85,7 @@ pub enum Outcome {
 pub struct WorkerHandle {
     worker: Worker,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl WorkerHandle {
@@ -92,6 +93,7 @@ impl WorkerHandle {
     pub fn spawn(on_reply: Callback<FromWorker>) -> Result<Self, JsValue> {
         // A classic script: Trunk builds worker bins for `importScripts`-style loading.
         let worker = Worker::new("./worker_loader.js")?;
+        let on_fatal = on_reply.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
             // Exports arrive as [json, Blob]; everything else as a JSON string.
@@ -113,9 +115,18 @@ impl WorkerHandle {
             on_reply.emit(msg);
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // A worker that dies (a trap, say out of memory) sends nothing more: say so, or the
+        // page would wait for it forever.
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            on_fatal.emit(FromWorker::Fatal {
+                message: crate::fetch::worker_error(&event),
+            });
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Self {
             worker,
             _on_message: on_message,
+            _on_error: on_error,
         })
     }
 

@@ -19,7 +19,7 @@ use web_sys::{File, MessageEvent, Worker, WorkerGlobalScope};
 
 use crate::blob::{inputs, BlobReader};
 use crate::engine::{Progress, Tick, Timings};
-use crate::fetch::{hash_file, js_error, performance_now, prefetch};
+use crate::fetch::{hash_file, js_error, performance_now, prefetch, worker_error};
 use crate::protocol::{FromLoader, Phase, ToLoader, CHUNK};
 use crate::run::{load_run, Run};
 
@@ -91,9 +91,9 @@ fn spawn(index: usize, inbox: &Inbox) -> Result<Loader, JsValue> {
         to_inbox.push(index, event.data());
     });
     let to_inbox = inbox.clone();
-    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
         let fatal = FromLoader::Fatal {
-            message: "a load worker failed to start".into(),
+            message: format!("a load worker stopped: {}", worker_error(&event)),
         };
         if let Ok(json) = serde_json::to_string(&fatal) {
             to_inbox.push(index, JsValue::from_str(&json));
