@@ -370,6 +370,23 @@ async fn one_input_past_what_a_tab_could_hold() {
             tokio::time::sleep(Duration::from_millis(250)).await;
         };
         assert_eq!(count, want, "{kind}: summary: {problems}");
+        // The analysis ends (the progress bar leaves), then the worker's timings and memory.
+        let analysed = Instant::now();
+        while h
+            .js("return !!document.querySelector('#progress');")
+            .await
+            .as_bool()
+            == Some(true)
+        {
+            assert!(
+                analysed.elapsed() < Duration::from_secs(900),
+                "{kind}: the analysis did not end: {}",
+                h.console().await
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let analysis_s = analysed.elapsed().as_secs_f64();
+        let worker = h.worker_timings().await;
         assert!(
             lines.len() >= 5,
             "{kind}: progress showed only {} distinct lines: {lines:?}",
@@ -392,6 +409,10 @@ async fn one_input_past_what_a_tab_could_hold() {
             renderer_hwm >> 20,
             renderer_hwm as f64 / events as f64,
             std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+        );
+        let _ = writeln!(
+            report,
+            "  the analysis ended {analysis_s:.1} s after the count showed; worker: {worker}"
         );
         h.close().await;
         if let Some((wall, rss)) = cli_baseline(&path) {

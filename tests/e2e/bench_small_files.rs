@@ -118,26 +118,9 @@ async fn measure(h: &Harness, what: &str) -> Figures {
     Figures {
         summary_ms: b["summary"].as_f64().unwrap_or(f64::NAN) - t0,
         done_ms: b["done"].as_f64().unwrap_or(f64::NAN) - t0,
-        worker: worker_timings(h).await,
+        worker: h.worker_timings().await,
         verdict,
     }
-}
-
-/// The last `trailproof timings:` line the page logged, if any.
-async fn worker_timings(h: &Harness) -> String {
-    let log = h
-        .client()
-        .issue_cmd(harness::GetLog("browser"))
-        .await
-        .unwrap_or_default();
-    log.as_array()
-        .into_iter()
-        .flatten()
-        .rev()
-        .filter_map(|e| e["message"].as_str())
-        .find_map(|m| m.find("trailproof timings:").map(|i| m[i..].to_owned()))
-        .map(|m| m.replace("\\\"", "\"").trim_end_matches('"').to_owned())
-        .unwrap_or_else(|| "(the worker reported no timings)".into())
 }
 
 fn write_dir(files: &[(String, Vec<u8>)], dir: &Path) {

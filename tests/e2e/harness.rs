@@ -516,6 +516,20 @@ impl Harness {
         .await;
     }
 
+    /// The last `trailproof timings:` line the page logged since the console was last read
+    /// (the worker's phase timings and memory), if any.
+    pub async fn worker_timings(&self) -> String {
+        let log = self.console().await;
+        log.as_array()
+            .into_iter()
+            .flatten()
+            .rev()
+            .filter_map(|e| e["message"].as_str())
+            .find_map(|m| m.find("trailproof timings:").map(|i| m[i..].to_owned()))
+            .map(|m| m.replace("\\\"", "\"").trim_end_matches('"').to_owned())
+            .unwrap_or_else(|| "(the worker reported no timings)".into())
+    }
+
     /// The browser console so far.
     pub async fn console(&self) -> Value {
         self.client()

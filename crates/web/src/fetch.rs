@@ -106,6 +106,16 @@ pub fn js_error(e: &JsValue) -> String {
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
 
+/// The size of this worker's WebAssembly memory in MiB: what its heap has grown to (it never
+/// shrinks), so after a phase it is that phase's peak or more.
+pub fn wasm_memory_mib() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map_or(0.0, |b| b.byte_length() as f64 / f64::from(1 << 20))
+}
+
 /// What a worker's `error` event says: an exception nothing caught inside it, such as the
 /// WebAssembly trap of an allocation its memory (at most 4 GiB) cannot grant.
 pub fn worker_error(event: &JsValue) -> String {

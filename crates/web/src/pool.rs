@@ -144,14 +144,24 @@ pub trait Listener {
     fn hashes(&mut self, hashed: Vec<(usize, u64, String)>, failed: Vec<(usize, String)>);
 }
 
+/// What the load workers of one load cost beside their wall time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PoolCosts {
+    /// Milliseconds spent encoding parts, summed over the load workers.
+    pub encode_ms: f64,
+    /// The largest WebAssembly memory a load worker reached, in MiB.
+    pub memory_mib: f64,
+}
+
 /// Loads `files`, cut into `runs`, on `workers` load workers; the runs come back in input
-/// order. Milliseconds the load workers spent encoding their parts are added to `encode_ms`.
+/// order. Milliseconds the load workers spent encoding their parts are added to `costs`, and
+/// the largest memory one of them reached is kept there.
 pub async fn load(
     files: &[(String, File)],
     runs: &[Range<usize>],
     workers: usize,
     listener: &mut dyn Listener,
-    encode_ms: &mut f64,
+    costs: &mut PoolCosts,
 ) -> Result<Vec<Run>, String> {
     let workers = workers.clamp(1, runs.len().max(1));
     let inbox = Inbox::default();
@@ -214,6 +224,7 @@ pub async fn load(
                 hashed,
                 failed,
                 encode_ms: ms,
+                memory_mib,
             } => {
                 let run = run as usize;
                 let Some(range) = runs.get(run) else {
@@ -232,7 +243,8 @@ pub async fn load(
                         .collect(),
                     failed.into_iter().map(|(i, m)| (first + i, m)).collect(),
                 );
-                *encode_ms += ms;
+                costs.encode_ms += ms;
+                costs.memory_mib = costs.memory_mib.max(memory_mib);
                 out[run] = Some(Run {
                     output: *output,
                     deferred,

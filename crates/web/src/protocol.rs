@@ -57,6 +57,8 @@ pub enum FromLoader {
         failed: Vec<(usize, String)>,
         /// Milliseconds spent encoding the part.
         encode_ms: f64,
+        /// The load worker's WebAssembly memory after the run, in MiB (its peak so far).
+        memory_mib: f64,
     },
     /// The load worker cannot go on (also the shape `load_worker.js` sends when its wasm
     /// cannot start).

@@ -20,7 +20,7 @@ mod loader {
 
     use js_sys::{Array, Uint8Array};
     use trailproof_web::engine::{Progress, Tick};
-    use trailproof_web::fetch::{performance_now, Throttle};
+    use trailproof_web::fetch::{performance_now, wasm_memory_mib, Throttle};
     use trailproof_web::mailbox::{reply, scope, serve};
     use trailproof_web::pool::load_here;
     use trailproof_web::protocol::{FromLoader, ToLoader};
@@ -69,6 +69,7 @@ mod loader {
             hashed,
             failed,
             encode_ms,
+            memory_mib: wasm_memory_mib(),
         }) else {
             return;
         };

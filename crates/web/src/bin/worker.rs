@@ -22,7 +22,9 @@ mod worker {
     use trailproof_core::tool::Tool;
     use trailproof_web::blob::{inputs, BlobReader};
     use trailproof_web::engine::{read_record, Engine, Input, Progress, Tick, Timings};
-    use trailproof_web::fetch::{hash_file, js_error, performance_now, prefetch, Throttle};
+    use trailproof_web::fetch::{
+        hash_file, js_error, performance_now, prefetch, wasm_memory_mib, Throttle,
+    };
     use trailproof_web::identity;
     use trailproof_web::mailbox::{reply, scope, serve};
     use trailproof_web::pool;
@@ -237,10 +239,10 @@ mod worker {
             digests: vec![None; named.len()],
         }));
         let t0 = clock();
-        let mut encode_ms = 0.0;
+        let mut costs = pool::PoolCosts::default();
         let loaded = if runs.len() > 1 {
             let mut listener = Shared(to_page.clone());
-            pool::load(&named, &runs, workers, &mut listener, &mut encode_ms).await
+            pool::load(&named, &runs, workers, &mut listener, &mut costs).await
         } else {
             // One run (one input, say a zip): loaded here, as a pool would add only a worker's
             // start and the part's trip.
@@ -263,7 +265,12 @@ mod worker {
             ),
             clock() - t0,
         );
-        timings.add("  encode parts (in the load workers, summed)", encode_ms);
+        timings.add(
+            "  encode parts (in the load workers, summed)",
+            costs.encode_ms,
+        );
+        // Memory, not time.
+        timings.add("  largest load worker's memory, MiB", costs.memory_mib);
         let runs = match loaded {
             Ok(runs) => runs,
             Err(message) => {
@@ -310,6 +317,15 @@ mod worker {
             summary: Box::new(summary),
         });
         timings.add("post the summary", clock() - t0);
+        // Memory, not time: the engine worker's heap after the load (its peak so far).
+        timings.add(
+            "engine worker memory after the load, MiB",
+            wasm_memory_mib(),
+        );
+        reply(&FromWorker::Timings {
+            job,
+            phases: timings.phases.clone(),
+        });
 
         // The analysis runs after the summary is shown, with its own progress phase; the raw
         // records it needs are read again from the inputs that hold them, read ahead here
@@ -354,6 +370,10 @@ mod worker {
         };
         drop(readers);
         timings.add("analysis (after the summary)", clock() - t0);
+        timings.add(
+            "engine worker memory after the analysis, MiB",
+            wasm_memory_mib(),
+        );
         LOADED.with_borrow_mut(|l| {
             *l = Loaded {
                 files: named,
