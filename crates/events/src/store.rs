@@ -342,11 +342,17 @@ impl IdColumn {
         }
     }
 
-    fn gather(&self, order: &[u32]) -> IdColumn {
+    /// The column in `order`, each part freed once gathered.
+    fn into_gathered(self, order: &[u32]) -> IdColumn {
+        let kind = order.iter().map(|&i| self.kind[i as usize]).collect();
+        drop(self.kind);
+        // Its capacity counts in the store's bytes per event: none spare, however it grew.
+        let mut arena = self.arena;
+        arena.shrink_to_fit();
         IdColumn {
-            kind: order.iter().map(|&i| self.kind[i as usize]).collect(),
+            kind,
             value: order.iter().map(|&i| self.value[i as usize]).collect(),
-            arena: self.arena.clone(),
+            arena,
         }
     }
 }
@@ -841,7 +847,7 @@ impl StoreBuilder {
         let mut file_duplicates = vec![0u32; s.files.len()];
         let mut file_conflicts = vec![0u32; s.files.len()];
         if dedup {
-            #[derive(PartialEq, Eq, Hash)]
+            #[derive(PartialEq, Eq, PartialOrd, Ord, Hash)]
             enum Key {
                 // Case variants of one hex ID are one ID.
                 Compact(u8, bool, u128, i64),
@@ -919,10 +925,25 @@ impl StoreBuilder {
             .iter()
             .map(|g| g.iter().map(|&i| final_row[i as usize]).collect())
             .collect();
-        let g = |c: &DictColumn| DictColumn {
-            dict: c.dict.clone(),
-            codes: c.codes.gather(&order),
+        drop((final_row, grouping, layout, record));
+        // Each column is gathered into store order and its builder version freed at once:
+        // the peak is the builder plus one column, not the builder plus a whole store (a
+        // browser worker has 4 GiB for everything).
+        let mut s = s;
+        let g = |c: &mut DictColumn| {
+            let c = std::mem::take(c);
+            DictColumn {
+                codes: c.codes.gather(&order),
+                dict: c.dict,
+            }
         };
+        // (An empty column stays empty: the offset column not in use.)
+        fn gather<T: Copy>(order: &[u32], column: Vec<T>) -> Vec<T> {
+            if column.is_empty() {
+                return Vec::new();
+            }
+            order.iter().map(|&i| column[i as usize]).collect()
+        }
         let mut res_start = Vec::with_capacity(order.len() + 1);
         let mut res_codes = Codes::default();
         res_start.push(0u32);
@@ -933,38 +954,53 @@ impl StoreBuilder {
             }
             res_start.push(res_codes.len() as u32);
         }
+        drop((
+            std::mem::take(&mut s.res_start),
+            std::mem::take(&mut s.res_codes),
+        ));
+        let time = gather(&order, std::mem::take(&mut s.time));
+        let provider = gather(&order, std::mem::take(&mut s.provider));
+        let flags = gather(&order, std::mem::take(&mut s.flags));
+        let account = g(&mut s.account);
+        let region = g(&mut s.region);
+        let service = g(&mut s.service);
+        let action = g(&mut s.action);
+        let actor = g(&mut s.actor);
+        let actor_id = g(&mut s.actor_id);
+        let actor_type = g(&mut s.actor_type);
+        let source_ip = g(&mut s.source_ip);
+        let user_agent = g(&mut s.user_agent);
+        let error_code = g(&mut s.error_code);
+        let error_message = g(&mut s.error_message);
+        let event_id = std::mem::take(&mut s.event_id).into_gathered(&order);
+        let raw_file = std::mem::take(&mut s.raw_file).gather(&order);
+        let raw_offset32 = gather(&order, std::mem::take(&mut s.raw_offset32));
+        let raw_offset64 = gather(&order, std::mem::take(&mut s.raw_offset64));
+        let raw_len = std::mem::take(&mut s.raw_len).gather(&order);
         let mut out = EventStore {
             len: order.len(),
-            time: order.iter().map(|&i| s.time[i as usize]).collect(),
-            provider: order.iter().map(|&i| s.provider[i as usize]).collect(),
-            flags: order.iter().map(|&i| s.flags[i as usize]).collect(),
-            account: g(&s.account),
-            region: g(&s.region),
-            service: g(&s.service),
-            action: g(&s.action),
-            actor: g(&s.actor),
-            actor_id: g(&s.actor_id),
-            actor_type: g(&s.actor_type),
-            source_ip: g(&s.source_ip),
-            user_agent: g(&s.user_agent),
-            error_code: g(&s.error_code),
-            error_message: g(&s.error_message),
-            event_id: s.event_id.gather(&order),
+            time,
+            provider,
+            flags,
+            account,
+            region,
+            service,
+            action,
+            actor,
+            actor_id,
+            actor_type,
+            source_ip,
+            user_agent,
+            error_code,
+            error_message,
+            event_id,
             res_start,
             res_codes,
             res_dict: s.res_dict,
-            raw_file: s.raw_file.gather(&order),
-            raw_offset32: if s.raw_offset32.is_empty() {
-                Vec::new()
-            } else {
-                order.iter().map(|&i| s.raw_offset32[i as usize]).collect()
-            },
-            raw_offset64: if s.raw_offset64.is_empty() {
-                Vec::new()
-            } else {
-                order.iter().map(|&i| s.raw_offset64[i as usize]).collect()
-            },
-            raw_len: s.raw_len.gather(&order),
+            raw_file,
+            raw_offset32,
+            raw_offset64,
+            raw_len,
             integrity: vec![0; order.len()],
             file_state: vec![(Integrity::Unprotected, None); s.files.len()],
             files: s.files,

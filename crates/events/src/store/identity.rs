@@ -212,7 +212,7 @@ pub fn merge(runs: &[Run<'_>], report: &mut Report) -> Result<Coverage, Identity
         decode(i, run, &mut rows)?;
     }
     rows.sort_by_key(|r| r.order);
-    #[derive(PartialEq, Eq, Hash)]
+    #[derive(PartialEq, Eq, PartialOrd, Ord, Hash)]
     enum Key<'a> {
         Compact(u8, bool, u128, i64),
         Other(u8, &'a str, i64),
