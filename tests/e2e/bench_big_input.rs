@@ -70,7 +70,9 @@ fn time(secs: i64) -> String {
     )
 }
 
-/// Event `i` as CloudTrail records it: one a second, varied actors, actions, addresses.
+/// Event `i` as CloudTrail records it: one a second, 200 actors, each calling from a few
+/// addresses of its own (as people and services do: a first-seen address is rare), 250
+/// actions, an S3 object key unique per event.
 fn event(i: u64) -> String {
     format!(
         "{{\"eventVersion\":\"1.08\",\"userIdentity\":{{\"type\":\"IAMUser\",\"principalId\":\"AIDA{:012}\",\
@@ -86,9 +88,9 @@ fn event(i: u64) -> String {
         time(BASE_S + i as i64),
         i % 12,
         i % 250,
-        i % 7,
-        (i / 256) % 256,
-        i % 256,
+        i % 200 / 100,
+        i % 200 % 100,
+        i / 200 % 4,
         i % 40,
         i % 97,
         i.wrapping_mul(2_654_435_761) as u32,
@@ -149,7 +151,7 @@ fn log(n: &mut u64) -> (String, String) {
 /// One big input of `kind` with about `json_bytes` of JSON, and its number of events; written
 /// once and kept (a `.done` marker beside it records the count).
 fn input(dir: &Path, kind: &str, json_bytes: u64) -> (PathBuf, u64) {
-    let path = dir.join(format!("events-{}mib.{kind}", json_bytes >> 20));
+    let path = dir.join(format!("events-v2-{}mib.{kind}", json_bytes >> 20));
     let marker = path.with_extension(format!("{kind}.done"));
     if let Some(n) = std::fs::read_to_string(&marker)
         .ok()
