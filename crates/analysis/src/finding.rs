@@ -425,6 +425,46 @@ impl Finding {
     }
 }
 
+/// Most findings of one rule an analysis lists. A rule that fires on a large share of millions
+/// of events (a broad Sigma rule, a first-seen detector on an export where every actor roams)
+/// would otherwise hold, send and print a finding per event: enough to exhaust a browser
+/// worker's 4 GiB, and more than anyone reads. The earliest are listed, the rest counted.
+pub const FINDINGS_PER_RULE: usize = 1_000;
+
+/// The findings of one rule left out of the list (beyond [`FINDINGS_PER_RULE`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NotListed {
+    /// The rule.
+    pub rule: RuleRef,
+    /// How many of its findings are not listed.
+    pub count: u64,
+}
+
+/// The first `cap` findings of each rule of `findings` (kept in their order), and, by rule
+/// key, how many of each rule's are left out.
+pub(crate) fn list_per_rule(findings: Vec<Finding>, cap: usize) -> (Vec<Finding>, Vec<NotListed>) {
+    let mut per_rule: std::collections::BTreeMap<String, (usize, NotListed)> = Default::default();
+    let mut listed = Vec::with_capacity(findings.len().min(cap * 16));
+    for f in findings {
+        let (shown, left) = per_rule.entry(f.rule.key()).or_insert_with(|| {
+            let rule = f.rule.clone();
+            (0, NotListed { rule, count: 0 })
+        });
+        if *shown < cap {
+            *shown += 1;
+            listed.push(f);
+        } else {
+            left.count += 1;
+        }
+    }
+    let not_listed = per_rule
+        .into_values()
+        .map(|(_, left)| left)
+        .filter(|left| left.count > 0)
+        .collect();
+    (listed, not_listed)
+}
+
 /// Serialises a provider as its lower-case name (the events crate's type has no serde).
 pub(crate) fn ser_provider<S: serde::Serializer>(p: &Provider, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(p.as_str())
@@ -475,4 +515,67 @@ pub(crate) fn conflicting_duplicates(store: &EventStore) -> Vec<Finding> {
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(rule: &RuleRef, time_ms: i64) -> Finding {
+        Finding {
+            rule: rule.clone(),
+            level: Level::Low,
+            time_ms,
+            provider: Provider::Aws,
+            account: String::new(),
+            actor: String::new(),
+            source_ip: String::new(),
+            detail: Detail::FirstSeen {
+                value: time_ms.to_string(),
+            },
+            message: format!("at {time_ms}"),
+            evidence: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_rule_lists_its_earliest_findings_and_counts_the_rest() {
+        let ip = RuleRef::Anomaly {
+            kind: AnomalyKind::FirstSeenSourceIp,
+        };
+        let key = RuleRef::Anomaly {
+            kind: AnomalyKind::FirstSeenAccessKey,
+        };
+        // (rule of each finding in order, cap) → (times listed, (rule key, count) left out).
+        let cases: &[(&[&RuleRef], usize, &[i64], &[(&str, u64)])] = &[
+            (&[], 3, &[], &[]),
+            (&[&ip, &key, &ip], 3, &[0, 1, 2], &[]),
+            (
+                &[&ip, &ip, &key, &ip, &ip, &key, &ip],
+                3,
+                &[0, 1, 2, 3, 5],
+                &[("first-seen-source-ip", 2)],
+            ),
+            (
+                &[&ip, &key, &key],
+                0,
+                &[],
+                &[("first-seen-access-key", 2), ("first-seen-source-ip", 1)],
+            ),
+        ];
+        for &(rules, cap, times, left) in cases {
+            let all = rules
+                .iter()
+                .enumerate()
+                .map(|(t, r)| finding(r, t as i64))
+                .collect();
+            let (listed, not_listed) = list_per_rule(all, cap);
+            let got: Vec<i64> = listed.iter().map(|f| f.time_ms).collect();
+            assert_eq!(got, times, "{rules:?}");
+            let got: Vec<(String, u64)> =
+                not_listed.iter().map(|n| (n.rule.key(), n.count)).collect();
+            let want: Vec<(String, u64)> = left.iter().map(|&(k, n)| (k.to_owned(), n)).collect();
+            assert_eq!(got, want, "{rules:?}");
+        }
+    }
 }

@@ -92,8 +92,11 @@ pub struct Analysis {
     pub as_of_ms: i64,
     /// Retention and coverage.
     pub coverage: Coverage,
-    /// Findings, in time order (then rule, then evidence).
+    /// Findings, in time order (then rule, then evidence): at most
+    /// [`finding::FINDINGS_PER_RULE`] of each rule, the earliest.
     pub findings: Vec<Finding>,
+    /// The rules that had more findings than are listed, and how many more (by rule key).
+    pub findings_not_listed: Vec<finding::NotListed>,
     /// Problems loading Sigma rules.
     pub sigma_diagnostics: Vec<SigmaDiagnostic>,
     /// Other remarks (time zone not found, raw records that could not be re-read).
@@ -302,12 +305,15 @@ impl<'a> Analyzer<'a> {
             findings.extend(finding::conflicting_duplicates(self.store));
         }
         findings.sort_by_cached_key(|f| f.sort_key());
+        let (findings, findings_not_listed) =
+            finding::list_per_rule(findings, finding::FINDINGS_PER_RULE);
         let coverage =
             coverage::coverage(self.store, verification, &self.options.coverage, as_of_ms);
         Analysis {
             as_of_ms,
             coverage,
             findings,
+            findings_not_listed,
             sigma_diagnostics: self.sigma.diagnostics(),
             diagnostics,
             allow_listed_events: self.allow_listed,

@@ -212,8 +212,12 @@ pub struct AuditReport {
     pub chosen_requirement: Option<Requirement>,
     /// Coverage and retention.
     pub coverage: Coverage,
-    /// Findings.
+    /// Findings: at most [`crate::finding::FINDINGS_PER_RULE`] of each rule, the earliest.
     pub findings: Vec<ReportFinding>,
+    /// Rules with more findings than are listed, and how many more (absent from the JSON when
+    /// every finding is listed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings_not_listed: Vec<crate::finding::NotListed>,
     /// The auditor's own observations, when the host keeps a workpaper (set after
     /// [`AuditReport::build`]; absent from the JSON when there are none).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -369,6 +373,7 @@ impl AuditReport {
             chosen_requirement: None,
             coverage: a.coverage.clone(),
             findings,
+            findings_not_listed: a.findings_not_listed.clone(),
             sigma_diagnostics: a.sigma_diagnostics.clone(),
             diagnostics: a.diagnostics.clone(),
             observations: None,
@@ -647,6 +652,16 @@ impl AuditReport {
         let _ = writeln!(h, "<section><h2>Findings ({})</h2>", self.findings.len());
         if self.findings.is_empty() {
             h.push_str("<p>No findings.</p>\n");
+        }
+        for left in &self.findings_not_listed {
+            let _ = writeln!(
+                h,
+                "<p class=\"note\">Not listed: {} more findings of {} (<code>{}</code>); the first {} of each rule are listed, in time order.</p>",
+                left.count,
+                esc(left.rule.title()),
+                esc(&left.rule.key()),
+                crate::finding::FINDINGS_PER_RULE
+            );
         }
         for (n, f) in self.findings.iter().enumerate() {
             let fi = &f.finding;

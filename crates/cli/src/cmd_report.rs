@@ -368,6 +368,14 @@ pub fn run(args: Args) -> ExitCode {
             .count(),
         analysis.coverage.requirements.len()
     );
+    for left in &analysis.findings_not_listed {
+        eprintln!(
+            "trailproof: {} more findings of {} not listed (the first {} of each rule are)",
+            left.count,
+            left.rule.key(),
+            trailproof_analysis::finding::FINDINGS_PER_RULE
+        );
+    }
     ExitCode::SUCCESS
 }
 

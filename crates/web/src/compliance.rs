@@ -308,6 +308,11 @@ pub fn view(a: &Analysis, settings: &AnalysisSettings) -> AnalysisView {
                     .collect(),
             })
             .collect(),
+        findings_not_listed: a
+            .findings_not_listed
+            .iter()
+            .map(|left| (left.rule.title().to_owned(), left.rule.key(), left.count))
+            .collect(),
         rules: rules(settings),
         settings: settings.clone(),
         diagnostics: a

@@ -467,8 +467,10 @@ pub struct AnalysisView {
     pub gaps: Vec<String>,
     /// Day × region heatmap.
     pub heatmap: HeatmapView,
-    /// Findings, in time order.
+    /// Findings, in time order: at most `FINDINGS_PER_RULE` of each rule, the earliest.
     pub findings: Vec<FindingView>,
+    /// Rules with more findings than are listed: title, rule key, how many more.
+    pub findings_not_listed: Vec<(String, String, u64)>,
     /// Problems loading rules or reading records.
     pub diagnostics: Vec<String>,
     /// Every rule: id, title, enabled.

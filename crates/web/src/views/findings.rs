@@ -4,8 +4,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use trailproof_analysis::finding::FINDINGS_PER_RULE;
+
 use crate::page::utc;
 use crate::protocol::{FindingView, LoadSummary};
+use crate::triage::count;
 
 /// Properties of [`FindingsView`].
 #[derive(Properties, PartialEq)]
@@ -46,6 +49,16 @@ pub fn FindingsView(props: &FindingsProps) -> Html {
             if a.findings.is_empty() {
                 <p>{ "No rule fired on these events." }</p>
             }
+            { for a.findings_not_listed.iter().map(|(title, rule, more)| html! {
+                <p class="note not-listed">
+                    { format!("Not listed: {} more findings of {title} ", count(*more)) }
+                    <code>{ rule }</code>
+                    { format!(
+                        "; the first {} of each rule are listed, in time order (the auditor report says the same).",
+                        count(FINDINGS_PER_RULE as u64)
+                    ) }
+                </p>
+            }) }
             <ol id="finding-list" class="finding-list">
                 { for shown.iter().map(|f| {
                     let rows = f.evidence_ids.clone();
