@@ -1,0 +1,202 @@
+//! Facet counting: how many selected rows hold each code of several fields, in one pass over
+//! the selection.
+//!
+//! A reply of the timeline counts ten facets over the same selection. Counted one field at a
+//! time, each pass walked the selection's bits again; here the set bits of each 64-row word are
+//! found once and every field's column is counted at them. Fields that read the same column
+//! (read/write, outcome, root and admin are all bits of the row flags) count it once, by raw
+//! byte value, and fold the byte counts into their own codes afterwards. One-byte columns
+//! count into four interleaved tables of 256 counters: a column that holds mostly one value
+//! (integrity, provider, flags) would otherwise make every increment wait for the previous
+//! one to the same counter.
+
+use crate::selection::Selection;
+
+/// A column of per-row codes, at its stored width.
+#[derive(Clone, Copy)]
+pub(super) enum Column<'a> {
+    U8(&'a [u8]),
+    U16(&'a [u16]),
+    U32(&'a [u32]),
+}
+
+impl Column<'_> {
+    /// Whether two columns are the same slice (then they are counted once).
+    fn same(&self, other: &Column<'_>) -> bool {
+        match (self, other) {
+            (Column::U8(a), Column::U8(b)) => std::ptr::eq(*a, *b),
+            (Column::U16(a), Column::U16(b)) => std::ptr::eq(*a, *b),
+            (Column::U32(a), Column::U32(b)) => std::ptr::eq(*a, *b),
+            _ => false,
+        }
+    }
+}
+
+/// How a field's code is read from its column's raw code.
+#[derive(Clone, Copy)]
+pub(super) enum Fold {
+    /// The raw code is the field's code.
+    Same,
+    /// A map from one-byte raw codes to the field's codes.
+    Byte(fn(u8) -> usize),
+}
+
+/// Counters of one column, by raw code.
+enum Tally {
+    /// One-byte codes: four interleaved tables, row `i` into table `i % 4`.
+    Byte(Box<[[u64; 256]; 4]>),
+    /// Wider codes: one counter per code (codes past the end are not counted).
+    Wide(Vec<u64>),
+}
+
+impl Tally {
+    fn new(col: &Column<'_>, codes: usize) -> Tally {
+        match col {
+            Column::U8(_) => Tally::Byte(Box::new([[0; 256]; 4])),
+            _ => Tally::Wide(vec![0; codes]),
+        }
+    }
+
+    /// Counts the 64 rows of the word at `base` (all selected).
+    fn word(&mut self, col: &Column<'_>, base: usize) {
+        match (self, col) {
+            (Tally::Byte(t), Column::U8(c)) => {
+                if let Some(chunk) = c.get(base..base + 64) {
+                    let [t0, t1, t2, t3] = &mut **t;
+                    for q in chunk.chunks_exact(4) {
+                        t0[q[0] as usize] += 1;
+                        t1[q[1] as usize] += 1;
+                        t2[q[2] as usize] += 1;
+                        t3[q[3] as usize] += 1;
+                    }
+                }
+            }
+            (Tally::Wide(t), Column::U16(c)) => wide_run(c.get(base..base + 64), t),
+            (Tally::Wide(t), Column::U32(c)) => wide_run(c.get(base..base + 64), t),
+            _ => {}
+        }
+    }
+
+    /// Counts rows `base + o` for each `o` in `offsets` (ascending, below 64).
+    fn rows(&mut self, col: &Column<'_>, base: usize, offsets: &[u8]) {
+        match (self, col) {
+            (Tally::Byte(t), Column::U8(c)) => {
+                if let Some(chunk) = c.get(base..(base + 64).min(c.len())) {
+                    for (i, &o) in offsets.iter().enumerate() {
+                        if let Some(&code) = chunk.get(o as usize) {
+                            t[i % 4][code as usize] += 1;
+                        }
+                    }
+                }
+            }
+            (Tally::Wide(t), Column::U16(c)) => wide_rows(c, base, offsets, t),
+            (Tally::Wide(t), Column::U32(c)) => wide_rows(c, base, offsets, t),
+            _ => {}
+        }
+    }
+
+    /// The counts by raw code.
+    fn totals(self) -> Vec<u64> {
+        match self {
+            Tally::Byte(t) => (0..256)
+                .map(|c| t.iter().map(|lane| lane[c]).sum())
+                .collect(),
+            Tally::Wide(t) => t,
+        }
+    }
+}
+
+fn wide_run<T: Copy + Into<u32>>(chunk: Option<&[T]>, t: &mut [u64]) {
+    for &c in chunk.unwrap_or_default() {
+        if let Some(n) = t.get_mut(c.into() as usize) {
+            *n += 1;
+        }
+    }
+}
+
+fn wide_rows<T: Copy + Into<u32>>(c: &[T], base: usize, offsets: &[u8], t: &mut [u64]) {
+    for &o in offsets {
+        if let Some(n) = c
+            .get(base + o as usize)
+            .and_then(|&code| t.get_mut(code.into() as usize))
+        {
+            *n += 1;
+        }
+    }
+}
+
+/// One field to count: its column, how many codes it has and how its code is read.
+#[derive(Clone, Copy)]
+pub(super) struct Counted<'a> {
+    pub column: Column<'a>,
+    pub codes: usize,
+    pub fold: Fold,
+}
+
+/// Counts per code of each of `fields` over `selection`, in one pass over its words. Rows past
+/// a column's end are not counted (every column has one code per row of the store).
+pub(super) fn count(selection: &Selection, fields: &[Counted<'_>]) -> Vec<Vec<u64>> {
+    // Distinct columns, and for each field which one it reads.
+    let mut columns: Vec<(Column<'_>, usize)> = Vec::new();
+    let mut source = Vec::with_capacity(fields.len());
+    for f in fields {
+        match columns.iter_mut().position(|(c, _)| c.same(&f.column)) {
+            Some(i) => {
+                columns[i].1 = columns[i].1.max(f.codes);
+                source.push(i);
+            }
+            None => {
+                source.push(columns.len());
+                columns.push((f.column, f.codes));
+            }
+        }
+    }
+    let mut tallies: Vec<Tally> = columns.iter().map(|(c, n)| Tally::new(c, *n)).collect();
+    let mut offsets = [0u8; 64];
+    for (i, &w) in selection.words.iter().enumerate() {
+        if w == 0 {
+            continue;
+        }
+        let base = i * 64;
+        if w == u64::MAX && base + 64 <= selection.universe() {
+            for (t, (c, _)) in tallies.iter_mut().zip(&columns) {
+                t.word(c, base);
+            }
+            continue;
+        }
+        let mut n = 0;
+        let mut bits = w;
+        while bits != 0 {
+            offsets[n] = bits.trailing_zeros() as u8;
+            n += 1;
+            bits &= bits - 1;
+        }
+        for (t, (c, _)) in tallies.iter_mut().zip(&columns) {
+            t.rows(c, base, &offsets[..n]);
+        }
+    }
+    let raw: Vec<Vec<u64>> = tallies.into_iter().map(Tally::totals).collect();
+    fields
+        .iter()
+        .zip(source)
+        .map(|(f, s)| {
+            let raw = &raw[s];
+            let mut out = vec![0u64; f.codes];
+            match f.fold {
+                Fold::Same => {
+                    for (o, &k) in out.iter_mut().zip(raw) {
+                        *o = k;
+                    }
+                }
+                Fold::Byte(code) => {
+                    for (byte, &k) in raw.iter().enumerate().take(256) {
+                        if let Some(o) = out.get_mut(code(byte as u8)) {
+                            *o += k;
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect()
+}
