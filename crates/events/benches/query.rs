@@ -1,7 +1,8 @@
 //! Query and facet latency on a large store, as the browser's engine worker computes them.
 //!
-//! `cargo bench -p trailproof-events --bench query` (optionally `-- <store rows>`, default
-//! 5,000,000). The store's rows are replicated from an ingested corpus of 100,000 generated
+//! `cargo bench -p trailproof-events --bench query` (optionally `-- <store rows> [query]`,
+//! default 5,000,000 rows; with a query, only that query is run, 200 times, and with
+//! `facets:<query>` the facets over its rows: for a profiler). The store's rows are replicated from an ingested corpus of 100,000 generated
 //! CloudTrail events (the corpus of `tests/wasm_bench.rs` and of the e2e query bench) with
 //! fresh times and IDs, so cardinalities stay those of the corpus. Results go to
 //! docs/performance.md.
@@ -52,10 +53,12 @@ const FACETS: &[Field] = &[
 ];
 
 fn main() {
-    let rows = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rows = args
+        .first()
+        .and_then(|a| a.parse().ok())
         .unwrap_or(5_000_000usize);
+    let only = args.get(1).filter(|a| !a.starts_with('-'));
     let per_file = 5_000u64;
     let mut ing = Ingest::new(IngestOptions::default());
     for f in 0..20u64 {
@@ -81,6 +84,21 @@ fn main() {
         t.elapsed().as_secs_f64(),
         big.bytes_per_event()
     );
+    if let Some(q) = only {
+        if let Some(q) = q.strip_prefix("facets:") {
+            let sel = big.query(q).unwrap();
+            let (p50, p95) = time(200, || {
+                std::hint::black_box(big.facet_counts_many(FACETS, &sel));
+            });
+            println!("facets {q:?}: p50 {:.2} ms, p95 {:.2} ms", ms(p50), ms(p95));
+            return;
+        }
+        let (p50, p95) = time(200, || {
+            std::hint::black_box(big.query(q).unwrap());
+        });
+        println!("query {q:?}: p50 {:.2} ms, p95 {:.2} ms", ms(p50), ms(p95));
+        return;
+    }
     let queries = [
         "actor:user-7",
         "action:Delete* -rw:read",

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use trailproof_core::report::{Coverage, Integrity, Proof};
 
@@ -571,6 +572,9 @@ pub struct MemoryUse {
     pub column_bytes: usize,
     /// Bytes of the interned dictionaries and the event-ID overflow arena.
     pub dictionary_bytes: usize,
+    /// Bytes of the facet-counting bitsets built so far (see
+    /// [`EventStore::facet_counts_many`]; not counted in [`EventStore::bytes_per_event`]).
+    pub index_bytes: usize,
 }
 
 const F_ROOT: u8 = 1;
@@ -630,7 +634,14 @@ pub struct EventStore {
     /// The auditor's labels by row, set by the host from its workpaper. Sparse: an auditor
     /// marks a handful of events among millions.
     labels: BTreeMap<u32, Label>,
+    /// Per counted column (`EventStore::counted`'s slots): its per-code bitsets for facet
+    /// counting, built by the first [`EventStore::facet_counts_many`] that counts it (`None`
+    /// inside: too many distinct codes).
+    bitsets: [OnceLock<Option<count::Bitsets>>; SLOTS],
 }
+
+/// Columns counted by code: the dictionary columns, provider, file, flags and integrity.
+const SLOTS: usize = 15;
 
 /// What an auditor attached to one event in a host's workpaper, as the query language sees
 /// it (`flagged:true`, `tag:…`). The store only holds it; the host decides which row it is.
@@ -1012,6 +1023,7 @@ impl StoreBuilder {
             copies,
             conflicts,
             labels: BTreeMap::new(),
+            bitsets: Default::default(),
         };
         if out.len == 0 {
             out.res_start.clear();
@@ -1109,6 +1121,8 @@ impl EventStore {
     ///
     /// [`Report::integrity_of`]: trailproof_core::report::Report::integrity_of
     pub fn apply_integrity(&mut self, of: impl Fn(&str) -> (Integrity, Option<Proof>)) {
+        // Integrity and raw files change: facet bitsets built from them are stale.
+        self.bitsets = Default::default();
         self.file_state = self.files.iter().map(|f| of(f)).collect();
         let state = |file: u32, st: &[(Integrity, Option<Proof>)]| {
             st.get(file as usize)
@@ -1390,6 +1404,12 @@ impl EventStore {
             events: self.len,
             column_bytes,
             dictionary_bytes,
+            index_bytes: self
+                .bitsets
+                .iter()
+                .filter_map(|b| b.get().and_then(Option::as_ref))
+                .map(count::Bitsets::bytes)
+                .sum(),
         }
     }
 
@@ -1527,16 +1547,33 @@ impl EventStore {
                 ) {
                     let mut row = 0;
                     for (j, &c) in codes.iter().enumerate() {
-                        if !table.get(c.into() as usize).copied().unwrap_or(false) {
-                            continue;
+                        if table.get(c.into() as usize).copied().unwrap_or(false) {
+                            row = holder(start, row, j);
+                            if within.contains(row) {
+                                out.insert(row);
+                            }
                         }
-                        // Rows whose entries start at or before j; the last of them holds j.
-                        row += start[row..].partition_point(|&s| s as usize <= j);
-                        let r = row.saturating_sub(1);
-                        if within.contains(r) {
-                            out.insert(r);
+                    }
+                }
+                /// The row holding resource entry `j`: the last row whose entries start at or
+                /// before `j`, searched from row `from` (which starts at or before `j`) by
+                /// galloping, since consecutive hits are usually a few rows apart and a binary
+                /// search over all the rows missed the cache at every step.
+                fn holder(start: &[u32], from: usize, j: usize) -> usize {
+                    let (mut lo, mut step) = (from, 1);
+                    loop {
+                        let probe = lo + step;
+                        match start.get(probe) {
+                            Some(&s) if s as usize <= j => {
+                                lo = probe;
+                                step *= 2;
+                            }
+                            _ => {
+                                let hi = probe.min(start.len());
+                                let span = start.get(lo..hi).unwrap_or_default();
+                                return lo + span.partition_point(|&s| s as usize <= j).max(1) - 1;
+                            }
                         }
-                        row = r;
                     }
                 }
                 match &self.res_codes {
@@ -1694,18 +1731,42 @@ impl EventStore {
     /// and subtract it from the counts over every row. Each code turns into a value with
     /// [`EventStore::facet_top`].
     pub fn facet_counts(&self, field: Field, selection: &Selection) -> Option<Vec<u64>> {
-        self.facet_counts_many(&[field], selection).pop().flatten()
+        self.count_codes(&[field], selection, false).pop().flatten()
     }
 
     /// [`EventStore::facet_counts`] of each of `fields`, counted in one pass over `selection`
-    /// (a reply counts ten facets over the same rows; see `store/count.rs`).
+    /// (a reply counts ten facets over the same rows; see `store/count.rs`). A one-byte column
+    /// with few distinct codes is counted by popcount over per-code bitsets, which the first
+    /// call builds and the store keeps (a bit per row per code but the most frequent).
     pub fn facet_counts_many(
         &self,
         fields: &[Field],
         selection: &Selection,
     ) -> Vec<Option<Vec<u64>>> {
-        let counted: Vec<Option<count::Counted<'_>>> =
-            fields.iter().map(|&f| self.counted(f)).collect();
+        self.count_codes(fields, selection, true)
+    }
+
+    /// Counts of `fields` over `selection`, with the columns' bitsets built if `build`, else
+    /// only those already built.
+    fn count_codes(
+        &self,
+        fields: &[Field],
+        selection: &Selection,
+        build: bool,
+    ) -> Vec<Option<Vec<u64>>> {
+        let counted: Vec<Option<count::Counted<'_>>> = fields
+            .iter()
+            .map(|&f| {
+                let mut c = self.counted(f)?;
+                let cell = &self.bitsets[c.slot];
+                c.bitsets = if build {
+                    cell.get_or_init(|| count::Bitsets::of(&c.column)).as_ref()
+                } else {
+                    cell.get().and_then(Option::as_ref)
+                };
+                Some(c)
+            })
+            .collect();
         let mut counts = count::count(
             selection,
             &counted.iter().flatten().copied().collect::<Vec<_>>(),
@@ -1727,37 +1788,61 @@ impl EventStore {
                 Codes::U32(c) => Column::U32(c),
             }
         }
-        if let Some(col) = self.dict(field) {
+        const DICT: [Field; 11] = [
+            Field::Account,
+            Field::Region,
+            Field::Service,
+            Field::Action,
+            Field::Actor,
+            Field::ActorId,
+            Field::ActorType,
+            Field::SourceIp,
+            Field::UserAgent,
+            Field::ErrorCode,
+            Field::ErrorMessage,
+        ];
+        let (provider, file, flags, integrity) = (11, 12, 13, 14);
+        if let (Some(col), Some(slot)) = (self.dict(field), DICT.iter().position(|&f| f == field)) {
             return Some(Counted {
+                slot,
                 column: column(&col.codes),
                 codes: col.dict.len(),
                 fold: Fold::Same,
+                bitsets: None,
             });
         }
-        let flags = |codes: usize, f: fn(u8) -> usize| Counted {
+        let of_flags = |codes: usize, f: fn(u8) -> usize| Counted {
+            slot: flags,
             column: Column::U8(&self.flags),
             codes,
             fold: Fold::Byte(f),
+            bitsets: None,
         };
         Some(match field {
             Field::Provider => Counted {
+                slot: provider,
                 column: Column::U8(&self.provider),
                 codes: 256,
                 fold: Fold::Same,
+                bitsets: None,
             },
             Field::File => Counted {
+                slot: file,
                 column: column(&self.raw_file),
                 codes: self.files.len(),
                 fold: Fold::Same,
+                bitsets: None,
             },
-            Field::ReadWrite => flags(3, rw_code),
-            Field::Outcome => flags(2, |f| usize::from(f & F_ERROR != 0)),
-            Field::Root => flags(2, |f| usize::from(f & F_ROOT != 0)),
-            Field::Admin => flags(2, |f| usize::from(f & F_ADMIN != 0)),
+            Field::ReadWrite => of_flags(3, rw_code),
+            Field::Outcome => of_flags(2, |f| usize::from(f & F_ERROR != 0)),
+            Field::Root => of_flags(2, |f| usize::from(f & F_ROOT != 0)),
+            Field::Admin => of_flags(2, |f| usize::from(f & F_ADMIN != 0)),
             Field::Integrity => Counted {
+                slot: integrity,
                 column: Column::U8(&self.integrity),
                 codes: 4,
                 fold: Fold::Byte(|x| (x & 3) as usize),
+                bitsets: None,
             },
             _ => return None,
         })

@@ -9,6 +9,12 @@
 //! count into four interleaved tables of 256 counters: a column that holds mostly one value
 //! (integrity, provider, flags) would otherwise make every increment wait for the previous
 //! one to the same counter.
+//!
+//! A one-byte column holding at most [`FEW`] distinct codes (integrity, provider, flags, and
+//! often account and region) can instead be counted by popcount: [`Bitsets`] holds, per code
+//! but its most frequent one, the rows that hold it (built once, on the first count that asks
+//! for it, and kept by the store), and a code's count over a selection is the popcount of
+//! their AND, word by word; the most frequent code takes what is left.
 
 use crate::selection::Selection;
 
@@ -20,15 +26,74 @@ pub(super) enum Column<'a> {
     U32(&'a [u32]),
 }
 
-impl Column<'_> {
-    /// Whether two columns are the same slice (then they are counted once).
-    fn same(&self, other: &Column<'_>) -> bool {
-        match (self, other) {
-            (Column::U8(a), Column::U8(b)) => std::ptr::eq(*a, *b),
-            (Column::U16(a), Column::U16(b)) => std::ptr::eq(*a, *b),
-            (Column::U32(a), Column::U32(b)) => std::ptr::eq(*a, *b),
-            _ => false,
+/// Columns with at most this many distinct codes get [`Bitsets`].
+pub(super) const FEW: usize = 16;
+
+/// Per code of a one-byte column with few distinct codes, the rows that hold it (all codes
+/// but the most frequent one, whose count over a selection is the rest).
+#[derive(Clone, Debug)]
+pub(super) struct Bitsets {
+    common: u8,
+    codes: Vec<(u8, Vec<u64>)>,
+}
+
+impl Bitsets {
+    /// The bitsets of `col`, or `None` when it is not a one-byte column of at most [`FEW`]
+    /// distinct codes.
+    pub(super) fn of(col: &Column<'_>) -> Option<Bitsets> {
+        let Column::U8(c) = col else {
+            return None;
+        };
+        let mut n = [0u64; 256];
+        for &x in *c {
+            n[x as usize] += 1;
         }
+        let present: Vec<u8> = (0..=u8::MAX).filter(|&x| n[x as usize] > 0).collect();
+        if present.len() > FEW {
+            return None;
+        }
+        let common = present
+            .iter()
+            .copied()
+            .max_by_key(|&x| (n[x as usize], std::cmp::Reverse(x)))
+            .unwrap_or(0);
+        let mut slot = [usize::MAX; 256];
+        let mut codes = Vec::new();
+        for &x in present.iter().filter(|&&x| x != common) {
+            slot[x as usize] = codes.len();
+            codes.push((x, vec![0u64; c.len().div_ceil(64)]));
+        }
+        for (w, chunk) in c.chunks(64).enumerate() {
+            for (b, &x) in chunk.iter().enumerate() {
+                if let Some((_, bits)) = codes.get_mut(slot[x as usize]) {
+                    bits[w] |= 1 << b;
+                }
+            }
+        }
+        Some(Bitsets { common, codes })
+    }
+
+    /// Counts by raw code over `selection` (of `selected` rows).
+    fn totals(&self, selection: &Selection, selected: u64) -> Vec<u64> {
+        let mut out = vec![0u64; 256];
+        let mut rest = selected;
+        for (code, bits) in &self.codes {
+            let k: u64 = selection
+                .words
+                .iter()
+                .zip(bits)
+                .map(|(&s, &b)| u64::from((s & b).count_ones()))
+                .sum();
+            out[*code as usize] = k;
+            rest = rest.saturating_sub(k);
+        }
+        out[self.common as usize] = rest;
+        out
+    }
+
+    /// Heap bytes.
+    pub(super) fn bytes(&self) -> usize {
+        self.codes.iter().map(|(_, b)| b.len() * 8).sum()
     }
 }
 
@@ -125,42 +190,52 @@ fn wide_rows<T: Copy + Into<u32>>(c: &[T], base: usize, offsets: &[u8], t: &mut 
     }
 }
 
-/// One field to count: its column, how many codes it has and how its code is read.
+/// One field to count: its column (`slot` names it among the store's columns), how many
+/// codes it has, how its code is read, and the column's bitsets when it has them.
 #[derive(Clone, Copy)]
 pub(super) struct Counted<'a> {
+    pub slot: usize,
     pub column: Column<'a>,
     pub codes: usize,
     pub fold: Fold,
+    pub bitsets: Option<&'a Bitsets>,
 }
 
 /// Counts per code of each of `fields` over `selection`, in one pass over its words. Rows past
 /// a column's end are not counted (every column has one code per row of the store).
 pub(super) fn count(selection: &Selection, fields: &[Counted<'_>]) -> Vec<Vec<u64>> {
     // Distinct columns, and for each field which one it reads.
-    let mut columns: Vec<(Column<'_>, usize)> = Vec::new();
+    let mut columns: Vec<Counted<'_>> = Vec::new();
     let mut source = Vec::with_capacity(fields.len());
     for f in fields {
-        match columns.iter_mut().position(|(c, _)| c.same(&f.column)) {
+        match columns.iter_mut().position(|c| c.slot == f.slot) {
             Some(i) => {
-                columns[i].1 = columns[i].1.max(f.codes);
+                columns[i].codes = columns[i].codes.max(f.codes);
                 source.push(i);
             }
             None => {
                 source.push(columns.len());
-                columns.push((f.column, f.codes));
+                columns.push(*f);
             }
         }
     }
-    let mut tallies: Vec<Tally> = columns.iter().map(|(c, n)| Tally::new(c, *n)).collect();
+    // Columns with bitsets are counted by popcount, the others row by row.
+    let mut tallies: Vec<Option<Tally>> = columns
+        .iter()
+        .map(|c| c.bitsets.is_none().then(|| Tally::new(&c.column, c.codes)))
+        .collect();
     let mut offsets = [0u8; 64];
+    let by_row = tallies.iter().any(Option::is_some);
     for (i, &w) in selection.words.iter().enumerate() {
-        if w == 0 {
+        if w == 0 || !by_row {
             continue;
         }
         let base = i * 64;
         if w == u64::MAX && base + 64 <= selection.universe() {
-            for (t, (c, _)) in tallies.iter_mut().zip(&columns) {
-                t.word(c, base);
+            for (t, c) in tallies.iter_mut().zip(&columns) {
+                if let Some(t) = t {
+                    t.word(&c.column, base);
+                }
             }
             continue;
         }
@@ -171,11 +246,22 @@ pub(super) fn count(selection: &Selection, fields: &[Counted<'_>]) -> Vec<Vec<u6
             n += 1;
             bits &= bits - 1;
         }
-        for (t, (c, _)) in tallies.iter_mut().zip(&columns) {
-            t.rows(c, base, &offsets[..n]);
+        for (t, c) in tallies.iter_mut().zip(&columns) {
+            if let Some(t) = t {
+                t.rows(&c.column, base, &offsets[..n]);
+            }
         }
     }
-    let raw: Vec<Vec<u64>> = tallies.into_iter().map(Tally::totals).collect();
+    let selected = selection.count() as u64;
+    let raw: Vec<Vec<u64>> = tallies
+        .into_iter()
+        .zip(&columns)
+        .map(|(t, c)| match (t, c.bitsets) {
+            (Some(t), _) => t.totals(),
+            (None, Some(b)) => b.totals(selection, selected),
+            (None, None) => Vec::new(),
+        })
+        .collect();
     fields
         .iter()
         .zip(source)
