@@ -234,6 +234,13 @@ fn mark_codes<T: Copy + Into<u32>>(
                 word |= (chunk.get(b).is_some_and(|&c| hit(c)) as u64) << b;
             }
             word
+        } else if let Ok(chunk) = <&[T; 64]>::try_from(chunk) {
+            // A whole word: a fixed-length loop the compiler unrolls.
+            let mut word = 0u64;
+            for (b, &c) in chunk.iter().enumerate() {
+                word |= (hit(c) as u64) << b;
+            }
+            word & m
         } else {
             let mut word = 0u64;
             for (b, &c) in chunk.iter().enumerate() {

@@ -57,17 +57,23 @@ impl Bitsets {
             .copied()
             .max_by_key(|&x| (n[x as usize], std::cmp::Reverse(x)))
             .unwrap_or(0);
-        let mut slot = [usize::MAX; 256];
+        // Each code's bits of a word are gathered in a local array first (the most frequent
+        // code and absent ones into a last, unused entry), then stored.
+        let mut slot = [FEW; 256];
         let mut codes = Vec::new();
         for &x in present.iter().filter(|&&x| x != common) {
             slot[x as usize] = codes.len();
             codes.push((x, vec![0u64; c.len().div_ceil(64)]));
         }
+        // Four local arrays, row `b` into array `b % 4`: consecutive rows mostly hold the same
+        // code, and one array would make each update wait for the previous one.
         for (w, chunk) in c.chunks(64).enumerate() {
+            let mut local = [[0u64; FEW + 1]; 4];
             for (b, &x) in chunk.iter().enumerate() {
-                if let Some((_, bits)) = codes.get_mut(slot[x as usize]) {
-                    bits[w] |= 1 << b;
-                }
+                local[b % 4][slot[x as usize]] |= 1 << b;
+            }
+            for (k, (_, bits)) in codes.iter_mut().enumerate() {
+                bits[w] = local[0][k] | local[1][k] | local[2][k] | local[3][k];
             }
         }
         Some(Bitsets { common, codes })
