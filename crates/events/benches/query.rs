@@ -146,6 +146,12 @@ fn main() {
         );
         one_pass(&big, &sel, (p50, p95));
     }
+    let index = big.memory().index_bytes;
+    println!(
+        "facet bitsets: {:.1} MB, {:.2} bytes/row",
+        index as f64 / 1e6,
+        index as f64 / big.len() as f64
+    );
 }
 
 /// The same facets counted in one pass over `sel`, against the per-facet figures.
