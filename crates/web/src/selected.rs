@@ -28,6 +28,15 @@ pub struct Selected {
 }
 
 impl Selected {
+    /// No selection yet, with the counts of `fields` over every row computed now (and with
+    /// them the store's facet bitsets): part of the load, not of the first query's reply.
+    pub fn primed(store: &EventStore, fields: &[Field]) -> Selected {
+        Selected {
+            totals: store.facet_counts_many(fields, &Selection::all(store.len())),
+            ..Selected::default()
+        }
+    }
+
     /// Rows selected.
     pub fn len(&self) -> usize {
         self.rows.count()
