@@ -4,7 +4,8 @@
 //! columns hold small integer codes into a per-column dictionary; the code width grows from
 //! one byte to two or four only when the dictionary outgrows it. A predicate on a text column
 //! is evaluated once per *distinct value* (into a match table), then once per row as a table
-//! lookup; results are bitsets ([`Selection`]) combined with bitwise AND/OR/NOT.
+//! lookup; results are bitsets ([`Selection`]) combined with bitwise AND/OR/NOT, and each term
+//! is evaluated only over the rows its AND/OR/NOT context leaves in question.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
