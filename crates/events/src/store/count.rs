@@ -5,10 +5,10 @@
 //! time, each pass walked the selection's bits again; here the set bits of each 64-row word are
 //! found once and every field's column is counted at them. Fields that read the same column
 //! (read/write, outcome, root and admin are all bits of the row flags) count it once, by raw
-//! byte value, and fold the byte counts into their own codes afterwards. One-byte columns
-//! count into four interleaved tables of 256 counters: a column that holds mostly one value
-//! (integrity, provider, flags) would otherwise make every increment wait for the previous
-//! one to the same counter.
+//! byte value, and fold the byte counts into their own codes afterwards. (Four interleaved
+//! tables of counters per one-byte column, against increments waiting on the previous one to
+//! the same counter, were faster natively but slower in wasm; the columns that hold mostly one
+//! value are counted by popcount anyway.)
 //!
 //! A one-byte column holding at most [`FEW`] distinct codes (integrity, provider, flags, and
 //! often account and region) can instead be counted by popcount: [`Bitsets`] holds, per code
@@ -114,8 +114,8 @@ pub(super) enum Fold {
 
 /// Counters of one column, by raw code.
 enum Tally {
-    /// One-byte codes: four interleaved tables, row `i` into table `i % 4`.
-    Byte(Box<[[u64; 256]; 4]>),
+    /// One-byte codes: a table of 256 counters.
+    Byte(Box<[u64; 256]>),
     /// Wider codes: one counter per code (codes past the end are not counted).
     Wide(Vec<u64>),
 }
@@ -123,7 +123,7 @@ enum Tally {
 impl Tally {
     fn new(col: &Column<'_>, codes: usize) -> Tally {
         match col {
-            Column::U8(_) => Tally::Byte(Box::new([[0; 256]; 4])),
+            Column::U8(_) => Tally::Byte(Box::new([0; 256])),
             _ => Tally::Wide(vec![0; codes]),
         }
     }
@@ -132,14 +132,8 @@ impl Tally {
     fn word(&mut self, col: &Column<'_>, base: usize) {
         match (self, col) {
             (Tally::Byte(t), Column::U8(c)) => {
-                if let Some(chunk) = c.get(base..base + 64) {
-                    let [t0, t1, t2, t3] = &mut **t;
-                    for q in chunk.chunks_exact(4) {
-                        t0[q[0] as usize] += 1;
-                        t1[q[1] as usize] += 1;
-                        t2[q[2] as usize] += 1;
-                        t3[q[3] as usize] += 1;
-                    }
+                for &code in c.get(base..base + 64).unwrap_or_default() {
+                    t[code as usize] += 1;
                 }
             }
             (Tally::Wide(t), Column::U16(c)) => wide_run(c.get(base..base + 64), t),
@@ -153,9 +147,9 @@ impl Tally {
         match (self, col) {
             (Tally::Byte(t), Column::U8(c)) => {
                 if let Some(chunk) = c.get(base..(base + 64).min(c.len())) {
-                    for (i, &o) in offsets.iter().enumerate() {
+                    for &o in offsets {
                         if let Some(&code) = chunk.get(o as usize) {
-                            t[i % 4][code as usize] += 1;
+                            t[code as usize] += 1;
                         }
                     }
                 }
@@ -169,9 +163,7 @@ impl Tally {
     /// The counts by raw code.
     fn totals(self) -> Vec<u64> {
         match self {
-            Tally::Byte(t) => (0..256)
-                .map(|c| t.iter().map(|lane| lane[c]).sum())
-                .collect(),
+            Tally::Byte(t) => t.to_vec(),
             Tally::Wide(t) => t,
         }
     }
