@@ -110,6 +110,18 @@ impl Selection {
         }
     }
 
+    /// Removes rows selected in `other`.
+    pub fn and_not(&mut self, other: &Selection) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a &= !*b;
+        }
+    }
+
+    /// Whether no row is selected.
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|&w| w == 0)
+    }
+
     /// Inverts the selection.
     pub fn not(&mut self) {
         for w in &mut self.words {

@@ -4,16 +4,19 @@
 //! columns hold small integer codes into a per-column dictionary; the code width grows from
 //! one byte to two or four only when the dictionary outgrows it. A predicate on a text column
 //! is evaluated once per *distinct value* (into a match table), then once per row as a table
-//! lookup; results are bitsets ([`Selection`]) combined with bitwise AND/OR/NOT.
+//! lookup; results are bitsets ([`Selection`]) combined with bitwise AND/OR/NOT, and each term
+//! is evaluated only over the rows its AND/OR/NOT context leaves in question.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use trailproof_core::report::{Coverage, Integrity, Proof};
 
 use crate::dedup::{self, LAYOUT_UNKNOWN};
 
+mod count;
 mod identity;
 mod wire;
 use crate::model::{Actor, Event, Outcome, Provider, RawRef};
@@ -192,23 +195,67 @@ impl Codes {
             Codes::U32(c) => Codes::U32(order.iter().map(|&i| c[i as usize]).collect()),
         }
     }
-    /// Sets bit `row` in `out` for each row whose code is marked in `table`.
-    fn mark(&self, table: &[bool], out: &mut Selection) {
-        fn run<T: Copy + Into<u32>>(c: &[T], table: &[bool], out: &mut Selection) {
-            for (w, chunk) in c.chunks(64).enumerate() {
-                let mut word = 0u64;
-                for (b, &code) in chunk.iter().enumerate() {
-                    word |= (table[code.into() as usize] as u64) << b;
-                }
-                out.words[w] |= word;
-            }
-        }
+    /// Sets bit `row` in `out` for each row of `within` whose code is marked in `table`.
+    fn mark(&self, table: &[bool], within: &Selection, out: &mut Selection) {
         match self {
-            Codes::U8(c) => run(c, table, out),
-            Codes::U16(c) => run(c, table, out),
-            Codes::U32(c) => run(c, table, out),
+            Codes::U8(c) => mark_codes(c, table, within, out),
+            Codes::U16(c) => mark_codes(c, table, within, out),
+            Codes::U32(c) => mark_codes(c, table, within, out),
         }
     }
+}
+
+/// Words of `within` with fewer rows than this are evaluated row by row, the others whole.
+const SPARSE_WORD: u32 = 8;
+
+/// Sets bit `row` in `out` for each row of `within` whose code in `codes` is marked in `table`
+/// (monomorphised per code width). A word of `within` with many rows is evaluated whole, a
+/// branch-free loop of table lookups over its 64 rows, then masked; a word with few rows only
+/// at those rows, so that a condition after a selective one costs little.
+fn mark_codes<T: Copy + Into<u32>>(
+    codes: &[T],
+    table: &[bool],
+    within: &Selection,
+    out: &mut Selection,
+) {
+    let hit = |c: T| table.get(c.into() as usize).copied().unwrap_or(false);
+    for (w, (&m, o)) in within.words.iter().zip(out.words.iter_mut()).enumerate() {
+        if m == 0 {
+            continue;
+        }
+        let base = w * 64;
+        let Some(chunk) = codes.get(base..(base + 64).min(codes.len())) else {
+            continue;
+        };
+        let word = if m.count_ones() < SPARSE_WORD {
+            let (mut bits, mut word) = (m, 0u64);
+            while bits != 0 {
+                let b = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                word |= (chunk.get(b).is_some_and(|&c| hit(c)) as u64) << b;
+            }
+            word
+        } else if let Ok(chunk) = <&[T; 64]>::try_from(chunk) {
+            // A whole word: a fixed-length loop the compiler unrolls.
+            let mut word = 0u64;
+            for (b, &c) in chunk.iter().enumerate() {
+                word |= (hit(c) as u64) << b;
+            }
+            word & m
+        } else {
+            let mut word = 0u64;
+            for (b, &c) in chunk.iter().enumerate() {
+                word |= (hit(c) as u64) << b;
+            }
+            word & m
+        };
+        *o |= word;
+    }
+}
+
+/// A match table over one-byte codes: entry `b` is `f(b)`.
+fn byte_table(f: impl Fn(u8) -> bool) -> Vec<bool> {
+    (0..=u8::MAX).map(f).collect()
 }
 
 #[derive(Default, Clone)]
@@ -539,6 +586,9 @@ pub struct MemoryUse {
     pub column_bytes: usize,
     /// Bytes of the interned dictionaries and the event-ID overflow arena.
     pub dictionary_bytes: usize,
+    /// Bytes of the facet-counting bitsets built so far (see
+    /// [`EventStore::facet_counts_many`]; not counted in [`EventStore::bytes_per_event`]).
+    pub index_bytes: usize,
 }
 
 const F_ROOT: u8 = 1;
@@ -598,7 +648,14 @@ pub struct EventStore {
     /// The auditor's labels by row, set by the host from its workpaper. Sparse: an auditor
     /// marks a handful of events among millions.
     labels: BTreeMap<u32, Label>,
+    /// Per counted column (`EventStore::counted`'s slots): its per-code bitsets for facet
+    /// counting, built by the first [`EventStore::facet_counts_many`] that counts it (`None`
+    /// inside: too many distinct codes).
+    bitsets: [OnceLock<Option<count::Bitsets>>; SLOTS],
 }
+
+/// Columns counted by code: the dictionary columns, provider, file, flags and integrity.
+const SLOTS: usize = 15;
 
 /// What an auditor attached to one event in a host's workpaper, as the query language sees
 /// it (`flagged:true`, `tag:…`). The store only holds it; the host decides which row it is.
@@ -1010,6 +1067,7 @@ impl StoreBuilder {
             copies,
             conflicts,
             labels: BTreeMap::new(),
+            bitsets: Default::default(),
         };
         if out.len == 0 {
             out.res_start.clear();
@@ -1107,6 +1165,8 @@ impl EventStore {
     ///
     /// [`Report::integrity_of`]: trailproof_core::report::Report::integrity_of
     pub fn apply_integrity(&mut self, of: impl Fn(&str) -> (Integrity, Option<Proof>)) {
+        // Integrity and raw files change: facet bitsets built from them are stale.
+        self.bitsets = Default::default();
         self.file_state = self.files.iter().map(|f| of(f)).collect();
         let state = |file: u32, st: &[(Integrity, Option<Proof>)]| {
             st.get(file as usize)
@@ -1388,6 +1448,12 @@ impl EventStore {
             events: self.len,
             column_bytes,
             dictionary_bytes,
+            index_bytes: self
+                .bitsets
+                .iter()
+                .filter_map(|b| b.get().and_then(Option::as_ref))
+                .map(count::Bitsets::bytes)
+                .sum(),
         }
     }
 
@@ -1403,30 +1469,43 @@ impl EventStore {
 
     /// Rows matching `filter`.
     pub fn select(&self, filter: &Filter) -> Selection {
+        self.select_within(filter, &Selection::all(self.len))
+    }
+
+    /// Rows of `within` matching `filter`. Each condition is evaluated only over the rows still
+    /// in question: a term of an AND over what the terms before it kept, a term of an OR over
+    /// what the terms before it did not take.
+    fn select_within(&self, filter: &Filter, within: &Selection) -> Selection {
         match filter {
-            Filter::All => Selection::all(self.len),
-            Filter::Pred(p) => self.select_pred(p),
+            Filter::All => within.clone(),
+            Filter::Pred(p) => self.select_pred(p, within),
             Filter::And(fs) => {
-                let mut out = Selection::all(self.len);
+                let mut out = within.clone();
                 for f in fs {
-                    out.and(&self.select(f));
-                    if out.count() == 0 {
+                    if out.is_empty() {
                         break;
                     }
+                    out = self.select_within(f, &out);
                 }
                 out
             }
             Filter::Or(fs) => {
                 let mut out = Selection::none(self.len);
+                let mut rest = within.clone();
                 for f in fs {
-                    out.or(&self.select(f));
+                    if rest.is_empty() {
+                        break;
+                    }
+                    let hit = self.select_within(f, &rest);
+                    rest.and_not(&hit);
+                    out.or(&hit);
                 }
                 out
             }
             Filter::Not(f) => {
-                let mut s = self.select(f);
-                s.not();
-                s
+                let mut out = within.clone();
+                out.and_not(&self.select_within(f, within));
+                out
             }
         }
     }
@@ -1436,7 +1515,7 @@ impl EventStore {
         Ok(self.select(crate::query::parse(query)?.filter()))
     }
 
-    fn select_pred(&self, p: &Predicate) -> Selection {
+    fn select_pred(&self, p: &Predicate, within: &Selection) -> Selection {
         let mut out = Selection::none(self.len);
         match p {
             Predicate::TimeRange { from, to } => {
@@ -1449,43 +1528,47 @@ impl EventStore {
                 if lo < hi {
                     out.set_range(lo, hi);
                 }
+                out.and(within);
             }
             Predicate::ReadOnly(v) => {
                 let want = F_RO_KNOWN | if *v { F_RO } else { 0 };
-                self.mark_flags(&mut out, |f| f & (F_RO_KNOWN | F_RO) == want);
+                self.mark_flags(within, &mut out, |f| f & (F_RO_KNOWN | F_RO) == want);
             }
             Predicate::Failed(v) => {
                 let v = *v;
-                self.mark_flags(&mut out, |f| (f & F_ERROR != 0) == v);
+                self.mark_flags(within, &mut out, |f| (f & F_ERROR != 0) == v);
             }
-            Predicate::Text(field, m) => self.mark_text(*field, m, &mut out),
+            Predicate::Text(field, m) => self.mark_text(*field, m, within, &mut out),
             Predicate::AnyOf(fields, m) => {
                 for f in fields {
-                    self.mark_text(*f, m, &mut out);
+                    self.mark_text(*f, m, within, &mut out);
                 }
             }
         }
         out
     }
 
-    fn mark_flags(&self, out: &mut Selection, f: impl Fn(u8) -> bool) {
-        for (w, chunk) in self.flags.chunks(64).enumerate() {
-            let mut word = 0u64;
-            for (b, &x) in chunk.iter().enumerate() {
-                word |= (f(x) as u64) << b;
+    fn mark_flags(&self, within: &Selection, out: &mut Selection, f: impl Fn(u8) -> bool) {
+        mark_codes(&self.flags, &byte_table(f), within, out);
+    }
+
+    /// Sets in `out` each row of `within` for which `hit(row)`.
+    fn mark_rows(within: &Selection, out: &mut Selection, hit: impl Fn(usize) -> bool) {
+        for row in within.iter() {
+            if hit(row) {
+                out.insert(row);
             }
-            out.words[w] |= word;
         }
     }
 
-    fn mark_text(&self, field: Field, m: &Match, out: &mut Selection) {
+    fn mark_text(&self, field: Field, m: &Match, within: &Selection, out: &mut Selection) {
         let matcher = Matcher::new(m);
         if let Some(col) = self.dict(field) {
             let table: Vec<bool> = (0..col.dict.len() as u32)
                 .map(|id| matcher.is_match(col.dict.get(id)))
                 .collect();
             if table.iter().any(|&b| b) {
-                col.codes.mark(&table, out);
+                col.codes.mark(&table, within, out);
             }
             return;
         }
@@ -1497,64 +1580,89 @@ impl EventStore {
                 if !table.iter().any(|&b| b) {
                     return;
                 }
-                for row in 0..self.len {
-                    if (self.res_start[row]..self.res_start[row + 1])
-                        .any(|j| table[self.res_codes.get(j as usize) as usize])
-                    {
-                        out.insert(row);
+                // Few rows name a matching resource: find its entries in one scan of the
+                // resource codes, then each one's row by binary search on the row starts.
+                fn hits<T: Copy + Into<u32>>(
+                    codes: &[T],
+                    start: &[u32],
+                    table: &[bool],
+                    within: &Selection,
+                    out: &mut Selection,
+                ) {
+                    let mut row = 0;
+                    for (j, &c) in codes.iter().enumerate() {
+                        if table.get(c.into() as usize).copied().unwrap_or(false) {
+                            row = holder(start, row, j);
+                            if within.contains(row) {
+                                out.insert(row);
+                            }
+                        }
                     }
+                }
+                /// The row holding resource entry `j`: the last row whose entries start at or
+                /// before `j`, searched from row `from` (which starts at or before `j`) by
+                /// galloping, since consecutive hits are usually a few rows apart and a binary
+                /// search over all the rows missed the cache at every step.
+                fn holder(start: &[u32], from: usize, j: usize) -> usize {
+                    let (mut lo, mut step) = (from, 1);
+                    loop {
+                        let probe = lo + step;
+                        match start.get(probe) {
+                            Some(&s) if s as usize <= j => {
+                                lo = probe;
+                                step *= 2;
+                            }
+                            _ => {
+                                let hi = probe.min(start.len());
+                                let span = start.get(lo..hi).unwrap_or_default();
+                                return lo + span.partition_point(|&s| s as usize <= j).max(1) - 1;
+                            }
+                        }
+                    }
+                }
+                match &self.res_codes {
+                    Codes::U8(c) => hits(c, &self.res_start, &table, within, out),
+                    Codes::U16(c) => hits(c, &self.res_start, &table, within, out),
+                    Codes::U32(c) => hits(c, &self.res_start, &table, within, out),
                 }
             }
             Field::EventId => {
-                if let (Match::Equals(s), Some((k, v))) = (m, encode_id_loose(m)) {
-                    let _ = s;
+                let mut rows = within.clone();
+                if let (Match::Equals(_), Some((k, v))) = (m, encode_id_loose(m)) {
                     let dashed = k == ID_UUID_LOWER || k == ID_UUID_UPPER;
-                    for row in 0..self.len {
+                    Self::mark_rows(within, out, |row| {
                         let rk = self.event_id.kind[row];
-                        if self.event_id.value[row] == v
+                        self.event_id.value[row] == v
                             && rk != ID_NONE
                             && rk != ID_OTHER
                             && (rk == ID_UUID_LOWER || rk == ID_UUID_UPPER) == dashed
-                        {
-                            out.insert(row);
-                        }
-                    }
+                    });
                     if !self.event_id.kind.contains(&ID_OTHER) {
                         return;
                     }
+                    rows.and_not(out);
                 }
-                for row in 0..self.len {
-                    if self.event_id.kind[row] != ID_NONE
-                        && matcher.is_match(&self.event_id.get(row))
-                    {
-                        out.insert(row);
-                    }
-                }
+                Self::mark_rows(&rows, out, |row| {
+                    self.event_id.kind[row] != ID_NONE && matcher.is_match(&self.event_id.get(row))
+                });
             }
             Field::Provider => {
-                let table: Vec<bool> = Provider::ALL
-                    .iter()
-                    .map(|p| matcher.is_match(p.as_str()))
-                    .collect();
-                for row in 0..self.len {
-                    if table
-                        .get(self.provider[row] as usize)
-                        .copied()
-                        .unwrap_or(false)
-                    {
-                        out.insert(row);
-                    }
-                }
+                let table = byte_table(|p| {
+                    Provider::ALL
+                        .get(p as usize)
+                        .is_some_and(|p| matcher.is_match(p.as_str()))
+                });
+                mark_codes(&self.provider, &table, within, out);
             }
             Field::File => {
                 let table: Vec<bool> = self.files.iter().map(|f| matcher.is_match(f)).collect();
                 if table.iter().any(|&b| b) {
-                    self.raw_file.mark(&table, out);
+                    self.raw_file.mark(&table, within, out);
                 }
             }
             Field::ReadWrite => {
                 let (r, w) = (matcher.is_match("read"), matcher.is_match("write"));
-                self.mark_flags(out, |f| {
+                self.mark_flags(within, out, |f| {
                     f & F_RO_KNOWN != 0 && if f & F_RO != 0 { r } else { w }
                 });
             }
@@ -1563,7 +1671,7 @@ impl EventStore {
                     matcher.is_match("success"),
                     matcher.is_match("error") || matcher.is_match("failure"),
                 );
-                self.mark_flags(out, |f| if f & F_ERROR != 0 { e } else { s });
+                self.mark_flags(within, out, |f| if f & F_ERROR != 0 { e } else { s });
             }
             Field::Root | Field::Admin => {
                 let bit = if field == Field::Root {
@@ -1572,41 +1680,29 @@ impl EventStore {
                     F_ADMIN
                 };
                 let (t, fa) = (matcher.is_match("true"), matcher.is_match("false"));
-                self.mark_flags(out, |f| if f & bit != 0 { t } else { fa });
+                self.mark_flags(within, out, |f| if f & bit != 0 { t } else { fa });
             }
             Field::Integrity => {
-                let table: Vec<bool> = (0..4u8)
-                    .map(|c| matcher.is_match(integrity_of_code(c).as_str()))
-                    .collect();
-                for (w, chunk) in self.integrity.chunks(64).enumerate() {
-                    let mut word = 0u64;
-                    for (b, &c) in chunk.iter().enumerate() {
-                        word |= (table[(c & 3) as usize] as u64) << b;
-                    }
-                    out.words[w] |= word;
-                }
+                let table = byte_table(|c| matcher.is_match(integrity_of_code(c).as_str()));
+                mark_codes(&self.integrity, &table, within, out);
             }
             Field::Tag => {
                 for (&row, label) in &self.labels {
-                    if label.tags.iter().any(|t| matcher.is_match(t)) {
+                    if within.contains(row as usize)
+                        && label.tags.iter().any(|t| matcher.is_match(t))
+                    {
                         out.insert(row as usize);
                     }
                 }
             }
             Field::Flagged => {
                 let (t, fa) = (matcher.is_match("true"), matcher.is_match("false"));
-                for row in 0..self.len {
-                    if if self.flagged(row) { t } else { fa } {
-                        out.insert(row);
-                    }
-                }
+                Self::mark_rows(within, out, |row| if self.flagged(row) { t } else { fa });
             }
             Field::Time => {
-                for row in 0..self.len {
-                    if matcher.is_match(&crate::time::format_rfc3339(self.time[row])) {
-                        out.insert(row);
-                    }
-                }
+                Self::mark_rows(within, out, |row| {
+                    matcher.is_match(&crate::time::format_rfc3339(self.time[row]))
+                });
             }
             _ => {}
         }
@@ -1679,63 +1775,121 @@ impl EventStore {
     /// and subtract it from the counts over every row. Each code turns into a value with
     /// [`EventStore::facet_top`].
     pub fn facet_counts(&self, field: Field, selection: &Selection) -> Option<Vec<u64>> {
-        if let Some(col) = self.dict(field) {
-            let mut out = vec![0u64; col.dict.len()];
-            match &col.codes {
-                Codes::U8(c) => count_codes(selection, c, |x| x as usize, &mut out),
-                Codes::U16(c) => count_codes(selection, c, |x| x as usize, &mut out),
-                Codes::U32(c) => count_codes(selection, c, |x| x as usize, &mut out),
-            }
-            return Some(out);
-        }
-        let mut out;
-        match field {
-            Field::Provider => {
-                out = vec![0u64; 256];
-                count_codes(selection, &self.provider, |x| x as usize, &mut out);
-            }
-            Field::File => {
-                out = vec![0u64; self.files.len()];
-                match &self.raw_file {
-                    Codes::U8(c) => count_codes(selection, c, |x| x as usize, &mut out),
-                    Codes::U16(c) => count_codes(selection, c, |x| x as usize, &mut out),
-                    Codes::U32(c) => count_codes(selection, c, |x| x as usize, &mut out),
-                }
-            }
-            Field::ReadWrite => {
-                out = vec![0u64; 3];
-                count_codes(selection, &self.flags, rw_code, &mut out);
-            }
-            Field::Outcome => {
-                out = vec![0u64; 2];
-                count_codes(
-                    selection,
-                    &self.flags,
-                    |f| usize::from(f & F_ERROR != 0),
-                    &mut out,
-                );
-            }
-            Field::Integrity => {
-                out = vec![0u64; 4];
-                count_codes(selection, &self.integrity, |x| (x & 3) as usize, &mut out);
-            }
-            Field::Root | Field::Admin => {
-                let bit = if field == Field::Root {
-                    F_ROOT
+        self.count_codes(&[field], selection, false).pop().flatten()
+    }
+
+    /// [`EventStore::facet_counts`] of each of `fields`, counted in one pass over `selection`
+    /// (a reply counts ten facets over the same rows; see `store/count.rs`). A one-byte column
+    /// with few distinct codes is counted by popcount over per-code bitsets, which the first
+    /// call builds and the store keeps (a bit per row per code but the most frequent).
+    pub fn facet_counts_many(
+        &self,
+        fields: &[Field],
+        selection: &Selection,
+    ) -> Vec<Option<Vec<u64>>> {
+        self.count_codes(fields, selection, true)
+    }
+
+    /// Counts of `fields` over `selection`, with the columns' bitsets built if `build`, else
+    /// only those already built.
+    fn count_codes(
+        &self,
+        fields: &[Field],
+        selection: &Selection,
+        build: bool,
+    ) -> Vec<Option<Vec<u64>>> {
+        let counted: Vec<Option<count::Counted<'_>>> = fields
+            .iter()
+            .map(|&f| {
+                let mut c = self.counted(f)?;
+                let cell = &self.bitsets[c.slot];
+                c.bitsets = if build {
+                    cell.get_or_init(|| count::Bitsets::of(&c.column)).as_ref()
                 } else {
-                    F_ADMIN
+                    cell.get().and_then(Option::as_ref)
                 };
-                out = vec![0u64; 2];
-                count_codes(
-                    selection,
-                    &self.flags,
-                    |f| usize::from(f & bit != 0),
-                    &mut out,
-                );
+                Some(c)
+            })
+            .collect();
+        let mut counts = count::count(
+            selection,
+            &counted.iter().flatten().copied().collect::<Vec<_>>(),
+        )
+        .into_iter();
+        counted
+            .iter()
+            .map(|c| c.as_ref().and_then(|_| counts.next()))
+            .collect()
+    }
+
+    /// Where the per-row code of `field` is read from, for the fields counted by code.
+    fn counted(&self, field: Field) -> Option<count::Counted<'_>> {
+        use count::{Column, Counted, Fold};
+        fn column(c: &Codes) -> Column<'_> {
+            match c {
+                Codes::U8(c) => Column::U8(c),
+                Codes::U16(c) => Column::U16(c),
+                Codes::U32(c) => Column::U32(c),
             }
-            _ => return None,
         }
-        Some(out)
+        const DICT: [Field; 11] = [
+            Field::Account,
+            Field::Region,
+            Field::Service,
+            Field::Action,
+            Field::Actor,
+            Field::ActorId,
+            Field::ActorType,
+            Field::SourceIp,
+            Field::UserAgent,
+            Field::ErrorCode,
+            Field::ErrorMessage,
+        ];
+        let (provider, file, flags, integrity) = (11, 12, 13, 14);
+        if let (Some(col), Some(slot)) = (self.dict(field), DICT.iter().position(|&f| f == field)) {
+            return Some(Counted {
+                slot,
+                column: column(&col.codes),
+                codes: col.dict.len(),
+                fold: Fold::Same,
+                bitsets: None,
+            });
+        }
+        let of_flags = |codes: usize, f: fn(u8) -> usize| Counted {
+            slot: flags,
+            column: Column::U8(&self.flags),
+            codes,
+            fold: Fold::Byte(f),
+            bitsets: None,
+        };
+        Some(match field {
+            Field::Provider => Counted {
+                slot: provider,
+                column: Column::U8(&self.provider),
+                codes: 256,
+                fold: Fold::Same,
+                bitsets: None,
+            },
+            Field::File => Counted {
+                slot: file,
+                column: column(&self.raw_file),
+                codes: self.files.len(),
+                fold: Fold::Same,
+                bitsets: None,
+            },
+            Field::ReadWrite => of_flags(3, rw_code),
+            Field::Outcome => of_flags(2, |f| usize::from(f & F_ERROR != 0)),
+            Field::Root => of_flags(2, |f| usize::from(f & F_ROOT != 0)),
+            Field::Admin => of_flags(2, |f| usize::from(f & F_ADMIN != 0)),
+            Field::Integrity => Counted {
+                slot: integrity,
+                column: Column::U8(&self.integrity),
+                codes: 4,
+                fold: Fold::Byte(|x| (x & 3) as usize),
+                bitsets: None,
+            },
+            _ => return None,
+        })
     }
 
     /// The most frequent values, at most `limit`, from counts per code of `field` (from
@@ -1790,39 +1944,6 @@ impl EventStore {
     pub fn has_value(&self, field: Field, value: &str) -> bool {
         self.dict(field)
             .is_some_and(|c| c.dict.find(value).is_some())
-    }
-}
-
-/// Adds one to `out[code(col[row])]` for each row of `selection`. Words with every row
-/// selected take a plain loop over the column slice (the common case of large selections),
-/// the others a loop over their set bits; both are monomorphised per column type, so the
-/// per-row cost is a load and an increment.
-fn count_codes<T: Copy>(
-    selection: &Selection,
-    col: &[T],
-    code: impl Fn(T) -> usize,
-    out: &mut [u64],
-) {
-    for (i, &w) in selection.words.iter().enumerate() {
-        let base = i * 64;
-        if w == u64::MAX {
-            if let Some(chunk) = col.get(base..base + 64) {
-                for &c in chunk {
-                    if let Some(n) = out.get_mut(code(c)) {
-                        *n += 1;
-                    }
-                }
-                continue;
-            }
-        }
-        let mut w = w;
-        while w != 0 {
-            let row = base + w.trailing_zeros() as usize;
-            w &= w - 1;
-            if let Some(n) = col.get(row).and_then(|&c| out.get_mut(code(c))) {
-                *n += 1;
-            }
-        }
     }
 }
 

@@ -305,6 +305,7 @@ impl Engine {
             }
         }
         problems.extend(sigma.diagnostics().iter().map(|d| format!("{d:?}")));
+        let selection = Selected::primed(&store, FACETS);
         let all = Selection::all(store.len());
         let top = |field, n| -> Vec<(String, u64)> {
             store
@@ -335,7 +336,7 @@ impl Engine {
                 analysis: None,
                 sigma,
                 verification,
-                selection: Selected::default(),
+                selection,
                 workpaper: None,
             },
             summary,

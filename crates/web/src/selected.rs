@@ -1,9 +1,9 @@
 //! The timeline's current selection in the worker, and what a query reply is made of: the
 //! count, the histogram and the facets.
 //!
-//! Nothing here costs work per selected row beyond one counting pass per facet, and that pass
-//! runs over whichever of the selection and its complement is smaller (counts over every row
-//! are computed once per load): a query that matches every event is as cheap as one that
+//! Nothing here costs work per selected row beyond one pass that counts every facet, and that
+//! pass runs over whichever of the selection and its complement is smaller (counts over every
+//! row are computed once per load): a query that matches every event is as cheap as one that
 //! matches none. The selection stays a bitset with a rank index ([`Ranked`]): rows for the
 //! table are found by rank in either order, the histogram counts by binary search on the
 //! time-sorted store, and no list of row numbers is ever built.
@@ -20,14 +20,23 @@ const FACET_VALUES: usize = 8;
 pub struct Selected {
     rows: Ranked,
     newest_first: bool,
-    /// Per facet field: counts per code over every row, once computed (`None` inside: the
-    /// field is not counted by code).
-    totals: Vec<Option<Option<Vec<u64>>>>,
+    /// Per facet field: counts per code over every row, once computed (`None`: the field is
+    /// not counted by code).
+    totals: Vec<Option<Vec<u64>>>,
     /// Rows that recorded an error (the histogram's error bars), once computed.
     failed: Option<Selection>,
 }
 
 impl Selected {
+    /// No selection yet, with the counts of `fields` over every row computed now (and with
+    /// them the store's facet bitsets): part of the load, not of the first query's reply.
+    pub fn primed(store: &EventStore, fields: &[Field]) -> Selected {
+        Selected {
+            totals: store.facet_counts_many(fields, &Selection::all(store.len())),
+            ..Selected::default()
+        }
+    }
+
     /// Rows selected.
     pub fn len(&self) -> usize {
         self.rows.count()
@@ -58,35 +67,40 @@ impl Selected {
         }
     }
 
-    /// Top values of each of `fields` among `rows`.
+    /// Top values of each of `fields` among `rows`. The fields counted by code are counted
+    /// together, in one pass over the selection or its complement.
     pub fn facets(&mut self, store: &EventStore, fields: &[Field], rows: &Ranked) -> Vec<Facet> {
         let n = store.len();
-        // Count over the complement when it is the smaller set.
-        let complement = (rows.count() * 2 > n).then(|| {
-            let mut c = rows.selection().clone();
-            c.not();
-            c
-        });
-        if self.totals.len() != fields.len() {
-            self.totals = vec![None; fields.len()];
-        }
+        let counts = if rows.count() * 2 > n {
+            // Count over the complement, the smaller set, and subtract from every row's counts.
+            let mut rest = rows.selection().clone();
+            rest.not();
+            if self.totals.len() != fields.len() {
+                self.totals = store.facet_counts_many(fields, &Selection::all(n));
+            }
+            store
+                .facet_counts_many(fields, &rest)
+                .into_iter()
+                .zip(&self.totals)
+                .map(|(out, all)| match (all, out) {
+                    (Some(all), Some(out)) => Some(
+                        all.iter()
+                            .zip(&out)
+                            .map(|(a, o)| a - o)
+                            .collect::<Vec<u64>>(),
+                    ),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            store.facet_counts_many(fields, rows.selection())
+        };
         fields
             .iter()
-            .zip(&mut self.totals)
-            .map(|(&field, total)| {
-                let values = match &complement {
-                    Some(rest) => {
-                        let total = total
-                            .get_or_insert_with(|| store.facet_counts(field, &Selection::all(n)));
-                        match (total, store.facet_counts(field, rest)) {
-                            (Some(all), Some(out)) => {
-                                let counts: Vec<u64> =
-                                    all.iter().zip(&out).map(|(a, o)| a - o).collect();
-                                store.facet_top(field, &counts, FACET_VALUES)
-                            }
-                            _ => store.facet(field, rows.selection(), FACET_VALUES),
-                        }
-                    }
+            .zip(counts)
+            .map(|(&field, counts)| {
+                let values = match counts {
+                    Some(counts) => store.facet_top(field, &counts, FACET_VALUES),
                     None => store.facet(field, rows.selection(), FACET_VALUES),
                 };
                 Facet {
