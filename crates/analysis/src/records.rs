@@ -621,6 +621,120 @@ mod tests {
         assert!(lookup(&v, "nope.x").is_empty());
     }
 
+    /// Reading record by record, as `extract_records` did before it read through a window:
+    /// the reference the windowed reading must equal.
+    fn record_by_record(data: &[u8], wanted: &[(usize, RawRef)]) -> Vec<(usize, Vec<u8>)> {
+        let mut sorted: Vec<&(usize, RawRef)> = wanted.iter().collect();
+        sorted.sort_by_key(|(row, raw)| (raw.offset, *row));
+        let mut out: Vec<(usize, Vec<u8>)> = Vec::new();
+        let (mut pos, mut last) = (0u64, None::<u64>);
+        for (row, raw) in sorted {
+            if last == Some(raw.offset) {
+                let again = out.last().map(|(_, b)| b.clone()).unwrap_or_default();
+                out.push((*row, again));
+                continue;
+            }
+            if raw.offset < pos {
+                continue;
+            }
+            let end = raw.offset + u64::from(raw.len);
+            if end > data.len() as u64 {
+                break;
+            }
+            out.push((*row, data[raw.offset as usize..end as usize].to_vec()));
+            (pos, last) = (end, Some(raw.offset));
+        }
+        out
+    }
+
+    #[test]
+    fn windowed_reading_equals_record_by_record() {
+        // 300 KB of records: spans cross the 64 KiB window, repeat, overlap, and run past
+        // the end of the data.
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &data).unwrap();
+        let gz = gz.finish().unwrap();
+        for round in 0..40 {
+            let n = 1 + (next() % 60) as usize;
+            let mut wanted: Vec<(usize, RawRef)> = (0..n)
+                .map(|row| {
+                    let offset = next() % 310_000;
+                    let len = (next() % 90_000) as u32;
+                    (
+                        row,
+                        RawRef {
+                            file: 0,
+                            offset,
+                            len,
+                        },
+                    )
+                })
+                .collect();
+            if round % 3 == 0 {
+                // The same span twice.
+                let again = wanted[0].1;
+                wanted.push((n, again));
+            }
+            let expected = record_by_record(&data, &wanted);
+            let mut scratch = Vec::new();
+            for stored in [&data[..], &gz[..]] {
+                let got = extract_with(&mut &stored[..], &wanted, &Limits::default(), &mut scratch)
+                    .unwrap();
+                assert_eq!(got, expected, "round {round}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_damaged_trailer_matters_only_to_reads_reaching_it() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 97) as u8).collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &data).unwrap();
+        let mut gz = gz.finish().unwrap();
+        // A damaged CRC in the trailer: only reading to the end of the stream finds it.
+        let crc = gz.len() - 8;
+        gz[crc] ^= 0xff;
+        let early = [(
+            0usize,
+            RawRef {
+                file: 0,
+                offset: 70_000,
+                len: 100_000,
+            },
+        )];
+        let got = extract_records(&mut &gz[..], &early, &Limits::default()).unwrap();
+        assert_eq!(got, vec![(0, data[70_000..170_000].to_vec())]);
+        let whole = [(
+            0usize,
+            RawRef {
+                file: 0,
+                offset: 0,
+                len: 200_000,
+            },
+        )];
+        assert_eq!(
+            extract_records(&mut &gz[..], &whole, &Limits::default()).unwrap()[0].1,
+            data
+        );
+        let past = [(
+            0usize,
+            RawRef {
+                file: 0,
+                offset: 0,
+                len: 200_001,
+            },
+        )];
+        assert!(extract_records(&mut &gz[..], &past, &Limits::default()).is_err());
+    }
+
     #[test]
     fn extracts_in_one_pass_plain_and_gzip() {
         let data = b"[{\"a\":1},{\"b\":2},{\"c\":3}]";
