@@ -343,14 +343,23 @@ pub fn run(args: Args) -> ExitCode {
         store: &store,
         analysis: &analysis,
     });
-    let text = match args.format {
-        Format::Html => built.to_html(),
-        Format::Json => built.to_json(),
-        Format::Csv => built.findings_csv(),
+    let write = |out: &mut dyn Write| match args.format {
+        // Written as it is made: the JSON of a report with tens of thousands of findings is
+        // a hundred megabytes.
+        Format::Json => built.write_json(out),
+        Format::Html => out.write_all(built.to_html().as_bytes()),
+        Format::Csv => out.write_all(built.findings_csv().as_bytes()),
     };
     let written = match &args.output {
-        Some(out) => std::fs::write(out, text.as_bytes()),
-        None => std::io::stdout().lock().write_all(text.as_bytes()),
+        Some(out) => File::create(out).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            write(&mut w)?;
+            w.flush()
+        }),
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut w).and_then(|()| w.flush())
+        }
     };
     if let Err(e) = written {
         eprintln!("trailproof: cannot write the report: {e}");
