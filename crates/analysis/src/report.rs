@@ -412,8 +412,8 @@ impl AuditReport {
 
     /// Writes [`AuditReport::to_json`] to `out` as it is made (a report with tens of
     /// thousands of findings is a JSON text of a hundred megabytes: the CLI need not hold it).
-    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::from)?;
+    pub fn write_json<W: std::io::Write>(&self, mut out: W) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self).map_err(std::io::Error::from)?;
         out.write_all(b"\n")
     }
 
