@@ -14,7 +14,7 @@
 //!   which values each actor uses; afterwards a value an actor has not used before is reported
 //!   once, for actors already active during learning.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 use trailproof_events::{EventStore, Field, Provider};
@@ -87,16 +87,33 @@ pub(crate) fn run(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let rule = |kind: AnomalyKind| RuleRef::Anomaly { kind };
-    // Hourly counts per actor.
-    let mut hours: BTreeMap<ActorKey, HourStats> = BTreeMap::new();
-    for &row in rows {
-        let Some(k) = actor_key(store, row) else {
+    // Each row's actor, worked out once for all three passes below: an index into `actors`
+    // (reading an actor's three texts from the store and comparing them in maps, per row and
+    // per pass, was most of the detectors' time).
+    let mut actors: Vec<ActorKey> = Vec::new();
+    let mut actor_ids: HashMap<ActorKey, u32> = HashMap::new();
+    let actor_of: Vec<Option<u32>> = rows
+        .iter()
+        .map(|&row| {
+            let k = actor_key(store, row)?;
+            if let Some(&id) = actor_ids.get(&k) {
+                return Some(id);
+            }
+            let id = u32::try_from(actors.len()).ok()?;
+            actor_ids.insert(k.clone(), id);
+            actors.push(k);
+            Some(id)
+        })
+        .collect();
+    drop(actor_ids);
+    // Hourly counts per actor (index into `actors`).
+    let mut per_actor: Vec<HourStats> = vec![HourStats::new(); actors.len()];
+    for (&row, actor) in rows.iter().zip(&actor_of) {
+        let Some(a) = actor else {
             continue;
         };
         let h = store.time_ms(row).div_euclid(HOUR_MS);
-        let e = hours
-            .entry(k)
-            .or_default()
+        let e = per_actor[*a as usize]
             .entry(h)
             .or_insert((0, 0, Vec::new()));
         e.0 += 1;
@@ -105,9 +122,15 @@ pub(crate) fn run(
             e.2.push(row);
         }
     }
+    // Actors in key order, as the detectors have always visited them.
+    let mut order: Vec<u32> = (0..actors.len() as u32).collect();
+    order.sort_by(|a, b| actors[*a as usize].cmp(&actors[*b as usize]));
+    let hours = order
+        .iter()
+        .map(|&a| (&actors[a as usize], &per_actor[a as usize]));
     let rate_on = enabled(AnomalyKind::CallRateSpike.id());
     let err_on = enabled(AnomalyKind::ErrorRateSpike.id());
-    for (actor, per_hour) in &hours {
+    for (actor, per_hour) in hours {
         let (Some(first), Some(last)) = (per_hour.keys().next(), per_hour.keys().next_back())
         else {
             continue;
@@ -201,19 +224,23 @@ pub(crate) fn run(
         if !enabled(kind.id()) {
             continue;
         }
-        let mut known: BTreeMap<ActorKey, BTreeSet<String>> = BTreeMap::new();
-        let mut learned: BTreeSet<ActorKey> = BTreeSet::new();
-        for &row in rows {
-            let Some(actor) = actor_key(store, row) else {
+        let mut known: Vec<HashSet<String>> = vec![HashSet::new(); actors.len()];
+        let mut learned = vec![false; actors.len()];
+        for (&row, actor) in rows.iter().zip(&actor_of) {
+            let Some(a) = *actor else {
                 continue;
             };
+            let a = a as usize;
             let t = store.time_ms(row);
             if t < learn_end {
-                learned.insert(actor.clone());
+                learned[a] = true;
             }
             let Some(value) = value_of(row) else { continue };
-            let set = known.entry(actor.clone()).or_default();
-            if set.insert(value.clone()) && t >= learn_end && learned.contains(&actor) {
+            if known[a].contains(&value) {
+                continue;
+            }
+            known[a].insert(value.clone());
+            if t >= learn_end && learned[a] {
                 let what = if kind == AnomalyKind::FirstSeenSourceIp {
                     "source IP"
                 } else {
@@ -226,7 +253,7 @@ pub(crate) fn run(
                     Detail::FirstSeen {
                         value: value.clone(),
                     },
-                    format!("{} used {what} {value} for the first time", actor.2),
+                    format!("{} used {what} {value} for the first time", actors[a].2),
                     &[row],
                 ));
             }

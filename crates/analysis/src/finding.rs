@@ -494,14 +494,22 @@ pub(crate) fn conflicting_duplicates(store: &EventStore) -> Vec<Finding> {
                     )
                 })
                 .collect();
-            let listed: Vec<String> = versions
-                .iter()
-                .map(|(f, i)| format!("{f} ({i})"))
-                .collect();
+            // The message written in place: one buffer, no string per version.
+            let mut listed = String::with_capacity(
+                versions.iter().map(|(f, i)| f.len() + i.len() + 5).sum(),
+            );
+            for (n, (f, i)) in versions.iter().enumerate() {
+                if n > 0 {
+                    listed.push_str(", ");
+                }
+                listed.push_str(f);
+                listed.push_str(" (");
+                listed.push_str(i);
+                listed.push(')');
+            }
             let message = format!(
-                "{} records share event ID {event_id} but differ: {}. At most one is genuine; the ones verified evidence does not back are marked failed.",
+                "{} records share event ID {event_id} but differ: {listed}. At most one is genuine; the ones verified evidence does not back are marked failed.",
                 rows.len(),
-                listed.join(", ")
             );
             Some(Finding::from_rows(
                 store,
@@ -547,7 +555,8 @@ mod tests {
             kind: AnomalyKind::FirstSeenAccessKey,
         };
         // (rule of each finding in order, cap) → (times listed, (rule key, count) left out).
-        let cases: &[(&[&RuleRef], usize, &[i64], &[(&str, u64)])] = &[
+        type Case<'a> = (&'a [&'a RuleRef], usize, &'a [i64], &'a [(&'a str, u64)]);
+        let cases: &[Case] = &[
             (&[], 3, &[], &[]),
             (&[&ip, &key, &ip], 3, &[0, 1, 2], &[]),
             (

@@ -66,6 +66,8 @@ pub struct RawRecords {
     pub(crate) records: BTreeMap<usize, Value>,
     pub(crate) keys: KeyIndex,
     pub(crate) errors: Vec<String>,
+    /// The read buffer, kept from file to file.
+    scratch: Vec<u8>,
 }
 
 impl RawRecords {
@@ -117,7 +119,7 @@ impl RawRecords {
             .get(&file)
             .cloned()
             .unwrap_or_default();
-        match extract_records(reader, &wanted, limits) {
+        match extract_with(reader, &wanted, limits, &mut self.scratch) {
             Ok(found) => {
                 if found.len() < wanted.len() {
                     self.errors.push(format!(
@@ -219,6 +221,17 @@ pub fn extract_records(
     wanted: &[(usize, RawRef)],
     limits: &Limits,
 ) -> Result<Vec<(usize, Vec<u8>)>, CoreError> {
+    extract_with(reader, wanted, limits, &mut Vec::new())
+}
+
+/// [`extract_records`] reading through `scratch` (kept between files: a fresh 64 KiB buffer
+/// per file cost more, in zeroing and page faults, than the reads themselves).
+fn extract_with(
+    reader: &mut dyn Read,
+    wanted: &[(usize, RawRef)],
+    limits: &Limits,
+    scratch: &mut Vec<u8>,
+) -> Result<Vec<(usize, Vec<u8>)>, CoreError> {
     let io_err = |e: io::Error| match e.get_ref().and_then(|x| x.downcast_ref::<CoreError>()) {
         Some(c) => c.clone(),
         None => CoreError::Io {
@@ -236,42 +249,133 @@ pub fn extract_records(
     };
     let mut sorted: Vec<&(usize, RawRef)> = wanted.iter().collect();
     sorted.sort_by_key(|(row, raw)| (raw.offset, *row));
-    let mut pos = 0u64;
-    let mut out = Vec::with_capacity(sorted.len());
-    // Records may share bytes only if the same span is requested twice: the offset and
-    // position in `out` of the last one read.
-    let mut last: Option<(u64, usize)> = None;
-    for (row, raw) in sorted {
-        if let Some((off, i)) = last {
-            if off == raw.offset {
-                let bytes = out.get(i).map(|(_, b): &(usize, Vec<u8>)| b.clone());
-                out.push((*row, bytes.unwrap_or_default()));
-                continue;
+    // What each request is, decided from the spans alone: a copy of the record read just
+    // before it (the same span requested twice), skipped (it overlaps the one before, which
+    // cannot happen for records of one file; skip rather than rewind), or read.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Step {
+        Read,
+        Again,
+        Skip,
+    }
+    let mut steps = Vec::with_capacity(sorted.len());
+    let (mut pos, mut last) = (0u64, None::<u64>);
+    for (_, raw) in &sorted {
+        steps.push(if last == Some(raw.offset) {
+            Step::Again
+        } else if raw.offset < pos {
+            Step::Skip
+        } else {
+            last = Some(raw.offset);
+            pos = raw.offset + u64::from(raw.len);
+            Step::Read
+        });
+    }
+    // The end of the last record read from each step on: decoding never goes past it, so a
+    // damaged stream beyond the records wanted is left unread, as reading record by record
+    // left it.
+    let mut stops = vec![0u64; sorted.len()];
+    let mut stop = 0u64;
+    for (i, (_, raw)) in sorted.iter().enumerate().rev() {
+        if steps[i] == Step::Read {
+            stop = stop.max(raw.offset + u64::from(raw.len));
+        }
+        stops[i] = stop;
+    }
+    let mut window = Window::new(r.as_mut(), scratch);
+    let mut out: Vec<(usize, Vec<u8>)> = Vec::with_capacity(sorted.len());
+    for (i, (row, raw)) in sorted.iter().enumerate() {
+        match steps[i] {
+            Step::Skip => continue,
+            Step::Again => {
+                let bytes = out.last().map(|(_, b)| b.clone()).unwrap_or_default();
+                out.push((*row, bytes));
+            }
+            Step::Read => {
+                let mut bytes = Vec::with_capacity(raw.len as usize);
+                let complete = window
+                    .copy(raw.offset, raw.len as usize, stops[i], &mut bytes)
+                    .map_err(io_err)?;
+                if !complete {
+                    break;
+                }
+                out.push((*row, bytes));
             }
         }
-        if raw.offset < pos {
-            // Overlapping spans cannot happen for records of one file; skip rather than rewind.
-            continue;
-        }
-        let skipped =
-            io::copy(&mut (&mut r).take(raw.offset - pos), &mut io::sink()).map_err(io_err)?;
-        pos += skipped;
-        if pos < raw.offset {
-            break;
-        }
-        let mut bytes = Vec::with_capacity(raw.len as usize);
-        (&mut r)
-            .take(raw.len as u64)
-            .read_to_end(&mut bytes)
-            .map_err(io_err)?;
-        pos += bytes.len() as u64;
-        if bytes.len() < raw.len as usize {
-            break;
-        }
-        last = Some((raw.offset, out.len()));
-        out.push((*row, bytes));
     }
     Ok(out)
+}
+
+/// A forward-only window over a decoded stream: records are copied out of reads of up to
+/// 64 KiB instead of one small read per record and per gap between records (each read of a
+/// gzip decoder pays a call into the inflater and a CRC update: per record, that was most of
+/// the cost of re-reading).
+struct Window<'r> {
+    reader: &'r mut dyn Read,
+    buf: &'r mut Vec<u8>,
+    /// Bytes of `buf` holding data: the stream's bytes `end - filled .. end`.
+    filled: usize,
+    /// Stream offset just past the bytes read so far.
+    end: u64,
+}
+
+impl<'r> Window<'r> {
+    const SIZE: usize = 64 * 1024;
+
+    fn new(reader: &'r mut dyn Read, buf: &'r mut Vec<u8>) -> Self {
+        Window {
+            reader,
+            buf,
+            filled: 0,
+            end: 0,
+        }
+    }
+
+    /// Copies the `len` bytes at stream offset `offset` into `out`, reading no further than
+    /// stream offset `stop` (at least `offset + len`). Offsets must not go back before the
+    /// previous call's. `false` when the stream ends first.
+    fn copy(&mut self, offset: u64, len: usize, stop: u64, out: &mut Vec<u8>) -> io::Result<bool> {
+        let mut pos = offset;
+        let want_end = offset + len as u64;
+        loop {
+            if pos == want_end && self.end >= pos {
+                return Ok(true);
+            }
+            let start = self.end - self.filled as u64;
+            if pos < start {
+                // Bytes already dropped: never asked for by `extract_records`.
+                return Ok(false);
+            }
+            if pos < self.end {
+                let from = (pos - start) as usize;
+                let take = (self.filled - from).min((want_end - pos) as usize);
+                out.extend_from_slice(&self.buf[from..from + take]);
+                pos += take as u64;
+                continue;
+            }
+            // Everything buffered lies before `pos`: read on.
+            if self.buf.len() < Self::SIZE {
+                self.buf.resize(Self::SIZE, 0);
+            }
+            let room = usize::try_from(stop.saturating_sub(self.end))
+                .unwrap_or(usize::MAX)
+                .min(self.buf.len());
+            if room == 0 {
+                return Ok(false);
+            }
+            let n = loop {
+                match self.reader.read(&mut self.buf[..room]) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    r => break r?,
+                }
+            };
+            if n == 0 {
+                return Ok(false);
+            }
+            self.filled = n;
+            self.end += n as u64;
+        }
+    }
 }
 
 /// Parses a raw record and unwraps the envelopes ingest looked through, so rules see the
@@ -515,6 +619,120 @@ mod tests {
         assert_eq!(text_at(&v, "d.e").as_deref(), Some("3"));
         assert_eq!(text_at(&v, "req.x.y").as_deref(), Some("z"));
         assert!(lookup(&v, "nope.x").is_empty());
+    }
+
+    /// Reading record by record, as `extract_records` did before it read through a window:
+    /// the reference the windowed reading must equal.
+    fn record_by_record(data: &[u8], wanted: &[(usize, RawRef)]) -> Vec<(usize, Vec<u8>)> {
+        let mut sorted: Vec<&(usize, RawRef)> = wanted.iter().collect();
+        sorted.sort_by_key(|(row, raw)| (raw.offset, *row));
+        let mut out: Vec<(usize, Vec<u8>)> = Vec::new();
+        let (mut pos, mut last) = (0u64, None::<u64>);
+        for (row, raw) in sorted {
+            if last == Some(raw.offset) {
+                let again = out.last().map(|(_, b)| b.clone()).unwrap_or_default();
+                out.push((*row, again));
+                continue;
+            }
+            if raw.offset < pos {
+                continue;
+            }
+            let end = raw.offset + u64::from(raw.len);
+            if end > data.len() as u64 {
+                break;
+            }
+            out.push((*row, data[raw.offset as usize..end as usize].to_vec()));
+            (pos, last) = (end, Some(raw.offset));
+        }
+        out
+    }
+
+    #[test]
+    fn windowed_reading_equals_record_by_record() {
+        // 300 KB of records: spans cross the 64 KiB window, repeat, overlap, and run past
+        // the end of the data.
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &data).unwrap();
+        let gz = gz.finish().unwrap();
+        for round in 0..40 {
+            let n = 1 + (next() % 60) as usize;
+            let mut wanted: Vec<(usize, RawRef)> = (0..n)
+                .map(|row| {
+                    let offset = next() % 310_000;
+                    let len = (next() % 90_000) as u32;
+                    (
+                        row,
+                        RawRef {
+                            file: 0,
+                            offset,
+                            len,
+                        },
+                    )
+                })
+                .collect();
+            if round % 3 == 0 {
+                // The same span twice.
+                let again = wanted[0].1;
+                wanted.push((n, again));
+            }
+            let expected = record_by_record(&data, &wanted);
+            let mut scratch = Vec::new();
+            for stored in [&data[..], &gz[..]] {
+                let got = extract_with(&mut &stored[..], &wanted, &Limits::default(), &mut scratch)
+                    .unwrap();
+                assert_eq!(got, expected, "round {round}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_damaged_trailer_matters_only_to_reads_reaching_it() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 97) as u8).collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &data).unwrap();
+        let mut gz = gz.finish().unwrap();
+        // A damaged CRC in the trailer: only reading to the end of the stream finds it.
+        let crc = gz.len() - 8;
+        gz[crc] ^= 0xff;
+        let early = [(
+            0usize,
+            RawRef {
+                file: 0,
+                offset: 70_000,
+                len: 100_000,
+            },
+        )];
+        let got = extract_records(&mut &gz[..], &early, &Limits::default()).unwrap();
+        assert_eq!(got, vec![(0, data[70_000..170_000].to_vec())]);
+        let whole = [(
+            0usize,
+            RawRef {
+                file: 0,
+                offset: 0,
+                len: 200_000,
+            },
+        )];
+        assert_eq!(
+            extract_records(&mut &gz[..], &whole, &Limits::default()).unwrap()[0].1,
+            data
+        );
+        let past = [(
+            0usize,
+            RawRef {
+                file: 0,
+                offset: 0,
+                len: 200_001,
+            },
+        )];
+        assert!(extract_records(&mut &gz[..], &past, &Limits::default()).is_err());
     }
 
     #[test]

@@ -415,6 +415,13 @@ impl AuditReport {
         (chosen, others)
     }
 
+    /// Writes [`AuditReport::to_json`] to `out` as it is made (a report with tens of
+    /// thousands of findings is a JSON text of a hundred megabytes: the CLI need not hold it).
+    pub fn write_json<W: std::io::Write>(&self, mut out: W) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
+    }
+
     /// The report as pretty JSON (ends with a newline).
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self)

@@ -1,7 +1,7 @@
 //! The built-in rules. Each rule's logic, per provider, is documented in `docs/rules.md`;
 //! keep the two in step.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::tz::{Offset, TimeZone};
 use jiff::Timestamp;
@@ -178,13 +178,12 @@ fn in_table(table: &[(Provider, &str)], provider: Provider, action: &str) -> boo
     })
 }
 
-/// Whether `row` is a logon (console sign-in) event.
-pub(crate) fn is_logon(store: &EventStore, row: usize) -> bool {
-    let action = store.text(row, Field::Action);
-    match store.provider(row) {
+/// Whether `action` of `provider` is a logon (console sign-in).
+fn is_logon_action(provider: Provider, action: &str) -> bool {
+    match provider {
         Provider::Aws => action == "ConsoleLogin",
         Provider::Alibaba => action == "ConsoleSignin",
-        Provider::Huawei => HUAWEI_LOGONS.contains(&action.as_str()),
+        Provider::Huawei => HUAWEI_LOGONS.contains(&action),
         _ => false,
     }
 }
@@ -194,7 +193,7 @@ pub(crate) fn wants_raw(store: &EventStore, row: usize, cfg: &RuleConfig) -> boo
     let p = store.provider(row);
     let action = store.text(row, Field::Action);
     let on = |r: BuiltinRule| cfg.enabled(r.id());
-    (is_logon(store, row)
+    (is_logon_action(p, &action)
         && matches!(p, Provider::Aws | Provider::Alibaba)
         && (on(BuiltinRule::LogonFailures)
             || on(BuiltinRule::ConsoleLogonWithoutMfa)
@@ -329,13 +328,32 @@ pub(crate) fn run(
             rows,
         )
     };
+    // Whether any action table holds each (provider, action): there are few distinct actions,
+    // and rows holding none (most of them) need nothing more, not even their actor and IP.
+    let mut in_any: HashMap<Provider, HashMap<String, bool>> = HashMap::new();
     for &row in rows {
         let p = store.provider(row);
         let action = store.text(row, Field::Action);
+        if !is_logon_action(p, &action) {
+            let by_action = in_any.entry(p).or_default();
+            let any = match by_action.get(action.as_str()) {
+                Some(&any) => any,
+                None => {
+                    let any = [LOGGING, PERMISSIONS, ACCESS_KEYS, PASSWORDS, INGRESS]
+                        .iter()
+                        .any(|t| in_table(t, p, &action));
+                    by_action.insert(action.clone(), any);
+                    any
+                }
+            };
+            if !any {
+                continue;
+            }
+        }
         let record = raw.get(&row);
         let actor = store.text(row, Field::Actor);
         let ip = store.text(row, Field::SourceIp);
-        if is_logon(store, row) {
+        if is_logon_action(p, &action) {
             let failed = logon_failed(store, row, record);
             let outcome = if failed { "failed" } else { "succeeded" };
             if on(BuiltinRule::RootLogon) && store.text(row, Field::Root) == "true" {

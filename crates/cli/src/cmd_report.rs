@@ -343,14 +343,9 @@ pub fn run(args: Args) -> ExitCode {
         store: &store,
         analysis: &analysis,
     });
-    let text = match args.format {
-        Format::Html => built.to_html(),
-        Format::Json => built.to_json(),
-        Format::Csv => built.findings_csv(),
-    };
     let written = match &args.output {
-        Some(out) => std::fs::write(out, text.as_bytes()),
-        None => std::io::stdout().lock().write_all(text.as_bytes()),
+        Some(out) => File::create(out).and_then(|f| emit(&built, args.format, f)),
+        None => emit(&built, args.format, std::io::stdout().lock()),
     };
     if let Err(e) = written {
         eprintln!("trailproof: cannot write the report: {e}");
@@ -376,7 +371,23 @@ pub fn run(args: Args) -> ExitCode {
             trailproof_analysis::finding::FINDINGS_PER_RULE
         );
     }
+    // The process ends here: freeing the report and the analysis one allocation at a time
+    // (hundreds of thousands for tens of thousands of findings) would only delay the exit.
+    std::mem::forget(built);
+    std::mem::forget(analysis);
     ExitCode::SUCCESS
+}
+
+/// Writes `report` in `format` to `out`. The JSON is written as it is made: for a report with
+/// tens of thousands of findings it is a hundred megabytes.
+fn emit<W: Write>(report: &AuditReport, format: Format, out: W) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    match format {
+        Format::Json => report.write_json(&mut out)?,
+        Format::Html => out.write_all(report.to_html().as_bytes())?,
+        Format::Csv => out.write_all(report.findings_csv().as_bytes())?,
+    }
+    out.flush()
 }
 
 /// [`hash_file`] of every file, on all cores, in input order.
