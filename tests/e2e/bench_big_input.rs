@@ -372,7 +372,19 @@ async fn one_input_past_what_a_tab_could_hold() {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         };
-        assert_eq!(count, want, "{kind}: summary: {problems}");
+        if count != want {
+            let progress = h
+                .js("const t = document.querySelector('.progress-text'); return t ? t.innerText : 'no progress bar';")
+                .await;
+            let error = h
+                .js("const e = document.querySelector('.error, [role=alert]'); return e ? e.innerText : 'no error shown';")
+                .await;
+            panic!(
+                "{kind}: the count reads {count:?}, not {want:?}; summary: {problems}; progress: {progress}; \
+                 error: {error}; console: {}",
+                h.console().await
+            );
+        }
         // The analysis ends (the progress bar leaves), then the worker's timings and memory.
         let analysed = Instant::now();
         while h

@@ -119,21 +119,29 @@ impl RawRecords {
             .get(&file)
             .cloned()
             .unwrap_or_default();
-        match extract_with(reader, &wanted, limits, &mut self.scratch) {
-            Ok(found) => {
-                if found.len() < wanted.len() {
-                    self.errors.push(format!(
-                        "{path}: {} records could not be re-read (file shorter than at ingest)",
-                        wanted.len() - found.len()
-                    ));
-                }
-                for (row, bytes) in found {
-                    self.add_one(row, &bytes);
-                }
-            }
-            Err(e) => self
+        // Each record is taken as it is read, never all of a file's at once: a plan may want
+        // every record of a file of millions (the first-seen access key detector does).
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut found = 0usize;
+        let read = extract_each(reader, &wanted, limits, &mut scratch, &mut |row, bytes| {
+            found += 1;
+            self.add_one(row, bytes);
+        });
+        self.scratch = scratch;
+        match read {
+            Ok(()) if found < wanted.len() => self.errors.push(format!(
+                "{path}: {} records could not be re-read (file shorter than at ingest)",
+                wanted.len() - found
+            )),
+            Ok(()) => {}
+            Err(e) if found == 0 => self
                 .errors
                 .push(format!("{path}: raw records could not be re-read: {e}")),
+            Err(e) => self.errors.push(format!(
+                "{path}: {} of {} raw records re-read, the rest could not be: {e}",
+                found,
+                wanted.len()
+            )),
         }
     }
 
@@ -232,6 +240,23 @@ fn extract_with(
     limits: &Limits,
     scratch: &mut Vec<u8>,
 ) -> Result<Vec<(usize, Vec<u8>)>, CoreError> {
+    let mut out = Vec::with_capacity(wanted.len());
+    extract_each(reader, wanted, limits, scratch, &mut |row, bytes| {
+        out.push((row, bytes.to_vec()))
+    })?;
+    Ok(out)
+}
+
+/// [`extract_with`] handing each record to `each` as it is read (in offset order), holding
+/// none: what [`extract_records`] returns, one record at a time; on an error, the records
+/// before it were handed over.
+fn extract_each(
+    reader: &mut dyn Read,
+    wanted: &[(usize, RawRef)],
+    limits: &Limits,
+    scratch: &mut Vec<u8>,
+    each: &mut dyn FnMut(usize, &[u8]),
+) -> Result<(), CoreError> {
     let io_err = |e: io::Error| match e.get_ref().and_then(|x| x.downcast_ref::<CoreError>()) {
         Some(c) => c.clone(),
         None => CoreError::Io {
@@ -283,27 +308,27 @@ fn extract_with(
         stops[i] = stop;
     }
     let mut window = Window::new(r.as_mut(), scratch);
-    let mut out: Vec<(usize, Vec<u8>)> = Vec::with_capacity(sorted.len());
+    // The record read last, for a request of the same span again.
+    let mut bytes = Vec::new();
+    let mut any = false;
     for (i, (row, raw)) in sorted.iter().enumerate() {
         match steps[i] {
             Step::Skip => continue,
-            Step::Again => {
-                let bytes = out.last().map(|(_, b)| b.clone()).unwrap_or_default();
-                out.push((*row, bytes));
-            }
+            Step::Again => each(*row, if any { &bytes } else { &[] }),
             Step::Read => {
-                let mut bytes = Vec::with_capacity(raw.len as usize);
+                bytes.clear();
                 let complete = window
                     .copy(raw.offset, raw.len as usize, stops[i], &mut bytes)
                     .map_err(io_err)?;
                 if !complete {
                     break;
                 }
-                out.push((*row, bytes));
+                any = true;
+                each(*row, &bytes);
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A forward-only window over a decoded stream: records are copied out of reads of up to
