@@ -49,27 +49,6 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` of `secs` since the epoch (civil from days, Howard Hinnant's
-/// algorithm), without a date library.
-fn time(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 /// Event `i` as CloudTrail records it: one a second, 200 actors, each calling from a few
 /// addresses of its own (as people and services do: a first-seen address is rare), 250
 /// actions, an S3 object key unique per event.
@@ -85,7 +64,7 @@ fn event(i: u64) -> String {
         i % 200,
         i % 200,
         i % 200,
-        time(BASE_S + i as i64),
+        harness::utc_seconds(BASE_S + i as i64),
         i % 12,
         i % 250,
         i % 200 / 100,
@@ -120,7 +99,7 @@ fn lookup_item(i: u64) -> String {
         i.wrapping_mul(0x5851_f42d) & 0xffff_ffff_ffff,
         i % 250,
         i.is_multiple_of(3),
-        time(BASE_S + i as i64),
+        harness::utc_seconds(BASE_S + i as i64),
         i % 12,
         i % 200,
     )
@@ -139,7 +118,7 @@ fn log(n: &mut u64) -> (String, String) {
         *n += 1;
     }
     json.push_str("]}");
-    let t = time(BASE_S + first as i64);
+    let t = harness::utc_seconds(BASE_S + first as i64);
     let (y, m, d, hh, mm) = (&t[0..4], &t[5..7], &t[8..10], &t[11..13], &t[14..16]);
     let name = format!(
         "AWSLogs/111122223333/CloudTrail/us-east-1/{y}/{m}/{d}/\

@@ -678,26 +678,9 @@ fn big_corpus(n: u64) -> Vec<PathBuf> {
     files
 }
 
-/// Epoch ms as `YYYY-MM-DDTHH:MM:SSZ` (whole seconds), without a date library.
+/// Epoch ms as `YYYY-MM-DDTHH:MM:SSZ` (whole seconds).
 fn jiff_like(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    harness::utc_seconds(ms.div_euclid(1000))
 }
 
 /// The virtualized table on a large store: scroll jumps land on the right rows, small steps

@@ -1736,41 +1736,31 @@ mod tests {
         let one = outcome(&[], run::HOLD_BYTES);
         assert!(one[0].contains("\"sealed\"") && one[0].contains("verifier key"));
         assert!(one[0].contains("\"integrity\": \"failed\""), "a forged log");
-        for k in [1, 2, 3, 7] {
-            let n = files.len().div_ceil(k);
-            let got = outcome(&vec![n; k], run::HOLD_BYTES);
-            assert_eq!(got.len(), one.len(), "{k} runs");
+        // Equal, or the first line that differs (not pages of JSON).
+        let same = |got: Vec<String>, what: &str| {
+            assert_eq!(got.len(), one.len(), "{what}");
             for (g, o) in got.iter().zip(&one) {
                 let differ = g
                     .lines()
                     .zip(o.lines())
                     .enumerate()
                     .find(|(_, (a, b))| a != b);
-                assert!(
-                    differ.is_none() && g.len() == o.len(),
-                    "{k} runs: {differ:?}"
-                );
+                assert!(differ.is_none() && g.len() == o.len(), "{what}: {differ:?}");
             }
+        };
+        for k in [1, 2, 3, 7] {
+            let n = files.len().div_ceil(k);
+            same(outcome(&vec![n; k], run::HOLD_BYTES), &format!("{k} runs"));
         }
         // Uneven runs too, one input each at the start.
         assert!(outcome(&[1, 1, 1, 5], run::HOLD_BYTES) == one);
         // Every entry streamed (scanned from the walk, ingested from a second read), or those
         // over 1 KiB: the same load.
         for hold in [0, 1 << 10] {
-            let got = outcome(&[], hold);
-            assert_eq!(got.len(), one.len());
-            for (g, o) in got.iter().zip(&one) {
-                // The first line that differs, not pages of JSON.
-                let differ = g
-                    .lines()
-                    .zip(o.lines())
-                    .enumerate()
-                    .find(|(_, (a, b))| a != b);
-                assert!(
-                    differ.is_none() && g.len() == o.len(),
-                    "entries over {hold} bytes streamed: {differ:?}"
-                );
-            }
+            same(
+                outcome(&[], hold),
+                &format!("entries over {hold} bytes streamed"),
+            );
         }
     }
 
