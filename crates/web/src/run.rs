@@ -215,11 +215,8 @@ pub fn load_run_holding(
             let mut read = entry.reader.take(hold + 1).read_to_end(&mut bytes);
             let lower = entry.path.to_ascii_lowercase();
             // Entries the engine judges from their bytes (and key files) are held whole.
-            let whole = out.keys.iter().any(|(k, _)| k == entry.path)
-                || bytes.starts_with(sealed::PROOF_MAGIC)
-                || sealed::is_archive_part(entry.path)
-                || lower.ends_with(".yml")
-                || lower.ends_with(".yaml");
+            let judged = judged(entry.path, &lower, &bytes, &out.keys);
+            let whole = judged.is_some();
             if read.is_ok() && whole && bytes.len() as u64 > hold {
                 let rest = (MAX_ENTRY_BYTES + 1).saturating_sub(bytes.len() as u64);
                 read = entry.reader.take(rest).read_to_end(&mut bytes);
@@ -281,32 +278,34 @@ pub fn load_run_holding(
             }
             read_here = (read_here + stored).min(size);
             entry_at.set((entry_start, base + read_here, 1));
-            if out.keys.iter().any(|(k, _)| k == entry.path) {
-                out.lines.push(line(entry.path, "verifier key", stored));
-                return Control::Continue;
-            }
             let mut defer = |what: Deferred, bytes: Vec<u8>| {
                 out.deferred.push((what, entry.path.to_owned()));
                 deferred_bytes.push(bytes);
             };
-            if bytes.starts_with(sealed::PROOF_MAGIC) {
-                defer(Deferred::Proof, bytes);
-                out.lines.push(line(entry.path, "inclusion proof", stored));
-                return Control::Continue;
-            }
-            if sealed::is_archive_part(entry.path) {
-                if !lower.ends_with(".rec") {
+            match judged {
+                Some(Judged::Key) => {
+                    out.lines.push(line(entry.path, "verifier key", stored));
+                    return Control::Continue;
+                }
+                Some(Judged::Proof) => {
+                    defer(Deferred::Proof, bytes);
+                    out.lines.push(line(entry.path, "inclusion proof", stored));
+                    return Control::Continue;
+                }
+                Some(Judged::ArchivePart) if !lower.ends_with(".rec") => {
                     defer(Deferred::ArchivePart, bytes);
                     out.lines.push(line(entry.path, "sealed archive", stored));
                     return Control::Continue;
                 }
-                defer(Deferred::ArchivePart, bytes.clone());
-            }
-            if lower.ends_with(".yml") || lower.ends_with(".yaml") {
-                // Sigma rules travel with the data; they are loaded, not indexed.
-                defer(Deferred::Sigma, bytes);
-                out.lines.push(line(entry.path, "Sigma rule", stored));
-                return Control::Continue;
+                // A record file goes to the archive verifier and is indexed too (below).
+                Some(Judged::ArchivePart) => defer(Deferred::ArchivePart, bytes.clone()),
+                Some(Judged::Sigma) => {
+                    // Sigma rules travel with the data; they are loaded, not indexed.
+                    defer(Deferred::Sigma, bytes);
+                    out.lines.push(line(entry.path, "Sigma rule", stored));
+                    return Control::Continue;
+                }
+                None => {}
             }
             report(Phase::Verify, entry_start, entry.path);
             // A sealed archive's record file holds framed records: no digest chain can
@@ -339,6 +338,36 @@ pub fn load_run_holding(
         output: out,
         deferred: deferred_bytes,
         part: ingest.into_part(),
+    }
+}
+
+/// What the engine judges from an entry's bytes held whole, rather than a load worker scanning
+/// and indexing it as it streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Judged {
+    /// A verifier-key file (a whole top-level input, found before the walk).
+    Key,
+    /// A tlog-proof bundle.
+    Proof,
+    /// A file of a sealed archive (its record files are indexed too).
+    ArchivePart,
+    /// A Sigma rule file.
+    Sigma,
+}
+
+/// Which [`Judged`] entry `path` is, if any, from its path (`lower`: lower-cased) and its
+/// first bytes `head`; `keys` are the run's key files. First match in this order.
+fn judged(path: &str, lower: &str, head: &[u8], keys: &[(String, Vec<String>)]) -> Option<Judged> {
+    if keys.iter().any(|(k, _)| k == path) {
+        Some(Judged::Key)
+    } else if head.starts_with(sealed::PROOF_MAGIC) {
+        Some(Judged::Proof)
+    } else if sealed::is_archive_part(path) {
+        Some(Judged::ArchivePart)
+    } else if lower.ends_with(".yml") || lower.ends_with(".yaml") {
+        Some(Judged::Sigma)
+    } else {
+        None
     }
 }
 
