@@ -271,11 +271,16 @@ impl Reducible for State {
                         }
                     }
                 }
-                FromWorker::Timings { phases, .. } => {
-                    // For benches (tests/e2e/bench_small_files.rs reads the console).
+                FromWorker::Timings { phases, memory, .. } => {
+                    // For benches (tests/e2e/bench_*.rs read the console).
                     let text = phases
                         .iter()
                         .map(|(name, ms)| format!("{name}: {ms:.1} ms"))
+                        .chain(
+                            memory
+                                .iter()
+                                .map(|(at, mib)| format!("memory, {at}: {mib:.1} MiB")),
+                        )
                         .collect::<Vec<_>>()
                         .join("; ");
                     web_sys::console::debug_1(&format!("trailproof timings: {text}").into());

@@ -277,6 +277,8 @@ pub enum FromWorker {
         job: u32,
         /// Phase names and milliseconds, in order.
         phases: Vec<(String, f64)>,
+        /// Which worker at which point, and its WebAssembly memory in MiB.
+        memory: Vec<(String, f64)>,
     },
     /// Everything of a load is verified and indexed.
     Loaded {

@@ -269,8 +269,8 @@ mod worker {
             "  encode parts (in the load workers, summed)",
             costs.encode_ms,
         );
-        // Memory, not time.
-        timings.add("  largest load worker's memory, MiB", costs.memory_mib);
+        // WebAssembly memory, in MiB: never shrinking, so each figure is the peak so far.
+        let mut memory = vec![("largest load worker".to_owned(), costs.memory_mib)];
         let runs = match loaded {
             Ok(runs) => runs,
             Err(message) => {
@@ -317,14 +317,11 @@ mod worker {
             summary: Box::new(summary),
         });
         timings.add("post the summary", clock() - t0);
-        // Memory, not time: the engine worker's heap after the load (its peak so far).
-        timings.add(
-            "engine worker memory after the load, MiB",
-            wasm_memory_mib(),
-        );
+        memory.push(("engine worker after the load".into(), wasm_memory_mib()));
         reply(&FromWorker::Timings {
             job,
             phases: timings.phases.clone(),
+            memory: memory.clone(),
         });
 
         // The analysis runs after the summary is shown, with its own progress phase; the raw
@@ -370,10 +367,7 @@ mod worker {
         };
         drop(readers);
         timings.add("analysis (after the summary)", clock() - t0);
-        timings.add(
-            "engine worker memory after the analysis, MiB",
-            wasm_memory_mib(),
-        );
+        memory.push(("engine worker after the analysis".into(), wasm_memory_mib()));
         LOADED.with_borrow_mut(|l| {
             *l = Loaded {
                 files: named,
@@ -388,6 +382,7 @@ mod worker {
         reply(&FromWorker::Timings {
             job,
             phases: timings.phases,
+            memory,
         });
     }
 
