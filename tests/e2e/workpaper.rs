@@ -141,24 +141,42 @@ async fn flag_tag_note_export_reload_import_and_refusal() {
             .await,
         Value::from("false")
     );
+    // Type first, then flag: the flag re-renders the page (it re-asks the timeline), and what
+    // was typed but not saved must survive that (a field bound to the saved value lost it).
+    h.fill("#wp-tags", "Disk, review").await;
+    h.fill("#wp-note", "Volume deleted outside the change window.")
+        .await;
     h.click("#wp-flag").await;
     h.wait_for(
         "the flag",
         "return document.querySelector('#wp-flag').getAttribute('aria-pressed') === 'true';",
     )
     .await;
-    h.fill("#wp-tags", "Disk, review").await;
-    h.fill("#wp-note", "Volume deleted outside the change window.")
-        .await;
+    h.wait_for(
+        "the timeline to answer after the flag",
+        "const c = document.querySelector('#match-count'); return !!c && !c.classList.contains('busy');",
+    )
+    .await;
+    assert_eq!(
+        h.js("return document.querySelector('#wp-tags').value;")
+            .await,
+        Value::from("Disk, review"),
+        "typed tags kept through a re-render"
+    );
     h.click("#wp-save").await;
 
     // The timeline selects by flag and tag (in the worker) and shows them.
-    assert!(h.count("flagged:true").await.starts_with("1 of"), "flagged");
-    assert!(h.count("tag:review").await.starts_with("1 of"), "tag");
-    assert!(
-        h.count("tag:disk -flagged:false").await.starts_with("1 of"),
-        "both"
-    );
+    for (query, what) in [
+        ("flagged:true", "flagged"),
+        ("tag:review", "tag"),
+        ("tag:disk -flagged:false", "both"),
+    ] {
+        let count = h.count(query).await;
+        assert!(
+            count.starts_with("1 of"),
+            "{what}: `{query}` counted {count}"
+        );
+    }
     h.wait_for(
         "the Tags cell",
         "const c = document.querySelector('#event-scroll .vt-row.event .c-tags'); \

@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
+use super::draft::{on_text, use_draft};
 use super::timeline::url;
 use crate::heat::HeatGrid;
 use crate::page::Link;
@@ -137,17 +138,17 @@ fn RequirementChoice(props: &ComplianceProps) -> Html {
             }
         })
     };
+    let days = use_draft(
+        a.settings
+            .custom_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    );
     let on_custom = {
-        let (link, settings) = (props.link.clone(), a.settings.clone());
+        let (link, settings, days) = (props.link.clone(), a.settings.clone(), days.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let days = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-                .and_then(|f| f.query_selector("input[name=custom-days]").ok().flatten())
-                .and_then(|i| i.dyn_into::<HtmlInputElement>().ok())
-                .and_then(|i| i.value().trim().parse::<u32>().ok())
-                .filter(|d| *d > 0);
+            let days = days.trim().parse::<u32>().ok().filter(|d| *d > 0);
             if let Some(days) = days {
                 let mut settings = settings.clone();
                 settings.custom_days = Some(days);
@@ -203,7 +204,7 @@ fn RequirementChoice(props: &ComplianceProps) -> Html {
                 <form id="custom-requirement" class="custom-requirement" onsubmit={on_custom}>
                     <label>{ "Custom retention (days) " }
                         <input name="custom-days" type="number" min="1" required=true
-                            value={a.settings.custom_days.map(|d| d.to_string()).unwrap_or_default()} />
+                            value={(*days).clone()} oninput={on_text(&days)} />
                     </label>
                     <button class="button" type="submit">{ "Judge" }</button>
                 </form>

@@ -1,6 +1,7 @@
 //! The page's views, one module each.
 
 pub mod compliance;
+pub mod draft;
 pub mod findings;
 pub mod footer;
 pub mod inputs;

@@ -2,10 +2,10 @@
 //! retention requirement, allow-lists, and which rules run. Applying them re-runs the analysis
 //! in the worker.
 
-use wasm_bindgen::JsCast;
-use web_sys::{HtmlFormElement, HtmlInputElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::draft::{on_text, use_draft};
 use crate::page::Link;
 use crate::protocol::{AnalysisSettings, AnalysisView, ToWorker};
 
@@ -26,42 +26,63 @@ fn list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn field(form: &HtmlFormElement, name: &str) -> Option<HtmlInputElement> {
-    form.query_selector(&format!("[name={name}]"))
-        .ok()
-        .flatten()
-        .and_then(|e| e.dyn_into().ok())
-}
-
-/// A collapsible form; submitting it re-runs the analysis.
+/// A collapsible form; submitting it re-runs the analysis. Each field is a draft, so what is
+/// typed survives the page rendering again before Apply.
 #[function_component]
 pub fn SettingsForm(props: &SettingsProps) -> Html {
     let s = &props.analysis.settings;
+    let regions = use_draft(s.expected_regions.join(", "));
+    let days = use_draft(s.custom_days.map(|d| d.to_string()).unwrap_or_default());
+    let actors = use_draft(s.allow_actors.join(", "));
+    let ips = use_draft(s.allow_ips.join(", "));
+    let disabled = use_draft(
+        props
+            .analysis
+            .rules
+            .iter()
+            .filter(|(_, _, enabled)| !enabled)
+            .map(|(id, _, _)| id.clone())
+            .collect::<Vec<String>>(),
+    );
+    let toggle = |id: &str| {
+        let (disabled, id) = (disabled.clone(), id.to_owned());
+        Callback::from(move |e: Event| {
+            let on = e
+                .target_dyn_into::<HtmlInputElement>()
+                .is_some_and(|i| i.checked());
+            let mut next: Vec<String> = disabled.iter().filter(|d| **d != id).cloned().collect();
+            if !on {
+                next.push(id.clone());
+            }
+            disabled.set(next);
+        })
+    };
     let onsubmit = {
         let link = props.link.clone();
+        // Disabled rules in the rule list's order, as before a draft held them.
         let rules: Vec<String> = props
             .analysis
             .rules
             .iter()
             .map(|(id, _, _)| id.clone())
             .collect();
+        let (regions, days, actors, ips, disabled) = (
+            regions.clone(),
+            days.clone(),
+            actors.clone(),
+            ips.clone(),
+            disabled.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let Some(form) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
-            else {
-                return;
-            };
-            let text = |name: &str| field(&form, name).map(|i| i.value()).unwrap_or_default();
             let settings = AnalysisSettings {
-                expected_regions: list(&text("regions")),
-                custom_days: text("days").trim().parse().ok(),
-                allow_actors: list(&text("actors")),
-                allow_ips: list(&text("ips")),
+                expected_regions: list(&regions),
+                custom_days: days.trim().parse().ok(),
+                allow_actors: list(&actors),
+                allow_ips: list(&ips),
                 disabled: rules
                     .iter()
-                    .filter(|id| !field(&form, &format!("rule-{id}")).is_some_and(|i| i.checked()))
+                    .filter(|id| disabled.contains(id))
                     .cloned()
                     .collect(),
             };
@@ -73,22 +94,23 @@ pub fn SettingsForm(props: &SettingsProps) -> Html {
             <summary>{ "Analysis settings: expected regions, retention, allow-lists, rules" }</summary>
             <form id="analysis-settings" {onsubmit}>
                 <label>{ "Expected regions (comma-separated)" }
-                    <input name="regions" type="text" value={s.expected_regions.join(", ")} placeholder="cn-hangzhou, cn-shanghai" />
+                    <input name="regions" type="text" value={(*regions).clone()} oninput={on_text(&regions)} placeholder="cn-hangzhou, cn-shanghai" />
                 </label>
                 <label>{ "Custom retention requirement (days)" }
-                    <input name="days" type="number" min="1" value={s.custom_days.map(|d| d.to_string()).unwrap_or_default()} />
+                    <input name="days" type="number" min="1" value={(*days).clone()} oninput={on_text(&days)} />
                 </label>
                 <label>{ "Allow-listed actors (their events are not checked)" }
-                    <input name="actors" type="text" value={s.allow_actors.join(", ")} />
+                    <input name="actors" type="text" value={(*actors).clone()} oninput={on_text(&actors)} />
                 </label>
                 <label>{ "Allow-listed addresses or CIDR ranges" }
-                    <input name="ips" type="text" value={s.allow_ips.join(", ")} placeholder="10.0.0.0/8, 192.0.2.10" />
+                    <input name="ips" type="text" value={(*ips).clone()} oninput={on_text(&ips)} placeholder="10.0.0.0/8, 192.0.2.10" />
                 </label>
                 <fieldset>
                     <legend>{ "Rules" }</legend>
-                    { for props.analysis.rules.iter().map(|(id, title, enabled)| html! {
+                    { for props.analysis.rules.iter().map(|(id, title, _)| html! {
                         <label class="rule">
-                            <input type="checkbox" name={format!("rule-{id}")} checked={*enabled} />
+                            <input type="checkbox" name={format!("rule-{id}")} checked={!disabled.contains(id)}
+                                onchange={toggle(id)} />
                             { format!(" {title} ") }<code class="muted">{ id }</code>
                         </label>
                     }) }

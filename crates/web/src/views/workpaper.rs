@@ -5,10 +5,11 @@
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::page::{download, utc};
+use crate::views::draft::{on_text, use_draft};
 use crate::workpaper::{Edit, SavedSearch, Workpaper};
 
 /// Properties of [`WorkpaperView`].
@@ -31,8 +32,14 @@ pub struct WorkpaperProps {
 /// The tab.
 #[function_component]
 pub fn WorkpaperView(props: &WorkpaperProps) -> Html {
-    let note = use_node_ref();
     let name = use_node_ref();
+    let note = use_draft(
+        props
+            .workpaper
+            .as_ref()
+            .map(|w| w.note.clone())
+            .unwrap_or_default(),
+    );
     let status = props.status.as_ref().map(|s| {
         html! {
             <p id="wp-status" role="status">{ s }</p>
@@ -50,9 +57,7 @@ pub fn WorkpaperView(props: &WorkpaperProps) -> Html {
         let (note, on_edit) = (note.clone(), props.on_edit.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if let Some(t) = note.cast::<HtmlTextAreaElement>() {
-                on_edit.emit(Edit::Note(t.value()));
-            }
+            on_edit.emit(Edit::Note((*note).clone()));
         })
     };
     let on_save_search = {
@@ -123,7 +128,7 @@ pub fn WorkpaperView(props: &WorkpaperProps) -> Html {
             </div>
             <h2>{ "Engagement note" }</h2>
             <form onsubmit={on_note}>
-                <textarea id="wp-engagement-note" ref={note} rows="4" value={w.note.clone()}
+                <textarea id="wp-engagement-note" rows="4" value={(*note).clone()} oninput={on_text(&note)}
                     aria-label="Engagement note" />
                 <button id="wp-note-save" class="chip" type="submit">{ "Save note" }</button>
             </form>

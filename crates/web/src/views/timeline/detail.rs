@@ -3,12 +3,13 @@
 
 use std::rc::Rc;
 
-use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
+use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use super::tz;
 use crate::page::integrity_classes;
 use crate::protocol::DetailView;
+use crate::views::draft::{on_text, use_draft};
 use crate::workpaper::{parse_tags, EventKey, Mark};
 
 /// Properties of [`DetailPane`].
@@ -43,15 +44,16 @@ struct MarkProps {
 /// with their button.
 #[function_component]
 fn MarkEditor(props: &MarkProps) -> Html {
-    let tags = use_node_ref();
-    let note = use_node_ref();
     let current = props.mark.clone().unwrap_or_else(|| Mark {
         event: props.event.clone(),
         flagged: false,
         tags: Vec::new(),
         note: String::new(),
     });
+    let tags = use_draft(current.tags.join(", "));
+    let note = use_draft(current.note.clone());
     let flagged = current.flagged;
+    // The flag saves only itself: typed tags and note wait for their button.
     let on_flag = {
         let (on_mark, current) = (props.on_mark.clone(), current.clone());
         Callback::from(move |_| {
@@ -66,17 +68,9 @@ fn MarkEditor(props: &MarkProps) -> Html {
         let (tags, note) = (tags.clone(), note.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let t = tags
-                .cast::<HtmlInputElement>()
-                .map(|i| i.value())
-                .unwrap_or_default();
-            let n = note
-                .cast::<HtmlTextAreaElement>()
-                .map(|i| i.value())
-                .unwrap_or_default();
             on_mark.emit(Mark {
-                tags: parse_tags(&t),
-                note: n,
+                tags: parse_tags(&tags),
+                note: (*note).clone(),
                 ..current.clone()
             })
         })
@@ -88,11 +82,11 @@ fn MarkEditor(props: &MarkProps) -> Html {
                 { if flagged { "\u{2605} Flagged" } else { "\u{2606} Flag" } }
             </button>
             <label>{ "Tags " }
-                <input id="wp-tags" ref={tags} type="text" placeholder="comma-separated"
-                    value={current.tags.join(", ")} />
+                <input id="wp-tags" type="text" placeholder="comma-separated"
+                    value={(*tags).clone()} oninput={on_text(&tags)} />
             </label>
             <label>{ "Note " }
-                <textarea id="wp-note" ref={note} rows="3" value={current.note.clone()} />
+                <textarea id="wp-note" rows="3" value={(*note).clone()} oninput={on_text(&note)} />
             </label>
             <button id="wp-save" class="chip" type="submit">{ "Save tags and note" }</button>
         </form>
