@@ -183,9 +183,11 @@ async fn sample_verifies_and_every_tab_renders_with_a_downloadable_report() {
 
     // Settings re-run the analysis: an expected region without events fails its check, and a
     // disabled rule's findings disappear.
+    // As a person would: typing fires `input`, a click toggles the box and fires `change`.
     h.js("document.querySelector('details.settings').open = true; \
-          document.querySelector('#analysis-settings [name=regions]').value = 'cn-hangzhou, eu-west-9'; \
-          document.querySelector('#analysis-settings [name=\"rule-root-logon\"]').checked = false; \
+          const r = document.querySelector('#analysis-settings [name=regions]'); \
+          r.value = 'cn-hangzhou, eu-west-9'; r.dispatchEvent(new InputEvent('input', {bubbles: true})); \
+          document.querySelector('#analysis-settings [name=\"rule-root-logon\"]').click(); \
           return true;")
         .await;
     h.click("#apply-settings").await;

@@ -380,7 +380,8 @@ async fn paths_tooltips_heatmap_requirement_choice_stale_marker_and_report_order
     )
     .await;
     h.js("const f = document.querySelector('#custom-requirement'); \
-          f.querySelector('[name=custom-days]').value = '1'; f.requestSubmit(); return true;")
+          const i = f.querySelector('[name=custom-days]'); i.value = '1'; \
+          i.dispatchEvent(new InputEvent('input', {bubbles: true})); f.requestSubmit(); return true;")
         .await;
     h.wait_for(
         "the custom verdict (one day of events meets one day)",
