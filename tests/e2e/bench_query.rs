@@ -182,17 +182,23 @@ async fn query_latency_end_to_end() {
     h.drop_files(&files).await;
     // The analysis runs in the worker after the summary: queries would wait behind it.
     let deadline = Instant::now() + Duration::from_secs(120 + n / 5_000);
+    let mut summary_s = None;
     loop {
         let ready = h
-            .js("return !!document.querySelector('#summary') && !document.querySelector('#progress');")
+            .js("return [!!document.querySelector('#summary'), !document.querySelector('#progress')];")
             .await;
-        if ready.as_bool() == Some(true) {
+        if ready[0].as_bool() == Some(true) && summary_s.is_none() {
+            summary_s = Some(started.elapsed().as_secs_f64());
+        }
+        if ready[0].as_bool() == Some(true) && ready[1].as_bool() == Some(true) {
             break;
         }
         assert!(Instant::now() < deadline, "loading {n} events timed out");
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let load_s = started.elapsed().as_secs_f64();
+    let summary_s = summary_s.unwrap_or(load_s);
+    let timings = h.worker_timings().await;
     h.tab("timeline").await;
     h.wait_for(
         "the first query",
@@ -222,8 +228,8 @@ async fn query_latency_end_to_end() {
     writeln!(
         out,
         "query latency end to end (headless Chromium, Enter → count, first rows, histogram and facets drawn): \
-         {n} events in {} files (generated in {generated_s:.1} s, loaded in {load_s:.1} s), {rounds} rounds, \
-         load average {}",
+         {n} events in {} files (generated in {generated_s:.1} s; drop → summary {summary_s:.1} s, \
+         → analysis done {load_s:.1} s), {rounds} rounds, load average {}\n{timings}",
         files.len(),
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     )

@@ -16,12 +16,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde_json::Value;
 use trailproof_events::{EventStore, Field, Provider};
 
 use crate::config::{parse_ip, AnomalyConfig};
 use crate::finding::{AnomalyKind, Detail, Finding, Level, RuleRef};
-use crate::records::text_at;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 86_400_000;
@@ -43,11 +41,6 @@ fn actor_key(store: &EventStore, row: usize) -> Option<ActorKey> {
         return None;
     }
     Some((store.provider(row), store.text(row, Field::Account), name))
-}
-
-/// The access key ID a raw record names (`userIdentity.accessKeyId`), if any.
-pub(crate) fn access_key(record: &Value) -> Option<String> {
-    text_at(record, "userIdentity.accessKeyId").filter(|k| !k.trim().is_empty())
 }
 
 /// The `k`-th smallest (0-based) of a multiset made of `zeros` copies of `zero_value` and the
@@ -81,7 +74,6 @@ fn median(values: &[f64], zeros: u64, zero_value: f64) -> f64 {
 pub(crate) fn run(
     store: &EventStore,
     rows: &[usize],
-    keys: &crate::records::KeyIndex,
     cfg: &AnomalyConfig,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
@@ -209,38 +201,42 @@ pub(crate) fn run(
         .map(|&r| store.time_ms(r))
         .unwrap_or(0)
         .saturating_add(cfg.learning_days.max(0) * DAY_MS);
-    for (kind, value_of) in [
+    // Values are compared by dictionary code (equal codes, equal texts); whether a value
+    // counts at all (an address that parses, a key) is decided once per code.
+    for (kind, field, counts) in [
         (
             AnomalyKind::FirstSeenSourceIp,
-            &(|row: usize| {
-                let ip = store.text(row, Field::SourceIp);
-                parse_ip(&ip).map(|_| ip)
-            }) as &dyn Fn(usize) -> Option<String>,
+            Field::SourceIp,
+            &(|v: &str| parse_ip(v).is_some()) as &dyn Fn(&str) -> bool,
         ),
-        (AnomalyKind::FirstSeenAccessKey, &|row: usize| {
-            keys.get(row).map(String::from)
-        }),
+        (
+            AnomalyKind::FirstSeenAccessKey,
+            Field::AccessKey,
+            &|v: &str| !v.trim().is_empty(),
+        ),
     ] {
-        if !enabled(kind.id()) {
+        if !enabled(kind.id()) || (kind == AnomalyKind::FirstSeenAccessKey && !cfg.access_keys) {
             continue;
         }
-        let mut known: Vec<HashSet<String>> = vec![HashSet::new(); actors.len()];
+        let mut counted: HashMap<u32, bool> = HashMap::new();
+        let mut known: HashSet<(u32, u32)> = HashSet::new();
         let mut learned = vec![false; actors.len()];
         for (&row, actor) in rows.iter().zip(&actor_of) {
             let Some(a) = *actor else {
                 continue;
             };
-            let a = a as usize;
             let t = store.time_ms(row);
             if t < learn_end {
-                learned[a] = true;
+                learned[a as usize] = true;
             }
-            let Some(value) = value_of(row) else { continue };
-            if known[a].contains(&value) {
+            let Some(code) = store.code(row, field) else {
+                continue;
+            };
+            let value = store.text_of_code(field, code).unwrap_or_default();
+            if !*counted.entry(code).or_insert_with(|| counts(value)) || !known.insert((a, code)) {
                 continue;
             }
-            known[a].insert(value.clone());
-            if t >= learn_end && learned[a] {
+            if t >= learn_end && learned[a as usize] {
                 let what = if kind == AnomalyKind::FirstSeenSourceIp {
                     "source IP"
                 } else {
@@ -251,9 +247,12 @@ pub(crate) fn run(
                     rule(kind),
                     Level::Low,
                     Detail::FirstSeen {
-                        value: value.clone(),
+                        value: value.to_owned(),
                     },
-                    format!("{} used {what} {value} for the first time", actors[a].2),
+                    format!(
+                        "{} used {what} {value} for the first time",
+                        actors[a as usize].2
+                    ),
                     &[row],
                 ));
             }

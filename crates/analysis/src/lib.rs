@@ -58,7 +58,7 @@ use std::io::Read;
 use serde::{Deserialize, Serialize};
 use trailproof_core::input::Limits;
 use trailproof_core::report::Report;
-use trailproof_events::{EventStore, Field, Provider};
+use trailproof_events::{EventStore, Field};
 
 pub mod anomaly;
 pub mod config;
@@ -177,24 +177,15 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        let mut want_key = BTreeSet::new();
-        if cfg.anomaly.access_keys && cfg.enabled(finding::AnomalyKind::FirstSeenAccessKey.id()) {
-            for &row in &rows {
-                if matches!(store.provider(row), Provider::Aws | Provider::Alibaba) {
-                    want_key.insert(row);
-                }
-            }
-        }
+        // Access keys are a column of the store: no record is re-read for its key alone.
         let mut plan = RawPlan::default();
-        for &row in want_record.union(&want_key) {
+        for &row in &want_record {
             let raw = store.raw(row);
             plan.files.entry(raw.file).or_default().push((row, raw));
         }
         for reqs in plan.files.values_mut() {
             reqs.sort_by_key(|(row, raw)| (raw.offset, *row));
         }
-        plan.key_only = want_key.difference(&want_record).copied().collect();
-        plan.collect_keys = !want_key.is_empty();
         plan.files_named = plan
             .files
             .keys()
@@ -269,7 +260,7 @@ impl<'a> Analyzer<'a> {
         let missing_builtin = self
             .raw
             .plan
-            .rows_needing_records()
+            .requested()
             .filter(|r| !self.raw.records.contains_key(r) && rules::wants_raw(self.store, *r, cfg))
             .count();
         if missing_builtin > 0 {
@@ -278,7 +269,6 @@ impl<'a> Analyzer<'a> {
             ));
         }
         diagnostics.append(&mut self.raw.errors);
-        self.raw.keys.seal();
         let mut findings = rules::run(
             self.store,
             &self.rows,
@@ -294,13 +284,7 @@ impl<'a> Analyzer<'a> {
             &self.raw.records,
             &enabled,
         ));
-        findings.extend(anomaly::run(
-            self.store,
-            &self.rows,
-            &self.raw.keys,
-            &cfg.anomaly,
-            &enabled,
-        ));
+        findings.extend(anomaly::run(self.store, &self.rows, &cfg.anomaly, &enabled));
         if cfg.enabled(finding::BuiltinRule::ConflictingDuplicate.id()) {
             findings.extend(finding::conflicting_duplicates(self.store));
         }

@@ -1,7 +1,7 @@
 //! Raw records re-read on demand.
 //!
-//! The store keeps no request parameters, MFA flags or access keys; rules that need them read
-//! the original JSON of **candidate events only** (filtered by action first). The host reads
+//! The store keeps no request parameters or MFA flags; rules that need them read the original
+//! JSON of **candidate events only** (filtered by action first). The host reads
 //! each file once for all the rows it needs ([`extract_records`] decodes one file in a single
 //! pass) and hands the bytes to [`crate::Analyzer::add_raw`].
 
@@ -14,8 +14,6 @@ use trailproof_core::gzip::{Inflater, MAGIC};
 use trailproof_core::input::Limits;
 use trailproof_events::RawRef;
 
-mod key_only;
-
 /// The rows one file must supply: `(row, where its record is)`, sorted by offset.
 pub type FileRequest = Vec<(usize, RawRef)>;
 
@@ -27,22 +25,12 @@ pub struct RawPlan {
     pub files: BTreeMap<u32, FileRequest>,
     /// File index → its path in the store (what the host opens).
     pub files_named: BTreeMap<u32, String>,
-    /// Rows needed only for their access key ID (the first-seen key detector); the rest of
-    /// their record is not kept.
-    pub key_only: BTreeSet<usize>,
-    /// Whether access key IDs are collected at all (only then is the key detector fed, so it
-    /// never judges from candidate rows alone).
-    pub collect_keys: bool,
 }
 
 impl RawPlan {
-    /// Rows whose whole record is kept.
-    pub(crate) fn rows_needing_records(&self) -> impl Iterator<Item = usize> + '_ {
-        self.files
-            .values()
-            .flatten()
-            .map(|(row, _)| *row)
-            .filter(|r| !self.key_only.contains(r))
+    /// Every row requested.
+    pub(crate) fn requested(&self) -> impl Iterator<Item = usize> + '_ {
+        self.files.values().flatten().map(|(row, _)| *row)
     }
 
     /// Number of rows requested.
@@ -56,15 +44,14 @@ impl RawPlan {
     }
 }
 
-/// Raw records read back for a [`RawPlan`]: parsed records of candidate rows and access key
-/// IDs of key-only rows. Owned, so a host can fill it across asynchronous file reads.
+/// Raw records read back for a [`RawPlan`]: the parsed records of candidate rows. Owned, so a
+/// host can fill it across asynchronous file reads.
 #[derive(Clone, Debug, Default)]
 pub struct RawRecords {
     pub(crate) plan: RawPlan,
     /// Every planned row, for `add`.
     rows: BTreeSet<usize>,
     pub(crate) records: BTreeMap<usize, Value>,
-    pub(crate) keys: KeyIndex,
     pub(crate) errors: Vec<String>,
     /// The read buffer, kept from file to file.
     scratch: Vec<u8>,
@@ -86,9 +73,9 @@ impl RawRecords {
         &self.plan
     }
 
-    /// Records (and keys) collected so far.
+    /// Records collected so far.
     pub fn len(&self) -> usize {
-        self.records.len() + self.keys.len()
+        self.records.len()
     }
 
     /// Whether nothing was collected yet.
@@ -120,7 +107,7 @@ impl RawRecords {
             .cloned()
             .unwrap_or_default();
         // Each record is taken as it is read, never all of a file's at once: a plan may want
-        // every record of a file of millions (the first-seen access key detector does).
+        // every record of a file of millions (a broad Sigma rule on raw fields does).
         let mut scratch = std::mem::take(&mut self.scratch);
         let mut found = 0usize;
         let read = extract_each(reader, &wanted, limits, &mut scratch, &mut |row, bytes| {
@@ -147,77 +134,12 @@ impl RawRecords {
 
     /// `add` without the plan lookup (the row comes from the plan).
     fn add_one(&mut self, row: usize, bytes: &[u8]) {
-        // A row wanted only for its access key: read just that when the shape allows.
-        if self.plan.key_only.contains(&row) {
-            if let key_only::Fast::Key(key) = key_only::access_key(bytes) {
-                if let Some(k) = key.filter(|_| self.plan.collect_keys) {
-                    self.keys.insert(row, &k);
-                }
-                return;
-            }
-        }
         let Some(record) = parse_record(bytes) else {
             self.errors
                 .push(format!("row {row}: raw record is not JSON"));
             return;
         };
-        if self.plan.collect_keys {
-            if let Some(k) = crate::anomaly::access_key(&record) {
-                self.keys.insert(row, &k);
-            }
-        }
-        if !self.plan.key_only.contains(&row) {
-            self.records.insert(row, record);
-        }
-    }
-}
-
-/// Access key IDs per row, compact: 8 bytes a row plus each distinct key once (every AWS and
-/// Alibaba event may carry one, so a map of strings per row would dominate memory).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct KeyIndex {
-    rows: Vec<(u32, u32)>,
-    names: Vec<String>,
-    ids: BTreeMap<String, u32>,
-    sorted: bool,
-}
-
-impl KeyIndex {
-    fn insert(&mut self, row: usize, key: &str) {
-        let Ok(row) = u32::try_from(row) else { return };
-        let id = match self.ids.get(key) {
-            Some(&id) => id,
-            None => {
-                let Ok(id) = u32::try_from(self.names.len()) else {
-                    return;
-                };
-                self.names.push(key.to_string());
-                self.ids.insert(key.to_string(), id);
-                id
-            }
-        };
-        self.rows.push((row, id));
-        self.sorted = false;
-    }
-
-    /// Sorts by row (rows arrive in file and offset order).
-    pub(crate) fn seal(&mut self) {
-        if !self.sorted {
-            self.rows.sort_unstable();
-            self.rows.dedup_by_key(|(r, _)| *r);
-            self.sorted = true;
-        }
-    }
-
-    /// The key of `row` (after [`KeyIndex::seal`]).
-    pub(crate) fn get(&self, row: usize) -> Option<&str> {
-        let row = u32::try_from(row).ok()?;
-        let i = self.rows.binary_search_by_key(&row, |(r, _)| *r).ok()?;
-        self.names.get(self.rows[i].1 as usize).map(String::as_str)
-    }
-
-    fn len(&self) -> usize {
-        self.rows.len()
+        self.records.insert(row, record);
     }
 }
 

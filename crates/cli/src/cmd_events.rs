@@ -317,6 +317,7 @@ fn write_json(out: &mut dyn Write, store: &EventStore, r: usize) -> io::Result<(
         "actor": e.actor.name,
         "actor_id": e.actor.id,
         "actor_type": e.actor.kind,
+        "access_key": e.actor.access_key,
         "root": e.actor.root,
         "source_ip": e.source_ip,
         "user_agent": e.user_agent,
@@ -340,7 +341,7 @@ fn write_json(out: &mut dyn Write, store: &EventStore, r: usize) -> io::Result<(
     writeln!(out)
 }
 
-const CSV: [(&str, Field); 16] = [
+const CSV: [(&str, Field); 17] = [
     ("time", Field::Time),
     ("provider", Field::Provider),
     ("account", Field::Account),
@@ -350,6 +351,7 @@ const CSV: [(&str, Field); 16] = [
     ("actor", Field::Actor),
     ("actor_id", Field::ActorId),
     ("actor_type", Field::ActorType),
+    ("access_key", Field::AccessKey),
     ("source_ip", Field::SourceIp),
     ("user_agent", Field::UserAgent),
     ("read_only", Field::ReadWrite),

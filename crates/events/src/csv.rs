@@ -181,6 +181,7 @@ pub(crate) fn decode_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> De
         actor: Actor {
             kind: String::new(),
             id: col(&["AWS access key", "AccessKeyId"]),
+            access_key: col(&["AWS access key", "AccessKeyId"]),
             root: name == "root",
             admin: name == "root" || name.to_ascii_lowercase().contains("admin"),
             name,

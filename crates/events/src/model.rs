@@ -95,6 +95,9 @@ pub struct Actor {
     /// A privileged-looking principal: root, or a user/role whose name contains "admin".
     /// A heuristic for highlighting, not an authorisation fact.
     pub admin: bool,
+    /// The access key ID the request was signed with (AWS and Alibaba
+    /// `userIdentity.accessKeyId`; empty when the record names none or only blanks).
+    pub access_key: String,
 }
 
 /// Whether the action succeeded.

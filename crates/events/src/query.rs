@@ -90,6 +90,12 @@ const FIELDS: &[FieldInfo] = &[
         field: Field::ActorType,
     },
     FieldInfo {
+        name: "access_key",
+        aliases: &["accesskeyid", "access_key_id", "key"],
+        description: "access key ID the request was signed with (AWS, Alibaba)",
+        field: Field::AccessKey,
+    },
+    FieldInfo {
         name: "ip",
         aliases: &[
             "source_ip",
@@ -200,6 +206,7 @@ pub const FREE_TEXT_FIELDS: &[Field] = &[
     Field::Account,
     Field::Region,
     Field::UserAgent,
+    Field::AccessKey,
 ];
 
 /// Every field name the language accepts, canonical names first: for autocomplete.

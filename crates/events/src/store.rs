@@ -459,11 +459,13 @@ pub enum Field {
     /// Whether the auditor flagged (starred) the event (`true`/`false`; set by the host:
     /// [`EventStore::set_labels`]).
     Flagged,
+    /// The access key ID the caller signed with (AWS and Alibaba `userIdentity.accessKeyId`).
+    AccessKey,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Field; 23] = [
+    pub const ALL: [Field; 24] = [
         Field::Time,
         Field::Provider,
         Field::Account,
@@ -487,6 +489,7 @@ impl Field {
         Field::Integrity,
         Field::Tag,
         Field::Flagged,
+        Field::AccessKey,
     ];
 
     /// The canonical name (`time`, `actor`, `ip`, ...).
@@ -515,6 +518,7 @@ impl Field {
             Field::Integrity => "integrity",
             Field::Tag => "tag",
             Field::Flagged => "flagged",
+            Field::AccessKey => "access_key",
         }
     }
 }
@@ -610,17 +614,8 @@ pub struct EventStore {
     time: Vec<i64>,
     provider: Vec<u8>,
     flags: Vec<u8>,
-    account: DictColumn,
-    region: DictColumn,
-    service: DictColumn,
-    action: DictColumn,
-    actor: DictColumn,
-    actor_id: DictColumn,
-    actor_type: DictColumn,
-    source_ip: DictColumn,
-    user_agent: DictColumn,
-    error_code: DictColumn,
-    error_message: DictColumn,
+    /// The text columns, one per field of [`DICT`], in its order.
+    dicts: [DictColumn; DICTS],
     event_id: IdColumn,
     /// Resource list of row r: `res_codes[res_start[r]..res_start[r + 1]]`.
     res_start: Vec<u32>,
@@ -654,8 +649,31 @@ pub struct EventStore {
     bitsets: [OnceLock<Option<count::Bitsets>>; SLOTS],
 }
 
+/// The fields kept as dictionary columns ([`EventStore::dicts`]), in the order of the columns,
+/// of their facet-counting slots and of a part's wire form.
+const DICT: [Field; DICTS] = [
+    Field::Account,
+    Field::Region,
+    Field::Service,
+    Field::Action,
+    Field::Actor,
+    Field::ActorId,
+    Field::ActorType,
+    Field::SourceIp,
+    Field::UserAgent,
+    Field::ErrorCode,
+    Field::ErrorMessage,
+    Field::AccessKey,
+];
+const DICTS: usize = 12;
+
+/// The dictionary column of `field` in [`DICT`], if it has one.
+fn dict_slot(field: Field) -> Option<usize> {
+    DICT.iter().position(|&f| f == field)
+}
+
 /// Columns counted by code: the dictionary columns, provider, file, flags and integrity.
-const SLOTS: usize = 15;
+const SLOTS: usize = DICTS + 4;
 
 /// What an auditor attached to one event in a host's workpaper, as the query language sees
 /// it (`flagged:true`, `tag:…`). The store only holds it; the host decides which row it is.
@@ -754,17 +772,23 @@ impl StoreBuilder {
             }
         };
         s.flags.push(f);
-        s.account.push(&e.account);
-        s.region.push(&e.region);
-        s.service.push(&e.service);
-        s.action.push(&e.action);
-        s.actor.push(&e.actor.name);
-        s.actor_id.push(&e.actor.id);
-        s.actor_type.push(&e.actor.kind);
-        s.source_ip.push(&e.source_ip);
-        s.user_agent.push(&e.user_agent);
-        s.error_code.push(code);
-        s.error_message.push(message);
+        let texts: [&str; DICTS] = [
+            &e.account,
+            &e.region,
+            &e.service,
+            &e.action,
+            &e.actor.name,
+            &e.actor.id,
+            &e.actor.kind,
+            &e.source_ip,
+            &e.user_agent,
+            code,
+            message,
+            &e.actor.access_key,
+        ];
+        for (column, text) in s.dicts.iter_mut().zip(texts) {
+            column.push(text);
+        }
         s.event_id.push(&e.event_id);
         if s.res_start.is_empty() {
             s.res_start.push(0);
@@ -821,19 +845,7 @@ impl StoreBuilder {
         s.time.extend(&o.time);
         s.provider.extend(&o.provider);
         s.flags.extend(&o.flags);
-        for (mine, theirs) in [
-            (&mut s.account, &o.account),
-            (&mut s.region, &o.region),
-            (&mut s.service, &o.service),
-            (&mut s.action, &o.action),
-            (&mut s.actor, &o.actor),
-            (&mut s.actor_id, &o.actor_id),
-            (&mut s.actor_type, &o.actor_type),
-            (&mut s.source_ip, &o.source_ip),
-            (&mut s.user_agent, &o.user_agent),
-            (&mut s.error_code, &o.error_code),
-            (&mut s.error_message, &o.error_message),
-        ] {
+        for (mine, theirs) in s.dicts.iter_mut().zip(&o.dicts) {
             let map = mine.dict.translate(&theirs.dict);
             for row in 0..theirs.codes.len() {
                 mine.codes.push(map[theirs.codes.get(row) as usize]);
@@ -932,9 +944,9 @@ impl StoreBuilder {
             let core = |i: usize| {
                 (
                     s.time[i],
-                    s.service.get(i),
-                    s.action.get(i),
-                    s.error_code.get(i),
+                    s.col(Field::Service).get(i),
+                    s.col(Field::Action).get(i),
+                    s.col(Field::ErrorCode).get(i),
                     s.flags[i] & F_ERROR,
                 )
             };
@@ -1018,17 +1030,7 @@ impl StoreBuilder {
         let time = gather(&order, std::mem::take(&mut s.time));
         let provider = gather(&order, std::mem::take(&mut s.provider));
         let flags = gather(&order, std::mem::take(&mut s.flags));
-        let account = g(&mut s.account);
-        let region = g(&mut s.region);
-        let service = g(&mut s.service);
-        let action = g(&mut s.action);
-        let actor = g(&mut s.actor);
-        let actor_id = g(&mut s.actor_id);
-        let actor_type = g(&mut s.actor_type);
-        let source_ip = g(&mut s.source_ip);
-        let user_agent = g(&mut s.user_agent);
-        let error_code = g(&mut s.error_code);
-        let error_message = g(&mut s.error_message);
+        let dicts = std::array::from_fn(|i| g(&mut s.dicts[i]));
         let event_id = std::mem::take(&mut s.event_id).into_gathered(&order);
         let raw_file = std::mem::take(&mut s.raw_file).gather(&order);
         let raw_offset32 = gather(&order, std::mem::take(&mut s.raw_offset32));
@@ -1039,17 +1041,7 @@ impl StoreBuilder {
             time,
             provider,
             flags,
-            account,
-            region,
-            service,
-            action,
-            actor,
-            actor_id,
-            actor_type,
-            source_ip,
-            user_agent,
-            error_code,
-            error_message,
+            dicts,
             event_id,
             res_start,
             res_codes,
@@ -1312,20 +1304,25 @@ impl EventStore {
     }
 
     fn dict(&self, field: Field) -> Option<&DictColumn> {
-        Some(match field {
-            Field::Account => &self.account,
-            Field::Region => &self.region,
-            Field::Service => &self.service,
-            Field::Action => &self.action,
-            Field::Actor => &self.actor,
-            Field::ActorId => &self.actor_id,
-            Field::ActorType => &self.actor_type,
-            Field::SourceIp => &self.source_ip,
-            Field::UserAgent => &self.user_agent,
-            Field::ErrorCode => &self.error_code,
-            Field::ErrorMessage => &self.error_message,
-            _ => return None,
-        })
+        dict_slot(field).map(|i| &self.dicts[i])
+    }
+
+    /// The dictionary column of `field`, one of [`DICT`].
+    fn col(&self, field: Field) -> &DictColumn {
+        &self.dicts[dict_slot(field).expect("a field of DICT")]
+    }
+
+    /// The dictionary code of `field` at `row`, for the text fields kept as dictionaries
+    /// (`None` for the others): equal codes are equal texts, so rows can be grouped by value
+    /// without building a string per row. [`EventStore::text_of_code`] gives the text back.
+    pub fn code(&self, row: usize, field: Field) -> Option<u32> {
+        self.dict(field).map(|c| c.codes.get(row))
+    }
+
+    /// The text of dictionary code `code` of `field` (see [`EventStore::code`]).
+    pub fn text_of_code(&self, field: Field, code: u32) -> Option<&str> {
+        let c = self.dict(field)?;
+        ((code as usize) < c.dict.len()).then(|| c.dict.get(code))
     }
 
     /// The text of `field` at `row` (joined with `, ` for resources). Empty when absent.
@@ -1388,24 +1385,25 @@ impl EventStore {
         Event {
             time_ms: self.time[row],
             provider: self.provider(row),
-            account: self.account.get(row).into(),
-            region: self.region.get(row).into(),
-            service: self.service.get(row).into(),
-            action: self.action.get(row).into(),
+            account: self.col(Field::Account).get(row).into(),
+            region: self.col(Field::Region).get(row).into(),
+            service: self.col(Field::Service).get(row).into(),
+            action: self.col(Field::Action).get(row).into(),
             actor: Actor {
-                kind: self.actor_type.get(row).into(),
-                id: self.actor_id.get(row).into(),
-                name: self.actor.get(row).into(),
+                kind: self.col(Field::ActorType).get(row).into(),
+                id: self.col(Field::ActorId).get(row).into(),
+                name: self.col(Field::Actor).get(row).into(),
                 root: f & F_ROOT != 0,
                 admin: f & F_ADMIN != 0,
+                access_key: self.col(Field::AccessKey).get(row).into(),
             },
-            source_ip: self.source_ip.get(row).into(),
-            user_agent: self.user_agent.get(row).into(),
+            source_ip: self.col(Field::SourceIp).get(row).into(),
+            user_agent: self.col(Field::UserAgent).get(row).into(),
             read_only: self.read_only(row),
             outcome: if f & F_ERROR != 0 {
                 Outcome::Error {
-                    code: self.error_code.get(row).into(),
-                    message: self.error_message.get(row).into(),
+                    code: self.col(Field::ErrorCode).get(row).into(),
+                    message: self.col(Field::ErrorMessage).get(row).into(),
                 }
             } else {
                 Outcome::Success
@@ -1418,19 +1416,7 @@ impl EventStore {
 
     /// Memory used, measured from the columns' allocated capacities.
     pub fn memory(&self) -> MemoryUse {
-        let dicts = [
-            &self.account,
-            &self.region,
-            &self.service,
-            &self.action,
-            &self.actor,
-            &self.actor_id,
-            &self.actor_type,
-            &self.source_ip,
-            &self.user_agent,
-            &self.error_code,
-            &self.error_message,
-        ];
+        let dicts = &self.dicts;
         let mut column_bytes = self.time.capacity() * 8
             + self.provider.capacity()
             + self.flags.capacity()
@@ -1832,21 +1818,9 @@ impl EventStore {
                 Codes::U32(c) => Column::U32(c),
             }
         }
-        const DICT: [Field; 11] = [
-            Field::Account,
-            Field::Region,
-            Field::Service,
-            Field::Action,
-            Field::Actor,
-            Field::ActorId,
-            Field::ActorType,
-            Field::SourceIp,
-            Field::UserAgent,
-            Field::ErrorCode,
-            Field::ErrorMessage,
-        ];
-        let (provider, file, flags, integrity) = (11, 12, 13, 14);
-        if let (Some(col), Some(slot)) = (self.dict(field), DICT.iter().position(|&f| f == field)) {
+        let (provider, file, flags, integrity) = (DICTS, DICTS + 1, DICTS + 2, DICTS + 3);
+        if let Some(slot) = dict_slot(field) {
+            let col = &self.dicts[slot];
             return Some(Counted {
                 slot,
                 column: column(&col.codes),

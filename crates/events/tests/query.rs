@@ -35,6 +35,7 @@ fn ev(
             name: actor.into(),
             root: actor == "root",
             admin: actor == "root",
+            access_key: format!("AKIA{}", actor.to_ascii_uppercase()),
         },
         source_ip: ip.into(),
         user_agent: "aws-cli/2.15.0".into(),

@@ -28,7 +28,9 @@ use trailproof_events::store::EventStore;
 ///
 /// Columns may be added (then the minor number grows); renaming, removing or retyping one makes
 /// a new major version (`docs/parquet.md`, "Schema version policy").
-pub const SCHEMA_VERSION: &str = "1.0";
+///
+/// 1.1 added `access_key`.
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// Key-value metadata key of [`SCHEMA_VERSION`].
 pub const SCHEMA_VERSION_KEY: &str = "trailproof.schema_version";
@@ -83,6 +85,7 @@ pub fn schema() -> SchemaRef {
         Field::new("source_offset", DataType::Int64, false),
         Field::new("source_length", DataType::Int64, false),
         text("raw"),
+        text("access_key"),
     ]))
 }
 
@@ -238,6 +241,7 @@ struct Columns {
     source_offset: Int64Builder,
     source_length: Int64Builder,
     raw: StringBuilder,
+    access_key: StringBuilder,
 }
 
 /// Empty strings are "not recorded" in the store; they become nulls.
@@ -271,6 +275,7 @@ impl Columns {
             source_offset: Int64Builder::with_capacity(capacity),
             source_length: Int64Builder::with_capacity(capacity),
             raw: StringBuilder::new(),
+            access_key: s(),
         }
     }
 
@@ -339,6 +344,7 @@ impl Columns {
             }
             None => self.raw.append_null(),
         }
+        self.access_key.append_option(opt(&e.actor.access_key));
         self.len += 1;
     }
 
@@ -363,6 +369,7 @@ impl Columns {
         out.push(Arc::new(self.source_offset.finish()));
         out.push(Arc::new(self.source_length.finish()));
         out.push(Arc::new(self.raw.finish()));
+        out.push(Arc::new(self.access_key.finish()));
         out
     }
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use crate::flex::{first, txt, Flex};
 use crate::model::{Actor, Event, Provider};
 
-use super::common::{has, lower_contains, outcome, read_write, split_ids, time_ms};
+use super::common::{has, key_text, lower_contains, outcome, read_write, split_ids, time_ms};
 use super::record::{Rec, UserIdentity};
 use super::Missing;
 
@@ -65,6 +65,7 @@ pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
             admin: root || lower_contains(&name, "admin"),
             name,
             root,
+            access_key: key_text(&ui.access_key),
         },
         source_ip: txt(&r.source_ip_at).into_owned(),
         user_agent: txt(&r.user_agent).into_owned(),

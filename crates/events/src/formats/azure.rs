@@ -123,6 +123,7 @@ pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
             admin: lower_contains(&name, "admin"),
             name: name.into_owned(),
             root: false,
+            access_key: String::new(),
         },
         source_ip: first(&[&client_ip, &r.az_caller_ip, &c.ipaddr]).into_owned(),
         user_agent: String::new(),

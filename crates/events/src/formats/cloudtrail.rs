@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use crate::flex::{first, txt};
 use crate::model::{Actor, Event, Provider};
 
-use super::common::{bool_of, has, lower_contains, outcome, time_ms};
+use super::common::{bool_of, has, key_text, lower_contains, outcome, time_ms};
 use super::record::{Rec, UserIdentity};
 use super::Missing;
 
@@ -72,6 +72,7 @@ fn actor(ui: &UserIdentity<'_>, wrapper: Option<&Rec<'_>>) -> Actor {
         kind: kind.into_owned(),
         name,
         root,
+        access_key: key_text(&ui.access_key),
     }
 }
 

@@ -108,3 +108,14 @@ pub(super) fn value_text(v: Option<&serde_json::Value>) -> String {
         Some(other) => other.to_string(),
     }
 }
+
+/// An access key ID as the store keeps it: as recorded, or empty when it is only blanks (a
+/// key of spaces names no credential).
+pub(super) fn key_text(f: &F<'_>) -> String {
+    let t = crate::flex::txt(f);
+    if t.trim().is_empty() {
+        String::new()
+    } else {
+        t.into_owned()
+    }
+}

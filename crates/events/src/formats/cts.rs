@@ -173,6 +173,7 @@ pub(super) fn map(r: &Rec<'_>, ctx: &Ctx<'_>) -> Result<Event, Missing> {
             admin: root || lower_contains(&name, "admin"),
             name,
             root,
+            access_key: String::new(),
         },
         source_ip: txt(&r.source_ip).into_owned(),
         user_agent: first(&[&r.user_agent_cts, &r.user_agent]).into_owned(),

@@ -131,6 +131,7 @@ pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
             },
             root: false,
             admin: lower_contains(&email, "admin"),
+            access_key: String::new(),
         },
         source_ip: meta
             .map(|m| txt(&m.caller_ip).into_owned())

@@ -137,6 +137,7 @@ pub(super) fn map(v: &serde_json::Value, m: &FieldMapping) -> Decoded {
             admin: lower_contains(&name, "admin"),
             name,
             root: false,
+            access_key: String::new(),
         },
         source_ip: get(&m.source_ip),
         user_agent: get(&m.user_agent),

@@ -47,6 +47,8 @@ pub(super) struct UserIdentity<'a> {
     pub(super) user_name: F<'a>,
     #[serde(rename = "invokedBy", borrow)]
     pub(super) invoked_by: F<'a>,
+    #[serde(rename = "accessKeyId", borrow)]
+    pub(super) access_key: F<'a>,
     #[serde(rename = "sessionContext", borrow)]
     pub(super) session_context: Obj<SessionContext<'a>>,
 }

@@ -21,7 +21,7 @@ use std::hash::BuildHasher;
 use trailproof_core::report::{Coverage, Integrity, Report};
 
 use super::{
-    integrity_code, integrity_of_code, IdColumn, StoreBuilder, F_ERROR, ID_NONE, ID_OTHER,
+    integrity_code, integrity_of_code, Field, IdColumn, StoreBuilder, F_ERROR, ID_NONE, ID_OTHER,
     ID_UUID_LOWER, ID_UUID_UPPER,
 };
 use crate::dedup::{self, LAYOUT_UNKNOWN};
@@ -76,9 +76,9 @@ impl StoreBuilder {
                         out.rows.extend_from_slice(&v.to_le_bytes());
                     }
                     let core = CORE_HASH.hash_one((
-                        s.service.get(row),
-                        s.action.get(row),
-                        s.error_code.get(row),
+                        s.col(Field::Service).get(row),
+                        s.col(Field::Action).get(row),
+                        s.col(Field::ErrorCode).get(row),
                         s.flags[row] & F_ERROR,
                     ));
                     out.rows.extend_from_slice(&s.time[row].to_le_bytes());

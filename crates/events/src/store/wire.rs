@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Codes, DictColumn, IdColumn, Interner, StoreBuilder, Wide, ID_OTHER};
+use super::{Codes, IdColumn, Interner, StoreBuilder, Wide, DICTS, ID_OTHER};
 
 /// Why bytes are not an encoded [`StoreBuilder`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,8 @@ impl std::fmt::Display for WireError {
 impl std::error::Error for WireError {}
 
 /// Format tag: bumped whenever the mirror below changes.
-const VERSION: u32 = 1;
+/// 2: the access-key column joined the dictionary columns.
+const VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Dict {
@@ -82,46 +83,18 @@ fn codes_of(values: &[u32], limit: usize, what: &str) -> Result<Codes, WireError
     Ok(c)
 }
 
-/// The column names of the dictionary columns, in [`Wire::dicts`] order.
-fn dict_columns(s: &mut super::EventStore) -> [&mut DictColumn; 11] {
-    [
-        &mut s.account,
-        &mut s.region,
-        &mut s.service,
-        &mut s.action,
-        &mut s.actor,
-        &mut s.actor_id,
-        &mut s.actor_type,
-        &mut s.source_ip,
-        &mut s.user_agent,
-        &mut s.error_code,
-        &mut s.error_message,
-    ]
-}
-
 impl StoreBuilder {
     /// This builder as bytes, for [`StoreBuilder::decode`] (in another worker, say).
     pub fn encode(&self) -> Vec<u8> {
         let s = &self.s;
-        let dicts = [
-            &s.account,
-            &s.region,
-            &s.service,
-            &s.action,
-            &s.actor,
-            &s.actor_id,
-            &s.actor_type,
-            &s.source_ip,
-            &s.user_agent,
-            &s.error_code,
-            &s.error_message,
-        ]
-        .iter()
-        .map(|c| Dict {
-            strings: strings(&c.dict),
-            codes: codes(&c.codes),
-        })
-        .collect();
+        let dicts = s
+            .dicts
+            .iter()
+            .map(|c| Dict {
+                strings: strings(&c.dict),
+                codes: codes(&c.codes),
+            })
+            .collect();
         let raw_offset = if s.raw_offset64.is_empty() {
             s.raw_offset32.iter().map(|&o| u64::from(o)).collect()
         } else {
@@ -173,7 +146,7 @@ impl StoreBuilder {
             w.layout.len(),
             w.record.len(),
         ];
-        if per_row.iter().any(|&n| n != len) || w.dicts.len() != 11 {
+        if per_row.iter().any(|&n| n != len) || w.dicts.len() != DICTS {
             return Err(WireError("columns of different lengths".into()));
         }
         if w.dicts.iter().any(|d| d.codes.len() != len) {
@@ -214,7 +187,7 @@ impl StoreBuilder {
         s.time = w.time;
         s.provider = w.provider;
         s.flags = w.flags;
-        for (column, d) in dict_columns(s).into_iter().zip(w.dicts) {
+        for (column, d) in s.dicts.iter_mut().zip(w.dicts) {
             column.dict = dict_of(d.strings)?;
             column.codes = codes_of(&d.codes, column.dict.len(), "text")?;
         }
