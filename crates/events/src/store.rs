@@ -120,8 +120,9 @@ impl Interner {
     }
 }
 
-/// Integer codes stored at the narrowest width that holds them.
-#[derive(Clone)]
+/// Integer codes stored at the narrowest width that holds them (and sent between workers at
+/// that width: `store/wire.rs`).
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 enum Codes {
     U8(Vec<u8>),
     U16(Vec<u16>),

@@ -23,14 +23,15 @@ impl std::fmt::Display for WireError {
 impl std::error::Error for WireError {}
 
 /// Format tag: bumped whenever the mirror below changes.
-/// 2: the access-key column joined the dictionary columns.
-const VERSION: u32 = 2;
+/// 2: the access-key column joined the dictionary columns; 3: codes at their stored width.
+const VERSION: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 struct Dict {
     /// Every distinct string, in code order.
     strings: Vec<String>,
-    codes: Vec<u32>,
+    /// At the width the sender kept them (one byte per row for most columns).
+    codes: Codes,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -47,19 +48,15 @@ struct Wire {
     id_arena: String,
     res_start: Vec<u32>,
     res: Dict,
-    raw_file: Vec<u32>,
+    raw_file: Codes,
     raw_offset: Vec<u64>,
-    raw_len: Vec<u32>,
+    raw_len: Codes,
     layout: Vec<u32>,
     record: Vec<u64>,
 }
 
 fn strings(d: &Interner) -> Vec<String> {
     (0..d.len() as u32).map(|id| d.get(id).to_owned()).collect()
-}
-
-fn codes(c: &Codes) -> Vec<u32> {
-    (0..c.len()).map(|i| c.get(i)).collect()
 }
 
 fn dict_of(strings: Vec<String>) -> Result<Interner, WireError> {
@@ -72,15 +69,12 @@ fn dict_of(strings: Vec<String>) -> Result<Interner, WireError> {
     Ok(d)
 }
 
-fn codes_of(values: &[u32], limit: usize, what: &str) -> Result<Codes, WireError> {
-    let mut c = Codes::default();
-    for &v in values {
-        if v as usize >= limit {
-            return Err(WireError(format!("a {what} code is out of range")));
-        }
-        c.push(v);
+/// `codes`, each checked to be below `limit`.
+fn codes_of(codes: Codes, limit: usize, what: &str) -> Result<Codes, WireError> {
+    if (0..codes.len()).any(|i| codes.get(i) as usize >= limit) {
+        return Err(WireError(format!("a {what} code is out of range")));
     }
-    Ok(c)
+    Ok(codes)
 }
 
 impl StoreBuilder {
@@ -92,7 +86,7 @@ impl StoreBuilder {
             .iter()
             .map(|c| Dict {
                 strings: strings(&c.dict),
-                codes: codes(&c.codes),
+                codes: c.codes.clone(),
             })
             .collect();
         let raw_offset = if s.raw_offset64.is_empty() {
@@ -114,11 +108,11 @@ impl StoreBuilder {
             res_start: s.res_start.clone(),
             res: Dict {
                 strings: strings(&s.res_dict),
-                codes: codes(&s.res_codes),
+                codes: s.res_codes.clone(),
             },
-            raw_file: codes(&s.raw_file),
+            raw_file: s.raw_file.clone(),
             raw_offset,
-            raw_len: codes(&s.raw_len),
+            raw_len: s.raw_len.clone(),
             layout: self.layout.clone(),
             record: self.record.clone(),
         };
@@ -154,7 +148,7 @@ impl StoreBuilder {
         }
         // Resource lists: `len + 1` ascending bounds from 0 (none at all for no rows).
         let bounds_ok = if len == 0 {
-            w.res_start.len() <= 1 && w.res.codes.is_empty()
+            w.res_start.len() <= 1 && w.res.codes.len() == 0
         } else {
             w.res_start.len() == len + 1
                 && w.res_start.first() == Some(&0)
@@ -182,14 +176,14 @@ impl StoreBuilder {
         let mut b = StoreBuilder::default();
         let s = &mut b.s;
         s.len = len;
-        s.raw_file = codes_of(&w.raw_file, w.files.len(), "file")?;
+        s.raw_file = codes_of(w.raw_file, w.files.len(), "file")?;
         s.files = w.files;
         s.time = w.time;
         s.provider = w.provider;
         s.flags = w.flags;
         for (column, d) in s.dicts.iter_mut().zip(w.dicts) {
             column.dict = dict_of(d.strings)?;
-            column.codes = codes_of(&d.codes, column.dict.len(), "text")?;
+            column.codes = codes_of(d.codes, column.dict.len(), "text")?;
         }
         s.event_id = IdColumn {
             kind: w.id_kind,
@@ -198,8 +192,8 @@ impl StoreBuilder {
         };
         s.res_start = w.res_start;
         s.res_dict = dict_of(w.res.strings)?;
-        s.res_codes = codes_of(&w.res.codes, s.res_dict.len(), "resource")?;
-        s.raw_len = codes_of(&w.raw_len, usize::MAX, "length")?;
+        s.res_codes = codes_of(w.res.codes, s.res_dict.len(), "resource")?;
+        s.raw_len = codes_of(w.raw_len, usize::MAX, "length")?;
         let wide = w.raw_offset.iter().any(|&o| o > u64::from(u32::MAX));
         if wide {
             s.raw_offset64 = w.raw_offset;
