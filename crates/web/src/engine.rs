@@ -23,8 +23,8 @@ use trailproof_archive::{ArchiveVerifier, Verification, VerifyOptions as Archive
 
 use crate::compliance;
 use crate::protocol::{
-    AnalysisSettings, AnalysisView, DetailView, ExportFormat, LoadSummary, Phase, QueryError,
-    QueryView, RowView,
+    AnalysisSettings, AnalysisView, DetailView, ExportFormat, FileLine, LoadSummary, Phase,
+    QueryError, QueryView, RowView,
 };
 use crate::run::{self, Deferred, Run};
 use crate::sealed;
@@ -163,6 +163,177 @@ const ROW_FIELDS: &[Field] = &[
     Field::Integrity,
 ];
 
+/// The runs of a load, joined in input order as they come: a run's ingest part is appended
+/// and its scanned entries handed to the verifier when it is joined, so the part is freed as
+/// soon as every run before it is in (holding every part until the last run had ended kept
+/// them all beside the growing store: the engine worker's peak). What needs every run first,
+/// the verifier keys and with them sealed archives and proofs, waits for [`Join::finish`]:
+/// verifier keys from every run, every scanned entry verified together (a chain's digests may
+/// come from several runs), sealed archives, proofs and Sigma rules judged, then the store,
+/// its integrity and the summary.
+pub struct Join {
+    ingest: Ingest,
+    verifier: Verifier,
+    keys: Vec<(String, Vec<String>)>,
+    deferred: Vec<((Deferred, String), Vec<u8>)>,
+    files: Vec<FileLine>,
+    problems: Vec<String>,
+    /// Milliseconds: the runs' reads, scans and ingests, walks (summed), and joining here.
+    read_ms: f64,
+    work_ms: f64,
+    walk_ms: f64,
+    join_ms: f64,
+}
+
+impl Default for Join {
+    fn default() -> Self {
+        Join::new()
+    }
+}
+
+impl Join {
+    /// Nothing joined yet.
+    pub fn new() -> Join {
+        Join {
+            ingest: Ingest::new(run::ingest_options()),
+            verifier: Verifier::new(VerifyOptions::default()),
+            keys: Vec::new(),
+            deferred: Vec::new(),
+            files: Vec::new(),
+            problems: Vec::new(),
+            read_ms: 0.0,
+            work_ms: 0.0,
+            walk_ms: 0.0,
+            join_ms: 0.0,
+        }
+    }
+
+    /// Joins the next run in input order.
+    pub fn add(&mut self, run: Run, clock: &dyn Fn() -> f64) {
+        let t0 = clock();
+        let Run {
+            output,
+            deferred,
+            part,
+        } = run;
+        self.read_ms += output.read_ms;
+        self.work_ms += output.scan_ingest_ms;
+        self.walk_ms += output.walk_ms;
+        self.ingest.append(part);
+        for scanned in output.scanned {
+            self.verifier.add(scanned);
+        }
+        self.keys.extend(output.keys);
+        self.deferred
+            .extend(output.deferred.into_iter().zip(deferred));
+        self.files.extend(output.lines);
+        self.problems.extend(output.problems);
+        self.join_ms += clock() - t0;
+    }
+
+    /// Verifies and finishes the joined runs into the engine and its summary.
+    pub fn finish(self, timings: &mut Timings<'_>) -> (Engine, LoadSummary) {
+        let clock = timings.clock;
+        let Join {
+            ingest,
+            verifier,
+            keys,
+            deferred,
+            mut files,
+            mut problems,
+            read_ms,
+            work_ms,
+            walk_ms,
+            join_ms,
+        } = self;
+        let (verifiers, key_names, _) = timings.time("keys", || sealed::verifiers_of(&keys));
+        timings.add("walk (all below, summed over runs)", walk_ms);
+        timings.add("  read entries", read_ms);
+        timings.add("  chain scan + event ingest (one read)", work_ms);
+        timings.add("  containers, progress, rest", walk_ms - read_ms - work_ms);
+        let t0 = clock();
+        let mut archive = ArchiveVerifier::new(ArchiveOptions::new(verifiers.clone()));
+        let mut archive_seen = false;
+        let mut proofs = Vec::new();
+        let mut sigma = SigmaRuleSet::new();
+        for ((what, path), bytes) in deferred {
+            match what {
+                Deferred::Proof => proofs.push(sealed::check_proof(&path, &bytes, &verifiers)),
+                Deferred::ArchivePart => {
+                    archive_seen |= sealed::is_manifest(&path, &bytes);
+                    archive.add_bytes(&path, &bytes);
+                }
+                Deferred::Sigma => sigma.load(&path, &String::from_utf8_lossy(&bytes)),
+            }
+        }
+        timings.add(
+            "append parts (as the runs came); archive, proofs, rules",
+            join_ms + clock() - t0,
+        );
+        let mut report = timings.time("verify chains", || verifier.finish());
+        let t0 = clock();
+        let verification = archive_seen.then(|| archive.finish_detailed());
+        let sealed = verification
+            .as_ref()
+            .map(|v| sealed::merge(v, &mut report, key_names));
+        let mut store = ingest.finish();
+        apply_integrity(&mut store, &mut report, verification.as_ref());
+        // The first store file of each path, looked up once per line (a linear search per
+        // line was quadratic: seconds for thousands of files).
+        let mut file_index: std::collections::HashMap<&str, u32> =
+            std::collections::HashMap::with_capacity(store.files().len());
+        for (i, p) in store.files().iter().enumerate() {
+            file_index.entry(p.as_str()).or_insert(i as u32);
+        }
+        for line in files.iter_mut() {
+            if let Some(&f) = file_index.get(line.path.as_str()) {
+                line.duplicates = store.duplicates_in_file(f);
+                line.conflicts = store.conflicts_in_file(f);
+                if line.events > 0 {
+                    line.integrity = store.file_integrity(f).0.as_str().to_owned();
+                }
+            }
+        }
+        problems.extend(sigma.diagnostics().iter().map(|d| format!("{d:?}")));
+        let selection = Selected::primed(&store, FACETS);
+        let all = Selection::all(store.len());
+        let top = |field, n| -> Vec<(String, u64)> {
+            store
+                .facet(field, &all, n)
+                .into_iter()
+                .map(|f| (f.value, f.count))
+                .collect()
+        };
+        let summary = LoadSummary {
+            report: report.clone(),
+            events: store.len() as u64,
+            span: store.time_span(),
+            providers: top(Field::Provider, 10),
+            accounts: top(Field::Account, 10),
+            regions: top(Field::Region, 30),
+            files,
+            problems,
+            bytes_per_event: store.bytes_per_event(),
+            analysis: AnalysisView::default(),
+            sealed,
+            proofs,
+        };
+        timings.add("store, integrity, summary", clock() - t0);
+        (
+            Engine {
+                store,
+                report: Some(summary.report.clone()),
+                analysis: None,
+                sigma,
+                verification,
+                selection,
+                workpaper: None,
+            },
+            summary,
+        )
+    }
+}
+
 impl Engine {
     /// Verifies and indexes `inputs`, reporting progress as bytes of the inputs consumed and
     /// the phase: verify, then ingest's own inflate / parse / index (shared, because ingest
@@ -226,121 +397,13 @@ impl Engine {
         Engine::finish_load(runs, timings)
     }
 
-    /// Finishes a load from its runs, in input order: verifier keys from every run, the ingest
-    /// parts appended, every scanned entry verified together (a chain's digests may come from
-    /// several runs), sealed archives, proofs and Sigma rules judged, then the store, its
-    /// integrity and the summary.
+    /// Finishes a load from its runs, in input order (see [`Join`]).
     pub fn finish_load(runs: Vec<Run>, timings: &mut Timings<'_>) -> (Engine, LoadSummary) {
-        let clock = timings.clock;
-        let keys: Vec<(String, Vec<String>)> = runs
-            .iter()
-            .flat_map(|r| r.output.keys.iter().cloned())
-            .collect();
-        let (verifiers, key_names, _) = timings.time("keys", || sealed::verifiers_of(&keys));
-        let (mut t_read, mut t_work, mut t_walk) = (0.0, 0.0, 0.0);
-        for r in &runs {
-            t_read += r.output.read_ms;
-            t_work += r.output.scan_ingest_ms;
-            t_walk += r.output.walk_ms;
+        let mut join = Join::new();
+        for run in runs {
+            join.add(run, timings.clock);
         }
-        timings.add("walk (all below, summed over runs)", t_walk);
-        timings.add("  read entries", t_read);
-        timings.add("  chain scan + event ingest (one read)", t_work);
-        timings.add("  containers, progress, rest", t_walk - t_read - t_work);
-        let t0 = clock();
-        let mut verifier = Verifier::new(VerifyOptions::default());
-        let mut archive = ArchiveVerifier::new(ArchiveOptions::new(verifiers.clone()));
-        let mut archive_seen = false;
-        let mut proofs = Vec::new();
-        let mut sigma = SigmaRuleSet::new();
-        let mut ingest = Ingest::new(run::ingest_options());
-        let mut files = Vec::new();
-        let mut problems = Vec::new();
-        for Run {
-            output,
-            deferred,
-            part,
-        } in runs
-        {
-            ingest.append(part);
-            for scanned in output.scanned {
-                verifier.add(scanned);
-            }
-            for ((what, path), bytes) in output.deferred.iter().zip(deferred) {
-                match what {
-                    Deferred::Proof => proofs.push(sealed::check_proof(path, &bytes, &verifiers)),
-                    Deferred::ArchivePart => {
-                        archive_seen |= sealed::is_manifest(path, &bytes);
-                        archive.add_bytes(path, &bytes);
-                    }
-                    Deferred::Sigma => sigma.load(path, &String::from_utf8_lossy(&bytes)),
-                }
-            }
-            files.extend(output.lines);
-            problems.extend(output.problems);
-        }
-        timings.add("append parts; archive, proofs, rules", clock() - t0);
-        let mut report = timings.time("verify chains", || verifier.finish());
-        let t0 = clock();
-        let verification = archive_seen.then(|| archive.finish_detailed());
-        let sealed = verification
-            .as_ref()
-            .map(|v| sealed::merge(v, &mut report, key_names));
-        let mut store = ingest.finish();
-        apply_integrity(&mut store, &mut report, verification.as_ref());
-        // The first store file of each path, looked up once per line (a linear search per
-        // line was quadratic: seconds for thousands of files).
-        let mut file_index: std::collections::HashMap<&str, u32> =
-            std::collections::HashMap::with_capacity(store.files().len());
-        for (i, p) in store.files().iter().enumerate() {
-            file_index.entry(p.as_str()).or_insert(i as u32);
-        }
-        for line in files.iter_mut() {
-            if let Some(&f) = file_index.get(line.path.as_str()) {
-                line.duplicates = store.duplicates_in_file(f);
-                line.conflicts = store.conflicts_in_file(f);
-                if line.events > 0 {
-                    line.integrity = store.file_integrity(f).0.as_str().to_owned();
-                }
-            }
-        }
-        problems.extend(sigma.diagnostics().iter().map(|d| format!("{d:?}")));
-        let selection = Selected::primed(&store, FACETS);
-        let all = Selection::all(store.len());
-        let top = |field, n| -> Vec<(String, u64)> {
-            store
-                .facet(field, &all, n)
-                .into_iter()
-                .map(|f| (f.value, f.count))
-                .collect()
-        };
-        let summary = LoadSummary {
-            report: report.clone(),
-            events: store.len() as u64,
-            span: store.time_span(),
-            providers: top(Field::Provider, 10),
-            accounts: top(Field::Account, 10),
-            regions: top(Field::Region, 30),
-            files,
-            problems,
-            bytes_per_event: store.bytes_per_event(),
-            analysis: AnalysisView::default(),
-            sealed,
-            proofs,
-        };
-        timings.add("store, integrity, summary", clock() - t0);
-        (
-            Engine {
-                store,
-                report: Some(summary.report.clone()),
-                analysis: None,
-                sigma,
-                verification,
-                selection,
-                workpaper: None,
-            },
-            summary,
-        )
+        join.finish(timings)
     }
 
     /// Events loaded.

@@ -1,8 +1,8 @@
 //! The engine worker's pool of load workers: the inputs are cut into runs of consecutive
 //! files ([`crate::run::cut_runs`]), each idle load worker (`bin/loader.rs`, a nested dedicated
 //! worker started by `load_worker.js`) is handed the next run, and the runs come back with
-//! their ingest parts as bytes, to be finished in input order by
-//! [`crate::engine::Engine::finish_load`]. The pool is owned by the engine worker, so the page
+//! their ingest parts as bytes, each joined in input order ([`crate::engine::Join`]) as soon
+//! as every run before it is back. The pool is owned by the engine worker, so the page
 //! cancelling a load by terminating the engine worker terminates every load worker with it.
 
 use std::cell::RefCell;
@@ -142,6 +142,9 @@ pub trait Listener {
     fn progress(&mut self, tick: Tick<'_>);
     /// Hash results of inputs (indexes into all inputs).
     fn hashes(&mut self, hashed: Vec<(usize, u64, String)>, failed: Vec<(usize, String)>);
+    /// The next run in input order, as soon as every run before it came back (see
+    /// [`crate::engine::Join`]).
+    fn run(&mut self, run: Run);
 }
 
 /// What the load workers of one load cost beside their wall time.
@@ -153,8 +156,8 @@ pub struct PoolCosts {
     pub memory_mib: f64,
 }
 
-/// Loads `files`, cut into `runs`, on `workers` load workers; the runs come back in input
-/// order. Milliseconds the load workers spent encoding their parts are added to `costs`, and
+/// Loads `files`, cut into `runs`, on `workers` load workers; the runs are handed to
+/// `listener` in input order, each as soon as those before it came back. Milliseconds the load workers spent encoding their parts are added to `costs`, and
 /// the largest memory one of them reached is kept there.
 pub async fn load(
     files: &[(String, File)],
@@ -162,7 +165,7 @@ pub async fn load(
     workers: usize,
     listener: &mut dyn Listener,
     costs: &mut PoolCosts,
-) -> Result<Vec<Run>, String> {
+) -> Result<(), String> {
     let workers = workers.clamp(1, runs.len().max(1));
     let inbox = Inbox::default();
     let pool: Vec<Loader> = (0..workers)
@@ -180,7 +183,9 @@ pub async fn load(
         |r: &Range<usize>| -> u64 { files[r.clone()].iter().map(|(_, f)| f.size() as u64).sum() };
     let mut done: Vec<u64> = vec![0; runs.len()];
     let mut events: Vec<u64> = vec![0; runs.len()];
-    let mut out: Vec<Option<Run>> = (0..runs.len()).map(|_| None).collect();
+    // Runs back but not yet handed on (one before them is still loading).
+    let mut waiting: Vec<Option<Run>> = (0..runs.len()).map(|_| None).collect();
+    let mut given = 0;
     let mut left = runs.len();
     while left > 0 {
         let (worker, data) = inbox.next().await;
@@ -245,11 +250,15 @@ pub async fn load(
                 );
                 costs.encode_ms += ms;
                 costs.memory_mib = costs.memory_mib.max(memory_mib);
-                out[run] = Some(Run {
+                waiting[run] = Some(Run {
                     output: *output,
                     deferred,
                     part,
                 });
+                while let Some(ready) = waiting.get_mut(given).and_then(Option::take) {
+                    listener.run(ready);
+                    given += 1;
+                }
                 done[run] = size(range);
                 left -= 1;
                 if let Some(range) = runs.get(next) {
@@ -262,7 +271,7 @@ pub async fn load(
     }
     // Dropping the pool terminates every load worker: their memory goes with them.
     drop(pool);
-    Ok(out.into_iter().flatten().collect())
+    Ok(())
 }
 
 /// A run loaded where this is called (a load worker, or the engine worker itself when there is

@@ -4,8 +4,8 @@
 //! the CLI does), and everything the engine needs to finish the load is gathered in a
 //! [`RunOutput`]: the `Scanned` items for the one chain verification, the per-file lines, key
 //! files, and the few entries only the engine can judge (sealed-archive parts, inclusion
-//! proofs, Sigma rules) as bytes. [`crate::engine::Engine::finish_load`] appends the parts in
-//! input order and verifies once, so any cut of the inputs into runs gives one store, one
+//! proofs, Sigma rules) as bytes. [`crate::engine::Join`] appends the parts in input order and
+//! verifies once, so any cut of the inputs into runs gives one store, one
 //! report.
 
 use std::cell::{Cell, RefCell};

@@ -21,7 +21,7 @@ mod worker {
     use trailproof_analysis::report::InputFile;
     use trailproof_core::tool::Tool;
     use trailproof_web::blob::{inputs, BlobReader};
-    use trailproof_web::engine::{read_record, Engine, Input, Progress, Tick, Timings};
+    use trailproof_web::engine::{read_record, Engine, Input, Join, Progress, Tick, Timings};
     use trailproof_web::fetch::{
         hash_file, js_error, performance_now, prefetch, wasm_memory_mib, Throttle,
     };
@@ -29,7 +29,7 @@ mod worker {
     use trailproof_web::mailbox::{reply, scope, serve};
     use trailproof_web::pool;
     use trailproof_web::protocol::{AnalysisSettings, ExportFormat, FromWorker, Phase, ToWorker};
-    use trailproof_web::run::cut_runs;
+    use trailproof_web::run::{cut_runs, Run};
     use wasm_bindgen::prelude::*;
     use web_sys::{Blob, BlobPropertyBag, File};
 
@@ -169,7 +169,8 @@ mod worker {
     }
 
     /// What the pool's load workers report, passed on to the page: progress throttled, hash
-    /// results in batches, each input's digest kept for the auditor report.
+    /// results in batches, each input's digest kept for the auditor report; and their runs,
+    /// joined as they come.
     struct ToPage {
         job: u32,
         total: u64,
@@ -178,6 +179,7 @@ mod worker {
         throttle: Throttle,
         batch: HashBatch,
         digests: Vec<Option<(u64, String)>>,
+        join: Join,
     }
 
     impl pool::Listener for ToPage {
@@ -205,6 +207,10 @@ mod worker {
             self.batch.failed.extend(failed);
             self.batch.send(self.job);
         }
+
+        fn run(&mut self, run: Run) {
+            self.join.add(run, &performance_now);
+        }
     }
 
     /// [`ToPage`] shared with a load's progress callback, borrowed per call.
@@ -217,6 +223,10 @@ mod worker {
 
         fn hashes(&mut self, hashed: Vec<(usize, u64, String)>, failed: Vec<(usize, String)>) {
             self.0.borrow_mut().hashes(hashed, failed)
+        }
+
+        fn run(&mut self, run: Run) {
+            self.0.borrow_mut().run(run)
         }
     }
 
@@ -237,6 +247,7 @@ mod worker {
             throttle: Throttle::default(),
             batch: HashBatch::default(),
             digests: vec![None; named.len()],
+            join: Join::new(),
         }));
         let t0 = clock();
         let mut costs = pool::PoolCosts::default();
@@ -253,8 +264,9 @@ mod worker {
             pool::load_here(&named, 1, progress)
                 .await
                 .map(|(run, hashed, failed)| {
-                    pool::Listener::hashes(&mut *to_page.borrow_mut(), hashed, failed);
-                    vec![run]
+                    let mut page = to_page.borrow_mut();
+                    pool::Listener::hashes(&mut *page, hashed, failed);
+                    pool::Listener::run(&mut *page, run);
                 })
         };
         timings.add(
@@ -271,17 +283,15 @@ mod worker {
         );
         // WebAssembly memory, in MiB: never shrinking, so each figure is the peak so far.
         let mut memory = vec![("largest load worker".to_owned(), costs.memory_mib)];
-        let runs = match loaded {
-            Ok(runs) => runs,
-            Err(message) => {
-                reply(&FromWorker::Fatal { message });
-                return;
-            }
-        };
+        if let Err(message) = loaded {
+            reply(&FromWorker::Fatal { message });
+            return;
+        }
+        let join = std::mem::take(&mut to_page.borrow_mut().join);
         let (engine, summary) = {
             let t0 = clock();
             let mut inner = Timings::new(&clock);
-            let loaded = Engine::finish_load(runs, &mut inner);
+            let loaded = join.finish(&mut inner);
             timings.add("finish the load (below)", clock() - t0);
             timings.phases.extend(
                 inner
