@@ -12,6 +12,7 @@ use trailproof_core::input::ReadSeek;
 use web_sys::{Blob, FileReaderSync};
 
 use crate::engine::Input;
+use crate::prefix::Prefix;
 use crate::protocol::CHUNK;
 
 /// A seekable reader over a `Blob`, buffering one slice.
@@ -22,8 +23,8 @@ pub struct BlobReader {
     pos: u64,
     buf: Vec<u8>,
     buf_start: u64,
-    /// Whether to hash the blob when one slice holds all of it.
-    hash: bool,
+    /// With [`BlobReader::hashing`]: the hash of the blob so far.
+    hasher: Option<Prefix>,
     digest: Option<FileDigest>,
 }
 
@@ -39,7 +40,7 @@ impl BlobReader {
             pos: 0,
             buf: Vec::new(),
             buf_start: 0,
-            hash: false,
+            hasher: None,
             digest: None,
         })
     }
@@ -57,25 +58,32 @@ impl BlobReader {
         Ok(reader)
     }
 
-    /// Hashes the blob from the same read that loads it when it fits in one slice
-    /// ([`CHUNK`]): a small file is then read once for hashing, verifying and indexing.
+    /// Hashes the blob from the reads that load it: every slice read from the start onwards
+    /// extends the hash, so an input the walk reads front to back (a plain or gzip file, a
+    /// tarball, a zip's entries in order) is read once for hashing, verifying and indexing.
+    /// [`BlobReader::finish_digest`] reads what the walk left out (a zip's central directory,
+    /// entries read out of order). Before, a big input was hashed in a read of its own first:
+    /// a third of the time on a 4.4 GiB zip, and a third of the slices the collector must
+    /// free.
     pub fn hashing(mut self) -> BlobReader {
-        self.hash = true;
+        self.hasher = Some(Prefix::default());
         self
     }
 
-    /// The blob's digest, if it was read whole in one slice with [`BlobReader::hashing`] on.
+    /// The blob's digest, once every byte of it went through the hash.
     pub fn digest(&self) -> Option<&FileDigest> {
         self.digest.as_ref()
     }
 
-    /// Reads and hashes the whole blob now (slice by slice) unless that already happened.
+    /// Hashes the rest of the blob now (slice by slice), after what the reads so far hashed.
     pub fn finish_digest(&mut self) -> io::Result<FileDigest> {
         if let Some(d) = &self.digest {
             return Ok(*d);
         }
-        let mut hasher = FileHasher::new();
-        let mut offset = 0;
+        let Prefix {
+            mut hasher,
+            upto: mut offset,
+        } = self.hasher.take().unwrap_or_default();
         while offset < self.size {
             let end = (offset + CHUNK).min(self.size);
             let bytes = self.read_slice(offset, end)?;
@@ -85,6 +93,16 @@ impl BlobReader {
         let digest = hasher.finish();
         self.digest = Some(digest);
         Ok(digest)
+    }
+
+    /// Extends the hash with `bytes`, read at `start`; the digest once every byte is in.
+    fn hash_slice(&mut self, start: u64, bytes: &[u8]) {
+        if let Some(prefix) = &mut self.hasher {
+            prefix.feed(start, bytes);
+            if prefix.upto >= self.size {
+                self.digest = self.hasher.take().map(|p| p.hasher.finish());
+            }
+        }
     }
 
     fn read_slice(&self, start: u64, end: u64) -> io::Result<Vec<u8>> {
@@ -105,15 +123,16 @@ impl BlobReader {
     }
 
     fn fill(&mut self) -> io::Result<()> {
-        let end = (self.pos + CHUNK).min(self.size);
-        self.buf = self.read_slice(self.pos, end)?;
-        self.buf_start = self.pos;
-        if self.hash && self.digest.is_none() && self.pos == 0 && self.buf.len() as u64 == self.size
-        {
-            let mut hasher = FileHasher::new();
-            hasher.update(&self.buf);
-            self.digest = Some(hasher.finish());
+        let (start, end) = (self.pos, (self.pos + CHUNK).min(self.size));
+        if let Some((from, to)) = self.hasher.as_ref().and_then(|p| p.gap_before(start)) {
+            let gap = self.read_slice(from, to)?;
+            self.hash_slice(from, &gap);
         }
+        self.buf = self.read_slice(start, end)?;
+        self.buf_start = start;
+        let buf = std::mem::take(&mut self.buf);
+        self.hash_slice(start, &buf);
+        self.buf = buf;
         Ok(())
     }
 }

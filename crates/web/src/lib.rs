@@ -12,6 +12,7 @@ pub mod engine;
 pub mod guide;
 pub mod heat;
 pub mod identity;
+pub mod prefix;
 pub mod protocol;
 pub mod run;
 pub mod sealed;

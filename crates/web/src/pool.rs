@@ -19,8 +19,8 @@ use web_sys::{File, MessageEvent, Worker, WorkerGlobalScope};
 
 use crate::blob::{inputs, BlobReader};
 use crate::engine::{Progress, Tick, Timings};
-use crate::fetch::{hash_file, js_error, performance_now, prefetch, worker_error};
-use crate::protocol::{FromLoader, Phase, ToLoader, CHUNK};
+use crate::fetch::{performance_now, prefetch, worker_error};
+use crate::protocol::{FromLoader, ToLoader};
 use crate::run::{load_run, Run};
 
 /// Most load workers: past this, the engine worker appending parts and the page's own work
@@ -275,9 +275,9 @@ pub async fn load(
 }
 
 /// A run loaded where this is called (a load worker, or the engine worker itself when there is
-/// only one run: a pool would only add a worker's start and the part's trip): its inputs
-/// hashed (big ones first, in awaited slices), small ones read ahead, then
-/// [`load_run`]. Returns the run and the hash results (indexes into `files`).
+/// only one run: a pool would only add a worker's start and the part's trip): small inputs
+/// read ahead, then [`load_run`], every input hashed by the same reads
+/// ([`BlobReader::hashing`]). Returns the run and the hash results (indexes into `files`).
 pub async fn load_here(
     files: &[(String, File)],
     sharing: u64,
@@ -285,27 +285,6 @@ pub async fn load_here(
 ) -> Result<(Run, Vec<(usize, u64, String)>, Vec<(usize, String)>), String> {
     let mut hashed = Vec::new();
     let mut failed = Vec::new();
-    let mut digested = vec![false; files.len()];
-    let mut read = 0u64;
-    for (index, (name, file)) in files.iter().enumerate() {
-        if file.size() as u64 <= CHUNK {
-            continue;
-        }
-        let mut on_bytes = |n: u64| {
-            read += n;
-            (progress.borrow_mut())(Tick {
-                phase: Phase::Read,
-                done: read,
-                events: 0,
-                file: name,
-            });
-        };
-        match hash_file(file, &mut on_bytes).await {
-            Ok((size, sha256)) => hashed.push((index, size, sha256)),
-            Err(e) => failed.push((index, js_error(&e))),
-        }
-        digested[index] = true;
-    }
     let mut preloaded = prefetch(files, sharing).await;
     let mut readers = Vec::with_capacity(files.len());
     for (index, (name, file)) in files.iter().enumerate() {
@@ -317,11 +296,8 @@ pub async fn load_here(
     }
     let clock = performance_now;
     let run = { load_run(&mut inputs(&mut readers), progress, &Timings::new(&clock)) };
-    // Hashes of the small inputs came with the load's own reads.
+    // Every input was hashed by the load's own reads (the rest of one read out of order now).
     for (index, (_, reader)) in readers.iter_mut().enumerate() {
-        if digested[index] {
-            continue;
-        }
         match reader.finish_digest() {
             Ok(d) => hashed.push((index, d.size, d.sha256_hex())),
             Err(e) => failed.push((index, e.to_string())),
