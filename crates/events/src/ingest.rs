@@ -270,6 +270,11 @@ impl Ingest {
         self.builder.append(part.builder);
     }
 
+    /// Makes room for `events` more events (see [`StoreBuilder::reserve`]).
+    pub fn reserve(&mut self, events: usize) {
+        self.builder.reserve(events);
+    }
+
     /// The identities of every event loaded so far, copies included: what a shard's run
     /// hands a merge of shard runs ([`crate::store::merge_identities`]).
     pub fn identities(&self) -> crate::store::Identities {

@@ -137,18 +137,31 @@ impl Default for Codes {
 
 impl Codes {
     fn push(&mut self, v: u32) {
+        // Widening keeps the capacity: a column reserved for its rows stays reserved.
         match self {
             Codes::U8(c) if v <= u8::MAX as u32 => c.push(v as u8),
             Codes::U8(c) => {
-                *self = Codes::U16(c.iter().map(|&x| x as u16).collect());
+                let mut wide = Vec::with_capacity(c.capacity());
+                wide.extend(c.iter().map(|&x| x as u16));
+                *self = Codes::U16(wide);
                 self.push(v);
             }
             Codes::U16(c) if v <= u16::MAX as u32 => c.push(v as u16),
             Codes::U16(c) => {
-                *self = Codes::U32(c.iter().map(|&x| x as u32).collect());
+                let mut wide = Vec::with_capacity(c.capacity());
+                wide.extend(c.iter().map(|&x| x as u32));
+                *self = Codes::U32(wide);
                 self.push(v);
             }
             Codes::U32(c) => c.push(v),
+        }
+    }
+    /// Room for `n` more codes at the current width, exactly.
+    fn reserve_exact(&mut self, n: usize) {
+        match self {
+            Codes::U8(c) => c.reserve_exact(n),
+            Codes::U16(c) => c.reserve_exact(n),
+            Codes::U32(c) => c.reserve_exact(n),
         }
     }
     /// Replaces the code at `i`, widening the column when `v` needs it.
@@ -897,6 +910,33 @@ impl StoreBuilder {
             s.raw_len.push(o.raw_len.get(row));
         }
         s.len += o.len;
+    }
+
+    /// Makes room, exactly, for `rows` more events in every per-row column: a host that can
+    /// tell how many events are coming (the browser's engine, from the first runs it joined)
+    /// spares the columns' doubling as parts are appended, whose old and new copies were both
+    /// held at the largest step (and whose last step can leave up to half of a column unused).
+    pub fn reserve(&mut self, rows: usize) {
+        self.layout.reserve_exact(rows);
+        self.record.reserve_exact(rows);
+        let s = &mut self.s;
+        s.time.reserve_exact(rows);
+        s.provider.reserve_exact(rows);
+        s.flags.reserve_exact(rows);
+        for d in &mut s.dicts {
+            d.codes.reserve_exact(rows);
+        }
+        s.event_id.kind.reserve_exact(rows);
+        s.event_id.value.reserve_exact(rows);
+        s.res_start.reserve_exact(rows);
+        s.res_codes.reserve_exact(rows);
+        s.raw_file.reserve_exact(rows);
+        if s.raw_offset64.is_empty() {
+            s.raw_offset32.reserve_exact(rows);
+        } else {
+            s.raw_offset64.reserve_exact(rows);
+        }
+        s.raw_len.reserve_exact(rows);
     }
 
     /// Sorts by time (stably, so file order breaks ties) and returns the compacted store.

@@ -173,6 +173,11 @@ const ROW_FIELDS: &[Field] = &[
 /// its integrity and the summary.
 pub struct Join {
     ingest: Ingest,
+    /// Bytes of all the load's inputs, when known ([`Join::expecting`]), and of the entries
+    /// joined so far: from them, the events still to come.
+    expected_bytes: u64,
+    joined_bytes: u64,
+    reserved: bool,
     verifier: Verifier,
     keys: Vec<(String, Vec<String>)>,
     deferred: Vec<((Deferred, String), Vec<u8>)>,
@@ -196,6 +201,9 @@ impl Join {
     pub fn new() -> Join {
         Join {
             ingest: Ingest::new(run::ingest_options()),
+            expected_bytes: 0,
+            joined_bytes: 0,
+            reserved: false,
             verifier: Verifier::new(VerifyOptions::default()),
             keys: Vec::new(),
             deferred: Vec::new(),
@@ -205,6 +213,17 @@ impl Join {
             work_ms: 0.0,
             walk_ms: 0.0,
             join_ms: 0.0,
+        }
+    }
+
+    /// Nothing joined yet, of a load whose inputs hold `bytes` in all: once the first runs
+    /// with events are in, the store's columns are reserved once for the events still to come
+    /// (about as many per byte as so far, plus a sixteenth), instead of doubling as parts are
+    /// appended (at 5 M events the doubling step held the old and the new columns at once).
+    pub fn expecting(bytes: u64) -> Join {
+        Join {
+            expected_bytes: bytes,
+            ..Join::new()
         }
     }
 
@@ -220,6 +239,17 @@ impl Join {
         self.work_ms += output.scan_ingest_ms;
         self.walk_ms += output.walk_ms;
         self.ingest.append(part);
+        self.joined_bytes += output.lines.iter().map(|l| l.stored).sum::<u64>();
+        let events = self.ingest.events() as u64;
+        if !self.reserved && events > 0 && self.joined_bytes < self.expected_bytes {
+            let rest = u128::from(events) * u128::from(self.expected_bytes - self.joined_bytes)
+                / u128::from(self.joined_bytes.max(1));
+            let rest = usize::try_from(rest + rest / 16).unwrap_or(usize::MAX);
+            // Never more rows than a store can index.
+            self.ingest
+                .reserve(rest.min((u32::MAX as usize).saturating_sub(events as usize)));
+            self.reserved = true;
+        }
         for scanned in output.scanned {
             self.verifier.add(scanned);
         }
@@ -245,6 +275,7 @@ impl Join {
             work_ms,
             walk_ms,
             join_ms,
+            ..
         } = self;
         let (verifiers, key_names, _) = timings.time("keys", || sealed::verifiers_of(&keys));
         timings.add("walk (all below, summed over runs)", walk_ms);
@@ -361,7 +392,7 @@ impl Engine {
 
     /// [`Engine::load_events`] with the inputs cut into runs of `lengths` consecutive inputs
     /// (the rest, if any, is one more run), each loaded apart ([`run::load_run`], as the
-    /// browser's load workers do) and the runs finished together ([`Engine::finish_load`]):
+    /// browser's load workers do) and the runs joined ([`Join`]):
     /// the same engine and summary whatever the cut, and whatever the size past which entries
     /// are streamed (`hold`, [`run::HOLD_BYTES`] in the browser). Progress counts bytes of all
     /// inputs.
@@ -372,7 +403,8 @@ impl Engine {
         progress: Progress,
         timings: &mut Timings<'_>,
     ) -> (Engine, LoadSummary) {
-        let mut runs = Vec::new();
+        // Joined as they are loaded, the store reserved from the first (as in the browser).
+        let mut join = Join::expecting(inputs.iter().map(|i| i.size).sum());
         let mut rest = inputs;
         let mut base = 0u64;
         let mut events = 0u64;
@@ -391,17 +423,8 @@ impl Engine {
             base += run.iter().map(|i| i.size).sum::<u64>();
             let loaded = run::load_run_holding(run, hold, offset, timings);
             events += loaded.output.lines.iter().map(|l| l.events).sum::<u64>();
-            runs.push(loaded);
+            join.add(loaded, timings.clock);
             rest = tail;
-        }
-        Engine::finish_load(runs, timings)
-    }
-
-    /// Finishes a load from its runs, in input order (see [`Join`]).
-    pub fn finish_load(runs: Vec<Run>, timings: &mut Timings<'_>) -> (Engine, LoadSummary) {
-        let mut join = Join::new();
-        for run in runs {
-            join.add(run, timings.clock);
         }
         join.finish(timings)
     }

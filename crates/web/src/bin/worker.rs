@@ -247,7 +247,7 @@ mod worker {
             throttle: Throttle::default(),
             batch: HashBatch::default(),
             digests: vec![None; named.len()],
-            join: Join::new(),
+            join: Join::expecting(total),
         }));
         let t0 = clock();
         let mut costs = pool::PoolCosts::default();
