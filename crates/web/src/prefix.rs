@@ -29,7 +29,7 @@ impl Prefix {
     }
 
     /// The bytes to read first so that a slice read at `start` extends the hash: the gap
-    /// since what is hashed, when it is short ([`GAP`]).
+    /// since what is hashed, when it is short (`GAP`).
     pub fn gap_before(&self, start: u64) -> Option<(u64, u64)> {
         (self.upto < start && start - self.upto <= GAP).then_some((self.upto, start))
     }
