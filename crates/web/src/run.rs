@@ -431,7 +431,7 @@ impl<R: Read, F: FnMut(u64)> Read for Paced<R, F> {
 const RUNS_PER_WORKER: usize = 4;
 
 /// Cuts inputs of `sizes` bytes into runs of consecutive inputs for `workers` load workers:
-/// about [`RUNS_PER_WORKER`] runs each, balanced by bytes and by count (many small files cost
+/// about `RUNS_PER_WORKER` runs each, balanced by bytes and by count (many small files cost
 /// per file, few big ones per byte). Every input is in exactly one run, in order.
 pub fn cut_runs(sizes: &[u64], workers: usize) -> Vec<std::ops::Range<usize>> {
     let wanted = (workers.max(1) * RUNS_PER_WORKER).min(sizes.len()).max(1);
