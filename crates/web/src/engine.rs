@@ -190,6 +190,13 @@ pub struct Join {
     join_ms: f64,
 }
 
+/// At most this many times the events joined so far are reserved for those still to come
+/// ([`Join::expecting`]): enough for the runs of two workers (eight runs, the first joined
+/// alone), bounded for inputs whose first runs are not like the rest.
+const MAX_RESERVE_FACTOR: usize = 8;
+/// And at most this many rows (about 1 GiB of columns at ~70 bytes a row while loading).
+const MAX_RESERVE_ROWS: usize = 16_000_000;
+
 impl Default for Join {
     fn default() -> Self {
         Join::new()
@@ -245,9 +252,14 @@ impl Join {
             let rest = u128::from(events) * u128::from(self.expected_bytes - self.joined_bytes)
                 / u128::from(self.joined_bytes.max(1));
             let rest = usize::try_from(rest + rest / 16).unwrap_or(usize::MAX);
-            // Never more rows than a store can index.
-            self.ingest
-                .reserve(rest.min((u32::MAX as usize).saturating_sub(events as usize)));
+            // An estimate, so bounded: the inputs still to come may hold far fewer events per
+            // byte (archives of digests, files that are not logs), and a reservation beyond
+            // what arrives must not be what exhausts the worker's memory. Past the bounds the
+            // columns grow as before.
+            let bound = (events as usize)
+                .saturating_mul(MAX_RESERVE_FACTOR)
+                .min(MAX_RESERVE_ROWS);
+            self.ingest.reserve(rest.min(bound));
             self.reserved = true;
         }
         for scanned in output.scanned {
