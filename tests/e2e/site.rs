@@ -9,6 +9,26 @@ use std::time::Duration;
 use fantoccini::Locator;
 use harness::{artifacts, fixtures, Harness};
 
+/// Waits for the load to finish and `n` input hashes in the Inputs tab; returns that table's
+/// text.
+async fn inputs_with_hashes(h: &Harness, n: usize) -> String {
+    h.wait_for(
+        "loading to finish",
+        "return !!document.querySelector('#summary');",
+    )
+    .await;
+    h.tab("inputs").await;
+    h.wait_for(
+        &format!("{n} input hashes"),
+        &format!("return document.querySelectorAll('#files td.hash code').length === {n}"),
+    )
+    .await;
+    let text = h
+        .js("return document.querySelector('#files').innerText;")
+        .await;
+    text.as_str().unwrap_or_default().to_owned()
+}
+
 #[tokio::test]
 #[ignore = "needs the built site and Chromium: run through `cargo xtask test`"]
 async fn dropped_files_are_hashed_in_the_worker_and_nothing_leaves_the_browser() {
@@ -33,22 +53,10 @@ async fn dropped_files_are_hashed_in_the_worker_and_nothing_leaves_the_browser()
         dir.join("cts_trace_example_evs_deleteVolume_otcdocs.json"),
     ];
     h.drop_files(&files).await;
-    h.wait_for(
-        "loading to finish",
-        "return !!document.querySelector('#summary');",
-    )
-    .await;
+    let text = inputs_with_hashes(&h, 2).await;
+    h.tab("verification").await;
     h.screenshot("verification").await;
     h.tab("inputs").await;
-    h.wait_for(
-        "both hashes",
-        "return document.querySelectorAll('#files td.hash code').length === 2",
-    )
-    .await;
-    let text = h
-        .js("return document.querySelector('#files').innerText;")
-        .await;
-    let text = text.as_str().unwrap_or_default();
     // SHA-256 of the stored bytes, computed independently (sha256sum).
     assert!(
         text.contains("f5dc17a773ace6e3da8ee6107be8249fa5b61660f6968a8645895589ec2c475c"),
@@ -84,24 +92,8 @@ async fn picker_hashes_too_progress_advances_main_thread_stays_free_and_cancel_s
         .send_keys(&small.to_string_lossy())
         .await
         .unwrap();
-    h.wait_for(
-        "loading to finish",
-        "return !!document.querySelector('#summary');",
-    )
-    .await;
-    h.tab("inputs").await;
-    h.wait_for(
-        "the picked file's hash",
-        "return document.querySelectorAll('#files td.hash code').length === 1",
-    )
-    .await;
-    let text = h
-        .js("return document.querySelector('#files').innerText;")
-        .await;
-    assert!(text
-        .as_str()
-        .unwrap_or_default()
-        .contains("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    let text = inputs_with_hashes(&h, 1).await;
+    assert!(text.contains("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
 
     // A large sparse file: the worker needs seconds, so progress and cancel can be observed.
     let big = artifacts().join("big.bin");
@@ -215,21 +207,7 @@ async fn big_inputs_are_hashed_by_the_loads_own_reads() {
     let h = Harness::start().await;
     h.open().await;
     h.drop_files(&[plain.clone(), zipped.clone()]).await;
-    h.wait_for(
-        "loading to finish",
-        "return !!document.querySelector('#summary');",
-    )
-    .await;
-    h.tab("inputs").await;
-    h.wait_for(
-        "both hashes",
-        "return document.querySelectorAll('#files td.hash code').length === 2",
-    )
-    .await;
-    let text = h
-        .js("return document.querySelector('#files').innerText;")
-        .await;
-    let text = text.as_str().unwrap_or_default();
+    let text = inputs_with_hashes(&h, 2).await;
     for sha in &want {
         assert!(text.contains(sha.as_str()), "{sha} in {text}");
     }
