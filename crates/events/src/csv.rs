@@ -156,6 +156,8 @@ pub(crate) fn decode_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> De
         return Decoded::Unknown;
     };
     let name = col(&["User name", "Username"]);
+    // The export's only identifier of the caller is its access key.
+    let key = col(&["AWS access key", "AccessKeyId"]);
     let code = col(&["Error code", "ErrorCode"]);
     let read_only = match col(&["Read-only", "ReadOnly", "Read only"])
         .to_ascii_lowercase()
@@ -180,8 +182,8 @@ pub(crate) fn decode_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> De
         action: col(&["Event name", "EventName"]),
         actor: Actor {
             kind: String::new(),
-            id: col(&["AWS access key", "AccessKeyId"]),
-            access_key: col(&["AWS access key", "AccessKeyId"]),
+            id: key.clone(),
+            access_key: key,
             root: name == "root",
             admin: name == "root" || name.to_ascii_lowercase().contains("admin"),
             name,
