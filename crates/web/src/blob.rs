@@ -95,13 +95,10 @@ impl BlobReader {
         Ok(digest)
     }
 
-    /// Extends the hash with `bytes`, read at `start`; the digest once every byte is in.
-    fn hash_slice(&mut self, start: u64, bytes: &[u8]) {
-        if let Some(prefix) = &mut self.hasher {
-            prefix.feed(start, bytes);
-            if prefix.upto >= self.size {
-                self.digest = self.hasher.take().map(|p| p.hasher.finish());
-            }
+    /// The digest, once the hash covers every byte.
+    fn finish_when_whole(&mut self) {
+        if self.hasher.as_ref().is_some_and(|p| p.upto >= self.size) {
+            self.digest = self.hasher.take().map(|p| p.hasher.finish());
         }
     }
 
@@ -126,13 +123,16 @@ impl BlobReader {
         let (start, end) = (self.pos, (self.pos + CHUNK).min(self.size));
         if let Some((from, to)) = self.hasher.as_ref().and_then(|p| p.gap_before(start)) {
             let gap = self.read_slice(from, to)?;
-            self.hash_slice(from, &gap);
+            if let Some(prefix) = &mut self.hasher {
+                prefix.feed(from, &gap);
+            }
         }
         self.buf = self.read_slice(start, end)?;
         self.buf_start = start;
-        let buf = std::mem::take(&mut self.buf);
-        self.hash_slice(start, &buf);
-        self.buf = buf;
+        if let Some(prefix) = &mut self.hasher {
+            prefix.feed(start, &self.buf);
+        }
+        self.finish_when_whole();
         Ok(())
     }
 }

@@ -157,8 +157,9 @@ pub struct PoolCosts {
 }
 
 /// Loads `files`, cut into `runs`, on `workers` load workers; the runs are handed to
-/// `listener` in input order, each as soon as those before it came back. Milliseconds the load workers spent encoding their parts are added to `costs`, and
-/// the largest memory one of them reached is kept there.
+/// `listener` in input order, each as soon as those before it came back. Milliseconds the
+/// load workers spent encoding their parts are added to `costs`, and the largest memory one
+/// of them reached is kept there.
 pub async fn load(
     files: &[(String, File)],
     runs: &[Range<usize>],
