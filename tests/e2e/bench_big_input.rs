@@ -40,8 +40,6 @@ use std::time::{Duration, Instant};
 
 use harness::Harness;
 
-const BASE_S: i64 = 1_714_521_600; // 2024-05-01T00:00:00Z
-
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -49,46 +47,9 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Event `i` as CloudTrail records it: one a second, 200 actors, each calling from a few
-/// addresses of its own (as people and services do: a first-seen address is rare), 250
-/// actions, an S3 object key unique per event.
-fn event(i: u64) -> String {
-    format!(
-        "{{\"eventVersion\":\"1.08\",\"userIdentity\":{{\"type\":\"IAMUser\",\"principalId\":\"AIDA{:012}\",\
-         \"arn\":\"arn:aws:iam::111122223333:user/user-{}\",\"accountId\":\"111122223333\",\"userName\":\"user-{}\"}},\
-         \"eventTime\":\"{}\",\"eventSource\":\"s{}.amazonaws.com\",\"eventName\":\"Op{}\",\"awsRegion\":\"us-east-1\",\
-         \"sourceIPAddress\":\"10.{}.{}.{}\",\"userAgent\":\"aws-cli/2.15.{} Python/3.11\",\
-         \"requestParameters\":{{\"bucketName\":\"bucket-{}\",\"key\":\"data/{:08x}.parquet\"}},\"responseElements\":null,\
-         \"requestID\":\"{:016X}\",\"eventID\":\"{:08x}-{:04x}-4000-8000-{:012x}\",\"readOnly\":{},\"eventType\":\"AwsApiCall\",\
-         \"managementEvent\":true,\"recipientAccountId\":\"111122223333\"{}}}",
-        i % 200,
-        i % 200,
-        i % 200,
-        harness::utc_seconds(BASE_S + i as i64),
-        i % 12,
-        i % 250,
-        i % 200 / 100,
-        i % 200 % 100,
-        i / 200 % 4,
-        i % 40,
-        i % 97,
-        i.wrapping_mul(2_654_435_761) as u32,
-        i.wrapping_mul(0x9e37_79b9_7f4a_7c15),
-        i as u32,
-        (i >> 32) as u16,
-        i.wrapping_mul(0x5851_f42d) & 0xffff_ffff_ffff,
-        i.is_multiple_of(3),
-        if i.is_multiple_of(20) {
-            ",\"errorCode\":\"AccessDenied\",\"errorMessage\":\"Access Denied\""
-        } else {
-            ""
-        }
-    )
-}
-
 /// Event `i` as one `lookup-events` item: the event as a JSON string in `CloudTrailEvent`.
 fn lookup_item(i: u64) -> String {
-    let inner = event(i);
+    let inner = harness::cloudtrail_event(i);
     let quoted = serde_json::to_string(&inner).expect("a string serialises");
     format!(
         "{{\"EventId\":\"{:08x}-{:04x}-4000-8000-{:012x}\",\"EventName\":\"Op{}\",\"ReadOnly\":\"{}\",\
@@ -99,7 +60,7 @@ fn lookup_item(i: u64) -> String {
         i.wrapping_mul(0x5851_f42d) & 0xffff_ffff_ffff,
         i % 250,
         i.is_multiple_of(3),
-        harness::utc_seconds(BASE_S + i as i64),
+        harness::utc_seconds(harness::BASE_S + i as i64),
         i % 12,
         i % 200,
     )
@@ -109,16 +70,9 @@ fn lookup_item(i: u64) -> String {
 /// delivers it, and its JSON.
 fn log(n: &mut u64) -> (String, String) {
     let first = *n;
-    let mut json = String::from("{\"Records\":[");
-    for j in 0..5_000 {
-        if j > 0 {
-            json.push(',');
-        }
-        json.push_str(&event(*n));
-        *n += 1;
-    }
-    json.push_str("]}");
-    let t = harness::utc_seconds(BASE_S + first as i64);
+    *n += 5_000;
+    let json = harness::cloudtrail_records(first..*n);
+    let t = harness::utc_seconds(harness::BASE_S + first as i64);
     let (y, m, d, hh, mm) = (&t[0..4], &t[5..7], &t[8..10], &t[11..13], &t[14..16]);
     let name = format!(
         "AWSLogs/111122223333/CloudTrail/us-east-1/{y}/{m}/{d}/\

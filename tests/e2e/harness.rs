@@ -723,3 +723,56 @@ pub fn utc_seconds(secs: i64) -> String {
         rem % 60
     )
 }
+
+/// The first generated event's time ([`cloudtrail_event`]): 2024-05-01T00:00:00Z.
+pub const BASE_S: i64 = 1_714_521_600;
+
+/// Generated event `i` as CloudTrail records it (for benches and tests that need volume): one a second, 200 actors, each calling from a few
+/// addresses of its own (as people and services do: a first-seen address is rare), 250
+/// actions, an S3 object key unique per event.
+pub fn cloudtrail_event(i: u64) -> String {
+    format!(
+        "{{\"eventVersion\":\"1.08\",\"userIdentity\":{{\"type\":\"IAMUser\",\"principalId\":\"AIDA{:012}\",\
+         \"arn\":\"arn:aws:iam::111122223333:user/user-{}\",\"accountId\":\"111122223333\",\"userName\":\"user-{}\"}},\
+         \"eventTime\":\"{}\",\"eventSource\":\"s{}.amazonaws.com\",\"eventName\":\"Op{}\",\"awsRegion\":\"us-east-1\",\
+         \"sourceIPAddress\":\"10.{}.{}.{}\",\"userAgent\":\"aws-cli/2.15.{} Python/3.11\",\
+         \"requestParameters\":{{\"bucketName\":\"bucket-{}\",\"key\":\"data/{:08x}.parquet\"}},\"responseElements\":null,\
+         \"requestID\":\"{:016X}\",\"eventID\":\"{:08x}-{:04x}-4000-8000-{:012x}\",\"readOnly\":{},\"eventType\":\"AwsApiCall\",\
+         \"managementEvent\":true,\"recipientAccountId\":\"111122223333\"{}}}",
+        i % 200,
+        i % 200,
+        i % 200,
+        utc_seconds(BASE_S + i as i64),
+        i % 12,
+        i % 250,
+        i % 200 / 100,
+        i % 200 % 100,
+        i / 200 % 4,
+        i % 40,
+        i % 97,
+        i.wrapping_mul(2_654_435_761) as u32,
+        i.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        i as u32,
+        (i >> 32) as u16,
+        i.wrapping_mul(0x5851_f42d) & 0xffff_ffff_ffff,
+        i.is_multiple_of(3),
+        if i.is_multiple_of(20) {
+            ",\"errorCode\":\"AccessDenied\",\"errorMessage\":\"Access Denied\""
+        } else {
+            ""
+        }
+    )
+}
+
+/// Generated events `range` ([`cloudtrail_event`]) as one CloudTrail log's JSON.
+pub fn cloudtrail_records(range: std::ops::Range<u64>) -> String {
+    let mut json = String::from("{\"Records\":[");
+    for i in range {
+        if !json.ends_with('[') {
+            json.push(',');
+        }
+        json.push_str(&cloudtrail_event(i));
+    }
+    json.push_str("]}");
+    json
+}

@@ -154,25 +154,6 @@ async fn picker_hashes_too_progress_advances_main_thread_stays_free_and_cancel_s
     h.close().await;
 }
 
-/// A CloudTrail log of `n` records as JSON text (random-looking IDs, so it does not shrink).
-fn big_log(n: usize) -> Vec<u8> {
-    let records: Vec<String> = (0..n)
-        .map(|i| {
-            format!(
-                r#"{{"eventVersion":"1.09","eventTime":"2024-05-01T{:02}:{:02}:{:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.{}","eventID":"{:032x}","recipientAccountId":"111122223333","userIdentity":{{"type":"IAMUser","userName":"u{}","accessKeyId":"AKIAEXAMPLE{:09}"}}}}"#,
-                (i / 3600) % 24,
-                (i / 60) % 60,
-                i % 60,
-                i % 250,
-                (i as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835),
-                i % 40,
-                i % 40
-            )
-        })
-        .collect();
-    format!("{{\"Records\":[{}]}}", records.join(",")).into_bytes()
-}
-
 /// Inputs bigger than one read slice (4 MiB) are hashed by the load's own reads: a plain log
 /// read front to back, and a stored zip whose central directory the walk reads first and whose
 /// entries follow, the hash finished at the end. The Inputs tab shows each input's SHA-256,
@@ -183,7 +164,7 @@ async fn big_inputs_are_hashed_by_the_loads_own_reads() {
     use sha2::{Digest, Sha256};
     let dir = artifacts().join("big-inputs");
     std::fs::create_dir_all(&dir).unwrap();
-    let log = big_log(30_000);
+    let log = harness::cloudtrail_records(0..10_000).into_bytes();
     assert!(log.len() > 6 << 20, "{} bytes", log.len());
     let plain = dir.join("111122223333_CloudTrail_us-east-1_20240501T0000Z_big.json");
     std::fs::write(&plain, &log).unwrap();
@@ -195,7 +176,8 @@ async fn big_inputs_are_hashed_by_the_loads_own_reads() {
         "b/2.json",
     ] {
         zip.start_file(name, stored).unwrap();
-        std::io::Write::write_all(&mut zip, &big_log(16_000)).unwrap();
+        std::io::Write::write_all(&mut zip, harness::cloudtrail_records(0..5_000).as_bytes())
+            .unwrap();
     }
     let zipped = dir.join("export.zip");
     std::fs::write(&zipped, zip.finish().unwrap().into_inner()).unwrap();
