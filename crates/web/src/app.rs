@@ -122,7 +122,8 @@ impl Reducible for State {
         match action {
             Action::Start(inputs) => {
                 next.job += 1;
-                next.total = inputs.iter().map(|r| r.size).sum();
+                // The worker tells the total with its first progress.
+                next.total = 0;
                 next.done = 0;
                 next.events = 0;
                 next.ms = 0.0;
@@ -248,7 +249,7 @@ impl Reducible for State {
                     ..
                 } => {
                     if let Some(row) = Rc::make_mut(&mut next.inputs).get_mut(index) {
-                        row.size = size;
+                        row.size = Some(size);
                         row.outcome = Outcome::Hashed(sha256);
                     }
                 }
@@ -261,7 +262,7 @@ impl Reducible for State {
                     let rows = Rc::make_mut(&mut next.inputs);
                     for (index, size, sha256) in hashed {
                         if let Some(row) = rows.get_mut(index) {
-                            row.size = size;
+                            row.size = Some(size);
                             row.outcome = Outcome::Hashed(sha256);
                         }
                     }
@@ -332,7 +333,7 @@ pub fn App() -> Html {
                 .iter()
                 .map(|p| InputRow {
                     path: p.path.clone(),
-                    size: p.file.size() as u64,
+                    size: None,
                     outcome: Outcome::Pending,
                 })
                 .collect();
@@ -349,13 +350,7 @@ pub fn App() -> Html {
             let on_reply = Callback::from(move |msg| dispatch.dispatch(Action::Worker(msg)));
             match WorkerHandle::spawn(on_reply) {
                 Ok(handle) => {
-                    handle.post(
-                        &ToWorker::Load {
-                            job,
-                            paths: picked.iter().map(|p| p.path.clone()).collect(),
-                        },
-                        &picked,
-                    );
+                    handle.load(job, picked);
                     *worker.borrow_mut() = Some(handle);
                 }
                 Err(e) => web_sys::console::error_1(&e),

@@ -399,19 +399,21 @@ impl Engine {
         timings: &mut Timings<'_>,
     ) -> (Engine, LoadSummary) {
         let all = inputs.len();
-        Engine::load_in_runs(inputs, &[all], run::HOLD_BYTES, progress, timings)
+        Engine::load_in_runs(inputs, &[all], run::HOLD_BYTES, 0, progress, timings)
     }
 
     /// [`Engine::load_events`] with the inputs cut into runs of `lengths` consecutive inputs
     /// (the rest, if any, is one more run), each loaded apart ([`run::load_run`], as the
     /// browser's load workers do) and the runs joined ([`Join`]):
     /// the same engine and summary whatever the cut, and whatever the size past which entries
-    /// are streamed (`hold`, [`run::HOLD_BYTES`] in the browser). Progress counts bytes of all
-    /// inputs.
+    /// are streamed (`hold`, [`run::HOLD_BYTES`] in the browser), and whatever the batches of
+    /// `batch` inputs each run is added in ([`run::RunLoader::add`], as a load worker adds
+    /// each batch it has read ahead; 0: all at once). Progress counts bytes of all inputs.
     pub fn load_in_runs(
         inputs: &mut [Input<'_>],
         lengths: &[usize],
         hold: u64,
+        batch: usize,
         progress: Progress,
         timings: &mut Timings<'_>,
     ) -> (Engine, LoadSummary) {
@@ -433,7 +435,12 @@ impl Engine {
                 })
             }));
             base += run.iter().map(|i| i.size).sum::<u64>();
-            let loaded = run::load_run_holding(run, hold, offset, timings);
+            let mut loader = run::RunLoader::new(hold, offset);
+            let batch = if batch == 0 { run.len().max(1) } else { batch };
+            for inputs in run.chunks_mut(batch) {
+                loader.add(inputs, timings);
+            }
+            let loaded = loader.finish();
             events += loaded.output.lines.iter().map(|l| l.events).sum::<u64>();
             join.add(loaded, timings.clock);
             rest = tail;
@@ -1808,7 +1815,7 @@ mod tests {
         }
         let tgz = tar.into_inner().unwrap().finish().unwrap();
         files.push(("again.tar.gz".into(), tgz));
-        let outcome = |lengths: &[usize], hold: u64| {
+        let outcome = |lengths: &[usize], hold: u64, batch: usize| {
             let mut cursors: Vec<Cursor<Vec<u8>>> =
                 files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
             let mut inputs = inputs(&files, &mut cursors);
@@ -1822,8 +1829,14 @@ mod tests {
                 last.set(t.done);
                 counted.set(t.events);
             }));
-            let (mut engine, mut summary) =
-                Engine::load_in_runs(&mut inputs, lengths, hold, progress, &mut Timings::off());
+            let (mut engine, mut summary) = Engine::load_in_runs(
+                &mut inputs,
+                lengths,
+                hold,
+                batch,
+                progress,
+                &mut Timings::off(),
+            );
             summary.analysis = engine
                 .reanalyze(&AnalysisSettings::default(), &mut inputs)
                 .unwrap();
@@ -1831,7 +1844,7 @@ mod tests {
             assert_eq!(seen.get(), total, "progress ends at every byte");
             everything(&mut engine, &summary)
         };
-        let one = outcome(&[], run::HOLD_BYTES);
+        let one = outcome(&[], run::HOLD_BYTES, 0);
         assert!(one[0].contains("\"sealed\"") && one[0].contains("verifier key"));
         assert!(one[0].contains("\"integrity\": \"failed\""), "a forged log");
         // Equal, or the first line that differs (not pages of JSON).
@@ -1848,15 +1861,26 @@ mod tests {
         };
         for k in [1, 2, 3, 7] {
             let n = files.len().div_ceil(k);
-            same(outcome(&vec![n; k], run::HOLD_BYTES), &format!("{k} runs"));
+            same(
+                outcome(&vec![n; k], run::HOLD_BYTES, 0),
+                &format!("{k} runs"),
+            );
         }
         // Uneven runs too, one input each at the start.
-        assert!(outcome(&[1, 1, 1, 5], run::HOLD_BYTES) == one);
+        assert!(outcome(&[1, 1, 1, 5], run::HOLD_BYTES, 0) == one);
+        // Runs added a few inputs at a time, as load workers add what they have read ahead.
+        for (k, batch) in [(1, 1), (2, 3), (3, 2)] {
+            let n = files.len().div_ceil(k);
+            same(
+                outcome(&vec![n; k], run::HOLD_BYTES, batch),
+                &format!("{k} runs in batches of {batch}"),
+            );
+        }
         // Every entry streamed (scanned from the walk, ingested from a second read), or those
         // over 1 KiB: the same load.
         for hold in [0, 1 << 10] {
             same(
-                outcome(&[], hold),
+                outcome(&[], hold, 0),
                 &format!("entries over {hold} bytes streamed"),
             );
         }

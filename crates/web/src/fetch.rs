@@ -38,15 +38,17 @@ impl Throttle {
 }
 
 /// Total bytes of small inputs read ahead; a larger set reads the rest synchronously while it
-/// loads (memory stays bounded).
-const PREFETCH_BUDGET: u64 = 256 << 20;
-/// Reads in flight at once.
-const PREFETCH_WINDOW: usize = 64;
+/// loads (memory stays bounded). A load worker reads ahead at most half of its share of it
+/// per batch ([`Reads`]), for two batches are held at once: the one it loads and the next.
+pub const PREFETCH_BUDGET: u64 = 256 << 20;
+/// Files read in one composite read by [`prefetch`].
+const PREFETCH_FILES: usize = 256;
 
-/// Reads every input that fits in one slice ([`CHUNK`]), many at a time: each read of a file
-/// costs the browser a round trip of about a millisecond, which concurrent reads overlap (one
-/// `FileReaderSync` call per file cannot). A read that fails is left to the load, which
-/// reports it. `budget_share` divides the budget between workers reading at once.
+/// Reads every input that fits in one slice ([`CHUNK`]) ahead, [`PREFETCH_FILES`] at a time
+/// in one composite read each ([`Reads`]), the next read started before the current one is
+/// taken. A read that fails is left to the load, which reads each of its files again and
+/// reports the one that fails. `budget_share` divides the budget between workers reading at
+/// once.
 pub async fn prefetch(files: &[(String, File)], budget_share: u64) -> Vec<Option<Vec<u8>>> {
     let mut out: Vec<Option<Vec<u8>>> = vec![None; files.len()];
     let mut budget = PREFETCH_BUDGET / budget_share.max(1);
@@ -58,24 +60,74 @@ pub async fn prefetch(files: &[(String, File)], budget_share: u64) -> Vec<Option
             wanted.push(index);
         }
     }
-    for window in wanted.chunks(PREFETCH_WINDOW) {
-        let promises: Array = window
-            .iter()
-            .map(|&i| JsValue::from(files[i].1.array_buffer()))
-            .collect();
-        let Ok(settled) = JsFuture::from(Promise::all_settled(&promises)).await else {
-            continue;
-        };
-        for (&i, result) in window.iter().zip(Array::from(&settled).iter()) {
-            let value = js_sys::Reflect::get(&result, &JsValue::from_str("value"))
-                .ok()
-                .and_then(|v| v.dyn_into::<js_sys::ArrayBuffer>().ok());
-            if let Some(buffer) = value {
-                out[i] = Some(Uint8Array::new(&buffer).to_vec());
-            }
+    let mut chunks = wanted.chunks(PREFETCH_FILES);
+    let mut next = chunks.next().map(|c| Reads::start(files, c.to_vec()));
+    while let Some(reads) = next.take() {
+        next = chunks.next().map(|c| Reads::start(files, c.to_vec()));
+        for (index, bytes) in reads.settle().await {
+            out[index] = Some(bytes);
         }
     }
     out
+}
+
+/// The read of a batch of small files, started at once and settled later: a load worker
+/// starts the next batch's read before it loads the current batch. The batch is read as one
+/// `Blob` made of its files, in one read: a read per file cost a round trip each (0.26 ms per
+/// file for 6,049 small files read 64 at a time, against 0.10–0.13 ms per file in composite
+/// reads of 512, measured in Chromium on the 2-core machine).
+pub struct Reads {
+    /// Indexes of the files read, in the caller's list, and their sizes.
+    files: Vec<(usize, u64)>,
+    /// The read of all of them, if it could start.
+    read: Option<Promise>,
+}
+
+impl Reads {
+    /// Starts reading `files[i]` for each of `indexes`, in one read.
+    pub fn start(files: &[(String, File)], indexes: Vec<usize>) -> Reads {
+        let parts: Array = indexes
+            .iter()
+            .map(|&i| JsValue::from(files[i].1.clone()))
+            .collect();
+        let read = web_sys::Blob::new_with_blob_sequence(&parts)
+            .ok()
+            .map(|blob| blob.array_buffer());
+        Reads {
+            files: indexes
+                .into_iter()
+                .map(|i| (i, files[i].1.size() as u64))
+                .collect(),
+            read,
+        }
+    }
+
+    /// The bytes of every file read, by index; none when the read failed (a file changed or
+    /// vanished since it was picked, say), for the load to read each file on its own and
+    /// report the one that fails.
+    pub async fn settle(self) -> Vec<(usize, Vec<u8>)> {
+        let Some(read) = self.read else {
+            return Vec::new();
+        };
+        let Ok(buffer) = JsFuture::from(read).await else {
+            return Vec::new();
+        };
+        let all = Uint8Array::new(&buffer);
+        let total: u64 = self.files.iter().map(|&(_, size)| size).sum();
+        if u64::from(all.length()) != total {
+            return Vec::new();
+        }
+        let mut at = 0u32;
+        self.files
+            .into_iter()
+            .map(|(i, size)| {
+                let end = at + size as u32;
+                let bytes = all.subarray(at, end).to_vec();
+                at = end;
+                (i, bytes)
+            })
+            .collect()
+    }
 }
 
 /// Hashes one file slice by slice. Each slice is awaited (a promise, not a timer: no

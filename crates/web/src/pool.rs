@@ -19,9 +19,9 @@ use web_sys::{File, MessageEvent, Worker, WorkerGlobalScope};
 
 use crate::blob::{inputs, BlobReader};
 use crate::engine::{Progress, Tick, Timings};
-use crate::fetch::{performance_now, prefetch, worker_error};
-use crate::protocol::{FromLoader, ToLoader};
-use crate::run::{load_run, Run};
+use crate::fetch::{performance_now, worker_error, Reads, PREFETCH_BUDGET};
+use crate::protocol::{FromLoader, ToLoader, CHUNK};
+use crate::run::{batches, Run, RunLoader, HOLD_BYTES};
 
 /// Most load workers: past this, the engine worker appending parts and the page's own work
 /// gain nothing from more.
@@ -276,9 +276,12 @@ pub async fn load(
 }
 
 /// A run loaded where this is called (a load worker, or the engine worker itself when there is
-/// only one run: a pool would only add a worker's start and the part's trip): small inputs
-/// read ahead, then [`load_run`], every input hashed by the same reads
-/// ([`BlobReader::hashing`]). Returns the run and the hash results (indexes into `files`).
+/// only one run: a pool would only add a worker's start and the part's trip), in batches of
+/// consecutive inputs: each batch's small inputs (one slice, [`CHUNK`], or less) are read
+/// ahead, all at once, while the batch before is loaded ([`Reads`], [`RunLoader::add`]), and
+/// every input is hashed by the same reads ([`BlobReader::hashing`] for the bigger ones).
+/// `sharing` is how many workers share the read-ahead budget. Returns the run and the hash
+/// results (indexes into `files`).
 pub async fn load_here(
     files: &[(String, File)],
     sharing: u64,
@@ -286,23 +289,47 @@ pub async fn load_here(
 ) -> Result<(Run, Vec<(usize, u64, String)>, Vec<(usize, String)>), String> {
     let mut hashed = Vec::new();
     let mut failed = Vec::new();
-    let mut preloaded = prefetch(files, sharing).await;
-    let mut readers = Vec::with_capacity(files.len());
-    for (index, (name, file)) in files.iter().enumerate() {
-        let reader = match preloaded.get_mut(index).and_then(Option::take) {
-            Some(bytes) => BlobReader::preloaded(file.clone().into(), bytes),
-            None => BlobReader::new(file.clone().into()).map(BlobReader::hashing),
-        };
-        readers.push((name.clone(), reader.map_err(|e| e.to_string())?));
-    }
+    let sizes: Vec<u64> = files.iter().map(|(_, f)| f.size() as u64).collect();
+    // Two batches are held at once: the one loading and the next one read.
+    let batches = batches(&sizes, PREFETCH_BUDGET / sharing.max(1) / 2);
+    let read_ahead = |range: &Range<usize>| {
+        Reads::start(
+            files,
+            range.clone().filter(|&i| sizes[i] <= CHUNK).collect(),
+        )
+    };
     let clock = performance_now;
-    let run = { load_run(&mut inputs(&mut readers), progress, &Timings::new(&clock)) };
-    // Every input was hashed by the load's own reads (the rest of one read out of order now).
-    for (index, (_, reader)) in readers.iter_mut().enumerate() {
-        match reader.finish_digest() {
-            Ok(d) => hashed.push((index, d.size, d.sha256_hex())),
-            Err(e) => failed.push((index, e.to_string())),
+    let timings = Timings::new(&clock);
+    let mut loader = RunLoader::new(HOLD_BYTES, progress);
+    let mut next = batches.first().map(read_ahead);
+    for (k, range) in batches.iter().enumerate() {
+        let ready = match next.take() {
+            Some(reads) => reads.settle().await,
+            None => Vec::new(),
+        };
+        // The next batch is read while this one loads.
+        next = batches.get(k + 1).map(read_ahead);
+        let mut preloaded: Vec<Option<Vec<u8>>> = vec![None; range.len()];
+        for (index, bytes) in ready {
+            preloaded[index - range.start] = Some(bytes);
+        }
+        let mut readers = Vec::with_capacity(range.len());
+        for (index, bytes) in range.clone().zip(preloaded) {
+            let (name, file) = &files[index];
+            let reader = match bytes {
+                Some(bytes) => BlobReader::preloaded(file.clone().into(), bytes),
+                None => BlobReader::new(file.clone().into()).map(BlobReader::hashing),
+            };
+            readers.push((name.clone(), reader.map_err(|e| e.to_string())?));
+        }
+        loader.add(&mut inputs(&mut readers), &timings);
+        // Every input was hashed by the load's own reads (the rest of one read out of order now).
+        for (index, (_, reader)) in range.clone().zip(readers.iter_mut()) {
+            match reader.finish_digest() {
+                Ok(d) => hashed.push((index, d.size, d.sha256_hex())),
+                Err(e) => failed.push((index, e.to_string())),
+            }
         }
     }
-    Ok((run, hashed, failed))
+    Ok((loader.finish(), hashed, failed))
 }

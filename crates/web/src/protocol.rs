@@ -79,12 +79,19 @@ pub enum ToWorker {
         /// Display paths (relative paths for folder drops).
         paths: Vec<String>,
     },
-    /// Verify and load every file sent alongside (digest chains, keys, sidecars, events).
+    /// Verify and load the files of `paths` (digest chains, keys, sidecars, events): the
+    /// first of them are sent alongside, the rest in [`ToWorker::More`] messages; the load
+    /// starts once every file is in.
     Load {
         /// The job.
         job: u32,
-        /// Display paths.
+        /// Display paths, one per file.
         paths: Vec<String>,
+    },
+    /// The next files of load `job`, sent alongside, in order.
+    More {
+        /// The job.
+        job: u32,
     },
     /// Select events; the worker keeps the selection for `Rows` and `Export`.
     Query {

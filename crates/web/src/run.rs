@@ -20,7 +20,7 @@ use trailproof_events::ingest::{FileKind, FileSummary, Framing, Part, Phase as I
 use trailproof_events::{Ingest, IngestOptions};
 
 use crate::engine::{Input, Progress, Reopen, Tick, Timings, MAX_ENTRY_BYTES};
-use crate::protocol::{FileLine, Phase};
+use crate::protocol::{FileLine, Phase, CHUNK};
 use crate::sealed;
 
 /// An entry the engine judges itself, from its bytes (few and small in practice).
@@ -135,209 +135,275 @@ pub fn load_run_holding(
     progress: Progress,
     timings: &Timings<'_>,
 ) -> Run {
-    let limits = Limits::default();
-    let scan_limits = ScanLimits::default();
-    let mut ingest = Ingest::new(ingest_options());
-    // Where the ingest's current entry starts and ends in the inputs' bytes, how many of its
-    // stored bytes make one byte of progress (2 for a streamed entry, whose first read, the
-    // scan's, counts for the first half), and its path.
-    let entry_at = Rc::new(Cell::new((0u64, 0u64, 1u64)));
-    let entry_path = Rc::new(RefCell::new(String::new()));
-    // Bytes consumed never decrease: ingest's final report names no position.
-    let high = Rc::new(Cell::new(0u64));
-    // Events loaded by this run so far.
-    let events = Rc::new(Cell::new(0u64));
-    {
-        let (progress, entry_at, entry_path, high, events) = (
-            progress.clone(),
-            entry_at.clone(),
-            entry_path.clone(),
-            high.clone(),
-            events.clone(),
-        );
-        // Cancel terminates the worker: the callback only watches, which lets a gzip log of
-        // any size be inflated once for scan and ingest.
-        ingest.observe_progress(Box::new(move |p| {
-            let phase = match p.phase {
-                IngestPhase::Read | IngestPhase::Inflate => Phase::Inflate,
-                IngestPhase::Parse => Phase::Parse,
-                _ => Phase::Index,
-            };
-            let (start, end, per) = entry_at.get();
-            high.set(high.get().max((start + p.stored_bytes / per).min(end)));
-            events.set(events.get().max(p.events));
+    let mut loader = RunLoader::new(hold, progress);
+    loader.add(inputs, timings);
+    loader.finish()
+}
+
+/// A run loaded a few inputs at a time: [`RunLoader::add`] takes the next consecutive inputs
+/// of the run (a load worker hands over each batch it has read ahead while the next batch's
+/// reads are under way), [`RunLoader::finish`] gives the run, the same as [`load_run`] of
+/// all the inputs at once (progress counts bytes of every input added so far, from 0).
+pub struct RunLoader {
+    hold: u64,
+    limits: Limits,
+    scan_limits: ScanLimits,
+    ingest: Ingest,
+    progress: Progress,
+    /// Where the ingest's current entry starts and ends in the inputs' bytes, how many of its
+    /// stored bytes make one byte of progress (2 for a streamed entry, whose first read, the
+    /// scan's, counts for the first half).
+    entry_at: Rc<Cell<(u64, u64, u64)>>,
+    /// The ingest's current entry.
+    entry_path: Rc<RefCell<String>>,
+    /// Bytes consumed: never decreasing (ingest's final report names no position).
+    high: Rc<Cell<u64>>,
+    /// Events loaded so far, as progress tells them.
+    events: Rc<Cell<u64>>,
+    /// Events of the entries done.
+    loaded: Cell<u64>,
+    out: RunOutput,
+    deferred: Vec<Vec<u8>>,
+    /// Bytes of the inputs added before the current one.
+    base: u64,
+}
+
+impl RunLoader {
+    /// A run that streams entries over `hold` bytes ([`HOLD_BYTES`] in the browser).
+    pub fn new(hold: u64, progress: Progress) -> RunLoader {
+        let mut ingest = Ingest::new(ingest_options());
+        let entry_at = Rc::new(Cell::new((0u64, 0u64, 1u64)));
+        let entry_path = Rc::new(RefCell::new(String::new()));
+        let high = Rc::new(Cell::new(0u64));
+        let events = Rc::new(Cell::new(0u64));
+        {
+            let (progress, entry_at, entry_path, high, events) = (
+                progress.clone(),
+                entry_at.clone(),
+                entry_path.clone(),
+                high.clone(),
+                events.clone(),
+            );
+            // Cancel terminates the worker: the callback only watches, which lets a gzip log
+            // of any size be inflated once for scan and ingest.
+            ingest.observe_progress(Box::new(move |p| {
+                let phase = match p.phase {
+                    IngestPhase::Read | IngestPhase::Inflate => Phase::Inflate,
+                    IngestPhase::Parse => Phase::Parse,
+                    _ => Phase::Index,
+                };
+                let (start, end, per) = entry_at.get();
+                high.set(high.get().max((start + p.stored_bytes / per).min(end)));
+                events.set(events.get().max(p.events));
+                (progress.borrow_mut())(Tick {
+                    phase,
+                    done: high.get(),
+                    events: events.get(),
+                    file: &entry_path.borrow(),
+                });
+            }));
+        }
+        RunLoader {
+            hold,
+            limits: Limits::default(),
+            scan_limits: ScanLimits::default(),
+            ingest,
+            progress,
+            entry_at,
+            entry_path,
+            high,
+            events,
+            loaded: Cell::new(0),
+            out: RunOutput::default(),
+            deferred: Vec::new(),
+            base: 0,
+        }
+    }
+
+    /// Loads the next consecutive inputs of the run.
+    pub fn add(&mut self, inputs: &mut [Input<'_>], timings: &Timings<'_>) {
+        let RunLoader {
+            hold,
+            limits,
+            scan_limits,
+            ingest,
+            progress,
+            entry_at,
+            entry_path,
+            high,
+            events,
+            loaded,
+            out,
+            deferred: deferred_bytes,
+            base,
+        } = self;
+        let (hold, limits, scan_limits) = (*hold, &*limits, &*scan_limits);
+        let report = |phase: Phase, done: u64, file: &str| {
+            high.set(high.get().max(done));
             (progress.borrow_mut())(Tick {
                 phase,
                 done: high.get(),
                 events: events.get(),
-                file: &entry_path.borrow(),
-            });
-        }));
-    }
-    let report = |phase: Phase, done: u64, file: &str| {
-        high.set(high.get().max(done));
-        (progress.borrow_mut())(Tick {
-            phase,
-            done: high.get(),
-            events: events.get(),
-            file,
-        })
-    };
-    // After each entry, its events count even if the ingest reported no progress inside it.
-    let loaded = Cell::new(0u64);
-    let counted = |summary: &FileSummary| {
-        loaded.set(loaded.get() + summary.events);
-        events.set(events.get().max(loaded.get()));
-    };
-    let mut out = RunOutput::default();
-    let mut deferred_bytes = Vec::new();
-    // Key files are whole top-level inputs: found first, then skipped by the walk.
-    for input in inputs.iter_mut() {
-        if let Some(lines) = sealed::key_lines(input) {
-            out.keys.push((input.name.clone(), lines));
+                file,
+            })
+        };
+        // After each entry, its events count even if the ingest reported no progress inside it.
+        let counted = |summary: &FileSummary| {
+            loaded.set(loaded.get() + summary.events);
+            events.set(events.get().max(loaded.get()));
+        };
+        // Key files are whole top-level inputs: found first, then skipped by the walk.
+        for input in inputs.iter_mut() {
+            if let Some(lines) = sealed::key_lines(input) {
+                out.keys.push((input.name.clone(), lines));
+            }
         }
-    }
-    let clock = timings.clock;
-    let (mut t_read, mut t_work) = (0.0, 0.0);
-    let walk_start = clock();
-    let mut base = 0u64;
-    for input in inputs.iter_mut() {
-        let (name, size) = (input.name.clone(), input.size);
-        if let Err(e) = input.source.seek(SeekFrom::Start(0)) {
-            out.problems.push(format!("{name}: {e}"));
-            continue;
-        }
-        let reopen = &input.reopen;
-        let mut read_here = 0u64;
-        let diags = input::walk(&name, input.source, &limits, &mut |entry| {
-            let mut bytes = Vec::new();
-            let t0 = clock();
-            let mut read = entry.reader.take(hold + 1).read_to_end(&mut bytes);
-            let lower = entry.path.to_ascii_lowercase();
-            // Entries the engine judges from their bytes (and key files) are held whole.
-            let judged = judged(entry.path, &lower, &bytes, &out.keys);
-            let whole = judged.is_some();
-            if read.is_ok() && whole && bytes.len() as u64 > hold {
-                let rest = (MAX_ENTRY_BYTES + 1).saturating_sub(bytes.len() as u64);
-                read = entry.reader.take(rest).read_to_end(&mut bytes);
+        let clock = timings.clock;
+        let (mut t_read, mut t_work) = (0.0, 0.0);
+        let walk_start = clock();
+        for input in inputs.iter_mut() {
+            let (name, size) = (input.name.clone(), input.size);
+            if let Err(e) = input.source.seek(SeekFrom::Start(0)) {
+                out.problems.push(format!("{name}: {e}"));
+                continue;
             }
-            t_read += clock() - t0;
-            let stored = bytes.len() as u64;
-            if let Err(e) = read {
-                let mut l = line(entry.path, "unreadable", stored);
-                l.problems.push(e.to_string());
-                out.lines.push(l);
-                return Control::Continue;
-            }
-            let entry_start = base + read_here;
-            entry_path.replace(entry.path.to_owned());
-            if stored > MAX_ENTRY_BYTES {
-                let mut l = line(entry.path, "too large", stored);
-                l.problems.push(format!(
-                    "larger than {} MiB: too big to judge in a browser tab; use the trailproof CLI",
-                    MAX_ENTRY_BYTES >> 20
-                ));
-                out.lines.push(l);
-                return Control::Continue;
-            }
-            if stored > hold && !whole {
-                // Too big to hold: scanned as it streams by, then ingested from a second read.
-                report(Phase::Verify, entry_start, entry.path);
+            let reopen = &input.reopen;
+            let mut read_here = 0u64;
+            let diags = input::walk(&name, input.source, limits, &mut |entry| {
+                let mut bytes = Vec::new();
                 let t0 = clock();
-                let path = entry.path;
-                // Progress stays within the input (a container's entries may inflate).
-                let room = (base + size).saturating_sub(entry_start);
-                let mut paced = Paced {
-                    inner: bytes.as_slice().chain(&mut *entry.reader),
-                    done: 0,
-                    told: 0,
-                    on: |n: u64| report(Phase::Verify, entry_start + (n / 2).min(room), path),
-                };
-                let scanned = trailproof_chain::scan(path, &mut paced, &scan_limits);
-                drop(bytes);
-                let stored = scanned.stored_size;
-                let end = base + (read_here + stored).min(size);
-                entry_at.set((entry_start + (end - entry_start) / 2, end, 2));
-                let summary = ingest_again(reopen, &name, path, &limits, &mut ingest);
-                t_work += clock() - t0;
+                let mut read = entry.reader.take(hold + 1).read_to_end(&mut bytes);
+                let lower = entry.path.to_ascii_lowercase();
+                // Entries the engine judges from their bytes (and key files) are held whole.
+                let judged = judged(entry.path, &lower, &bytes, &out.keys);
+                let whole = judged.is_some();
+                if read.is_ok() && whole && bytes.len() as u64 > hold {
+                    let rest = (MAX_ENTRY_BYTES + 1).saturating_sub(bytes.len() as u64);
+                    read = entry.reader.take(rest).read_to_end(&mut bytes);
+                }
+                t_read += clock() - t0;
+                let stored = bytes.len() as u64;
+                if let Err(e) = read {
+                    let mut l = line(entry.path, "unreadable", stored);
+                    l.problems.push(e.to_string());
+                    out.lines.push(l);
+                    return Control::Continue;
+                }
+                let entry_start = *base + read_here;
+                entry_path.replace(entry.path.to_owned());
+                if stored > MAX_ENTRY_BYTES {
+                    let mut l = line(entry.path, "too large", stored);
+                    l.problems.push(format!(
+                        "larger than {} MiB: too big to judge in a browser tab; use the trailproof CLI",
+                        MAX_ENTRY_BYTES >> 20
+                    ));
+                    out.lines.push(l);
+                    return Control::Continue;
+                }
+                if stored > hold && !whole {
+                    // Too big to hold: scanned as it streams by, then ingested from a second read.
+                    report(Phase::Verify, entry_start, entry.path);
+                    let t0 = clock();
+                    let path = entry.path;
+                    // Progress stays within the input (a container's entries may inflate).
+                    let room = (*base + size).saturating_sub(entry_start);
+                    let mut paced = Paced {
+                        inner: bytes.as_slice().chain(&mut *entry.reader),
+                        done: 0,
+                        told: 0,
+                        on: |n: u64| report(Phase::Verify, entry_start + (n / 2).min(room), path),
+                    };
+                    let scanned = trailproof_chain::scan(path, &mut paced, scan_limits);
+                    drop(bytes);
+                    let stored = scanned.stored_size;
+                    let end = *base + (read_here + stored).min(size);
+                    entry_at.set((entry_start + (end - entry_start) / 2, end, 2));
+                    let summary = ingest_again(reopen, &name, path, limits, ingest);
+                    t_work += clock() - t0;
+                    read_here = (read_here + stored).min(size);
+                    let chain_kind = scanned.kind();
+                    out.scanned.push(scanned);
+                    out.lines.push(match summary {
+                        Ok(summary) => {
+                            counted(&summary);
+                            file_line(path, &summary, chain_kind)
+                        }
+                        Err(problem) => {
+                            let mut l = line(path, "unreadable", stored);
+                            l.problems.push(problem);
+                            l
+                        }
+                    });
+                    return Control::Continue;
+                }
                 read_here = (read_here + stored).min(size);
-                let chain_kind = scanned.kind();
-                out.scanned.push(scanned);
-                out.lines.push(match summary {
-                    Ok(summary) => {
-                        counted(&summary);
-                        file_line(path, &summary, chain_kind)
+                entry_at.set((entry_start, *base + read_here, 1));
+                let mut defer = |what: Deferred, bytes: Vec<u8>| {
+                    out.deferred.push((what, entry.path.to_owned()));
+                    deferred_bytes.push(bytes);
+                };
+                match judged {
+                    Some(Judged::Key) => {
+                        out.lines.push(line(entry.path, "verifier key", stored));
+                        return Control::Continue;
                     }
-                    Err(problem) => {
-                        let mut l = line(path, "unreadable", stored);
-                        l.problems.push(problem);
-                        l
+                    Some(Judged::Proof) => {
+                        defer(Deferred::Proof, bytes);
+                        out.lines.push(line(entry.path, "inclusion proof", stored));
+                        return Control::Continue;
                     }
-                });
-                return Control::Continue;
-            }
-            read_here = (read_here + stored).min(size);
-            entry_at.set((entry_start, base + read_here, 1));
-            let mut defer = |what: Deferred, bytes: Vec<u8>| {
-                out.deferred.push((what, entry.path.to_owned()));
-                deferred_bytes.push(bytes);
-            };
-            match judged {
-                Some(Judged::Key) => {
-                    out.lines.push(line(entry.path, "verifier key", stored));
-                    return Control::Continue;
+                    Some(Judged::ArchivePart) if !lower.ends_with(".rec") => {
+                        defer(Deferred::ArchivePart, bytes);
+                        out.lines.push(line(entry.path, "sealed archive", stored));
+                        return Control::Continue;
+                    }
+                    // A record file goes to the archive verifier and is indexed too (below).
+                    Some(Judged::ArchivePart) => defer(Deferred::ArchivePart, bytes.clone()),
+                    Some(Judged::Sigma) => {
+                        // Sigma rules travel with the data; they are loaded, not indexed.
+                        defer(Deferred::Sigma, bytes);
+                        out.lines.push(line(entry.path, "Sigma rule", stored));
+                        return Control::Continue;
+                    }
+                    None => {}
                 }
-                Some(Judged::Proof) => {
-                    defer(Deferred::Proof, bytes);
-                    out.lines.push(line(entry.path, "inclusion proof", stored));
-                    return Control::Continue;
-                }
-                Some(Judged::ArchivePart) if !lower.ends_with(".rec") => {
-                    defer(Deferred::ArchivePart, bytes);
-                    out.lines.push(line(entry.path, "sealed archive", stored));
-                    return Control::Continue;
-                }
-                // A record file goes to the archive verifier and is indexed too (below).
-                Some(Judged::ArchivePart) => defer(Deferred::ArchivePart, bytes.clone()),
-                Some(Judged::Sigma) => {
-                    // Sigma rules travel with the data; they are loaded, not indexed.
-                    defer(Deferred::Sigma, bytes);
-                    out.lines.push(line(entry.path, "Sigma rule", stored));
-                    return Control::Continue;
-                }
-                None => {}
-            }
-            report(Phase::Verify, entry_start, entry.path);
-            // A sealed archive's record file holds framed records: no digest chain can
-            // cover it, and ingest reads it through its JSON-array view.
-            let t0 = clock();
-            let (chain_kind, summary) = if lower.ends_with(".rec") {
-                let summary =
-                    ingest.add_file(entry.path, &mut JsonArrayReader::new(bytes.as_slice()));
-                (ChainKind::Other, summary)
-            } else {
-                let (scanned, summary) =
-                    trailproof_load::scan_and_ingest(entry.path, &bytes, &scan_limits, &mut ingest);
-                let kind = scanned.kind();
-                out.scanned.push(scanned);
-                (kind, summary)
-            };
-            // Scan and ingest share one read (and one inflate): timed together.
-            t_work += clock() - t0;
-            counted(&summary);
-            out.lines.push(file_line(entry.path, &summary, chain_kind));
-            Control::Continue
-        });
-        out.problems.extend(diags.iter().map(|d| d.to_string()));
-        base += size;
-        report(Phase::Index, base, &name);
+                report(Phase::Verify, entry_start, entry.path);
+                // A sealed archive's record file holds framed records: no digest chain can
+                // cover it, and ingest reads it through its JSON-array view.
+                let t0 = clock();
+                let (chain_kind, summary) = if lower.ends_with(".rec") {
+                    let summary =
+                        ingest.add_file(entry.path, &mut JsonArrayReader::new(bytes.as_slice()));
+                    (ChainKind::Other, summary)
+                } else {
+                    let (scanned, summary) =
+                        trailproof_load::scan_and_ingest(entry.path, &bytes, scan_limits, ingest);
+                    let kind = scanned.kind();
+                    out.scanned.push(scanned);
+                    (kind, summary)
+                };
+                // Scan and ingest share one read (and one inflate): timed together.
+                t_work += clock() - t0;
+                counted(&summary);
+                out.lines.push(file_line(entry.path, &summary, chain_kind));
+                Control::Continue
+            });
+            out.problems.extend(diags.iter().map(|d| d.to_string()));
+            *base += size;
+            report(Phase::Index, *base, &name);
+        }
+        out.walk_ms += clock() - walk_start;
+        out.read_ms += t_read;
+        out.scan_ingest_ms += t_work;
     }
-    out.walk_ms = clock() - walk_start;
-    (out.read_ms, out.scan_ingest_ms) = (t_read, t_work);
-    Run {
-        output: out,
-        deferred: deferred_bytes,
-        part: ingest.into_part(),
+
+    /// The run: everything added, as [`load_run`] of all of it gives.
+    pub fn finish(self) -> Run {
+        Run {
+            output: self.out,
+            deferred: self.deferred,
+            part: self.ingest.into_part(),
+        }
     }
 }
 
@@ -452,9 +518,33 @@ pub fn cut_runs(sizes: &[u64], workers: usize) -> Vec<std::ops::Range<usize>> {
     runs
 }
 
+/// Most files a load worker reads ahead in one batch (see [`batches`]): enough reads in
+/// flight to keep the browser busy, few enough that the first batch is soon read.
+pub const BATCH_FILES: usize = 256;
+
+/// Cuts inputs of `sizes` bytes into batches of consecutive inputs: at most [`BATCH_FILES`]
+/// each, and at most `budget` bytes of inputs read ahead (those of one slice, [`CHUNK`], or less) each,
+/// but never empty. Every input is in exactly one batch, in order.
+pub fn batches(sizes: &[u64], budget: u64) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, &size) in sizes.iter().enumerate() {
+        let ahead = if size <= CHUNK { size } else { 0 };
+        if i > start && (i - start >= BATCH_FILES || bytes + ahead > budget) {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += ahead;
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::cut_runs;
+    use super::{batches, cut_runs, BATCH_FILES, CHUNK};
 
     #[test]
     fn runs_cover_every_input_once_in_order() {
@@ -477,5 +567,32 @@ mod tests {
             );
         }
         assert_eq!(cut_runs(&[1; 6048], 2).len(), 8);
+    }
+
+    #[test]
+    fn batches_cover_every_input_once_in_order_within_their_bounds() {
+        let big = CHUNK + 1;
+        let cases: &[(&[u64], u64)] = &[
+            (&[], 10),
+            (&[5], 1),
+            (&[1; 1000], 1 << 20),
+            (&[4, 4, 4, 4, 4], 8),
+            (&[big, big, 3, big, 9, 9, 0], 9),
+        ];
+        for &(sizes, budget) in cases {
+            let cut = batches(sizes, budget);
+            let flat: Vec<usize> = cut.iter().flat_map(|r| r.clone()).collect();
+            assert_eq!(flat, (0..sizes.len()).collect::<Vec<_>>(), "{sizes:?}");
+            for r in &cut {
+                assert!(!r.is_empty() && r.len() <= BATCH_FILES, "{r:?}");
+                let ahead: u64 = sizes[r.clone()].iter().filter(|&&s| s <= CHUNK).sum();
+                // Over the budget only when one input alone is.
+                assert!(ahead <= budget || r.len() == 1, "{sizes:?}: {r:?}");
+            }
+        }
+        assert_eq!(batches(&[1; 1000], 1 << 20).len(), 4);
+        assert_eq!(batches(&[4, 4, 4, 4, 4], 8), vec![0..2, 2..4, 4..5]);
+        // Inputs too big to read ahead take no budget.
+        assert_eq!(batches(&[big, big, 3, big, 9, 9, 0], 9).len(), 3);
     }
 }

@@ -42,7 +42,24 @@ mod worker {
         engine: Engine,
     }
 
+    /// A load whose files are still arriving (the page sends them a few hundred a message).
+    struct Pending {
+        job: u32,
+        paths: Vec<String>,
+        files: Vec<File>,
+    }
+
+    /// Runs the pending load once every one of its files is in.
+    async fn load_when_every_file_is_in() {
+        let complete = PENDING.with_borrow_mut(|p| p.take_if(|p| p.files.len() >= p.paths.len()));
+        if let Some(Pending { job, paths, files }) = complete {
+            load(job, paths, files).await;
+            reply(&FromWorker::Done { job });
+        }
+    }
+
     thread_local! {
+        static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
         static LOADED: RefCell<Loaded> = RefCell::new(Loaded::default());
         static BUILD: RefCell<Option<Tool>> = const { RefCell::new(None) };
     }
@@ -58,8 +75,20 @@ mod worker {
                 reply(&FromWorker::Done { job });
             }
             ToWorker::Load { job, paths } => {
-                load(job, paths, files).await;
-                reply(&FromWorker::Done { job });
+                PENDING.set(Some(Pending { job, paths, files }));
+                load_when_every_file_is_in().await;
+            }
+            ToWorker::More { job } => {
+                let ours = PENDING.with_borrow_mut(|p| match p {
+                    Some(p) if p.job == job => {
+                        p.files.extend(files);
+                        true
+                    }
+                    _ => false,
+                });
+                if ours {
+                    load_when_every_file_is_in().await;
+                }
             }
             ToWorker::Query {
                 seq,

@@ -40,7 +40,7 @@ pub fn InputsView(props: &InputsProps) -> Html {
                     { for props.rows[..rows_shown].iter().map(|row| html! {
                         <tr>
                             <td class="path" data-label="File">{ path_text(&row.path) }</td>
-                            <td class="num" data-label="Size">{ human_bytes(row.size) }</td>
+                            <td class="num" data-label="Size">{ row.size.map(human_bytes).unwrap_or_default() }</td>
                             { match &row.outcome {
                                 Outcome::Pending => html! { <td class="muted" data-label="SHA-256">{ "…" }</td> },
                                 Outcome::Hashed(h) => html! { <td class="hash" data-label="SHA-256"><code title={h.clone()}>{ h }</code></td> },
