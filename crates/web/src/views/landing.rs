@@ -237,11 +237,8 @@ pub fn ProgressBar(props: &ProgressProps) -> Html {
     if !props.running {
         return html! {};
     }
-    let percent = if props.total == 0 {
-        100.0
-    } else {
-        props.done as f64 * 100.0 / props.total as f64
-    };
+    // No total yet: the worker has not told it (the files may still be on their way to it).
+    let percent = (props.total > 0).then(|| props.done as f64 * 100.0 / props.total as f64);
     let phase = match props.phase {
         Phase::Read => "Reading and hashing",
         Phase::Verify => "Verifying",
@@ -252,9 +249,12 @@ pub fn ProgressBar(props: &ProgressProps) -> Html {
     };
     html! {
         <section class="progress" aria-live="polite">
-            <progress id="progress" max="100" value={format!("{percent:.1}")} aria-label="Progress" />
+            <progress id="progress" max="100" value={percent.map(|p| format!("{p:.1}"))} aria-label="Progress" />
             <span class="progress-text">
-                { format!("{phase}: {} of {} ({percent:.0} %) ", human_bytes(props.done), human_bytes(props.total)) }
+                { match percent {
+                    Some(p) => format!("{phase}: {} of {} ({p:.0} %) ", human_bytes(props.done), human_bytes(props.total)),
+                    None => format!("{phase}: starting "),
+                } }
                 <span class="progress-rate">{ rates(props.done, props.events, props.ms) }</span>
                 { " " }
                 <span class="muted">{ &props.file }</span>
