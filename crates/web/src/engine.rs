@@ -234,6 +234,13 @@ impl Join {
         }
     }
 
+    /// The load's inputs hold `bytes` in all, learnt after the first runs were joined (their
+    /// files were still arriving): the reservation [`Join::expecting`] describes is made at the
+    /// next run joined.
+    pub fn expect(&mut self, bytes: u64) {
+        self.expected_bytes = bytes;
+    }
+
     /// Joins the next run in input order.
     pub fn add(&mut self, run: Run, clock: &dyn Fn() -> f64) {
         let t0 = clock();

@@ -21,7 +21,7 @@ use crate::blob::{inputs, BlobReader};
 use crate::engine::{Progress, Tick, Timings};
 use crate::fetch::{performance_now, worker_error, Reads, PREFETCH_BUDGET};
 use crate::protocol::{FromLoader, ToLoader, CHUNK};
-use crate::run::{batches, Run, RunLoader, HOLD_BYTES};
+use crate::run::{batches, cut_runs, Run, RunLoader, HOLD_BYTES, RUNS_PER_WORKER};
 
 /// Most load workers: past this, the engine worker appending parts and the page's own work
 /// gain nothing from more.
@@ -145,6 +145,8 @@ pub trait Listener {
     /// The next run in input order, as soon as every run before it came back (see
     /// [`crate::engine::Join`]).
     fn run(&mut self, run: Run);
+    /// Every input is in, `bytes` in all (told once, before the last run is handed on).
+    fn inputs_in(&mut self, bytes: u64);
 }
 
 /// What the load workers of one load cost beside their wall time.
@@ -154,42 +156,145 @@ pub struct PoolCosts {
     pub encode_ms: f64,
     /// The largest WebAssembly memory a load worker reached, in MiB.
     pub memory_mib: f64,
+    /// Runs the inputs were cut into.
+    pub runs: usize,
+    /// Load workers started.
+    pub workers: usize,
 }
 
-/// Loads `files`, cut into `runs`, on `workers` load workers; the runs are handed to
-/// `listener` in input order, each as soon as those before it came back. Milliseconds the
-/// load workers spent encoding their parts are added to `costs`, and the largest memory one
-/// of them reached is kept there.
+/// The files of a load as they arrive from the page ([`crate::protocol::ToWorker::Load`], then
+/// `More`): a pool starts on the first files while the rest are still on their way.
+pub struct Incoming {
+    paths: Vec<String>,
+    files: RefCell<Vec<File>>,
+    /// The pool to wake when files arrive.
+    inbox: RefCell<Option<Inbox>>,
+}
+
+/// What the pool's inbox hears from [`Incoming::push`] (no load worker has this index).
+const FILES_ARRIVED: usize = usize::MAX;
+
+impl Incoming {
+    /// A load of `paths`, the first `files` of them in.
+    pub fn new(paths: Vec<String>, files: Vec<File>) -> Incoming {
+        Incoming {
+            paths,
+            files: RefCell::new(files),
+            inbox: RefCell::new(None),
+        }
+    }
+
+    /// The next files, in order.
+    pub fn push(&self, files: Vec<File>) {
+        self.files.borrow_mut().extend(files);
+        if let Some(inbox) = &*self.inbox.borrow() {
+            inbox.push(FILES_ARRIVED, JsValue::NULL);
+        }
+    }
+
+    /// How many files the load has.
+    pub fn expected(&self) -> usize {
+        self.paths.len()
+    }
+
+    /// How many are in.
+    pub fn arrived(&self) -> usize {
+        self.files.borrow().len().min(self.paths.len())
+    }
+
+    /// Whether every file is in.
+    pub fn complete(&self) -> bool {
+        self.arrived() == self.expected()
+    }
+
+    /// The files in, named.
+    pub fn named(&self) -> Vec<(String, File)> {
+        self.paths
+            .iter()
+            .cloned()
+            .zip(self.files.borrow().iter().cloned())
+            .collect()
+    }
+}
+
+/// Loads the `incoming` files on `workers` load workers, in runs of consecutive files: cut by
+/// bytes and count ([`cut_runs`]) when every file is in at the start, else by count as they
+/// arrive (their sizes are not known before). The runs are handed to `listener` in input
+/// order, each as soon as those before it came back. Milliseconds the load workers spent
+/// encoding their parts are added to `costs`, and the largest memory one of them reached is
+/// kept there.
 pub async fn load(
-    files: &[(String, File)],
-    runs: &[Range<usize>],
+    incoming: &Incoming,
     workers: usize,
     listener: &mut dyn Listener,
     costs: &mut PoolCosts,
 ) -> Result<(), String> {
-    let workers = workers.clamp(1, runs.len().max(1));
+    let expected = incoming.expected();
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    // Files per run while they arrive: about `RUNS_PER_WORKER` runs a worker, by count.
+    let per_run = expected.div_ceil(workers.max(1) * RUNS_PER_WORKER).max(1);
+    let mut cut = 0;
+    if incoming.complete() {
+        let sizes: Vec<u64> = incoming
+            .named()
+            .iter()
+            .map(|(_, f)| f.size() as u64)
+            .collect();
+        runs = cut_runs(&sizes, workers);
+        cut = expected;
+        listener.inputs_in(sizes.iter().sum());
+    }
+    let run_count = if cut == expected {
+        runs.len()
+    } else {
+        expected.div_ceil(per_run)
+    };
+    let workers = workers.clamp(1, run_count.max(1));
     let inbox = Inbox::default();
+    *incoming.inbox.borrow_mut() = Some(inbox.clone());
     let pool: Vec<Loader> = (0..workers)
         .map(|i| spawn(i, &inbox))
         .collect::<Result<_, _>>()
         .map_err(|e| format!("could not start a load worker: {e:?}"))?;
+    costs.workers = workers;
+    let mut idle: Vec<usize> = (0..workers).rev().collect();
     let mut next = 0;
-    for loader in &pool {
-        if let Some(range) = runs.get(next) {
-            send(loader, next, range, files, workers);
-            next += 1;
-        }
-    }
-    let size =
-        |r: &Range<usize>| -> u64 { files[r.clone()].iter().map(|(_, f)| f.size() as u64).sum() };
-    let mut done: Vec<u64> = vec![0; runs.len()];
-    let mut events: Vec<u64> = vec![0; runs.len()];
+    let mut done: Vec<u64> = Vec::new();
+    let mut events: Vec<u64> = Vec::new();
     // Runs back but not yet handed on (one before them is still loading).
-    let mut waiting: Vec<Option<Run>> = (0..runs.len()).map(|_| None).collect();
+    let mut waiting: Vec<Option<Run>> = Vec::new();
     let mut given = 0;
-    let mut left = runs.len();
-    while left > 0 {
+    loop {
+        // Runs of the files in so far.
+        let arrived = incoming.arrived();
+        while cut < arrived && (arrived - cut >= per_run || arrived == expected) {
+            let end = (cut + per_run).min(arrived);
+            runs.push(cut..end);
+            cut = end;
+            if cut == expected {
+                let named = incoming.named();
+                listener.inputs_in(named.iter().map(|(_, f)| f.size() as u64).sum());
+            }
+        }
+        done.resize(runs.len(), 0);
+        events.resize(runs.len(), 0);
+        waiting.resize_with(runs.len(), || None);
+        if next < runs.len() && !idle.is_empty() {
+            let files = incoming.named();
+            while let (Some(range), Some(&worker)) = (runs.get(next), idle.last()) {
+                send(&pool[worker], next, range, &files, workers);
+                idle.pop();
+                next += 1;
+            }
+        }
+        if cut == expected && given == runs.len() {
+            costs.runs = runs.len();
+            break;
+        }
         let (worker, data) = inbox.next().await;
+        if worker == FILES_ARRIVED {
+            continue;
+        }
         let parts = if Array::is_array(&data) {
             Array::from(&data)
         } else {
@@ -260,16 +365,16 @@ pub async fn load(
                     listener.run(ready);
                     given += 1;
                 }
-                done[run] = size(range);
-                left -= 1;
-                if let Some(range) = runs.get(next) {
-                    send(&pool[worker], next, range, files, workers);
-                    next += 1;
-                }
+                done[run] = incoming.files.borrow()[range.clone()]
+                    .iter()
+                    .map(|f| f.size() as u64)
+                    .sum();
+                idle.push(worker);
             }
             FromLoader::Fatal { message } => return Err(message),
         }
     }
+    *incoming.inbox.borrow_mut() = None;
     // Dropping the pool terminates every load worker: their memory goes with them.
     drop(pool);
     Ok(())

@@ -81,7 +81,7 @@ pub enum ToWorker {
     },
     /// Verify and load the files of `paths` (digest chains, keys, sidecars, events): the
     /// first of them are sent alongside, the rest in [`ToWorker::More`] messages; the load
-    /// starts once every file is in.
+    /// starts on the first files while the rest arrive.
     Load {
         /// The job.
         job: u32,

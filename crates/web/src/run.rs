@@ -494,7 +494,7 @@ impl<R: Read, F: FnMut(u64)> Read for Paced<R, F> {
 /// Runs per load worker: enough that a worker given small inputs takes another run while a
 /// slower one finishes, few enough that each run's fixed cost (messages, the part's
 /// dictionaries appended once each) stays small.
-const RUNS_PER_WORKER: usize = 4;
+pub const RUNS_PER_WORKER: usize = 4;
 
 /// Cuts inputs of `sizes` bytes into runs of consecutive inputs for `workers` load workers:
 /// about `RUNS_PER_WORKER` runs each, balanced by bytes and by count (many small files cost

@@ -27,9 +27,9 @@ mod worker {
     };
     use trailproof_web::identity;
     use trailproof_web::mailbox::{reply, scope, serve};
-    use trailproof_web::pool;
+    use trailproof_web::pool::{self, Incoming};
     use trailproof_web::protocol::{AnalysisSettings, ExportFormat, FromWorker, Phase, ToWorker};
-    use trailproof_web::run::{cut_runs, Run};
+    use trailproof_web::run::Run;
     use wasm_bindgen::prelude::*;
     use web_sys::{Blob, BlobPropertyBag, File};
 
@@ -42,24 +42,9 @@ mod worker {
         engine: Engine,
     }
 
-    /// A load whose files are still arriving (the page sends them a few hundred a message).
-    struct Pending {
-        job: u32,
-        paths: Vec<String>,
-        files: Vec<File>,
-    }
-
-    /// Runs the pending load once every one of its files is in.
-    async fn load_when_every_file_is_in() {
-        let complete = PENDING.with_borrow_mut(|p| p.take_if(|p| p.files.len() >= p.paths.len()));
-        if let Some(Pending { job, paths, files }) = complete {
-            load(job, paths, files).await;
-            reply(&FromWorker::Done { job });
-        }
-    }
-
     thread_local! {
-        static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
+        /// The load whose files are arriving, and its job.
+        static INCOMING: RefCell<Option<(u32, Rc<Incoming>)>> = const { RefCell::new(None) };
         static LOADED: RefCell<Loaded> = RefCell::new(Loaded::default());
         static BUILD: RefCell<Option<Tool>> = const { RefCell::new(None) };
     }
@@ -75,19 +60,21 @@ mod worker {
                 reply(&FromWorker::Done { job });
             }
             ToWorker::Load { job, paths } => {
-                PENDING.set(Some(Pending { job, paths, files }));
-                load_when_every_file_is_in().await;
+                // The load starts on the first files; the rest arrive in `More` messages.
+                let incoming = Rc::new(Incoming::new(paths, files));
+                INCOMING.set(Some((job, incoming.clone())));
+                load(job, &incoming).await;
+                INCOMING.set(None);
+                reply(&FromWorker::Done { job });
             }
             ToWorker::More { job } => {
-                let ours = PENDING.with_borrow_mut(|p| match p {
-                    Some(p) if p.job == job => {
-                        p.files.extend(files);
-                        true
-                    }
-                    _ => false,
+                let incoming = INCOMING.with_borrow(|i| {
+                    i.as_ref()
+                        .filter(|(j, _)| *j == job)
+                        .map(|(_, incoming)| incoming.clone())
                 });
-                if ours {
-                    load_when_every_file_is_in().await;
+                if let Some(incoming) = incoming {
+                    incoming.push(files);
                 }
             }
             ToWorker::Query {
@@ -240,6 +227,11 @@ mod worker {
         fn run(&mut self, run: Run) {
             self.join.add(run, &performance_now);
         }
+
+        fn inputs_in(&mut self, bytes: u64) {
+            self.total = bytes;
+            self.join.expect(bytes);
+        }
     }
 
     /// [`ToPage`] shared with a load's progress callback, borrowed per call.
@@ -257,35 +249,41 @@ mod worker {
         fn run(&mut self, run: Run) {
             self.0.borrow_mut().run(run)
         }
+
+        fn inputs_in(&mut self, bytes: u64) {
+            self.0.borrow_mut().inputs_in(bytes)
+        }
     }
 
     /// Hashes, verifies and indexes the inputs on the pool of load workers (each hashes, reads
     /// ahead and loads the runs of inputs it is handed), finishes the load here, then analyses.
-    async fn load(job: u32, paths: Vec<String>, files: Vec<File>) {
+    async fn load(job: u32, incoming: &Incoming) {
         let clock = performance_now;
         let mut timings = Timings::new(&clock);
-        let named: Vec<(String, File)> = paths.into_iter().zip(files).collect();
-        let total: u64 = named.iter().map(|(_, f)| f.size() as u64).sum();
-        let sizes: Vec<u64> = named.iter().map(|(_, f)| f.size() as u64).collect();
-        let workers = pool::pool_size();
-        let runs = cut_runs(&sizes, workers);
         let to_page = Rc::new(RefCell::new(ToPage {
             job,
-            total,
+            // Told by `inputs_in` once every file is in.
+            total: 0,
             started: clock(),
             throttle: Throttle::default(),
             batch: HashBatch::default(),
-            digests: vec![None; named.len()],
-            join: Join::expecting(total),
+            digests: vec![None; incoming.expected()],
+            join: Join::new(),
         }));
         let t0 = clock();
         let mut costs = pool::PoolCosts::default();
-        let loaded = if runs.len() > 1 {
+        let loaded = if incoming.expected() > 1 {
             let mut listener = Shared(to_page.clone());
-            pool::load(&named, &runs, workers, &mut listener, &mut costs).await
+            pool::load(incoming, pool::pool_size(), &mut listener, &mut costs).await
         } else {
-            // One run (one input, say a zip): loaded here, as a pool would add only a worker's
-            // start and the part's trip.
+            // One input (a zip, say; the first message carries it): loaded here, as a pool
+            // would add only a worker's start and the part's trip.
+            let named = incoming.named();
+            pool::Listener::inputs_in(
+                &mut *to_page.borrow_mut(),
+                named.iter().map(|(_, f)| f.size() as u64).sum(),
+            );
+            (costs.runs, costs.workers) = (1, 1);
             let sink = to_page.clone();
             let progress: Progress = Rc::new(RefCell::new(move |t: Tick<'_>| {
                 pool::Listener::progress(&mut *sink.borrow_mut(), t);
@@ -298,11 +296,11 @@ mod worker {
                     pool::Listener::run(&mut *page, run);
                 })
         };
+        let named = incoming.named();
         timings.add(
             &format!(
                 "load workers: hash, read, scan, ingest ({} runs on {} workers, wall)",
-                runs.len(),
-                workers.min(runs.len()).max(1)
+                costs.runs, costs.workers
             ),
             clock() - t0,
         );
@@ -316,6 +314,7 @@ mod worker {
             reply(&FromWorker::Fatal { message });
             return;
         }
+        let total = to_page.borrow().total;
         let join = std::mem::take(&mut to_page.borrow_mut().join);
         let (engine, summary) = {
             let t0 = clock();
