@@ -204,7 +204,12 @@ mod worker {
                 reply(&FromWorker::Progress {
                     job: self.job,
                     phase: t.phase,
-                    done: t.done.min(self.total),
+                    // No total while files are still arriving: the bytes done so far.
+                    done: if self.total == 0 {
+                        t.done
+                    } else {
+                        t.done.min(self.total)
+                    },
                     total: self.total,
                     events: t.events,
                     ms: performance_now() - self.started,

@@ -253,7 +253,8 @@ pub fn ProgressBar(props: &ProgressProps) -> Html {
             <span class="progress-text">
                 { match percent {
                     Some(p) => format!("{phase}: {} of {} ({p:.0} %) ", human_bytes(props.done), human_bytes(props.total)),
-                    None => format!("{phase}: starting "),
+                    None if props.done == 0 => format!("{phase}: starting "),
+                    None => format!("{phase}: {} so far ", human_bytes(props.done)),
                 } }
                 <span class="progress-rate">{ rates(props.done, props.events, props.ms) }</span>
                 { " " }
