@@ -42,11 +42,13 @@ impl Throttle {
 /// per batch ([`Reads`]), for two batches are held at once: the one it loads and the next.
 pub const PREFETCH_BUDGET: u64 = 256 << 20;
 /// Files read in one composite read by [`prefetch`].
-const PREFETCH_FILES: usize = 256;
+const PREFETCH_FILES: usize = 512;
+/// Composite reads [`prefetch`] keeps in flight (6,049 small files in reads of 512: one in
+/// flight 1.5–1.8 s, four 0.6–0.8 s, in Chromium on the 2-core machine).
+const PREFETCH_READS: usize = 4;
 
 /// Reads every input that fits in one slice ([`CHUNK`]) ahead, [`PREFETCH_FILES`] at a time
-/// in one composite read each ([`Reads`]), the next read started before the current one is
-/// taken. A read that fails is left to the load, which reads each of its files again and
+/// in one composite read each ([`Reads`]), [`PREFETCH_READS`] reads in flight. A read that fails is left to the load, which reads each of its files again and
 /// reports the one that fails. `budget_share` divides the budget between workers reading at
 /// once.
 pub async fn prefetch(files: &[(String, File)], budget_share: u64) -> Vec<Option<Vec<u8>>> {
@@ -61,9 +63,15 @@ pub async fn prefetch(files: &[(String, File)], budget_share: u64) -> Vec<Option
         }
     }
     let mut chunks = wanted.chunks(PREFETCH_FILES);
-    let mut next = chunks.next().map(|c| Reads::start(files, c.to_vec()));
-    while let Some(reads) = next.take() {
-        next = chunks.next().map(|c| Reads::start(files, c.to_vec()));
+    let mut flying: std::collections::VecDeque<Reads> = chunks
+        .by_ref()
+        .take(PREFETCH_READS)
+        .map(|c| Reads::start(files, c.to_vec()))
+        .collect();
+    while let Some(reads) = flying.pop_front() {
+        if let Some(c) = chunks.next() {
+            flying.push_back(Reads::start(files, c.to_vec()));
+        }
         for (index, bytes) in reads.settle().await {
             out[index] = Some(bytes);
         }
