@@ -410,7 +410,7 @@ impl Engine {
     }
 
     /// [`Engine::load_events`] with the inputs cut into runs of `lengths` consecutive inputs
-    /// (the rest, if any, is one more run), each loaded apart ([`run::load_run`], as the
+    /// (the rest, if any, is one more run), each loaded apart ([`run::RunLoader`], as the
     /// browser's load workers do) and the runs joined ([`Join`]):
     /// the same engine and summary whatever the cut, and whatever the size past which entries
     /// are streamed (`hold`, [`run::HOLD_BYTES`] in the browser), and whatever the batches of

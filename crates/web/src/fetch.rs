@@ -48,9 +48,9 @@ const PREFETCH_FILES: usize = 512;
 const PREFETCH_READS: usize = 4;
 
 /// Reads every input that fits in one slice ([`CHUNK`]) ahead, [`PREFETCH_FILES`] at a time
-/// in one composite read each ([`Reads`]), [`PREFETCH_READS`] reads in flight. A read that fails is left to the load, which reads each of its files again and
-/// reports the one that fails. `budget_share` divides the budget between workers reading at
-/// once.
+/// in one composite read each ([`Reads`]), [`PREFETCH_READS`] reads in flight. A read that
+/// fails is left to the load, which reads each of its files again and reports the one that
+/// fails. `budget_share` divides the budget between workers reading at once.
 pub async fn prefetch(files: &[(String, File)], budget_share: u64) -> Vec<Option<Vec<u8>>> {
     let mut out: Vec<Option<Vec<u8>>> = vec![None; files.len()];
     let mut budget = PREFETCH_BUDGET / budget_share.max(1);

@@ -207,6 +207,13 @@ impl Incoming {
         self.arrived() == self.expected()
     }
 
+    /// Bytes of the files at `range` of the load (those in).
+    pub fn bytes(&self, range: Range<usize>) -> u64 {
+        let files = self.files.borrow();
+        let range = range.start.min(files.len())..range.end.min(files.len());
+        files[range].iter().map(|f| f.size() as u64).sum()
+    }
+
     /// The files in, named.
     pub fn named(&self) -> Vec<(String, File)> {
         self.paths
@@ -242,7 +249,7 @@ pub async fn load(
             .collect();
         runs = cut_runs(&sizes, workers);
         cut = expected;
-        listener.inputs_in(sizes.iter().sum());
+        listener.inputs_in(incoming.bytes(0..expected));
     }
     let run_count = if cut == expected {
         runs.len()
@@ -272,8 +279,7 @@ pub async fn load(
             runs.push(cut..end);
             cut = end;
             if cut == expected {
-                let named = incoming.named();
-                listener.inputs_in(named.iter().map(|(_, f)| f.size() as u64).sum());
+                listener.inputs_in(incoming.bytes(0..expected));
             }
         }
         done.resize(runs.len(), 0);
@@ -365,10 +371,7 @@ pub async fn load(
                     listener.run(ready);
                     given += 1;
                 }
-                done[run] = incoming.files.borrow()[range.clone()]
-                    .iter()
-                    .map(|f| f.size() as u64)
-                    .sum();
+                done[run] = incoming.bytes(range.clone());
                 idle.push(worker);
             }
             FromLoader::Fatal { message } => return Err(message),

@@ -121,29 +121,11 @@ pub const HOLD_BYTES: u64 = 32 << 20;
 /// Progress of a streamed entry's scan is told at most once per this many bytes.
 const PACE: u64 = 4 << 20;
 
-/// Loads a run of inputs: progress is reported in bytes of these inputs consumed, from 0;
-/// `timings.clock` times the steps.
-pub fn load_run(inputs: &mut [Input<'_>], progress: Progress, timings: &Timings<'_>) -> Run {
-    load_run_holding(inputs, HOLD_BYTES, progress, timings)
-}
-
-/// [`load_run`], streaming entries over `hold` bytes instead of [`HOLD_BYTES`]: the result is
-/// the same whatever `hold` (tested with every entry streamed).
-pub fn load_run_holding(
-    inputs: &mut [Input<'_>],
-    hold: u64,
-    progress: Progress,
-    timings: &Timings<'_>,
-) -> Run {
-    let mut loader = RunLoader::new(hold, progress);
-    loader.add(inputs, timings);
-    loader.finish()
-}
-
-/// A run loaded a few inputs at a time: [`RunLoader::add`] takes the next consecutive inputs
-/// of the run (a load worker hands over each batch it has read ahead while the next batch's
-/// reads are under way), [`RunLoader::finish`] gives the run, the same as [`load_run`] of
-/// all the inputs at once (progress counts bytes of every input added so far, from 0).
+/// A run of consecutive inputs, loaded a few at a time: [`RunLoader::add`] takes the next
+/// inputs of the run (a load worker hands over each batch it has read ahead while the next
+/// batch's reads are under way), [`RunLoader::finish`] gives the run, the same whatever the
+/// batches (tested natively with runs added in batches of 1, 2 and 3 inputs, and with every
+/// entry streamed). Progress counts bytes of every input added so far, from 0.
 pub struct RunLoader {
     hold: u64,
     limits: Limits,
@@ -169,7 +151,8 @@ pub struct RunLoader {
 }
 
 impl RunLoader {
-    /// A run that streams entries over `hold` bytes ([`HOLD_BYTES`] in the browser).
+    /// A run that streams entries over `hold` bytes ([`HOLD_BYTES`] in the browser): the
+    /// result is the same whatever `hold`.
     pub fn new(hold: u64, progress: Progress) -> RunLoader {
         let mut ingest = Ingest::new(ingest_options());
         let entry_at = Rc::new(Cell::new((0u64, 0u64, 1u64)));
@@ -220,7 +203,7 @@ impl RunLoader {
         }
     }
 
-    /// Loads the next consecutive inputs of the run.
+    /// Loads the next consecutive inputs of the run; `timings.clock` times the steps.
     pub fn add(&mut self, inputs: &mut [Input<'_>], timings: &Timings<'_>) {
         let RunLoader {
             hold,
@@ -397,7 +380,7 @@ impl RunLoader {
         out.scan_ingest_ms += t_work;
     }
 
-    /// The run: everything added, as [`load_run`] of all of it gives.
+    /// The run: everything added.
     pub fn finish(self) -> Run {
         Run {
             output: self.out,
@@ -523,8 +506,8 @@ pub fn cut_runs(sizes: &[u64], workers: usize) -> Vec<std::ops::Range<usize>> {
 pub const BATCH_FILES: usize = 256;
 
 /// Cuts inputs of `sizes` bytes into batches of consecutive inputs: at most [`BATCH_FILES`]
-/// each, and at most `budget` bytes of inputs read ahead (those of one slice, [`CHUNK`], or less) each,
-/// but never empty. Every input is in exactly one batch, in order.
+/// each, and at most `budget` bytes of inputs read ahead (those of one slice, [`CHUNK`], or
+/// less) each, but never empty. Every input is in exactly one batch, in order.
 pub fn batches(sizes: &[u64], budget: u64) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let (mut start, mut bytes) = (0, 0u64);

@@ -1,5 +1,5 @@
 //! A load worker of the engine worker's pool: loads the runs of inputs it is handed
-//! (`trailproof_web::run::load_run`) and sends back what the engine needs to finish the load,
+//! (`trailproof_web::pool::load_here`, a `run::RunLoader` fed batch by batch) and sends back what the engine needs to finish the load,
 //! its ingest part as bytes.
 #![forbid(unsafe_code)]
 

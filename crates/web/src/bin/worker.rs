@@ -283,17 +283,16 @@ mod worker {
         } else {
             // One input (a zip, say; the first message carries it): loaded here, as a pool
             // would add only a worker's start and the part's trip.
-            let named = incoming.named();
             pool::Listener::inputs_in(
                 &mut *to_page.borrow_mut(),
-                named.iter().map(|(_, f)| f.size() as u64).sum(),
+                incoming.bytes(0..incoming.expected()),
             );
             (costs.runs, costs.workers) = (1, 1);
             let sink = to_page.clone();
             let progress: Progress = Rc::new(RefCell::new(move |t: Tick<'_>| {
                 pool::Listener::progress(&mut *sink.borrow_mut(), t);
             }));
-            pool::load_here(&named, 1, progress)
+            pool::load_here(&incoming.named(), 1, progress)
                 .await
                 .map(|(run, hashed, failed)| {
                     let mut page = to_page.borrow_mut();
