@@ -37,7 +37,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use fantoccini::Locator;
 use harness::{Harness, Value};
 
 fn env(name: &str, default: usize) -> usize {
@@ -210,13 +209,7 @@ async fn many_small_files_from_drop_to_verdict() {
         // As a folder: the folder picker gives the page every file with its relative path.
         h.open().await;
         h.js(HOOKS).await;
-        h.client()
-            .find(Locator::Css("#pick-folder"))
-            .await
-            .expect("folder picker")
-            .send_keys(&dir.to_string_lossy())
-            .await
-            .expect("pick the folder");
+        h.pick("#pick-folder", &dir).await;
         runs.push(("folder", measure(&h, "folder").await));
         // The same files as one zip, dropped.
         h.open().await;
@@ -275,13 +268,7 @@ async fn many_small_files_from_drop_to_verdict() {
          return true;",
     )
     .await;
-    h.client()
-        .find(Locator::Css("#pick-folder"))
-        .await
-        .unwrap()
-        .send_keys(&dir.to_string_lossy())
-        .await
-        .expect("pick the folder");
+    h.pick("#pick-folder", &dir).await;
     h.wait_for("the picked files", "return window.__picked !== null;")
         .await;
     h.js(

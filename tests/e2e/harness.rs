@@ -276,6 +276,18 @@ impl Harness {
             .expect("run script")
     }
 
+    /// Picks `path` with the page's picker `input` (`#pick-files`, or `#pick-folder` for a
+    /// folder: the page then gets every file in it with its relative path).
+    pub async fn pick(&self, input: &str, path: &Path) {
+        self.client()
+            .find(Locator::Css(input))
+            .await
+            .unwrap_or_else(|e| panic!("{input}: {e}"))
+            .send_keys(&path.to_string_lossy())
+            .await
+            .unwrap_or_else(|e| panic!("pick {} with {input}: {e}", path.display()));
+    }
+
     /// Gives files to the page the way a drop does: a `drop` event whose `DataTransfer` holds
     /// them. WebDriver can only hand files to an `<input type=file>`, so the test puts them in
     /// a scratch input first and moves them into the event.

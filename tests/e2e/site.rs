@@ -6,7 +6,6 @@ mod harness;
 
 use std::time::Duration;
 
-use fantoccini::Locator;
 use harness::{artifacts, fixtures, Harness};
 
 /// Waits for the load to finish and `n` input hashes in the Inputs tab; returns that table's
@@ -85,13 +84,7 @@ async fn picker_hashes_too_progress_advances_main_thread_stays_free_and_cancel_s
     // The file picker path, with a known vector.
     let small = artifacts().join("abc.txt");
     std::fs::write(&small, b"abc").unwrap();
-    h.client()
-        .find(Locator::Css("#pick-files"))
-        .await
-        .unwrap()
-        .send_keys(&small.to_string_lossy())
-        .await
-        .unwrap();
+    h.pick("#pick-files", &small).await;
     let text = inputs_with_hashes(&h, 1).await;
     assert!(text.contains("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
 
@@ -105,13 +98,7 @@ async fn picker_hashes_too_progress_advances_main_thread_stays_free_and_cancel_s
     h.js("window.__gaps = []; let last = performance.now(); window.__probe = setInterval(() => { \
           const now = performance.now(); window.__gaps.push(now - last); last = now; }, 10); return true;")
         .await;
-    h.client()
-        .find(Locator::Css("#pick-files"))
-        .await
-        .unwrap()
-        .send_keys(&big.to_string_lossy())
-        .await
-        .unwrap();
+    h.pick("#pick-files", &big).await;
     h.wait_for(
         "progress to advance",
         "const p = document.querySelector('#progress'); return !!p && p.value > 1;",
@@ -221,13 +208,7 @@ async fn a_folder_of_many_files_is_loaded_while_its_files_arrive() {
     }
     let h = Harness::start().await;
     h.open().await;
-    h.client()
-        .find(Locator::Css("#pick-folder"))
-        .await
-        .unwrap()
-        .send_keys(&dir.to_string_lossy())
-        .await
-        .unwrap();
+    h.pick("#pick-folder", &dir).await;
     h.wait_for(
         "loading to finish",
         "return !!document.querySelector('#summary') && !document.querySelector('#progress');",
