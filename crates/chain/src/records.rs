@@ -115,6 +115,9 @@ pub(crate) struct Extractor {
     facts: RecordFacts,
     non_insight: bool,
     stopped: bool,
+    /// Whether nested values are skipped in bulk ([`Extractor::skip_inert`]); off only in
+    /// the test that checks the skip against the byte-by-byte path.
+    skips_inert: bool,
 }
 
 impl Extractor {
@@ -135,6 +138,7 @@ impl Extractor {
             },
             non_insight: false,
             stopped: false,
+            skips_inert: true,
         }
     }
 
@@ -148,6 +152,15 @@ impl Extractor {
     pub(crate) fn feed(&mut self, chunk: &[u8]) {
         let mut rest = chunk;
         while !self.stopped {
+            // Most of a record's bytes are in values nested below its members (request
+            // parameters, response elements, the identity): nothing there is read, so they
+            // are skipped by bracket and string alone.
+            if self.lex == Lex::Between && self.skips_inert && self.inert() {
+                rest = self.skip_inert(rest);
+                if rest.is_empty() {
+                    return;
+                }
+            }
             // Most bytes of a log are inside strings (request parameters, ARNs, user
             // agents), where only a quote or a backslash matters: jump straight to the next
             // one, keeping the bytes passed over when the string is a key or a wanted value.
@@ -173,6 +186,92 @@ impl Extractor {
             self.byte(b);
             rest = tail;
         }
+    }
+
+    /// Whether the innermost open value is nested below a record's members (or below a
+    /// wrapper's non-record values): inside it no key is read, no value captured and no
+    /// record counted, so only its brackets (depth limit, matching) and strings (to tell
+    /// their brackets from structure) matter.
+    fn inert(&self) -> bool {
+        self.stack.len() >= 2
+            && matches!(
+                self.stack.last(),
+                Some(Frame::Object { record: false, .. } | Frame::Array { records: false })
+            )
+    }
+
+    /// Skips `rest` while the innermost value is [`Extractor::inert`], exactly as
+    /// [`Extractor::byte`] would go through it (frames pushed and popped, mismatches and the
+    /// depth limit stop extraction; separators, literals and string contents change nothing
+    /// that is read); returns what is left once a frame that is read is innermost again, or
+    /// an empty slice at the end of the chunk (inside a string: the string state is kept).
+    fn skip_inert<'b>(&mut self, rest: &'b [u8]) -> &'b [u8] {
+        let mut i = 0;
+        while let Some(&b) = rest.get(i) {
+            match b {
+                b'"' => {
+                    let mut j = i + 1;
+                    loop {
+                        let Some(tail) = rest.get(j..) else {
+                            // The escape's second byte is in the next chunk.
+                            self.lex = Lex::Str {
+                                key: false,
+                                capture: None,
+                                escaped: true,
+                            };
+                            return &[];
+                        };
+                        match memchr::memchr2(b'"', b'\\', tail) {
+                            Some(k) if tail[k] == b'\\' => j += k + 2,
+                            Some(k) => {
+                                i = j + k + 1;
+                                break;
+                            }
+                            None => {
+                                self.lex = Lex::Str {
+                                    key: false,
+                                    capture: None,
+                                    escaped: false,
+                                };
+                                return &[];
+                            }
+                        }
+                    }
+                    continue;
+                }
+                b'{' | b'[' => {
+                    if self.stack.len() >= MAX_DEPTH {
+                        self.stop();
+                        return &[];
+                    }
+                    self.stack.push(if b == b'{' {
+                        Frame::Object {
+                            record: false,
+                            expect_key: true,
+                            field: None,
+                        }
+                    } else {
+                        Frame::Array { records: false }
+                    });
+                }
+                b'}' | b']' => {
+                    let matched = matches!(
+                        (b, self.stack.pop()),
+                        (b'}', Some(Frame::Object { .. })) | (b']', Some(Frame::Array { .. }))
+                    );
+                    if !matched {
+                        self.stop();
+                        return &[];
+                    }
+                    if !self.inert() {
+                        return rest.get(i + 1..).unwrap_or_default();
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        &[]
     }
 
     fn byte(&mut self, b: u8) {
@@ -531,6 +630,58 @@ mod tests {
             );
             assert!(f.complete && !f.insights_only);
         }
+    }
+
+    /// The bulk skip of nested values gives what the byte-by-byte path gives, on well-formed
+    /// logs and on every byte-level corruption of one (truncations, stray brackets and
+    /// quotes, escapes at chunk ends, nesting past the limit), in any chunking.
+    #[test]
+    fn skipping_nested_values_changes_no_fact() {
+        let log = r#"{"Records":[
+            {"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s",
+              "sessionContext":{"sessionIssuer":{"userName":"r"},"attributes":{"mfaAuthenticated":"false"}}},
+             "eventTime":"2024-05-01T00:01:10Z","eventSource":"s3.amazonaws.com","awsRegion":"us-east-1",
+             "requestParameters":{"bucketName":"b\"}[","key":"a\\","list":[1,-2.5e3,true,null,{"awsRegion":"x"}],
+               "deep":[[[{"eventTime":"1999-01-01T00:00:00Z"}]]]},
+             "responseElements":null,"resources":[{"ARN":"arn:aws:s3:::b","type":"AWS::S3::Bucket"}],
+             "recipientAccountId":"111122223333","eventType":"AwsApiCall"},
+            {"eventTime":"2024-05-01T00:03:42Z","recipientAccountId":"444455556666","awsRegion":"eu-west-1",
+             "additionalEventData":{"x":"\u005d\u007d","\u0065ventType":"e"},"eventType":"AwsCloudTrailInsight"}
+        ],"Other":[{"eventTime":"2024-06-01T00:00:00Z","recipientAccountId":"7","awsRegion":"r"}]}"#;
+        let facts_of = |bytes: &[u8], chunk: usize, skips: bool| {
+            let mut e = Extractor::new(Schema::Aws);
+            e.skips_inert = skips;
+            for c in bytes.chunks(chunk) {
+                e.feed(c);
+            }
+            e.finish()
+        };
+        let mut inputs: Vec<Vec<u8>> = vec![log.as_bytes().to_vec()];
+        let deep = format!(r#"{{"Records":[{{"a":{}1{}}}]}}"#, "[".repeat(600), "]".repeat(600));
+        inputs.push(deep.into_bytes());
+        // Every truncation, and every byte replaced by each structural character.
+        let bytes = log.as_bytes();
+        for at in 0..bytes.len() {
+            inputs.push(bytes[..at].to_vec());
+            for with in [b'{', b'}', b'[', b']', b'"', b'\\', b':', b','] {
+                let mut v = bytes.to_vec();
+                v[at] = with;
+                inputs.push(v);
+            }
+        }
+        for input in &inputs {
+            for chunk in [1, 2, 3, 7, 64, usize::MAX] {
+                let chunk = chunk.min(input.len().max(1));
+                assert_eq!(
+                    facts_of(input, chunk, true),
+                    facts_of(input, chunk, false),
+                    "chunk {chunk}: {}",
+                    String::from_utf8_lossy(input)
+                );
+            }
+        }
+        let f = facts_of(log.as_bytes(), usize::MAX, true);
+        assert_eq!((f.records, f.accounts.len()), (3, 3));
     }
 
     #[test]

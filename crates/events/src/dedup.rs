@@ -231,17 +231,16 @@ pub(crate) fn record_hash(bytes: &[u8]) -> (u64, u32) {
         }
         i += 1;
     }
-    if run_start < bytes.len() {
-        runs.push((run_start, bytes.len()));
-    }
+    let last = (run_start < bytes.len()).then_some((run_start, bytes.len()));
     // One write of the whole content (foldhash is not a streaming hash: two writes of
-    // "ab" and "c" differ from one of "abc"); compact records are hashed in place.
-    let content = match runs.as_slice() {
-        [] => RECORD_HASH.hash_one(&[] as &[u8]),
-        [(a, b)] => RECORD_HASH.hash_one(&bytes[*a..*b]),
+    // "ab" and "c" differ from one of "abc"); compact records are hashed in place, with no
+    // list of runs allocated.
+    let content = match (runs.as_slice(), last) {
+        ([], None) => RECORD_HASH.hash_one(&[] as &[u8]),
+        ([], Some((a, b))) | (&[(a, b)], None) => RECORD_HASH.hash_one(&bytes[a..b]),
         _ => {
             let mut joined = Vec::with_capacity(bytes.len());
-            for &(a, b) in &runs {
+            for &(a, b) in runs.iter().chain(&last) {
                 joined.extend_from_slice(&bytes[a..b]);
             }
             RECORD_HASH.hash_one(&joined[..])
