@@ -657,7 +657,11 @@ mod tests {
             e.finish()
         };
         let mut inputs: Vec<Vec<u8>> = vec![log.as_bytes().to_vec()];
-        let deep = format!(r#"{{"Records":[{{"a":{}1{}}}]}}"#, "[".repeat(600), "]".repeat(600));
+        let deep = format!(
+            r#"{{"Records":[{{"a":{}1{}}}]}}"#,
+            "[".repeat(600),
+            "]".repeat(600)
+        );
         inputs.push(deep.into_bytes());
         // Every truncation, and every byte replaced by each structural character.
         let bytes = log.as_bytes();

@@ -12,6 +12,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -77,25 +78,18 @@ fn load_holding(
     hold: u64,
     workers: usize,
 ) -> Loaded {
-    let workers = workers.clamp(1, files.len().max(1));
-    // Several runs per worker balance uneven files; few enough that appending the parts
-    // (once per distinct string of each part) stays small.
-    let per_run = files.len().div_ceil(workers * 8).max(1);
-    let runs: Vec<(usize, &[(PathBuf, String)])> = files
-        .chunks(per_run)
-        .enumerate()
-        .map(|(i, c)| (i * per_run, c))
-        .collect();
+    let runs = cut_runs(files, workers, &options.limits);
+    let workers = workers.clamp(1, runs.len().max(1));
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<(usize, Run)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&(first, run)) = runs.get(i) else {
+                let Some(run) = runs.get(i) else {
                     break;
                 };
-                let loaded = load_run(first, run, options, select, hold);
+                let loaded = load_run(run, options, select, hold);
                 done.lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .push((i, loaded));
@@ -117,15 +111,102 @@ fn load_holding(
         out.homes.extend(run.homes);
         out.notes.extend(run.notes);
         out.files_read += run.opened;
-        out.summaries.extend(run.summaries);
+        for (home, summary) in run.summaries {
+            // A zip walked in ranges by several runs is one input: its summaries join.
+            match out.summaries.last_mut() {
+                Some((last, joined)) if *last == home => {
+                    joined.files.extend(summary.files);
+                    joined.diagnostics.extend(summary.diagnostics);
+                }
+                _ => out.summaries.push((home, summary)),
+            }
+        }
         out.ingest.append(run.part);
     }
     out
 }
 
+/// One input of a run, whole or a range of its zip entries.
+struct Piece<'f> {
+    /// Its index among the inputs.
+    home: usize,
+    /// Its disk path and name.
+    file: &'f (PathBuf, String),
+    /// The entries of a zip split across runs ([`input::walk_zip_entries`]).
+    entries: Option<Range<usize>>,
+}
+
+/// A zip input is split into ranges of entries, each a run of its own, when it is at least
+/// this big (smaller ones load in well under a second on one core).
+const SPLIT_BYTES: u64 = 8 << 20;
+
+/// Cuts the inputs into runs of consecutive pieces: several runs per worker balance uneven
+/// files, few enough that appending the parts (once per distinct string of each part) stays
+/// small. A big zip is cut into ranges of its entries, so that one archive loads on every
+/// core; any cut gives the same results ([`input::walk_zip_entries`] ranges walk as one
+/// walk, and the parts are appended in order).
+fn cut_runs<'f>(
+    files: &'f [(PathBuf, String)],
+    workers: usize,
+    limits: &input::Limits,
+) -> Vec<Vec<Piece<'f>>> {
+    let workers = workers.max(1);
+    let per_run = files.len().div_ceil(workers * 8).max(1);
+    let mut runs: Vec<Vec<Piece<'f>>> = Vec::new();
+    let mut whole: Vec<Piece<'f>> = Vec::new();
+    for (home, file) in files.iter().enumerate() {
+        let entries = (workers > 1)
+            .then(|| zip_to_split(&file.0))
+            .flatten()
+            .map(|n| n.min(usize::try_from(limits.max_entries).unwrap_or(usize::MAX)));
+        let pieces = entries.map_or(1, |n| n.clamp(1, workers * 4));
+        if pieces < 2 {
+            whole.push(Piece {
+                home,
+                file,
+                entries: None,
+            });
+            if whole.len() == per_run {
+                runs.push(std::mem::take(&mut whole));
+            }
+            continue;
+        }
+        if !whole.is_empty() {
+            runs.push(std::mem::take(&mut whole));
+        }
+        let n = entries.unwrap_or(0);
+        // The last range runs to the end, so entries past the cap are judged as one walk
+        // judges them.
+        for k in 0..pieces {
+            let end = if k + 1 == pieces {
+                usize::MAX
+            } else {
+                n * (k + 1) / pieces
+            };
+            runs.push(vec![Piece {
+                home,
+                file,
+                entries: Some(n * k / pieces..end),
+            }]);
+        }
+    }
+    if !whole.is_empty() {
+        runs.push(whole);
+    }
+    runs
+}
+
+/// How many entries the input at `path` has, when it is a zip worth splitting.
+fn zip_to_split(path: &std::path::Path) -> Option<usize> {
+    if std::fs::metadata(path).ok()?.len() < SPLIT_BYTES {
+        return None;
+    }
+    let mut file = io::BufReader::new(File::open(path).ok()?);
+    input::zip_entries(&mut file).filter(|&n| n >= 2)
+}
+
 fn load_run(
-    first: usize,
-    files: &[(PathBuf, String)],
+    pieces: &[Piece<'_>],
     options: &IngestOptions,
     select: &(dyn Fn(&str) -> bool + Sync),
     hold: u64,
@@ -135,8 +216,8 @@ fn load_run(
     let mut ingest = Ingest::new(options.clone());
     let (mut scanned, mut homes, mut notes, mut opened, mut summaries) =
         (Vec::new(), Vec::new(), Vec::new(), 0, Vec::new());
-    for (k, (path, name)) in files.iter().enumerate() {
-        let home = first + k;
+    for piece in pieces {
+        let (home, (path, name)) = (piece.home, piece.file);
         let mut file = match File::open(path) {
             Ok(f) => f,
             Err(e) => {
@@ -149,9 +230,12 @@ fn load_run(
                 continue;
             }
         };
-        opened += 1;
+        // A zip in ranges counts as one input read (by its first range).
+        if piece.entries.as_ref().is_none_or(|r| r.start == 0) {
+            opened += 1;
+        }
         let mut entries: Vec<FileSummary> = Vec::new();
-        let diagnostics = input::walk(name, &mut file, &limits, &mut |entry| {
+        let mut visit = |entry: input::Entry<'_>| {
             if !select(entry.path) {
                 return Control::Continue;
             }
@@ -161,7 +245,15 @@ fn load_run(
             homes.push(home);
             entries.extend(summary);
             Control::Continue
-        });
+        };
+        let diagnostics = match &piece.entries {
+            None => input::walk(name, &mut file, &limits, &mut visit),
+            Some(range) => {
+                // Entries are read at random offsets: buffered, not a system call per read.
+                let mut file = io::BufReader::with_capacity(64 << 10, file);
+                input::walk_zip_entries(name, &mut file, &limits, range.clone(), &mut visit)
+            }
+        };
         notes.extend(diagnostics.iter().map(|d| Note {
             severity: d.severity.into(),
             path: d.path.clone(),
@@ -412,6 +504,69 @@ mod tests {
         for workers in [2, 3, 8] {
             assert!(outcome(workers) == one, "{workers} workers");
         }
+    }
+
+    /// One big zip of every fixture (and enough padding and entries to be split): cut into
+    /// ranges of its entries on several workers, the same scans, summaries, notes and store
+    /// as one walk of it on one thread.
+    #[test]
+    fn a_zip_split_by_entries_loads_as_one_walk() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("trailproof-split-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("export.zip");
+        let mut z = zip::ZipWriter::new(File::create(&path).expect("zip"));
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (disk, name) in fixtures() {
+            z.start_file(name.as_str(), deflated).expect("entry");
+            z.write_all(&std::fs::read(disk).expect("fixture"))
+                .expect("write");
+        }
+        const EXTRA: usize = 64;
+        for i in 0..2 * EXTRA {
+            // The second half has the names of the first again: renamed alike however the
+            // zip is cut.
+            let dot = if i < EXTRA { "" } else { "./" };
+            z.start_file(format!("extra/{dot}e{}.json", i % EXTRA), deflated)
+                .expect("entry");
+            write!(z, r#"{{"Records":[{{"eventTime":"2024-05-01T00:00:{:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"{i}","recipientAccountId":"1"}}]}}"#, i % 60).expect("write");
+        }
+        let mut noise = vec![0u8; SPLIT_BYTES as usize];
+        let mut x = 0x9e37_79b9_u32;
+        for b in &mut noise {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            *b = x as u8;
+        }
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        z.start_file("padding.bin", stored).expect("entry");
+        z.write_all(&noise).expect("write");
+        z.finish().expect("zip");
+        let files = vec![(path.clone(), "export.zip".to_owned())];
+        let options = IngestOptions::default();
+        assert_eq!(cut_runs(&files, 1, &options.limits).len(), 1);
+        assert!(cut_runs(&files, 3, &options.limits).len() >= 3);
+        let outcome = |workers: usize| {
+            let loaded = load_holding(&files, Vec::new(), &options, &|_| true, HOLD_BYTES, workers);
+            let notes: Vec<String> = loaded.notes.iter().map(|n| format!("{n:?}")).collect();
+            (
+                scans(&loaded),
+                loaded.homes.clone(),
+                notes,
+                loaded.files_read,
+                loaded.summaries.clone(),
+                dump(loaded.ingest.finish()),
+            )
+        };
+        let one = outcome(1);
+        assert!(one.0.len() > 2 * EXTRA && one.3 == 1);
+        for workers in [2, 3] {
+            assert!(outcome(workers) == one, "{workers} workers");
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     /// A reader that fails part way, as a damaged archive entry does.

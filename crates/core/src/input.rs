@@ -171,8 +171,65 @@ pub fn walk(
         visit,
         diags: Vec::new(),
         stopped: false,
+        entries: None,
     };
     walker.source(name, source);
+    walker.diags
+}
+
+/// How many entries the central directory of a zip `source` lists (directories included),
+/// or `None` when `source` is not a zip that opens: what [`walk_zip_entries`] ranges count.
+/// Reads the central directory only.
+pub fn zip_entries(source: &mut dyn ReadSeek) -> Option<usize> {
+    let head = read_head(source, 4).ok()?;
+    if sniff(&head) != Some(Container::Zip) {
+        return None;
+    }
+    source.seek(SeekFrom::Start(0)).ok()?;
+    zip::ZipArchive::new(source).ok().map(|a| a.len())
+}
+
+/// [`walk`] of the entries `entries` (indices in the central directory, as
+/// [`zip_entries`] counts them) of the zip `source`: walks over consecutive ranges that
+/// cover `0..n` visit, in order, exactly the entries one walk visits, under the same paths
+/// (names are placed from the central directory, so a range knows the names before it), and
+/// their diagnostics concatenated are that walk's. Hosts walk one zip on several threads or
+/// workers this way. A source that is not a zip is walked whole by the range that starts
+/// at 0, and not at all by the others.
+pub fn walk_zip_entries(
+    name: &str,
+    source: &mut dyn ReadSeek,
+    limits: &Limits,
+    entries: std::ops::Range<usize>,
+    visit: &mut dyn FnMut(Entry<'_>) -> Control,
+) -> Vec<Diagnostic> {
+    let first = entries.start == 0;
+    let mut walker = Walker {
+        limits,
+        visit,
+        diags: Vec::new(),
+        stopped: false,
+        entries: Some(entries),
+    };
+    let head = match read_head(source, 4) {
+        Ok(head) => head,
+        Err(e) => {
+            walker.io_error(name, e);
+            return walker.diags;
+        }
+    };
+    if sniff(&head) == Some(Container::Zip) {
+        match source.seek(SeekFrom::Start(0)) {
+            Ok(_) => walker.zip(name, source, 0),
+            Err(e) => walker.io_error(name, e),
+        }
+    } else if first {
+        walker.entries = None;
+        match source.seek(SeekFrom::Start(0)) {
+            Ok(_) => walker.source(name, source),
+            Err(e) => walker.io_error(name, e),
+        }
+    }
     walker.diags
 }
 
@@ -181,6 +238,9 @@ struct Walker<'v> {
     visit: &'v mut dyn FnMut(Entry<'_>) -> Control,
     diags: Vec<Diagnostic>,
     stopped: bool,
+    /// The entries of the top-level zip to visit ([`walk_zip_entries`]); taken by the first
+    /// zip opened, so archives nested in it are walked whole.
+    entries: Option<std::ops::Range<usize>>,
 }
 
 impl Walker<'_> {
@@ -331,30 +391,55 @@ impl Walker<'_> {
             }
         };
         let mut names = Names::default();
-        for index in 0..archive.len() {
+        let entries = self.entries.take().unwrap_or(0..archive.len());
+        // Entries before the range are only named (from the central directory, no read), so
+        // that duplicates are numbered as one walk of every entry numbers them.
+        let mut unseen = Vec::new();
+        for index in 0..entries.end.min(archive.len()) {
             if self.stopped {
                 return;
             }
-            if self.over_entry_cap(name, index) {
+            let here = entries.contains(&index);
+            if (index as u64) >= self.limits.max_entries {
+                if here {
+                    self.over_entry_cap(name, index);
+                }
                 return;
+            }
+            let zip_error = |e: zip::result::ZipError| {
+                let e = Error::Zip {
+                    message: format!("entry {index}: {e}"),
+                };
+                Diagnostic::new(Severity::Error, name, e)
+            };
+            let stored = match archive.by_index_data(index) {
+                Ok(listed) if listed.is_dir() || listed.is_symlink() => continue,
+                Ok(listed) => String::from_utf8_lossy(listed.name_raw()).into_owned(),
+                Err(e) => {
+                    if here {
+                        self.diags.push(zip_error(e));
+                    }
+                    continue;
+                }
+            };
+            let path = names.place(
+                name,
+                &stored,
+                if here { &mut self.diags } else { &mut unseen },
+            );
+            if !here {
+                unseen.clear();
+                continue;
             }
             let mut file = match archive.by_index(index) {
                 Ok(f) => f,
                 Err(e) => {
-                    let e = Error::Zip {
-                        message: format!("entry {index}: {e}"),
-                    };
-                    self.diags.push(Diagnostic::new(Severity::Error, name, e));
+                    self.diags.push(zip_error(e));
                     continue;
                 }
             };
-            if file.is_dir() || file.is_symlink() {
-                continue;
-            }
-            let stored = String::from_utf8_lossy(file.name_raw()).into_owned();
             let compressed = file.compressed_size();
             let declared = file.size();
-            let path = names.place(name, &stored, &mut self.diags);
             // Deflate tops out near 1032:1, so a ratio cap past the floor catches bombs early
             // even when the declared sizes lie.
             let ratio_cap = compressed
@@ -662,6 +747,117 @@ mod tests {
         assert!(matches!(kinds[2], Error::DuplicateEntry { .. }));
         assert_eq!(sanitize("C:\\win\\..\\x"), ("win/x".to_owned(), false));
         assert_eq!(sanitize("ok/path.json"), ("ok/path.json".to_owned(), true));
+    }
+
+    /// Walks of consecutive ranges of a zip's entries, whatever the cut, give one walk's
+    /// entries, paths, bytes and diagnostics in order: duplicate names numbered across
+    /// ranges, unsafe names, directories, a nested zip, a broken entry and the entry cap.
+    #[test]
+    fn ranges_of_a_zip_walk_as_one_walk() {
+        let inner = zip_of(&[("x.json", b"x"), ("./x.json", b"y")]);
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (i, (name, data)) in [
+            ("a.json", &b"1"[..]),
+            ("dir/", b""),
+            ("/a.json", b"2"),
+            ("../up.json", b"3"),
+            ("inner.zip", &inner[..]),
+            ("./a.json", b"4"),
+            ("broken.json", b"5"),
+            ("b.json", b"6"),
+            ("d/../a.json", b"7"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if name.ends_with('/') {
+                z.add_directory(name, opts).unwrap();
+                continue;
+            }
+            z.start_file(name, if i == 6 { stored } else { opts })
+                .unwrap();
+            z.write_all(data).unwrap();
+        }
+        let mut bytes = z.finish().unwrap().into_inner();
+        // Corrupt the local header of the stored entry "broken.json" (found by its name):
+        // its central-directory record stays, so it is listed but cannot be read.
+        let at = bytes.windows(11).position(|w| w == b"broken.json").unwrap() - 30;
+        bytes[at] = b'X';
+        let entries = zip_entries(&mut Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(entries, 9);
+        let read = |e: Entry<'_>, seen: &mut Vec<(String, Vec<u8>)>| {
+            let mut data = Vec::new();
+            let _ = e.reader.read_to_end(&mut data);
+            seen.push((e.path.to_owned(), data));
+            Control::Continue
+        };
+        for max_entries in [u64::MAX, 7, 3] {
+            let limits = Limits {
+                max_entries,
+                ..Limits::default()
+            };
+            let mut whole = Vec::new();
+            let whole_diags = walk(
+                "z.zip",
+                &mut Cursor::new(bytes.clone()),
+                &limits,
+                &mut |e| read(e, &mut whole),
+            );
+            if max_entries == u64::MAX {
+                let paths: Vec<&str> = whole.iter().map(|(p, _)| p.as_str()).collect();
+                assert_eq!(
+                    paths,
+                    [
+                        "z.zip/a.json",
+                        "z.zip/a.json~2",
+                        "z.zip/up.json",
+                        "z.zip/inner.zip/x.json",
+                        "z.zip/inner.zip/x.json~2",
+                        "z.zip/a.json~3",
+                        "z.zip/b.json",
+                        "z.zip/d/a.json"
+                    ]
+                );
+                assert!(whole_diags
+                    .iter()
+                    .any(|d| matches!(d.error, Error::Zip { .. })));
+            }
+            for cut in [
+                vec![0, 9],
+                vec![0, 1, 9],
+                vec![0, 2, 3, 5, 9],
+                (0..=9).collect(),
+            ] {
+                let (mut seen, mut diags) = (Vec::new(), Vec::new());
+                for pair in cut.windows(2) {
+                    diags.extend(walk_zip_entries(
+                        "z.zip",
+                        &mut Cursor::new(bytes.clone()),
+                        &limits,
+                        pair[0]..pair[1],
+                        &mut |e| read(e, &mut seen),
+                    ));
+                }
+                assert_eq!(seen, whole, "cut {cut:?}, cap {max_entries}");
+                assert_eq!(diags, whole_diags, "cut {cut:?}, cap {max_entries}");
+            }
+        }
+        // Not a zip: walked whole by the range from 0 only.
+        let mut seen = Vec::new();
+        for range in [0..1, 1..2] {
+            walk_zip_entries(
+                "p.json",
+                &mut Cursor::new(b"{}".to_vec()),
+                &Limits::default(),
+                range,
+                &mut |e| read(e, &mut seen),
+            );
+        }
+        assert_eq!(seen, vec![("p.json".to_owned(), b"{}".to_vec())]);
     }
 
     #[test]
