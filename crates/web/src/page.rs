@@ -87,10 +87,17 @@ pub enum Outcome {
 /// the page's time each when the browser reads their sizes on the way.
 pub const FILES_PER_MESSAGE: usize = 256;
 
-/// Posts `request` to `worker` with `files` beside it.
-fn post_to(worker: &Worker, request: &ToWorker, files: &[Picked]) {
+/// Posts `request` to `worker` with `files` beside it; a post that fails (the browser could
+/// not clone a file) is told to `on_fatal` as the worker's end, since the worker would
+/// otherwise wait for files that never come. Returns whether the post went.
+fn post_to(
+    worker: &Worker,
+    request: &ToWorker,
+    files: &[Picked],
+    on_fatal: &Callback<FromWorker>,
+) -> bool {
     let Ok(json) = serde_json::to_string(request) else {
-        return;
+        return false;
     };
     let list: Array = files
         .iter()
@@ -98,7 +105,19 @@ fn post_to(worker: &Worker, request: &ToWorker, files: &[Picked]) {
         .collect();
     if let Err(e) = worker.post_message(&Array::of2(&JsValue::from_str(&json), &list)) {
         web_sys::console::error_1(&e);
+        worker.terminate();
+        let what = files.first().map_or(String::new(), |p| {
+            format!(" ({} and the files after it)", p.path)
+        });
+        on_fatal.emit(FromWorker::Fatal {
+            message: format!(
+                "the page could not hand the files{what} to its worker: {}",
+                e.as_string().unwrap_or_else(|| format!("{e:?}"))
+            ),
+        });
+        return false;
     }
+    true
 }
 
 /// Resolves in a task of its own (a zero-delay timer), after the page has had a turn to
@@ -115,6 +134,7 @@ async fn next_task() {
 /// The worker and the handler that hands its replies to the page.
 pub struct WorkerHandle {
     worker: Worker,
+    on_fatal: Callback<FromWorker>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
@@ -125,6 +145,7 @@ impl WorkerHandle {
         // A classic script: Trunk builds worker bins for `importScripts`-style loading.
         let worker = Worker::new("./worker_loader.js")?;
         let on_fatal = on_reply.clone();
+        let on_post_error = on_reply.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
             // Exports arrive as [json, Blob]; everything else as a JSON string.
@@ -156,6 +177,7 @@ impl WorkerHandle {
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Self {
             worker,
+            on_fatal: on_post_error,
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -163,7 +185,7 @@ impl WorkerHandle {
 
     /// Posts `request` with `files` beside it.
     pub fn post(&self, request: &ToWorker, files: &[Picked]) {
-        post_to(&self.worker, request, files);
+        post_to(&self.worker, request, files, &self.on_fatal);
     }
 
     /// Hands a load to the worker: the paths and the first files in [`ToWorker::Load`], the
@@ -175,16 +197,19 @@ impl WorkerHandle {
     pub fn load(&self, job: u32, picked: Vec<Picked>) {
         let paths = picked.iter().map(|p| p.path.clone()).collect();
         let first = picked.len().min(FILES_PER_MESSAGE);
-        self.post(&ToWorker::Load { job, paths }, &picked[..first]);
-        if first == picked.len() {
+        let load = ToWorker::Load { job, paths };
+        if !post_to(&self.worker, &load, &picked[..first], &self.on_fatal) || first == picked.len()
+        {
             return;
         }
         // A worker terminated meanwhile (cancel, a new load) ignores what is posted to it.
-        let worker = self.worker.clone();
+        let (worker, on_fatal) = (self.worker.clone(), self.on_fatal.clone());
         wasm_bindgen_futures::spawn_local(async move {
             for files in picked[first..].chunks(FILES_PER_MESSAGE) {
                 next_task().await;
-                post_to(&worker, &ToWorker::More { job }, files);
+                if !post_to(&worker, &ToWorker::More { job }, files, &on_fatal) {
+                    break;
+                }
             }
         });
     }
