@@ -166,15 +166,7 @@ pub fn walk(
     limits: &Limits,
     visit: &mut dyn FnMut(Entry<'_>) -> Control,
 ) -> Vec<Diagnostic> {
-    let mut walker = Walker {
-        limits,
-        visit,
-        diags: Vec::new(),
-        stopped: false,
-        entries: None,
-    };
-    walker.source(name, source);
-    walker.diags
+    walk_some(name, source, limits, None, visit)
 }
 
 /// How many entries the central directory of a zip `source` lists (directories included),
@@ -203,33 +195,25 @@ pub fn walk_zip_entries(
     entries: std::ops::Range<usize>,
     visit: &mut dyn FnMut(Entry<'_>) -> Control,
 ) -> Vec<Diagnostic> {
-    let first = entries.start == 0;
+    walk_some(name, source, limits, Some(entries), visit)
+}
+
+/// [`walk`], or [`walk_zip_entries`] with `entries`.
+fn walk_some(
+    name: &str,
+    source: &mut dyn ReadSeek,
+    limits: &Limits,
+    entries: Option<std::ops::Range<usize>>,
+    visit: &mut dyn FnMut(Entry<'_>) -> Control,
+) -> Vec<Diagnostic> {
     let mut walker = Walker {
         limits,
         visit,
         diags: Vec::new(),
         stopped: false,
-        entries: Some(entries),
+        entries,
     };
-    let head = match read_head(source, 4) {
-        Ok(head) => head,
-        Err(e) => {
-            walker.io_error(name, e);
-            return walker.diags;
-        }
-    };
-    if sniff(&head) == Some(Container::Zip) {
-        match source.seek(SeekFrom::Start(0)) {
-            Ok(_) => walker.zip(name, source, 0),
-            Err(e) => walker.io_error(name, e),
-        }
-    } else if first {
-        walker.entries = None;
-        match source.seek(SeekFrom::Start(0)) {
-            Ok(_) => walker.source(name, source),
-            Err(e) => walker.io_error(name, e),
-        }
-    }
+    walker.source(name, source);
     walker.diags
 }
 
@@ -277,6 +261,11 @@ impl Walker<'_> {
 
     /// Hands a source whose kind is known to the container readers, or to the visitor.
     fn dispatch(&mut self, name: &str, kind: Option<Container>, source: &mut dyn ReadSeek) {
+        // A range of entries (`walk_zip_entries`) is for a zip: anything else is walked whole
+        // by the range from 0 only.
+        if kind != Some(Container::Zip) && self.entries.take().is_some_and(|r| r.start > 0) {
+            return;
+        }
         match kind {
             Some(Container::Zip) => self.zip(name, source, 0),
             Some(Container::Tar) => self.tar(name, source, 0),
