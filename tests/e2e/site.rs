@@ -144,7 +144,9 @@ async fn picker_hashes_too_progress_advances_main_thread_stays_free_and_cancel_s
 /// Inputs bigger than one read slice (4 MiB) are hashed by the load's own reads: a plain log
 /// read front to back, and a stored zip whose central directory the walk reads first and whose
 /// entries follow, the hash finished at the end. The Inputs tab shows each input's SHA-256,
-/// which must be that of the bytes on disk.
+/// which must be that of the bytes on disk. The zip is big enough to be cut into ranges of its
+/// entries, one run each on the load workers (the range from the first entry hashes it): its
+/// entries are read once each, in order, with their events.
 #[tokio::test]
 #[ignore = "needs the built site and Chromium: run through `cargo xtask test`"]
 async fn big_inputs_are_hashed_by_the_loads_own_reads() {
@@ -158,12 +160,17 @@ async fn big_inputs_are_hashed_by_the_loads_own_reads() {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for name in [
-        "a/111122223333_CloudTrail_us-east-1_20240501T0100Z_1.json",
-        "b/2.json",
-    ] {
+    let entries = [
+        (
+            "a/111122223333_CloudTrail_us-east-1_20240501T0100Z_1.json",
+            0..5_000,
+        ),
+        ("b/2.json", 5_000..10_000),
+        ("c/3.json", 10_000..12_000),
+    ];
+    for (name, records) in entries.clone() {
         zip.start_file(name, stored).unwrap();
-        std::io::Write::write_all(&mut zip, harness::cloudtrail_records(0..5_000).as_bytes())
+        std::io::Write::write_all(&mut zip, harness::cloudtrail_records(records).as_bytes())
             .unwrap();
     }
     let zipped = dir.join("export.zip");
@@ -180,6 +187,33 @@ async fn big_inputs_are_hashed_by_the_loads_own_reads() {
     for sha in &want {
         assert!(text.contains(sha.as_str()), "{sha} in {text}");
     }
+    // The plain log in one run, the zip in one run per entry.
+    let timings = h.worker_timings().await;
+    assert!(timings.contains("(4 runs on "), "{timings}");
+    let events = h
+        .js("return document.querySelector('#event-count').innerText;")
+        .await;
+    assert_eq!(events.as_str(), Some("12,000"), "{timings}");
+    let rows = h
+        .js("return [...document.querySelectorAll('#entries tbody tr')].map(r => \
+             r.querySelector('td.path span').title + ' ' + r.querySelectorAll('td.num')[1].innerText);")
+        .await;
+    let rows: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    let mut expected = vec![format!(
+        "{} 10,000",
+        plain.file_name().unwrap().to_string_lossy()
+    )];
+    for (name, records) in entries {
+        let n = records.end - records.start;
+        expected.push(format!("export.zip/{name} {},{:03}", n / 1000, n % 1000));
+    }
+    assert_eq!(rows.len(), expected.len(), "{rows:?}");
+    assert_eq!(rows, expected);
     h.assert_no_outside_requests().await;
     h.close().await;
 }

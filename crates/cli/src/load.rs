@@ -142,7 +142,8 @@ const SPLIT_BYTES: u64 = 8 << 20;
 
 /// Cuts the inputs into runs of consecutive pieces: several runs per worker balance uneven
 /// files, few enough that appending the parts (once per distinct string of each part) stays
-/// small. A big zip is cut into ranges of its entries, so that one archive loads on every
+/// small. A big zip is cut into ranges of its entries balanced by their stored sizes
+/// ([`trailproof_load::cut_zip`]), so that one archive loads on every
 /// core; any cut gives the same results ([`input::walk_zip_entries`] ranges walk as one
 /// walk, and the parts are appended in order).
 fn cut_runs<'f>(
@@ -155,12 +156,16 @@ fn cut_runs<'f>(
     let mut runs: Vec<Vec<Piece<'f>>> = Vec::new();
     let mut whole: Vec<Piece<'f>> = Vec::new();
     for (home, file) in files.iter().enumerate() {
-        let entries = (workers > 1)
+        let cap = usize::try_from(limits.max_entries).unwrap_or(usize::MAX);
+        let ranges = (workers > 1)
             .then(|| zip_to_split(&file.0))
             .flatten()
-            .map(|n| n.min(usize::try_from(limits.max_entries).unwrap_or(usize::MAX)));
-        let pieces = entries.map_or(1, |n| n.clamp(1, workers * 4));
-        if pieces < 2 {
+            .map(|(mut sizes, total)| {
+                sizes.truncate(cap);
+                trailproof_load::cut_zip(&sizes, total, workers * 4)
+            })
+            .filter(|ranges| ranges.len() > 1);
+        let Some(ranges) = ranges else {
             whole.push(Piece {
                 home,
                 file,
@@ -170,23 +175,15 @@ fn cut_runs<'f>(
                 runs.push(std::mem::take(&mut whole));
             }
             continue;
-        }
+        };
         if !whole.is_empty() {
             runs.push(std::mem::take(&mut whole));
         }
-        let n = entries.unwrap_or(0);
-        // The last range runs to the end, so entries past the cap are judged as one walk
-        // judges them.
-        for k in 0..pieces {
-            let end = if k + 1 == pieces {
-                usize::MAX
-            } else {
-                n * (k + 1) / pieces
-            };
+        for (range, _) in ranges {
             runs.push(vec![Piece {
                 home,
                 file,
-                entries: Some(n * k / pieces..end),
+                entries: Some(range),
             }]);
         }
     }
@@ -196,13 +193,15 @@ fn cut_runs<'f>(
     runs
 }
 
-/// How many entries the input at `path` has, when it is a zip worth splitting.
-fn zip_to_split(path: &std::path::Path) -> Option<usize> {
-    if std::fs::metadata(path).ok()?.len() < SPLIT_BYTES {
+/// The stored size of each entry of the input at `path` and its own size, when it is a zip
+/// worth splitting.
+fn zip_to_split(path: &std::path::Path) -> Option<(Vec<u64>, u64)> {
+    let total = std::fs::metadata(path).ok()?.len();
+    if total < SPLIT_BYTES {
         return None;
     }
     let mut file = io::BufReader::new(File::open(path).ok()?);
-    input::zip_entries(&mut file).filter(|&n| n >= 2)
+    input::zip_entry_sizes(&mut file).map(|sizes| (sizes, total))
 }
 
 fn load_run(

@@ -169,20 +169,31 @@ pub fn walk(
     walk_some(name, source, limits, None, visit)
 }
 
-/// How many entries the central directory of a zip `source` lists (directories included),
-/// or `None` when `source` is not a zip that opens: what [`walk_zip_entries`] ranges count.
-/// Reads the central directory only.
-pub fn zip_entries(source: &mut dyn ReadSeek) -> Option<usize> {
+/// The stored (compressed) size of each entry the central directory of a zip `source` lists,
+/// in its order (directories included, as 0), or `None` when `source` is not a zip that
+/// opens: what [`walk_zip_entries`] ranges index, and what hosts balance ranges by. Sizes
+/// are as listed: a hostile directory may list more than the file holds. Reads the central
+/// directory only.
+pub fn zip_entry_sizes(source: &mut dyn ReadSeek) -> Option<Vec<u64>> {
     let head = read_head(source, 4).ok()?;
     if sniff(&head) != Some(Container::Zip) {
         return None;
     }
     source.seek(SeekFrom::Start(0)).ok()?;
-    zip::ZipArchive::new(source).ok().map(|a| a.len())
+    let archive = zip::ZipArchive::new(source).ok()?;
+    Some(
+        (0..archive.len())
+            .map(|i| {
+                archive
+                    .by_index_data(i)
+                    .map_or(0, |entry| entry.compressed_size())
+            })
+            .collect(),
+    )
 }
 
 /// [`walk`] of the entries `entries` (indices in the central directory, as
-/// [`zip_entries`] counts them) of the zip `source`: walks over consecutive ranges that
+/// [`zip_entry_sizes`] lists them) of the zip `source`: walks over consecutive ranges that
 /// cover `0..n` visit, in order, exactly the entries one walk visits, under the same paths
 /// (names are placed from the central directory, so a range knows the names before it), and
 /// their diagnostics concatenated are that walk's. Hosts walk one zip on several threads or
@@ -776,8 +787,9 @@ mod tests {
         // its central-directory record stays, so it is listed but cannot be read.
         let at = bytes.windows(11).position(|w| w == b"broken.json").unwrap() - 30;
         bytes[at] = b'X';
-        let entries = zip_entries(&mut Cursor::new(bytes.clone())).unwrap();
-        assert_eq!(entries, 9);
+        let sizes = zip_entry_sizes(&mut Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(sizes.len(), 9);
+        assert!(sizes.iter().any(|&s| s > 0));
         let read = |e: Entry<'_>, seen: &mut Vec<(String, Vec<u8>)>| {
             let mut data = Vec::new();
             let _ = e.reader.read_to_end(&mut data);

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 use std::cell::RefCell;
+use std::ops::Range;
 
 use trailproof_chain::{kind_by_name, scan, scan_inflated, FileKind, ScanLimits, Scanned};
 use trailproof_core::{gzip, input};
@@ -62,6 +63,40 @@ fn inflated_once(
         DECODED.with(|d| *d.borrow_mut() = decoded);
     }
     done
+}
+
+/// What one zip entry costs to load beside its stored bytes (its local header, its line, its
+/// scan's and ingest's fixed steps), counted as this many bytes when [`cut_zip`] balances
+/// ranges: a range of many small entries takes longer than its bytes say.
+const ENTRY_COST: u64 = 16 << 10;
+
+/// Cuts a zip's entries into at most `pieces` ranges of consecutive entries, for hosts that
+/// load one zip on several threads or workers ([`input::walk_zip_entries`]), balanced by the
+/// entries' stored sizes (`sizes`, as [`input::zip_entry_sizes`] lists them, each counted
+/// with [`ENTRY_COST`]). Each range comes with the bytes of the zip (`total` in all) that it
+/// accounts for in progress: its entries' stored sizes, the last range the rest, so that the
+/// shares add up to `total` whatever the directory claims. The ranges cover `0..n` in
+/// order, none empty, and the last runs to `usize::MAX`, so that entries a walk does not
+/// visit past its cap are judged as one walk judges them (`sizes` may stop at that cap).
+pub fn cut_zip(sizes: &[u64], total: u64, pieces: usize) -> Vec<(Range<usize>, u64)> {
+    let pieces = pieces.clamp(1, sizes.len().max(1));
+    let weight = |s: u64| s.saturating_add(ENTRY_COST);
+    let all = sizes.iter().fold(0u128, |a, &s| a + u128::from(weight(s)));
+    let mut ranges = Vec::with_capacity(pieces);
+    let (mut start, mut before, mut share, mut given) = (0usize, 0u128, 0u64, 0u64);
+    for (i, &size) in sizes.iter().enumerate() {
+        // Entry `i` starts a new range when the weight before it reaches the next step.
+        let step = all * (ranges.len() as u128 + 1) / pieces as u128;
+        if i > start && before >= step && ranges.len() + 1 < pieces {
+            let bytes = share.min(total - given);
+            ranges.push((start..i, bytes));
+            (start, share, given) = (i, 0, given + bytes);
+        }
+        before += u128::from(weight(size));
+        share = share.saturating_add(size);
+    }
+    ranges.push((start..usize::MAX, total - given));
+    ranges
 }
 
 thread_local! {
@@ -152,5 +187,52 @@ mod tests {
                 assert_eq!(rows(shared), rows(alone));
             }
         }
+    }
+
+    #[test]
+    fn a_zip_is_cut_into_balanced_ranges_that_cover_it_and_share_its_bytes() {
+        type Case<'a> = (&'a [u64], u64, usize);
+        let many = vec![1_000u64; 6_048];
+        let uneven: Vec<u64> = (0..100)
+            .map(|i| if i % 10 == 0 { 1 << 20 } else { 10 })
+            .collect();
+        let cases: &[Case] = &[
+            (&[], 0, 4),
+            (&[], 22, 4),
+            (&[5], 100, 8),
+            (&[5, 5], 100, 8),
+            (&many, 7_000_000, 8),
+            (&uneven, 11 << 20, 4),
+            // A directory that claims more than the file holds.
+            (&[u64::MAX, u64::MAX, 3], 1_000, 3),
+            (&[0, 0, 0, 0, 0, 0], 1_000, 0),
+        ];
+        for &(sizes, total, pieces) in cases {
+            let cut = cut_zip(sizes, total, pieces);
+            let what = format!("{} entries, {pieces} pieces", sizes.len());
+            assert!(
+                !cut.is_empty() && cut.len() <= pieces.max(1),
+                "{what}: {cut:?}"
+            );
+            assert_eq!(cut[0].0.start, 0, "{what}");
+            assert_eq!(cut.last().unwrap().0.end, usize::MAX, "{what}");
+            for pair in cut.windows(2) {
+                assert_eq!(pair[0].0.end, pair[1].0.start, "{what}: {cut:?}");
+                assert!(!pair[0].0.is_empty(), "{what}: {cut:?}");
+            }
+            assert_eq!(cut.iter().map(|r| r.1).sum::<u64>(), total, "{what}");
+        }
+        // As many ranges as asked where there are entries enough, of equal entries evenly.
+        let cut = cut_zip(&many, 7_000_000, 8);
+        assert_eq!(cut.len(), 8);
+        assert!(cut[..7].iter().all(|(r, _)| r.len() == 756), "{cut:?}");
+        // By bytes, not by count: each range of the uneven zip holds one big entry.
+        let cut = cut_zip(&uneven, 11 << 20, 4);
+        assert_eq!(cut.len(), 4);
+        let big = |r: &Range<usize>| (r.start..r.end.min(100)).filter(|i| i % 10 == 0).count();
+        assert!(
+            cut.iter().all(|(r, _)| (2..=3).contains(&big(r))),
+            "{cut:?}"
+        );
     }
 }

@@ -406,33 +406,31 @@ impl Engine {
         timings: &mut Timings<'_>,
     ) -> (Engine, LoadSummary) {
         let all = inputs.len();
-        Engine::load_in_runs(inputs, &[all], run::HOLD_BYTES, 0, progress, timings)
+        let runs = [run::RunSpec::whole(0..all)];
+        Engine::load_in_runs(inputs, &runs, run::HOLD_BYTES, 0, progress, timings)
     }
 
-    /// [`Engine::load_events`] with the inputs cut into runs of `lengths` consecutive inputs
-    /// (the rest, if any, is one more run), each loaded apart ([`run::RunLoader`], as the
-    /// browser's load workers do) and the runs joined ([`Join`]):
+    /// [`Engine::load_events`] with the inputs cut into `runs` (consecutive inputs, or ranges
+    /// of a zip's entries, as [`run::cut_runs`] cuts them), each loaded apart
+    /// ([`run::RunLoader`], as the browser's load workers do) and the runs joined ([`Join`]):
     /// the same engine and summary whatever the cut, and whatever the size past which entries
     /// are streamed (`hold`, [`run::HOLD_BYTES`] in the browser), and whatever the batches of
     /// `batch` inputs each run is added in ([`run::RunLoader::add`], as a load worker adds
     /// each batch it has read ahead; 0: all at once). Progress counts bytes of all inputs.
     pub fn load_in_runs(
         inputs: &mut [Input<'_>],
-        lengths: &[usize],
+        runs: &[run::RunSpec],
         hold: u64,
         batch: usize,
         progress: Progress,
         timings: &mut Timings<'_>,
     ) -> (Engine, LoadSummary) {
+        let sizes: Vec<u64> = inputs.iter().map(|i| i.size).collect();
         // Joined as they are loaded, the store reserved from the first (as in the browser).
-        let mut join = Join::expecting(inputs.iter().map(|i| i.size).sum());
-        let mut rest = inputs;
+        let mut join = Join::expecting(sizes.iter().sum());
         let mut base = 0u64;
         let mut events = 0u64;
-        let mut lengths = lengths.iter().copied();
-        while !rest.is_empty() {
-            let n = lengths.next().unwrap_or(rest.len()).min(rest.len());
-            let (run, tail) = std::mem::take(&mut rest).split_at_mut(n);
+        for spec in runs {
             let outer = progress.clone();
             let offset: Progress = Rc::new(RefCell::new(move |t: Tick<'_>| {
                 (outer.borrow_mut())(Tick {
@@ -441,16 +439,26 @@ impl Engine {
                     ..t
                 })
             }));
-            base += run.iter().map(|i| i.size).sum::<u64>();
+            base += spec.bytes(&sizes);
             let mut loader = run::RunLoader::new(hold, offset);
-            let batch = if batch == 0 { run.len().max(1) } else { batch };
-            for inputs in run.chunks_mut(batch) {
-                loader.add(inputs, timings);
+            let run = &mut inputs[spec.inputs.clone()];
+            match (&spec.zip, run) {
+                (Some(zip), [input]) => {
+                    // The range's share of the zip, for its progress.
+                    let size = std::mem::replace(&mut input.size, zip.bytes);
+                    loader.add_entries(input, zip.entries.clone(), timings);
+                    input.size = size;
+                }
+                (_, run) => {
+                    let batch = if batch == 0 { run.len().max(1) } else { batch };
+                    for inputs in run.chunks_mut(batch) {
+                        loader.add(inputs, timings);
+                    }
+                }
             }
             let loaded = loader.finish();
             events += loaded.output.lines.iter().map(|l| l.events).sum::<u64>();
             join.add(loaded, timings.clock);
-            rest = tail;
         }
         join.finish(timings)
     }
@@ -1822,7 +1830,8 @@ mod tests {
         }
         let tgz = tar.into_inner().unwrap().finish().unwrap();
         files.push(("again.tar.gz".into(), tgz));
-        let outcome = |lengths: &[usize], hold: u64, batch: usize| {
+        let sizes: Vec<u64> = files.iter().map(|(_, b)| b.len() as u64).collect();
+        let outcome = |runs: &[run::RunSpec], hold: u64, batch: usize| {
             let mut cursors: Vec<Cursor<Vec<u8>>> =
                 files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
             let mut inputs = inputs(&files, &mut cursors);
@@ -1838,7 +1847,7 @@ mod tests {
             }));
             let (mut engine, mut summary) = Engine::load_in_runs(
                 &mut inputs,
-                lengths,
+                runs,
                 hold,
                 batch,
                 progress,
@@ -1847,11 +1856,25 @@ mod tests {
             summary.analysis = engine
                 .reanalyze(&AnalysisSettings::default(), &mut inputs)
                 .unwrap();
-            let total: u64 = files.iter().map(|(_, b)| b.len() as u64).sum();
+            let total: u64 = sizes.iter().sum();
             assert_eq!(seen.get(), total, "progress ends at every byte");
             everything(&mut engine, &summary)
         };
-        let one = outcome(&[], run::HOLD_BYTES, 0);
+        // Runs of `lengths` consecutive inputs (the rest, if any, one more).
+        let cut = |lengths: &[usize]| -> Vec<run::RunSpec> {
+            let mut runs = Vec::new();
+            let mut start = 0;
+            for &n in lengths.iter().chain(std::iter::repeat(&files.len())) {
+                if start == files.len() {
+                    break;
+                }
+                let end = (start + n).min(files.len());
+                runs.push(run::RunSpec::whole(start..end));
+                start = end;
+            }
+            runs
+        };
+        let one = outcome(&cut(&[]), run::HOLD_BYTES, 0);
         assert!(one[0].contains("\"sealed\"") && one[0].contains("verifier key"));
         assert!(one[0].contains("\"integrity\": \"failed\""), "a forged log");
         // Equal, or the first line that differs (not pages of JSON).
@@ -1869,17 +1892,17 @@ mod tests {
         for k in [1, 2, 3, 7] {
             let n = files.len().div_ceil(k);
             same(
-                outcome(&vec![n; k], run::HOLD_BYTES, 0),
+                outcome(&cut(&vec![n; k]), run::HOLD_BYTES, 0),
                 &format!("{k} runs"),
             );
         }
         // Uneven runs too, one input each at the start.
-        assert!(outcome(&[1, 1, 1, 5], run::HOLD_BYTES, 0) == one);
+        assert!(outcome(&cut(&[1, 1, 1, 5]), run::HOLD_BYTES, 0) == one);
         // Runs added a few inputs at a time, as load workers add what they have read ahead.
         for (k, batch) in [(1, 1), (2, 3), (3, 2)] {
             let n = files.len().div_ceil(k);
             same(
-                outcome(&vec![n; k], run::HOLD_BYTES, batch),
+                outcome(&cut(&vec![n; k]), run::HOLD_BYTES, batch),
                 &format!("{k} runs in batches of {batch}"),
             );
         }
@@ -1887,8 +1910,25 @@ mod tests {
         // over 1 KiB: the same load.
         for hold in [0, 1 << 10] {
             same(
-                outcome(&[], hold, 0),
+                outcome(&cut(&[]), hold, 0),
                 &format!("entries over {hold} bytes streamed"),
+            );
+        }
+        // Cut as the engine worker cuts them for 1, 2 or 5 load workers, the zip in ranges of
+        // its entries (every zip, whatever its size), streamed or not.
+        let zip_sizes = |i: usize| {
+            trailproof_core::input::zip_entry_sizes(&mut Cursor::new(files[i].1.as_slice()))
+        };
+        let zip_at = files.iter().position(|(n, _)| n == "again.zip").unwrap();
+        let listed = zip_sizes(zip_at).unwrap().len();
+        for (workers, hold) in [(1, run::HOLD_BYTES), (2, run::HOLD_BYTES), (5, 0)] {
+            let runs = run::cut_runs(&sizes, workers, &mut |i| zip_sizes(i));
+            let ranges = runs.iter().filter(|r| r.zip.is_some()).count();
+            let most = (workers * run::RUNS_PER_WORKER).min(listed);
+            assert!(ranges > 1 && ranges <= most, "{runs:?}");
+            same(
+                outcome(&runs, hold, 0),
+                &format!("{workers} workers, the zip in {ranges} ranges"),
             );
         }
     }

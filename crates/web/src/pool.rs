@@ -21,7 +21,9 @@ use crate::blob::{inputs, BlobReader};
 use crate::engine::{Progress, Tick, Timings};
 use crate::fetch::{performance_now, worker_error, Reads, PREFETCH_BUDGET};
 use crate::protocol::{FromLoader, ToLoader, CHUNK};
-use crate::run::{batches, cut_runs, Run, RunLoader, HOLD_BYTES, RUNS_PER_WORKER};
+use crate::run::{
+    batches, cut_runs, Run, RunLoader, RunSpec, ZipRange, HOLD_BYTES, RUNS_PER_WORKER, SPLIT_BYTES,
+};
 
 /// Most load workers: past this, the engine worker appending parts and the page's own work
 /// gain nothing from more.
@@ -108,13 +110,8 @@ fn spawn(index: usize, inbox: &Inbox) -> Result<Loader, JsValue> {
     })
 }
 
-fn send(
-    loader: &Loader,
-    run: usize,
-    range: &Range<usize>,
-    files: &[(String, File)],
-    sharing: usize,
-) {
+fn send(loader: &Loader, run: usize, spec: &RunSpec, files: &[(String, File)], sharing: usize) {
+    let range = spec.inputs.clone();
     let request = ToLoader {
         run: run as u32,
         names: files[range.clone()]
@@ -122,11 +119,12 @@ fn send(
             .map(|(n, _)| n.clone())
             .collect(),
         sharing: sharing as u32,
+        zip: spec.zip.clone(),
     };
     let Ok(json) = serde_json::to_string(&request) else {
         return;
     };
-    let list: Array = files[range.clone()]
+    let list: Array = files[range]
         .iter()
         .map(|(_, f)| JsValue::from(f.clone()))
         .collect();
@@ -224,33 +222,53 @@ impl Incoming {
     }
 }
 
-/// Loads the `incoming` files on `workers` load workers, in runs of consecutive files: cut by
-/// bytes and count ([`cut_runs`]) when every file is in at the start, else by count as they
-/// arrive (their sizes are not known before). The runs are handed to `listener` in input
-/// order, each as soon as those before it came back. Milliseconds the load workers spent
-/// encoding their parts are added to `costs`, and the largest memory one of them reached is
-/// kept there.
+/// The runs of a load whose files are all in (`None` while some are still on their way):
+/// [`cut_runs`] for `workers` load workers, with each zip of at least [`SPLIT_BYTES`] cut
+/// into ranges of its entries (its central directory read here, once).
+pub fn cut(incoming: &Incoming, workers: usize) -> Option<Vec<RunSpec>> {
+    if !incoming.complete() {
+        return None;
+    }
+    let files = incoming.named();
+    let sizes: Vec<u64> = files.iter().map(|(_, f)| f.size() as u64).collect();
+    Some(cut_runs(&sizes, workers, &mut |i| {
+        let mut reader = BlobReader::new(files[i].1.clone().into()).ok()?;
+        (sizes[i] >= SPLIT_BYTES)
+            .then(|| trailproof_core::input::zip_entry_sizes(&mut reader))
+            .flatten()
+    }))
+}
+
+/// Bytes a run accounts for in progress (those of its files in, or its share of a zip).
+fn run_bytes(incoming: &Incoming, spec: &RunSpec) -> u64 {
+    match &spec.zip {
+        Some(zip) => zip.bytes,
+        None => incoming.bytes(spec.inputs.clone()),
+    }
+}
+
+/// Loads the `incoming` files on `workers` load workers, in the `planned` runs ([`cut`]) when every
+/// file was in at the start, else in runs of consecutive files cut by count as they arrive
+/// (their sizes are not known before). The runs are handed to `listener` in input order, each
+/// as soon as those before it came back. Milliseconds the load workers spent encoding their
+/// parts are added to `costs`, and the largest memory one of them reached is kept there.
 pub async fn load(
     incoming: &Incoming,
+    planned: Option<Vec<RunSpec>>,
     workers: usize,
     listener: &mut dyn Listener,
     costs: &mut PoolCosts,
 ) -> Result<(), String> {
     let expected = incoming.expected();
-    let mut runs: Vec<Range<usize>> = Vec::new();
     // Files per run while they arrive: about `RUNS_PER_WORKER` runs a worker, by count.
     let per_run = expected.div_ceil(workers.max(1) * RUNS_PER_WORKER).max(1);
-    let mut cut = 0;
-    if incoming.complete() {
-        let sizes: Vec<u64> = incoming
-            .named()
-            .iter()
-            .map(|(_, f)| f.size() as u64)
-            .collect();
-        runs = cut_runs(&sizes, workers);
-        cut = expected;
-        listener.inputs_in(incoming.bytes(0..expected));
-    }
+    let (mut runs, mut cut) = match planned {
+        Some(runs) => {
+            listener.inputs_in(incoming.bytes(0..expected));
+            (runs, expected)
+        }
+        None => (Vec::new(), 0),
+    };
     let run_count = if cut == expected {
         runs.len()
     } else {
@@ -276,7 +294,7 @@ pub async fn load(
         let arrived = incoming.arrived();
         while cut < arrived && (arrived - cut >= per_run || arrived == expected) {
             let end = (cut + per_run).min(arrived);
-            runs.push(cut..end);
+            runs.push(RunSpec::whole(cut..end));
             cut = end;
             if cut == expected {
                 listener.inputs_in(incoming.bytes(0..expected));
@@ -287,8 +305,8 @@ pub async fn load(
         waiting.resize_with(runs.len(), || None);
         if next < runs.len() && !idle.is_empty() {
             let files = incoming.named();
-            while let (Some(range), Some(&worker)) = (runs.get(next), idle.last()) {
-                send(&pool[worker], next, range, &files, workers);
+            while let (Some(spec), Some(&worker)) = (runs.get(next), idle.last()) {
+                send(&pool[worker], next, spec, &files, workers);
                 idle.pop();
                 next += 1;
             }
@@ -344,7 +362,7 @@ pub async fn load(
                 memory_mib,
             } => {
                 let run = run as usize;
-                let Some(range) = runs.get(run) else {
+                let Some(spec) = runs.get(run) else {
                     return Err("a load worker answered for a run it was not given".into());
                 };
                 let bytes = |i: u32| Uint8Array::new(&parts.get(i)).to_vec();
@@ -352,7 +370,7 @@ pub async fn load(
                 let deferred = (0..output.deferred.len() as u32)
                     .map(|i| bytes(2 + i))
                     .collect();
-                let first = range.start;
+                let first = spec.inputs.start;
                 listener.hashes(
                     hashed
                         .into_iter()
@@ -371,7 +389,7 @@ pub async fn load(
                     listener.run(ready);
                     given += 1;
                 }
-                done[run] = incoming.bytes(range.clone());
+                done[run] = run_bytes(incoming, spec);
                 idle.push(worker);
             }
             FromLoader::Fatal { message } => return Err(message),
@@ -383,18 +401,30 @@ pub async fn load(
     Ok(())
 }
 
+/// A run, with `(index, size, SHA-256 hex)` of each of its inputs hashed and `(index,
+/// message)` of each that could not be.
+pub type Loaded = (Run, Vec<(usize, u64, String)>, Vec<(usize, String)>);
+
 /// A run loaded where this is called (a load worker, or the engine worker itself when there is
 /// only one run: a pool would only add a worker's start and the part's trip), in batches of
 /// consecutive inputs: each batch's small inputs (one slice, [`CHUNK`], or less) are read
 /// ahead, all at once, while the batch before is loaded ([`Reads`], [`RunLoader::add`]), and
 /// every input is hashed by the same reads ([`BlobReader::hashing`] for the bigger ones).
-/// `sharing` is how many workers share the read-ahead budget. Returns the run and the hash
-/// results (indexes into `files`).
+/// With `zip`, `files` is one zip and only that range of its entries is loaded
+/// ([`load_range`]). `sharing` is how many workers share the read-ahead budget. Returns the
+/// run and the hash results (indexes into `files`).
 pub async fn load_here(
     files: &[(String, File)],
     sharing: u64,
+    zip: Option<&ZipRange>,
     progress: Progress,
-) -> Result<(Run, Vec<(usize, u64, String)>, Vec<(usize, String)>), String> {
+) -> Result<Loaded, String> {
+    if let Some(zip) = zip {
+        let [(name, file)] = files else {
+            return Err("a range of zip entries was sent with other files".into());
+        };
+        return load_range(name, file, zip, progress);
+    }
     let mut hashed = Vec::new();
     let mut failed = Vec::new();
     let sizes: Vec<u64> = files.iter().map(|(_, f)| f.size() as u64).collect();
@@ -437,6 +467,38 @@ pub async fn load_here(
                 Ok(d) => hashed.push((index, d.size, d.sha256_hex())),
                 Err(e) => failed.push((index, e.to_string())),
             }
+        }
+    }
+    Ok((loader.finish(), hashed, failed))
+}
+
+/// One range of a zip's entries ([`RunLoader::add_entries`]). The range that starts at the
+/// first entry hashes the zip: by its own reads as far as they go from the start, then the
+/// rest (the other ranges' entries, the central directory) in a read of its own; the others
+/// do not hash (a hash needs the bytes in order).
+fn load_range(
+    name: &str,
+    file: &File,
+    zip: &ZipRange,
+    progress: Progress,
+) -> Result<Loaded, String> {
+    let first = zip.entries.start == 0;
+    let reader = BlobReader::new(file.clone().into()).map_err(|e| e.to_string())?;
+    let reader = if first { reader.hashing() } else { reader };
+    let mut readers = vec![(name.to_owned(), reader)];
+    let clock = performance_now;
+    let timings = Timings::new(&clock);
+    let mut loader = RunLoader::new(HOLD_BYTES, progress);
+    if let Some(input) = inputs(&mut readers).first_mut() {
+        // Progress counts the range's share of the zip.
+        input.size = zip.bytes;
+        loader.add_entries(input, zip.entries.clone(), &timings);
+    }
+    let (mut hashed, mut failed) = (Vec::new(), Vec::new());
+    if first {
+        match readers[0].1.finish_digest() {
+            Ok(d) => hashed.push((0, d.size, d.sha256_hex())),
+            Err(e) => failed.push((0, e.to_string())),
         }
     }
     Ok((loader.finish(), hashed, failed))

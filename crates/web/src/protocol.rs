@@ -24,6 +24,9 @@ pub struct ToLoader {
     pub names: Vec<String>,
     /// Load workers reading at once: each reads ahead its share of the budget.
     pub sharing: u32,
+    /// With one input, a zip: only this range of its entries (one of the runs the zip is cut
+    /// into, [`crate::run::cut_runs`]).
+    pub zip: Option<crate::run::ZipRange>,
 }
 
 /// A load worker's reply. Sent as a JSON string, except `Done`, sent as

@@ -10,6 +10,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::io::{Read, SeekFrom};
+use std::ops::Range;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
@@ -205,6 +206,27 @@ impl RunLoader {
 
     /// Loads the next consecutive inputs of the run; `timings.clock` times the steps.
     pub fn add(&mut self, inputs: &mut [Input<'_>], timings: &Timings<'_>) {
+        self.add_some(inputs, None, timings);
+    }
+
+    /// Loads the entries `entries` of the zip `input` ([`input::walk_zip_entries`]): a run
+    /// of its own, one of the runs one zip is cut into ([`cut_runs`]). Progress counts
+    /// `input.size` bytes for it: the range's share of the zip ([`ZipRange::bytes`]).
+    pub fn add_entries(
+        &mut self,
+        input: &mut Input<'_>,
+        entries: Range<usize>,
+        timings: &Timings<'_>,
+    ) {
+        self.add_some(std::slice::from_mut(input), Some(entries), timings);
+    }
+
+    fn add_some(
+        &mut self,
+        inputs: &mut [Input<'_>],
+        entries: Option<Range<usize>>,
+        timings: &Timings<'_>,
+    ) {
         let RunLoader {
             hold,
             limits,
@@ -235,8 +257,9 @@ impl RunLoader {
             loaded.set(loaded.get() + summary.events);
             events.set(events.get().max(loaded.get()));
         };
-        // Key files are whole top-level inputs: found first, then skipped by the walk.
-        for input in inputs.iter_mut() {
+        // Key files are whole top-level inputs: found first, then skipped by the walk (a
+        // range of a zip's entries is none).
+        for input in inputs.iter_mut().filter(|_| entries.is_none()) {
             if let Some(lines) = sealed::key_lines(input) {
                 out.keys.push((input.name.clone(), lines));
             }
@@ -252,7 +275,7 @@ impl RunLoader {
             }
             let reopen = &input.reopen;
             let mut read_here = 0u64;
-            let diags = input::walk(&name, input.source, limits, &mut |entry| {
+            let mut visit = |entry: input::Entry<'_>| {
                 let mut bytes = Vec::new();
                 let t0 = clock();
                 let mut read = entry.reader.take(hold + 1).read_to_end(&mut bytes);
@@ -370,7 +393,13 @@ impl RunLoader {
                 counted(&summary);
                 out.lines.push(file_line(entry.path, &summary, chain_kind));
                 Control::Continue
-            });
+            };
+            let diags = match &entries {
+                None => input::walk(&name, input.source, limits, &mut visit),
+                Some(range) => {
+                    input::walk_zip_entries(&name, input.source, limits, range.clone(), &mut visit)
+                }
+            };
             out.problems.extend(diags.iter().map(|d| d.to_string()));
             *base += size;
             report(Phase::Index, *base, &name);
@@ -479,24 +508,89 @@ impl<R: Read, F: FnMut(u64)> Read for Paced<R, F> {
 /// dictionaries appended once each) stays small.
 pub const RUNS_PER_WORKER: usize = 4;
 
-/// Cuts inputs of `sizes` bytes into runs of consecutive inputs for `workers` load workers:
-/// about `RUNS_PER_WORKER` runs each, balanced by bytes and by count (many small files cost
-/// per file, few big ones per byte). Every input is in exactly one run, in order.
-pub fn cut_runs(sizes: &[u64], workers: usize) -> Vec<std::ops::Range<usize>> {
-    let wanted = (workers.max(1) * RUNS_PER_WORKER).min(sizes.len()).max(1);
+/// A range of one zip input's entries, loaded as a run of its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZipRange {
+    /// Entries, by index in the zip's central directory ([`input::walk_zip_entries`]).
+    pub entries: Range<usize>,
+    /// Bytes of the zip the range accounts for in progress: the shares of one zip's ranges add
+    /// up to its size ([`trailproof_load::cut_zip`]).
+    pub bytes: u64,
+}
+
+/// A run: consecutive whole inputs, or a range of one zip input's entries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSpec {
+    /// The inputs, by index (one, for a zip range).
+    pub inputs: Range<usize>,
+    /// Only these entries of that one input.
+    pub zip: Option<ZipRange>,
+}
+
+impl RunSpec {
+    /// Whole inputs.
+    pub fn whole(inputs: Range<usize>) -> RunSpec {
+        RunSpec { inputs, zip: None }
+    }
+
+    /// Bytes the run accounts for in progress, of inputs of `sizes` bytes.
+    pub fn bytes(&self, sizes: &[u64]) -> u64 {
+        match &self.zip {
+            Some(zip) => zip.bytes,
+            None => sizes.get(self.inputs.clone()).map_or(0, |s| s.iter().sum()),
+        }
+    }
+}
+
+/// A zip input at least this big is cut into ranges of its entries, each a run (one zip loads on
+/// every worker); a smaller one loads in about a second on one worker.
+pub const SPLIT_BYTES: u64 = CHUNK;
+
+/// Cuts inputs of `sizes` bytes into runs for `workers` load workers: about `RUNS_PER_WORKER`
+/// runs each of consecutive inputs, balanced by bytes and by count (many small files cost per
+/// file, few big ones per byte); and a zip input for which `zip_sizes(index)` gives its
+/// entries' stored sizes ([`input::zip_entry_sizes`]; hosts ask only for zips of at least
+/// [`SPLIT_BYTES`]) is cut into as many ranges of its entries ([`trailproof_load::cut_zip`]),
+/// each a run. Every input is in exactly one run or, cut, in consecutive ones, in order; the
+/// runs' bytes add up to the inputs'.
+pub fn cut_runs(
+    sizes: &[u64],
+    workers: usize,
+    zip_sizes: &mut dyn FnMut(usize) -> Option<Vec<u64>>,
+) -> Vec<RunSpec> {
+    let pieces = workers.max(1) * RUNS_PER_WORKER;
+    let wanted = pieces.min(sizes.len()).max(1);
     let total: u64 = sizes.iter().sum();
     let (per_bytes, per_count) = (total.div_ceil(wanted as u64), sizes.len().div_ceil(wanted));
     let mut runs = Vec::new();
     let (mut start, mut bytes) = (0, 0u64);
     for (i, &size) in sizes.iter().enumerate() {
+        let cut = zip_sizes(i)
+            .map(|mut entries| {
+                entries
+                    .truncate(usize::try_from(Limits::default().max_entries).unwrap_or(usize::MAX));
+                trailproof_load::cut_zip(&entries, size, pieces)
+            })
+            .filter(|ranges| ranges.len() > 1);
+        if let Some(ranges) = cut {
+            if start < i {
+                runs.push(RunSpec::whole(start..i));
+            }
+            runs.extend(ranges.into_iter().map(|(entries, bytes)| RunSpec {
+                inputs: i..i + 1,
+                zip: Some(ZipRange { entries, bytes }),
+            }));
+            (start, bytes) = (i + 1, 0);
+            continue;
+        }
         bytes += size;
         if bytes >= per_bytes || i + 1 - start >= per_count {
-            runs.push(start..i + 1);
+            runs.push(RunSpec::whole(start..i + 1));
             (start, bytes) = (i + 1, 0);
         }
     }
     if start < sizes.len() {
-        runs.push(start..sizes.len());
+        runs.push(RunSpec::whole(start..sizes.len()));
     }
     runs
 }
@@ -538,18 +632,63 @@ mod tests {
             (&[100, 1, 1, 1, 1, 1, 1, 1, 1, 1], 2),
             (&[7, 0, 0, 3, 1 << 30, 2, 9], 3),
         ];
-        for &(sizes, workers) in cases {
-            let runs = cut_runs(sizes, workers);
-            let flat: Vec<usize> = runs.iter().flat_map(|r| r.clone()).collect();
-            assert_eq!(flat, (0..sizes.len()).collect::<Vec<_>>(), "{sizes:?}");
-            assert!(runs.iter().all(|r| !r.is_empty()));
-            assert!(
-                runs.len() <= (workers * 4).max(1) + 1,
-                "{} runs",
-                runs.len()
-            );
+        // Whole inputs only, or with every input of over 50 bytes a zip of 40 entries (of
+        // which one is a sixth of the input) or of one entry.
+        for zips in [false, true] {
+            for &(sizes, workers) in cases {
+                let mut asked = Vec::new();
+                let runs = cut_runs(sizes, workers, &mut |i| {
+                    asked.push(i);
+                    (zips && sizes[i] > 50).then(|| match i % 2 {
+                        0 => (0..40)
+                            .map(|e| if e == 3 { sizes[i] / 6 } else { 1 })
+                            .collect(),
+                        _ => vec![sizes[i]],
+                    })
+                });
+                assert_eq!(asked, (0..sizes.len()).collect::<Vec<_>>());
+                let what = format!("{sizes:?} on {workers}, zips {zips}");
+                let flat: Vec<usize> = runs.iter().flat_map(|r| r.inputs.clone()).collect();
+                let mut dedup = flat.clone();
+                dedup.dedup();
+                assert_eq!(dedup, (0..sizes.len()).collect::<Vec<_>>(), "{what}");
+                assert_eq!(
+                    runs.iter().map(|r| r.bytes(sizes)).sum::<u64>(),
+                    sizes.iter().sum::<u64>(),
+                    "{what}"
+                );
+                for run in &runs {
+                    assert!(!run.inputs.is_empty(), "{what}");
+                    if let Some(zip) = &run.zip {
+                        assert_eq!(run.inputs.len(), 1, "{what}");
+                        assert!(!zip.entries.is_empty(), "{what}");
+                    }
+                }
+                // A zip's ranges are consecutive, from 0 to the end.
+                for i in 0..sizes.len() {
+                    let ranges: Vec<_> = runs
+                        .iter()
+                        .filter(|r| r.inputs == (i..i + 1))
+                        .filter_map(|r| r.zip.as_ref())
+                        .collect();
+                    if let (Some(first), Some(last)) = (ranges.first(), ranges.last()) {
+                        assert!(first.entries.start == 0 && last.entries.end == usize::MAX);
+                        assert!(ranges
+                            .windows(2)
+                            .all(|w| w[0].entries.end == w[1].entries.start));
+                        assert_eq!(ranges.len(), (workers * 4).min(40), "{what}");
+                    }
+                }
+                if !zips {
+                    assert!(
+                        runs.len() <= (workers * 4).max(1) + 1,
+                        "{} runs",
+                        runs.len()
+                    );
+                }
+            }
         }
-        assert_eq!(cut_runs(&[1; 6048], 2).len(), 8);
+        assert_eq!(cut_runs(&[1; 6048], 2, &mut |_| None).len(), 8);
     }
 
     #[test]

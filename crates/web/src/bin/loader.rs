@@ -38,6 +38,7 @@ mod loader {
             run,
             names,
             sharing,
+            zip,
         } = request;
         let named: Vec<(String, File)> = names.into_iter().zip(files).collect();
         let mut throttle = Throttle::default();
@@ -52,13 +53,14 @@ mod loader {
                 });
             }
         }));
-        let (loaded, hashed, failed) = match load_here(&named, u64::from(sharing), progress).await {
-            Ok(done) => done,
-            Err(message) => {
-                reply(&FromLoader::Fatal { message });
-                return;
-            }
-        };
+        let (loaded, hashed, failed) =
+            match load_here(&named, u64::from(sharing), zip.as_ref(), progress).await {
+                Ok(done) => done,
+                Err(message) => {
+                    reply(&FromLoader::Fatal { message });
+                    return;
+                }
+            };
         let clock = performance_now;
         let t0 = clock();
         let part = loaded.part.encode();

@@ -277,12 +277,14 @@ mod worker {
         }));
         let t0 = clock();
         let mut costs = pool::PoolCosts::default();
-        let loaded = if incoming.expected() > 1 {
-            let mut listener = Shared(to_page.clone());
-            pool::load(incoming, pool::pool_size(), &mut listener, &mut costs).await
-        } else {
-            // One input (a zip, say; the first message carries it): loaded here, as a pool
-            // would add only a worker's start and the part's trip.
+        let workers = pool::pool_size();
+        let planned = pool::cut(incoming, workers);
+        let alone = planned
+            .as_ref()
+            .is_some_and(|runs| runs.len() <= 1 && runs.iter().all(|r| r.zip.is_none()));
+        let loaded = if alone {
+            // One run (one input, a small zip say; the first message carries it): loaded
+            // here, as a pool would add only a worker's start and the part's trip.
             pool::Listener::inputs_in(
                 &mut *to_page.borrow_mut(),
                 incoming.bytes(0..incoming.expected()),
@@ -292,13 +294,16 @@ mod worker {
             let progress: Progress = Rc::new(RefCell::new(move |t: Tick<'_>| {
                 pool::Listener::progress(&mut *sink.borrow_mut(), t);
             }));
-            pool::load_here(&incoming.named(), 1, progress)
+            pool::load_here(&incoming.named(), 1, None, progress)
                 .await
                 .map(|(run, hashed, failed)| {
                     let mut page = to_page.borrow_mut();
                     pool::Listener::hashes(&mut *page, hashed, failed);
                     pool::Listener::run(&mut *page, run);
                 })
+        } else {
+            let mut listener = Shared(to_page.clone());
+            pool::load(incoming, planned, workers, &mut listener, &mut costs).await
         };
         let named = incoming.named();
         timings.add(
