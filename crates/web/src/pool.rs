@@ -1,9 +1,10 @@
 //! The engine worker's pool of load workers: the inputs are cut into runs of consecutive
-//! files ([`crate::run::cut_runs`]), each idle load worker (`bin/loader.rs`, a nested dedicated
-//! worker started by `load_worker.js`) is handed the next run, and the runs come back with
-//! their ingest parts as bytes, each joined in input order ([`crate::engine::Join`]) as soon
-//! as every run before it is back. The pool is owned by the engine worker, so the page
-//! cancelling a load by terminating the engine worker terminates every load worker with it.
+//! files, and a big zip into ranges of its entries ([`cut`], [`crate::run::cut_runs`]); each
+//! idle load worker (`bin/loader.rs`, a nested dedicated worker started by `load_worker.js`)
+//! is handed the next run, and the runs come back with their ingest parts as bytes, each
+//! joined in input order ([`crate::engine::Join`]) as soon as every run before it is back.
+//! The pool is owned by the engine worker, so the page cancelling a load by terminating the
+//! engine worker terminates every load worker with it.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -232,10 +233,11 @@ pub fn cut(incoming: &Incoming, workers: usize) -> Option<Vec<RunSpec>> {
     let files = incoming.named();
     let sizes: Vec<u64> = files.iter().map(|(_, f)| f.size() as u64).collect();
     Some(cut_runs(&sizes, workers, &mut |i| {
+        if sizes[i] < SPLIT_BYTES {
+            return None;
+        }
         let mut reader = BlobReader::new(files[i].1.clone().into()).ok()?;
-        (sizes[i] >= SPLIT_BYTES)
-            .then(|| trailproof_core::input::zip_entry_sizes(&mut reader))
-            .flatten()
+        trailproof_core::input::zip_entry_sizes(&mut reader)
     }))
 }
 
