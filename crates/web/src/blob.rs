@@ -95,6 +95,36 @@ impl BlobReader {
         Ok(digest)
     }
 
+    /// [`BlobReader::finish_digest`], each slice awaited: the worker returns to its event
+    /// loop between slices, so the collector can free each slice's buffer before the next
+    /// (a zip split into ranges has its range from the first entry hash the other ranges'
+    /// bytes too: gigabytes read in one synchronous loop held far more memory).
+    pub async fn finish_digest_awaited(&mut self) -> io::Result<FileDigest> {
+        if let Some(d) = &self.digest {
+            return Ok(*d);
+        }
+        let Prefix {
+            mut hasher,
+            upto: mut offset,
+        } = self.hasher.take().unwrap_or_default();
+        let js = |e: wasm_bindgen::JsValue| io::Error::other(format!("{e:?}"));
+        while offset < self.size {
+            let end = (offset + CHUNK).min(self.size);
+            let slice = self
+                .blob
+                .slice_with_f64_and_f64(offset as f64, end as f64)
+                .map_err(js)?;
+            let buffer = wasm_bindgen_futures::JsFuture::from(slice.array_buffer())
+                .await
+                .map_err(js)?;
+            hasher.update(&Uint8Array::new(&buffer).to_vec());
+            offset = end;
+        }
+        let digest = hasher.finish();
+        self.digest = Some(digest);
+        Ok(digest)
+    }
+
     /// The digest, once the hash covers every byte.
     fn finish_when_whole(&mut self) {
         if self.hasher.as_ref().is_some_and(|p| p.upto >= self.size) {

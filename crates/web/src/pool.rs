@@ -425,7 +425,7 @@ pub async fn load_here(
         let [(name, file)] = files else {
             return Err("a range of zip entries was sent with other files".into());
         };
-        return load_range(name, file, zip, progress);
+        return load_range(name, file, zip, progress).await;
     }
     let mut hashed = Vec::new();
     let mut failed = Vec::new();
@@ -476,9 +476,9 @@ pub async fn load_here(
 
 /// One range of a zip's entries ([`RunLoader::add_entries`]). The range that starts at the
 /// first entry hashes the zip: by its own reads as far as they go from the start, then the
-/// rest (the other ranges' entries, the central directory) in a read of its own; the others
-/// do not hash (a hash needs the bytes in order).
-fn load_range(
+/// rest (the other ranges' entries, the central directory) in a read of its own, its slices
+/// awaited; the others do not hash (a hash needs the bytes in order).
+async fn load_range(
     name: &str,
     file: &File,
     zip: &ZipRange,
@@ -498,7 +498,7 @@ fn load_range(
     }
     let (mut hashed, mut failed) = (Vec::new(), Vec::new());
     if first {
-        match readers[0].1.finish_digest() {
+        match readers[0].1.finish_digest_awaited().await {
             Ok(d) => hashed.push((0, d.size, d.sha256_hex())),
             Err(e) => failed.push((0, e.to_string())),
         }
