@@ -465,7 +465,7 @@ pub async fn load_here(
         loader.add(&mut inputs(&mut readers), &timings);
         // Every input was hashed by the load's own reads (the rest of one read out of order now).
         for (index, (_, reader)) in range.clone().zip(readers.iter_mut()) {
-            match reader.finish_digest() {
+            match reader.finish_digest().await {
                 Ok(d) => hashed.push((index, d.size, d.sha256_hex())),
                 Err(e) => failed.push((index, e.to_string())),
             }
@@ -498,7 +498,7 @@ async fn load_range(
     }
     let (mut hashed, mut failed) = (Vec::new(), Vec::new());
     if first {
-        match readers[0].1.finish_digest_awaited().await {
+        match readers[0].1.finish_digest().await {
             Ok(d) => hashed.push((0, d.size, d.sha256_hex())),
             Err(e) => failed.push((0, e.to_string())),
         }
