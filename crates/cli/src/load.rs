@@ -156,14 +156,10 @@ fn cut_runs<'f>(
     let mut runs: Vec<Vec<Piece<'f>>> = Vec::new();
     let mut whole: Vec<Piece<'f>> = Vec::new();
     for (home, file) in files.iter().enumerate() {
-        let cap = usize::try_from(limits.max_entries).unwrap_or(usize::MAX);
         let ranges = (workers > 1)
             .then(|| zip_to_split(&file.0))
             .flatten()
-            .map(|(mut sizes, total)| {
-                sizes.truncate(cap);
-                trailproof_load::cut_zip(&sizes, total, workers * 4)
-            })
+            .map(|(sizes, total)| trailproof_load::cut_zip(&sizes, total, workers * 4, limits))
             .filter(|ranges| ranges.len() > 1);
         let Some(ranges) = ranges else {
             whole.push(Piece {

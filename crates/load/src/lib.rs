@@ -76,9 +76,17 @@ const ENTRY_COST: u64 = 16 << 10;
 /// with [`ENTRY_COST`]). Each range comes with the bytes of the zip (`total` in all) that it
 /// accounts for in progress: its entries' stored sizes, the last range the rest, so that the
 /// shares add up to `total` whatever the directory claims. The ranges cover `0..n` in
-/// order, none empty, and the last runs to `usize::MAX`, so that entries a walk does not
-/// visit past its cap are judged as one walk judges them (`sizes` may stop at that cap).
-pub fn cut_zip(sizes: &[u64], total: u64, pieces: usize) -> Vec<(Range<usize>, u64)> {
+/// order, none empty, and the last runs to `usize::MAX`: entries past the walk's cap
+/// (`limits.max_entries`) are not cut between ranges but left to the last, to be judged as one
+/// walk judges them.
+pub fn cut_zip(
+    sizes: &[u64],
+    total: u64,
+    pieces: usize,
+    limits: &input::Limits,
+) -> Vec<(Range<usize>, u64)> {
+    let cap = usize::try_from(limits.max_entries).unwrap_or(usize::MAX);
+    let sizes = &sizes[..sizes.len().min(cap)];
     let pieces = pieces.clamp(1, sizes.len().max(1));
     let weight = |s: u64| s.saturating_add(ENTRY_COST);
     let all = sizes.iter().fold(0u128, |a, &s| a + u128::from(weight(s)));
@@ -208,7 +216,7 @@ mod tests {
             (&[0, 0, 0, 0, 0, 0], 1_000, 0),
         ];
         for &(sizes, total, pieces) in cases {
-            let cut = cut_zip(sizes, total, pieces);
+            let cut = cut_zip(sizes, total, pieces, &input::Limits::default());
             let what = format!("{} entries, {pieces} pieces", sizes.len());
             assert!(
                 !cut.is_empty() && cut.len() <= pieces.max(1),
@@ -223,16 +231,27 @@ mod tests {
             assert_eq!(cut.iter().map(|r| r.1).sum::<u64>(), total, "{what}");
         }
         // As many ranges as asked where there are entries enough, of equal entries evenly.
-        let cut = cut_zip(&many, 7_000_000, 8);
+        let cut = cut_zip(&many, 7_000_000, 8, &input::Limits::default());
         assert_eq!(cut.len(), 8);
         assert!(cut[..7].iter().all(|(r, _)| r.len() == 756), "{cut:?}");
-        // By bytes, not by count: each range of the uneven zip holds one big entry.
-        let cut = cut_zip(&uneven, 11 << 20, 4);
+        // By bytes, not by count: each range of the uneven zip holds two or three of its ten
+        // big entries.
+        let cut = cut_zip(&uneven, 11 << 20, 4, &input::Limits::default());
         assert_eq!(cut.len(), 4);
         let big = |r: &Range<usize>| (r.start..r.end.min(100)).filter(|i| i % 10 == 0).count();
         assert!(
             cut.iter().all(|(r, _)| (2..=3).contains(&big(r))),
             "{cut:?}"
+        );
+        // Past the walk's cap, entries are left to the last range.
+        let capped = input::Limits {
+            max_entries: 3,
+            ..input::Limits::default()
+        };
+        let cut = cut_zip(&many, 7_000_000, 8, &capped);
+        assert_eq!(
+            cut.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            [0..1, 1..2, 2..usize::MAX]
         );
     }
 }

@@ -76,32 +76,19 @@ impl BlobReader {
     }
 
     /// Hashes the rest of the blob now, after what the reads so far hashed, slice by slice,
-    /// each slice awaited: the worker returns to its event loop between slices, so the
-    /// collector can free each slice's buffer before the next (the range of a split zip that
-    /// hashes it reads the other ranges' bytes here: 3.85 GB of a 4.4 GiB zip in one
-    /// synchronous loop of reads took the renderer's peak from 2.2 to 4.0 GiB).
+    /// each slice awaited ([`crate::fetch::hash_rest`]): the worker returns to its event loop
+    /// between slices, so the collector can free each slice's buffer before the next (the
+    /// range of a split zip that hashes it reads the other ranges' bytes here: 3.85 GB of a
+    /// 4.4 GiB zip in one synchronous loop of reads took the renderer's peak from 2.2 to 4.0
+    /// GiB).
     pub async fn finish_digest(&mut self) -> io::Result<FileDigest> {
         if let Some(d) = &self.digest {
             return Ok(*d);
         }
-        let Prefix {
-            mut hasher,
-            upto: mut offset,
-        } = self.hasher.take().unwrap_or_default();
-        let js = |e: wasm_bindgen::JsValue| io::Error::other(format!("{e:?}"));
-        while offset < self.size {
-            let end = (offset + CHUNK).min(self.size);
-            let slice = self
-                .blob
-                .slice_with_f64_and_f64(offset as f64, end as f64)
-                .map_err(js)?;
-            let buffer = wasm_bindgen_futures::JsFuture::from(slice.array_buffer())
-                .await
-                .map_err(js)?;
-            hasher.update(&Uint8Array::new(&buffer).to_vec());
-            offset = end;
-        }
-        let digest = hasher.finish();
+        let Prefix { hasher, upto } = self.hasher.take().unwrap_or_default();
+        let digest = crate::fetch::hash_rest(&self.blob, hasher, upto, &mut |_| {})
+            .await
+            .map_err(|e| io::Error::other(format!("{e:?}")))?;
         self.digest = Some(digest);
         Ok(digest)
     }

@@ -3,7 +3,7 @@
 //! progress messages.
 
 use js_sys::{Array, Promise, Uint8Array};
-use trailproof_core::hash::FileHasher;
+use trailproof_core::hash::{FileDigest, FileHasher};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -145,20 +145,31 @@ pub async fn hash_file(
     file: &File,
     on_bytes: &mut dyn FnMut(u64),
 ) -> Result<(u64, String), JsValue> {
-    let size = file.size() as u64;
-    let mut hasher = FileHasher::new();
-    let mut offset = 0u64;
+    let digest = hash_rest(file, FileHasher::new(), 0, on_bytes).await?;
+    Ok((digest.size, digest.sha256_hex()))
+}
+
+/// Extends `hasher`, which holds the first `from` bytes of `blob`, with the rest of it, slice
+/// by slice, each slice awaited (see [`hash_file`]; the collector can then free each slice's
+/// buffer before the next is read); `on_bytes` hears of each slice's length.
+pub async fn hash_rest(
+    blob: &web_sys::Blob,
+    mut hasher: FileHasher,
+    from: u64,
+    on_bytes: &mut dyn FnMut(u64),
+) -> Result<FileDigest, JsValue> {
+    let size = blob.size() as u64;
+    let mut offset = from;
     while offset < size {
         let end = (offset + CHUNK).min(size);
-        let slice = file.slice_with_f64_and_f64(offset as f64, end as f64)?;
+        let slice = blob.slice_with_f64_and_f64(offset as f64, end as f64)?;
         let buffer = JsFuture::from(slice.array_buffer()).await?;
         let bytes = Uint8Array::new(&buffer).to_vec();
         hasher.update(&bytes);
         offset = end;
         on_bytes(bytes.len() as u64);
     }
-    let digest = hasher.finish();
-    Ok((digest.size, digest.sha256_hex()))
+    Ok(hasher.finish())
 }
 
 /// A message text for a JavaScript error value.

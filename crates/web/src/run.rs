@@ -567,11 +567,7 @@ pub fn cut_runs(
     let (mut start, mut bytes) = (0, 0u64);
     for (i, &size) in sizes.iter().enumerate() {
         let cut = zip_sizes(i)
-            .map(|mut entries| {
-                entries
-                    .truncate(usize::try_from(Limits::default().max_entries).unwrap_or(usize::MAX));
-                trailproof_load::cut_zip(&entries, size, pieces)
-            })
+            .map(|entries| trailproof_load::cut_zip(&entries, size, pieces, &Limits::default()))
             .filter(|ranges| ranges.len() > 1);
         if let Some(ranges) = cut {
             if start < i {

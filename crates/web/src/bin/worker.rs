@@ -279,9 +279,8 @@ mod worker {
         let mut costs = pool::PoolCosts::default();
         let workers = pool::pool_size();
         let planned = pool::cut(incoming, workers);
-        let alone = planned
-            .as_ref()
-            .is_some_and(|runs| runs.len() <= 1 && runs.iter().all(|r| r.zip.is_none()));
+        // (A zip cut into ranges is at least two runs.)
+        let alone = planned.as_ref().is_some_and(|runs| runs.len() <= 1);
         let loaded = if alone {
             // One run (one input, a small zip say; the first message carries it): loaded
             // here, as a pool would add only a worker's start and the part's trip.
