@@ -19,6 +19,7 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use trailproof_core::report::{Integrity, Level, Note, Report};
 
 use crate::model::Provider;
+use crate::scan::Layout;
 use crate::store::{EventStore, Field};
 
 /// Tells `report` about the conflicting duplicates in `store`: a note on the item of each
@@ -247,6 +248,28 @@ pub(crate) fn record_hash(bytes: &[u8]) -> (u64, u32) {
         }
     };
     (content, shape.finish() as u32)
+}
+
+/// [`record_hash`] of a record the scanner cut, from what the scanner saw of it: a compact
+/// object's bytes are hashed as they are and its shape read from the member names the
+/// scanner located, with no second pass over the record; any other record is hashed by
+/// [`record_hash`] itself.
+pub(crate) fn scanned_record_hash(bytes: &[u8], layout: Layout<'_>) -> (u64, u32) {
+    if !layout.compact {
+        return record_hash(bytes);
+    }
+    let mut shape = RECORD_HASH.build_hasher();
+    for &(a, b) in layout.keys {
+        shape.write(bytes.get(a as usize..b as usize).unwrap_or_default());
+        shape.write_u8(0);
+    }
+    let hashed = (RECORD_HASH.hash_one(bytes), shape.finish() as u32);
+    debug_assert_eq!(
+        hashed,
+        record_hash(bytes),
+        "the scanner's layout of a record"
+    );
+    hashed
 }
 
 /// The hasher of [`record_hash`]: fixed, so that every part of a run (each worker's share

@@ -953,6 +953,7 @@ impl<'o> FileState<'o> {
                 bytes,
                 at,
                 container,
+                layout,
             } => {
                 let text = match std::str::from_utf8(bytes) {
                     Ok(text) => text,
@@ -1007,7 +1008,7 @@ impl<'o> FileState<'o> {
                         if self.container.is_none() {
                             self.container = Some(container);
                         }
-                        let (content, shape) = crate::dedup::record_hash(bytes);
+                        let (content, shape) = crate::dedup::scanned_record_hash(bytes, layout);
                         let container = match container {
                             Container::Top => 1,
                             Container::Array => 2,

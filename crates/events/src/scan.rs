@@ -80,6 +80,18 @@ pub(crate) struct Pos {
     pub column: u64,
 }
 
+/// What the scanner saw of a record's layout while cutting it, enough for
+/// [`crate::dedup::record_hash`] without a second pass over its bytes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Layout<'a> {
+    /// The record is an object with no whitespace outside its strings (a compact log
+    /// record), so its bytes are what the hash reads.
+    pub compact: bool,
+    /// Where its member names are (start and end of each name's bytes between the quotes,
+    /// relative to the record), in order; meaningful only when `compact`.
+    pub keys: &'a [(u32, u32)],
+}
+
 /// What the scanner found.
 pub(crate) enum Item<'a> {
     /// A complete record.
@@ -87,6 +99,7 @@ pub(crate) enum Item<'a> {
         bytes: &'a [u8],
         at: Pos,
         container: Container,
+        layout: Layout<'a>,
     },
     /// A record longer than the cap, skipped.
     TooLong { at: Pos },
@@ -126,6 +139,16 @@ pub(crate) struct Scanner {
     rec_container: Container,
     rec_buf: Vec<u8>,
     rec_overflow: bool,
+    /// The current record is an object and no whitespace outside its strings was seen.
+    rec_compact: bool,
+    /// At the record's own level, the next string is a member name.
+    rec_expect_key: bool,
+    /// Stream offset of the first byte of the member name being read, if any.
+    rec_key_from: Option<u64>,
+    /// Stream offsets of the record's member names read so far.
+    rec_keys: Vec<(u64, u64)>,
+    /// The same relative to the record, handed out with it.
+    rec_keys_rel: Vec<(u32, u32)>,
     /// Index in the current chunk where unbuffered record bytes begin.
     cap_from: usize,
     /// Set after the first top-level value: whether it fit on one line (then the input is
@@ -159,6 +182,11 @@ impl Scanner {
             rec_container: Container::Top,
             rec_buf: Vec::new(),
             rec_overflow: false,
+            rec_compact: false,
+            rec_expect_key: false,
+            rec_key_from: None,
+            rec_keys: Vec::new(),
+            rec_keys_rel: Vec::new(),
             cap_from: 0,
             line_mode: None,
             first_value_line: 0,
@@ -240,6 +268,9 @@ impl Scanner {
                     match chunk[i] {
                         b'"' => {
                             self.in_str = false;
+                            if let Some(from) = self.rec_key_from.take() {
+                                self.rec_keys.push((from, base + i as u64));
+                            }
                             if self.in_key {
                                 self.in_key = false;
                                 self.expect_key = false;
@@ -259,6 +290,7 @@ impl Scanner {
             let b = chunk[i];
             match b {
                 b'\n' => {
+                    self.rec_compact = false;
                     let at = self.here(i, base);
                     self.line += 1;
                     self.line_start = base + i as u64 + 1;
@@ -270,12 +302,22 @@ impl Scanner {
                         self.reset();
                     }
                 }
-                b' ' | b'\t' | b'\r' | 0x1e => {}
+                b' ' | b'\t' | b'\r' | 0x0c => {
+                    self.rec_compact = false;
+                    if b == 0x0c && self.depth == 0 {
+                        self.garbage(i, base, out);
+                    }
+                }
+                0x1e => {}
                 b'"' => {
                     if self.depth == 0 {
                         self.garbage(i, base, out);
                     } else {
                         self.in_str = true;
+                        if self.rec_expect_key && self.rec_depth == Some(self.depth) {
+                            self.rec_expect_key = false;
+                            self.rec_key_from = Some(base + i as u64 + 1);
+                        }
                         if self.depth == self.key_depth
                             && self.top == Top::Object
                             && self.expect_key
@@ -293,7 +335,7 @@ impl Scanner {
                         self.key_depth = 1;
                         self.list = None;
                         if b == b'{' {
-                            self.begin_record(i, base, Container::Top);
+                            self.begin_record(i, base, Container::Top, true);
                         }
                     } else if b == b'['
                         && self.rec_depth.is_none()
@@ -302,15 +344,15 @@ impl Scanner {
                     {
                         // A Lake result row: an array of one-key objects.
                         if let Some(k) = self.list {
-                            self.begin_record(i, base, Container::Wrapper(k));
+                            self.begin_record(i, base, Container::Wrapper(k), false);
                         }
                     } else if b == b'{' && self.rec_depth.is_none() {
                         // A record starts at depth 1 of a top array, or depth 2 of a wrapper list.
                         if self.depth == 1 && self.top == Top::Array {
-                            self.begin_record(i, base, Container::Array);
+                            self.begin_record(i, base, Container::Array, true);
                         } else if self.depth == self.key_depth + 1 {
                             if let Some(k) = self.list.filter(|k| k % LIST_KEYS.len() != ROWS) {
-                                self.begin_record(i, base, Container::Wrapper(k));
+                                self.begin_record(i, base, Container::Wrapper(k), true);
                             }
                         }
                     } else if b == b'{'
@@ -386,6 +428,9 @@ impl Scanner {
                     if self.depth == self.key_depth && self.top == Top::Object {
                         self.expect_key = true;
                     }
+                    if self.rec_depth == Some(self.depth) {
+                        self.rec_expect_key = true;
+                    }
                 }
                 _ => {
                     if self.depth == 0 {
@@ -411,13 +456,35 @@ impl Scanner {
         self.skip_line = true;
     }
 
-    fn begin_record(&mut self, i: usize, base: u64, container: Container) {
+    /// Starts a record at `chunk[i]`, which is `{` when `object`, else `[`.
+    fn begin_record(&mut self, i: usize, base: u64, container: Container, object: bool) {
         self.rec_depth = Some(self.depth + 1);
         self.rec_at = self.here(i, base);
         self.rec_container = container;
         self.rec_buf.clear();
         self.rec_overflow = false;
+        self.rec_compact = object;
+        self.rec_expect_key = object;
+        self.rec_key_from = None;
+        self.rec_keys.clear();
         self.cap_from = i;
+    }
+
+    /// The layout of the record that has just ended, for [`Item::Record`].
+    fn layout(&mut self) -> Layout<'_> {
+        let from = self.rec_at.offset;
+        self.rec_keys_rel.clear();
+        if self.rec_compact {
+            self.rec_keys_rel.extend(
+                self.rec_keys
+                    .iter()
+                    .map(|&(a, b)| ((a - from) as u32, (b - from) as u32)),
+            );
+        }
+        Layout {
+            compact: self.rec_compact,
+            keys: &self.rec_keys_rel,
+        }
     }
 
     fn append(&mut self, bytes: &[u8]) {
@@ -443,10 +510,12 @@ impl Scanner {
                 out(Item::TooLong { at });
             } else {
                 self.records += 1;
+                let layout = self.layout();
                 out(Item::Record {
                     bytes,
                     at,
                     container,
+                    layout,
                 });
             }
         } else {
@@ -458,10 +527,12 @@ impl Scanner {
             } else {
                 let buf = std::mem::take(&mut self.rec_buf);
                 self.records += 1;
+                let layout = self.layout();
                 out(Item::Record {
                     bytes: &buf,
                     at,
                     container,
+                    layout,
                 });
                 self.rec_buf = buf;
             }
@@ -500,6 +571,7 @@ mod tests {
                 bytes,
                 at,
                 container,
+                ..
             } => recs.push((
                 String::from_utf8_lossy(bytes).into_owned(),
                 at.offset,
@@ -515,6 +587,67 @@ mod tests {
         }
         s.finish(&mut f);
         (recs, errs)
+    }
+
+    /// The hash and shape taken from the scanner's layout equal [`record_hash`]'s own pass
+    /// over the record, at every chunking (records and member names cut across chunks,
+    /// escaped names, nested objects, whitespace that forces the second pass).
+    #[test]
+    fn layout_gives_the_record_hash_at_any_chunking() {
+        use crate::dedup::{record_hash, scanned_record_hash};
+        let inputs: [&[u8]; 6] = [
+            br#"{"Records":[{"eventTime":"t","a\"b":{"c":[1,{"d":"}"}]},"e":"x,\"y"},{"f":1,"g":{"h":2}}]}"#,
+            b"[{\"a\":1,\"b\":[{\"x\":1},2],\"c\":\"q\"},{ \"a\": 1 },{\"a\":\"x y\",\n\"b\":2}]",
+            b"{\"x\":1,\"y\":{\"z\":\"\\u0041\"}}\n{\"y\":2,\"x\":1}\n{\"a\":[]}\x0c{\"b\":{}}",
+            br#"{"QueryResultRows":[[{"eventTime":"t"},{"x":[1]}]],"Events":[{"k":"v"}]}"#,
+            br#"{"body":{"Events":[{"e":1,"f":{"g":"h"}}]}}"#,
+            br#"{"a":"\\","\\":{"b":[[],{}]},"c":null}"#,
+        ];
+        for input in inputs {
+            for chunk in 1..=input.len() {
+                let mut s = Scanner::new(1000);
+                let mut seen = 0;
+                let mut check = |it: Item<'_>| {
+                    if let Item::Record { bytes, layout, .. } = it {
+                        seen += 1;
+                        assert_eq!(
+                            scanned_record_hash(bytes, layout),
+                            record_hash(bytes),
+                            "{} at chunk {chunk}",
+                            String::from_utf8_lossy(bytes)
+                        );
+                    }
+                };
+                for c in input.chunks(chunk) {
+                    s.feed(c, &mut check);
+                }
+                s.finish(&mut check);
+                assert!(seen >= 1);
+            }
+        }
+        // A compact record is hashed in one pass; one with whitespace outside its strings
+        // is not, and the two agree on content and shape.
+        let (compact, spaced) = (
+            br#"{"a":"x y","b":[1,2]}"#,
+            b"{ \"a\": \"x y\",\n \"b\": [1, 2] }",
+        );
+        let mut layouts = Vec::new();
+        for input in [&compact[..], &spaced[..]] {
+            let mut s = Scanner::new(1000);
+            s.feed(input, &mut |it| {
+                if let Item::Record { bytes, layout, .. } = it {
+                    layouts.push((
+                        layout.compact,
+                        layout.keys.to_vec(),
+                        scanned_record_hash(bytes, layout),
+                    ));
+                }
+            });
+        }
+        assert!(layouts[0].0);
+        assert_eq!(layouts[0].1, vec![(2, 3), (12, 13)]);
+        assert!(!layouts[1].0);
+        assert_eq!(layouts[0].2, layouts[1].2);
     }
 
     #[test]
