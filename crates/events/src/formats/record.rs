@@ -10,7 +10,7 @@
 //! Missing keys default field by field: `Option`s by serde itself, the others through their own
 //! `#[serde(default)]`. A container-level `#[serde(default)]` would build a whole default
 //! struct for every record and move each missing field out of it; for `Rec` (3 KB, most of
-//! its 91 keys missing from any one record) that cost 7–15 % of decoding a CloudTrail record.
+//! its 90 keys missing from any one record) that cost 7–15 % of decoding a CloudTrail record.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
