@@ -1,9 +1,9 @@
 //! Incremental file digests.
 //!
 //! [`FileHasher`] is fed chunks as they are read — the browser worker hands it `Blob` slices —
-//! and yields a [`FileDigest`]: SHA-256, MD5 (Huawei CTS hashes stored bytes with MD5) and size.
+//! and yields a [`FileDigest`]: SHA-256 and size. (It also computed an MD5 that nothing read;
+//! the MD5 a Huawei CTS digest lists is taken by the chain scan of each trace file.)
 
-use md5::Md5;
 use sha2::{Digest, Sha256};
 
 /// Size and digests of one byte stream.
@@ -13,19 +13,12 @@ pub struct FileDigest {
     pub size: u64,
     /// SHA-256 of the bytes.
     pub sha256: [u8; 32],
-    /// MD5 of the bytes.
-    pub md5: [u8; 16],
 }
 
 impl FileDigest {
     /// SHA-256 as lowercase hex.
     pub fn sha256_hex(&self) -> String {
         hex::encode(self.sha256)
-    }
-
-    /// MD5 as lowercase hex.
-    pub fn md5_hex(&self) -> String {
-        hex::encode(self.md5)
     }
 }
 
@@ -34,7 +27,6 @@ impl FileDigest {
 pub struct FileHasher {
     size: u64,
     sha256: Sha256,
-    md5: Md5,
 }
 
 impl FileHasher {
@@ -46,13 +38,11 @@ impl FileHasher {
     /// Feeds the next chunk.
     pub fn update(&mut self, chunk: &[u8]) {
         self.size += chunk.len() as u64;
-        // Both hashes per 64 KiB slice: the slice is hashed twice while it is in cache, and
-        // in a browser the compression functions are called often enough to be optimised
-        // early (V8 keeps a wasm function in its baseline tier until a later call, so one
-        // call over a 4 MiB slice ran several times slower on a fresh worker).
+        // Per 64 KiB slice: in a browser the compression function is then called often enough
+        // to be optimised early (V8 keeps a wasm function in its baseline tier until a later
+        // call, so one call over a 4 MiB slice ran several times slower on a fresh worker).
         for slice in chunk.chunks(64 << 10) {
             self.sha256.update(slice);
-            self.md5.update(slice);
         }
     }
 
@@ -66,7 +56,6 @@ impl FileHasher {
         FileDigest {
             size: self.size,
             sha256: self.sha256.finalize().into(),
-            md5: self.md5.finalize().into(),
         }
     }
 }
@@ -116,12 +105,5 @@ mod tests {
             assert_eq!(d.sha256_hex(), *want);
             assert_eq!(d.size, input.len() as u64);
         }
-    }
-
-    #[test]
-    fn md5_matches_rfc1321() {
-        let mut h = FileHasher::new();
-        h.update(b"abc");
-        assert_eq!(h.finish().md5_hex(), "900150983cd24fb0d6963f7d28e17f72");
     }
 }
