@@ -13,6 +13,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     });
     let file = json!({"Records": [event.clone()]});
     trailproof_fuzz::ingest_and_check("ct.json", file.to_string().as_bytes());
+    // The same records as a delivered log, with a second record beside the first.
+    let log = json!({"Records": [event.clone(), {"eventTime": f[1], "recipientAccountId": f[2], "awsRegion": f[3], "eventType": f[4]}]});
+    trailproof_fuzz::scan_from_cut_equals_scan(log.to_string().as_bytes());
     let lookup = json!({"EventId": f[7], "EventTime": f[1], "ReadOnly": f[5], "CloudTrailEvent": event.to_string()});
     trailproof_fuzz::ingest_and_check("lookup.jsonl", lookup.to_string().as_bytes());
     // The embedded event as raw fuzz text.

@@ -56,8 +56,10 @@ pub use digest::{AwsDigest, CtsDigest, LogRef, PreviousLink};
 pub use error::Error;
 pub use keys::{huawei_cts_key, parse_key_file, PublicKey, HUAWEI_CTS_PUBLIC_KEY_B64};
 pub use names::{parse_aws_digest_name, parse_cts_digest_name, AwsDigestName, CtsDigestName};
+pub use records::RecordCuts;
 pub use scan::{
-    kind_by_name, parse_sidecar, scan, scan_inflated, FileKind, ScanLimits, Scanned, Sidecar,
+    kind_by_name, parse_sidecar, scan, scan_inflated, scan_inflated_cut, FileKind, ScanLimits,
+    Scanned, Sidecar,
 };
 pub use trailproof_core::report::Report;
 pub use verify::{Verifier, VerifyOptions};

@@ -12,6 +12,7 @@
 //! Keys and values are JSON-unescaped before they are compared, so `"\u0065ventTime"` is
 //! `eventTime`, as any JSON parser would read it.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
@@ -544,11 +545,16 @@ impl Extractor {
     }
 
     fn end_record(&mut self) {
-        self.facts.records += 1;
         let current = std::mem::take(&mut self.current);
+        self.record_read(current.each_ref().map(Option::as_deref));
+    }
+
+    /// Counts a record whose wanted fields (in [`Schema::fields`] order) held `current`.
+    fn record_read(&mut self, current: [Option<&str>; MAX_FIELDS]) {
+        self.facts.records += 1;
         let time = match self.schema {
-            Schema::Aws => current[0].as_deref().and_then(aws_event_time),
-            Schema::Cts => current[0].as_deref().and_then(cts_trace_time),
+            Schema::Aws => current[0].and_then(aws_event_time),
+            Schema::Cts => current[0].and_then(cts_trace_time),
         };
         if let Some(t) = time {
             self.facts.oldest = Some(self.facts.oldest.map_or(t, |o| o.min(t)));
@@ -556,12 +562,16 @@ impl Extractor {
         }
         match self.schema {
             Schema::Aws => {
-                if current[3].as_deref() != Some("AwsCloudTrailInsight") {
+                if current[3] != Some("AwsCloudTrailInsight") {
                     self.non_insight = true;
                 }
                 if let [_, Some(a), Some(r), ..] = current {
-                    let pair = (a, r);
-                    if self.last_account.as_ref() != Some(&pair) {
+                    let same = self
+                        .last_account
+                        .as_ref()
+                        .is_some_and(|(la, lr)| la == a && lr == r);
+                    if !same {
+                        let pair = (a.to_owned(), r.to_owned());
                         if !self.accounts.contains(&pair) {
                             if self.accounts.len() >= MAX_SCOPES {
                                 self.facts.complete = false;
@@ -574,17 +584,69 @@ impl Extractor {
                 }
             }
             Schema::Cts => {
-                if let [_, Some(s), ..] = &current {
+                if let [_, Some(s), ..] = current {
                     if !self.services.contains(s) {
                         if self.services.len() >= MAX_SCOPES {
                             self.facts.complete = false;
                         } else {
-                            self.services.insert(s.clone());
+                            self.services.insert(s.to_owned());
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Reads one record from its top-level members (raw name, raw value: the bytes of the
+    /// JSON value), as [`Extractor::feed`] reads the bytes of a record that is a compact
+    /// JSON object (nothing between a name, its colon, its value and the next comma): a
+    /// wanted field takes the last value given for it that the byte path would keep (a string,
+    /// unescaped, or a literal's text, at most [`MAX_TOKEN`] bytes as written; never an object
+    /// or an array). `false`, and nothing read, when a name is escaped: the byte path
+    /// unescapes names, this one does not try.
+    pub(crate) fn record_members<'a>(
+        &mut self,
+        members: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+    ) -> bool {
+        let mut current: [Option<Cow<'a, str>>; MAX_FIELDS] = Default::default();
+        let fields = self.schema.fields();
+        // Most names are not wanted, and most of those are told by their length alone.
+        let lengths = fields.iter().fold(0u64, |m, f| {
+            m | 1u64.checked_shl(f.len() as u32).unwrap_or(0)
+        });
+        for (name, value) in members {
+            if name.contains(&b'\\') {
+                return false;
+            }
+            let wanted_length = 1u64
+                .checked_shl(name.len() as u32)
+                .is_some_and(|bit| lengths & bit != 0);
+            let Some(i) = wanted_length
+                .then(|| fields.iter().position(|f| f.as_bytes() == name))
+                .flatten()
+            else {
+                continue;
+            };
+            let text = match value {
+                [b'"', inner @ .., b'"'] if inner.len() <= MAX_TOKEN => {
+                    if inner.contains(&b'\\') {
+                        serde_json::from_slice::<String>(value).ok().map(Cow::Owned)
+                    } else {
+                        std::str::from_utf8(inner).ok().map(Cow::Borrowed)
+                    }
+                }
+                [b'"', ..] | [b'{' | b'[', ..] | [] => None,
+                literal if literal.len() <= MAX_TOKEN => {
+                    std::str::from_utf8(literal).ok().map(Cow::Borrowed)
+                }
+                _ => None,
+            };
+            if let (Some(text), Some(slot)) = (text, current.get_mut(i)) {
+                *slot = Some(text);
+            }
+        }
+        self.record_read(current.each_ref().map(Option::as_deref));
+        true
     }
 
     /// The facts gathered. Unbalanced input (truncated JSON) is marked incomplete.
@@ -632,6 +694,84 @@ fn cts_trace_time(s: &str) -> Option<i64> {
         offset
     );
     iso.parse::<Timestamp>().ok().map(Timestamp::as_second)
+}
+
+/// The records of an inflated CloudTrail log as an event ingest cut them, for
+/// [`crate::scan_inflated_cut`]: the record facts are then taken from each record's
+/// top-level members instead of a second tokenisation of the log, but only where that is
+/// sure to give what reading the log gives. That is when the log is exactly
+/// `{"Records":[r1,r2,…]}` (the delivered form: nothing else at the top, no whitespace
+/// between the records) and every record came with its members; anything else (a problem the
+/// cut met, a record without members, an escaped member name, a gap or an overlap between the
+/// records) leaves the facts to the log's own reading.
+pub struct RecordCuts<'i> {
+    inflated: &'i [u8],
+    extractor: Extractor,
+    /// Where the next record must start; `None` once the cut is not the delivered form.
+    next: Option<usize>,
+}
+
+/// How a delivered log starts: the record list, and nothing else, under one object.
+const RECORDS_OPEN: &[u8] = br#"{"Records":["#;
+/// And how it ends.
+const RECORDS_CLOSE: &[u8] = b"]}";
+
+impl<'i> RecordCuts<'i> {
+    /// No record yet, of the log whose inflated content is `inflated`.
+    pub fn new(inflated: &'i [u8]) -> RecordCuts<'i> {
+        RecordCuts {
+            inflated,
+            extractor: Extractor::new(Schema::Aws),
+            next: inflated
+                .starts_with(RECORDS_OPEN)
+                .then_some(RECORDS_OPEN.len()),
+        }
+    }
+
+    /// The next record: at `offset` of the inflated content, `len` bytes long, with its
+    /// top-level members (raw name, raw value) when the cut gives them (a compact object that
+    /// parsed as JSON), in order.
+    pub fn record<'a>(
+        &mut self,
+        offset: u64,
+        len: usize,
+        members: Option<impl Iterator<Item = (&'a [u8], &'a [u8])>>,
+    ) {
+        let Some(next) = self.next else {
+            return;
+        };
+        let end = usize::try_from(offset)
+            .ok()
+            .filter(|&o| o == next)
+            .and_then(|o| o.checked_add(len));
+        let fits = end.is_some_and(|end| {
+            self.inflated.get(next) == Some(&b'{') && self.inflated.get(end - 1) == Some(&b'}')
+        });
+        let read = match (fits, members) {
+            (true, Some(members)) => self.extractor.record_members(members),
+            _ => false,
+        };
+        // The next record follows a comma; or the list closes here.
+        self.next = end
+            .filter(|_| read)
+            .map(|end| match self.inflated.get(end) {
+                Some(b',') => end + 1,
+                _ => end,
+            });
+    }
+
+    /// Something the cut met that is not a record.
+    pub fn problem(&mut self) {
+        self.next = None;
+    }
+
+    /// The facts, when the records read cover the log exactly in the delivered form.
+    pub(crate) fn facts(self) -> Option<RecordFacts> {
+        // After the last record (and its comma, if any: the byte path reads `…},]}` as it
+        // reads `…}]}`), or right after the opening when there is none, only the closing.
+        let tail = self.inflated.get(self.next?..)?;
+        (tail == RECORDS_CLOSE).then(|| self.extractor.finish())
+    }
 }
 
 #[cfg(test)]

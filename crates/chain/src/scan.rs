@@ -16,7 +16,7 @@ use crate::keys::{looks_like_key, parse_key_file, PublicKey};
 use crate::names::{
     base_name, is_aws_digest_name, is_aws_log_name, is_cts_digest_name, is_cts_trace_name,
 };
-use crate::records::{Extractor, RecordFacts, Schema};
+use crate::records::{Extractor, RecordCuts, RecordFacts, Schema};
 
 /// Caps on what one file may cost.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,22 +229,56 @@ pub fn scan_inflated(
     inflated: &[u8],
     limits: &ScanLimits,
 ) -> Scanned {
+    scan_inflated_with(path, stored, first, inflated, limits, None)
+}
+
+/// [`scan_inflated`] of a log whose records an event ingest has just cut from the same
+/// `inflated` bytes ([`RecordCuts`]): where the cuts cover the log in its delivered form, the
+/// record facts are taken from them and the log is only hashed, not read again; otherwise it
+/// is read as [`scan_inflated`] reads it. The result is the same either way.
+pub fn scan_inflated_cut(
+    path: &str,
+    stored: &[u8],
+    first: &trailproof_core::gzip::FirstMember,
+    inflated: &[u8],
+    limits: &ScanLimits,
+    cuts: RecordCuts<'_>,
+) -> Scanned {
+    scan_inflated_with(path, stored, first, inflated, limits, cuts.facts())
+}
+
+fn scan_inflated_with(
+    path: &str,
+    stored: &[u8],
+    first: &trailproof_core::gzip::FirstMember,
+    inflated: &[u8],
+    limits: &ScanLimits,
+    facts: Option<RecordFacts>,
+) -> Scanned {
     if kind_by_name(path) != Some(FileKind::AwsLog)
         || !stored.starts_with(&GZIP_MAGIC)
         || inflated.len() as u64 > limits.max_inflated
     {
         return scan(path, &mut &stored[..], limits);
     }
-    let mut records = Extractor::new(Schema::Aws);
     let mut sha = Sha256::new();
+    // Read for its record facts only when the cuts did not give them.
+    let mut extractor = facts.is_none().then(|| Extractor::new(Schema::Aws));
     // Slice by slice: each slice is hashed and read while it is in cache, and in a browser
     // the hash and the extractor are called often enough to be optimised early (V8 runs a
     // wasm function in its baseline tier until a later call: one call over a whole log of
     // megabytes ran the first log of each worker several times slower).
     for slice in inflated.chunks(SLICE) {
         sha.update(slice);
-        records.feed(slice);
+        if let Some(e) = &mut extractor {
+            e.feed(slice);
+        }
     }
+    let records = match (facts, extractor) {
+        (Some(facts), _) => facts,
+        (None, Some(e)) => e.finish(),
+        (None, None) => RecordFacts::default(),
+    };
     Scanned {
         path: path.to_owned(),
         stored_size: stored.len() as u64,
@@ -252,7 +286,7 @@ pub fn scan_inflated(
         content: Content::AwsLog(LogFacts {
             hash: hex::encode(sha.finalize()),
             trailing_at: first.trailing_at,
-            records: records.finish(),
+            records,
         }),
     }
 }

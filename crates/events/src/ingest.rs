@@ -124,6 +124,59 @@ pub struct InputSummary {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// What the ingest met while cutting a file's decoded bytes into records, handed to the probe
+/// of [`Ingest::add_inflated_probed`]: each record, where it is and (when it is a compact JSON
+/// object the ingest decoded) its top-level members, and each problem that broke the cut. A
+/// host that must also read a few record fields of the same bytes (the digest-chain scan's
+/// record facts) can take them from here instead of tokenising the file again.
+#[derive(Clone, Copy, Debug)]
+pub enum Cut<'a> {
+    /// A record.
+    Record {
+        /// Offset of its first byte in the decoded file.
+        offset: u64,
+        /// Its bytes.
+        bytes: &'a [u8],
+        /// Its top-level members, when it is an object with no whitespace outside its strings
+        /// that decoded as JSON (so every member is `"name":value` with nothing in between).
+        members: Option<Members<'a>>,
+    },
+    /// Broken structure, a record over the size cap, or bytes that are not UTF-8: what the
+    /// cut found there is not a record.
+    Problem,
+}
+
+/// The top-level members of a compact JSON object, as [`Cut::Record`] hands them out.
+#[derive(Clone, Copy, Debug)]
+pub struct Members<'a> {
+    bytes: &'a [u8],
+    /// Start and end of each member name between its quotes, relative to `bytes`.
+    names: &'a [(u32, u32)],
+}
+
+impl<'a> Members<'a> {
+    /// Each member as its raw name (the bytes between the quotes, escapes as written) and its
+    /// raw value (the bytes of the JSON value: a string with its quotes, a number, a literal,
+    /// an object or an array), in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+        let (bytes, names) = (self.bytes, self.names);
+        names.iter().enumerate().map(move |(i, &(a, b))| {
+            // `"name":value,"next"…` or `…:value}`: the value runs from after the colon to the
+            // comma before the next name's quote, or to the record's closing brace.
+            let from = b as usize + 2;
+            let to = names
+                .get(i + 1)
+                .map_or(bytes.len().saturating_sub(1), |&(next, _)| {
+                    (next as usize).saturating_sub(2)
+                });
+            (
+                bytes.get(a as usize..b as usize).unwrap_or_default(),
+                bytes.get(from..to.max(from)).unwrap_or_default(),
+            )
+        })
+    }
+}
+
 /// The phase ingest is in, for progress reporting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
@@ -345,7 +398,7 @@ impl Ingest {
         } else {
             Box::new(chained)
         };
-        self.read_decoded(path, sum, &mut reader, &|| stored.get())
+        self.read_decoded(path, sum, &mut reader, &|| stored.get(), &mut |_| {})
     }
 
     /// [`Ingest::add_file`] for a gzip file whose content the host has already inflated
@@ -358,6 +411,21 @@ impl Ingest {
     /// its end (JSON or CSV, in a run whose progress callback, if any, cannot cancel it
     /// midway: [`Ingest::observe_progress`]); anything else is `add_file(stored)`.
     pub fn add_inflated(&mut self, path: &str, stored: &[u8], decoded: &[u8]) -> FileSummary {
+        self.add_inflated_probed(path, stored, decoded, &mut |_| {})
+            .0
+    }
+
+    /// [`Ingest::add_inflated`], handing `probe` what the cut of `decoded` into records met
+    /// ([`Cut`]), in order. The flag says whether `decoded` itself was read here, so that the
+    /// probe saw every record and problem of it; when it is `false` the file was read from
+    /// `stored` ([`Ingest::add_file`]) and the probe saw nothing.
+    pub fn add_inflated_probed(
+        &mut self,
+        path: &str,
+        stored: &[u8],
+        decoded: &[u8],
+        probe: &mut dyn FnMut(Cut<'_>),
+    ) -> (FileSummary, bool) {
         let limits = &self.options.limits;
         let within = decoded.len() as u64 <= limits.ratio_floor.min(limits.max_entry_bytes);
         // `add_file` decides what a file is from its first decoded chunk; only JSON and CSV
@@ -370,7 +438,7 @@ impl Ingest {
                     Sniff::Json(_) | Sniff::Csv(_)
                 ));
         if self.cancelled || !within || !whole || !stored.starts_with(&MAGIC) {
-            return self.add_file(path, &mut &stored[..]);
+            return (self.add_file(path, &mut &stored[..]), false);
         }
         let sum = FileSummary {
             path: path.to_string(),
@@ -384,20 +452,23 @@ impl Ingest {
             suppressed: 0,
         };
         let stored_bytes = stored.len() as u64;
-        self.read_decoded(path, sum, &mut &decoded[..], &|| stored_bytes)
+        let sum = self.read_decoded(path, sum, &mut &decoded[..], &|| stored_bytes, probe);
+        (sum, true)
     }
 
-    /// Reads a file's decoded stream into the store; `stored` tells the stored bytes read.
+    /// Reads a file's decoded stream into the store; `stored` tells the stored bytes read;
+    /// `probe` is handed each [`Cut`] of a JSON stream.
     fn read_decoded(
         &mut self,
         path: &str,
         mut sum: FileSummary,
         reader: &mut dyn Read,
         stored: &dyn Fn() -> u64,
+        probe: &mut dyn FnMut(Cut<'_>),
     ) -> FileSummary {
         let mut reader = reader;
         let file_index = self.builder.add_file(path);
-        let mut st = FileState::new(path, file_index, &self.options);
+        let mut st = FileState::new(path, file_index, &self.options, probe);
         // One buffer per run: zeroing 256 KiB per file cost more than reading a small file.
         let mut buf = std::mem::take(&mut self.buf);
         buf.resize(CHUNK, 0);
@@ -702,6 +773,8 @@ struct FileState<'o> {
     path: String,
     file_index: u32,
     options: &'o IngestOptions,
+    /// Told what the cut of a JSON stream met ([`Ingest::add_inflated_probed`]).
+    probe: &'o mut dyn FnMut(Cut<'_>),
     scanner: Scanner,
     ctx_region: Option<String>,
     diags: Vec<Diagnostic>,
@@ -725,11 +798,17 @@ struct FileState<'o> {
 }
 
 impl<'o> FileState<'o> {
-    fn new(path: &str, file_index: u32, options: &'o IngestOptions) -> Self {
+    fn new(
+        path: &str,
+        file_index: u32,
+        options: &'o IngestOptions,
+        probe: &'o mut dyn FnMut(Cut<'_>),
+    ) -> Self {
         FileState {
             path: path.to_string(),
             file_index,
             options,
+            probe,
             scanner: Scanner::new(options.max_record_bytes),
             ctx_region: formats::cts_region_from_path(path),
             diags: Vec::new(),
@@ -933,22 +1012,28 @@ impl<'o> FileState<'o> {
         problems: &mut Vec<(Severity, CoreError, Option<u64>)>,
     ) {
         match item {
-            Item::Syntax { at, message } => problems.push((
-                Severity::Error,
-                CoreError::Json {
-                    line: at.line,
-                    column: at.column,
-                    message: message.into(),
-                },
-                Some(at.offset),
-            )),
-            Item::TooLong { at } => problems.push((
-                Severity::Error,
-                CoreError::LineTooLong {
-                    limit: self.options.max_record_bytes as u64,
-                },
-                Some(at.offset),
-            )),
+            Item::Syntax { at, message } => {
+                (self.probe)(Cut::Problem);
+                problems.push((
+                    Severity::Error,
+                    CoreError::Json {
+                        line: at.line,
+                        column: at.column,
+                        message: message.into(),
+                    },
+                    Some(at.offset),
+                ))
+            }
+            Item::TooLong { at } => {
+                (self.probe)(Cut::Problem);
+                problems.push((
+                    Severity::Error,
+                    CoreError::LineTooLong {
+                        limit: self.options.max_record_bytes as u64,
+                    },
+                    Some(at.offset),
+                ))
+            }
             Item::Record {
                 bytes,
                 at,
@@ -958,6 +1043,7 @@ impl<'o> FileState<'o> {
                 let text = match std::str::from_utf8(bytes) {
                     Ok(text) => text,
                     Err(e) => {
+                        (self.probe)(Cut::Problem);
                         let off = at.offset + e.valid_up_to() as u64;
                         problems.push((
                             Severity::Error,
@@ -976,7 +1062,21 @@ impl<'o> FileState<'o> {
                     cts_region: self.ctx_region.as_deref(),
                     mapping: self.options.mapping.as_ref(),
                 };
-                match formats::decode(text, &ctx) {
+                let decoded = formats::decode(text, &ctx);
+                // A record that decoded is valid JSON: a compact one's members are then
+                // exactly where the scanner saw their names.
+                (self.probe)(match decoded {
+                    Ok(_) => Cut::Record {
+                        offset: at.offset,
+                        bytes,
+                        members: layout.compact.then_some(Members {
+                            bytes,
+                            names: layout.keys,
+                        }),
+                    },
+                    Err(_) => Cut::Problem,
+                });
+                match decoded {
                     Err(e) => {
                         let line = at.line + e.line.saturating_sub(1);
                         let column = if e.line <= 1 {

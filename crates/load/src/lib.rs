@@ -11,9 +11,11 @@
 use std::cell::RefCell;
 use std::ops::Range;
 
-use trailproof_chain::{kind_by_name, scan, scan_inflated, FileKind, ScanLimits, Scanned};
+use trailproof_chain::{
+    kind_by_name, scan, scan_inflated, scan_inflated_cut, FileKind, RecordCuts, ScanLimits, Scanned,
+};
 use trailproof_core::{gzip, input};
-use trailproof_events::ingest::{FileSummary, Ingest};
+use trailproof_events::ingest::{Cut, FileSummary, Ingest};
 
 /// Scans `held` (the whole stored entry at `path`) and loads its events into `ingest`: the
 /// results are those of `scan(path, held)` and `ingest.add_file(path, held)`, with a
@@ -56,8 +58,25 @@ fn inflated_once(
             .ok()
             .filter(|first| first.trailing_at.is_none())
             .map(|first| {
-                let scanned = scan_inflated(path, held, &first, &decoded, limits);
-                (scanned, ingest.add_inflated(path, held, &decoded))
+                // The ingest cuts the log into records first; the scan takes the record facts
+                // from those cuts where they cover the log in its delivered form (and reads
+                // the log for them otherwise), so the log is tokenised once, not twice.
+                let mut cuts = RecordCuts::new(&decoded);
+                let (summary, read_here) =
+                    ingest.add_inflated_probed(path, held, &decoded, &mut |cut| match cut {
+                        Cut::Record {
+                            offset,
+                            bytes,
+                            members,
+                        } => cuts.record(offset, bytes.len(), members.map(|m| m.iter())),
+                        Cut::Problem => cuts.problem(),
+                    });
+                let scanned = if read_here {
+                    scan_inflated_cut(path, held, &first, &decoded, limits, cuts)
+                } else {
+                    scan_inflated(path, held, &first, &decoded, limits)
+                };
+                (scanned, summary)
             });
     if decoded.capacity() <= KEEP_DECODED {
         DECODED.with(|d| *d.borrow_mut() = decoded);
@@ -193,6 +212,139 @@ mod tests {
                 assert_eq!(summary, alone.add_file(path, &mut &held[..]));
                 assert_eq!(summary.events, n as u64);
                 assert_eq!(rows(shared), rows(alone));
+            }
+        }
+    }
+
+    fn gzip(json: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(json).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// The scan of a log whose record facts come from the ingest's cut of it equals the scan
+    /// that reads the log for them: on the delivered form, on shapes the cut must leave to
+    /// the log's own reading (whitespace, other top-level members, escaped names, a second
+    /// value, truncation), on values the byte path keeps or not (escaped, numbers, literals,
+    /// objects, over-long, duplicated), and on every byte of a small log replaced by each
+    /// structural character or cut off there.
+    #[test]
+    fn record_facts_from_the_cut_equal_the_logs_own_reading() {
+        let path = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/111122223333_CloudTrail_us-east-1_20240501T0000Z_abc.json.gz";
+        let limits = ScanLimits::default();
+        let rec = |time: &str, account: &str, region: &str, extra: &str| {
+            format!(
+                r#"{{"eventVersion":"1.08","eventTime":{time},"recipientAccountId":{account},"awsRegion":{region},"eventID":"id","eventName":"x","requestParameters":{{"eventTime":"1999-01-01T00:00:00Z","awsRegion":"nested"}}{extra}}}"#
+            )
+        };
+        let a = rec(
+            r#""2024-05-01T00:00:01Z""#,
+            r#""111122223333""#,
+            r#""us-east-1""#,
+            "",
+        );
+        let b = rec(
+            r#""2024-05-01T00:09:00Z""#,
+            r#""444455556666""#,
+            r#""eu-west-1""#,
+            r#","eventType":"AwsCloudTrailInsight""#,
+        );
+        let long = format!(r#""{}""#, "x".repeat(300));
+        let variants: Vec<String> = vec![
+            format!(r#"{{"Records":[{a},{b}]}}"#),
+            r#"{"Records":[]}"#.into(),
+            format!(r#"{{"Records":[{b}]}}"#),
+            format!(r#"{{"Records": [{a}, {b}]}}"#),
+            format!("{{\"Records\":[{a},{b}]}}\n"),
+            format!(r#"{{"Records":[{a},{b}],"Other":[{a}]}}"#),
+            format!(r#"{{"Other":[{a}],"Records":[{a},{b}]}}"#),
+            format!(r#"{{"Records":[{a},{b}]}}{{"Records":[{a}]}}"#),
+            format!(r#"{{"Records":[{a},1,{b}]}}"#),
+            format!(r#"{{"Records":[{a},{b},]}}"#),
+            format!(r#"{{"Records":[{a},{b}"#),
+            format!("\u{feff}{{\"Records\":[{a}]}}"),
+            format!(
+                r#"{{"Records":[{}]}}"#,
+                a.replace("\"awsRegion\"", "\"aws\\u0052egion\"")
+            ),
+            format!(
+                r#"{{"Records":[{}]}}"#,
+                a.replace(r#""us-east-1""#, r#""us-\u0065ast-1""#)
+            ),
+            format!(
+                r#"{{"Records":[{}]}}"#,
+                rec("null", "111122223333", "true", "")
+            ),
+            format!(
+                r#"{{"Records":[{}]}}"#,
+                rec(
+                    r#""2024-05-01T00:00:01Z""#,
+                    "-1.5e+3",
+                    r#"{"value":"r"}"#,
+                    ""
+                )
+            ),
+            format!(
+                r#"{{"Records":[{}]}}"#,
+                rec(r#""2024-05-01T00:00:01Z""#, &long, r#"["r"]"#, "")
+            ),
+            format!(
+                r#"{{"Records":[{}]}}"#,
+                rec(
+                    r#""2024-05-01T00:00:01Z""#,
+                    r#""1""#,
+                    r#""r""#,
+                    r#","awsRegion":"dup""#
+                )
+            ),
+            format!(
+                r#"{{"Records":[{}]}}"#,
+                a.replace(",\"eventName\"", ", \"eventName\"")
+            ),
+            format!(
+                r#"{{"Records":[{}]}}"#,
+                a.replace("\"eventID\"", "\"eventI\\u0044\"")
+            ),
+            format!(
+                r#"{{"Records":[{}]}}"#,
+                (0..70)
+                    .map(|i| rec(
+                        r#""2024-05-01T00:00:01Z""#,
+                        &format!(r#""{i}""#),
+                        r#""r""#,
+                        ""
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        ];
+        let check = |json: &[u8], what: &str| {
+            let held = gzip(json);
+            let mut ingest = Ingest::new(IngestOptions::default());
+            let (scanned, _) = scan_and_ingest(path, &held, &limits, &mut ingest);
+            let want = scan(path, &mut &held[..], &limits);
+            assert_eq!(
+                serde_json::to_string(&scanned).unwrap(),
+                serde_json::to_string(&want).unwrap(),
+                "{what}: {}",
+                String::from_utf8_lossy(json)
+            );
+        };
+        for (i, v) in variants.iter().enumerate() {
+            check(v.as_bytes(), &format!("variant {i}"));
+        }
+        let small = format!(
+            r#"{{"Records":[{},{}]}}"#,
+            r#"{"eventTime":"2024-05-01T00:00:01Z","recipientAccountId":"1","awsRegion":"r","x":{"a":[1,"]"]},"eventType":"t"}"#,
+            r#"{"awsRegion":"s","eventTime":"2024-05-01T00:00:02Z","recipientAccountId":"2","n":-1}"#
+        );
+        let bytes = small.as_bytes();
+        for at in 0..bytes.len() {
+            check(&bytes[..at], &format!("cut at {at}"));
+            for with in [b'{', b'}', b'[', b']', b'"', b'\\', b':', b',', b' '] {
+                let mut v = bytes.to_vec();
+                v[at] = with;
+                check(&v, &format!("byte {at} as {}", with as char));
             }
         }
     }

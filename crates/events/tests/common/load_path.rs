@@ -7,8 +7,9 @@
 //!   it (`serde_json` into `IgnoredAny`: every byte tokenised, nothing built);
 //! - **load path**: what the browser's load workers and the CLI's threads do with an entry
 //!   they hold (`trailproof_load::scan_and_ingest`, which this crate cannot call: its steps
-//!   are repeated here): inflate the first member once, `chain::scan_inflated` and
-//!   `Ingest::add_inflated` on the result;
+//!   are repeated here): inflate the first member once, `Ingest::add_inflated_probed` on the
+//!   result, then `chain::scan_inflated_cut` (the hash, and the record facts from the
+//!   ingest's cuts);
 //! - **two-read path**: what the browser's engine did per entry before it loaded through
 //!   `trailproof_load` (and what `scan_and_ingest` still does with an entry that is not a
 //!   single-member gzip CloudTrail log): `trailproof_chain::scan` on the stored bytes, then
@@ -20,9 +21,9 @@
 use std::io::Write;
 
 use sha2::{Digest, Sha256};
-use trailproof_chain::{scan, scan_inflated, FileKind, ScanLimits, Scanned};
+use trailproof_chain::{scan, scan_inflated_cut, FileKind, RecordCuts, ScanLimits, Scanned};
 use trailproof_core::gzip::inflate_first_member;
-use trailproof_events::ingest::{Ingest, IngestOptions};
+use trailproof_events::ingest::{Cut, Ingest, IngestOptions};
 use trailproof_events::store::EventStore;
 
 /// Gzip CloudTrail logs named as CloudTrail delivers them, with their JSON size.
@@ -148,8 +149,19 @@ pub fn load_path(c: &Corpus) -> (Vec<Scanned>, EventStore) {
             decoded.extend_from_slice(chunk)
         })
         .expect("generated gzip");
-        scanned.push(scan_inflated(name, g, &first, &decoded, &limits));
-        ingest.add_inflated(name, g, &decoded);
+        // As `trailproof_load::scan_and_ingest` does: the ingest cuts the log into records
+        // first, and the scan takes the record facts from the cuts.
+        let mut cuts = RecordCuts::new(&decoded);
+        let (_, read_here) = ingest.add_inflated_probed(name, g, &decoded, &mut |cut| match cut {
+            Cut::Record {
+                offset,
+                bytes,
+                members,
+            } => cuts.record(offset, bytes.len(), members.map(|m| m.iter())),
+            Cut::Problem => cuts.problem(),
+        });
+        assert!(read_here, "a held log is read from its decoded bytes");
+        scanned.push(scan_inflated_cut(name, g, &first, &decoded, &limits, cuts));
     }
     (scanned, ingest.finish())
 }
@@ -233,7 +245,7 @@ pub fn run(c: &Corpus, now: &dyn Fn() -> f64, rounds: usize) -> Vec<String> {
             split.finish
         ),
         format!(
-            "load path (one inflate, scan_inflated + add_inflated, finish; browser load workers and CLI): {:.0} ms, {:.1} MB/s, {:.0} events/s, ratio to ceiling {:.2}",
+            "load path (one inflate, add_inflated_probed + scan_inflated_cut, finish; browser load workers and CLI): {:.0} ms, {:.1} MB/s, {:.0} events/s, ratio to ceiling {:.2}",
             load,
             speed(load),
             c.events as f64 / load * 1e3,
