@@ -6,10 +6,9 @@
 //!   member once, SHA-256 the output (CloudTrail validation) and run a skipping JSON scan over
 //!   it (`serde_json` into `IgnoredAny`: every byte tokenised, nothing built);
 //! - **load path**: what the browser's load workers and the CLI's threads do with an entry
-//!   they hold (`trailproof_load::scan_and_ingest`, which this crate cannot call: its steps
-//!   are repeated here): inflate the first member once, `Ingest::add_inflated_probed` on the
-//!   result, then `chain::scan_inflated_cut` (the hash, and the record facts from the
-//!   ingest's cuts);
+//!   they hold, `trailproof_load::scan_and_ingest`: inflate the first member once,
+//!   `Ingest::add_inflated_probed` on the result, then `chain::scan_inflated_cut` (the hash,
+//!   and the record facts from the ingest's cuts);
 //! - **two-read path**: what the browser's engine did per entry before it loaded through
 //!   `trailproof_load` (and what `scan_and_ingest` still does with an entry that is not a
 //!   single-member gzip CloudTrail log): `trailproof_chain::scan` on the stored bytes, then
@@ -21,9 +20,9 @@
 use std::io::Write;
 
 use sha2::{Digest, Sha256};
-use trailproof_chain::{scan, scan_inflated_cut, FileKind, RecordCuts, ScanLimits, Scanned};
+use trailproof_chain::{scan, FileKind, ScanLimits, Scanned};
 use trailproof_core::gzip::inflate_first_member;
-use trailproof_events::ingest::{Cut, Ingest, IngestOptions};
+use trailproof_events::ingest::{Ingest, IngestOptions};
 use trailproof_events::store::EventStore;
 
 /// Gzip CloudTrail logs named as CloudTrail delivers them, with their JSON size.
@@ -137,32 +136,17 @@ pub fn two_read_path(c: &Corpus, now: &dyn Fn() -> f64) -> ((Vec<Scanned>, Event
     ((scanned, store), split)
 }
 
-/// The load path of a held entry: one inflate shared by the scan and the ingest.
+/// The load path of a held entry, as the hosts run it: `trailproof_load::scan_and_ingest`
+/// (one inflate, the ingest's cut of the log feeding the scan's record facts).
 pub fn load_path(c: &Corpus) -> (Vec<Scanned>, EventStore) {
     let limits = ScanLimits::default();
     let mut ingest = Ingest::new(IngestOptions::default());
-    let mut scanned = Vec::with_capacity(c.gz.len());
-    let mut decoded = Vec::new();
-    for (name, g) in c.names.iter().zip(&c.gz) {
-        decoded.clear();
-        let first = inflate_first_member(&mut &g[..], limits.max_inflated, &mut |chunk| {
-            decoded.extend_from_slice(chunk)
-        })
-        .expect("generated gzip");
-        // As `trailproof_load::scan_and_ingest` does: the ingest cuts the log into records
-        // first, and the scan takes the record facts from the cuts.
-        let mut cuts = RecordCuts::new(&decoded);
-        let (_, read_here) = ingest.add_inflated_probed(name, g, &decoded, &mut |cut| match cut {
-            Cut::Record {
-                offset,
-                bytes,
-                members,
-            } => cuts.record(offset, bytes.len(), members.map(|m| m.iter())),
-            Cut::Problem => cuts.problem(),
-        });
-        assert!(read_here, "a held log is read from its decoded bytes");
-        scanned.push(scan_inflated_cut(name, g, &first, &decoded, &limits, cuts));
-    }
+    let scanned = c
+        .names
+        .iter()
+        .zip(&c.gz)
+        .map(|(name, g)| trailproof_load::scan_and_ingest(name, g, &limits, &mut ingest).0)
+        .collect();
     (scanned, ingest.finish())
 }
 
