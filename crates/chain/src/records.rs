@@ -69,6 +69,26 @@ impl Schema {
             Schema::Cts => &["time", "service_type"],
         }
     }
+
+    /// Which of [`Schema::fields`] a member name (unescaped) is.
+    fn field(self, name: &[u8]) -> Option<usize> {
+        self.fields().iter().position(|f| f.as_bytes() == name)
+    }
+}
+
+/// The text of a JSON string's contents as written between its quotes (or of a literal):
+/// unescaped, as any JSON parser reads it; `None` when it is not valid.
+fn json_text(raw: &[u8]) -> Option<Cow<'_, str>> {
+    if !raw.contains(&b'\\') {
+        return std::str::from_utf8(raw).ok().map(Cow::Borrowed);
+    }
+    let mut quoted = Vec::with_capacity(raw.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(raw);
+    quoted.push(b'"');
+    serde_json::from_slice::<String>(&quoted)
+        .ok()
+        .map(Cow::Owned)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -301,12 +321,7 @@ impl Extractor {
         if key {
             // No schema field is near `MAX_TOKEN` long, so a longer name matches none here,
             // as it matches none on the byte path (where it is marked too long).
-            let text = body.get(..end).unwrap_or_default();
-            let found = self
-                .schema
-                .fields()
-                .iter()
-                .position(|f| f.as_bytes() == text);
+            let found = self.schema.field(body.get(..end).unwrap_or_default());
             if let Some(Frame::Object { field, .. }) = self.stack.last_mut() {
                 *field = found;
             }
@@ -500,34 +515,18 @@ impl Extractor {
     }
 
     /// The current token as a string, JSON-unescaped; `None` when too long or invalid.
-    fn token_text(&self) -> Option<String> {
+    fn token_text(&self) -> Option<Cow<'_, str>> {
         if self.token_too_long {
             return None;
         }
-        if !self.token.contains(&b'\\') {
-            return String::from_utf8(self.token.clone()).ok();
-        }
-        let mut quoted = Vec::with_capacity(self.token.len() + 2);
-        quoted.push(b'"');
-        quoted.extend_from_slice(&self.token);
-        quoted.push(b'"');
-        serde_json::from_slice::<String>(&quoted).ok()
+        json_text(&self.token)
     }
 
     fn end_string(&mut self, key: bool, capture: Option<usize>) {
         if key {
-            let fields = self.schema.fields();
-            let found = if self.token_too_long {
-                None
-            } else if !self.token.contains(&b'\\') {
-                // The common case, without allocating.
-                fields
-                    .iter()
-                    .position(|f| f.as_bytes() == self.token.as_slice())
-            } else {
-                self.token_text()
-                    .and_then(|t| fields.iter().position(|f| *f == t))
-            };
+            let found = self
+                .token_text()
+                .and_then(|t| self.schema.field(t.as_bytes()));
             if let Some(Frame::Object { field, .. }) = self.stack.last_mut() {
                 *field = found;
             }
@@ -537,7 +536,7 @@ impl Extractor {
     }
 
     fn capture(&mut self, i: usize) {
-        if let Some(text) = self.token_text() {
+        if let Some(text) = self.token_text().map(Cow::into_owned) {
             if let Some(slot) = self.current.get_mut(i) {
                 *slot = Some(text);
             }
@@ -609,39 +608,23 @@ impl Extractor {
         members: impl Iterator<Item = (&'a [u8], &'a [u8])>,
     ) -> bool {
         let mut current: [Option<Cow<'a, str>>; MAX_FIELDS] = Default::default();
-        let fields = self.schema.fields();
-        // Most names are not wanted, and most of those are told by their length alone.
-        let lengths = fields.iter().fold(0u64, |m, f| {
-            m | 1u64.checked_shl(f.len() as u32).unwrap_or(0)
-        });
         for (name, value) in members {
             if name.contains(&b'\\') {
                 return false;
             }
-            let wanted_length = 1u64
-                .checked_shl(name.len() as u32)
-                .is_some_and(|bit| lengths & bit != 0);
-            let Some(i) = wanted_length
-                .then(|| fields.iter().position(|f| f.as_bytes() == name))
-                .flatten()
-            else {
+            let Some(i) = self.schema.field(name) else {
                 continue;
             };
-            let text = match value {
-                [b'"', inner @ .., b'"'] if inner.len() <= MAX_TOKEN => {
-                    if inner.contains(&b'\\') {
-                        serde_json::from_slice::<String>(value).ok().map(Cow::Owned)
-                    } else {
-                        std::str::from_utf8(inner).ok().map(Cow::Borrowed)
-                    }
-                }
-                [b'"', ..] | [b'{' | b'[', ..] | [] => None,
-                literal if literal.len() <= MAX_TOKEN => {
-                    std::str::from_utf8(literal).ok().map(Cow::Borrowed)
-                }
-                _ => None,
+            // What the byte path keeps as the token: a string's contents, a literal's text.
+            let raw = match value {
+                [b'"', inner @ .., b'"'] => inner,
+                [b'"', ..] | [b'{' | b'[', ..] | [] => continue,
+                literal => literal,
             };
-            if let (Some(text), Some(slot)) = (text, current.get_mut(i)) {
+            if raw.len() > MAX_TOKEN {
+                continue;
+            }
+            if let (Some(text), Some(slot)) = (json_text(raw), current.get_mut(i)) {
                 *slot = Some(text);
             }
         }

@@ -262,23 +262,19 @@ fn scan_inflated_with(
         return scan(path, &mut &stored[..], limits);
     }
     let mut sha = Sha256::new();
-    // Read for its record facts only when the cuts did not give them.
-    let mut extractor = facts.is_none().then(|| Extractor::new(Schema::Aws));
+    // The record facts: given by the cuts, or read here (`Err`) as the log is hashed.
+    let mut facts = facts.ok_or_else(|| Extractor::new(Schema::Aws));
     // Slice by slice: each slice is hashed and read while it is in cache, and in a browser
     // the hash and the extractor are called often enough to be optimised early (V8 runs a
     // wasm function in its baseline tier until a later call: one call over a whole log of
     // megabytes ran the first log of each worker several times slower).
     for slice in inflated.chunks(SLICE) {
         sha.update(slice);
-        if let Some(e) = &mut extractor {
+        if let Err(e) = &mut facts {
             e.feed(slice);
         }
     }
-    let records = match (facts, extractor) {
-        (Some(facts), _) => facts,
-        (None, Some(e)) => e.finish(),
-        (None, None) => RecordFacts::default(),
-    };
+    let records = facts.unwrap_or_else(Extractor::finish);
     Scanned {
         path: path.to_owned(),
         stored_size: stored.len() as u64,

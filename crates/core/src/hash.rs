@@ -1,8 +1,8 @@
 //! Incremental file digests.
 //!
 //! [`FileHasher`] is fed chunks as they are read — the browser worker hands it `Blob` slices —
-//! and yields a [`FileDigest`]: SHA-256 and size. (It also computed an MD5 that nothing read;
-//! the MD5 a Huawei CTS digest lists is taken by the chain scan of each trace file.)
+//! and yields a [`FileDigest`]: SHA-256 and size. (The MD5 a Huawei CTS digest lists of a
+//! trace file is taken by that file's chain scan.)
 
 use sha2::{Digest, Sha256};
 

@@ -143,12 +143,10 @@ pub(crate) struct Scanner {
     rec_compact: bool,
     /// At the record's own level, the next string is a member name.
     rec_expect_key: bool,
-    /// Stream offset of the first byte of the member name being read, if any.
-    rec_key_from: Option<u64>,
-    /// Stream offsets of the record's member names read so far.
-    rec_keys: Vec<(u64, u64)>,
-    /// The same relative to the record, handed out with it.
-    rec_keys_rel: Vec<(u32, u32)>,
+    /// Offset in the record of the first byte of the member name being read, if any.
+    rec_key_from: Option<u32>,
+    /// Where the record's member names read so far are, relative to the record.
+    rec_keys: Vec<(u32, u32)>,
     /// Index in the current chunk where unbuffered record bytes begin.
     cap_from: usize,
     /// Set after the first top-level value: whether it fit on one line (then the input is
@@ -186,7 +184,6 @@ impl Scanner {
             rec_expect_key: false,
             rec_key_from: None,
             rec_keys: Vec::new(),
-            rec_keys_rel: Vec::new(),
             cap_from: 0,
             line_mode: None,
             first_value_line: 0,
@@ -269,7 +266,8 @@ impl Scanner {
                         b'"' => {
                             self.in_str = false;
                             if let Some(from) = self.rec_key_from.take() {
-                                self.rec_keys.push((from, base + i as u64));
+                                let to = self.in_record(i, base);
+                                self.rec_keys.push((from, to));
                             }
                             if self.in_key {
                                 self.in_key = false;
@@ -316,7 +314,7 @@ impl Scanner {
                         self.in_str = true;
                         if self.rec_expect_key && self.rec_depth == Some(self.depth) {
                             self.rec_expect_key = false;
-                            self.rec_key_from = Some(base + i as u64 + 1);
+                            self.rec_key_from = Some(self.in_record(i + 1, base));
                         }
                         if self.depth == self.key_depth
                             && self.top == Top::Object
@@ -470,20 +468,16 @@ impl Scanner {
         self.cap_from = i;
     }
 
+    /// The offset of `chunk[i]` in the current record (which is at most `max_record` long).
+    fn in_record(&self, i: usize, base: u64) -> u32 {
+        (base + i as u64 - self.rec_at.offset) as u32
+    }
+
     /// The layout of the record that has just ended, for [`Item::Record`].
-    fn layout(&mut self) -> Layout<'_> {
-        let from = self.rec_at.offset;
-        self.rec_keys_rel.clear();
-        if self.rec_compact {
-            self.rec_keys_rel.extend(
-                self.rec_keys
-                    .iter()
-                    .map(|&(a, b)| ((a - from) as u32, (b - from) as u32)),
-            );
-        }
+    fn layout(&self) -> Layout<'_> {
         Layout {
             compact: self.rec_compact,
-            keys: &self.rec_keys_rel,
+            keys: &self.rec_keys,
         }
     }
 

@@ -1,8 +1,9 @@
 //! One read of an input entry for both digest-chain verification and event ingest, shared by
 //! the hosts that load inputs in runs (the CLI's threads, the browser's load workers): each
 //! held entry is scanned ([`trailproof_chain::scan`]) and ingested ([`Ingest::add_file`])
-//! from the same bytes, and a gzip CloudTrail log is inflated once for both
-//! ([`trailproof_chain::scan_inflated`], [`Ingest::add_inflated`]).
+//! from the same bytes, and a gzip CloudTrail log is inflated and cut into records once for
+//! both ([`Ingest::add_inflated_probed`], whose cuts give [`trailproof_chain::scan_inflated_cut`]
+//! the log's record facts).
 //!
 //! No I/O: hosts read the entry (and decide how much to hold) and hand over its bytes.
 #![forbid(unsafe_code)]
@@ -36,9 +37,10 @@ pub fn scan_and_ingest(
 
 /// A single-member gzip CloudTrail log that inflates within the ingest's ratio floor,
 /// inflated once for the scan (which hashes the first member) and the ingest (which reads
-/// every member: here the same bytes; [`Ingest::add_inflated`] itself decides whether it can
-/// take them, and reads the stored bytes again where it cannot); `None` when the entry is
-/// anything else or does not inflate cleanly, for the usual paths to judge.
+/// every member: here the same bytes; [`Ingest::add_inflated_probed`] itself decides whether
+/// it can take them, and reads the stored bytes again where it cannot, when the scan reads
+/// the log for its record facts itself); `None` when the entry is anything else or does not
+/// inflate cleanly, for the usual paths to judge.
 fn inflated_once(
     path: &str,
     held: &[u8],
@@ -162,10 +164,7 @@ mod tests {
                 )
             })
             .collect();
-        let json = format!(r#"{{"Records":[{}]}}"#, records.join(","));
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(json.as_bytes()).unwrap();
-        gz.finish().unwrap()
+        gzip(format!(r#"{{"Records":[{}]}}"#, records.join(",")).as_bytes())
     }
 
     /// What a store holds, row by row, in a form two stores compare by.

@@ -338,7 +338,6 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Nested<'a, T> {
 /// Every key any provider's mapping reads. Field names follow the JSON keys; a key shared by
 /// several providers (`time`, `eventName`, `resource_id`, ...) is one field read by each.
 #[derive(Deserialize, Default)]
-
 pub(super) struct Rec<'a> {
     // AWS CloudTrail (and the ActionTrail keys spelled the same way).
     #[serde(rename = "eventVersion", borrow)]
