@@ -100,7 +100,14 @@ fn describe(cmd: &Command) -> String {
 }
 
 fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    // The xtask builds each configuration once (CI starts from a clean clone): incremental
+    // state would only take disk, gigabytes of it over the debug builds of every test target.
+    // A developer's own choice (the variable set) is kept.
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        cmd.env("CARGO_INCREMENTAL", "0");
+    }
+    cmd
 }
 
 /// Builds the release site into `dist/` and post-processes it (CSP hashes, outside-host scan).
@@ -214,6 +221,13 @@ const WASM_TEST_PACKAGES: &[(&str, &str)] = &[
 ];
 
 fn test() -> Result {
+    if let Some(free) = free_disk_bytes(&root()) {
+        eprintln!(
+            "xtask: {:.1} GiB free on the disk of {} (a clean run needs about 8 GiB)",
+            free as f64 / f64::from(1u32 << 30),
+            root().display()
+        );
+    }
     let mut phases = Phases::default();
     let result = test_phases(&mut phases);
     phases.print();
@@ -365,27 +379,63 @@ print(f"xtask: DuckDB {duckdb.__version__} agrees with JSON: {sorted(got.items()
     run(Command::new(python).arg(&script).arg(&jsonl).arg(&out))
 }
 
-/// Wall time per phase of `cargo xtask test`.
+/// Wall time per phase of `cargo xtask test`, and the disk space left after it (a CI machine's
+/// disk is not ours alone: a run that fills it should say which phase did).
 #[derive(Default)]
-struct Phases(Vec<(&'static str, std::time::Duration, bool)>);
+struct Phases(Vec<Phase>);
+
+struct Phase {
+    name: &'static str,
+    took: std::time::Duration,
+    ok: bool,
+    free_after: Option<u64>,
+}
 
 impl Phases {
     fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
         let start = std::time::Instant::now();
         let out = f();
-        self.0.push((name, start.elapsed(), out.is_ok()));
+        self.0.push(Phase {
+            name,
+            took: start.elapsed(),
+            ok: out.is_ok(),
+            free_after: free_disk_bytes(&root()),
+        });
         out
     }
 
     fn print(&self) {
-        let total: std::time::Duration = self.0.iter().map(|p| p.1).sum();
-        eprintln!("xtask: phase                 wall");
-        for (name, took, ok) in &self.0 {
-            let mark = if *ok { "" } else { "  FAILED" };
-            eprintln!("xtask: {name:<20} {:>7.1} s{mark}", took.as_secs_f64());
+        let total: std::time::Duration = self.0.iter().map(|p| p.took).sum();
+        eprintln!("xtask: phase                 wall   disk free after");
+        for phase in &self.0 {
+            let free = phase.free_after.map_or_else(
+                || "?".to_owned(),
+                |b| format!("{:.1} GiB", b as f64 / f64::from(1u32 << 30)),
+            );
+            let mark = if phase.ok { "" } else { "  FAILED" };
+            eprintln!(
+                "xtask: {:<20} {:>7.1} s {free:>10}{mark}",
+                phase.name,
+                phase.took.as_secs_f64()
+            );
         }
         eprintln!("xtask: {:<20} {:>7.1} s", "total", total.as_secs_f64());
     }
+}
+
+/// Bytes free on the file system holding `path`, from POSIX `df -Pk` (None where there is no
+/// `df` or its output is not POSIX: the figure is a diagnostic, never a check).
+fn free_disk_bytes(path: &Path) -> Option<u64> {
+    let out = Command::new("df").arg("-Pk").arg(path).output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let kib: u64 = text
+        .lines()
+        .nth(1)?
+        .split_whitespace()
+        .nth(3)?
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }
 
 fn wasm_tests(env: &tools::Env) -> Result {
