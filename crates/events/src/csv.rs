@@ -128,7 +128,7 @@ pub(crate) fn split(row: &str) -> Vec<String> {
 }
 
 /// Maps one data row using the header row.
-pub(crate) fn decode_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> Decoded {
+pub(crate) fn decode_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> Decoded<'static> {
     if formats::is_lake_header(header) {
         return formats::lake_row(header, row, ctx);
     }
@@ -148,8 +148,8 @@ pub(crate) fn decode_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> De
     // A column with the full event JSON, when the export has one, gives every field.
     let json = col(&["CloudTrail event", "CloudTrailEvent"]);
     if json.starts_with('{') {
-        if let Ok(Decoded::Event(e)) = formats::decode(&json, ctx) {
-            return Decoded::Event(e);
+        if let Ok(d @ Decoded::Event(_)) = formats::decode(&json, ctx) {
+            return d.into_owned();
         }
     }
     let Some(time_ms) = crate::time::parse_timestamp(&col(&["Event time", "EventTime"])) else {
@@ -173,36 +173,39 @@ pub(crate) fn decode_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> De
         .filter(|s| !s.is_empty())
         .map(String::from)
         .collect();
-    Decoded::Event(Box::new(Event {
-        time_ms,
-        provider: Provider::Aws,
-        account: col(&["AWS account", "Account ID", "Recipient account ID"]),
-        region: col(&["AWS region", "Region"]),
-        service: col(&["Event source", "EventSource"]),
-        action: col(&["Event name", "EventName"]),
-        actor: Actor {
-            kind: String::new(),
-            id: key.clone(),
-            access_key: key,
-            root: name == "root",
-            admin: name == "root" || name.to_ascii_lowercase().contains("admin"),
-            name,
-        },
-        source_ip: col(&["Source IP address", "Source IP"]),
-        user_agent: String::new(),
-        read_only,
-        outcome: if code.is_empty() {
-            Outcome::Success
-        } else {
-            Outcome::Error {
-                code,
-                message: String::new(),
-            }
-        },
-        resources,
-        event_id: col(&["Event ID", "EventId"]),
-        raw: Default::default(),
-    }))
+    Decoded::Event(Box::new(
+        Event {
+            time_ms,
+            provider: Provider::Aws,
+            account: col(&["AWS account", "Account ID", "Recipient account ID"]),
+            region: col(&["AWS region", "Region"]),
+            service: col(&["Event source", "EventSource"]),
+            action: col(&["Event name", "EventName"]),
+            actor: Actor {
+                kind: String::new(),
+                id: key.clone(),
+                access_key: key,
+                root: name == "root",
+                admin: name == "root" || name.to_ascii_lowercase().contains("admin"),
+                name,
+            },
+            source_ip: col(&["Source IP address", "Source IP"]),
+            user_agent: String::new(),
+            read_only,
+            outcome: if code.is_empty() {
+                Outcome::Success
+            } else {
+                Outcome::Error {
+                    code,
+                    message: String::new(),
+                }
+            },
+            resources,
+            event_id: col(&["Event ID", "EventId"]),
+            raw: Default::default(),
+        }
+        .into_borrowed(),
+    ))
 }
 
 #[cfg(test)]

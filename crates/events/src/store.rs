@@ -755,12 +755,14 @@ impl StoreBuilder {
 
     /// Adds one event. Without its record bytes, a repeat of it is judged by its normalized
     /// fields only (see [`crate::dedup`]).
-    pub fn push(&mut self, e: &Event) {
+    pub fn push<S: AsRef<str>>(&mut self, e: &Event<S>) {
         self.push_record(e, LAYOUT_UNKNOWN, 0);
     }
 
-    /// Adds one event with its record's layout code and [`dedup::record_hash`].
-    pub(crate) fn push_record(&mut self, e: &Event, layout: u32, record: u64) {
+    /// Adds one event with its record's layout code and [`dedup::record_hash`]. Only the
+    /// texts are read (into the dictionaries), so a decoder's [`crate::model::BorrowedEvent`]
+    /// is pushed as it is.
+    pub(crate) fn push_record<S: AsRef<str>>(&mut self, e: &Event<S>, layout: u32, record: u64) {
         self.layout.push(layout);
         self.record.push(record);
         let s = &mut self.s;
@@ -782,33 +784,33 @@ impl StoreBuilder {
             Outcome::Success => ("", ""),
             Outcome::Error { code, message } => {
                 f |= F_ERROR;
-                (code.as_str(), message.as_str())
+                (code.as_ref(), message.as_ref())
             }
         };
         s.flags.push(f);
         let texts: [&str; DICTS] = [
-            &e.account,
-            &e.region,
-            &e.service,
-            &e.action,
-            &e.actor.name,
-            &e.actor.id,
-            &e.actor.kind,
-            &e.source_ip,
-            &e.user_agent,
+            e.account.as_ref(),
+            e.region.as_ref(),
+            e.service.as_ref(),
+            e.action.as_ref(),
+            e.actor.name.as_ref(),
+            e.actor.id.as_ref(),
+            e.actor.kind.as_ref(),
+            e.source_ip.as_ref(),
+            e.user_agent.as_ref(),
             code,
             message,
-            &e.actor.access_key,
+            e.actor.access_key.as_ref(),
         ];
         for (column, text) in s.dicts.iter_mut().zip(texts) {
             column.push(text);
         }
-        s.event_id.push(&e.event_id);
+        s.event_id.push(e.event_id.as_ref());
         if s.res_start.is_empty() {
             s.res_start.push(0);
         }
         for r in &e.resources {
-            let id = s.res_dict.intern(r);
+            let id = s.res_dict.intern(r.as_ref());
             s.res_codes.push(id);
         }
         s.res_start.push(s.res_codes.len() as u32);

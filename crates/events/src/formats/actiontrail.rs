@@ -2,10 +2,8 @@
 //! (`event` as an object or a JSON string, flattened `event.` keys) are unwrapped in
 //! `envelopes`. See docs/formats.md, "Alibaba Cloud ActionTrail".
 
-use std::borrow::Cow;
-
 use crate::flex::{first, txt, Flex};
-use crate::model::{Actor, Event, Provider};
+use crate::model::{Actor, BorrowedEvent, Event, Provider};
 
 use super::common::{has, key_text, lower_contains, outcome, read_write, split_ids, time_ms};
 use super::record::{Rec, UserIdentity};
@@ -19,7 +17,7 @@ pub(super) fn detect(r: &Rec<'_>) -> bool {
     has(&r.event_time) && ali_like
 }
 
-pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
+pub(super) fn map<'a>(r: &Rec<'a>) -> Result<BorrowedEvent<'a>, Missing> {
     let empty = UserIdentity::default();
     let ui = r.user_identity.0.as_ref().unwrap_or(&empty);
     let kind = txt(&ui.kind);
@@ -30,19 +28,19 @@ pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
         .map(|a| txt(&a.login_account))
         .find(|s| !s.is_empty())
         .unwrap_or_default();
-    let mut name = txt(&ui.user_name).into_owned();
+    let mut name = txt(&ui.user_name);
     if name.is_empty() {
         name = if login.is_empty() {
-            first(&[&ui.principal_id, &ui.account_id]).into_owned()
+            first(&[&ui.principal_id, &ui.account_id])
         } else {
-            login.into_owned()
+            login
         };
     }
     let root = kind == "root-account";
     let mut resources = Vec::new();
     if let Some(map) = &r.referenced_resources.0 {
         for ids in map.values() {
-            resources.extend(ids.0.iter().filter_map(Flex::text).map(Cow::into_owned));
+            resources.extend(ids.0.iter().filter_map(Flex::text));
         }
     }
     if resources.is_empty() {
@@ -55,24 +53,24 @@ pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
     Ok(Event {
         time_ms,
         provider: Provider::Alibaba,
-        account: first(&[&r.recipient_account, &ui.account_id]).into_owned(),
-        region: txt(&r.acs_region).into_owned(),
-        service: first(&[&r.service_name, &r.event_source]).into_owned(),
-        action: txt(&r.event_name).into_owned(),
+        account: first(&[&r.recipient_account, &ui.account_id]),
+        region: txt(&r.acs_region),
+        service: first(&[&r.service_name, &r.event_source]),
+        action: txt(&r.event_name),
         actor: Actor {
-            kind: kind.into_owned(),
-            id: first(&[&ui.principal_id, &ui.account_id, &ui.user_name]).into_owned(),
+            kind,
+            id: first(&[&ui.principal_id, &ui.account_id, &ui.user_name]),
             admin: root || lower_contains(&name, "admin"),
             name,
             root,
             access_key: key_text(&ui.access_key),
         },
-        source_ip: txt(&r.source_ip_at).into_owned(),
-        user_agent: txt(&r.user_agent).into_owned(),
+        source_ip: txt(&r.source_ip_at),
+        user_agent: txt(&r.user_agent),
         read_only: read_write(&txt(&r.event_rw)),
         outcome: outcome(txt(&r.error_code), txt(&r.error_message)),
         resources,
-        event_id: txt(&r.event_id_at).into_owned(),
+        event_id: txt(&r.event_id_at),
         raw: Default::default(),
     })
 }

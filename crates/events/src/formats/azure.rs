@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use crate::flex::{first, txt};
-use crate::model::{Actor, Event, Outcome, Provider};
+use crate::model::{Actor, BorrowedEvent, Event, Outcome, Provider};
 
 use super::common::{has, lower_contains, one, segment_after, time_ms};
 use super::record::{AzClaims, Rec};
@@ -18,16 +18,16 @@ pub(super) fn detect(r: &Rec<'_>) -> bool {
 }
 
 /// The caller's identity type: claim `idtyp`, else guessed from the name's shape.
-fn actor_kind(idtyp: Cow<'_, str>, name: &str) -> String {
+fn actor_kind<'a>(idtyp: Cow<'a, str>, name: &str) -> Cow<'a, str> {
     let guid_like = name.len() == 36 && name.bytes().filter(|&b| b == b'-').count() == 4;
     if !idtyp.is_empty() {
-        idtyp.into_owned()
+        idtyp
     } else if name.contains('@') {
-        "user".into()
+        Cow::Borrowed("user")
     } else if guid_like {
-        "servicePrincipal".into()
+        Cow::Borrowed("servicePrincipal")
     } else {
-        String::new()
+        Cow::Borrowed("")
     }
 }
 
@@ -48,7 +48,7 @@ fn read_only(method: &str, op: &str) -> Option<bool> {
 /// `Failed`/`Failure` status or result type is an error: code from `subStatus`,
 /// `resultSignature`, `properties.statusCode`, else the status; message
 /// `properties.statusMessage`.
-fn outcome(r: &Rec<'_>) -> Outcome {
+fn outcome<'a>(r: &Rec<'a>) -> Outcome<Cow<'a, str>> {
     let status = first(&[&r.status, &r.az_result_type]);
     if !matches!(status.to_ascii_lowercase().as_str(), "failed" | "failure") {
         return Outcome::Success;
@@ -58,6 +58,7 @@ fn outcome(r: &Rec<'_>) -> Outcome {
         .properties
         .as_ref()
         .and_then(|p| {
+            // `properties` may be JSON text parsed here: its texts are owned.
             p.with(|p| {
                 Some((
                     txt(&p.status_code).into_owned(),
@@ -66,17 +67,20 @@ fn outcome(r: &Rec<'_>) -> Outcome {
             })
         })
         .unwrap_or_default();
-    let mut code = first(&[&r.az_sub_status, &r.az_result_signature]).into_owned();
+    let mut code = first(&[&r.az_sub_status, &r.az_result_signature]);
     if code.is_empty() {
-        code = prop_code;
+        code = Cow::Owned(prop_code);
     }
     if code.is_empty() {
-        code = status.into_owned();
+        code = status;
     }
-    Outcome::Error { code, message }
+    Outcome::Error {
+        code,
+        message: Cow::Owned(message),
+    }
 }
 
-pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
+pub(super) fn map<'a>(r: &Rec<'a>) -> Result<BorrowedEvent<'a>, Missing> {
     let claims = r
         .claims
         .0
@@ -96,15 +100,17 @@ pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
         .map(|h| txt(&h.method).to_ascii_uppercase())
         .unwrap_or_default();
     let resource_id = first(&[&r.az_resource_id, &r.resource_id]);
-    let mut account = txt(&r.az_subscription).into_owned();
+    let mut account = txt(&r.az_subscription);
     if account.is_empty() {
-        account = segment_after(&resource_id, "/subscriptions/")
-            .unwrap_or("")
-            .to_string();
+        account = Cow::Owned(
+            segment_after(&resource_id, "/subscriptions/")
+                .unwrap_or("")
+                .to_owned(),
+        );
     }
-    let mut service = txt(&r.az_provider_name).into_owned();
+    let mut service = txt(&r.az_provider_name);
     if service.is_empty() {
-        service = op.split('/').next().unwrap_or("").to_string();
+        service = Cow::Owned(op.split('/').next().unwrap_or("").to_owned());
     }
     let client_ip = http.map(|h| h.client_ip.clone()).unwrap_or_default();
     let Some(time_ms) = time_ms(&[&r.az_event_timestamp, &r.time]) else {
@@ -114,23 +120,23 @@ pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
         time_ms,
         provider: Provider::Azure,
         account,
-        region: txt(&r.location).into_owned(),
+        region: txt(&r.location),
         service,
-        action: op.clone().into_owned(),
+        read_only: read_only(&method, &op),
+        action: op,
         actor: Actor {
             kind: actor_kind(txt(&c.idtyp), &name),
-            id: first(&[&c.oid, &r.caller]).into_owned(),
+            id: first(&[&c.oid, &r.caller]),
             admin: lower_contains(&name, "admin"),
-            name: name.into_owned(),
+            name,
             root: false,
-            access_key: String::new(),
+            access_key: Cow::Borrowed(""),
         },
-        source_ip: first(&[&client_ip, &r.az_caller_ip, &c.ipaddr]).into_owned(),
-        user_agent: String::new(),
-        read_only: read_only(&method, &op),
+        source_ip: first(&[&client_ip, &r.az_caller_ip, &c.ipaddr]),
+        user_agent: Cow::Borrowed(""),
         outcome: outcome(r),
-        resources: one(resource_id.into_owned()),
-        event_id: txt(&r.az_event_data_id).into_owned(),
+        resources: one(resource_id),
+        event_id: txt(&r.az_event_data_id),
         raw: Default::default(),
     })
 }

@@ -43,14 +43,11 @@ pub(super) fn bool_of(cands: &[&F<'_>]) -> Option<bool> {
 }
 
 /// An error outcome when `code` is non-empty, else success.
-pub(super) fn outcome(code: Cow<'_, str>, message: Cow<'_, str>) -> Outcome {
+pub(super) fn outcome<'a>(code: Cow<'a, str>, message: Cow<'a, str>) -> Outcome<Cow<'a, str>> {
     if code.is_empty() {
         Outcome::Success
     } else {
-        Outcome::Error {
-            code: code.into_owned(),
-            message: message.into_owned(),
-        }
+        Outcome::Error { code, message }
     }
 }
 
@@ -64,23 +61,23 @@ pub(super) fn read_write(s: &str) -> Option<bool> {
 }
 
 /// Appends `s` unless it is empty or already present.
-pub(super) fn push_unique(v: &mut Vec<String>, s: &str) {
-    if !s.is_empty() && !v.iter().any(|x| x == s) {
-        v.push(s.to_string());
+pub(super) fn push_unique<'a>(v: &mut Vec<Cow<'a, str>>, s: Cow<'a, str>) {
+    if !s.is_empty() && !v.contains(&s) {
+        v.push(s);
     }
 }
 
 /// A list of IDs joined by `,` or `;`, trimmed, empties dropped.
-pub(super) fn split_ids(s: &str) -> Vec<String> {
+pub(super) fn split_ids(s: &str) -> Vec<Cow<'static, str>> {
     s.split([',', ';'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(String::from)
+        .map(|s| Cow::Owned(s.to_owned()))
         .collect()
 }
 
 /// One resource, or none when empty.
-pub(super) fn one(s: String) -> Vec<String> {
+pub(super) fn one<'a>(s: Cow<'a, str>) -> Vec<Cow<'a, str>> {
     if s.is_empty() {
         Vec::new()
     } else {
@@ -119,12 +116,12 @@ pub(super) fn value_text(v: Option<&serde_json::Value>) -> String {
 
 /// An access key ID as the store keeps it: as recorded, or empty when it is only blanks (a
 /// key of spaces names no credential).
-pub(super) fn key_text(f: &F<'_>) -> String {
+pub(super) fn key_text<'a>(f: &F<'a>) -> Cow<'a, str> {
     let t = crate::flex::txt(f);
     if t.trim().is_empty() {
-        String::new()
+        Cow::Borrowed("")
     } else {
-        t.into_owned()
+        t
     }
 }
 

@@ -3,10 +3,12 @@
 //! event-trigger envelope `{"cts": {...}}` is unwrapped in `envelopes`. See docs/formats.md,
 //! "Huawei Cloud CTS".
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::flex::{first, txt};
-use crate::model::{Actor, Event, Outcome, Provider};
+use crate::model::{Actor, BorrowedEvent, Event, Outcome, Provider};
 
 use super::common::{bool_of, has, lower_contains, push_unique, time_ms};
 use super::record::{CtsDomain, CtsUser, Rec};
@@ -73,7 +75,11 @@ pub(crate) fn is_export_header(fields: &[String]) -> bool {
 }
 
 /// Maps one export row: the cells are rebuilt into a trace and mapped like any other.
-pub(crate) fn decode_export_row(header: &[String], row: &[String], ctx: &Ctx<'_>) -> Decoded {
+pub(crate) fn decode_export_row(
+    header: &[String],
+    row: &[String],
+    ctx: &Ctx<'_>,
+) -> Decoded<'static> {
     if !header.iter().any(|h| export_key(h) == Some("time")) {
         return incomplete(
             EXPORT_SHAPE,
@@ -104,7 +110,8 @@ pub(crate) fn decode_export_row(header: &[String], row: &[String], ctx: &Ctx<'_>
         return Decoded::Unknown;
     };
     match map(&r, ctx) {
-        Ok(e) => Decoded::Event(Box::new(e)),
+        // The trace was rebuilt here: the event owns its texts.
+        Ok(e) => Decoded::Event(Box::new(e)).into_owned(),
         Err(missing) => incomplete(EXPORT_SHAPE, missing),
     }
 }
@@ -125,37 +132,37 @@ pub(crate) fn region_from_path(path: &str) -> Option<String> {
 /// `trace_rating` `warning` (a failed operation) or `incident` is an error; so is an HTTP
 /// `code` ≥ 400 when there is no rating. The code is the HTTP status when it says failure, a
 /// non-numeric code as it is, else the rating.
-fn outcome(r: &Rec<'_>) -> Outcome {
+fn outcome<'a>(r: &Rec<'a>) -> Outcome<Cow<'a, str>> {
     // Event-trigger payloads call the rating `trace_status`.
     let rating = first(&[&r.trace_rating, &r.trace_status]).to_ascii_lowercase();
     let code = txt(&r.code);
     let http_failed = code.parse::<u32>().map(|c| c >= 400).unwrap_or(false);
     if rating == "warning" || rating == "incident" || (rating.is_empty() && http_failed) {
         let c = if http_failed || (!code.is_empty() && code.parse::<u32>().is_err()) {
-            code.into_owned()
+            code
         } else {
-            rating
+            Cow::Owned(rating)
         };
         Outcome::Error {
             code: c,
-            message: txt(&r.message).into_owned(),
+            message: txt(&r.message),
         }
     } else {
         Outcome::Success
     }
 }
 
-pub(super) fn map(r: &Rec<'_>, ctx: &Ctx<'_>) -> Result<Event, Missing> {
+pub(super) fn map<'a>(r: &Rec<'a>, ctx: &Ctx<'_>) -> Result<BorrowedEvent<'a>, Missing> {
     let empty = CtsUser::default();
     let user = r.user.0.as_ref().unwrap_or(&empty);
     let dom = CtsDomain::default();
     let domain = user.domain.0.as_ref().unwrap_or(&dom);
-    let name = txt(&user.name).into_owned();
+    let name = txt(&user.name);
     // The account's own user shares the account (domain) name: Huawei's closest thing to root.
     let root = !name.is_empty() && name == txt(&domain.name);
     let mut resources = Vec::new();
     for f in [&r.resource_id, &r.resource_name] {
-        push_unique(&mut resources, &txt(f));
+        push_unique(&mut resources, txt(f));
     }
     let Some(time_ms) = time_ms(&[&r.time, &r.record_time]) else {
         return Err("neither `time` nor `record_time` is a parsable time");
@@ -163,24 +170,24 @@ pub(super) fn map(r: &Rec<'_>, ctx: &Ctx<'_>) -> Result<Event, Missing> {
     Ok(Event {
         time_ms,
         provider: Provider::Huawei,
-        account: first(&[&domain.id, &r.domain_id, &r.project_id]).into_owned(),
-        region: ctx.cts_region.unwrap_or_default().to_string(),
-        service: txt(&r.service_type).into_owned(),
-        action: txt(&r.trace_name).into_owned(),
+        account: first(&[&domain.id, &r.domain_id, &r.project_id]),
+        region: Cow::Owned(ctx.cts_region.unwrap_or_default().to_owned()),
+        service: txt(&r.service_type),
+        action: txt(&r.trace_name),
         actor: Actor {
-            kind: first(&[&user.kind, &r.trace_type]).into_owned(),
-            id: first(&[&user.id, &user.name]).into_owned(),
+            kind: first(&[&user.kind, &r.trace_type]),
+            id: first(&[&user.id, &user.name]),
             admin: root || lower_contains(&name, "admin"),
             name,
             root,
-            access_key: String::new(),
+            access_key: Cow::Borrowed(""),
         },
-        source_ip: txt(&r.source_ip).into_owned(),
-        user_agent: first(&[&r.user_agent_cts, &r.user_agent]).into_owned(),
+        source_ip: txt(&r.source_ip),
+        user_agent: first(&[&r.user_agent_cts, &r.user_agent]),
         read_only: bool_of(&[&r.read_only]),
         outcome: outcome(r),
         resources,
-        event_id: txt(&r.trace_id).into_owned(),
+        event_id: txt(&r.trace_id),
         raw: Default::default(),
     })
 }

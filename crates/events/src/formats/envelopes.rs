@@ -14,7 +14,7 @@ pub(super) const MAX_DEPTH: u32 = 2;
 
 /// Tries every envelope the record could be; `None` when it is none of them (or an SLS `event`
 /// whose content is not recognised, in which case the record itself is classified as usual).
-pub(super) fn unwrap(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Option<Decoded> {
+pub(super) fn unwrap<'a>(r: &Rec<'a>, ctx: &Ctx<'_>, depth: u32) -> Option<Decoded<'a>> {
     if depth >= MAX_DEPTH {
         return None;
     }
@@ -28,7 +28,7 @@ pub(super) fn unwrap(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Option<Decoded> 
         return Some(cts_trigger(inner, ctx, depth));
     }
     if let Some(inner) = &r.event {
-        if let Some(d) = inner.with(|rec| classify(rec, ctx, depth + 1)) {
+        if let Some(d) = inner.with(|rec| classify(rec, ctx, depth + 1).map(Decoded::into_owned)) {
             return Some(d);
         }
     }
@@ -45,13 +45,14 @@ fn inner_event(
     shape: &'static str,
     key: &str,
     expected: &str,
-) -> Decoded {
+) -> Decoded<'static> {
     let Some(inner) = inner else {
         return incomplete(shape, format!("`{key}` is missing"));
     };
     // What the inner record is, or (when nothing took it) what it resembles and lacks.
     let decoded = inner.with(|rec| {
         classify(rec, ctx, depth + 1)
+            .map(Decoded::into_owned)
             .or_else(|| resemblance(rec).map(|(shape, missing)| incomplete(shape, missing)))
     });
     match decoded {
@@ -70,7 +71,7 @@ fn inner_event(
 /// CloudTrail","source":"aws.…","detail":{…the CloudTrail record…}}`. Every detail-type
 /// CloudTrail sends ends in "via CloudTrail" (API calls, console sign-ins, service events,
 /// Insights); other detail-types are not audit records.
-fn eventbridge(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded {
+fn eventbridge(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded<'static> {
     let detail_type = txt(&r.detail_type);
     if !detail_type.ends_with("via CloudTrail") {
         return incomplete(
@@ -90,7 +91,7 @@ fn eventbridge(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded {
 }
 
 /// Huawei CTS event-trigger payload (FunctionGraph / EventGrid): `{"cts": {…trace…}}`.
-fn cts_trigger(inner: &Inner<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded {
+fn cts_trigger(inner: &Inner<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded<'static> {
     inner_event(
         Some(inner),
         ctx,
@@ -105,16 +106,17 @@ fn cts_trigger(inner: &Inner<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded {
 /// LookupEvents (`aws cloudtrail lookup-events`, console JSON): the event is a JSON string in
 /// `CloudTrailEvent`, and the wrapper's own columns fill what it lacks. An unreadable embedded
 /// event still leaves the wrapper's columns.
-fn lookup_events(w: &Rec<'_>, inner: &Inner<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded {
+fn lookup_events(w: &Rec<'_>, inner: &Inner<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded<'static> {
+    // The embedded event may be text parsed here: what it gives is owned.
     let mapped = |r: &Rec<'_>| match cloudtrail::map(r, Some(w)) {
-        Ok(e) => Decoded::Event(Box::new(e)),
+        Ok(e) => Decoded::Event(Box::new(e)).into_owned(),
         Err(missing) => incomplete("a LookupEvents record", missing),
     };
     inner
         .with(|rec| {
             Some(match classify(rec, ctx, depth + 1) {
                 Some(Decoded::Event(_)) | Some(Decoded::Incomplete { .. }) | None => mapped(rec),
-                Some(other) => other,
+                Some(other) => other.into_owned(),
             })
         })
         .unwrap_or_else(|| mapped(&Rec::default()))
@@ -122,7 +124,7 @@ fn lookup_events(w: &Rec<'_>, inner: &Inner<'_>, ctx: &Ctx<'_>, depth: u32) -> D
 
 /// SLS flat form: `{"event.eventId": "...", "event.userIdentity": "{...}", ...}` (values may be
 /// JSON strings, keys may go deeper: `event.userIdentity.userName`). Rebuilt into one object.
-pub(super) fn sls_flat(bytes: &[u8], ctx: &Ctx<'_>) -> Option<Decoded> {
+pub(super) fn sls_flat(bytes: &[u8], ctx: &Ctx<'_>) -> Option<Decoded<'static>> {
     use serde_json::{Map, Value};
     let Value::Object(map) = serde_json::from_slice::<Value>(bytes).ok()? else {
         return None;
@@ -159,5 +161,5 @@ pub(super) fn sls_flat(bytes: &[u8], ctx: &Ctx<'_>) -> Option<Decoded> {
     }
     let text = serde_json::to_string(&Value::Object(root)).ok()?;
     let rec: Rec<'_> = serde_json::from_str(&text).ok()?;
-    classify(&rec, ctx, 1)
+    classify(&rec, ctx, 1).map(Decoded::into_owned)
 }

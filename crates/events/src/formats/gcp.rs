@@ -1,8 +1,10 @@
 //! Google Cloud audit logs: LogEntry records (Cloud Logging sinks, `gcloud logging read`,
 //! the Logging API's `entries`). See docs/formats.md, "GCP Cloud Audit Logs".
 
+use std::borrow::Cow;
+
 use crate::flex::{first, txt};
-use crate::model::{Actor, Event, Provider};
+use crate::model::{Actor, BorrowedEvent, Event, Provider};
 
 use super::common::{has, lower_contains, one, outcome, time_ms};
 use super::record::{GcpResource, Rec};
@@ -60,7 +62,7 @@ fn read_only(r: &Rec<'_>, log_id: &str) -> Option<bool> {
     read_only
 }
 
-pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
+pub(super) fn map<'a>(r: &Rec<'a>) -> Result<BorrowedEvent<'a>, Missing> {
     let proto = r.proto.0.as_ref();
     let empty_res = GcpResource::default();
     let res = r.resource.0.as_ref().unwrap_or(&empty_res);
@@ -69,10 +71,8 @@ pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
     // logName = {projects|folders|organizations|billingAccounts}/<id>/logs/<log id>
     let mut parts = log_name.split('/');
     let account = match (parts.next(), parts.next()) {
-        (Some(_), Some(id)) if !id.is_empty() => id.to_string(),
-        _ => labels
-            .map(|l| txt(&l.project_id).into_owned())
-            .unwrap_or_default(),
+        (Some(_), Some(id)) if !id.is_empty() => Cow::Owned(id.to_owned()),
+        _ => labels.map(|l| txt(&l.project_id)).unwrap_or_default(),
     };
     let log_id = log_name
         .rsplit_once("/logs/")
@@ -93,23 +93,20 @@ pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
     let status = proto.and_then(|p| p.status.0.as_ref());
     let code = status.map(|s| txt(&s.code)).unwrap_or_default();
     let code = if code == "0" {
-        String::new()
+        Cow::Borrowed("")
     } else {
-        grpc_code_name(&code)
+        Cow::Owned(grpc_code_name(&code))
     };
     let region = proto
         .and_then(|p| p.location.0.as_ref())
-        .map(|l| txt(&l.current).into_owned())
+        .map(|l| txt(&l.current))
         .filter(|s| !s.is_empty())
-        .or_else(|| labels.map(|l| first(&[&l.location, &l.zone, &l.region]).into_owned()))
+        .or_else(|| labels.map(|l| first(&[&l.location, &l.zone, &l.region])))
         .unwrap_or_default();
     let (service, action) = match proto {
-        Some(p) => (
-            txt(&p.service_name).into_owned(),
-            txt(&p.method_name).into_owned(),
-        ),
+        Some(p) => (txt(&p.service_name), txt(&p.method_name)),
         // Not an audit entry: the resource type and log id are the best description.
-        None => (txt(&res.kind).into_owned(), log_id.clone()),
+        None => (txt(&res.kind), Cow::Owned(log_id.clone())),
     };
     let Some(time_ms) = time_ms(&[&r.timestamp]) else {
         return Err("`timestamp` is missing or not a parsable time");
@@ -122,32 +119,26 @@ pub(super) fn map(r: &Rec<'_>) -> Result<Event, Missing> {
         service,
         action,
         actor: Actor {
-            kind: kind.into(),
-            id: if subject.is_empty() { &email } else { &subject }.to_string(),
+            kind: Cow::Borrowed(kind),
+            id: if subject.is_empty() { &email } else { &subject }.clone(),
+            admin: lower_contains(&email, "admin"),
             name: if email.is_empty() {
-                subject.trim_start_matches("user:").to_string()
+                match subject {
+                    Cow::Borrowed(s) => Cow::Borrowed(s.trim_start_matches("user:")),
+                    Cow::Owned(s) => Cow::Owned(s.trim_start_matches("user:").to_owned()),
+                }
             } else {
-                email.to_string()
+                email
             },
             root: false,
-            admin: lower_contains(&email, "admin"),
-            access_key: String::new(),
+            access_key: Cow::Borrowed(""),
         },
-        source_ip: meta
-            .map(|m| txt(&m.caller_ip).into_owned())
-            .unwrap_or_default(),
-        user_agent: meta
-            .map(|m| txt(&m.user_agent).into_owned())
-            .unwrap_or_default(),
+        source_ip: meta.map(|m| txt(&m.caller_ip)).unwrap_or_default(),
+        user_agent: meta.map(|m| txt(&m.user_agent)).unwrap_or_default(),
         read_only: read_only(r, &log_id),
-        outcome: outcome(
-            code.into(),
-            status.map(|s| txt(&s.message)).unwrap_or_default(),
-        ),
-        resources: one(proto
-            .map(|p| txt(&p.resource_name).into_owned())
-            .unwrap_or_default()),
-        event_id: txt(&r.insert_id).into_owned(),
+        outcome: outcome(code, status.map(|s| txt(&s.message)).unwrap_or_default()),
+        resources: one(proto.map(|p| txt(&p.resource_name)).unwrap_or_default()),
+        event_id: txt(&r.insert_id),
         raw: Default::default(),
     })
 }

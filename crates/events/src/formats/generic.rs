@@ -82,7 +82,7 @@ impl FieldMapping {
     }
 }
 
-pub(super) fn map(v: &serde_json::Value, m: &FieldMapping) -> Decoded {
+pub(super) fn map(v: &serde_json::Value, m: &FieldMapping) -> Decoded<'static> {
     let get = |p: &Option<String>| {
         p.as_deref()
             .map(|p| value_text(lookup(v, p)))
@@ -124,27 +124,30 @@ pub(super) fn map(v: &serde_json::Value, m: &FieldMapping) -> Decoded {
         None => Vec::new(),
     };
     let name = get(&m.actor);
-    Decoded::Event(Box::new(Event {
-        time_ms,
-        provider: Provider::Generic,
-        account: get(&m.account),
-        region: get(&m.region),
-        service: get(&m.service),
-        action: get(&m.action),
-        actor: Actor {
-            kind: get(&m.actor_type),
-            id: get(&m.actor_id),
-            admin: lower_contains(&name, "admin"),
-            name,
-            root: false,
-            access_key: String::new(),
-        },
-        source_ip: get(&m.source_ip),
-        user_agent: get(&m.user_agent),
-        read_only,
-        outcome,
-        resources,
-        event_id: get(&m.event_id),
-        raw: Default::default(),
-    }))
+    Decoded::Event(Box::new(
+        Event {
+            time_ms,
+            provider: Provider::Generic,
+            account: get(&m.account),
+            region: get(&m.region),
+            service: get(&m.service),
+            action: get(&m.action),
+            actor: Actor {
+                kind: get(&m.actor_type),
+                id: get(&m.actor_id),
+                admin: lower_contains(&name, "admin"),
+                name,
+                root: false,
+                access_key: String::new(),
+            },
+            source_ip: get(&m.source_ip),
+            user_agent: get(&m.user_agent),
+            read_only,
+            outcome,
+            resources,
+            event_id: get(&m.event_id),
+            raw: Default::default(),
+        }
+        .into_borrowed(),
+    ))
 }

@@ -10,7 +10,7 @@
 use serde_json::{Map, Value};
 
 use super::{cloudtrail, incomplete, json_err, Ctx, Decoded, JsonError, Missing, Rec};
-use crate::model::Event;
+use crate::model::BorrowedEvent;
 
 /// The shapes, as diagnostics name them.
 const SHAPE: &str = "a CloudTrail Lake result row";
@@ -60,7 +60,7 @@ pub(crate) fn is_header(fields: &[String]) -> bool {
 }
 
 /// Maps one CSV result row, given the header row.
-pub(crate) fn decode_row(header: &[String], row: &[String], _ctx: &Ctx<'_>) -> Decoded {
+pub(crate) fn decode_row(header: &[String], row: &[String], _ctx: &Ctx<'_>) -> Decoded<'static> {
     match rebuild(
         header
             .iter()
@@ -74,7 +74,7 @@ pub(crate) fn decode_row(header: &[String], row: &[String], _ctx: &Ctx<'_>) -> D
 
 /// Maps one `GetQueryResults` row: the JSON array of one-key objects the scanner cut out of
 /// `QueryResultRows` (its bytes are the event's raw span).
-pub(crate) fn decode_json_row(bytes: &[u8]) -> Result<Decoded, JsonError> {
+pub(crate) fn decode_json_row(bytes: &[u8]) -> Result<Decoded<'static>, JsonError> {
     let cells: Vec<Map<String, Value>> = serde_json::from_slice(bytes).map_err(json_err)?;
     let columns: Vec<(String, String)> = cells
         .into_iter()
@@ -105,7 +105,9 @@ pub(crate) fn decode_json_row(bytes: &[u8]) -> Result<Decoded, JsonError> {
 }
 
 /// Rebuilds a CloudTrail record from `(column, cell)` pairs and maps it.
-fn rebuild<'c>(cells: impl Iterator<Item = (&'c str, &'c str)>) -> Result<Event, Missing> {
+fn rebuild<'c>(
+    cells: impl Iterator<Item = (&'c str, &'c str)>,
+) -> Result<BorrowedEvent<'static>, Missing> {
     let mut rec = Map::new();
     for (name, value) in cells {
         let name = name.trim().to_ascii_lowercase();
@@ -150,7 +152,7 @@ fn rebuild<'c>(cells: impl Iterator<Item = (&'c str, &'c str)>) -> Result<Event,
     let Ok(r) = serde_json::from_str::<Rec<'_>>(&text) else {
         return Err("its cells do not form a CloudTrail record");
     };
-    cloudtrail::map(&r, None)
+    cloudtrail::map(&r, None).map(BorrowedEvent::into_static)
 }
 
 /// Lake's `resources` entries spell the ARN `arn`; CloudTrail's spell it `ARN`.

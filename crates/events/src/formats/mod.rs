@@ -6,7 +6,7 @@
 //! envelopes. Each provider's module holds its detection rule and its mapping; `common` holds
 //! what they share. `docs/formats.md` has one section per module.
 
-use crate::model::Event;
+use crate::model::BorrowedEvent;
 
 mod actiontrail;
 mod azure;
@@ -31,9 +31,9 @@ use record::Rec;
 
 /// What a record turned out to be.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Decoded {
-    /// An audit event.
-    Event(Box<Event>),
+pub enum Decoded<'a> {
+    /// An audit event, its texts borrowed from the record where it can.
+    Event(Box<BorrowedEvent<'a>>),
     /// Not an event but a known companion file (digest, public keys, signature sidecar); skipped
     /// silently.
     Companion(Companion),
@@ -47,6 +47,19 @@ pub enum Decoded {
     },
     /// Not recognised (and no generic mapping applies).
     Unknown,
+}
+
+impl Decoded<'_> {
+    /// The same, owning its texts: for a record decoded from text that does not outlive it
+    /// (an envelope's embedded JSON string, a rebuilt SLS record).
+    pub(crate) fn into_owned(self) -> Decoded<'static> {
+        match self {
+            Decoded::Event(e) => Decoded::Event(Box::new(e.into_static())),
+            Decoded::Companion(c) => Decoded::Companion(c),
+            Decoded::Incomplete { shape, missing } => Decoded::Incomplete { shape, missing },
+            Decoded::Unknown => Decoded::Unknown,
+        }
+    }
 }
 
 /// Known files that travel with audit trails but hold no events.
@@ -84,14 +97,14 @@ fn json_err(e: serde_json::Error) -> JsonError {
 }
 
 /// Decodes one record.
-pub(crate) fn decode(text: &str, ctx: &Ctx<'_>) -> Result<Decoded, JsonError> {
+pub(crate) fn decode<'a>(text: &'a str, ctx: &Ctx<'_>) -> Result<Decoded<'a>, JsonError> {
     let bytes = text.as_bytes();
     // The scanner hands out arrays only for the rows of a Lake `GetQueryResults` page.
     if bytes.first() == Some(&b'[') {
         return lake::decode_json_row(bytes);
     }
     // From `str`: the caller has checked UTF-8 once; `from_slice` would check every string again.
-    let rec: Rec<'_> = serde_json::from_str(text).map_err(json_err)?;
+    let rec: Rec<'a> = serde_json::from_str(text).map_err(json_err)?;
     if let Some(d) = classify(&rec, ctx, 0) {
         return Ok(d);
     }
@@ -126,7 +139,7 @@ struct Decoder {
     /// Whether the record is this provider's (by which keys it holds).
     detect: fn(&Rec<'_>) -> bool,
     /// Maps a detected record; fails when the record lacks what every event needs (a time).
-    map: fn(&Rec<'_>, &Ctx<'_>) -> Result<Event, Missing>,
+    map: for<'a> fn(&Rec<'a>, &Ctx<'_>) -> Result<BorrowedEvent<'a>, Missing>,
 }
 
 /// Detection order matters where providers share key names: CloudTrail before ActionTrail
@@ -182,7 +195,7 @@ fn companion(r: &Rec<'_>) -> Option<Companion> {
     None
 }
 
-fn classify(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Option<Decoded> {
+fn classify<'a>(r: &Rec<'a>, ctx: &Ctx<'_>, depth: u32) -> Option<Decoded<'a>> {
     if let Some(c) = companion(r) {
         return Some(Decoded::Companion(c));
     }
@@ -198,7 +211,7 @@ fn classify(r: &Rec<'_>, ctx: &Ctx<'_>, depth: u32) -> Option<Decoded> {
     None
 }
 
-pub(crate) fn incomplete(shape: &'static str, missing: impl Into<String>) -> Decoded {
+pub(crate) fn incomplete<'a>(shape: &'static str, missing: impl Into<String>) -> Decoded<'a> {
     Decoded::Incomplete {
         shape,
         missing: missing.into(),
