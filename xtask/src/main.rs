@@ -223,7 +223,7 @@ const WASM_TEST_PACKAGES: &[(&str, &str)] = &[
 fn test() -> Result {
     if let Some(free) = free_disk_bytes(&root()) {
         eprintln!(
-            "xtask: {:.1} GiB free on the disk of {} (a clean run needs about 8 GiB)",
+            "xtask: {:.1} GiB free on the disk of {} (a clean run takes about 5 GiB)",
             free as f64 / f64::from(1u32 << 30),
             root().display()
         );
