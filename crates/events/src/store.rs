@@ -311,39 +311,43 @@ const ID_HEX_LOWER: u8 = 3;
 const ID_HEX_UPPER: u8 = 4;
 const ID_OTHER: u8 = 5;
 
+/// An event ID as a compact kind and 128-bit value: a UUID (8-4-4-4-12) or 32 hex digits, all
+/// lower or all upper case (digits alone count as lower); `None` for anything else. One pass
+/// over the bytes, no allocation: it runs once per event.
 fn encode_id(s: &str) -> Option<(u8, u128)> {
     let b = s.as_bytes();
-    let (digits, dashed): (Vec<u8>, bool) =
-        if b.len() == 36 && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') {
-            (
-                b.iter()
-                    .enumerate()
-                    .filter(|(i, _)| ![8, 13, 18, 23].contains(i))
-                    .map(|(_, &c)| c)
-                    .collect(),
-                true,
-            )
-        } else if b.len() == 32 {
-            (b.to_vec(), false)
-        } else {
-            return None;
+    let dashed = match b.len() {
+        36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => true,
+        32 => false,
+        _ => return None,
+    };
+    let (mut v, mut lower_letter, mut upper_letter) = (0u128, false, false);
+    for (i, &c) in b.iter().enumerate() {
+        if dashed && matches!(i, 8 | 13 | 18 | 23) {
+            continue;
+        }
+        let nibble = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => {
+                lower_letter = true;
+                c - b'a' + 10
+            }
+            b'A'..=b'F' => {
+                upper_letter = true;
+                c - b'A' + 10
+            }
+            _ => return None,
         };
-    let lower = digits
-        .iter()
-        .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c));
-    let upper = digits
-        .iter()
-        .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
-    if !lower && !upper {
+        v = (v << 4) | u128::from(nibble);
+    }
+    if lower_letter && upper_letter {
         return None;
     }
-    let v = u128::from_str_radix(std::str::from_utf8(&digits).ok()?, 16).ok()?;
-    // All-digit IDs are both; they print back identically either way.
-    let kind = match (dashed, lower) {
-        (true, true) => ID_UUID_LOWER,
-        (true, false) => ID_UUID_UPPER,
-        (false, true) => ID_HEX_LOWER,
-        (false, false) => ID_HEX_UPPER,
+    let kind = match (dashed, upper_letter) {
+        (true, false) => ID_UUID_LOWER,
+        (true, true) => ID_UUID_UPPER,
+        (false, false) => ID_HEX_LOWER,
+        (false, true) => ID_HEX_UPPER,
     };
     Some((kind, v))
 }
@@ -2090,6 +2094,75 @@ fn in_cidr(ip: IpAddr, net: IpAddr, len: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The former reading of an ID (a copy of its digits, two checks, `from_str_radix`): the
+    /// one-pass [`encode_id`] must answer as it did.
+    fn encode_id_reference(s: &str) -> Option<(u8, u128)> {
+        let b = s.as_bytes();
+        let (digits, dashed): (Vec<u8>, bool) =
+            if b.len() == 36 && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') {
+                let keep = |i: &usize| ![8, 13, 18, 23].contains(i);
+                let digits = b.iter().enumerate().filter(|(i, _)| keep(i));
+                (digits.map(|(_, &c)| c).collect(), true)
+            } else if b.len() == 32 {
+                (b.to_vec(), false)
+            } else {
+                return None;
+            };
+        let lower = digits
+            .iter()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c));
+        let upper = digits
+            .iter()
+            .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c));
+        if !lower && !upper {
+            return None;
+        }
+        let v = u128::from_str_radix(std::str::from_utf8(&digits).ok()?, 16).ok()?;
+        let kind = match (dashed, lower) {
+            (true, true) => ID_UUID_LOWER,
+            (true, false) => ID_UUID_UPPER,
+            (false, true) => ID_HEX_LOWER,
+            (false, false) => ID_HEX_UPPER,
+        };
+        Some((kind, v))
+    }
+
+    #[test]
+    fn ids_encode_as_the_reference_reading_did() {
+        let seeds = [
+            "0828c0d2-3589-4390-b954-c78b4a7df44b",
+            "0828C0D2-3589-4390-B954-C78B4A7DF44B",
+            "5F3963F1213A7CD7155FA54773C12078",
+            "5f3963f1213a7cd7155fa54773c12078",
+            "00000000-0000-0000-0000-000000000000",
+            "ffffffffffffffffffffffffffffffff",
+            "12345678901234567890123456789012",
+            "12345678-1234-1234-1234-123456789012",
+        ];
+        // Every seed, and every seed with each byte replaced by each of a set of bytes that
+        // matter (case, non-hex, dash, sign, non-ASCII lead byte kept valid UTF-8 below).
+        let subs = [
+            b'a', b'A', b'f', b'F', b'g', b'G', b'0', b'9', b'-', b'+', b' ', b'x',
+        ];
+        let mut cases: Vec<String> = seeds.iter().map(|s| s.to_string()).collect();
+        for seed in seeds {
+            for i in 0..seed.len() {
+                for &c in &subs {
+                    let mut b = seed.as_bytes().to_vec();
+                    b[i] = c;
+                    cases.push(String::from_utf8(b).expect("ASCII"));
+                }
+            }
+            cases.push(format!("{seed}0"));
+            cases.push(seed[1..].to_string());
+            cases.push(format!("é{}", &seed[2..]));
+        }
+        cases.extend(["", "iv9wx9d16l2", "+5f3963f1213a7cd7155fa54773c1207"].map(String::from));
+        for case in &cases {
+            assert_eq!(encode_id(case), encode_id_reference(case), "{case:?}");
+        }
+    }
 
     #[test]
     fn codes_widen_and_ids_roundtrip() {
