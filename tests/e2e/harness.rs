@@ -107,6 +107,55 @@ impl Harness {
         let server = Server::start_at(&dist, "127.0.0.1:0".parse().unwrap(), prefix)
             .expect("start static server");
 
+        // Starting the browser is the one step a loaded machine sometimes fails on its own
+        // (Chromium's "Chrome instance exited" before any page is opened, seen once in CI):
+        // it is tried three times, each with a fresh driver and profile. Nothing a test checks
+        // is ever retried.
+        let mut failures = Vec::new();
+        let (driver, client, profile, trap) = loop {
+            match Harness::session(browser).await {
+                Ok(session) => break session,
+                Err(e) => {
+                    eprintln!("harness: the {browser:?} session did not start: {e}");
+                    failures.push(e);
+                    assert!(failures.len() < 3, "start a browser session: {failures:?}");
+                }
+            }
+        };
+        let h = Harness {
+            server,
+            browser,
+            driver,
+            client: Some(client),
+            profile,
+            trap,
+        };
+        if browser == Browser::Firefox {
+            // Chromium gets its size from a flag; Firefox's `-width` is not for headless.
+            h.client()
+                .set_window_size(1280, 900)
+                .await
+                .expect("window size");
+        }
+        if let Some(trap) = &h.trap {
+            // The proof that the trap sees what would leave: a page on an outside host is
+            // requested through it (and refused), before the site is opened.
+            let _ = h.client().goto("http://outside.invalid/probe").await;
+            let _ = h.client().goto("about:blank").await;
+            let seen = trap.take();
+            assert!(
+                seen.iter().any(|r| r.contains("outside.invalid/probe")),
+                "the Firefox proxy trap did not see a request to an outside host: {seen:?}"
+            );
+        }
+        h
+    }
+
+    /// A WebDriver on a free port and a browser session through it, with a fresh profile:
+    /// the driver, the session, the profile's directory and (Firefox) the proxy trap; the
+    /// driver and its browser are stopped again when the session cannot be made.
+    #[allow(clippy::type_complexity)]
+    async fn session(browser: Browser) -> Result<(Child, Client, PathBuf, Option<Trap>), String> {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -146,7 +195,7 @@ impl Harness {
                 .map(Stdio::from)
                 .unwrap_or_else(|_| Stdio::null()),
         };
-        let driver = driver
+        let mut driver = driver
             .stdout(log)
             .stderr(Stdio::null())
             // Its own process group, which the browser it starts joins: a test that panics
@@ -197,35 +246,20 @@ impl Harness {
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("start a browser session");
-        let h = Harness {
-            server,
-            browser,
-            driver,
-            client: Some(client),
-            profile,
-            trap,
-        };
-        if browser == Browser::Firefox {
-            // Chromium gets its size from a flag; Firefox's `-width` is not for headless.
-            h.client()
-                .set_window_size(1280, 900)
-                .await
-                .expect("window size");
+            .await;
+        match client {
+            Ok(client) => Ok((driver, client, profile, trap)),
+            Err(e) => {
+                // The browser the driver started (if any) goes with the driver's group.
+                let _ = Command::new("kill")
+                    .args(["-TERM", "--", &format!("-{}", driver.id())])
+                    .status();
+                let _ = driver.kill();
+                let _ = driver.wait();
+                let _ = std::fs::remove_dir_all(&profile);
+                Err(e.to_string())
+            }
         }
-        if let Some(trap) = &h.trap {
-            // The proof that the trap sees what would leave: a page on an outside host is
-            // requested through it (and refused), before the site is opened.
-            let _ = h.client().goto("http://outside.invalid/probe").await;
-            let _ = h.client().goto("about:blank").await;
-            let seen = trap.take();
-            assert!(
-                seen.iter().any(|r| r.contains("outside.invalid/probe")),
-                "the Firefox proxy trap did not see a request to an outside host: {seen:?}"
-            );
-        }
-        h
     }
 
     pub fn client(&self) -> &Client {
