@@ -250,13 +250,8 @@ impl Harness {
         match client {
             Ok(client) => Ok((driver, client, profile, trap)),
             Err(e) => {
-                // The browser the driver started (if any) goes with the driver's group.
-                let _ = Command::new("kill")
-                    .args(["-TERM", "--", &format!("-{}", driver.id())])
-                    .status();
-                let _ = driver.kill();
-                let _ = driver.wait();
-                let _ = std::fs::remove_dir_all(&profile);
+                // The browser the driver started, if any, may still be running.
+                stop_driver(&mut driver, &profile, true);
                 Err(e.to_string())
             }
         }
@@ -593,16 +588,22 @@ impl Harness {
 
 impl Drop for Harness {
     fn drop(&mut self) {
-        if self.client.is_some() {
-            // The session was not closed (the test failed): end the browser with its driver.
-            let _ = Command::new("kill")
-                .args(["-TERM", "--", &format!("-{}", self.driver.id())])
-                .status();
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+        // A session not closed (the test failed) leaves its browser running.
+        stop_driver(&mut self.driver, &self.profile, self.client.is_some());
     }
+}
+
+/// Stops a WebDriver and, when `browser_may_run`, the browser it started (its process group),
+/// and removes the browser's profile directory.
+fn stop_driver(driver: &mut Child, profile: &Path, browser_may_run: bool) {
+    if browser_may_run {
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", driver.id())])
+            .status();
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
+    let _ = std::fs::remove_dir_all(profile);
 }
 
 /// ChromeDriver's log endpoint (not part of W3C WebDriver, so fantoccini has no call for it).

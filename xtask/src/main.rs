@@ -223,8 +223,8 @@ const WASM_TEST_PACKAGES: &[(&str, &str)] = &[
 fn test() -> Result {
     if let Some(free) = free_disk_bytes(&root()) {
         eprintln!(
-            "xtask: {:.1} GiB free on the disk of {} (a clean run takes about 5 GiB)",
-            free as f64 / f64::from(1u32 << 30),
+            "xtask: {} free on the disk of {} (a clean run takes about 5 GiB)",
+            gib(free),
             root().display()
         );
     }
@@ -408,10 +408,7 @@ impl Phases {
         let total: std::time::Duration = self.0.iter().map(|p| p.took).sum();
         eprintln!("xtask: phase                 wall   disk free after");
         for phase in &self.0 {
-            let free = phase.free_after.map_or_else(
-                || "?".to_owned(),
-                |b| format!("{:.1} GiB", b as f64 / f64::from(1u32 << 30)),
-            );
+            let free = phase.free_after.map_or_else(|| "?".to_owned(), gib);
             let mark = if phase.ok { "" } else { "  FAILED" };
             eprintln!(
                 "xtask: {:<20} {:>7.1} s {free:>10}{mark}",
@@ -421,6 +418,11 @@ impl Phases {
         }
         eprintln!("xtask: {:<20} {:>7.1} s", "total", total.as_secs_f64());
     }
+}
+
+/// `bytes` in GiB, one decimal.
+fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / f64::from(1u32 << 30))
 }
 
 /// Bytes free on the file system holding `path`, from POSIX `df -Pk` (None where there is no

@@ -186,7 +186,7 @@ pub type BorrowedEvent<'a> = Event<Cow<'a, str>>;
 
 impl<S> Event<S> {
     /// The same event with every text passed through `f`.
-    pub fn map_text<T>(self, mut f: impl FnMut(S) -> T) -> Event<T> {
+    pub(crate) fn map_text<T>(self, mut f: impl FnMut(S) -> T) -> Event<T> {
         Event {
             time_ms: self.time_ms,
             provider: self.provider,
@@ -220,20 +220,15 @@ impl<S> Event<S> {
 }
 
 impl BorrowedEvent<'_> {
-    /// The event owning its texts.
-    pub fn into_owned(self) -> Event {
-        self.map_text(Cow::into_owned)
-    }
-
     /// The event borrowing nothing: for one decoded from text that does not outlive it.
-    pub fn into_static(self) -> BorrowedEvent<'static> {
+    pub(crate) fn into_static(self) -> BorrowedEvent<'static> {
         self.map_text(|t| Cow::Owned(t.into_owned()))
     }
 }
 
 impl Event {
     /// The event as a decoder gives it (texts already owned).
-    pub fn into_borrowed(self) -> BorrowedEvent<'static> {
+    pub(crate) fn into_borrowed(self) -> BorrowedEvent<'static> {
         self.map_text(Cow::Owned)
     }
 }

@@ -315,15 +315,17 @@ const ID_OTHER: u8 = 5;
 /// lower or all upper case (digits alone count as lower); `None` for anything else. One pass
 /// over the bytes, no allocation: it runs once per event.
 fn encode_id(s: &str) -> Option<(u8, u128)> {
+    /// Where a UUID's dashes are.
+    const DASHES: [usize; 4] = [8, 13, 18, 23];
     let b = s.as_bytes();
     let dashed = match b.len() {
-        36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => true,
+        36 if DASHES.iter().all(|&i| b[i] == b'-') => true,
         32 => false,
         _ => return None,
     };
     let (mut v, mut lower_letter, mut upper_letter) = (0u128, false, false);
     for (i, &c) in b.iter().enumerate() {
-        if dashed && matches!(i, 8 | 13 | 18 | 23) {
+        if dashed && DASHES.contains(&i) {
             continue;
         }
         let nibble = match c {

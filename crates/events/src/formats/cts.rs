@@ -111,7 +111,7 @@ pub(crate) fn decode_export_row(
     };
     match map(&r, ctx) {
         // The trace was rebuilt here: the event owns its texts.
-        Ok(e) => Decoded::Event(Box::new(e)).into_owned(),
+        Ok(e) => Decoded::Event(Box::new(e.into_static())),
         Err(missing) => incomplete(EXPORT_SHAPE, missing),
     }
 }

@@ -109,7 +109,7 @@ fn cts_trigger(inner: &Inner<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded<'static>
 fn lookup_events(w: &Rec<'_>, inner: &Inner<'_>, ctx: &Ctx<'_>, depth: u32) -> Decoded<'static> {
     // The embedded event may be text parsed here: what it gives is owned.
     let mapped = |r: &Rec<'_>| match cloudtrail::map(r, Some(w)) {
-        Ok(e) => Decoded::Event(Box::new(e)).into_owned(),
+        Ok(e) => Decoded::Event(Box::new(e.into_static())),
         Err(missing) => incomplete("a LookupEvents record", missing),
     };
     inner

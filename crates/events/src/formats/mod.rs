@@ -50,8 +50,8 @@ pub enum Decoded<'a> {
 }
 
 impl Decoded<'_> {
-    /// The same, owning its texts: for a record decoded from text that does not outlive it
-    /// (an envelope's embedded JSON string, a rebuilt SLS record).
+    /// The same, owning its texts: for a record decoded from text that does not outlive the
+    /// caller (an envelope's inner record, a record rebuilt from SLS keys or CSV cells).
     pub(crate) fn into_owned(self) -> Decoded<'static> {
         match self {
             Decoded::Event(e) => Decoded::Event(Box::new(e.into_static())),
