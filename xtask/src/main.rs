@@ -218,6 +218,7 @@ const WASM_TEST_PACKAGES: &[(&str, &str)] = &[
     ("trailproof-events", "crates/events"),
     ("trailproof-analysis", "crates/analysis"),
     ("trailproof-archive", "crates/archive"),
+    ("trailproof-web", "crates/web"),
 ];
 
 fn test() -> Result {

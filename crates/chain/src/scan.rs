@@ -229,7 +229,7 @@ pub fn scan_inflated(
     inflated: &[u8],
     limits: &ScanLimits,
 ) -> Scanned {
-    scan_inflated_with(path, stored, first, inflated, limits, None)
+    scan_inflated_with(path, stored, first, inflated, limits, None, true)
 }
 
 /// [`scan_inflated`] of a log whose records an event ingest has just cut from the same
@@ -244,9 +244,90 @@ pub fn scan_inflated_cut(
     limits: &ScanLimits,
     cuts: RecordCuts<'_>,
 ) -> Scanned {
-    scan_inflated_with(path, stored, first, inflated, limits, cuts.facts())
+    scan_inflated_with(path, stored, first, inflated, limits, cuts.facts(), true)
 }
 
+/// [`scan_inflated`] (`cuts` none) or [`scan_inflated_cut`] for a host that hashes the decoded
+/// log itself (a browser hands it to its own SHA-256, native code): where the scan takes the
+/// shortcut, it comes back [`Unhashed`], complete but for the log's hash, for the host to
+/// finish with the SHA-256 of `inflated` ([`Unhashed::hashed`]); every other file is scanned
+/// as usual (`Err`, complete).
+// Both sides are a `Scanned`: boxing one would not make the result smaller.
+#[allow(clippy::result_large_err)]
+pub fn scan_inflated_unhashed(
+    path: &str,
+    stored: &[u8],
+    first: &trailproof_core::gzip::FirstMember,
+    inflated: &[u8],
+    limits: &ScanLimits,
+    cuts: Option<RecordCuts<'_>>,
+) -> Result<Unhashed, Scanned> {
+    if !takes_shortcut(path, stored, inflated, limits) {
+        return Err(scan(path, &mut &stored[..], limits));
+    }
+    let facts = cuts.and_then(RecordCuts::facts);
+    Ok(Unhashed(scan_inflated_with(
+        path, stored, first, inflated, limits, facts, false,
+    )))
+}
+
+/// A gzip CloudTrail log scanned but for the SHA-256 of its first member decoded, which its
+/// host computes ([`scan_inflated_unhashed`]). It is not a [`Scanned`] until it has its hash,
+/// so no verifier can take a log whose hash is missing for one whose bytes changed.
+#[derive(Debug)]
+#[must_use]
+pub struct Unhashed(Scanned);
+
+impl Unhashed {
+    /// The log's path.
+    pub fn path(&self) -> &str {
+        &self.0.path
+    }
+
+    /// The scan, with `sha256` the SHA-256 of the log's first gzip member decoded (the
+    /// `inflated` bytes given to [`scan_inflated_unhashed`]).
+    pub fn hashed(mut self, sha256: &[u8; 32]) -> Scanned {
+        if let Content::AwsLog(facts) = &mut self.0.content {
+            facts.hash = hex::encode(sha256);
+        }
+        self.0
+    }
+
+    /// The scan, hashed here after all: `inflated` are the bytes given to
+    /// [`scan_inflated_unhashed`].
+    pub fn hash_here(self, inflated: &[u8]) -> Scanned {
+        let mut sha = Sha256::new();
+        for slice in inflated.chunks(SLICE) {
+            sha.update(slice);
+        }
+        self.hashed(&sha.finalize().into())
+    }
+
+    /// The scan of a log whose hash its host could not compute (`why`): an unreadable log,
+    /// which verification reports as such and never counts as intact.
+    pub fn not_hashed(self, why: &str) -> Scanned {
+        Scanned {
+            content: Content::Malformed(
+                FileKind::AwsLog,
+                Error::Io {
+                    message: format!("its SHA-256 could not be computed: {why}"),
+                },
+            ),
+            ..self.0
+        }
+    }
+}
+
+/// Whether [`scan_inflated`] takes its shortcut: a gzip CloudTrail log (by name) within
+/// [`ScanLimits::max_inflated`].
+fn takes_shortcut(path: &str, stored: &[u8], inflated: &[u8], limits: &ScanLimits) -> bool {
+    kind_by_name(path) == Some(FileKind::AwsLog)
+        && stored.starts_with(&GZIP_MAGIC)
+        && inflated.len() as u64 <= limits.max_inflated
+}
+
+/// The shortcut's scan; `hash`: whether to hash the log here (otherwise its hash is left empty
+/// for [`Unhashed`]).
 fn scan_inflated_with(
     path: &str,
     stored: &[u8],
@@ -254,24 +335,26 @@ fn scan_inflated_with(
     inflated: &[u8],
     limits: &ScanLimits,
     facts: Option<RecordFacts>,
+    hash: bool,
 ) -> Scanned {
-    if kind_by_name(path) != Some(FileKind::AwsLog)
-        || !stored.starts_with(&GZIP_MAGIC)
-        || inflated.len() as u64 > limits.max_inflated
-    {
+    if !takes_shortcut(path, stored, inflated, limits) {
         return scan(path, &mut &stored[..], limits);
     }
-    let mut sha = Sha256::new();
+    let mut sha = hash.then(Sha256::new);
     // The record facts: given by the cuts, or read here (`Err`) as the log is hashed.
     let mut facts = facts.ok_or_else(|| Extractor::new(Schema::Aws));
     // Slice by slice: each slice is hashed and read while it is in cache, and in a browser
     // the hash and the extractor are called often enough to be optimised early (V8 runs a
     // wasm function in its baseline tier until a later call: one call over a whole log of
     // megabytes ran the first log of each worker several times slower).
-    for slice in inflated.chunks(SLICE) {
-        sha.update(slice);
-        if let Err(e) = &mut facts {
-            e.feed(slice);
+    if sha.is_some() || facts.is_err() {
+        for slice in inflated.chunks(SLICE) {
+            if let Some(sha) = &mut sha {
+                sha.update(slice);
+            }
+            if let Err(e) = &mut facts {
+                e.feed(slice);
+            }
         }
     }
     let records = facts.unwrap_or_else(Extractor::finish);
@@ -280,7 +363,7 @@ fn scan_inflated_with(
         stored_size: stored.len() as u64,
         warnings: Vec::new(),
         content: Content::AwsLog(LogFacts {
-            hash: hex::encode(sha.finalize()),
+            hash: sha.map(|s| hex::encode(s.finalize())).unwrap_or_default(),
             trailing_at: first.trailing_at,
             records,
         }),

@@ -13,9 +13,11 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 use trailproof_chain::{
-    kind_by_name, scan, scan_inflated, scan_inflated_cut, FileKind, RecordCuts, ScanLimits, Scanned,
+    kind_by_name, scan, scan_inflated, scan_inflated_cut, scan_inflated_unhashed, FileKind,
+    RecordCuts, ScanLimits, Scanned, Unhashed,
 };
-use trailproof_core::{gzip, input};
+use trailproof_core::gzip::{self, FirstMember};
+use trailproof_core::input;
 use trailproof_events::ingest::{Cut, FileSummary, Ingest};
 
 /// Scans `held` (the whole stored entry at `path`) and loads its events into `ingest`: the
@@ -28,11 +30,85 @@ pub fn scan_and_ingest(
     limits: &ScanLimits,
     ingest: &mut Ingest,
 ) -> (Scanned, FileSummary) {
-    if let Some(done) = inflated_once(path, held, limits, ingest) {
-        return done;
+    let scan_log = |decoded: &[u8], first: &FirstMember, cuts: Option<RecordCuts<'_>>| match cuts {
+        Some(cuts) => scan_inflated_cut(path, held, first, decoded, limits, cuts),
+        None => scan_inflated(path, held, first, decoded, limits),
+    };
+    load(path, held, limits, ingest, scan_log, |s| s)
+}
+
+/// Hashes the decoded bytes of a held gzip CloudTrail log (SHA-256, for its digest chain) for
+/// [`scan_and_ingest_hashing`], in its host's own way: a browser hands them to its native
+/// SHA-256, which the log's scan would otherwise compute in wasm.
+pub trait LogHasher {
+    /// Starts hashing `decoded` (the log's first gzip member, inflated) and names the hash
+    /// to come, or declines (`None`) and leaves the hash to the scan. The host gives each
+    /// named hash back to the log's [`Scan::Unhashed`], matched by its ticket.
+    fn take(&mut self, decoded: &[u8]) -> Option<u64>;
+}
+
+/// A scan, complete or waiting for its host's hash of the decoded log.
+#[derive(Debug)]
+pub enum Scan {
+    /// Complete.
+    Done(Scanned),
+    /// Complete once given the SHA-256 the host's [`LogHasher`] promised for `ticket`.
+    Unhashed {
+        /// The scan but for the hash.
+        scan: Unhashed,
+        /// What [`LogHasher::take`] named the hash.
+        ticket: u64,
+    },
+}
+
+impl Scan {
+    /// What the file was recognised as.
+    pub fn kind(&self) -> FileKind {
+        match self {
+            Scan::Done(scanned) => scanned.kind(),
+            Scan::Unhashed { .. } => FileKind::AwsLog,
+        }
+    }
+}
+
+/// [`scan_and_ingest`] with the decoded bytes of a held gzip CloudTrail log offered to
+/// `hasher`: a log it takes comes back [`Scan::Unhashed`], every other entry (and every log it
+/// declines) scanned in full. The scan once hashed equals [`scan_and_ingest`]'s.
+pub fn scan_and_ingest_hashing(
+    path: &str,
+    held: &[u8],
+    limits: &ScanLimits,
+    ingest: &mut Ingest,
+    hasher: &mut dyn LogHasher,
+) -> (Scan, FileSummary) {
+    let scan_log = |decoded: &[u8], first: &FirstMember, cuts: Option<RecordCuts<'_>>| {
+        match scan_inflated_unhashed(path, held, first, decoded, limits, cuts) {
+            Err(done) => Scan::Done(done),
+            Ok(scan) => match hasher.take(decoded) {
+                Some(ticket) => Scan::Unhashed { scan, ticket },
+                None => Scan::Done(scan.hash_here(decoded)),
+            },
+        }
+    };
+    load(path, held, limits, ingest, scan_log, Scan::Done)
+}
+
+/// The steps both kinds of scan share: a held single-member gzip CloudTrail log inflated once
+/// and scanned by `scan_log` (given the log's record cuts where the ingest read it), anything
+/// else scanned in full (`done`).
+fn load<T>(
+    path: &str,
+    held: &[u8],
+    limits: &ScanLimits,
+    ingest: &mut Ingest,
+    scan_log: impl FnOnce(&[u8], &FirstMember, Option<RecordCuts<'_>>) -> T,
+    done: impl FnOnce(Scanned) -> T,
+) -> (T, FileSummary) {
+    if let Some(loaded) = inflated_once(path, held, limits, ingest, scan_log) {
+        return loaded;
     }
     let scanned = scan(path, &mut &held[..], limits);
-    (scanned, ingest.add_file(path, &mut &held[..]))
+    (done(scanned), ingest.add_file(path, &mut &held[..]))
 }
 
 /// A single-member gzip CloudTrail log that inflates within the ingest's ratio floor,
@@ -41,12 +117,13 @@ pub fn scan_and_ingest(
 /// it can take them, and reads the stored bytes again where it cannot, when the scan reads
 /// the log for its record facts itself); `None` when the entry is anything else or does not
 /// inflate cleanly, for the usual paths to judge.
-fn inflated_once(
+fn inflated_once<T>(
     path: &str,
     held: &[u8],
     limits: &ScanLimits,
     ingest: &mut Ingest,
-) -> Option<(Scanned, FileSummary)> {
+    scan_log: impl FnOnce(&[u8], &FirstMember, Option<RecordCuts<'_>>) -> T,
+) -> Option<(T, FileSummary)> {
     if !held.starts_with(&gzip::MAGIC) || kind_by_name(path) != Some(FileKind::AwsLog) {
         return None;
     }
@@ -73,11 +150,7 @@ fn inflated_once(
                         } => cuts.record(offset, bytes.len(), members.map(|m| m.iter())),
                         Cut::Problem => cuts.problem(),
                     });
-                let scanned = if read_here {
-                    scan_inflated_cut(path, held, &first, &decoded, limits, cuts)
-                } else {
-                    scan_inflated(path, held, &first, &decoded, limits)
-                };
+                let scanned = scan_log(&decoded, &first, read_here.then_some(cuts));
                 (scanned, summary)
             });
     if decoded.capacity() <= KEEP_DECODED {
@@ -215,6 +288,114 @@ mod tests {
         }
     }
 
+    /// A host that hashes the logs it takes later, as a browser does (here with `sha2`),
+    /// declining every `decline`-th offer (none: 0).
+    struct Later {
+        taken: Vec<(u64, Vec<u8>)>,
+        offers: u64,
+        decline: u64,
+    }
+
+    impl Later {
+        fn declining_every(decline: u64) -> Later {
+            Later {
+                taken: Vec::new(),
+                offers: 0,
+                decline,
+            }
+        }
+
+        /// The hash the host computes for `ticket`, of the bytes it was given.
+        fn hash(&self, ticket: u64) -> [u8; 32] {
+            let (_, bytes) = self.taken.iter().find(|(t, _)| *t == ticket).unwrap();
+            let mut h = trailproof_core::hash::FileHasher::new();
+            h.update(bytes);
+            h.finish().sha256
+        }
+
+        fn complete(&self, scan: Scan) -> Scanned {
+            match scan {
+                Scan::Done(s) => s,
+                Scan::Unhashed { scan, ticket } => scan.hashed(&self.hash(ticket)),
+            }
+        }
+    }
+
+    impl LogHasher for Later {
+        fn take(&mut self, decoded: &[u8]) -> Option<u64> {
+            self.offers += 1;
+            if self.decline > 0 && self.offers % self.decline == 0 {
+                return None;
+            }
+            // Tickets are the host's names, not positions.
+            let ticket = 7_000 + 3 * self.offers;
+            self.taken.push((ticket, decoded.to_vec()));
+            Some(ticket)
+        }
+    }
+
+    /// A log hashed by its host gives the scan [`scan_and_ingest`] gives, the same events and
+    /// summary; one the host declines is hashed here; the hash given is the one the scan
+    /// keeps (a wrong one makes another scan); entries that are not gzip CloudTrail logs are
+    /// never offered.
+    #[test]
+    fn a_log_hashed_by_its_host_scans_as_one_hashed_here() {
+        let path = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/111122223333_CloudTrail_us-east-1_20240501T0000Z_abc.json.gz";
+        let limits = ScanLimits::default();
+        let logs = [log(1), log(10), log(3_000), gzip(br#"{"Records":[]}"#)];
+        for decline in [0, 2] {
+            let mut later = Later::declining_every(decline);
+            let mut scans = Vec::new();
+            let (mut hosted, mut here) = (
+                Ingest::new(IngestOptions::default()),
+                Ingest::new(IngestOptions::default()),
+            );
+            for held in &logs {
+                let (scan, summary) =
+                    scan_and_ingest_hashing(path, held, &limits, &mut hosted, &mut later);
+                let (want, want_summary) = scan_and_ingest(path, held, &limits, &mut here);
+                assert_eq!(summary, want_summary);
+                scans.push((scan, serde_json::to_string(&want).unwrap()));
+            }
+            assert_eq!(later.offers, logs.len() as u64);
+            let unhashed = scans
+                .iter()
+                .filter(|(s, _)| matches!(s, Scan::Unhashed { .. }))
+                .count();
+            assert_eq!(unhashed, if decline == 0 { 4 } else { 2 });
+            for (scan, want) in scans {
+                assert_eq!(serde_json::to_string(&later.complete(scan)).unwrap(), want);
+            }
+            assert_eq!(rows(hosted), rows(here));
+        }
+        // The hash given is the one kept.
+        let held = log(10);
+        let mut later = Later::declining_every(0);
+        let mut ingest = Ingest::new(IngestOptions::default());
+        let (scan, _) = scan_and_ingest_hashing(path, &held, &limits, &mut ingest, &mut later);
+        let Scan::Unhashed { scan, .. } = scan else {
+            panic!("a gzip CloudTrail log is offered to the host")
+        };
+        let wrong = serde_json::to_string(&scan.hashed(&[7; 32])).unwrap();
+        let right = serde_json::to_string(&scan_and_ingest(path, &held, &limits, &mut ingest).0);
+        assert_ne!(wrong, right.unwrap());
+        assert!(wrong.contains(&"07".repeat(32)), "{wrong}");
+        // Not offered: another file kind, a plain log, a log with a second member.
+        let mut two = log(2);
+        two.extend(log(3));
+        for (path, held) in [
+            ("keys/key.pem", log(2)),
+            (path, b"{\"Records\":[]}".to_vec()),
+            (path, two),
+        ] {
+            let mut later = Later::declining_every(0);
+            let mut ingest = Ingest::new(IngestOptions::default());
+            let (scan, _) = scan_and_ingest_hashing(path, &held, &limits, &mut ingest, &mut later);
+            assert!(matches!(scan, Scan::Done(_)), "{path}");
+            assert_eq!(later.offers, 0, "{path}");
+        }
+    }
+
     fn gzip(json: &[u8]) -> Vec<u8> {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(json).unwrap();
@@ -321,13 +502,15 @@ mod tests {
             let held = gzip(json);
             let mut ingest = Ingest::new(IngestOptions::default());
             let (scanned, _) = scan_and_ingest(path, &held, &limits, &mut ingest);
-            let want = scan(path, &mut &held[..], &limits);
-            assert_eq!(
-                serde_json::to_string(&scanned).unwrap(),
-                serde_json::to_string(&want).unwrap(),
-                "{what}: {}",
-                String::from_utf8_lossy(json)
-            );
+            let want = serde_json::to_string(&scan(path, &mut &held[..], &limits)).unwrap();
+            let what = format!("{what}: {}", String::from_utf8_lossy(json));
+            assert_eq!(serde_json::to_string(&scanned).unwrap(), want, "{what}");
+            // And hashed by a host.
+            let mut later = Later::declining_every(0);
+            let mut ingest = Ingest::new(IngestOptions::default());
+            let (scan, _) = scan_and_ingest_hashing(path, &held, &limits, &mut ingest, &mut later);
+            let scanned = later.complete(scan);
+            assert_eq!(serde_json::to_string(&scanned).unwrap(), want, "{what}");
         };
         for (i, v) in variants.iter().enumerate() {
             check(v.as_bytes(), &format!("variant {i}"));

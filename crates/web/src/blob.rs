@@ -6,7 +6,7 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use js_sys::Uint8Array;
+use js_sys::{Promise, Uint8Array};
 use trailproof_core::hash::{FileDigest, FileHasher};
 use trailproof_core::input::ReadSeek;
 use web_sys::{Blob, FileReaderSync};
@@ -26,6 +26,8 @@ pub struct BlobReader {
     /// With [`BlobReader::hashing`]: the hash of the blob so far.
     hasher: Option<Prefix>,
     digest: Option<FileDigest>,
+    /// With [`BlobReader::hashed_by`]: the browser's SHA-256 of the bytes, under way.
+    pending: Option<Promise>,
 }
 
 impl BlobReader {
@@ -42,20 +44,36 @@ impl BlobReader {
             buf_start: 0,
             hasher: None,
             digest: None,
+            pending: None,
         })
     }
 
-    /// A reader over bytes already read from `blob` (all of it), hashed at once: the worker
-    /// reads many small files concurrently (async, overlapping the browser's per-file latency)
-    /// before the synchronous load.
+    /// A reader over bytes already read from `blob` (all of it): the worker reads many small
+    /// files concurrently (async, overlapping the browser's per-file latency) before the
+    /// synchronous load. Not hashed: see [`BlobReader::hashed_by`].
     pub fn preloaded(blob: Blob, bytes: Vec<u8>) -> io::Result<BlobReader> {
         let mut reader = BlobReader::new(blob)?;
-        let mut hasher = FileHasher::new();
-        hasher.update(&bytes);
-        reader.digest = Some(hasher.finish());
         reader.size = bytes.len() as u64;
         reader.buf = bytes;
         Ok(reader)
+    }
+
+    /// A [`BlobReader::preloaded`] reader hashed by `digest`, the browser's SHA-256 of its
+    /// bytes already under way ([`crate::subtle::Subtle::sha256_js`]), or here and now
+    /// (`None`).
+    pub fn hashed_by(mut self, digest: Option<Promise>) -> BlobReader {
+        match digest {
+            Some(digest) => self.pending = Some(digest),
+            None => self.digest = Some(self.hash_held()),
+        }
+        self
+    }
+
+    /// The digest of a preloaded reader's bytes, computed here.
+    fn hash_held(&self) -> FileDigest {
+        let mut hasher = FileHasher::new();
+        hasher.update(&self.buf);
+        hasher.finish()
     }
 
     /// Hashes the blob from the reads that load it: every slice read from the start onwards
@@ -84,6 +102,18 @@ impl BlobReader {
     pub async fn finish_digest(&mut self) -> io::Result<FileDigest> {
         if let Some(d) = &self.digest {
             return Ok(*d);
+        }
+        if let Some(pending) = self.pending.take() {
+            // A preloaded reader holds every byte: hashed here if the browser's digest failed.
+            let digest = match crate::subtle::digest(pending).await {
+                Ok(sha256) => FileDigest {
+                    size: self.size,
+                    sha256,
+                },
+                Err(_) => self.hash_held(),
+            };
+            self.digest = Some(digest);
+            return Ok(digest);
         }
         let Prefix { hasher, upto } = self.hasher.take().unwrap_or_default();
         let digest = crate::fetch::hash_rest(&self.blob, hasher, upto, &mut |_| {})

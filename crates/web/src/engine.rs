@@ -188,6 +188,9 @@ pub struct Join {
     work_ms: f64,
     walk_ms: f64,
     join_ms: f64,
+    /// Logs the hosts hashed, and how long they waited for them.
+    host_hashed: u64,
+    hash_wait_ms: f64,
 }
 
 /// At most this many times the events joined so far are reserved for those still to come
@@ -220,6 +223,8 @@ impl Join {
             work_ms: 0.0,
             walk_ms: 0.0,
             join_ms: 0.0,
+            host_hashed: 0,
+            hash_wait_ms: 0.0,
         }
     }
 
@@ -252,6 +257,8 @@ impl Join {
         self.read_ms += output.read_ms;
         self.work_ms += output.scan_ingest_ms;
         self.walk_ms += output.walk_ms;
+        self.host_hashed += output.host_hashed;
+        self.hash_wait_ms += output.hash_wait_ms;
         self.ingest.append(part);
         self.joined_bytes += output.lines.iter().map(|l| l.stored).sum::<u64>();
         let events = self.ingest.events() as u64;
@@ -294,6 +301,8 @@ impl Join {
             work_ms,
             walk_ms,
             join_ms,
+            host_hashed,
+            hash_wait_ms,
             ..
         } = self;
         let (verifiers, key_names, _) = timings.time("keys", || sealed::verifiers_of(&keys));
@@ -301,6 +310,10 @@ impl Join {
         timings.add("  read entries", read_ms);
         timings.add("  chain scan + event ingest (one read)", work_ms);
         timings.add("  containers, progress, rest", walk_ms - read_ms - work_ms);
+        timings.add(
+            &format!("waiting for the browser's SHA-256 of {host_hashed} logs (summed)"),
+            hash_wait_ms,
+        );
         let t0 = clock();
         let mut archive = ArchiveVerifier::new(ArchiveOptions::new(verifiers.clone()));
         let mut archive_seen = false;
@@ -1798,11 +1811,9 @@ mod tests {
         out
     }
 
-    /// The inputs cut into 1, 2, 3 or 7 runs, each loaded apart (as the browser's load
-    /// workers do) and finished together, give exactly what one run gives: summary, report,
-    /// lines, sealed archive and proofs, store, query results in the same order, analysis.
-    #[test]
-    fn runs_finished_together_give_what_one_run_gives() {
+    /// Every kind of input at once: the bundled sample, a chain with a forged log, a sealed
+    /// archive, a Sigma rule, the sample again zipped, the forged chain again in a `.tar.gz`.
+    fn mixed_inputs() -> Vec<(String, Vec<u8>)> {
         let mut files: Vec<(String, Vec<u8>)> = sample_files();
         files.extend(chain_with_forgery());
         files.extend(sealed_archive());
@@ -1830,6 +1841,15 @@ mod tests {
         }
         let tgz = tar.into_inner().unwrap().finish().unwrap();
         files.push(("again.tar.gz".into(), tgz));
+        files
+    }
+
+    /// The inputs cut into 1, 2, 3 or 7 runs, each loaded apart (as the browser's load
+    /// workers do) and finished together, give exactly what one run gives: summary, report,
+    /// lines, sealed archive and proofs, store, query results in the same order, analysis.
+    #[test]
+    fn runs_finished_together_give_what_one_run_gives() {
+        let files = mixed_inputs();
         let sizes: Vec<u64> = files.iter().map(|(_, b)| b.len() as u64).collect();
         let outcome = |runs: &[run::RunSpec], hold: u64, batch: usize| {
             let mut cursors: Vec<Cursor<Vec<u8>>> =
@@ -1930,6 +1950,177 @@ mod tests {
                 outcome(&runs, hold, 0),
                 &format!("{workers} workers, the zip in {ranges} ranges"),
             );
+        }
+    }
+
+    /// How a host answers for the logs it took to hash ([`run::RunLoader::hashing`]).
+    #[derive(Clone, Copy, PartialEq)]
+    enum Answer {
+        /// The SHA-256 of the bytes it took.
+        Right,
+        /// Declines every other log (hashed by the scan instead).
+        DeclineHalf,
+        /// A wrong digest for the log at this path.
+        Wrong(&'static str),
+        /// No digest for it (the browser's digest failed).
+        Failed(&'static str),
+        /// Never gives the hash of it.
+        Never(&'static str),
+    }
+
+    /// Decoded logs a host took to hash, by ticket.
+    type Taken = Rc<RefCell<Vec<(u64, Vec<u8>)>>>;
+
+    /// A host that hashes the logs it takes after each batch, as a load worker settles the
+    /// browser's digests.
+    #[derive(Clone)]
+    struct Later {
+        answer: Answer,
+        taken: Taken,
+        offers: Rc<Cell<u64>>,
+    }
+
+    impl trailproof_load::LogHasher for Later {
+        fn take(&mut self, decoded: &[u8]) -> Option<u64> {
+            self.offers.set(self.offers.get() + 1);
+            if self.answer == Answer::DeclineHalf && self.offers.get() % 2 == 0 {
+                return None;
+            }
+            let ticket = 100 + 7 * self.offers.get();
+            self.taken.borrow_mut().push((ticket, decoded.to_vec()));
+            Some(ticket)
+        }
+    }
+
+    impl Later {
+        /// The hashes of everything taken since the last call, by ticket, as `answer` says.
+        fn settle(&self) -> Vec<(u64, Result<[u8; 32], String>)> {
+            let sha = |bytes: &[u8]| {
+                let mut h = trailproof_core::hash::FileHasher::new();
+                h.update(bytes);
+                h.finish().sha256
+            };
+            // A log of the chain's is told by its first record's source.
+            let is = |bytes: &[u8], log: &str| {
+                String::from_utf8_lossy(bytes).contains(&format!("\"{log}\""))
+            };
+            let mut given = Vec::new();
+            for (ticket, bytes) in self.taken.borrow_mut().drain(..) {
+                let hash = match self.answer {
+                    Answer::Wrong(log) if is(&bytes, log) => Ok([0x5a; 32]),
+                    Answer::Failed(log) if is(&bytes, log) => Err("OperationError".to_owned()),
+                    Answer::Never(log) if is(&bytes, log) => continue,
+                    _ => Ok(sha(&bytes)),
+                };
+                given.push((ticket, hash));
+            }
+            // In any order.
+            given.reverse();
+            given
+        }
+    }
+
+    /// Loads `files` in one run whose logs a host hashes as `answer` says, in batches of two
+    /// inputs: everything, and how many logs the host hashed.
+    fn load_hashed_later(files: &[(String, Vec<u8>)], answer: Answer) -> (Vec<String>, u64) {
+        let mut cursors: Vec<Cursor<Vec<u8>>> =
+            files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
+        let mut inputs = inputs(files, &mut cursors);
+        let later = Later {
+            answer,
+            taken: Rc::default(),
+            offers: Rc::default(),
+        };
+        let progress: Progress = Rc::new(RefCell::new(|_: Tick<'_>| {}));
+        let mut loader =
+            run::RunLoader::new(run::HOLD_BYTES, progress).hashing(Box::new(later.clone()));
+        for batch in inputs.chunks_mut(2) {
+            loader.add(batch, &Timings::off());
+            loader.give_hashes(later.settle(), 0.0);
+        }
+        let run = loader.finish();
+        let hashed = run.output.host_hashed;
+        assert!(later.offers.get() > 0);
+        let mut join = Join::new();
+        join.add(run, &|| 0.0);
+        let (mut engine, mut summary) = join.finish(&mut Timings::off());
+        summary.analysis = engine
+            .reanalyze(&AnalysisSettings::default(), &mut inputs)
+            .unwrap();
+        (everything(&mut engine, &summary), hashed)
+    }
+
+    /// A run whose CloudTrail logs its host hashes (as the browser's load workers have
+    /// `crypto.subtle` do) loads exactly what a run that hashes them itself loads, whether the
+    /// host takes every log or declines some; the hash the host gives is the one verified (a
+    /// wrong one is a log that changed), and a log whose hash the host could not compute or
+    /// never gave is reported unreadable, never intact.
+    #[test]
+    fn logs_hashed_by_the_host_load_as_logs_hashed_here() {
+        let files = mixed_inputs();
+        let progress: Progress = Rc::new(RefCell::new(|_: Tick<'_>| {}));
+        let runs = [run::RunSpec::whole(0..files.len())];
+        let one = {
+            let mut cursors: Vec<Cursor<Vec<u8>>> =
+                files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
+            let mut inputs = inputs(&files, &mut cursors);
+            let (mut engine, mut summary) = Engine::load_in_runs(
+                &mut inputs,
+                &runs,
+                run::HOLD_BYTES,
+                2,
+                progress,
+                &mut Timings::off(),
+            );
+            summary.analysis = engine
+                .reanalyze(&AnalysisSettings::default(), &mut inputs)
+                .unwrap();
+            everything(&mut engine, &summary)
+        };
+        let (all, hashed) = load_hashed_later(&files, Answer::Right);
+        assert!(all == one, "every log hashed by the host");
+        // The gzip CloudTrail logs of the sample, its zipped copy, the chain and its copy.
+        assert!(hashed >= 8, "{hashed} logs hashed by the host");
+        let (half, fewer) = load_hashed_later(&files, Answer::DeclineHalf);
+        assert!(half == one, "every other log hashed by the host");
+        assert!(fewer < hashed && fewer > 0, "{fewer} of {hashed}");
+
+        // A log of the chain that verifies, told by its first event's time (its copies in the
+        // zip and the tarball too): valid when hashed right; otherwise a log that changed, or
+        // one that could not be read (the forged log makes the verdict invalid either way).
+        let log = "2024-05-01T02:11:05Z";
+        let items = |all: &[String]| -> Vec<serde_json::Value> {
+            let summary: serde_json::Value = serde_json::from_str(&all[0]).unwrap();
+            let items = summary["report"]["items"].as_array().unwrap().clone();
+            let ours = |i: &&serde_json::Value| {
+                i["kind"] == "log"
+                    && i["path"]
+                        .as_str()
+                        .is_some_and(|p| p.ends_with("0215Z_QrStUvWxYz012345.json.gz"))
+            };
+            items.iter().filter(ours).cloned().collect()
+        };
+        assert!(items(&one).len() >= 2);
+        assert!(items(&one).iter().all(|i| i["status"] == "valid"));
+        for (answer, says) in [
+            (Answer::Wrong(log), "SHA-256 of its content is 5a5a5a5a"),
+            (
+                Answer::Failed(log),
+                "its SHA-256 could not be computed: OperationError",
+            ),
+            (
+                Answer::Never(log),
+                "its SHA-256 could not be computed: its host gave no hash",
+            ),
+        ] {
+            let (got, _) = load_hashed_later(&files, answer);
+            let changed = items(&got);
+            assert_eq!(changed.len(), items(&one).len(), "{says}");
+            for item in changed {
+                assert_ne!(item["status"], "valid", "{says}: {item}");
+                let message = item["message"].as_str().unwrap_or_default();
+                assert!(message.contains(says), "{says}: {item}");
+            }
         }
     }
 

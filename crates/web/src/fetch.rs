@@ -10,6 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::File;
 
 use crate::protocol::CHUNK;
+use crate::subtle::Subtle;
 
 #[wasm_bindgen]
 extern "C" {
@@ -72,7 +73,7 @@ pub async fn prefetch(files: &[(String, File)], budget_share: u64) -> Vec<Option
         if let Some(c) = chunks.next() {
             flying.push_back(Reads::start(files, c.to_vec()));
         }
-        for (index, bytes) in reads.settle().await {
+        for (index, bytes, _) in reads.settle(None).await {
             out[index] = Some(bytes);
         }
     }
@@ -112,8 +113,9 @@ impl Reads {
 
     /// The bytes of every file read, by index; none when the read failed (a file changed or
     /// vanished since it was picked, say), for the load to read each file on its own and
-    /// report the one that fails.
-    pub async fn settle(self) -> Vec<(usize, Vec<u8>)> {
+    /// report the one that fails. With `subtle`, each file's SHA-256 is started by the
+    /// browser on the bytes as read, before they are copied into wasm.
+    pub async fn settle(self, subtle: Option<&Subtle>) -> Vec<(usize, Vec<u8>, Option<Promise>)> {
         let Some(read) = self.read else {
             return Vec::new();
         };
@@ -130,9 +132,10 @@ impl Reads {
             .into_iter()
             .map(|(i, size)| {
                 let end = at + size as u32;
-                let bytes = all.subarray(at, end).to_vec();
+                let file = all.subarray(at, end);
+                let digest = subtle.and_then(|s| s.sha256_js(&file));
                 at = end;
-                (i, bytes)
+                (i, file.to_vec(), digest)
             })
             .collect()
     }

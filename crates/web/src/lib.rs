@@ -39,4 +39,6 @@ pub mod page;
 #[cfg(target_arch = "wasm32")]
 pub mod pool;
 #[cfg(target_arch = "wasm32")]
+pub mod subtle;
+#[cfg(target_arch = "wasm32")]
 pub mod views;

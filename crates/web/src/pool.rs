@@ -25,6 +25,7 @@ use crate::protocol::{FromLoader, ToLoader, CHUNK};
 use crate::run::{
     batches, cut_runs, Run, RunLoader, RunSpec, ZipRange, HOLD_BYTES, RUNS_PER_WORKER, SPLIT_BYTES,
 };
+use crate::subtle::{Digests, LogDigests, Subtle};
 
 /// Most load workers: past this, the engine worker appending parts and the page's own work
 /// gain nothing from more.
@@ -440,29 +441,32 @@ pub async fn load_here(
     };
     let clock = performance_now;
     let timings = Timings::new(&clock);
-    let mut loader = RunLoader::new(HOLD_BYTES, progress);
+    let subtle = Subtle::get();
+    let (mut loader, digests) = run_loader(progress);
     let mut next = batches.first().map(read_ahead);
     for (k, range) in batches.iter().enumerate() {
         let ready = match next.take() {
-            Some(reads) => reads.settle().await,
+            Some(reads) => reads.settle(subtle.as_ref()).await,
             None => Vec::new(),
         };
         // The next batch is read while this one loads.
         next = batches.get(k + 1).map(read_ahead);
-        let mut preloaded: Vec<Option<Vec<u8>>> = vec![None; range.len()];
-        for (index, bytes) in ready {
-            preloaded[index - range.start] = Some(bytes);
+        let mut preloaded: Vec<Option<(Vec<u8>, Option<Promise>)>> = vec![None; range.len()];
+        for (index, bytes, digest) in ready {
+            preloaded[index - range.start] = Some((bytes, digest));
         }
         let mut readers = Vec::with_capacity(range.len());
         for (index, bytes) in range.clone().zip(preloaded) {
             let (name, file) = &files[index];
             let reader = match bytes {
-                Some(bytes) => BlobReader::preloaded(file.clone().into(), bytes),
+                Some((bytes, digest)) => BlobReader::preloaded(file.clone().into(), bytes)
+                    .map(|reader| reader.hashed_by(digest)),
                 None => BlobReader::new(file.clone().into()).map(BlobReader::hashing),
             };
             readers.push((name.clone(), reader.map_err(|e| e.to_string())?));
         }
         loader.add(&mut inputs(&mut readers), &timings);
+        settle_hashes(&mut loader, digests.as_ref()).await;
         // Every input was hashed by the load's own reads (the rest of one read out of order now).
         for (index, (_, reader)) in range.clone().zip(readers.iter_mut()) {
             match reader.finish_digest().await {
@@ -472,6 +476,25 @@ pub async fn load_here(
         }
     }
     Ok((loader.finish(), hashed, failed))
+}
+
+/// A load worker's run loader, its logs hashed by the browser where it can
+/// ([`LogDigests`]), and the handle to settle those digests with.
+fn run_loader(progress: Progress) -> (RunLoader, Option<Digests>) {
+    let loader = RunLoader::new(HOLD_BYTES, progress);
+    match LogDigests::new() {
+        Some((hasher, digests)) => (loader.hashing(Box::new(hasher)), Some(digests)),
+        None => (loader, None),
+    }
+}
+
+/// Gives `loader` the browser's digests of the logs it offered since the last call.
+async fn settle_hashes(loader: &mut RunLoader, digests: Option<&Digests>) {
+    if let Some(digests) = digests {
+        let t0 = performance_now();
+        let given = digests.settle().await;
+        loader.give_hashes(given, performance_now() - t0);
+    }
 }
 
 /// One range of a zip's entries ([`RunLoader::add_entries`]). The range that starts at the
@@ -490,12 +513,13 @@ async fn load_range(
     let mut readers = vec![(name.to_owned(), reader)];
     let clock = performance_now;
     let timings = Timings::new(&clock);
-    let mut loader = RunLoader::new(HOLD_BYTES, progress);
+    let (mut loader, digests) = run_loader(progress);
     if let Some(input) = inputs(&mut readers).first_mut() {
         // Progress counts the range's share of the zip.
         input.size = zip.bytes;
         loader.add_entries(input, zip.entries.clone(), &timings);
     }
+    settle_hashes(&mut loader, digests.as_ref()).await;
     let (mut hashed, mut failed) = (Vec::new(), Vec::new());
     if first {
         match readers[0].1.finish_digest().await {

@@ -19,6 +19,7 @@ use trailproof_chain::{FileKind as ChainKind, ScanLimits, Scanned};
 use trailproof_core::input::{self, Control, Limits};
 use trailproof_events::ingest::{FileKind, FileSummary, Framing, Part, Phase as IngestPhase};
 use trailproof_events::{Ingest, IngestOptions};
+use trailproof_load::{LogHasher, Scan};
 
 use crate::engine::{Input, Progress, Reopen, Tick, Timings, MAX_ENTRY_BYTES};
 use crate::protocol::{FileLine, Phase, CHUNK};
@@ -56,6 +57,11 @@ pub struct RunOutput {
     pub scan_ingest_ms: f64,
     /// See [`RunOutput::read_ms`].
     pub walk_ms: f64,
+    /// CloudTrail logs whose SHA-256 the host computed ([`RunLoader::hashing`]).
+    pub host_hashed: u64,
+    /// Milliseconds the host waited for those hashes after its batches
+    /// ([`RunLoader::give_hashes`]).
+    pub hash_wait_ms: f64,
 }
 
 /// A run's full result: its output, the bytes of its deferred entries, its ingest part.
@@ -146,6 +152,12 @@ pub struct RunLoader {
     /// Events of the entries done.
     loaded: Cell<u64>,
     out: RunOutput,
+    /// Every scanned entry, in input order, some waiting for their host's hash.
+    scanned: Vec<Scan>,
+    /// Where the first scan still waiting for its hash may be in `scanned`.
+    unhashed_from: usize,
+    /// The host's SHA-256 for decoded logs, if it has one of its own.
+    hasher: Option<Box<dyn LogHasher>>,
     deferred: Vec<Vec<u8>>,
     /// Bytes of the inputs added before the current one.
     base: u64,
@@ -199,9 +211,56 @@ impl RunLoader {
             events,
             loaded: Cell::new(0),
             out: RunOutput::default(),
+            scanned: Vec::new(),
+            unhashed_from: 0,
+            hasher: None,
             deferred: Vec::new(),
             base: 0,
         }
+    }
+
+    /// The run with the decoded bytes of its held gzip CloudTrail logs offered to `hasher`
+    /// ([`trailproof_load::scan_and_ingest_hashing`]): the host then gives every hash it took
+    /// through [`RunLoader::give_hashes`] (a browser's digests are asynchronous: after each
+    /// batch), and the run is the one it would be without.
+    pub fn hashing(mut self, hasher: Box<dyn LogHasher>) -> RunLoader {
+        self.hasher = Some(hasher);
+        self
+    }
+
+    /// Completes the scans waiting for the hashes `given` (by the tickets the hasher named
+    /// them), each the SHA-256 of the log's decoded bytes or why the host could not compute
+    /// it (the log is then reported unreadable, never intact); `waited_ms` is how long the
+    /// host waited for them.
+    pub fn give_hashes(&mut self, given: Vec<(u64, Result<[u8; 32], String>)>, waited_ms: f64) {
+        self.out.hash_wait_ms += waited_ms;
+        if given.is_empty() {
+            return;
+        }
+        let mut given: std::collections::HashMap<u64, Result<[u8; 32], String>> =
+            given.into_iter().collect();
+        let host_hashed = &mut self.out.host_hashed;
+        let rest: Vec<Scan> = self
+            .scanned
+            .drain(self.unhashed_from..)
+            .map(|slot| match slot {
+                Scan::Unhashed { scan, ticket } => match given.remove(&ticket) {
+                    Some(Ok(sha256)) => {
+                        *host_hashed += 1;
+                        Scan::Done(scan.hashed(&sha256))
+                    }
+                    Some(Err(why)) => Scan::Done(scan.not_hashed(&why)),
+                    None => Scan::Unhashed { scan, ticket },
+                },
+                done => done,
+            })
+            .collect();
+        self.scanned.extend(rest);
+        // Scans before the first still waiting are never looked at again.
+        let waiting = self.scanned[self.unhashed_from..]
+            .iter()
+            .position(|s| matches!(s, Scan::Unhashed { .. }));
+        self.unhashed_from = waiting.map_or(self.scanned.len(), |at| self.unhashed_from + at);
     }
 
     /// Loads the next consecutive inputs of the run; `timings.clock` times the steps.
@@ -239,6 +298,9 @@ impl RunLoader {
             events,
             loaded,
             out,
+            scanned: scans,
+            unhashed_from: _,
+            hasher,
             deferred: deferred_bytes,
             base,
         } = self;
@@ -328,7 +390,7 @@ impl RunLoader {
                     t_work += clock() - t0;
                     read_here = (read_here + stored).min(size);
                     let chain_kind = scanned.kind();
-                    out.scanned.push(scanned);
+                    scans.push(Scan::Done(scanned));
                     out.lines.push(match summary {
                         Ok(summary) => {
                             counted(&summary);
@@ -382,10 +444,26 @@ impl RunLoader {
                         ingest.add_file(entry.path, &mut JsonArrayReader::new(bytes.as_slice()));
                     (ChainKind::Other, summary)
                 } else {
-                    let (scanned, summary) =
-                        trailproof_load::scan_and_ingest(entry.path, &bytes, scan_limits, ingest);
-                    let kind = scanned.kind();
-                    out.scanned.push(scanned);
+                    let (scan, summary) = match hasher {
+                        Some(hasher) => trailproof_load::scan_and_ingest_hashing(
+                            entry.path,
+                            &bytes,
+                            scan_limits,
+                            ingest,
+                            hasher.as_mut(),
+                        ),
+                        None => {
+                            let (scanned, summary) = trailproof_load::scan_and_ingest(
+                                entry.path,
+                                &bytes,
+                                scan_limits,
+                                ingest,
+                            );
+                            (Scan::Done(scanned), summary)
+                        }
+                    };
+                    let kind = scan.kind();
+                    scans.push(scan);
                     (kind, summary)
                 };
                 // Scan and ingest share one read (and one inflate): timed together.
@@ -409,10 +487,20 @@ impl RunLoader {
         out.scan_ingest_ms += t_work;
     }
 
-    /// The run: everything added.
+    /// The run: everything added. A log whose hash its host never gave is reported
+    /// unreadable (a host's fault, never taken for an intact log).
     pub fn finish(self) -> Run {
+        let mut output = self.out;
+        output.scanned = self
+            .scanned
+            .into_iter()
+            .map(|scan| match scan {
+                Scan::Done(scanned) => scanned,
+                Scan::Unhashed { scan, .. } => scan.not_hashed("its host gave no hash"),
+            })
+            .collect();
         Run {
-            output: self.out,
+            output,
             deferred: self.deferred,
             part: self.ingest.into_part(),
         }
