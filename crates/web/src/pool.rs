@@ -21,9 +21,10 @@ use web_sys::{File, MessageEvent, Worker, WorkerGlobalScope};
 use crate::blob::{inputs, BlobReader};
 use crate::engine::{Progress, Tick, Timings};
 use crate::fetch::{performance_now, worker_error, Reads, PREFETCH_BUDGET};
-use crate::protocol::{FromLoader, ToLoader, CHUNK};
+use crate::protocol::{FromLoader, ToLoader};
 use crate::run::{
-    batches, cut_runs, Run, RunLoader, RunSpec, ZipRange, HOLD_BYTES, RUNS_PER_WORKER, SPLIT_BYTES,
+    batches, cut_runs, Run, RunLoader, RunSpec, ZipRange, HOLD_BYTES, READ_AHEAD_MAX,
+    RUNS_PER_WORKER, SPLIT_BYTES,
 };
 use crate::subtle::{Digests, LogDigests, Subtle};
 
@@ -410,9 +411,10 @@ pub type Loaded = (Run, Vec<(usize, u64, String)>, Vec<(usize, String)>);
 
 /// A run loaded where this is called (a load worker, or the engine worker itself when there is
 /// only one run: a pool would only add a worker's start and the part's trip), in batches of
-/// consecutive inputs: each batch's small inputs (one slice, [`CHUNK`], or less) are read
-/// ahead, all at once, while the batch before is loaded ([`Reads`], [`RunLoader::add`]), and
-/// every input is hashed by the same reads ([`BlobReader::hashing`] for the bigger ones).
+/// consecutive inputs: each batch's inputs of up to [`READ_AHEAD_MAX`] are read ahead, all at
+/// once, while the batch before is loaded ([`Reads`], [`RunLoader::add`]), and every input is
+/// hashed by the same reads (by the browser as read, [`BlobReader::hashed_by`]; in wasm as
+/// the walk reads the bigger ones, [`BlobReader::hashing`]).
 /// With `zip`, `files` is one zip and only that range of its entries is loaded
 /// ([`load_range`]). `sharing` is how many workers share the read-ahead budget. Returns the
 /// run and the hash results (indexes into `files`).
@@ -436,7 +438,10 @@ pub async fn load_here(
     let read_ahead = |range: &Range<usize>| {
         Reads::start(
             files,
-            range.clone().filter(|&i| sizes[i] <= CHUNK).collect(),
+            range
+                .clone()
+                .filter(|&i| sizes[i] <= READ_AHEAD_MAX)
+                .collect(),
         )
     };
     let clock = performance_now;

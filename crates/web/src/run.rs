@@ -684,19 +684,25 @@ pub fn cut_runs(
 /// flight to keep the browser busy, few enough that the first batch is soon read.
 pub const BATCH_FILES: usize = 256;
 
+/// Largest input a load worker reads ahead whole, with the rest of its batch in one read
+/// (and has the browser hash as read, [`crate::subtle`]); a bigger one is read slice by slice
+/// as the walk goes.
+pub const READ_AHEAD_MAX: u64 = 16 << 20;
+
 /// Cuts inputs of `sizes` bytes into batches of consecutive inputs: at most [`BATCH_FILES`]
-/// each, and at most `budget` bytes of inputs read ahead (those of one slice, [`CHUNK`], or
-/// less) each, but never empty. Every input is in exactly one batch, in order.
+/// each, and at most `budget` bytes each, but never empty. Every input is in exactly one
+/// batch, in order. Inputs too big to read ahead ([`READ_AHEAD_MAX`]) count too: the
+/// browser's hashes of a batch's logs are settled after it, so a batch of them is bounded
+/// like one read ahead.
 pub fn batches(sizes: &[u64], budget: u64) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let (mut start, mut bytes) = (0, 0u64);
     for (i, &size) in sizes.iter().enumerate() {
-        let ahead = if size <= CHUNK { size } else { 0 };
-        if i > start && (i - start >= BATCH_FILES || bytes + ahead > budget) {
+        if i > start && (i - start >= BATCH_FILES || bytes.saturating_add(size) > budget) {
             out.push(start..i);
             (start, bytes) = (i, 0);
         }
-        bytes += ahead;
+        bytes = bytes.saturating_add(size);
     }
     if start < sizes.len() {
         out.push(start..sizes.len());
@@ -706,7 +712,7 @@ pub fn batches(sizes: &[u64], budget: u64) -> Vec<std::ops::Range<usize>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{batches, cut_runs, BATCH_FILES, CHUNK};
+    use super::{batches, cut_runs, BATCH_FILES, CHUNK, READ_AHEAD_MAX};
 
     #[test]
     fn runs_cover_every_input_once_in_order() {
@@ -778,7 +784,7 @@ mod tests {
 
     #[test]
     fn batches_cover_every_input_once_in_order_within_their_bounds() {
-        let big = CHUNK + 1;
+        let big = READ_AHEAD_MAX + 1;
         let cases: &[(&[u64], u64)] = &[
             (&[], 10),
             (&[5], 1),
@@ -792,14 +798,22 @@ mod tests {
             assert_eq!(flat, (0..sizes.len()).collect::<Vec<_>>(), "{sizes:?}");
             for r in &cut {
                 assert!(!r.is_empty() && r.len() <= BATCH_FILES, "{r:?}");
-                let ahead: u64 = sizes[r.clone()].iter().filter(|&&s| s <= CHUNK).sum();
+                let bytes: u64 = sizes[r.clone()].iter().sum();
                 // Over the budget only when one input alone is.
-                assert!(ahead <= budget || r.len() == 1, "{sizes:?}: {r:?}");
+                assert!(bytes <= budget || r.len() == 1, "{sizes:?}: {r:?}");
+                // And as full as the budget allows: the next input did not fit.
+                if let Some(next) = sizes.get(r.end) {
+                    assert!(r.len() == BATCH_FILES || bytes + next > budget, "{r:?}");
+                }
             }
         }
         assert_eq!(batches(&[1; 1000], 1 << 20).len(), 4);
         assert_eq!(batches(&[4, 4, 4, 4, 4], 8), vec![0..2, 2..4, 4..5]);
-        // Inputs too big to read ahead take no budget.
-        assert_eq!(batches(&[big, big, 3, big, 9, 9, 0], 9).len(), 3);
+        // Inputs too big to read ahead count too.
+        assert_eq!(
+            batches(&[big, big, 3, big, 9, 9, 0], 9),
+            vec![0..1, 1..2, 2..3, 3..4, 4..5, 5..7]
+        );
+        assert_eq!(batches(&[CHUNK * 2; 6], CHUNK * 4).len(), 3);
     }
 }

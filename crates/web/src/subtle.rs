@@ -65,7 +65,7 @@ pub async fn digest(started: Promise) -> Result<[u8; 32], String> {
 /// until its digest is done); past it, until the next [`Digests::settle`], logs are hashed
 /// in wasm. Digests finish far faster than logs are ingested, so in practice only a batch's
 /// last few are still running when it is settled.
-const MAX_PENDING_BYTES: u64 = 256 << 20;
+const MAX_PENDING_BYTES: u64 = 512 << 20;
 
 #[derive(Default)]
 struct Pending {
