@@ -14,6 +14,12 @@
 //!
 //! (The test runs synchronously for minutes: without the raised timeout the runner gives up
 //! after 20 s; `--nocapture` shows the figures of a passing run.)
+//!
+//! A second test times the load path as the browser's load workers run it since the hash of a
+//! decoded log went to the browser (`crypto.subtle.digest`, `trailproof_web::subtle`): the same
+//! `trailproof_load::scan_and_ingest_hashing` with every log's digest started as it is scanned
+//! and all awaited at the end, against the same ceiling, and against the ceiling with the same
+//! hash by the browser.
 #![cfg(target_arch = "wasm32")]
 
 #[path = "common/mod.rs"]
@@ -21,7 +27,18 @@ mod common;
 #[path = "common/load_path.rs"]
 mod load_path;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::{Read, Write};
+use std::rc::Rc;
+
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use trailproof_chain::{ScanLimits, Scanned};
+use trailproof_core::gzip::inflate_first_member;
+use trailproof_events::store::EventStore;
+use trailproof_load::{LogHasher, Scan};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
 
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -206,6 +223,170 @@ fn bench() {
             sel.count(),
             pct(&mut times, 0.5),
             pct(&mut times, 0.95)
+        );
+    }
+}
+
+/// `crypto.subtle.digest("SHA-256", bytes)`, started.
+#[derive(Clone)]
+struct Subtle {
+    subtle: JsValue,
+    digest: Function,
+}
+
+impl Subtle {
+    fn get() -> Subtle {
+        let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).expect("crypto");
+        let subtle = Reflect::get(&crypto, &"subtle".into()).expect("crypto.subtle");
+        let digest = Reflect::get(&subtle, &"digest".into())
+            .expect("digest")
+            .into();
+        Subtle { subtle, digest }
+    }
+
+    fn start(&self, bytes: &[u8]) -> Promise {
+        let bytes = Uint8Array::from(bytes);
+        self.digest
+            .call2(&self.subtle, &"SHA-256".into(), &bytes)
+            .expect("digest starts")
+            .into()
+    }
+}
+
+async fn settle(started: Promise) -> [u8; 32] {
+    let buffer = JsFuture::from(started).await.expect("digest");
+    Uint8Array::new(&buffer)
+        .to_vec()
+        .try_into()
+        .expect("32 bytes")
+}
+
+/// The browser's SHA-256 for the load path's logs, as a load worker's `LogDigests`.
+struct BrowserHash {
+    subtle: Subtle,
+    started: Rc<RefCell<Vec<(u64, Promise)>>>,
+}
+
+impl LogHasher for BrowserHash {
+    fn take(&mut self, decoded: &[u8]) -> Option<u64> {
+        let mut started = self.started.borrow_mut();
+        let ticket = started.len() as u64;
+        started.push((ticket, self.subtle.start(decoded)));
+        Some(ticket)
+    }
+}
+
+/// The load path with every log's hash by the browser, each started as the log is scanned and
+/// all awaited at the end.
+async fn load_path_browser_hash(c: &load_path::Corpus) -> (Vec<Scanned>, EventStore) {
+    let limits = ScanLimits::default();
+    let started = Rc::new(RefCell::new(Vec::new()));
+    let mut hasher = BrowserHash {
+        subtle: Subtle::get(),
+        started: started.clone(),
+    };
+    let mut ingest = Ingest::new(IngestOptions::default());
+    let scans: Vec<Scan> = c
+        .names
+        .iter()
+        .zip(&c.gz)
+        .map(|(name, g)| {
+            trailproof_load::scan_and_ingest_hashing(name, g, &limits, &mut ingest, &mut hasher).0
+        })
+        .collect();
+    let store = ingest.finish();
+    let mut given = HashMap::new();
+    for (ticket, promise) in started.take() {
+        given.insert(ticket, settle(promise).await);
+    }
+    let scanned = scans
+        .into_iter()
+        .map(|scan| match scan {
+            Scan::Done(scanned) => scanned,
+            Scan::Unhashed { scan, ticket } => scan.hashed(&given[&ticket]),
+        })
+        .collect();
+    (scanned, store)
+}
+
+/// The ceiling with the hash by the browser: inflate and the skipping scan in wasm, every
+/// digest started after its inflate and all awaited at the end; in ms.
+async fn ceiling_browser_hash(c: &load_path::Corpus) -> f64 {
+    let subtle = Subtle::get();
+    let t0 = now_ms();
+    let mut started = Vec::new();
+    let mut out = Vec::new();
+    for g in &c.gz {
+        out.clear();
+        inflate_first_member(&mut &g[..], u64::MAX, &mut |chunk| {
+            out.extend_from_slice(chunk)
+        })
+        .expect("generated gzip");
+        started.push(subtle.start(&out));
+        serde_json::from_slice::<serde::de::IgnoredAny>(&out).expect("generated JSON");
+    }
+    let mut check = 0u8;
+    for promise in started {
+        check ^= settle(promise).await[0];
+    }
+    std::hint::black_box(check);
+    now_ms() - t0
+}
+
+#[wasm_bindgen_test]
+async fn load_path_with_the_browsers_sha256() {
+    if option_env!("TRAILPROOF_WASM_BENCH").is_none() {
+        console_log!("wasm bench skipped: build with TRAILPROOF_WASM_BENCH=1 to run it");
+        return;
+    }
+    for (files, per_file) in [(20, 5_000), (2_000, 50)] {
+        let c = load_path::Corpus::cloudtrail(files, per_file);
+        let (mut ceiling, mut ceiling_browser, mut load, mut load_browser) =
+            (f64::MAX, f64::MAX, f64::MAX, f64::MAX);
+        for _ in 0..3 {
+            ceiling = ceiling.min(load_path::ceiling(&c, &now_ms).total());
+            ceiling_browser = ceiling_browser.min(ceiling_browser_hash(&c).await);
+            let t0 = now_ms();
+            let here = load_path::load_path(&c);
+            load = load.min(now_ms() - t0);
+            load_path::check(&c, &here);
+            let t0 = now_ms();
+            let browser = load_path_browser_hash(&c).await;
+            load_browser = load_browser.min(now_ms() - t0);
+            load_path::check(&c, &browser);
+            assert_eq!(
+                serde_json::to_string(&browser.0).unwrap(),
+                serde_json::to_string(&here.0).unwrap(),
+                "the same scans"
+            );
+        }
+        let mb = c.mb();
+        let speed = |ms: f64| mb / ms * 1e3;
+        console_log!(
+            "wasm corpus: {} gzip CloudTrail logs, {} events, {:.1} MB JSON",
+            c.gz.len(),
+            c.events,
+            mb
+        );
+        console_log!(
+            "wasm ceiling (inflate + SHA-256 + scan, all in wasm): {:.0} ms, {:.1} MB/s; with the hash by the browser: {:.0} ms, {:.1} MB/s",
+            ceiling,
+            speed(ceiling),
+            ceiling_browser,
+            speed(ceiling_browser)
+        );
+        console_log!(
+            "wasm load path, hash in wasm: {:.0} ms, {:.1} MB/s, ratio to the ceiling {:.2}",
+            load,
+            speed(load),
+            ceiling / load
+        );
+        console_log!(
+            "wasm load path, hash by the browser: {:.0} ms, {:.1} MB/s, ratio to the ceiling {:.2}, to the ceiling with the hash by the browser {:.2}",
+            load_browser,
+            speed(load_browser),
+            ceiling / load_browser,
+            ceiling_browser / load_browser
         );
     }
 }
