@@ -25,6 +25,11 @@ use fantoccini::{Client, ClientBuilder, Locator};
 pub use serde_json::{json, Value};
 use trailproof_e2e::{Server, CHROME_ARGS};
 
+/// A host name Chromium resolves to the local server when started by
+/// [`Harness::start_with_insecure_host`] (`.test` is reserved: it never names a real host).
+pub const INSECURE_HOST: &str = "trailproof-intranet.test";
+const INSECURE_RULE: &str = "--host-resolver-rules=MAP trailproof-intranet.test 127.0.0.1";
+
 pub fn env_path(name: &str, default: &str) -> PathBuf {
     std::env::var_os(name)
         .map(PathBuf::from)
@@ -97,7 +102,18 @@ impl Harness {
         Harness::launch(Browser::Firefox, "/").await
     }
 
+    /// The site at `/` in headless Chromium, which also resolves [`INSECURE_HOST`] to the local
+    /// server: a page opened there ([`Harness::open_insecure`]) is not a secure context (plain
+    /// `http:` from a host other than `localhost`), as on a team's intranet server.
+    pub async fn start_with_insecure_host() -> Harness {
+        Harness::launch_with(Browser::Chromium, "/", &[INSECURE_RULE]).await
+    }
+
     async fn launch(browser: Browser, prefix: &str) -> Harness {
+        Harness::launch_with(browser, prefix, &[]).await
+    }
+
+    async fn launch_with(browser: Browser, prefix: &str, chromium_args: &[&str]) -> Harness {
         let dist = dist();
         assert!(
             dist.join("index.html").is_file(),
@@ -113,7 +129,7 @@ impl Harness {
         // is ever retried.
         let mut failures = Vec::new();
         let (driver, client, profile, trap) = loop {
-            match Harness::session(browser).await {
+            match Harness::session(browser, chromium_args).await {
                 Ok(session) => break session,
                 Err(e) => {
                     eprintln!("harness: the {browser:?} session did not start: {e}");
@@ -155,7 +171,10 @@ impl Harness {
     /// the driver, the session, the profile's directory and (Firefox) the proxy trap; the
     /// driver and its browser are stopped again when the session cannot be made.
     #[allow(clippy::type_complexity)]
-    async fn session(browser: Browser) -> Result<(Child, Client, PathBuf, Option<Trap>), String> {
+    async fn session(
+        browser: Browser,
+        chromium_args: &[&str],
+    ) -> Result<(Child, Client, PathBuf, Option<Trap>), String> {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -219,6 +238,7 @@ impl Harness {
                 let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
                 args.push("--window-size=1280,900".into());
                 args.push(format!("--user-data-dir={}", profile.display()));
+                args.extend(chromium_args.iter().map(|a| a.to_string()));
                 caps.insert(
                     "goog:chromeOptions".into(),
                     json!({ "binary": env_path("CHROMIUM", "/usr/bin/chromium"), "args": args }),
@@ -262,10 +282,19 @@ impl Harness {
     }
 
     pub async fn open(&self) {
-        self.client()
-            .goto(&self.server.base())
-            .await
-            .expect("load the site");
+        self.open_url(&self.server.base()).await;
+    }
+
+    /// Opens the site at [`INSECURE_HOST`] (see [`Harness::start_with_insecure_host`]).
+    pub async fn open_insecure(&self) {
+        let base = self.server.base();
+        let url = base.replacen("127.0.0.1", INSECURE_HOST, 1);
+        assert_ne!(url, base, "the server's address: {base}");
+        self.open_url(&url).await;
+    }
+
+    async fn open_url(&self, url: &str) {
+        self.client().goto(url).await.expect("load the site");
         self.wait_for(
             "the app to render",
             "return !!document.querySelector('#dropzone')",

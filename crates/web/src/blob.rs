@@ -28,6 +28,9 @@ pub struct BlobReader {
     digest: Option<FileDigest>,
     /// With [`BlobReader::hashed_by`]: the browser's SHA-256 of the bytes, under way.
     pending: Option<Promise>,
+    /// With [`BlobReader::preloaded`]: every byte of the blob, in JavaScript's memory, copied
+    /// into `buf` when read and let go of there once read to the end.
+    held: Option<Uint8Array>,
 }
 
 impl BlobReader {
@@ -45,16 +48,20 @@ impl BlobReader {
             hasher: None,
             digest: None,
             pending: None,
+            held: None,
         })
     }
 
     /// A reader over bytes already read from `blob` (all of it): the worker reads many small
     /// files concurrently (async, overlapping the browser's per-file latency) before the
-    /// synchronous load. Not hashed: see [`BlobReader::hashed_by`].
-    pub fn preloaded(blob: Blob, bytes: Vec<u8>) -> io::Result<BlobReader> {
+    /// synchronous load. The bytes stay in JavaScript's memory until the walk reads them, and
+    /// wasm's copy goes once they are read to the end, so a batch read ahead is never all in
+    /// wasm's memory at once (which never shrinks). Not hashed: see
+    /// [`BlobReader::hashed_by`].
+    pub fn preloaded(blob: Blob, bytes: Uint8Array) -> io::Result<BlobReader> {
         let mut reader = BlobReader::new(blob)?;
-        reader.size = bytes.len() as u64;
-        reader.buf = bytes;
+        reader.size = u64::from(bytes.length());
+        reader.held = Some(bytes);
         Ok(reader)
     }
 
@@ -72,7 +79,9 @@ impl BlobReader {
     /// The digest of a preloaded reader's bytes, computed here.
     fn hash_held(&self) -> FileDigest {
         let mut hasher = FileHasher::new();
-        hasher.update(&self.buf);
+        if let Some(held) = &self.held {
+            hasher.update(&held.to_vec());
+        }
         hasher.finish()
     }
 
@@ -148,6 +157,11 @@ impl BlobReader {
     }
 
     fn fill(&mut self) -> io::Result<()> {
+        if let Some(held) = &self.held {
+            self.buf = held.to_vec();
+            self.buf_start = 0;
+            return Ok(());
+        }
         let (start, end) = (self.pos, (self.pos + CHUNK).min(self.size));
         if let Some((from, to)) = self.hasher.as_ref().and_then(|p| p.gap_before(start)) {
             let gap = self.read_slice(from, to)?;
@@ -179,6 +193,10 @@ impl Read for BlobReader {
         let n = out.len().min(self.buf.len() - at);
         out[..n].copy_from_slice(&self.buf[at..at + n]);
         self.pos += n as u64;
+        if self.held.is_some() && self.pos >= self.size {
+            // Read to the end: copied again from JavaScript's memory if read again.
+            self.buf = Vec::new();
+        }
         Ok(n)
     }
 }

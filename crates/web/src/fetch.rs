@@ -52,8 +52,8 @@ const PREFETCH_READS: usize = 4;
 /// in one composite read each ([`Reads`]), [`PREFETCH_READS`] reads in flight. A read that
 /// fails is left to the load, which reads each of its files again and reports the one that
 /// fails. `budget_share` divides the budget between workers reading at once.
-pub async fn prefetch(files: &[(String, File)], budget_share: u64) -> Vec<Option<Vec<u8>>> {
-    let mut out: Vec<Option<Vec<u8>>> = vec![None; files.len()];
+pub async fn prefetch(files: &[(String, File)], budget_share: u64) -> Vec<Option<Uint8Array>> {
+    let mut out: Vec<Option<Uint8Array>> = vec![None; files.len()];
     let mut budget = PREFETCH_BUDGET / budget_share.max(1);
     let mut wanted = Vec::new();
     for (index, (_, file)) in files.iter().enumerate() {
@@ -113,9 +113,13 @@ impl Reads {
 
     /// The bytes of every file read, by index; none when the read failed (a file changed or
     /// vanished since it was picked, say), for the load to read each file on its own and
-    /// report the one that fails. With `subtle`, each file's SHA-256 is started by the
-    /// browser on the bytes as read, before they are copied into wasm.
-    pub async fn settle(self, subtle: Option<&Subtle>) -> Vec<(usize, Vec<u8>, Option<Promise>)> {
+    /// report the one that fails. Each file's bytes are a view of the one read's buffer, in
+    /// JavaScript's memory. With `subtle`, each file's SHA-256 is started by the browser on
+    /// the bytes as read.
+    pub async fn settle(
+        self,
+        subtle: Option<&Subtle>,
+    ) -> Vec<(usize, Uint8Array, Option<Promise>)> {
         let Some(read) = self.read else {
             return Vec::new();
         };
@@ -135,7 +139,7 @@ impl Reads {
                 let file = all.subarray(at, end);
                 let digest = subtle.and_then(|s| s.sha256_js(&file));
                 at = end;
-                (i, file.to_vec(), digest)
+                (i, file, digest)
             })
             .collect()
     }

@@ -456,7 +456,7 @@ pub async fn load_here(
         };
         // The next batch is read while this one loads.
         next = batches.get(k + 1).map(read_ahead);
-        let mut preloaded: Vec<Option<(Vec<u8>, Option<Promise>)>> = vec![None; range.len()];
+        let mut preloaded: Vec<Option<(Uint8Array, Option<Promise>)>> = vec![None; range.len()];
         for (index, bytes, digest) in ready {
             preloaded[index - range.start] = Some((bytes, digest));
         }
