@@ -52,23 +52,27 @@ pub fn ingest_and_check(path: &str, bytes: &[u8]) {
     let _ = store.query("error:* OR actor:a* -rw:read ip:10.0.0.0/8 time>=2024-01-01");
 }
 
-/// Gzips `json` as a CloudTrail log and checks that the scan that takes its record facts from
-/// the ingest's cut of it (`trailproof_load::scan_and_ingest`) equals the scan that reads the
-/// log for them (`trailproof_chain::scan`).
+/// Gzips `json` as a CloudTrail log, and takes it as a log stored uncompressed too, and checks
+/// that the scan that takes its record facts from the ingest's cut of it
+/// (`trailproof_load::scan_and_ingest`) equals the scan that reads the log for them
+/// (`trailproof_chain::scan`).
 pub fn scan_from_cut_equals_scan(json: &[u8]) {
     use std::io::Write;
     const PATH: &str = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/111122223333_CloudTrail_us-east-1_20240501T0000Z_f.json.gz";
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(json).expect("in memory");
-    let held = gz.finish().expect("in memory");
+    let gzipped = gz.finish().expect("in memory");
+    let plain = PATH.strip_suffix(".gz").expect("a .gz name");
     let limits = trailproof_chain::ScanLimits::default();
-    let mut ingest = Ingest::new(IngestOptions::default());
-    let (cut, _) = trailproof_load::scan_and_ingest(PATH, &held, &limits, &mut ingest);
-    let read = trailproof_chain::scan(PATH, &mut &held[..], &limits);
-    assert_eq!(
-        serde_json::to_string(&cut).expect("serialisable"),
-        serde_json::to_string(&read).expect("serialisable")
-    );
+    for (path, held) in [(PATH, gzipped.as_slice()), (plain, json)] {
+        let mut ingest = Ingest::new(IngestOptions::default());
+        let (cut, _) = trailproof_load::scan_and_ingest(path, held, &limits, &mut ingest);
+        let read = trailproof_chain::scan(path, &mut &held[..], &limits);
+        assert_eq!(
+            serde_json::to_string(&cut).expect("serialisable"),
+            serde_json::to_string(&read).expect("serialisable")
+        );
+    }
 }
 
 /// The header of an Event Hubs Capture Avro file (Avro 1.11 "Object Container Files"): magic,

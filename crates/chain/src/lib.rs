@@ -58,8 +58,8 @@ pub use keys::{huawei_cts_key, parse_key_file, PublicKey, HUAWEI_CTS_PUBLIC_KEY_
 pub use names::{parse_aws_digest_name, parse_cts_digest_name, AwsDigestName, CtsDigestName};
 pub use records::RecordCuts;
 pub use scan::{
-    kind_by_name, parse_sidecar, scan, scan_inflated, scan_inflated_cut, scan_inflated_unhashed,
-    FileKind, ScanLimits, Scanned, Sidecar, Unhashed,
+    is_plain_log, kind_by_name, parse_sidecar, scan, scan_inflated, scan_inflated_cut,
+    scan_inflated_unhashed, scan_plain_unhashed, FileKind, ScanLimits, Scanned, Sidecar, Unhashed,
 };
 pub use trailproof_core::report::Report;
 pub use verify::{Verifier, VerifyOptions};

@@ -271,6 +271,56 @@ pub fn scan_inflated_unhashed(
     )))
 }
 
+/// [`scan`] of a CloudTrail log stored uncompressed and held whole (`stored`), for a host that
+/// hashes it itself, as [`scan_inflated_unhashed`] does a gzip log's: where `path` names a
+/// CloudTrail log (not `.gz`) and `stored` is not gzip ([`is_plain_log`]), it comes back
+/// [`Unhashed`], for the host to finish with the SHA-256 of `stored` itself (what CloudTrail
+/// hashes: the uncompressed content), its record facts taken from `cuts` where they cover the
+/// log; every other file is scanned as usual (`Err`, complete).
+// Both sides are a `Scanned`: boxing one would not make the result smaller.
+#[allow(clippy::result_large_err)]
+pub fn scan_plain_unhashed(
+    path: &str,
+    stored: &[u8],
+    limits: &ScanLimits,
+    cuts: Option<RecordCuts<'_>>,
+) -> Result<Unhashed, Scanned> {
+    if !is_plain_log(path, stored) {
+        return Err(scan(path, &mut &stored[..], limits));
+    }
+    let records = match cuts.and_then(RecordCuts::facts) {
+        Some(facts) => facts,
+        None => {
+            let mut extractor = Extractor::new(Schema::Aws);
+            for slice in stored.chunks(SLICE) {
+                extractor.feed(slice);
+            }
+            extractor.finish()
+        }
+    };
+    Ok(Unhashed(Scanned {
+        path: path.to_owned(),
+        stored_size: stored.len() as u64,
+        warnings: vec![PLAIN.into()],
+        content: Content::AwsLog(LogFacts {
+            hash: String::new(),
+            trailing_at: None,
+            records,
+        }),
+    }))
+}
+
+/// Whether [`scan`] reads `stored` at `path` as a CloudTrail log stored uncompressed (hashed
+/// as it is): a log by name, not named `.gz`, not gzip.
+pub fn is_plain_log(path: &str, stored: &[u8]) -> bool {
+    kind_by_name(path) == Some(FileKind::AwsLog)
+        && !base_name(path).ends_with(".gz")
+        && !stored.starts_with(&GZIP_MAGIC)
+}
+
+/// The remark on a CloudTrail log or digest stored uncompressed.
+const PLAIN: &str = "stored uncompressed; its bytes were hashed as they are";
+
 /// A gzip CloudTrail log scanned but for the SHA-256 of its first member decoded, which its
 /// host computes ([`scan_inflated_unhashed`]). It is not a [`Scanned`] until it has its hash,
 /// so no verifier can take a log whose hash is missing for one whose bytes changed.
@@ -285,7 +335,8 @@ impl Unhashed {
     }
 
     /// The scan, with `sha256` the SHA-256 of the log's first gzip member decoded (the
-    /// `inflated` bytes given to [`scan_inflated_unhashed`]).
+    /// `inflated` bytes given to [`scan_inflated_unhashed`]; for [`scan_plain_unhashed`], of
+    /// the `stored` bytes).
     pub fn hashed(mut self, sha256: &[u8; 32]) -> Scanned {
         if let Content::AwsLog(facts) = &mut self.0.content {
             facts.hash = hex::encode(sha256);
@@ -293,8 +344,7 @@ impl Unhashed {
         self.0
     }
 
-    /// The scan, hashed here after all: `inflated` are the bytes given to
-    /// [`scan_inflated_unhashed`].
+    /// The scan, hashed here after all: `inflated` are the bytes [`Unhashed::hashed`] names.
     pub fn hash_here(self, inflated: &[u8]) -> Scanned {
         let mut sha = Sha256::new();
         for slice in inflated.chunks(SLICE) {
@@ -490,7 +540,7 @@ fn aws_log(
     }
     let mut reader = std::io::Cursor::new(magic.clone()).chain(reader);
     if magic != GZIP_MAGIC && !name.ends_with(".gz") {
-        warnings.push("stored uncompressed; its bytes were hashed as they are".into());
+        warnings.push(PLAIN.into());
         let mut buf = vec![0u8; 256 * 1024];
         loop {
             match reader.read(&mut buf) {
@@ -610,7 +660,7 @@ fn aws_digest(bytes: &[u8], limits: &ScanLimits, warnings: &mut Vec<String>) -> 
         ));
     }
     if plain {
-        warnings.push("stored uncompressed; its bytes were hashed as they are".into());
+        warnings.push(PLAIN.into());
     }
     match AwsDigest::parse(&json) {
         Ok(parsed) => Content::AwsDigest(Box::new(DigestFacts {

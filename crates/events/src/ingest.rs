@@ -357,6 +357,18 @@ impl Ingest {
 
     /// Reads one file: plain or gzip (decoded here, all members), any supported format.
     pub fn add_file(&mut self, path: &str, reader: &mut dyn Read) -> FileSummary {
+        self.add_file_probed(path, reader, &mut |_| {})
+    }
+
+    /// [`Ingest::add_file`], handing `probe` what the cut of the file's decoded content into
+    /// records met ([`Cut`]), in order (a host that holds an uncompressed log reads its
+    /// record facts from them).
+    pub fn add_file_probed(
+        &mut self,
+        path: &str,
+        reader: &mut dyn Read,
+        probe: &mut dyn FnMut(Cut<'_>),
+    ) -> FileSummary {
         let mut sum = FileSummary {
             path: path.to_string(),
             kind: FileKind::Unknown,
@@ -398,7 +410,7 @@ impl Ingest {
         } else {
             Box::new(chained)
         };
-        self.read_decoded(path, sum, &mut reader, &|| stored.get(), &mut |_| {})
+        self.read_decoded(path, sum, &mut reader, &|| stored.get(), probe)
     }
 
     /// [`Ingest::add_file`] for a gzip file whose content the host has already inflated

@@ -13,8 +13,8 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 use trailproof_chain::{
-    kind_by_name, scan, scan_inflated, scan_inflated_cut, scan_inflated_unhashed, FileKind,
-    RecordCuts, ScanLimits, Scanned, Unhashed,
+    is_plain_log, kind_by_name, scan, scan_inflated, scan_inflated_cut, scan_inflated_unhashed,
+    scan_plain_unhashed, FileKind, RecordCuts, ScanLimits, Scanned, Unhashed,
 };
 use trailproof_core::gzip::{self, FirstMember};
 use trailproof_core::input;
@@ -23,18 +23,44 @@ use trailproof_events::ingest::{Cut, FileSummary, Ingest};
 /// Scans `held` (the whole stored entry at `path`) and loads its events into `ingest`: the
 /// results are those of `scan(path, held)` and `ingest.add_file(path, held)`, with a
 /// single-member gzip CloudTrail log inflated only once where the ingest can take its
-/// decoded bytes.
+/// decoded bytes, and a CloudTrail log stored uncompressed tokenised once for both.
 pub fn scan_and_ingest(
     path: &str,
     held: &[u8],
     limits: &ScanLimits,
     ingest: &mut Ingest,
 ) -> (Scanned, FileSummary) {
-    let scan_log = |decoded: &[u8], first: &FirstMember, cuts: Option<RecordCuts<'_>>| match cuts {
-        Some(cuts) => scan_inflated_cut(path, held, first, decoded, limits, cuts),
-        None => scan_inflated(path, held, first, decoded, limits),
+    let scan_log = |log: Log<'_, '_>| match log {
+        Log::Inflated {
+            decoded,
+            first,
+            cuts: Some(cuts),
+        } => scan_inflated_cut(path, held, first, decoded, limits, cuts),
+        Log::Inflated {
+            decoded,
+            first,
+            cuts: None,
+        } => scan_inflated(path, held, first, decoded, limits),
+        Log::Plain { cuts } => match scan_plain_unhashed(path, held, limits, Some(cuts)) {
+            Ok(scan) => scan.hash_here(held),
+            Err(done) => done,
+        },
     };
     load(path, held, limits, ingest, scan_log, |s| s)
+}
+
+/// A held CloudTrail log as the ingest read it, once for both: a gzip log's first member
+/// decoded (with the record cuts where the ingest read those bytes themselves), or a log
+/// stored uncompressed, the held bytes themselves (with the ingest's cuts of them).
+enum Log<'d, 'c> {
+    Inflated {
+        decoded: &'d [u8],
+        first: &'d FirstMember,
+        cuts: Option<RecordCuts<'c>>,
+    },
+    Plain {
+        cuts: RecordCuts<'c>,
+    },
 }
 
 /// Hashes the decoded bytes of a held gzip CloudTrail log (SHA-256, for its digest chain) for
@@ -81,12 +107,23 @@ pub fn scan_and_ingest_hashing(
     ingest: &mut Ingest,
     hasher: &mut dyn LogHasher,
 ) -> (Scan, FileSummary) {
-    let scan_log = |decoded: &[u8], first: &FirstMember, cuts: Option<RecordCuts<'_>>| {
-        match scan_inflated_unhashed(path, held, first, decoded, limits, cuts) {
+    let scan_log = |log: Log<'_, '_>| {
+        let (scanned, hashed) = match log {
+            Log::Inflated {
+                decoded,
+                first,
+                cuts,
+            } => (
+                scan_inflated_unhashed(path, held, first, decoded, limits, cuts),
+                decoded,
+            ),
+            Log::Plain { cuts } => (scan_plain_unhashed(path, held, limits, Some(cuts)), held),
+        };
+        match scanned {
             Err(done) => Scan::Done(done),
-            Ok(scan) => match hasher.take(decoded) {
+            Ok(scan) => match hasher.take(hashed) {
                 Some(ticket) => Scan::Unhashed { scan, ticket },
-                None => Scan::Done(scan.hash_here(decoded)),
+                None => Scan::Done(scan.hash_here(hashed)),
             },
         }
     };
@@ -94,21 +131,41 @@ pub fn scan_and_ingest_hashing(
 }
 
 /// The steps both kinds of scan share: a held single-member gzip CloudTrail log inflated once
-/// and scanned by `scan_log` (given the log's record cuts where the ingest read it), anything
-/// else scanned in full (`done`).
+/// and a log stored uncompressed, each read once by the ingest and scanned by `scan_log`
+/// (given the ingest's record cuts of it), anything else scanned in full (`done`).
 fn load<T>(
     path: &str,
     held: &[u8],
     limits: &ScanLimits,
     ingest: &mut Ingest,
-    scan_log: impl FnOnce(&[u8], &FirstMember, Option<RecordCuts<'_>>) -> T,
+    scan_log: impl FnOnce(Log<'_, '_>) -> T,
     done: impl FnOnce(Scanned) -> T,
 ) -> (T, FileSummary) {
+    if is_plain_log(path, held) {
+        // The ingest reads the stored bytes as `add_file` does, its cuts probed; the scan
+        // takes the record facts from them where they cover the log (and reads it otherwise).
+        let mut cuts = RecordCuts::new(held);
+        let summary =
+            ingest.add_file_probed(path, &mut &held[..], &mut |cut| probe(&mut cuts, cut));
+        return (scan_log(Log::Plain { cuts }), summary);
+    }
     if let Some(loaded) = inflated_once(path, held, limits, ingest, scan_log) {
         return loaded;
     }
     let scanned = scan(path, &mut &held[..], limits);
     (done(scanned), ingest.add_file(path, &mut &held[..]))
+}
+
+/// Notes a cut of the ingest's in the log's record cuts.
+fn probe(cuts: &mut RecordCuts<'_>, cut: Cut<'_>) {
+    match cut {
+        Cut::Record {
+            offset,
+            bytes,
+            members,
+        } => cuts.record(offset, bytes.len(), members.map(|m| m.iter())),
+        Cut::Problem => cuts.problem(),
+    }
 }
 
 /// A single-member gzip CloudTrail log that inflates within the ingest's ratio floor,
@@ -122,7 +179,7 @@ fn inflated_once<T>(
     held: &[u8],
     limits: &ScanLimits,
     ingest: &mut Ingest,
-    scan_log: impl FnOnce(&[u8], &FirstMember, Option<RecordCuts<'_>>) -> T,
+    scan_log: impl FnOnce(Log<'_, '_>) -> T,
 ) -> Option<(T, FileSummary)> {
     if !held.starts_with(&gzip::MAGIC) || kind_by_name(path) != Some(FileKind::AwsLog) {
         return None;
@@ -142,15 +199,14 @@ fn inflated_once<T>(
                 // the log for them otherwise), so the log is tokenised once, not twice.
                 let mut cuts = RecordCuts::new(&decoded);
                 let (summary, read_here) =
-                    ingest.add_inflated_probed(path, held, &decoded, &mut |cut| match cut {
-                        Cut::Record {
-                            offset,
-                            bytes,
-                            members,
-                        } => cuts.record(offset, bytes.len(), members.map(|m| m.iter())),
-                        Cut::Problem => cuts.problem(),
+                    ingest.add_inflated_probed(path, held, &decoded, &mut |cut| {
+                        probe(&mut cuts, cut)
                     });
-                let scanned = scan_log(&decoded, &first, read_here.then_some(cuts));
+                let scanned = scan_log(Log::Inflated {
+                    decoded: &decoded,
+                    first: &first,
+                    cuts: read_here.then_some(cuts),
+                });
                 (scanned, summary)
             });
     if decoded.capacity() <= KEEP_DECODED {
@@ -334,15 +390,24 @@ mod tests {
         }
     }
 
-    /// A log hashed by its host gives the scan [`scan_and_ingest`] gives, the same events and
-    /// summary; one the host declines is hashed here; the hash given is the one the scan
+    /// A log hashed by its host, gzip or stored uncompressed, gives the scan
+    /// [`scan_and_ingest`] gives, the same events and summary; one the host declines is
+    /// hashed here; the hash given is the one the scan
     /// keeps (a wrong one makes another scan); entries that are not gzip CloudTrail logs are
     /// never offered.
     #[test]
     fn a_log_hashed_by_its_host_scans_as_one_hashed_here() {
         let path = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/111122223333_CloudTrail_us-east-1_20240501T0000Z_abc.json.gz";
         let limits = ScanLimits::default();
-        let logs = [log(1), log(10), log(3_000), gzip(br#"{"Records":[]}"#)];
+        let plain = path.strip_suffix(".gz").unwrap();
+        let logs = [
+            (path, log(1)),
+            (path, log(10)),
+            (path, log(3_000)),
+            (path, gzip(br#"{"Records":[]}"#)),
+            (plain, inflated(&log(20))),
+            (plain, br#"{"Records":[]}"#.to_vec()),
+        ];
         for decline in [0, 2] {
             let mut later = Later::declining_every(decline);
             let mut scans = Vec::new();
@@ -350,7 +415,7 @@ mod tests {
                 Ingest::new(IngestOptions::default()),
                 Ingest::new(IngestOptions::default()),
             );
-            for held in &logs {
+            for (path, held) in &logs {
                 let (scan, summary) =
                     scan_and_ingest_hashing(path, held, &limits, &mut hosted, &mut later);
                 let (want, want_summary) = scan_and_ingest(path, held, &limits, &mut here);
@@ -362,7 +427,7 @@ mod tests {
                 .iter()
                 .filter(|(s, _)| matches!(s, Scan::Unhashed { .. }))
                 .count();
-            assert_eq!(unhashed, if decline == 0 { 4 } else { 2 });
+            assert_eq!(unhashed, if decline == 0 { 6 } else { 3 });
             for (scan, want) in scans {
                 assert_eq!(serde_json::to_string(&later.complete(scan)).unwrap(), want);
             }
@@ -380,7 +445,8 @@ mod tests {
         let right = serde_json::to_string(&scan_and_ingest(path, &held, &limits, &mut ingest).0);
         assert_ne!(wrong, right.unwrap());
         assert!(wrong.contains(&"07".repeat(32)), "{wrong}");
-        // Not offered: another file kind, a plain log, a log with a second member.
+        // Not offered: another file kind, uncompressed bytes named `.gz` (unreadable as a log),
+        // a log with a second member.
         let mut two = log(2);
         two.extend(log(3));
         for (path, held) in [
@@ -394,6 +460,12 @@ mod tests {
             assert!(matches!(scan, Scan::Done(_)), "{path}");
             assert_eq!(later.offers, 0, "{path}");
         }
+    }
+
+    fn inflated(gz: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz), &mut out).unwrap();
+        out
     }
 
     fn gzip(json: &[u8]) -> Vec<u8> {
@@ -498,19 +570,26 @@ mod tests {
                     .join(",")
             ),
         ];
+        // The log gzip'd as delivered, and stored uncompressed (named `.json`).
+        let plain_path = path.strip_suffix(".gz").unwrap();
         let check = |json: &[u8], what: &str| {
-            let held = gzip(json);
-            let mut ingest = Ingest::new(IngestOptions::default());
-            let (scanned, _) = scan_and_ingest(path, &held, &limits, &mut ingest);
-            let want = serde_json::to_string(&scan(path, &mut &held[..], &limits)).unwrap();
-            let what = format!("{what}: {}", String::from_utf8_lossy(json));
-            assert_eq!(serde_json::to_string(&scanned).unwrap(), want, "{what}");
-            // And hashed by a host.
-            let mut later = Later::declining_every(0);
-            let mut ingest = Ingest::new(IngestOptions::default());
-            let (scan, _) = scan_and_ingest_hashing(path, &held, &limits, &mut ingest, &mut later);
-            let scanned = later.complete(scan);
-            assert_eq!(serde_json::to_string(&scanned).unwrap(), want, "{what}");
+            for (path, held) in [(path, gzip(json)), (plain_path, json.to_vec())] {
+                let mut ingest = Ingest::new(IngestOptions::default());
+                let (scanned, summary) = scan_and_ingest(path, &held, &limits, &mut ingest);
+                let want = serde_json::to_string(&scan(path, &mut &held[..], &limits)).unwrap();
+                let what = format!("{what}, {path}: {}", String::from_utf8_lossy(json));
+                assert_eq!(serde_json::to_string(&scanned).unwrap(), want, "{what}");
+                let mut alone = Ingest::new(IngestOptions::default());
+                assert_eq!(summary, alone.add_file(path, &mut &held[..]), "{what}");
+                assert_eq!(rows(ingest), rows(alone), "{what}");
+                // And hashed by a host.
+                let mut later = Later::declining_every(0);
+                let mut ingest = Ingest::new(IngestOptions::default());
+                let (scan, _) =
+                    scan_and_ingest_hashing(path, &held, &limits, &mut ingest, &mut later);
+                let scanned = later.complete(scan);
+                assert_eq!(serde_json::to_string(&scanned).unwrap(), want, "{what}");
+            }
         };
         for (i, v) in variants.iter().enumerate() {
             check(v.as_bytes(), &format!("variant {i}"));
