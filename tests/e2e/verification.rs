@@ -42,6 +42,17 @@ fn chain_with_forgery() -> Vec<PathBuf> {
 }
 
 impl Harness {
+    /// The Verification table's toggle to every file, and the table redrawn with them.
+    async fn show_all_files(&self) {
+        self.click("#filter-all").await;
+        self.wait_for(
+            "all files",
+            "const n = +document.querySelector('#filter-all').innerText.match(/\\((\\d+)\\)/)[1]; \
+             return n > 1 && document.querySelectorAll('#items tbody tr').length === n;",
+        )
+        .await;
+    }
+
     async fn string(&self, script: &str) -> String {
         self.js(script)
             .await
@@ -99,13 +110,7 @@ async fn a_forged_log_is_not_green_and_the_problems_panel_names_it() {
     assert!(rows.iter().all(|r| !r.starts_with("valid ")), "{rows:?}");
     assert!(rows.iter().any(|r| r.ends_with(&forged)), "{rows:?}");
     // The toggle shows every file.
-    h.click("#filter-all").await;
-    h.wait_for(
-        "all files",
-        "const n = +document.querySelector('#filter-all').innerText.match(/\\((\\d+)\\)/)[1]; \
-         return n > 1 && document.querySelectorAll('#items tbody tr').length === n;",
-    )
-    .await;
+    h.show_all_files().await;
 
     // Clicking the line filters the table to its files.
     let line = h
@@ -240,13 +245,7 @@ async fn load_and_read(h: &Harness, files: &[PathBuf]) -> (String, Vec<String>, 
         .string("return document.querySelector('#verdict').className + ' ' + document.querySelector('#verdict').innerText;")
         .await;
     h.tab("verification").await;
-    h.click("#filter-all").await;
-    h.wait_for(
-        "all files",
-        "const n = +document.querySelector('#filter-all').innerText.match(/\\((\\d+)\\)/)[1]; \
-         return n > 1 && document.querySelectorAll('#items tbody tr').length === n;",
-    )
-    .await;
+    h.show_all_files().await;
     let rows = h
         .strings("return [...document.querySelectorAll('#items tbody tr')].map(r => r.className + ' ' + r.innerText);")
         .await;
