@@ -283,31 +283,16 @@ pub fn scan_plain_unhashed(
     path: &str,
     stored: &[u8],
     limits: &ScanLimits,
-    cuts: Option<RecordCuts<'_>>,
+    cuts: RecordCuts<'_>,
 ) -> Result<Unhashed, Scanned> {
     if !is_plain_log(path, stored) {
         return Err(scan(path, &mut &stored[..], limits));
     }
-    let records = match cuts.and_then(RecordCuts::facts) {
-        Some(facts) => facts,
-        None => {
-            let mut extractor = Extractor::new(Schema::Aws);
-            for slice in stored.chunks(SLICE) {
-                extractor.feed(slice);
-            }
-            extractor.finish()
-        }
-    };
-    Ok(Unhashed(Scanned {
-        path: path.to_owned(),
-        stored_size: stored.len() as u64,
-        warnings: vec![PLAIN.into()],
-        content: Content::AwsLog(LogFacts {
-            hash: String::new(),
-            trailing_at: None,
-            records,
-        }),
-    }))
+    let warnings = vec![PLAIN.into()];
+    let facts = cuts.facts();
+    Ok(Unhashed(held_log(
+        path, stored, stored, None, warnings, facts, false,
+    )))
 }
 
 /// Whether [`scan`] reads `stored` at `path` as a CloudTrail log stored uncompressed (hashed
@@ -329,11 +314,6 @@ const PLAIN: &str = "stored uncompressed; its bytes were hashed as they are";
 pub struct Unhashed(Scanned);
 
 impl Unhashed {
-    /// The log's path.
-    pub fn path(&self) -> &str {
-        &self.0.path
-    }
-
     /// The scan, with `sha256` the SHA-256 of the log's first gzip member decoded (the
     /// `inflated` bytes given to [`scan_inflated_unhashed`]; for [`scan_plain_unhashed`], of
     /// the `stored` bytes).
@@ -390,6 +370,23 @@ fn scan_inflated_with(
     if !takes_shortcut(path, stored, inflated, limits) {
         return scan(path, &mut &stored[..], limits);
     }
+    let trailing_at = first.trailing_at;
+    held_log(path, stored, inflated, trailing_at, Vec::new(), facts, hash)
+}
+
+/// The scan of a CloudTrail log held whole: `content` is what CloudTrail hashed (the first
+/// gzip member of `stored` decoded, or `stored` itself when stored uncompressed), its record
+/// facts given (by the ingest's cuts) or read here; hashed here when `hash` (otherwise the
+/// hash is left empty for [`Unhashed`]).
+fn held_log(
+    path: &str,
+    stored: &[u8],
+    content: &[u8],
+    trailing_at: Option<u64>,
+    warnings: Vec<String>,
+    facts: Option<RecordFacts>,
+    hash: bool,
+) -> Scanned {
     let mut sha = hash.then(Sha256::new);
     // The record facts: given by the cuts, or read here (`Err`) as the log is hashed.
     let mut facts = facts.ok_or_else(|| Extractor::new(Schema::Aws));
@@ -398,7 +395,7 @@ fn scan_inflated_with(
     // wasm function in its baseline tier until a later call: one call over a whole log of
     // megabytes ran the first log of each worker several times slower).
     if sha.is_some() || facts.is_err() {
-        for slice in inflated.chunks(SLICE) {
+        for slice in content.chunks(SLICE) {
             if let Some(sha) = &mut sha {
                 sha.update(slice);
             }
@@ -411,10 +408,10 @@ fn scan_inflated_with(
     Scanned {
         path: path.to_owned(),
         stored_size: stored.len() as u64,
-        warnings: Vec::new(),
+        warnings,
         content: Content::AwsLog(LogFacts {
             hash: sha.map(|s| hex::encode(s.finalize())).unwrap_or_default(),
-            trailing_at: first.trailing_at,
+            trailing_at,
             records,
         }),
     }

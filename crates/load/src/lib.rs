@@ -41,7 +41,7 @@ pub fn scan_and_ingest(
             first,
             cuts: None,
         } => scan_inflated(path, held, first, decoded, limits),
-        Log::Plain { cuts } => match scan_plain_unhashed(path, held, limits, Some(cuts)) {
+        Log::Plain { cuts } => match scan_plain_unhashed(path, held, limits, cuts) {
             Ok(scan) => scan.hash_here(held),
             Err(done) => done,
         },
@@ -117,7 +117,7 @@ pub fn scan_and_ingest_hashing(
                 scan_inflated_unhashed(path, held, first, decoded, limits, cuts),
                 decoded,
             ),
-            Log::Plain { cuts } => (scan_plain_unhashed(path, held, limits, Some(cuts)), held),
+            Log::Plain { cuts } => (scan_plain_unhashed(path, held, limits, cuts), held),
         };
         match scanned {
             Err(done) => Scan::Done(done),

@@ -447,7 +447,7 @@ pub async fn load_here(
     let clock = performance_now;
     let timings = Timings::new(&clock);
     let subtle = Subtle::get();
-    let (mut loader, digests) = run_loader(progress);
+    let (mut loader, digests) = run_loader(progress, subtle.clone());
     let mut next = batches.first().map(read_ahead);
     for (k, range) in batches.iter().enumerate() {
         let ready = match next.take() {
@@ -483,11 +483,11 @@ pub async fn load_here(
     Ok((loader.finish(), hashed, failed))
 }
 
-/// A load worker's run loader, its logs hashed by the browser where it can
+/// A load worker's run loader, its logs hashed by the browser where it has `subtle`
 /// ([`LogDigests`]), and the handle to settle those digests with.
-fn run_loader(progress: Progress) -> (RunLoader, Option<Digests>) {
+fn run_loader(progress: Progress, subtle: Option<Subtle>) -> (RunLoader, Option<Digests>) {
     let loader = RunLoader::new(HOLD_BYTES, progress);
-    match LogDigests::new() {
+    match subtle.map(LogDigests::new) {
         Some((hasher, digests)) => (loader.hashing(Box::new(hasher)), Some(digests)),
         None => (loader, None),
     }
@@ -518,7 +518,7 @@ async fn load_range(
     let mut readers = vec![(name.to_owned(), reader)];
     let clock = performance_now;
     let timings = Timings::new(&clock);
-    let (mut loader, digests) = run_loader(progress);
+    let (mut loader, digests) = run_loader(progress, Subtle::get());
     if let Some(input) = inputs(&mut readers).first_mut() {
         // Progress counts the range's share of the zip.
         input.size = zip.bytes;

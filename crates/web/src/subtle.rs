@@ -86,17 +86,11 @@ pub struct LogDigests {
 pub struct Digests(Rc<RefCell<Pending>>);
 
 impl LogDigests {
-    /// The hasher and its handle, where the context has `crypto.subtle`.
-    pub fn new() -> Option<(LogDigests, Digests)> {
+    /// The hasher over `subtle` and its handle.
+    pub fn new(subtle: Subtle) -> (LogDigests, Digests) {
         let pending = Rc::new(RefCell::new(Pending::default()));
-        let subtle = Subtle::get()?;
-        Some((
-            LogDigests {
-                subtle,
-                pending: pending.clone(),
-            },
-            Digests(pending),
-        ))
+        let handle = Digests(pending.clone());
+        (LogDigests { subtle, pending }, handle)
     }
 }
 

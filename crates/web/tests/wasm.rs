@@ -91,7 +91,7 @@ async fn load(files: &[(String, Vec<u8>)], browser: bool) -> Run {
     let mut loader = RunLoader::new(HOLD_BYTES, progress);
     let mut digests: Option<Digests> = None;
     if browser {
-        let (hasher, handle) = LogDigests::new().expect("crypto.subtle");
+        let (hasher, handle) = LogDigests::new(Subtle::get().expect("crypto.subtle"));
         loader = loader.hashing(Box::new(hasher));
         digests = Some(handle);
     }
