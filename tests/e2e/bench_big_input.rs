@@ -38,7 +38,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use harness::Harness;
+use harness::{status_bytes, Harness};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -153,56 +153,6 @@ fn input(dir: &Path, kind: &str, json_bytes: u64) -> (PathBuf, u64) {
     (path, n)
 }
 
-/// `name: value kB` of `/proc/<pid>/status`, in bytes.
-fn status_bytes(pid: u32, name: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
-/// The browser's processes: the one started with this harness's profile and its descendants,
-/// with whether each is a renderer.
-fn browser_processes(profile_marker: &str) -> Vec<(u32, bool)> {
-    let mut parent = Vec::new();
-    let mut roots = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let ppid = stat
-            .rfind(')')
-            .and_then(|i| stat[i + 1..].split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(0);
-        if cmdline.contains(profile_marker) && !cmdline.contains("--type=") {
-            roots.push(pid);
-        }
-        parent.push((pid, ppid, cmdline.contains("--type=renderer")));
-    }
-    let mut out: Vec<(u32, bool)> = Vec::new();
-    let mut frontier = roots;
-    while let Some(p) = frontier.pop() {
-        for &(pid, ppid, renderer) in &parent {
-            if ppid == p && !out.iter().any(|(o, _)| *o == pid) {
-                out.push((pid, renderer));
-                frontier.push(pid);
-            }
-        }
-        if !out.iter().any(|(o, _)| *o == p) {
-            out.push((p, false));
-        }
-    }
-    out
-}
-
 /// (wall seconds, peak RSS bytes) of the release CLI verifying `path` (which also indexes every
 /// event for its coverage block), under GNU `time`; `None` without a CLI or `time`.
 fn cli_baseline(path: &Path) -> Option<(f64, u64)> {
@@ -250,8 +200,6 @@ async fn one_input_past_what_a_tab_could_hold() {
         let stored = std::fs::metadata(&path).unwrap().len();
         let h = Harness::start().await;
         h.open().await;
-        // The harness's Chromium carries a profile directory named after this process.
-        let marker = format!("trailproof-e2e-{}-", std::process::id());
         let started = Instant::now();
         h.drop_files(std::slice::from_ref(&path)).await;
         let deadline = started + Duration::from_secs(1800);
@@ -264,7 +212,8 @@ async fn one_input_past_what_a_tab_could_hold() {
             if let Some(line) = state[1].as_str().filter(|l| !l.is_empty()) {
                 lines.insert(line.to_owned());
             }
-            let sum: u64 = browser_processes(&marker)
+            let sum: u64 = h
+                .browser_processes()
                 .iter()
                 .map(|&(pid, _)| status_bytes(pid, "VmRSS:"))
                 .sum();
@@ -276,12 +225,7 @@ async fn one_input_past_what_a_tab_could_hold() {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         let load_s = started.elapsed().as_secs_f64();
-        let renderer_hwm = browser_processes(&marker)
-            .iter()
-            .filter(|(_, renderer)| *renderer)
-            .map(|&(pid, _)| status_bytes(pid, "VmHWM:"))
-            .max()
-            .unwrap_or(0);
+        let renderer_hwm = h.renderer_high_water();
         let problems = h
             .js("return document.querySelector('#summary').innerText;")
             .await

@@ -198,6 +198,8 @@ async fn query_latency_end_to_end() {
     }
     let load_s = started.elapsed().as_secs_f64();
     let summary_s = summary_s.unwrap_or(load_s);
+    // Everything the page and its workers held at once, by the renderer's high-water mark.
+    let loaded_hwm = h.renderer_high_water();
     let timings = h.worker_timings().await;
     h.tab("timeline").await;
     h.wait_for(
@@ -224,14 +226,23 @@ async fn query_latency_end_to_end() {
     assert!(bad.is_empty(), "steps that did not draw: {bad:?}");
 
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mib = |b: u64| b >> 20;
+    let per_event = |b: u64| b as f64 / n.max(1) as f64;
+    let queried_hwm = h.renderer_high_water();
     let mut out = String::new();
     writeln!(
         out,
         "query latency end to end (headless Chromium, Enter → count, first rows, histogram and facets drawn): \
          {n} events in {} files (generated in {generated_s:.1} s; drop → summary {summary_s:.1} s, \
-         → analysis done {load_s:.1} s), {rounds} rounds, load average {}\n{timings}",
+         → analysis done {load_s:.1} s), {rounds} rounds, load average {}\n{timings}\n\
+         renderer high-water mark (the page and every worker, all included): {} MiB after the load \
+         and analysis ({:.0} bytes/event), {} MiB after the queries ({:.0} bytes/event)",
         files.len(),
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+        mib(loaded_hwm),
+        per_event(loaded_hwm),
+        mib(queried_hwm),
+        per_event(queried_hwm),
     )
     .unwrap();
     writeln!(

@@ -327,6 +327,24 @@ impl Harness {
         }
     }
 
+    /// This harness's browser processes (the one started with its profile and its
+    /// descendants), with whether each is a renderer.
+    pub fn browser_processes(&self) -> Vec<(u32, bool)> {
+        browser_processes(&self.profile.to_string_lossy())
+    }
+
+    /// The largest high-water mark (`VmHWM`) of this browser's renderers, in bytes: a page's
+    /// renderer holds its dedicated workers, so this is the most memory the page and all its
+    /// workers held at once (0 where `/proc` cannot tell).
+    pub fn renderer_high_water(&self) -> u64 {
+        self.browser_processes()
+            .iter()
+            .filter(|(_, renderer)| *renderer)
+            .map(|&(pid, _)| status_bytes(pid, "VmHWM:"))
+            .max()
+            .unwrap_or(0)
+    }
+
     pub async fn js(&self, script: &str) -> Value {
         self.client()
             .execute(script, vec![])
@@ -851,4 +869,54 @@ pub fn cloudtrail_records(range: std::ops::Range<u64>) -> String {
     }
     json.push_str("]}");
     json
+}
+
+/// `name: value kB` of `/proc/<pid>/status`, in bytes.
+pub fn status_bytes(pid: u32, name: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The browser's processes: the one started with this harness's profile and its descendants,
+/// with whether each is a renderer.
+fn browser_processes(profile_marker: &str) -> Vec<(u32, bool)> {
+    let mut parent = Vec::new();
+    let mut roots = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let ppid = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0);
+        if cmdline.contains(profile_marker) && !cmdline.contains("--type=") {
+            roots.push(pid);
+        }
+        parent.push((pid, ppid, cmdline.contains("--type=renderer")));
+    }
+    let mut out: Vec<(u32, bool)> = Vec::new();
+    let mut frontier = roots;
+    while let Some(p) = frontier.pop() {
+        for &(pid, ppid, renderer) in &parent {
+            if ppid == p && !out.iter().any(|(o, _)| *o == pid) {
+                out.push((pid, renderer));
+                frontier.push(pid);
+            }
+        }
+        if !out.iter().any(|(o, _)| *o == p) {
+            out.push((p, false));
+        }
+    }
+    out
 }

@@ -314,6 +314,19 @@ impl Ingest {
         }
     }
 
+    /// What this run loaded since it started or since the last take, as a part; the run goes
+    /// on empty, with its options, progress callback and read buffer. A host that hands a
+    /// run's events on as they grow (the browser's load workers, so that none holds a whole
+    /// run's events) takes a part between files; [`Ingest::append`]ing the parts in order
+    /// gives what the one part of [`Ingest::into_part`] would have given. [`Ingest::events`]
+    /// and the progress callback's event count start again from zero after a take.
+    pub fn take_part(&mut self) -> Part {
+        Part {
+            builder: std::mem::take(&mut self.builder),
+            cancelled: self.cancelled,
+        }
+    }
+
     /// Appends what `part` loaded after what this run loaded, as though its files had been
     /// added here, in the order they were added there: appending the parts of a run in input
     /// order gives the store one run over every file would have given (see
@@ -334,7 +347,7 @@ impl Ingest {
         self.builder.identities()
     }
 
-    /// Events loaded so far.
+    /// Events loaded so far (since the last [`Ingest::take_part`]).
     pub fn events(&self) -> usize {
         self.builder.len()
     }

@@ -173,6 +173,38 @@ fn parts_encoded_and_decoded_give_the_store_of_one_run() {
     }
 }
 
+/// A run whose events are taken as parts between its files (as a load worker hands them on
+/// as they grow), the parts appended in order elsewhere, gives the store of one run; the
+/// run's own count starts again after each take.
+#[test]
+fn parts_taken_between_files_give_the_store_of_one_run() {
+    let files = inputs();
+    let (sums, store) = whole(&files);
+    let expected = dump(store);
+    for every in [1, 4, files.len()] {
+        let mut run = Ingest::new(IngestOptions::default());
+        let mut joined = Ingest::new(IngestOptions::default());
+        let mut taken_sums = Vec::new();
+        for (k, (n, b)) in files.iter().enumerate() {
+            taken_sums.push(run.add_file(n, &mut &b[..]));
+            if (k + 1) % every == 0 {
+                let held = run.events();
+                let part = run.take_part();
+                assert_eq!(run.events(), 0, "taken");
+                let before = joined.events();
+                joined.append(part);
+                assert_eq!(joined.events(), before + held);
+            }
+        }
+        joined.append(run.into_part());
+        assert_eq!(taken_sums, sums, "summaries, a part every {every} files");
+        assert!(
+            dump(joined.finish()) == expected,
+            "a part every {every} files"
+        );
+    }
+}
+
 #[test]
 fn empty_parts_change_nothing() {
     let files = inputs();

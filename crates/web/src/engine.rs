@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use trailproof_chain::{Verifier, VerifyOptions};
 use trailproof_core::input::{self, Control, Limits, ReadSeek};
+use trailproof_events::ingest::Part;
 use trailproof_events::store::Selection;
 use trailproof_events::Ranked;
 use trailproof_events::{EventStore, Field, Ingest, RawRef};
@@ -246,7 +247,15 @@ impl Join {
         self.expected_bytes = bytes;
     }
 
-    /// Joins the next run in input order.
+    /// Joins the next part of a run's events in input order: the parts a run handed on as it
+    /// grew ([`run::RunLoader::handing_parts`]), each before the run itself ([`Join::add`]).
+    pub fn add_part(&mut self, part: Part, clock: &dyn Fn() -> f64) {
+        let t0 = clock();
+        self.ingest.append(part);
+        self.join_ms += clock() - t0;
+    }
+
+    /// Joins the next run in input order (after the parts it handed on, if any).
     pub fn add(&mut self, run: Run, clock: &dyn Fn() -> f64) {
         let t0 = clock();
         let Run {
@@ -420,7 +429,7 @@ impl Engine {
     ) -> (Engine, LoadSummary) {
         let all = inputs.len();
         let runs = [run::RunSpec::whole(0..all)];
-        Engine::load_in_runs(inputs, &runs, run::HOLD_BYTES, 0, progress, timings)
+        Engine::load_in_runs(inputs, &runs, run::HOLD_BYTES, 0, None, progress, timings)
     }
 
     /// [`Engine::load_events`] with the inputs cut into `runs` (consecutive inputs, or ranges
@@ -429,12 +438,16 @@ impl Engine {
     /// the same engine and summary whatever the cut, and whatever the size past which entries
     /// are streamed (`hold`, [`run::HOLD_BYTES`] in the browser), and whatever the batches of
     /// `batch` inputs each run is added in ([`run::RunLoader::add`], as a load worker adds
-    /// each batch it has read ahead; 0: all at once). Progress counts bytes of all inputs.
+    /// each batch it has read ahead; 0: all at once), and whether each run hands its events
+    /// on in `parts` of at least so many events as they grow
+    /// ([`run::RunLoader::handing_parts`], as load workers do). Progress counts bytes of all
+    /// inputs.
     pub fn load_in_runs(
         inputs: &mut [Input<'_>],
         runs: &[run::RunSpec],
         hold: u64,
         batch: usize,
+        parts: Option<usize>,
         progress: Progress,
         timings: &mut Timings<'_>,
     ) -> (Engine, LoadSummary) {
@@ -454,18 +467,31 @@ impl Engine {
             }));
             base += spec.bytes(&sizes);
             let mut loader = run::RunLoader::new(hold, offset);
+            let handed: Rc<RefCell<Vec<Part>>> = Rc::default();
+            if let Some(every) = parts {
+                let handed = handed.clone();
+                loader =
+                    loader.handing_parts(every, Box::new(move |p| handed.borrow_mut().push(p)));
+            }
+            let join_handed = |join: &mut Join| {
+                for part in handed.borrow_mut().drain(..) {
+                    join.add_part(part, timings.clock);
+                }
+            };
             let run = &mut inputs[spec.inputs.clone()];
             match (&spec.zip, run) {
                 (Some(zip), [input]) => {
                     // The range's share of the zip, for its progress.
                     let size = std::mem::replace(&mut input.size, zip.bytes);
                     loader.add_entries(input, zip.entries.clone(), timings);
+                    join_handed(&mut join);
                     input.size = size;
                 }
                 (_, run) => {
                     let batch = if batch == 0 { run.len().max(1) } else { batch };
                     for inputs in run.chunks_mut(batch) {
                         loader.add(inputs, timings);
+                        join_handed(&mut join);
                     }
                 }
             }
@@ -1851,7 +1877,7 @@ mod tests {
     fn runs_finished_together_give_what_one_run_gives() {
         let files = mixed_inputs();
         let sizes: Vec<u64> = files.iter().map(|(_, b)| b.len() as u64).collect();
-        let outcome = |runs: &[run::RunSpec], hold: u64, batch: usize| {
+        let outcome = |runs: &[run::RunSpec], hold: u64, batch: usize, parts: Option<usize>| {
             let mut cursors: Vec<Cursor<Vec<u8>>> =
                 files.iter().map(|(_, b)| Cursor::new(b.clone())).collect();
             let mut inputs = inputs(&files, &mut cursors);
@@ -1870,6 +1896,7 @@ mod tests {
                 runs,
                 hold,
                 batch,
+                parts,
                 progress,
                 &mut Timings::off(),
             );
@@ -1894,7 +1921,7 @@ mod tests {
             }
             runs
         };
-        let one = outcome(&cut(&[]), run::HOLD_BYTES, 0);
+        let one = outcome(&cut(&[]), run::HOLD_BYTES, 0, None);
         assert!(one[0].contains("\"sealed\"") && one[0].contains("verifier key"));
         assert!(one[0].contains("\"integrity\": \"failed\""), "a forged log");
         // Equal, or the first line that differs (not pages of JSON).
@@ -1912,25 +1939,34 @@ mod tests {
         for k in [1, 2, 3, 7] {
             let n = files.len().div_ceil(k);
             same(
-                outcome(&cut(&vec![n; k]), run::HOLD_BYTES, 0),
+                outcome(&cut(&vec![n; k]), run::HOLD_BYTES, 0, None),
                 &format!("{k} runs"),
             );
         }
         // Uneven runs too, one input each at the start.
-        assert!(outcome(&cut(&[1, 1, 1, 5]), run::HOLD_BYTES, 0) == one);
+        assert!(outcome(&cut(&[1, 1, 1, 5]), run::HOLD_BYTES, 0, None) == one);
         // Runs added a few inputs at a time, as load workers add what they have read ahead.
         for (k, batch) in [(1, 1), (2, 3), (3, 2)] {
             let n = files.len().div_ceil(k);
             same(
-                outcome(&cut(&vec![n; k]), run::HOLD_BYTES, batch),
+                outcome(&cut(&vec![n; k]), run::HOLD_BYTES, batch, None),
                 &format!("{k} runs in batches of {batch}"),
+            );
+        }
+        // Runs that hand their events on as they grow, after every entry with events or
+        // every few hundred events, as load workers do.
+        for (k, batch, every) in [(1, 0, 1), (2, 3, 1), (3, 1, 300)] {
+            let n = files.len().div_ceil(k);
+            same(
+                outcome(&cut(&vec![n; k]), run::HOLD_BYTES, batch, Some(every)),
+                &format!("{k} runs in batches of {batch}, parts of {every} events"),
             );
         }
         // Every entry streamed (scanned from the walk, ingested from a second read), or those
         // over 1 KiB: the same load.
         for hold in [0, 1 << 10] {
             same(
-                outcome(&cut(&[]), hold, 0),
+                outcome(&cut(&[]), hold, 0, Some(1)),
                 &format!("entries over {hold} bytes streamed"),
             );
         }
@@ -1947,7 +1983,7 @@ mod tests {
             let most = (workers * run::RUNS_PER_WORKER).min(listed);
             assert!(ranges > 1 && ranges <= most, "{runs:?}");
             same(
-                outcome(&runs, hold, 0),
+                outcome(&runs, hold, 0, (workers > 1).then_some(1)),
                 &format!("{workers} workers, the zip in {ranges} ranges"),
             );
         }
@@ -2069,6 +2105,7 @@ mod tests {
                 &runs,
                 run::HOLD_BYTES,
                 2,
+                None,
                 progress,
                 &mut Timings::off(),
             );

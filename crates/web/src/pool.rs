@@ -1,8 +1,9 @@
 //! The engine worker's pool of load workers: the inputs are cut into runs of consecutive
 //! files, and a big zip into ranges of its entries ([`cut`], [`crate::run::cut_runs`]); each
 //! idle load worker (`bin/loader.rs`, a nested dedicated worker started by `load_worker.js`)
-//! is handed the next run, and the runs come back with their ingest parts as bytes, each
-//! joined in input order ([`crate::engine::Join`]) as soon as every run before it is back.
+//! is handed the next run, and the runs come back with their ingest parts as bytes (handed on
+//! as they grow, [`PART_EVENTS`] events at a time, and the rest with the run), each joined in
+//! input order ([`crate::engine::Join`]) as soon as every run before it is back.
 //! The pool is owned by the engine worker, so the page cancelling a load by terminating the
 //! engine worker terminates every load worker with it.
 
@@ -20,11 +21,11 @@ use web_sys::{File, MessageEvent, Worker, WorkerGlobalScope};
 
 use crate::blob::{inputs, BlobReader};
 use crate::engine::{Progress, Tick, Timings};
-use crate::fetch::{performance_now, worker_error, Reads, PREFETCH_BUDGET};
+use crate::fetch::{performance_now, wasm_memory_mib, worker_error, Reads, PREFETCH_BUDGET};
 use crate::protocol::{FromLoader, ToLoader};
 use crate::run::{
-    batches, cut_runs, Run, RunLoader, RunSpec, ZipRange, HOLD_BYTES, READ_AHEAD_MAX,
-    RUNS_PER_WORKER, SPLIT_BYTES,
+    batches, cut_runs, InOrder, Next, Run, RunLoader, RunSpec, ZipRange, HOLD_BYTES, PART_EVENTS,
+    READ_AHEAD_MAX, RUNS_PER_WORKER, SPLIT_BYTES,
 };
 use crate::subtle::{Digests, LogDigests, Subtle};
 
@@ -146,6 +147,10 @@ pub trait Listener {
     /// The next run in input order, as soon as every run before it came back (see
     /// [`crate::engine::Join`]).
     fn run(&mut self, run: Run);
+
+    /// The next part of the events of the next run in input order, which it handed on as it
+    /// grew: before that run's [`Listener::run`].
+    fn part(&mut self, part: Part);
     /// Every input is in, `bytes` in all (told once, before the last run is handed on).
     fn inputs_in(&mut self, bytes: u64);
 }
@@ -157,6 +162,10 @@ pub struct PoolCosts {
     pub encode_ms: f64,
     /// The largest WebAssembly memory a load worker reached, in MiB.
     pub memory_mib: f64,
+    /// The largest WebAssembly memory of the engine worker and every load worker together,
+    /// in MiB, as sampled when runs and parts came back (each load worker's memory as it
+    /// last told it: its peak so far).
+    pub together_mib: f64,
     /// Runs the inputs were cut into.
     pub runs: usize,
     /// Load workers started.
@@ -290,9 +299,10 @@ pub async fn load(
     let mut next = 0;
     let mut done: Vec<u64> = Vec::new();
     let mut events: Vec<u64> = Vec::new();
-    // Runs back but not yet handed on (one before them is still loading).
-    let mut waiting: Vec<Option<Run>> = Vec::new();
-    let mut given = 0;
+    // Parts (as bytes) and runs back, handed on in input order.
+    let mut order: InOrder<Vec<u8>, Run> = InOrder::default();
+    // Each load worker's memory as it last told it.
+    let mut memory = vec![0.0f64; workers];
     loop {
         // Runs of the files in so far.
         let arrived = incoming.arrived();
@@ -306,7 +316,6 @@ pub async fn load(
         }
         done.resize(runs.len(), 0);
         events.resize(runs.len(), 0);
-        waiting.resize_with(runs.len(), || None);
         if next < runs.len() && !idle.is_empty() {
             let files = incoming.named();
             while let (Some(spec), Some(&worker)) = (runs.get(next), idle.last()) {
@@ -315,7 +324,7 @@ pub async fn load(
                 next += 1;
             }
         }
-        if cut == expected && given == runs.len() {
+        if cut == expected && order.given() == runs.len() {
             costs.runs = runs.len();
             break;
         }
@@ -335,7 +344,28 @@ pub async fn load(
         else {
             return Err("a load worker sent a message that is not understood".into());
         };
+        let mut told_memory = |worker: usize, mib: f64, costs: &mut PoolCosts| {
+            memory[worker] = mib;
+            costs.memory_mib = costs.memory_mib.max(mib);
+            let together = wasm_memory_mib() + memory.iter().sum::<f64>();
+            costs.together_mib = costs.together_mib.max(together);
+        };
+        let bytes = |i: u32| Uint8Array::new(&parts.get(i)).to_vec();
         match message {
+            FromLoader::Part {
+                run,
+                encode_ms,
+                memory_mib,
+            } => {
+                let run = run as usize;
+                let handed = (run < runs.len())
+                    .then(|| order.part(run, bytes(1)))
+                    .flatten()
+                    .ok_or("a load worker sent a part of a run it was not given")?;
+                costs.encode_ms += encode_ms;
+                told_memory(worker, memory_mib, costs);
+                hand_on(listener, handed)?;
+            }
             FromLoader::Progress {
                 run,
                 phase,
@@ -369,7 +399,6 @@ pub async fn load(
                 let Some(spec) = runs.get(run) else {
                     return Err("a load worker answered for a run it was not given".into());
                 };
-                let bytes = |i: u32| Uint8Array::new(&parts.get(i)).to_vec();
                 let part = Part::decode(&bytes(1)).map_err(|e| e.to_string())?;
                 let deferred = (0..output.deferred.len() as u32)
                     .map(|i| bytes(2 + i))
@@ -383,16 +412,16 @@ pub async fn load(
                     failed.into_iter().map(|(i, m)| (first + i, m)).collect(),
                 );
                 costs.encode_ms += ms;
-                costs.memory_mib = costs.memory_mib.max(memory_mib);
-                waiting[run] = Some(Run {
+                told_memory(worker, memory_mib, costs);
+                let run_back = Run {
                     output: *output,
                     deferred,
                     part,
-                });
-                while let Some(ready) = waiting.get_mut(given).and_then(Option::take) {
-                    listener.run(ready);
-                    given += 1;
-                }
+                };
+                let handed = order
+                    .done(run, run_back)
+                    .ok_or("a load worker answered twice for one run")?;
+                hand_on(listener, handed)?;
                 done[run] = run_bytes(incoming, spec);
                 idle.push(worker);
             }
@@ -402,6 +431,17 @@ pub async fn load(
     *incoming.inbox.borrow_mut() = None;
     // Dropping the pool terminates every load worker: their memory goes with them.
     drop(pool);
+    Ok(())
+}
+
+/// Hands `next` on to `listener`, each part decoded from its bytes.
+fn hand_on(listener: &mut dyn Listener, next: Vec<Next<Vec<u8>, Run>>) -> Result<(), String> {
+    for next in next {
+        match next {
+            Next::Part(bytes) => listener.part(Part::decode(&bytes).map_err(|e| e.to_string())?),
+            Next::Run(run) => listener.run(run),
+        }
+    }
     Ok(())
 }
 
@@ -416,19 +456,21 @@ pub type Loaded = (Run, Vec<(usize, u64, String)>, Vec<(usize, String)>);
 /// hashed by the same reads (by the browser as read, [`BlobReader::hashed_by`]; in wasm as
 /// the walk reads the bigger ones, [`BlobReader::hashing`]).
 /// With `zip`, `files` is one zip and only that range of its entries is loaded
-/// ([`load_range`]). `sharing` is how many workers share the read-ahead budget. Returns the
-/// run and the hash results (indexes into `files`).
+/// ([`load_range`]). `sharing` is how many workers share the read-ahead budget. The run's
+/// events go to `parts` as they grow, [`PART_EVENTS`] at a time ([`RunLoader::handing_parts`]),
+/// the rest with the run. Returns the run and the hash results (indexes into `files`).
 pub async fn load_here(
     files: &[(String, File)],
     sharing: u64,
     zip: Option<&ZipRange>,
     progress: Progress,
+    parts: Box<dyn FnMut(Part)>,
 ) -> Result<Loaded, String> {
     if let Some(zip) = zip {
         let [(name, file)] = files else {
             return Err("a range of zip entries was sent with other files".into());
         };
-        return load_range(name, file, zip, progress).await;
+        return load_range(name, file, zip, progress, parts).await;
     }
     let mut hashed = Vec::new();
     let mut failed = Vec::new();
@@ -447,7 +489,7 @@ pub async fn load_here(
     let clock = performance_now;
     let timings = Timings::new(&clock);
     let subtle = Subtle::get();
-    let (mut loader, digests) = run_loader(progress, subtle.clone());
+    let (mut loader, digests) = run_loader(progress, subtle.clone(), parts);
     let mut next = batches.first().map(read_ahead);
     for (k, range) in batches.iter().enumerate() {
         let ready = match next.take() {
@@ -470,7 +512,17 @@ pub async fn load_here(
             };
             readers.push((name.clone(), reader.map_err(|e| e.to_string())?));
         }
-        loader.add(&mut inputs(&mut readers), &timings);
+        // One input at a time, so that the digests are settled whenever the browser holds
+        // more than `SETTLE_BYTES` of decoded logs for them.
+        for input in inputs(&mut readers).chunks_mut(1) {
+            loader.add(input, &timings);
+            if digests
+                .as_ref()
+                .is_some_and(|d| d.pending_bytes() >= SETTLE_BYTES)
+            {
+                settle_hashes(&mut loader, digests.as_ref()).await;
+            }
+        }
         settle_hashes(&mut loader, digests.as_ref()).await;
         // Every input was hashed by the load's own reads (the rest of one read out of order now).
         for (index, (_, reader)) in range.clone().zip(readers.iter_mut()) {
@@ -483,10 +535,21 @@ pub async fn load_here(
     Ok((loader.finish(), hashed, failed))
 }
 
+/// Decoded logs a load worker lets the browser hold copies of for their digests before it
+/// waits for those digests: a batch read ahead holds up to 64 MiB of gzip logs, which decode
+/// to several hundred MiB, and on a busy machine the browser's digests fell behind the ingest
+/// (one batch of 14 logs, 340 MB of copies, in each load worker at once).
+const SETTLE_BYTES: u64 = 64 << 20;
+
 /// A load worker's run loader, its logs hashed by the browser where it has `subtle`
-/// ([`LogDigests`]), and the handle to settle those digests with.
-fn run_loader(progress: Progress, subtle: Option<Subtle>) -> (RunLoader, Option<Digests>) {
-    let loader = RunLoader::new(HOLD_BYTES, progress);
+/// ([`LogDigests`]), its events handed to `parts` as they grow, and the handle to settle
+/// those digests with.
+fn run_loader(
+    progress: Progress,
+    subtle: Option<Subtle>,
+    parts: Box<dyn FnMut(Part)>,
+) -> (RunLoader, Option<Digests>) {
+    let loader = RunLoader::new(HOLD_BYTES, progress).handing_parts(PART_EVENTS, parts);
     match subtle.map(LogDigests::new) {
         Some((hasher, digests)) => (loader.hashing(Box::new(hasher)), Some(digests)),
         None => (loader, None),
@@ -511,6 +574,7 @@ async fn load_range(
     file: &File,
     zip: &ZipRange,
     progress: Progress,
+    parts: Box<dyn FnMut(Part)>,
 ) -> Result<Loaded, String> {
     let first = zip.entries.start == 0;
     let reader = BlobReader::new(file.clone().into()).map_err(|e| e.to_string())?;
@@ -518,7 +582,7 @@ async fn load_range(
     let mut readers = vec![(name.to_owned(), reader)];
     let clock = performance_now;
     let timings = Timings::new(&clock);
-    let (mut loader, digests) = run_loader(progress, Subtle::get());
+    let (mut loader, digests) = run_loader(progress, Subtle::get(), parts);
     if let Some(input) = inputs(&mut readers).first_mut() {
         // Progress counts the range's share of the zip.
         input.size = zip.bytes;

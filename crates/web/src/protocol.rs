@@ -29,9 +29,10 @@ pub struct ToLoader {
     pub zip: Option<crate::run::ZipRange>,
 }
 
-/// A load worker's reply. Sent as a JSON string, except `Done`, sent as
-/// `[json, part, deferred…]` with the run's ingest part ([`trailproof_events::ingest::Part::encode`])
-/// and the bytes of each deferred entry as transferred `ArrayBuffer`s.
+/// A load worker's reply. Sent as a JSON string, except `Part`, sent as `[json, part]`, and
+/// `Done`, sent as `[json, part, deferred…]` with the run's (last) ingest part
+/// ([`trailproof_events::ingest::Part::encode`]) and the bytes of each deferred entry as
+/// transferred `ArrayBuffer`s.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromLoader {
@@ -47,6 +48,17 @@ pub enum FromLoader {
         events: u64,
         /// The current file.
         file: String,
+    },
+    /// The next part of the run's events, handed on as the run grows
+    /// ([`crate::run::RunLoader::handing_parts`]): its bytes are the one transferred
+    /// `ArrayBuffer` alongside. A run's parts come before its `Done`.
+    Part {
+        /// The run.
+        run: u32,
+        /// Milliseconds spent encoding it.
+        encode_ms: f64,
+        /// The load worker's WebAssembly memory as it sent it, in MiB (its peak so far).
+        memory_mib: f64,
     },
     /// The run is loaded.
     Done {

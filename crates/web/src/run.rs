@@ -161,7 +161,23 @@ pub struct RunLoader {
     deferred: Vec<Vec<u8>>,
     /// Bytes of the inputs added before the current one.
     base: u64,
+    /// Where the run's events go as they grow, if anywhere ([`RunLoader::handing_parts`]).
+    parts: Option<Parts>,
+    /// Events handed on in parts: progress counts them with the ingest's own.
+    taken: Rc<Cell<u64>>,
 }
+
+/// Where a run hands its events on as they grow ([`RunLoader::handing_parts`]).
+struct Parts {
+    /// A part is handed on once the ingest holds at least this many events.
+    every: usize,
+    sink: Box<dyn FnMut(Part)>,
+}
+
+/// Events a load worker's run holds before it hands them on as a part (about 9 MiB of
+/// columns): a worker then holds a part of this size, not its whole run (at 5 M events in
+/// eight runs, 625,000 events and their columns' doubling: 270 MiB of a worker's memory).
+pub const PART_EVENTS: usize = 100_000;
 
 impl RunLoader {
     /// A run that streams entries over `hold` bytes ([`HOLD_BYTES`] in the browser): the
@@ -172,13 +188,15 @@ impl RunLoader {
         let entry_path = Rc::new(RefCell::new(String::new()));
         let high = Rc::new(Cell::new(0u64));
         let events = Rc::new(Cell::new(0u64));
+        let taken = Rc::new(Cell::new(0u64));
         {
-            let (progress, entry_at, entry_path, high, events) = (
+            let (progress, entry_at, entry_path, high, events, taken) = (
                 progress.clone(),
                 entry_at.clone(),
                 entry_path.clone(),
                 high.clone(),
                 events.clone(),
+                taken.clone(),
             );
             // Cancel terminates the worker: the callback only watches, which lets a gzip log
             // of any size be inflated once for scan and ingest.
@@ -190,7 +208,7 @@ impl RunLoader {
                 };
                 let (start, end, per) = entry_at.get();
                 high.set(high.get().max((start + p.stored_bytes / per).min(end)));
-                events.set(events.get().max(p.events));
+                events.set(events.get().max(taken.get() + p.events));
                 (progress.borrow_mut())(Tick {
                     phase,
                     done: high.get(),
@@ -216,7 +234,17 @@ impl RunLoader {
             hasher: None,
             deferred: Vec::new(),
             base: 0,
+            parts: None,
+            taken,
         }
+    }
+
+    /// The run with its events handed to `sink` as parts of at least `every` events, taken
+    /// between entries ([`Ingest::take_part`]), as they grow; [`RunLoader::finish`] gives the
+    /// rest. Appended in order before the rest, the parts give the run's one part.
+    pub fn handing_parts(mut self, every: usize, sink: Box<dyn FnMut(Part)>) -> RunLoader {
+        self.parts = Some(Parts { every, sink });
+        self
     }
 
     /// The run with the decoded bytes of its held gzip CloudTrail logs offered to `hasher`
@@ -303,6 +331,8 @@ impl RunLoader {
             hasher,
             deferred: deferred_bytes,
             base,
+            parts,
+            taken,
         } = self;
         let (hold, limits, scan_limits) = (*hold, &*limits, &*scan_limits);
         let report = |phase: Phase, done: u64, file: &str| {
@@ -313,6 +343,15 @@ impl RunLoader {
                 events: events.get(),
                 file,
             })
+        };
+        // Before each entry and after each input: the events so far go on as a part if due.
+        let hand_on = |ingest: &mut Ingest, parts: &mut Option<Parts>| {
+            if let Some(Parts { every, sink }) = parts {
+                if ingest.events() >= (*every).max(1) {
+                    taken.set(taken.get() + ingest.events() as u64);
+                    sink(ingest.take_part());
+                }
+            }
         };
         // After each entry, its events count even if the ingest reported no progress inside it.
         let counted = |summary: &FileSummary| {
@@ -338,6 +377,7 @@ impl RunLoader {
             let reopen = &input.reopen;
             let mut read_here = 0u64;
             let mut visit = |entry: input::Entry<'_>| {
+                hand_on(ingest, parts);
                 let mut bytes = Vec::new();
                 let t0 = clock();
                 let mut read = entry.reader.take(hold + 1).read_to_end(&mut bytes);
@@ -479,6 +519,7 @@ impl RunLoader {
                 }
             };
             out.problems.extend(diags.iter().map(|d| d.to_string()));
+            hand_on(ingest, parts);
             *base += size;
             report(Phase::Index, *base, &name);
         }
@@ -710,8 +751,152 @@ pub fn batches(sizes: &[u64], budget: u64) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// What load workers send back, handed on in input order: each run's parts
+/// ([`RunLoader::handing_parts`]) and then the run itself, every run after all those before
+/// it. Workers answer in any order between runs, each run's own parts before the run.
+#[derive(Debug)]
+pub struct InOrder<P, R> {
+    /// The run whose parts and result go on next.
+    given: usize,
+    /// Parts of later runs, held until every run before theirs is handed on.
+    early: Vec<Vec<P>>,
+    /// Later runs back already.
+    waiting: Vec<Option<R>>,
+}
+
+/// The next thing to hand on, in input order ([`InOrder`]).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next<P, R> {
+    /// A part of the events of the run being handed on.
+    Part(P),
+    /// That run, complete (its parts handed on before it).
+    Run(R),
+}
+
+impl<P, R> Default for InOrder<P, R> {
+    fn default() -> Self {
+        InOrder {
+            given: 0,
+            early: Vec::new(),
+            waiting: Vec::new(),
+        }
+    }
+}
+
+impl<P, R> InOrder<P, R> {
+    /// Runs handed on so far.
+    pub fn given(&self) -> usize {
+        self.given
+    }
+
+    /// A part of `run`'s events: handed on at once if `run` is the next in order, else held.
+    /// `None` for a run already handed on (a worker that answers twice).
+    pub fn part(&mut self, run: usize, part: P) -> Option<Vec<Next<P, R>>> {
+        if run < self.given {
+            return None;
+        }
+        if run == self.given {
+            return Some(vec![Next::Part(part)]);
+        }
+        self.room(run);
+        self.early[run].push(part);
+        Some(Vec::new())
+    }
+
+    /// `run` is back: it and every run after it that is back too, each after its held
+    /// parts, as far as the order allows. `None` for a run already back or handed on.
+    pub fn done(&mut self, run: usize, result: R) -> Option<Vec<Next<P, R>>> {
+        self.room(run);
+        if run < self.given || self.waiting[run].is_some() {
+            return None;
+        }
+        self.waiting[run] = Some(result);
+        let mut out = Vec::new();
+        while let Some(ready) = self.waiting.get_mut(self.given).and_then(Option::take) {
+            out.push(Next::Run(ready));
+            self.given += 1;
+            // The next run's parts that came early, before any more of them.
+            let held = self.early.get_mut(self.given).map(std::mem::take);
+            out.extend(held.into_iter().flatten().map(Next::Part));
+        }
+        Some(out)
+    }
+
+    fn room(&mut self, run: usize) {
+        if self.waiting.len() <= run {
+            self.waiting.resize_with(run + 1, || None);
+            self.early.resize_with(run + 1, Vec::new);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::{InOrder, Next};
+
+    /// Runs of a few parts each, answered by workers in every interleaving a seeded shuffle
+    /// gives (each run's parts before its end, runs started in order): handed on in input
+    /// order, every part of a run before the run and after the runs before it.
+    #[test]
+    fn parts_and_runs_are_handed_on_in_input_order() {
+        let parts_of = [3usize, 0, 1, 4, 0, 2];
+        let want: Vec<Next<(usize, usize), usize>> = parts_of
+            .iter()
+            .enumerate()
+            .flat_map(|(r, &n)| {
+                (0..n)
+                    .map(move |k| Next::Part((r, k)))
+                    .chain([Next::Run(r)])
+            })
+            .collect();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..500 {
+            // Each run's messages in order; the runs' streams interleaved at random.
+            let mut streams: Vec<std::collections::VecDeque<Next<(usize, usize), usize>>> =
+                parts_of
+                    .iter()
+                    .enumerate()
+                    .map(|(r, &n)| {
+                        (0..n)
+                            .map(|k| Next::Part((r, k)))
+                            .chain([Next::Run(r)])
+                            .collect()
+                    })
+                    .collect();
+            let mut order = InOrder::default();
+            let mut got = Vec::new();
+            while streams.iter().any(|s| !s.is_empty()) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let open: Vec<usize> = (0..streams.len())
+                    .filter(|&r| !streams[r].is_empty())
+                    .collect();
+                let r = open[seed as usize % open.len()];
+                let handed = match streams[r].pop_front() {
+                    Some(Next::Part(p)) => order.part(r, p),
+                    Some(Next::Run(run)) => order.done(r, run),
+                    None => unreachable!(),
+                };
+                got.extend(handed.expect("a message of a run not yet handed on"));
+            }
+            assert_eq!(got, want);
+            assert_eq!(order.given(), parts_of.len());
+        }
+        // A run answered twice, or a part of a run already handed on: refused.
+        let mut order: InOrder<u8, u8> = InOrder::default();
+        assert_eq!(order.done(0, 1), Some(vec![Next::Run(1)]));
+        assert_eq!(order.done(0, 1), None);
+        assert_eq!(order.part(0, 7), None);
+        assert_eq!(order.done(2, 3), Some(vec![]));
+        assert_eq!(order.done(2, 3), None);
+        assert_eq!(order.part(2, 9), Some(vec![]));
+        assert_eq!(
+            order.done(1, 2),
+            Some(vec![Next::Run(2), Next::Part(9), Next::Run(3)])
+        );
+    }
+
     use super::{batches, cut_runs, BATCH_FILES, CHUNK, READ_AHEAD_MAX};
 
     #[test]

@@ -111,6 +111,12 @@ impl LogHasher for LogDigests {
 }
 
 impl Digests {
+    /// Decoded bytes of the digests started since the last [`Digests::settle`]: the browser
+    /// holds a copy of each until its digest is done.
+    pub fn pending_bytes(&self) -> u64 {
+        self.0.borrow().bytes
+    }
+
     /// Every digest started since the last call, by ticket, each awaited.
     pub async fn settle(&self) -> Vec<(u64, Result<[u8; 32], String>)> {
         let started = {

@@ -19,6 +19,7 @@ mod loader {
     use std::rc::Rc;
 
     use js_sys::{Array, Uint8Array};
+    use trailproof_events::ingest::Part;
     use trailproof_web::engine::{Progress, Tick};
     use trailproof_web::fetch::{performance_now, wasm_memory_mib, Throttle};
     use trailproof_web::mailbox::{reply, scope, serve};
@@ -31,8 +32,9 @@ mod loader {
         serve(run);
     }
 
-    /// Hashes, reads ahead and loads one run; replies `Done` with the part and the deferred
-    /// entries' bytes transferred (not copied) to the engine worker.
+    /// Hashes, reads ahead and loads one run; replies `Part` with each part of its events as
+    /// they grow, then `Done` with the rest and the deferred entries' bytes, all transferred
+    /// (not copied) to the engine worker.
     async fn run(request: ToLoader, files: Vec<File>) {
         let ToLoader {
             run,
@@ -53,8 +55,19 @@ mod loader {
                 });
             }
         }));
+        let parts = Box::new(move |part: Part| {
+            let t0 = performance_now();
+            let bytes = part.encode();
+            drop(part);
+            let message = FromLoader::Part {
+                run,
+                encode_ms: performance_now() - t0,
+                memory_mib: wasm_memory_mib(),
+            };
+            post(&message, std::iter::once(bytes));
+        });
         let (loaded, hashed, failed) =
-            match load_here(&named, u64::from(sharing), zip.as_ref(), progress).await {
+            match load_here(&named, u64::from(sharing), zip.as_ref(), progress, parts).await {
                 Ok(done) => done,
                 Err(message) => {
                     reply(&FromLoader::Fatal { message });
@@ -65,25 +78,33 @@ mod loader {
         let t0 = clock();
         let part = loaded.part.encode();
         let encode_ms = clock() - t0;
-        let Ok(json) = serde_json::to_string(&FromLoader::Done {
+        let done = FromLoader::Done {
             run,
             output: Box::new(loaded.output),
             hashed,
             failed,
             encode_ms,
             memory_mib: wasm_memory_mib(),
-        }) else {
+        };
+        post(&done, std::iter::once(part).chain(loaded.deferred));
+    }
+
+    /// Posts `message` as `[json, buffers…]`, each buffer a copy of one of `bytes` made in JS
+    /// memory and transferred (not copied again) to the engine worker.
+    fn post(message: &FromLoader, bytes: impl Iterator<Item = Vec<u8>>) {
+        let Ok(json) = serde_json::to_string(message) else {
             return;
         };
-        let message = Array::of1(&JsValue::from_str(&json));
+        let posted = Array::of1(&JsValue::from_str(&json));
         let transfer = Array::new();
-        for bytes in std::iter::once(part).chain(loaded.deferred) {
+        for bytes in bytes {
             let buffer = Uint8Array::from(bytes.as_slice()).buffer();
-            message.push(&buffer);
+            drop(bytes);
+            posted.push(&buffer);
             transfer.push(&buffer);
         }
         if scope()
-            .post_message_with_transfer(&message, &transfer)
+            .post_message_with_transfer(&posted, &transfer)
             .is_err()
         {
             reply(&FromLoader::Fatal {

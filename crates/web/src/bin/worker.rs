@@ -20,6 +20,7 @@ mod worker {
     use js_sys::{Array, Uint8Array};
     use trailproof_analysis::report::InputFile;
     use trailproof_core::tool::Tool;
+    use trailproof_events::ingest::Part;
     use trailproof_web::blob::{inputs, BlobReader};
     use trailproof_web::engine::{read_record, Engine, Input, Join, Progress, Tick, Timings};
     use trailproof_web::fetch::{
@@ -233,6 +234,10 @@ mod worker {
             self.join.add(run, &performance_now);
         }
 
+        fn part(&mut self, part: Part) {
+            self.join.add_part(part, &performance_now);
+        }
+
         fn inputs_in(&mut self, bytes: u64) {
             self.total = bytes;
             self.join.expect(bytes);
@@ -253,6 +258,10 @@ mod worker {
 
         fn run(&mut self, run: Run) {
             self.0.borrow_mut().run(run)
+        }
+
+        fn part(&mut self, part: Part) {
+            self.0.borrow_mut().part(part)
         }
 
         fn inputs_in(&mut self, bytes: u64) {
@@ -293,7 +302,10 @@ mod worker {
             let progress: Progress = Rc::new(RefCell::new(move |t: Tick<'_>| {
                 pool::Listener::progress(&mut *sink.borrow_mut(), t);
             }));
-            pool::load_here(&incoming.named(), 1, None, progress)
+            let to_join = to_page.clone();
+            let parts =
+                Box::new(move |part| pool::Listener::part(&mut *to_join.borrow_mut(), part));
+            pool::load_here(&incoming.named(), 1, None, progress, parts)
                 .await
                 .map(|(run, hashed, failed)| {
                     let mut page = to_page.borrow_mut();
@@ -318,6 +330,12 @@ mod worker {
         );
         // WebAssembly memory, in MiB: never shrinking, so each figure is the peak so far.
         let mut memory = vec![("largest load worker".to_owned(), costs.memory_mib)];
+        if costs.together_mib > 0.0 {
+            memory.push((
+                "engine and load workers together while loading".to_owned(),
+                costs.together_mib,
+            ));
+        }
         if let Err(message) = loaded {
             reply(&FromWorker::Fatal { message });
             return;
