@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use trailproof_events::{EventStore, Field, Provider};
 
 use crate::config::{parse_ip, AnomalyConfig};
-use crate::finding::{AnomalyKind, Detail, Finding, Level, RuleRef};
+use crate::finding::{AnomalyKind, Detail, Finding, Level, Listing, RuleRef};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 86_400_000;
@@ -76,8 +76,8 @@ pub(crate) fn run(
     rows: &[usize],
     cfg: &AnomalyConfig,
     enabled: &dyn Fn(&str) -> bool,
-) -> Vec<Finding> {
-    let mut out = Vec::new();
+    out: &mut Listing,
+) {
     let rule = |kind: AnomalyKind| RuleRef::Anomaly { kind };
     // Each row's actor, worked out once for all three passes below: an index into `actors`
     // (reading an actor's three texts from the store and comparing them in maps, per row and
@@ -258,7 +258,6 @@ pub(crate) fn run(
             }
         }
     }
-    out
 }
 
 fn round2(x: f64) -> f64 {

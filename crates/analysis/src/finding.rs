@@ -440,29 +440,79 @@ pub struct NotListed {
     pub count: u64,
 }
 
-/// The first `cap` findings of each rule of `findings` (kept in their order), and, by rule
-/// key, how many of each rule's are left out.
-pub(crate) fn list_per_rule(findings: Vec<Finding>, cap: usize) -> (Vec<Finding>, Vec<NotListed>) {
-    let mut per_rule: std::collections::BTreeMap<String, (usize, NotListed)> = Default::default();
-    let mut listed = Vec::with_capacity(findings.len().min(cap * 16));
-    for f in findings {
-        let (shown, left) = per_rule.entry(f.rule.key()).or_insert_with(|| {
-            let rule = f.rule.clone();
-            (0, NotListed { rule, count: 0 })
-        });
-        if *shown < cap {
-            *shown += 1;
-            listed.push(f);
-        } else {
-            left.count += 1;
+/// Findings as the rules produce them, listed as [`Analysis::findings`](crate::Analysis)
+/// lists them: of each rule the first `cap` by [`Finding::sort_key`] (in production order
+/// where keys are equal), the rest only counted. Each rule holds at most `2 × cap` findings
+/// at a time (it is cut back to `cap` when it reaches that), so a rule that fires on most of
+/// millions of events costs its listed findings, not a finding per event: at 5 M generated
+/// events the full list, its growth and its sort keys were 270 MiB of the analysis's peak.
+pub(crate) struct Listing {
+    cap: usize,
+    /// By rule key: its findings kept so far (unsorted past the first `cap`), and how many
+    /// were cut.
+    per_rule: std::collections::BTreeMap<String, (Vec<Finding>, NotListed)>,
+}
+
+impl Listing {
+    /// An empty listing of at most `cap` findings per rule.
+    pub(crate) fn new(cap: usize) -> Listing {
+        Listing {
+            cap,
+            per_rule: Default::default(),
         }
     }
-    let not_listed = per_rule
-        .into_values()
-        .map(|(_, left)| left)
-        .filter(|left| left.count > 0)
-        .collect();
-    (listed, not_listed)
+
+    /// Takes the next finding produced.
+    pub(crate) fn push(&mut self, f: Finding) {
+        let cap = self.cap;
+        let (kept, cut) = self.per_rule.entry(f.rule.key()).or_insert_with(|| {
+            let rule = f.rule.clone();
+            (Vec::new(), NotListed { rule, count: 0 })
+        });
+        kept.push(f);
+        if kept.len() >= 2 * cap.max(1) {
+            cut.count += keep_first(kept, cap) as u64;
+        }
+    }
+
+    /// The findings listed, in [`Finding::sort_key`] order, and, by rule key, how many of each
+    /// rule's are left out.
+    pub(crate) fn finish(self) -> (Vec<Finding>, Vec<NotListed>) {
+        let cap = self.cap;
+        let total = self
+            .per_rule
+            .values()
+            .map(|(kept, _)| kept.len().min(cap))
+            .sum();
+        let mut listed = Vec::with_capacity(total);
+        let mut not_listed = Vec::new();
+        for (_, (mut kept, mut cut)) in self.per_rule {
+            cut.count += keep_first(&mut kept, cap) as u64;
+            listed.append(&mut kept);
+            if cut.count > 0 {
+                not_listed.push(cut);
+            }
+        }
+        listed.sort_by_cached_key(Finding::sort_key);
+        (listed, not_listed)
+    }
+}
+
+impl Extend<Finding> for Listing {
+    fn extend<I: IntoIterator<Item = Finding>>(&mut self, findings: I) {
+        for f in findings {
+            self.push(f);
+        }
+    }
+}
+
+/// Keeps the first `cap` of `findings` by [`Finding::sort_key`] (a stable sort: equal keys in
+/// their order); returns how many were cut.
+fn keep_first(findings: &mut Vec<Finding>, cap: usize) -> usize {
+    findings.sort_by_cached_key(Finding::sort_key);
+    let cut = findings.len().saturating_sub(cap);
+    findings.truncate(cap);
+    cut
 }
 
 /// Serialises a provider as its lower-case name (the events crate's type has no serde).
@@ -546,6 +596,77 @@ mod tests {
         }
     }
 
+    /// Every finding through a [`Listing`] of `cap` per rule.
+    fn listed_per_rule(all: Vec<Finding>, cap: usize) -> (Vec<Finding>, Vec<NotListed>) {
+        let mut listing = Listing::new(cap);
+        listing.extend(all);
+        listing.finish()
+    }
+
+    /// What a listing must equal: every finding sorted (stable), then the first `cap` of each
+    /// rule in that order, the rest counted by rule key.
+    fn sorted_then_cut(mut all: Vec<Finding>, cap: usize) -> (Vec<Finding>, Vec<(String, u64)>) {
+        all.sort_by_cached_key(Finding::sort_key);
+        let mut shown: std::collections::BTreeMap<String, (usize, u64)> = Default::default();
+        let mut listed = Vec::new();
+        for f in all {
+            let (n, left) = shown.entry(f.rule.key()).or_default();
+            if *n < cap {
+                *n += 1;
+                listed.push(f);
+            } else {
+                *left += 1;
+            }
+        }
+        let left = shown
+            .into_iter()
+            .filter(|(_, (_, left))| *left > 0)
+            .map(|(k, (_, left))| (k, left))
+            .collect();
+        (listed, left)
+    }
+
+    /// Findings produced out of time order, many times the cap per rule and with equal sort
+    /// keys (told apart by their actor, in production order): listed as sorting them all
+    /// first and cutting each rule would list them.
+    #[test]
+    fn a_listing_lists_what_sorting_everything_first_would() {
+        let rules = [
+            RuleRef::Anomaly {
+                kind: AnomalyKind::FirstSeenSourceIp,
+            },
+            RuleRef::Anomaly {
+                kind: AnomalyKind::FirstSeenAccessKey,
+            },
+            RuleRef::Builtin {
+                rule: BuiltinRule::ConflictingDuplicate,
+            },
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for (n, cap) in [(0, 3), (5, 3), (200, 3), (1_000, 7), (50, 0), (300, 1)] {
+            let all: Vec<Finding> = (0..n)
+                .map(|i| {
+                    let mut f = finding(&rules[next(3) as usize], next(40) as i64);
+                    f.actor = format!("produced {i}");
+                    f
+                })
+                .collect();
+            let (want, want_left) = sorted_then_cut(all.clone(), cap);
+            let (got, got_left) = listed_per_rule(all, cap);
+            let actors = |l: &[Finding]| l.iter().map(|f| f.actor.clone()).collect::<Vec<_>>();
+            assert_eq!(actors(&got), actors(&want), "{n} findings, {cap} per rule");
+            let got_left: Vec<(String, u64)> =
+                got_left.iter().map(|n| (n.rule.key(), n.count)).collect();
+            assert_eq!(got_left, want_left, "{n} findings, {cap} per rule");
+        }
+    }
+
     #[test]
     fn each_rule_lists_its_earliest_findings_and_counts_the_rest() {
         let ip = RuleRef::Anomaly {
@@ -578,7 +699,7 @@ mod tests {
                 .enumerate()
                 .map(|(t, r)| finding(r, t as i64))
                 .collect();
-            let (listed, not_listed) = list_per_rule(all, cap);
+            let (listed, not_listed) = listed_per_rule(all, cap);
             let got: Vec<i64> = listed.iter().map(|f| f.time_ms).collect();
             assert_eq!(got, times, "{rules:?}");
             let got: Vec<(String, u64)> =

@@ -269,12 +269,15 @@ impl<'a> Analyzer<'a> {
             ));
         }
         diagnostics.append(&mut self.raw.errors);
-        let mut findings = rules::run(
+        // Listed as they are produced: a rule holds its listed findings, not one per event.
+        let mut findings = finding::Listing::new(finding::FINDINGS_PER_RULE);
+        rules::run(
             self.store,
             &self.rows,
             &self.raw.records,
             cfg,
             &mut diagnostics,
+            &mut findings,
         );
         let enabled = |k: &str| cfg.enabled(k);
         findings.extend(sigma::findings(
@@ -284,13 +287,17 @@ impl<'a> Analyzer<'a> {
             &self.raw.records,
             &enabled,
         ));
-        findings.extend(anomaly::run(self.store, &self.rows, &cfg.anomaly, &enabled));
+        anomaly::run(
+            self.store,
+            &self.rows,
+            &cfg.anomaly,
+            &enabled,
+            &mut findings,
+        );
         if cfg.enabled(finding::BuiltinRule::ConflictingDuplicate.id()) {
             findings.extend(finding::conflicting_duplicates(self.store));
         }
-        findings.sort_by_cached_key(|f| f.sort_key());
-        let (findings, findings_not_listed) =
-            finding::list_per_rule(findings, finding::FINDINGS_PER_RULE);
+        let (findings, findings_not_listed) = findings.finish();
         let coverage =
             coverage::coverage(self.store, verification, &self.options.coverage, as_of_ms);
         Analysis {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use trailproof_events::{EventStore, Field, Provider};
 
 use crate::config::{parse_ip, RuleConfig};
-use crate::finding::{BuiltinRule, Detail, Finding, RuleRef};
+use crate::finding::{BuiltinRule, Detail, Finding, Listing, RuleRef};
 use crate::records::{string_leaves, text_at};
 
 /// Actions that stop or change audit logging.
@@ -299,8 +299,8 @@ pub(crate) fn run(
     raw: &BTreeMap<usize, Value>,
     cfg: &RuleConfig,
     diagnostics: &mut Vec<String>,
-) -> Vec<Finding> {
-    let mut out = Vec::new();
+    out: &mut Listing,
+) {
     let on = |r: BuiltinRule| cfg.enabled(r.id());
     let tz = if on(BuiltinRule::LogonOutsideBusinessHours) {
         match time_zone(&cfg.business_hours.time_zone) {
@@ -512,7 +512,6 @@ pub(crate) fn run(
             }
         }
     }
-    out
 }
 
 fn or_unknown(s: &str) -> &str {
