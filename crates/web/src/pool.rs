@@ -151,6 +151,7 @@ pub trait Listener {
     /// The next part of the events of the next run in input order, which it handed on as it
     /// grew: before that run's [`Listener::run`].
     fn part(&mut self, part: Part);
+
     /// Every input is in, `bytes` in all (told once, before the last run is handed on).
     fn inputs_in(&mut self, bytes: u64);
 }
