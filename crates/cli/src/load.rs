@@ -234,8 +234,14 @@ fn load_run(
             if !select(entry.path) {
                 return Control::Continue;
             }
-            let (entry_scan, summary) =
-                both(entry.path, entry.reader, &scan_limits, &mut ingest, hold);
+            let (entry_scan, summary) = both(
+                entry.path,
+                entry.reader,
+                entry.size,
+                &scan_limits,
+                &mut ingest,
+                hold,
+            );
             scanned.push(entry_scan);
             homes.push(home);
             entries.extend(summary);
@@ -272,15 +278,17 @@ fn load_run(
     }
 }
 
-/// Scans one entry and loads its events from one read of its bytes.
+/// Scans one entry (of `stated` bytes, as its container states them) and loads its events
+/// from one read of its bytes.
 fn both(
     path: &str,
     reader: &mut dyn Read,
+    stated: Option<u64>,
     limits: &ScanLimits,
     ingest: &mut Ingest,
     hold: u64,
 ) -> (Scanned, Option<FileSummary>) {
-    let mut held = Vec::new();
+    let mut held = trailproof_load::entry_buffer(stated, hold);
     match (&mut *reader)
         .take(hold.saturating_add(1))
         .read_to_end(&mut held)
@@ -591,7 +599,8 @@ mod tests {
         let limits = ScanLimits::default();
         for hold in [HOLD_BYTES, 0] {
             let mut ingest = Ingest::new(IngestOptions::default());
-            let (scanned, summary) = both(name, &mut Failing(cut), &limits, &mut ingest, hold);
+            let (scanned, summary) =
+                both(name, &mut Failing(cut), None, &limits, &mut ingest, hold);
             let alone = scan(name, &mut Failing(cut), &limits);
             assert_eq!(
                 serde_json::to_string(&scanned).expect("serialisable"),

@@ -379,10 +379,7 @@ impl RunLoader {
             let mut read_here = 0u64;
             let mut visit = |entry: input::Entry<'_>| {
                 hand_on(ingest, parts);
-                // Reserved at the size the container states, up to what is held (a false size
-                // costs at most that): read into a growing buffer, a 4.3 MB log took 8 MiB.
-                let stated = entry.size.map_or(0, |s| s.min(hold + 1)) as usize;
-                let mut bytes = Vec::with_capacity(stated);
+                let mut bytes = trailproof_load::entry_buffer(entry.size, hold);
                 let t0 = clock();
                 let mut read = entry.reader.take(hold + 1).read_to_end(&mut bytes);
                 let lower = entry.path.to_ascii_lowercase();
