@@ -570,15 +570,20 @@ impl Extractor {
                         .as_ref()
                         .is_some_and(|(la, lr)| la == a && lr == r);
                     if !same {
-                        let pair = (a.to_owned(), r.to_owned());
-                        if !self.accounts.contains(&pair) {
+                        // The last pair's strings are rewritten in place: a log whose records
+                        // alternate between accounts or regions allocates nothing per record.
+                        let pair = self.last_account.get_or_insert_default();
+                        pair.0.clear();
+                        pair.0.push_str(a);
+                        pair.1.clear();
+                        pair.1.push_str(r);
+                        if !self.accounts.contains(pair) {
                             if self.accounts.len() >= MAX_SCOPES {
                                 self.facts.complete = false;
                             } else {
                                 self.accounts.insert(pair.clone());
                             }
                         }
-                        self.last_account = Some(pair);
                     }
                 }
             }

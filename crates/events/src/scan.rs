@@ -114,6 +114,51 @@ enum Top {
     Array,
 }
 
+/// Where a string that `rest` continues stops: its closing quote, an escape or a newline
+/// (`rest.len()` when none is in it). Most strings of a log record are short (names, times,
+/// IDs, regions), and a byte loop finds their end before a vectorised search has set up; a
+/// longer one goes on by vectorised search (SSE/AVX natively, word-at-a-time in wasm).
+#[inline]
+fn string_stop(rest: &[u8]) -> usize {
+    const SHORT: usize = 16;
+    let head = &rest[..rest.len().min(SHORT)];
+    match head.iter().position(|&b| CLASS[b as usize] & STOPS != 0) {
+        Some(p) => p,
+        None if rest.len() <= SHORT => rest.len(),
+        None => {
+            let tail = &rest[SHORT..];
+            SHORT + memchr::memchr3(b'"', b'\\', b'\n', tail).unwrap_or(tail.len())
+        }
+    }
+}
+
+/// Byte classes of [`Scanner::inside_record`]'s loop.
+const PLAIN: u8 = 0;
+const QUOTE: u8 = 1;
+const OPEN: u8 = 2;
+const CLOSE: u8 = 3;
+const COMMA: u8 = 4;
+const SPACE: u8 = 5;
+const NEWLINE: u8 = 6;
+/// Marks, in [`CLASS`], the bytes that stop a string: its quote, an escape, a newline.
+const STOPS: u8 = 0x80;
+const CLASS: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    t[b'"' as usize] = QUOTE | STOPS;
+    t[b'\\' as usize] = STOPS;
+    t[b'{' as usize] = OPEN;
+    t[b'[' as usize] = OPEN;
+    t[b'}' as usize] = CLOSE;
+    t[b']' as usize] = CLOSE;
+    t[b',' as usize] = COMMA;
+    t[b' ' as usize] = SPACE;
+    t[b'\t' as usize] = SPACE;
+    t[b'\r' as usize] = SPACE;
+    t[0x0c] = SPACE;
+    t[b'\n' as usize] = NEWLINE | STOPS;
+    t
+};
+
 pub(crate) struct Scanner {
     max_record: usize,
     pos: u64,
@@ -156,6 +201,9 @@ pub(crate) struct Scanner {
     skip_line: bool,
     /// Records handed out so far.
     pub records: u64,
+    /// Tests only: every byte through the general loop, to check the tight one against it.
+    #[cfg(test)]
+    byte_by_byte: bool,
 }
 
 impl Scanner {
@@ -189,6 +237,8 @@ impl Scanner {
             first_value_line: 0,
             skip_line: false,
             records: 0,
+            #[cfg(test)]
+            byte_by_byte: false,
         }
     }
 
@@ -239,6 +289,17 @@ impl Scanner {
                     None => break,
                 }
             }
+            if !self.in_str
+                && self.rec_depth.is_some()
+                && self.depth > self.key_depth
+                && self.tight()
+            {
+                let from = i;
+                i = self.inside_record(chunk, i, base);
+                if i != from {
+                    continue; // the general loop takes the byte it stopped at afresh
+                }
+            }
             if self.in_str {
                 if self.esc {
                     self.esc = false;
@@ -251,9 +312,7 @@ impl Scanner {
                     }
                 } else {
                     let rest = &chunk[i..];
-                    // Most of a record's bytes are inside strings: skip them by vectorised
-                    // search (SSE/AVX natively, simd128 or word-at-a-time in wasm).
-                    let p = memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len());
+                    let p = string_stop(rest);
                     if self.in_key {
                         let take = p.min(64usize.saturating_sub(self.key.len()));
                         self.key.extend_from_slice(&rest[..take]);
@@ -443,6 +502,96 @@ impl Scanner {
             self.append(&chunk[self.cap_from.min(n)..]);
         }
         self.pos = base + n as u64;
+    }
+
+    /// Whether [`Scanner::inside_record`] may take bytes (always, but in the test that
+    /// checks it against the general loop).
+    fn tight(&self) -> bool {
+        #[cfg(test)]
+        if self.byte_by_byte {
+            return false;
+        }
+        true
+    }
+
+    /// Reads `chunk` from `i` inside a record, below the levels whose member names the
+    /// general loop follows (the top-level object's, or its `body`'s): there only strings,
+    /// nesting, the record's own member names and whitespace matter, so the bytes go through
+    /// one tight loop with the state in locals. That is most of a log's bytes, and the
+    /// general loop's per-byte checks cost more than the rest of the cut. It stops, and
+    /// returns where, at whatever needs the general loop: a newline, a bracket that closes
+    /// the record or one of the levels kept in `stack` (which checks it), an escape at the end
+    /// of the chunk or before a newline, and the end of the chunk.
+    fn inside_record(&mut self, chunk: &[u8], mut i: usize, base: u64) -> usize {
+        let Some(rec) = self.rec_depth else {
+            return i;
+        };
+        let n = chunk.len();
+        let mut depth = self.depth;
+        let mut compact = self.rec_compact;
+        let mut expect_key = self.rec_expect_key;
+        'bytes: while i < n {
+            let b = chunk[i];
+            match CLASS[b as usize] & !STOPS {
+                QUOTE => {
+                    let name = expect_key && depth == rec;
+                    expect_key &= !name;
+                    let from = i + 1;
+                    let mut j = from;
+                    loop {
+                        j += string_stop(&chunk[j..]);
+                        match chunk.get(j) {
+                            Some(b'"') => break,
+                            Some(b'\\') if chunk.get(j + 1).is_some_and(|&c| c != b'\n') => j += 2,
+                            stop => {
+                                // The string goes on past the chunk or a newline: the general
+                                // loop takes it from there, escape pending if one is.
+                                self.in_str = true;
+                                if stop == Some(&b'\\') {
+                                    self.esc = true;
+                                    j += 1;
+                                }
+                                if name {
+                                    self.rec_key_from = Some(self.in_record(from, base));
+                                }
+                                i = j;
+                                break 'bytes;
+                            }
+                        }
+                    }
+                    if name {
+                        let key = (self.in_record(from, base), self.in_record(j, base));
+                        self.rec_keys.push(key);
+                    }
+                    i = j + 1;
+                }
+                OPEN => {
+                    if let Some(slot) = self.stack.get_mut(depth as usize) {
+                        *slot = b;
+                    }
+                    depth += 1;
+                    i += 1;
+                }
+                CLOSE if depth > rec && depth as usize > self.stack.len() => {
+                    depth -= 1;
+                    i += 1;
+                }
+                COMMA => {
+                    expect_key |= depth == rec;
+                    i += 1;
+                }
+                SPACE => {
+                    compact = false;
+                    i += 1;
+                }
+                CLOSE | NEWLINE => break,
+                _ => i += 1,
+            }
+        }
+        self.depth = depth;
+        self.rec_compact = compact;
+        self.rec_expect_key = expect_key;
+        i
     }
 
     fn garbage(&mut self, i: usize, base: u64, out: &mut dyn FnMut(Item<'_>)) {
@@ -642,6 +791,81 @@ mod tests {
         assert_eq!(layouts[0].1, vec![(2, 3), (12, 13)]);
         assert!(!layouts[1].0);
         assert_eq!(layouts[0].2, layouts[1].2);
+    }
+
+    /// Everything the scanner hands out, as text, to compare two runs.
+    fn items(input: &[u8], chunk: usize, byte_by_byte: bool) -> Vec<String> {
+        let mut s = Scanner::new(300);
+        s.byte_by_byte = byte_by_byte;
+        let mut got = Vec::new();
+        let mut f = |it: Item<'_>| {
+            got.push(match it {
+                Item::Record {
+                    bytes,
+                    at,
+                    container,
+                    layout,
+                } => format!(
+                    "{:?} {at:?} {container:?} {} {:?}",
+                    String::from_utf8_lossy(bytes),
+                    layout.compact,
+                    layout.keys
+                ),
+                Item::TooLong { at } => format!("too long {at:?}"),
+                Item::Syntax { at, message } => format!("{message} {at:?}"),
+            })
+        };
+        for c in input.chunks(chunk) {
+            s.feed(c, &mut f);
+        }
+        s.finish(&mut f);
+        got.push(format!("{} records", s.records));
+        got
+    }
+
+    /// The tight loop inside records gives what the general loop gives byte by byte: every
+    /// record (bytes, position, container, layout), every problem, at every chunking, on
+    /// logs with records nested past the levels the scanner keeps, escapes (of quotes,
+    /// backslashes, newlines) at chunk ends, whitespace, NDJSON, and each byte of them
+    /// replaced by each byte the scanner reads.
+    #[test]
+    fn the_tight_loop_reads_as_the_general_one() {
+        let deep =
+            r#"{"a":{"b":[{"c":{"d":[1,{"e":"}]\"\\"}]}}],"f":"x"},"g":[[[[["h"]]]]],"i":"j\"k"}"#;
+        let inputs: Vec<Vec<u8>> = vec![
+            format!(r#"{{"Records":[{deep},{{"eventTime":"t","x":{{"y":[]}}}},{deep}]}}"#)
+                .into_bytes(),
+            format!("{deep}\n{deep}\n{{\"a\": [ {{ \"b\" : [1, 2] }} ]}}\n").into_bytes(),
+            format!(r#"{{"body":{{"Events":[{deep},{{"q":"a\nb"}}]}}}}"#).into_bytes(),
+            format!("[{deep},{{\"x\":\"\\\n\"}},{{\"y\":[{{\"z\":[{{\"w\":1}}]}}]}}]").into_bytes(),
+            br#"{"Records":[{"a":{"b":{"c":{"d":{"e":1}]}}},{"f":2}]}"#.to_vec(),
+            format!(r#"{{"Records":[{{"long":"{}"}},{deep}]}}"#, "v".repeat(400)).into_bytes(),
+        ];
+        let subs = [b'"', b'\\', b'{', b'}', b'[', b']', b',', b' ', b'\n', b'x'];
+        for input in &inputs {
+            for chunk in 1..=input.len().min(90) {
+                assert_eq!(
+                    items(input, chunk, false),
+                    items(input, chunk, true),
+                    "{} at chunk {chunk}",
+                    String::from_utf8_lossy(input)
+                );
+            }
+            for at in 0..input.len() {
+                for sub in subs {
+                    let mut m = input.clone();
+                    m[at] = sub;
+                    for chunk in [1, 5, 64, m.len()] {
+                        assert_eq!(
+                            items(&m, chunk, false),
+                            items(&m, chunk, true),
+                            "{} at chunk {chunk}",
+                            String::from_utf8_lossy(&m)
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

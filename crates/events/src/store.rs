@@ -65,7 +65,7 @@ impl Interner {
         if let Some(&head) = self.index.get(&h) {
             let mut id = head;
             loop {
-                if self.get(id) == s {
+                if self.holds(id, s) {
                     return id;
                 }
                 let n = self.next[id as usize];
@@ -88,10 +88,23 @@ impl Interner {
         &self.arena[start as usize..(start + len) as usize]
     }
 
+    /// Whether string `id` is `s`: compared as bytes, without slicing the arena as `str`
+    /// (which checks both ends for a character boundary), since it runs for most strings of
+    /// every row pushed.
+    fn holds(&self, id: u32, s: &str) -> bool {
+        let (start, len) = self.spans[id as usize];
+        len as usize == s.len()
+            && self
+                .arena
+                .as_bytes()
+                .get(start as usize..(start + len) as usize)
+                == Some(s.as_bytes())
+    }
+
     fn find(&self, s: &str) -> Option<u32> {
         let mut id = *self.index.get(&self.state.hash_one(s))?;
         loop {
-            if self.get(id) == s {
+            if self.holds(id, s) {
                 return Some(id);
             }
             id = self.next[id as usize];
@@ -283,7 +296,7 @@ impl DictColumn {
         // Consecutive records of a file mostly repeat their account, region, service, actor
         // and user agent: comparing with the previous row's string is cheaper than hashing.
         if let Some(last) = self.codes.len().checked_sub(1).map(|i| self.codes.get(i)) {
-            if self.dict.get(last) == s {
+            if self.dict.holds(last, s) {
                 self.codes.push(last);
                 return;
             }
@@ -315,43 +328,66 @@ const ID_OTHER: u8 = 5;
 /// lower or all upper case (digits alone count as lower); `None` for anything else. One pass
 /// over the bytes, no allocation: it runs once per event.
 fn encode_id(s: &str) -> Option<(u8, u128)> {
-    /// Where a UUID's dashes are.
-    const DASHES: [usize; 4] = [8, 13, 18, 23];
+    /// The hex digits' places in a UUID (8-4-4-4-12, dashes between).
+    const UUID: [u8; 32] = {
+        let mut at = [0u8; 32];
+        let (mut i, mut d) = (0, 0);
+        while i < 36 {
+            if !matches!(i, 8 | 13 | 18 | 23) {
+                at[d] = i as u8;
+                d += 1;
+            }
+            i += 1;
+        }
+        at
+    };
+    /// Per byte: its value as a hex digit, with [`LOWER`] or [`UPPER`] for a letter;
+    /// [`NOT_HEX`] for anything else.
+    const NIBBLE: [u8; 256] = {
+        let mut t = [NOT_HEX; 256];
+        let mut c = 0;
+        while c < 10 {
+            t[b'0' as usize + c] = c as u8;
+            c += 1;
+        }
+        c = 0;
+        while c < 6 {
+            t[b'a' as usize + c] = (10 + c as u8) | LOWER;
+            t[b'A' as usize + c] = (10 + c as u8) | UPPER;
+            c += 1;
+        }
+        t
+    };
+    const LOWER: u8 = 0x10;
+    const UPPER: u8 = 0x20;
+    const NOT_HEX: u8 = 0x40;
     let b = s.as_bytes();
     let dashed = match b.len() {
-        36 if DASHES.iter().all(|&i| b[i] == b'-') => true,
+        36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => true,
         32 => false,
         _ => return None,
     };
-    let (mut v, mut lower_letter, mut upper_letter) = (0u128, false, false);
-    for (i, &c) in b.iter().enumerate() {
-        if dashed && DASHES.contains(&i) {
-            continue;
-        }
-        let nibble = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => {
-                lower_letter = true;
-                c - b'a' + 10
-            }
-            b'A'..=b'F' => {
-                upper_letter = true;
-                c - b'A' + 10
-            }
-            _ => return None,
-        };
-        v = (v << 4) | u128::from(nibble);
+    let digit = |d: usize| NIBBLE[b[if dashed { UUID[d] as usize } else { d }] as usize];
+    // Two 64-bit halves: wasm has 64-bit but no 128-bit arithmetic, so shifting a `u128` per
+    // digit costs several instructions there.
+    let (mut hi, mut lo, mut seen) = (0u64, 0u64, 0u8);
+    for d in 0..16 {
+        let (n, m) = (digit(d), digit(d + 16));
+        seen |= n | m;
+        hi = (hi << 4) | u64::from(n & 0xf);
+        lo = (lo << 4) | u64::from(m & 0xf);
     }
-    if lower_letter && upper_letter {
+    if seen & NOT_HEX != 0 || seen & (LOWER | UPPER) == LOWER | UPPER {
         return None;
     }
-    let kind = match (dashed, upper_letter) {
+    let upper = seen & UPPER != 0;
+    let kind = match (dashed, upper) {
         (true, false) => ID_UUID_LOWER,
         (true, true) => ID_UUID_UPPER,
         (false, false) => ID_HEX_LOWER,
         (false, true) => ID_HEX_UPPER,
     };
-    Some((kind, v))
+    Some((kind, (u128::from(hi) << 64) | u128::from(lo)))
 }
 
 impl IdColumn {
