@@ -72,7 +72,9 @@ impl Schema {
 
     /// Which of [`Schema::fields`] a member name (unescaped) is.
     fn field(self, name: &[u8]) -> Option<usize> {
-        self.fields().iter().position(|f| f.as_bytes() == name)
+        self.fields()
+            .iter()
+            .position(|f| trailproof_core::bytes::eq(f.as_bytes(), name))
     }
 }
 

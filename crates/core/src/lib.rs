@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bytes;
 pub mod diag;
 pub mod gzip;
 pub mod hash;

@@ -114,24 +114,6 @@ enum Top {
     Array,
 }
 
-/// Where a string that `rest` continues stops: its closing quote, an escape or a newline
-/// (`rest.len()` when none is in it). Most strings of a log record are short (names, times,
-/// IDs, regions), and a byte loop finds their end before a vectorised search has set up; a
-/// longer one goes on by vectorised search (SSE/AVX natively, word-at-a-time in wasm).
-#[inline]
-fn string_stop(rest: &[u8]) -> usize {
-    const SHORT: usize = 16;
-    let head = &rest[..rest.len().min(SHORT)];
-    match head.iter().position(|&b| CLASS[b as usize] & STOPS != 0) {
-        Some(p) => p,
-        None if rest.len() <= SHORT => rest.len(),
-        None => {
-            let tail = &rest[SHORT..];
-            SHORT + memchr::memchr3(b'"', b'\\', b'\n', tail).unwrap_or(tail.len())
-        }
-    }
-}
-
 /// Byte classes of [`Scanner::inside_record`]'s loop.
 const PLAIN: u8 = 0;
 const QUOTE: u8 = 1;
@@ -140,12 +122,9 @@ const CLOSE: u8 = 3;
 const COMMA: u8 = 4;
 const SPACE: u8 = 5;
 const NEWLINE: u8 = 6;
-/// Marks, in [`CLASS`], the bytes that stop a string: its quote, an escape, a newline.
-const STOPS: u8 = 0x80;
 const CLASS: [u8; 256] = {
     let mut t = [PLAIN; 256];
-    t[b'"' as usize] = QUOTE | STOPS;
-    t[b'\\' as usize] = STOPS;
+    t[b'"' as usize] = QUOTE;
     t[b'{' as usize] = OPEN;
     t[b'[' as usize] = OPEN;
     t[b'}' as usize] = CLOSE;
@@ -155,7 +134,7 @@ const CLASS: [u8; 256] = {
     t[b'\t' as usize] = SPACE;
     t[b'\r' as usize] = SPACE;
     t[0x0c] = SPACE;
-    t[b'\n' as usize] = NEWLINE | STOPS;
+    t[b'\n' as usize] = NEWLINE;
     t
 };
 
@@ -312,7 +291,7 @@ impl Scanner {
                     }
                 } else {
                     let rest = &chunk[i..];
-                    let p = string_stop(rest);
+                    let p = trailproof_core::bytes::string_stop(rest);
                     if self.in_key {
                         let take = p.min(64usize.saturating_sub(self.key.len()));
                         self.key.extend_from_slice(&rest[..take]);
@@ -532,14 +511,14 @@ impl Scanner {
         let mut expect_key = self.rec_expect_key;
         'bytes: while i < n {
             let b = chunk[i];
-            match CLASS[b as usize] & !STOPS {
+            match CLASS[b as usize] {
                 QUOTE => {
                     let name = expect_key && depth == rec;
                     expect_key &= !name;
                     let from = i + 1;
                     let mut j = from;
                     loop {
-                        j += string_stop(&chunk[j..]);
+                        j += trailproof_core::bytes::string_stop(&chunk[j..]);
                         match chunk.get(j) {
                             Some(b'"') => break,
                             Some(b'\\') if chunk.get(j + 1).is_some_and(|&c| c != b'\n') => j += 2,

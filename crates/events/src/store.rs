@@ -88,17 +88,16 @@ impl Interner {
         &self.arena[start as usize..(start + len) as usize]
     }
 
-    /// Whether string `id` is `s`: compared as bytes, without slicing the arena as `str`
-    /// (which checks both ends for a character boundary), since it runs for most strings of
-    /// every row pushed.
+    /// Whether string `id` is `s`: compared as bytes ([`trailproof_core::bytes::eq`]: not
+    /// the byte-at-a-time `memcmp` of wasm), without slicing the arena as `str` (which checks
+    /// both ends for a character boundary), since it runs for most strings of every row pushed.
     fn holds(&self, id: u32, s: &str) -> bool {
         let (start, len) = self.spans[id as usize];
-        len as usize == s.len()
-            && self
-                .arena
-                .as_bytes()
-                .get(start as usize..(start + len) as usize)
-                == Some(s.as_bytes())
+        let held = self
+            .arena
+            .as_bytes()
+            .get(start as usize..(start + len) as usize);
+        held.is_some_and(|held| trailproof_core::bytes::eq(held, s.as_bytes()))
     }
 
     fn find(&self, s: &str) -> Option<u32> {
