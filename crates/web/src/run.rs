@@ -727,7 +727,7 @@ pub fn cut_runs(
 pub const BATCH_FILES: usize = 256;
 
 /// Largest input a load worker reads ahead whole, with the rest of its batch in one read
-/// (and has the browser hash as read, [`crate::subtle`]); a bigger one is read slice by slice
+/// (and has the browser hash as read: `subtle`, in wasm builds); a bigger one is read slice by slice
 /// as the walk goes.
 pub const READ_AHEAD_MAX: u64 = 16 << 20;
 
