@@ -268,16 +268,10 @@ impl Scanner {
                     None => break,
                 }
             }
-            if !self.in_str
-                && self.rec_depth.is_some()
-                && self.depth > self.key_depth
-                && self.tight()
-            {
-                let from = i;
-                i = self.inside_record(chunk, i, base);
-                if i != from {
-                    continue; // the general loop takes the byte it stopped at afresh
-                }
+            let from = i;
+            i = self.inside_record(chunk, i, base);
+            if i != from {
+                continue; // the general loop takes the byte it stopped at afresh
             }
             if self.in_str {
                 if self.esc {
@@ -483,16 +477,6 @@ impl Scanner {
         self.pos = base + n as u64;
     }
 
-    /// Whether [`Scanner::inside_record`] may take bytes (always, but in the test that
-    /// checks it against the general loop).
-    fn tight(&self) -> bool {
-        #[cfg(test)]
-        if self.byte_by_byte {
-            return false;
-        }
-        true
-    }
-
     /// Reads `chunk` from `i` inside a record, below the levels whose member names the
     /// general loop follows (the top-level object's, or its `body`'s): there only strings,
     /// nesting, the record's own member names and whitespace matter, so the bytes go through
@@ -500,11 +484,19 @@ impl Scanner {
     /// general loop's per-byte checks cost more than the rest of the cut. It stops, and
     /// returns where, at whatever needs the general loop: a newline, a bracket that closes
     /// the record or one of the levels kept in `stack` (which checks it), an escape at the end
-    /// of the chunk or before a newline, and the end of the chunk.
+    /// of the chunk or before a newline, and the end of the chunk. Outside a record, inside a
+    /// string, or at the levels the general loop follows it takes nothing and returns `i`.
     fn inside_record(&mut self, chunk: &[u8], mut i: usize, base: u64) -> usize {
-        let Some(rec) = self.rec_depth else {
+        let Some(rec) = self
+            .rec_depth
+            .filter(|_| !self.in_str && self.depth > self.key_depth)
+        else {
             return i;
         };
+        #[cfg(test)]
+        if self.byte_by_byte {
+            return i;
+        }
         let n = chunk.len();
         let mut depth = self.depth;
         let mut compact = self.rec_compact;

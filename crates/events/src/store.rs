@@ -84,20 +84,20 @@ impl Interner {
     }
 
     fn get(&self, id: u32) -> &str {
+        &self.arena[self.span(id)]
+    }
+
+    /// Where string `id` is in the arena.
+    fn span(&self, id: u32) -> std::ops::Range<usize> {
         let (start, len) = self.spans[id as usize];
-        &self.arena[start as usize..(start + len) as usize]
+        start as usize..(start + len) as usize
     }
 
     /// Whether string `id` is `s`: compared as bytes ([`trailproof_core::bytes::eq`]: not
     /// the byte-at-a-time `memcmp` of wasm), without slicing the arena as `str` (which checks
     /// both ends for a character boundary), since it runs for most strings of every row pushed.
     fn holds(&self, id: u32, s: &str) -> bool {
-        let (start, len) = self.spans[id as usize];
-        let held = self
-            .arena
-            .as_bytes()
-            .get(start as usize..(start + len) as usize);
-        held.is_some_and(|held| trailproof_core::bytes::eq(held, s.as_bytes()))
+        trailproof_core::bytes::eq(&self.arena.as_bytes()[self.span(id)], s.as_bytes())
     }
 
     fn find(&self, s: &str) -> Option<u32> {
@@ -327,12 +327,16 @@ const ID_OTHER: u8 = 5;
 /// lower or all upper case (digits alone count as lower); `None` for anything else. One pass
 /// over the bytes, no allocation: it runs once per event.
 fn encode_id(s: &str) -> Option<(u8, u128)> {
-    /// The hex digits' places in a UUID (8-4-4-4-12, dashes between).
+    /// Where a UUID's dashes are (8-4-4-4-12).
+    const DASHES: [usize; 4] = [8, 13, 18, 23];
+    /// The hex digits' places in a UUID: every place but [`DASHES`].
     const UUID: [u8; 32] = {
-        let mut at = [0u8; 32];
-        let (mut i, mut d) = (0, 0);
+        let (mut at, mut d, mut dash) = ([0u8; 32], 0, 0);
+        let mut i = 0;
         while i < 36 {
-            if !matches!(i, 8 | 13 | 18 | 23) {
+            if dash < DASHES.len() && DASHES[dash] == i {
+                dash += 1;
+            } else {
                 at[d] = i as u8;
                 d += 1;
             }
@@ -362,7 +366,7 @@ fn encode_id(s: &str) -> Option<(u8, u128)> {
     const NOT_HEX: u8 = 0x40;
     let b = s.as_bytes();
     let dashed = match b.len() {
-        36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => true,
+        36 if DASHES.iter().all(|&i| b[i] == b'-') => true,
         32 => false,
         _ => return None,
     };
