@@ -2,12 +2,14 @@
 //! small files read ahead many at a time, big ones hashed in awaited slices, and a throttle for
 //! progress messages.
 
-use js_sys::{Array, Promise, Uint8Array};
+use std::cell::RefCell;
+
+use js_sys::{Array, ArrayBuffer, Promise, Reflect, Uint8Array};
 use trailproof_core::hash::{FileDigest, FileHasher};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::File;
+use web_sys::{Blob, File, ReadableStreamByobReader};
 
 use crate::protocol::CHUNK;
 use crate::subtle::Subtle;
@@ -73,7 +75,9 @@ pub async fn prefetch(files: &[(String, File)], budget_share: u64) -> Vec<Option
         if let Some(c) = chunks.next() {
             flying.push_back(Reads::start(files, c.to_vec()));
         }
-        for (index, bytes, _) in reads.settle(None).await {
+        // The engine keeps these views until the load reads them: no buffer comes back.
+        let (read, _kept) = reads.settle(None).await;
+        for (index, bytes, _) in read {
             out[index] = Some(bytes);
         }
     }
@@ -85,11 +89,52 @@ pub async fn prefetch(files: &[(String, File)], budget_share: u64) -> Vec<Option
 /// `Blob` made of its files, in one read: a read per file cost a round trip each (0.26 ms per
 /// file for 6,049 small files read 64 at a time, against 0.10–0.13 ms per file in composite
 /// reads of 512, measured in Chromium on the 2-core machine).
+///
+/// Where the browser's `Blob` streams are byte streams, the read goes into a buffer of an
+/// earlier batch handed back by [`Recycle::done`] (a BYOB reader), not into a new one: a
+/// load worker then holds two buffers however many batches it reads, where each batch's
+/// `arrayBuffer()` used to leave one more for the collector to find (up to ≈ 100 MB of
+/// garbage per load worker at 5 M events). Elsewhere it is the `Blob`'s `arrayBuffer()`.
 pub struct Reads {
     /// Indexes of the files read, in the caller's list, and their sizes.
     files: Vec<(usize, u64)>,
-    /// The read of all of them, if it could start.
+    /// The read of all of them, if it could start: their bytes, a `Uint8Array`.
     read: Option<Promise>,
+}
+
+thread_local! {
+    /// Buffers of batches read and done with ([`Recycle::done`]), for the next reads.
+    static SPARE: RefCell<Vec<ArrayBuffer>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Spare read buffers kept: a load worker reads one batch while it loads the one before.
+const MAX_SPARE: usize = 2;
+
+/// A read buffer's size is rounded up to this, so that batches of slightly different sizes
+/// can reuse each other's buffers.
+const SPARE_GRAIN: u32 = 1 << 20;
+
+/// The buffer a settled [`Reads`] read into, to hand back once every view of it is done
+/// with (its files walked, their digests started).
+pub struct Recycle(Option<ArrayBuffer>);
+
+impl Recycle {
+    /// Nothing to hand back.
+    pub fn none() -> Recycle {
+        Recycle(None)
+    }
+
+    /// Hands the buffer back for a later read. Every view of it must be done with: the
+    /// next read into it detaches them (they read as empty, never as other bytes).
+    pub fn done(self) {
+        if let Some(buffer) = self.0 {
+            SPARE.with_borrow_mut(|spare| {
+                if spare.len() < MAX_SPARE {
+                    spare.push(buffer);
+                }
+            });
+        }
+    }
 }
 
 impl Reads {
@@ -99,40 +144,44 @@ impl Reads {
             .iter()
             .map(|&i| JsValue::from(files[i].1.clone()))
             .collect();
+        let files: Vec<(usize, u64)> = indexes
+            .into_iter()
+            .map(|i| (i, files[i].1.size() as u64))
+            .collect();
+        let total: u64 = files.iter().map(|&(_, size)| size).sum();
         let read = web_sys::Blob::new_with_blob_sequence(&parts)
             .ok()
-            .map(|blob| blob.array_buffer());
-        Reads {
-            files: indexes
-                .into_iter()
-                .map(|i| (i, files[i].1.size() as u64))
-                .collect(),
-            read,
-        }
+            .and_then(|blob| read_all(blob, total));
+        Reads { files, read }
     }
 
     /// The bytes of every file read, by index; none when the read failed (a file changed or
     /// vanished since it was picked, say), for the load to read each file on its own and
     /// report the one that fails. Each file's bytes are a view of the one read's buffer, in
     /// JavaScript's memory. With `subtle`, each file's SHA-256 is started by the browser on
-    /// the bytes as read.
+    /// the bytes as read (the browser copies them as it starts). The buffer comes back as a
+    /// [`Recycle`], for the caller to hand back once done with the views.
     pub async fn settle(
         self,
         subtle: Option<&Subtle>,
-    ) -> Vec<(usize, Uint8Array, Option<Promise>)> {
+    ) -> (Vec<(usize, Uint8Array, Option<Promise>)>, Recycle) {
+        let failed = || (Vec::new(), Recycle::none());
         let Some(read) = self.read else {
-            return Vec::new();
+            return failed();
         };
-        let Ok(buffer) = JsFuture::from(read).await else {
-            return Vec::new();
+        let Ok(all) = JsFuture::from(read).await else {
+            return failed();
         };
-        let all = Uint8Array::new(&buffer);
+        let Ok(all) = all.dyn_into::<Uint8Array>() else {
+            return failed();
+        };
         let total: u64 = self.files.iter().map(|&(_, size)| size).sum();
         if u64::from(all.length()) != total {
-            return Vec::new();
+            return failed();
         }
         let mut at = 0u32;
-        self.files
+        let files = self
+            .files
             .into_iter()
             .map(|(i, size)| {
                 let end = at + size as u32;
@@ -141,8 +190,51 @@ impl Reads {
                 at = end;
                 (i, file, digest)
             })
-            .collect()
+            .collect();
+        (files, Recycle(Some(all.buffer())))
     }
+}
+
+/// Reads all `total` bytes of `blob` into a `Uint8Array`: into a spare buffer by a BYOB
+/// reader where the browser's `Blob` streams allow one, else by `arrayBuffer()`.
+fn read_all(blob: Blob, total: u64) -> Option<Promise> {
+    let total = u32::try_from(total).ok()?;
+    if total == 0 {
+        let empty: JsValue = Uint8Array::new_with_length(0).into();
+        return Some(Promise::resolve(&empty));
+    }
+    let Ok(reader) = ReadableStreamByobReader::new(&blob.stream()) else {
+        return Some(wasm_bindgen_futures::future_to_promise(async move {
+            let whole = JsFuture::from(blob.array_buffer()).await?;
+            Ok(Uint8Array::new(&whole).into())
+        }));
+    };
+    Some(wasm_bindgen_futures::future_to_promise(async move {
+        let spare = SPARE.with_borrow_mut(|spare| {
+            let fits = spare.iter().position(|b| b.byte_length() >= total)?;
+            Some(spare.swap_remove(fits))
+        });
+        let mut buffer = spare
+            .unwrap_or_else(|| ArrayBuffer::new(total.div_ceil(SPARE_GRAIN).max(1) * SPARE_GRAIN));
+        let mut at = 0u32;
+        while at < total {
+            let view = Uint8Array::new_with_byte_offset_and_length(&buffer, at, total - at);
+            let result = JsFuture::from(reader.read_with_array_buffer_view(&view)).await?;
+            let value = Reflect::get(&result, &JsValue::from_str("value"))?;
+            let done = Reflect::get(&result, &JsValue::from_str("done"))?.is_truthy();
+            let Ok(value) = value.dyn_into::<Uint8Array>() else {
+                return Err(JsValue::from_str("a read gave no bytes"));
+            };
+            // The read moved the buffer into `value`; it is the same memory, filled further.
+            buffer = value.buffer();
+            at += value.length();
+            if done {
+                break;
+            }
+        }
+        reader.release_lock();
+        Ok(Uint8Array::new_with_byte_offset_and_length(&buffer, 0, at).into())
+    }))
 }
 
 /// Hashes one file slice by slice. Each slice is awaited (a promise, not a timer: no

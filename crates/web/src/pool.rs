@@ -21,7 +21,9 @@ use web_sys::{File, MessageEvent, Worker, WorkerGlobalScope};
 
 use crate::blob::{inputs, BlobReader};
 use crate::engine::{Progress, Tick, Timings};
-use crate::fetch::{performance_now, wasm_memory_mib, worker_error, Reads, PREFETCH_BUDGET};
+use crate::fetch::{
+    performance_now, wasm_memory_mib, worker_error, Reads, Recycle, PREFETCH_BUDGET,
+};
 use crate::protocol::{FromLoader, ToLoader};
 use crate::run::{
     batches, cut_runs, InOrder, Next, Run, RunLoader, RunSpec, ZipRange, HOLD_BYTES, PART_EVENTS,
@@ -116,7 +118,7 @@ fn spawn(index: usize, inbox: &Inbox) -> Result<Loader, JsValue> {
 
 fn send(loader: &Loader, run: usize, spec: &RunSpec, files: &[(String, File)], sharing: usize) {
     let range = spec.inputs.clone();
-    let request = ToLoader {
+    let request = ToLoader::Run {
         run: run as u32,
         names: files[range.clone()]
             .iter()
@@ -135,6 +137,26 @@ fn send(loader: &Loader, run: usize, spec: &RunSpec, files: &[(String, File)], s
     let _ = loader
         .worker
         .post_message(&Array::of2(&JsValue::from_str(&json), &list));
+}
+
+/// The bytes a load worker sent: a `Uint8Array` (a view of its transferred buffer), or a
+/// whole `ArrayBuffer`.
+fn view(sent: &JsValue) -> Uint8Array {
+    match sent.dyn_ref::<Uint8Array>() {
+        Some(view) => view.clone(),
+        None => Uint8Array::new(sent),
+    }
+}
+
+/// Hands a part's buffer back to the load worker that sent it ([`ToLoader::Spare`]).
+fn give_back(loader: &Loader, buffer: js_sys::ArrayBuffer) {
+    let Ok(json) = serde_json::to_string(&ToLoader::Spare) else {
+        return;
+    };
+    let posted = Array::of2(&JsValue::from_str(&json), &buffer);
+    let _ = loader
+        .worker
+        .post_message_with_transfer(&posted, &Array::of1(&buffer));
 }
 
 /// What the pool hears, for the engine worker to pass on.
@@ -351,7 +373,16 @@ pub async fn load(
             let together = wasm_memory_mib() + memory.iter().sum::<f64>();
             costs.together_mib = costs.together_mib.max(together);
         };
-        let bytes = |i: u32| Uint8Array::new(&parts.get(i)).to_vec();
+        let bytes = |i: u32| view(&parts.get(i)).to_vec();
+        // A part's buffer goes back to its load worker once copied, for its next part.
+        let part_bytes = || {
+            let part = view(&parts.get(1));
+            let bytes = part.to_vec();
+            if let Some(loader) = pool.get(worker) {
+                give_back(loader, part.buffer());
+            }
+            bytes
+        };
         match message {
             FromLoader::Part {
                 run,
@@ -360,7 +391,7 @@ pub async fn load(
             } => {
                 let run = run as usize;
                 let handed = (run < runs.len())
-                    .then(|| order.part(run, bytes(1)))
+                    .then(|| order.part(run, part_bytes()))
                     .flatten()
                     .ok_or("a load worker sent a part of a run it was not given")?;
                 costs.encode_ms += encode_ms;
@@ -400,7 +431,7 @@ pub async fn load(
                 let Some(spec) = runs.get(run) else {
                     return Err("a load worker answered for a run it was not given".into());
                 };
-                let part = Part::decode(&bytes(1)).map_err(|e| e.to_string())?;
+                let part = Part::decode(&part_bytes()).map_err(|e| e.to_string())?;
                 let deferred = (0..output.deferred.len() as u32)
                     .map(|i| bytes(2 + i))
                     .collect();
@@ -493,9 +524,9 @@ pub async fn load_here(
     let (mut loader, digests) = run_loader(progress, subtle.clone(), parts);
     let mut next = batches.first().map(read_ahead);
     for (k, range) in batches.iter().enumerate() {
-        let ready = match next.take() {
+        let (ready, recycle) = match next.take() {
             Some(reads) => reads.settle(subtle.as_ref()).await,
-            None => Vec::new(),
+            None => (Vec::new(), Recycle::none()),
         };
         // The next batch is read while this one loads.
         next = batches.get(k + 1).map(read_ahead);
@@ -532,6 +563,10 @@ pub async fn load_here(
                 Err(e) => failed.push((index, e.to_string())),
             }
         }
+        // The batch's views of its read are gone with its readers: its buffer can take a
+        // later batch.
+        drop(readers);
+        recycle.done();
     }
     Ok((loader.finish(), hashed, failed))
 }

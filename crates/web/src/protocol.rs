@@ -14,25 +14,35 @@ use crate::workpaper::{EventKey, Mark};
 /// optimises wasm functions between calls).
 pub const CHUNK: u64 = 4 << 20;
 
-/// A run of inputs from the engine worker to one of its load workers. Sent as
-/// `[json, File[]]`; `names[i]` names `files[i]`.
+/// From the engine worker to one of its load workers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ToLoader {
-    /// Which run (its index in input order), named in every reply.
-    pub run: u32,
-    /// Display paths of the run's inputs.
-    pub names: Vec<String>,
-    /// Load workers reading at once: each reads ahead its share of the budget.
-    pub sharing: u32,
-    /// With one input, a zip: only this range of its entries (one of the runs the zip is cut
-    /// into, [`crate::run::cut_runs`]).
-    pub zip: Option<crate::run::ZipRange>,
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToLoader {
+    /// A run of inputs to load. Sent as `[json, File[]]`; `names[i]` names `files[i]`.
+    Run {
+        /// Which run (its index in input order), named in every reply.
+        run: u32,
+        /// Display paths of the run's inputs.
+        names: Vec<String>,
+        /// Load workers reading at once: each reads ahead its share of the budget.
+        sharing: u32,
+        /// With one input, a zip: only this range of its entries (one of the runs the zip
+        /// is cut into, [`crate::run::cut_runs`]).
+        zip: Option<crate::run::ZipRange>,
+    },
+    /// The buffer of a part the engine worker has copied, handed back (transferred) for the
+    /// load worker to write its next part into: sent as `[json, ArrayBuffer]`. A part is
+    /// ≈ 11 MB at [`crate::run::PART_EVENTS`] events, and a fresh buffer for each left the
+    /// engine worker's JavaScript heap with garbage for the collector to find (550 MB of it
+    /// over a 5 M-event load).
+    Spare,
 }
 
 /// A load worker's reply. Sent as a JSON string, except `Part`, sent as `[json, part]`, and
 /// `Done`, sent as `[json, part, deferred…]` with the run's (last) ingest part
-/// ([`trailproof_events::ingest::Part::encode`]) and the bytes of each deferred entry as
-/// transferred `ArrayBuffer`s.
+/// ([`trailproof_events::ingest::Part::encode`]) and the bytes of each deferred entry, each
+/// a `Uint8Array` whose buffer is transferred (a part's buffer may be longer than the part:
+/// it is a [`ToLoader::Spare`] written again).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromLoader {

@@ -140,3 +140,65 @@ async fn logs_hashed_by_the_browser_load_as_logs_hashed_in_wasm() {
     assert_eq!(json(&browser), json(&here));
     assert_eq!(browser.part.encode(), here.part.encode());
 }
+
+/// `File`s of these contents, named `f0`, `f1`, ….
+fn files(contents: &[Vec<u8>]) -> Vec<(String, web_sys::File)> {
+    contents
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(c.as_slice()));
+            let name = format!("f{i}");
+            let file = web_sys::File::new_with_u8_array_sequence(&parts, &name).unwrap();
+            (name, file)
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn composite_reads_give_each_files_bytes_into_buffers_handed_back() {
+    use trailproof_web::fetch::Reads;
+    // Empty and one-byte files, one over a stream's chunk, one of 1 MiB (the buffer grain),
+    // and a second set bigger than the first's buffer.
+    let data = noise(3 << 20);
+    let small: Vec<Vec<u8>> = [0, 1, 70_000, 1 << 20, 3]
+        .iter()
+        .scan(0, |at, &n| {
+            *at += 7;
+            Some(data[*at..*at + n].to_vec())
+        })
+        .collect();
+    let big = vec![
+        data[..(2 << 20) + 5].to_vec(),
+        Vec::new(),
+        data[9..1000].to_vec(),
+    ];
+    let mut buffers: Vec<js_sys::ArrayBuffer> = Vec::new();
+    for contents in [&small, &small, &big, &small, &big] {
+        let files = files(contents);
+        let subtle = Subtle::get();
+        let (read, recycle) = Reads::start(&files, (0..files.len()).collect())
+            .settle(subtle.as_ref())
+            .await;
+        assert_eq!(read.len(), contents.len(), "every file read");
+        for (i, bytes, hash) in &read {
+            assert_eq!(bytes.to_vec(), contents[*i], "file {i}");
+            let hash = digest(hash.clone().expect("the browser's SHA-256"))
+                .await
+                .unwrap();
+            assert_eq!(
+                hash,
+                sha2(&contents[*i]),
+                "file {i}'s digest, started as read"
+            );
+        }
+        buffers.push(read[0].1.buffer());
+        recycle.done();
+    }
+    // Chromium's `Blob` streams are byte streams: each set was read into a buffer of whole
+    // MiB, and a read into a buffer handed back moves it (its earlier object is detached):
+    // the first set's buffer took the second, the second's (too small for the big set) the
+    // fourth, the third's the fifth; the last two wait for the next reads.
+    let sizes: Vec<u32> = buffers.iter().map(|b| b.byte_length()).collect();
+    assert_eq!(sizes, [0, 0, 0, 2 << 20, 3 << 20]);
+}

@@ -18,30 +18,59 @@ mod loader {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    use js_sys::{Array, Uint8Array};
+    use js_sys::{Array, ArrayBuffer, Uint8Array};
     use trailproof_events::ingest::Part;
     use trailproof_web::engine::{Progress, Tick};
     use trailproof_web::fetch::{performance_now, wasm_memory_mib, Throttle};
-    use trailproof_web::mailbox::{reply, scope, serve};
+    use trailproof_web::mailbox::{reply, scope, serve, Alongside};
     use trailproof_web::pool::load_here;
     use trailproof_web::protocol::{FromLoader, ToLoader};
     use wasm_bindgen::prelude::*;
     use web_sys::File;
 
+    thread_local! {
+        /// Buffers of parts the engine worker has copied and handed back
+        /// ([`ToLoader::Spare`]), for the next parts to be written into.
+        static SPARE: RefCell<Vec<ArrayBuffer>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Spare buffers kept: a worker has at most one part in flight while it makes the next.
+    const MAX_SPARE: usize = 2;
+
     pub fn start() {
-        serve(run);
+        serve(handle);
+    }
+
+    async fn handle(request: ToLoader, alongside: Alongside) {
+        match request {
+            ToLoader::Run {
+                run: index,
+                names,
+                sharing,
+                zip,
+            } => run(index, names, sharing, zip, alongside.files()).await,
+            ToLoader::Spare => {
+                if let Some(buffer) = alongside.buffer() {
+                    SPARE.with_borrow_mut(|spare| {
+                        if spare.len() < MAX_SPARE {
+                            spare.push(buffer);
+                        }
+                    });
+                }
+            }
+        }
     }
 
     /// Hashes, reads ahead and loads one run; replies `Part` with each part of its events as
     /// they grow, then `Done` with the rest and the deferred entries' bytes, all transferred
     /// (not copied) to the engine worker.
-    async fn run(request: ToLoader, files: Vec<File>) {
-        let ToLoader {
-            run,
-            names,
-            sharing,
-            zip,
-        } = request;
+    async fn run(
+        run: u32,
+        names: Vec<String>,
+        sharing: u32,
+        zip: Option<trailproof_web::run::ZipRange>,
+        files: Vec<File>,
+    ) {
         let named: Vec<(String, File)> = names.into_iter().zip(files).collect();
         let mut throttle = Throttle::default();
         let progress: Progress = Rc::new(RefCell::new(move |t: Tick<'_>| {
@@ -64,7 +93,7 @@ mod loader {
                 encode_ms: performance_now() - t0,
                 memory_mib: wasm_memory_mib(),
             };
-            post(&message, std::iter::once(bytes));
+            post(&message, bytes, std::iter::empty());
         });
         let (loaded, hashed, failed) =
             match load_here(&named, u64::from(sharing), zip.as_ref(), progress, parts).await {
@@ -86,22 +115,35 @@ mod loader {
             encode_ms,
             memory_mib: wasm_memory_mib(),
         };
-        post(&done, std::iter::once(part).chain(loaded.deferred));
+        post(&done, part, loaded.deferred.into_iter());
     }
 
-    /// Posts `message` as `[json, buffers…]`, each buffer a copy of one of `bytes` made in JS
-    /// memory and transferred (not copied again) to the engine worker.
-    fn post(message: &FromLoader, bytes: impl Iterator<Item = Vec<u8>>) {
+    /// Posts `message` as `[json, part, entries…]`: the part written into a spare buffer
+    /// when one is big enough (else a new one, with room for a slightly bigger next part),
+    /// each entry copied into a buffer of its own (the engine worker keeps those), each a
+    /// `Uint8Array` whose buffer is transferred (not copied again) to the engine worker.
+    fn post(message: &FromLoader, part: Vec<u8>, entries: impl Iterator<Item = Vec<u8>>) {
         let Ok(json) = serde_json::to_string(message) else {
             return;
         };
         let posted = Array::of1(&JsValue::from_str(&json));
         let transfer = Array::new();
-        for bytes in bytes {
-            let buffer = Uint8Array::from(bytes.as_slice()).buffer();
+        let len = part.len() as u32;
+        let spare = SPARE.with_borrow_mut(|spare| {
+            let fits = spare.iter().position(|b| b.byte_length() >= len)?;
+            Some(spare.swap_remove(fits))
+        });
+        let buffer = spare.unwrap_or_else(|| ArrayBuffer::new(len.saturating_add(len / 8)));
+        let view = Uint8Array::new_with_byte_offset_and_length(&buffer, 0, len);
+        view.copy_from(&part);
+        drop(part);
+        posted.push(&view);
+        transfer.push(&buffer);
+        for bytes in entries {
+            let view = Uint8Array::from(bytes.as_slice());
             drop(bytes);
-            posted.push(&buffer);
-            transfer.push(&buffer);
+            transfer.push(&view.buffer());
+            posted.push(&view);
         }
         if scope()
             .post_message_with_transfer(&posted, &transfer)

@@ -27,7 +27,7 @@ mod worker {
         hash_file, js_error, performance_now, prefetch, wasm_memory_mib, Throttle,
     };
     use trailproof_web::identity;
-    use trailproof_web::mailbox::{reply, scope, serve};
+    use trailproof_web::mailbox::{reply, scope, serve, Alongside};
     use trailproof_web::pool::{self, Incoming};
     use trailproof_web::protocol::{AnalysisSettings, ExportFormat, FromWorker, Phase, ToWorker};
     use trailproof_web::run::Run;
@@ -54,7 +54,8 @@ mod worker {
         serve(run);
     }
 
-    async fn run(request: ToWorker, files: Vec<File>) {
+    async fn run(request: ToWorker, alongside: Alongside) {
+        let files = alongside.files();
         match request {
             ToWorker::Hash { job, .. } => {
                 hash_all(job, &files).await;
