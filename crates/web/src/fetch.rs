@@ -40,9 +40,9 @@ impl Throttle {
     }
 }
 
-/// Total bytes of small inputs read ahead; a larger set reads the rest synchronously while it
-/// loads (memory stays bounded). A load worker reads ahead at most half of its share of it
-/// per batch ([`Reads`]), for two batches are held at once: the one it loads and the next.
+/// Total bytes of small inputs [`prefetch`] reads ahead; a larger set reads the rest
+/// synchronously while it loads (memory stays bounded). (A load worker reads ahead by
+/// batches, [`crate::run::BATCH_BYTES`].)
 pub const PREFETCH_BUDGET: u64 = 256 << 20;
 /// Files read in one composite read by [`prefetch`].
 const PREFETCH_FILES: usize = 512;
@@ -53,10 +53,10 @@ const PREFETCH_READS: usize = 4;
 /// Reads every input that fits in one slice ([`CHUNK`]) ahead, [`PREFETCH_FILES`] at a time
 /// in one composite read each ([`Reads`]), [`PREFETCH_READS`] reads in flight. A read that
 /// fails is left to the load, which reads each of its files again and reports the one that
-/// fails. `budget_share` divides the budget between workers reading at once.
-pub async fn prefetch(files: &[(String, File)], budget_share: u64) -> Vec<Option<Uint8Array>> {
+/// fails.
+pub async fn prefetch(files: &[(String, File)]) -> Vec<Option<Uint8Array>> {
     let mut out: Vec<Option<Uint8Array>> = vec![None; files.len()];
-    let mut budget = PREFETCH_BUDGET / budget_share.max(1);
+    let mut budget = PREFETCH_BUDGET;
     let mut wanted = Vec::new();
     for (index, (_, file)) in files.iter().enumerate() {
         let size = file.size() as u64;

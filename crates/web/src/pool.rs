@@ -21,13 +21,11 @@ use web_sys::{File, MessageEvent, Worker, WorkerGlobalScope};
 
 use crate::blob::{inputs, BlobReader};
 use crate::engine::{Progress, Tick, Timings};
-use crate::fetch::{
-    performance_now, wasm_memory_mib, worker_error, Reads, Recycle, PREFETCH_BUDGET,
-};
+use crate::fetch::{performance_now, wasm_memory_mib, worker_error, Reads, Recycle};
 use crate::protocol::{FromLoader, ToLoader};
 use crate::run::{
-    batches, cut_runs, InOrder, Next, Run, RunLoader, RunSpec, ZipRange, HOLD_BYTES, PART_EVENTS,
-    READ_AHEAD_MAX, RUNS_PER_WORKER, SPLIT_BYTES,
+    batches, cut_runs, InOrder, Next, Run, RunLoader, RunSpec, ZipRange, BATCH_BYTES, HOLD_BYTES,
+    PART_EVENTS, READ_AHEAD_MAX, RUNS_PER_WORKER, SPLIT_BYTES,
 };
 use crate::subtle::{Digests, LogDigests, Subtle};
 
@@ -116,7 +114,7 @@ fn spawn(index: usize, inbox: &Inbox) -> Result<Loader, JsValue> {
     })
 }
 
-fn send(loader: &Loader, run: usize, spec: &RunSpec, files: &[(String, File)], sharing: usize) {
+fn send(loader: &Loader, run: usize, spec: &RunSpec, files: &[(String, File)]) {
     let range = spec.inputs.clone();
     let request = ToLoader::Run {
         run: run as u32,
@@ -124,7 +122,6 @@ fn send(loader: &Loader, run: usize, spec: &RunSpec, files: &[(String, File)], s
             .iter()
             .map(|(n, _)| n.clone())
             .collect(),
-        sharing: sharing as u32,
         zip: spec.zip.clone(),
     };
     let Ok(json) = serde_json::to_string(&request) else {
@@ -342,7 +339,7 @@ pub async fn load(
         if next < runs.len() && !idle.is_empty() {
             let files = incoming.named();
             while let (Some(spec), Some(&worker)) = (runs.get(next), idle.last()) {
-                send(&pool[worker], next, spec, &files, workers);
+                send(&pool[worker], next, spec, &files);
                 idle.pop();
                 next += 1;
             }
@@ -483,17 +480,16 @@ pub type Loaded = (Run, Vec<(usize, u64, String)>, Vec<(usize, String)>);
 
 /// A run loaded where this is called (a load worker, or the engine worker itself when there is
 /// only one run: a pool would only add a worker's start and the part's trip), in batches of
-/// consecutive inputs: each batch's inputs of up to [`READ_AHEAD_MAX`] are read ahead, all at
-/// once, while the batch before is loaded ([`Reads`], [`RunLoader::add`]), and every input is
+/// consecutive inputs (at most [`BATCH_BYTES`] each): each batch's inputs of up to
+/// [`READ_AHEAD_MAX`] are read ahead, all at once, while the batch before is loaded ([`Reads`], [`RunLoader::add`]), and every input is
 /// hashed by the same reads (by the browser as read, [`BlobReader::hashed_by`]; in wasm as
 /// the walk reads the bigger ones, [`BlobReader::hashing`]).
 /// With `zip`, `files` is one zip and only that range of its entries is loaded
-/// ([`load_range`]). `sharing` is how many workers share the read-ahead budget. The run's
+/// ([`load_range`]). The run's
 /// events go to `parts` as they grow, [`PART_EVENTS`] at a time ([`RunLoader::handing_parts`]),
 /// the rest with the run. Returns the run and the hash results (indexes into `files`).
 pub async fn load_here(
     files: &[(String, File)],
-    sharing: u64,
     zip: Option<&ZipRange>,
     progress: Progress,
     parts: Box<dyn FnMut(Part)>,
@@ -508,7 +504,7 @@ pub async fn load_here(
     let mut failed = Vec::new();
     let sizes: Vec<u64> = files.iter().map(|(_, f)| f.size() as u64).collect();
     // Two batches are held at once: the one loading and the next one read.
-    let batches = batches(&sizes, PREFETCH_BUDGET / sharing.max(1) / 2);
+    let batches = batches(&sizes, BATCH_BYTES);
     let read_ahead = |range: &Range<usize>| {
         Reads::start(
             files,

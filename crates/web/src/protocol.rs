@@ -24,8 +24,6 @@ pub enum ToLoader {
         run: u32,
         /// Display paths of the run's inputs.
         names: Vec<String>,
-        /// Load workers reading at once: each reads ahead its share of the budget.
-        sharing: u32,
         /// With one input, a zip: only this range of its entries (one of the runs the zip
         /// is cut into, [`crate::run::cut_runs`]).
         zip: Option<crate::run::ZipRange>,

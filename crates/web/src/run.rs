@@ -726,6 +726,13 @@ pub fn cut_runs(
 /// flight to keep the browser busy, few enough that the first batch is soon read.
 pub const BATCH_FILES: usize = 256;
 
+/// Most bytes of inputs in one batch of a load worker ([`batches`]). A load worker holds two
+/// batches read ahead at once (the one it loads and the next), in JavaScript's memory: at
+/// 64 MiB a batch (half of a load worker's share of 256 MiB on two cores), the 5 M-event load
+/// held ≈ 180 MiB more at its peak than at 16 MiB, and took no less time (see
+/// `docs/performance.md`). A batch of small files is bounded by [`BATCH_FILES`] first.
+pub const BATCH_BYTES: u64 = 16 << 20;
+
 /// Largest input a load worker reads ahead whole, with the rest of its batch in one read
 /// (and has the browser hash as read: `subtle`, in wasm builds); a bigger one is read slice by slice
 /// as the walk goes.

@@ -46,9 +46,8 @@ mod loader {
             ToLoader::Run {
                 run: index,
                 names,
-                sharing,
                 zip,
-            } => run(index, names, sharing, zip, alongside.files()).await,
+            } => run(index, names, zip, alongside.files()).await,
             ToLoader::Spare => {
                 if let Some(buffer) = alongside.buffer() {
                     SPARE.with_borrow_mut(|spare| {
@@ -67,7 +66,6 @@ mod loader {
     async fn run(
         run: u32,
         names: Vec<String>,
-        sharing: u32,
         zip: Option<trailproof_web::run::ZipRange>,
         files: Vec<File>,
     ) {
@@ -95,14 +93,14 @@ mod loader {
             };
             post(&message, bytes, std::iter::empty());
         });
-        let (loaded, hashed, failed) =
-            match load_here(&named, u64::from(sharing), zip.as_ref(), progress, parts).await {
-                Ok(done) => done,
-                Err(message) => {
-                    reply(&FromLoader::Fatal { message });
-                    return;
-                }
-            };
+        let (loaded, hashed, failed) = match load_here(&named, zip.as_ref(), progress, parts).await
+        {
+            Ok(done) => done,
+            Err(message) => {
+                reply(&FromLoader::Fatal { message });
+                return;
+            }
+        };
         let clock = performance_now;
         let t0 = clock();
         let part = loaded.part.encode();

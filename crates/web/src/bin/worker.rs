@@ -306,7 +306,7 @@ mod worker {
             let to_join = to_page.clone();
             let parts =
                 Box::new(move |part| pool::Listener::part(&mut *to_join.borrow_mut(), part));
-            pool::load_here(&incoming.named(), 1, None, progress, parts)
+            pool::load_here(&incoming.named(), None, progress, parts)
                 .await
                 .map(|(run, hashed, failed)| {
                     let mut page = to_page.borrow_mut();
@@ -412,7 +412,7 @@ mod worker {
             .filter(|(_, &r)| r)
             .map(|(f, _)| f.clone())
             .collect();
-        let mut ahead = prefetch(&wanted, 1).await.into_iter();
+        let mut ahead = prefetch(&wanted).await.into_iter();
         timings.add("analysis: read its inputs ahead", clock() - t0);
         let t0 = clock();
         let mut readers = Vec::with_capacity(named.len());
