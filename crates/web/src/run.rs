@@ -726,12 +726,14 @@ pub fn cut_runs(
 /// flight to keep the browser busy, few enough that the first batch is soon read.
 pub const BATCH_FILES: usize = 256;
 
-/// Most bytes of inputs in one batch of a load worker ([`batches`]). A load worker holds two
-/// batches read ahead at once (the one it loads and the next), in JavaScript's memory: at
-/// 64 MiB a batch (half of a load worker's share of 256 MiB on two cores), the 5 M-event load
-/// held ≈ 180 MiB more at its peak than at 16 MiB, and took no less time (see
-/// `docs/performance.md`). A batch of small files is bounded by [`BATCH_FILES`] first.
-pub const BATCH_BYTES: u64 = 16 << 20;
+/// Most bytes of inputs in one batch of a load worker ([`batches`]; a bigger input is a batch
+/// of its own). A load worker holds two batches read ahead at once (the one it loads and the
+/// next), in JavaScript's memory; reading a batch takes a small part of loading one, so small
+/// batches cost no time. The renderer's high-water mark at 5 M events (`docs/performance.md`,
+/// Chromium 156): 999–1,012 MiB at 64 MiB a batch (half of a load worker's share of 256 MiB on
+/// two cores, before), 803–833 at 16 MiB, 772–775 at 8 MiB, drop → summary the same. A batch of
+/// small files is bounded by [`BATCH_FILES`] first.
+pub const BATCH_BYTES: u64 = 8 << 20;
 
 /// Largest input a load worker reads ahead whole, with the rest of its batch in one read
 /// (and has the browser hash as read: `subtle`, in wasm builds); a bigger one is read slice by slice
