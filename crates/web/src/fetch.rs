@@ -102,13 +102,43 @@ pub struct Reads {
     read: Option<Promise>,
 }
 
-thread_local! {
-    /// Buffers of batches read and done with ([`Recycle::done`]), for the next reads.
-    static SPARE: RefCell<Vec<ArrayBuffer>> = const { RefCell::new(Vec::new()) };
+/// Buffers handed back for reuse (a worker's own): batches read and walked ([`Recycle`]),
+/// parts the engine worker has copied (`bin/loader.rs`). At most two are kept: a load worker
+/// reads one batch while it loads the one before, and sends one part while it makes the next.
+pub struct Spares(RefCell<Vec<ArrayBuffer>>);
+
+impl Spares {
+    /// None yet.
+    pub const fn new() -> Spares {
+        Spares(RefCell::new(Vec::new()))
+    }
+
+    /// A buffer of at least `len` bytes handed back earlier, if there is one.
+    pub fn take(&self, len: u32) -> Option<ArrayBuffer> {
+        let mut spare = self.0.borrow_mut();
+        let fits = spare.iter().position(|b| b.byte_length() >= len)?;
+        Some(spare.swap_remove(fits))
+    }
+
+    /// Keeps `buffer` for a later [`Spares::take`] (unless two are kept already).
+    pub fn give(&self, buffer: ArrayBuffer) {
+        let mut spare = self.0.borrow_mut();
+        if spare.len() < 2 {
+            spare.push(buffer);
+        }
+    }
 }
 
-/// Spare read buffers kept: a load worker reads one batch while it loads the one before.
-const MAX_SPARE: usize = 2;
+impl Default for Spares {
+    fn default() -> Self {
+        Spares::new()
+    }
+}
+
+thread_local! {
+    /// Buffers of batches read and done with ([`Recycle::done`]), for the next reads.
+    static READ_SPARES: Spares = const { Spares::new() };
+}
 
 /// A read buffer's size is rounded up to this, so that batches of slightly different sizes
 /// can reuse each other's buffers.
@@ -128,11 +158,7 @@ impl Recycle {
     /// next read into it detaches them (they read as empty, never as other bytes).
     pub fn done(self) {
         if let Some(buffer) = self.0 {
-            SPARE.with_borrow_mut(|spare| {
-                if spare.len() < MAX_SPARE {
-                    spare.push(buffer);
-                }
-            });
+            READ_SPARES.with(|spares| spares.give(buffer));
         }
     }
 }
@@ -210,11 +236,8 @@ fn read_all(blob: Blob, total: u64) -> Option<Promise> {
         }));
     };
     Some(wasm_bindgen_futures::future_to_promise(async move {
-        let spare = SPARE.with_borrow_mut(|spare| {
-            let fits = spare.iter().position(|b| b.byte_length() >= total)?;
-            Some(spare.swap_remove(fits))
-        });
-        let mut buffer = spare
+        let mut buffer = READ_SPARES
+            .with(|spares| spares.take(total))
             .unwrap_or_else(|| ArrayBuffer::new(total.div_ceil(SPARE_GRAIN).max(1) * SPARE_GRAIN));
         let mut at = 0u32;
         while at < total {

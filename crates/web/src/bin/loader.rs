@@ -21,7 +21,7 @@ mod loader {
     use js_sys::{Array, ArrayBuffer, Uint8Array};
     use trailproof_events::ingest::Part;
     use trailproof_web::engine::{Progress, Tick};
-    use trailproof_web::fetch::{performance_now, wasm_memory_mib, Throttle};
+    use trailproof_web::fetch::{performance_now, wasm_memory_mib, Spares, Throttle};
     use trailproof_web::mailbox::{reply, scope, serve, Alongside};
     use trailproof_web::pool::load_here;
     use trailproof_web::protocol::{FromLoader, ToLoader};
@@ -31,11 +31,8 @@ mod loader {
     thread_local! {
         /// Buffers of parts the engine worker has copied and handed back
         /// ([`ToLoader::Spare`]), for the next parts to be written into.
-        static SPARE: RefCell<Vec<ArrayBuffer>> = const { RefCell::new(Vec::new()) };
+        static PART_SPARES: Spares = const { Spares::new() };
     }
-
-    /// Spare buffers kept: a worker has at most one part in flight while it makes the next.
-    const MAX_SPARE: usize = 2;
 
     pub fn start() {
         serve(handle);
@@ -50,11 +47,7 @@ mod loader {
             } => run(index, names, zip, alongside.files()).await,
             ToLoader::Spare => {
                 if let Some(buffer) = alongside.buffer() {
-                    SPARE.with_borrow_mut(|spare| {
-                        if spare.len() < MAX_SPARE {
-                            spare.push(buffer);
-                        }
-                    });
+                    PART_SPARES.with(|spares| spares.give(buffer));
                 }
             }
         }
@@ -127,11 +120,9 @@ mod loader {
         let posted = Array::of1(&JsValue::from_str(&json));
         let transfer = Array::new();
         let len = part.len() as u32;
-        let spare = SPARE.with_borrow_mut(|spare| {
-            let fits = spare.iter().position(|b| b.byte_length() >= len)?;
-            Some(spare.swap_remove(fits))
-        });
-        let buffer = spare.unwrap_or_else(|| ArrayBuffer::new(len.saturating_add(len / 8)));
+        let buffer = PART_SPARES
+            .with(|spares| spares.take(len))
+            .unwrap_or_else(|| ArrayBuffer::new(len.saturating_add(len / 8)));
         let view = Uint8Array::new_with_byte_offset_and_length(&buffer, 0, len);
         view.copy_from(&part);
         drop(part);
