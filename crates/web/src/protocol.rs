@@ -30,9 +30,9 @@ pub enum ToLoader {
     },
     /// The buffer of a part the engine worker has copied, handed back (transferred) for the
     /// load worker to write its next part into: sent as `[json, ArrayBuffer]`. A part is
-    /// ≈ 11 MB at [`crate::run::PART_EVENTS`] events, and a fresh buffer for each left the
-    /// engine worker's JavaScript heap with garbage for the collector to find (550 MB of it
-    /// over a 5 M-event load).
+    /// ≈ 110 bytes an event on the wire, and a fresh buffer for each left the engine worker's
+    /// JavaScript heap with garbage for the collector to find (550 MB of it over a 5 M-event
+    /// load).
     Spare,
 }
 

@@ -174,11 +174,13 @@ struct Parts {
     sink: Box<dyn FnMut(Part)>,
 }
 
-/// Events a load worker's run holds before it hands them on as a part (about 9 MiB of
+/// Events a load worker's run holds before it hands them on as a part (about 5 MiB of
 /// columns): a worker then holds a part of this size, not its whole run (at 5 M events in
 /// eight runs of 625,000 events, the largest load worker peaked at 273 MiB holding whole runs
-/// and at 195 MiB handing parts on).
-pub const PART_EVENTS: usize = 100_000;
+/// and at 195 MiB handing parts on of 100,000 events; with this session's batches, 62.6 MiB
+/// at 100,000 and 47.5 MiB at 50,000, the renderer's peak 764–770 → 720–748 MiB, drop →
+/// summary the same: `docs/performance.md`).
+pub const PART_EVENTS: usize = 50_000;
 
 impl RunLoader {
     /// A run that streams entries over `hold` bytes ([`HOLD_BYTES`] in the browser): the
