@@ -98,6 +98,8 @@ pub async fn prefetch(files: &[(String, File)]) -> Vec<Option<Uint8Array>> {
 pub struct Reads {
     /// Indexes of the files read, in the caller's list, and their sizes.
     files: Vec<(usize, u64)>,
+    /// Their sizes summed: the bytes the read must give.
+    total: u64,
     /// The read of all of them, if it could start: their bytes, a `Uint8Array`.
     read: Option<Promise>,
 }
@@ -178,7 +180,7 @@ impl Reads {
         let read = web_sys::Blob::new_with_blob_sequence(&parts)
             .ok()
             .and_then(|blob| read_all(blob, total));
-        Reads { files, read }
+        Reads { files, total, read }
     }
 
     /// The bytes of every file read, by index; none when the read failed (a file changed or
@@ -201,8 +203,7 @@ impl Reads {
         let Ok(all) = all.dyn_into::<Uint8Array>() else {
             return failed();
         };
-        let total: u64 = self.files.iter().map(|&(_, size)| size).sum();
-        if u64::from(all.length()) != total {
+        if u64::from(all.length()) != self.total {
             return failed();
         }
         let mut at = 0u32;

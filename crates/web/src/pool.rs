@@ -136,8 +136,8 @@ fn send(loader: &Loader, run: usize, spec: &RunSpec, files: &[(String, File)]) {
         .post_message(&Array::of2(&JsValue::from_str(&json), &list));
 }
 
-/// The bytes a load worker sent: a `Uint8Array` (a view of its transferred buffer), or a
-/// whole `ArrayBuffer`.
+/// The bytes a load worker sent: a `Uint8Array`, a view of its transferred buffer (taken as
+/// it is: `new Uint8Array(view)` would copy it); anything else is read as a buffer.
 fn view(sent: &JsValue) -> Uint8Array {
     match sent.dyn_ref::<Uint8Array>() {
         Some(view) => view.clone(),
@@ -481,13 +481,12 @@ pub type Loaded = (Run, Vec<(usize, u64, String)>, Vec<(usize, String)>);
 /// A run loaded where this is called (a load worker, or the engine worker itself when there is
 /// only one run: a pool would only add a worker's start and the part's trip), in batches of
 /// consecutive inputs (at most [`BATCH_BYTES`] each): each batch's inputs of up to
-/// [`READ_AHEAD_MAX`] are read ahead, all at once, while the batch before is loaded ([`Reads`], [`RunLoader::add`]), and every input is
-/// hashed by the same reads (by the browser as read, [`BlobReader::hashed_by`]; in wasm as
-/// the walk reads the bigger ones, [`BlobReader::hashing`]).
-/// With `zip`, `files` is one zip and only that range of its entries is loaded
-/// ([`load_range`]). The run's
-/// events go to `parts` as they grow, [`PART_EVENTS`] at a time ([`RunLoader::handing_parts`]),
-/// the rest with the run. Returns the run and the hash results (indexes into `files`).
+/// [`READ_AHEAD_MAX`] are read ahead, all at once, while the batch before is loaded
+/// ([`Reads`], [`RunLoader::add`]), and every input is hashed by the same reads (by the
+/// browser as read, [`BlobReader::hashed_by`]; in wasm as the walk reads the bigger ones,
+/// [`BlobReader::hashing`]). With `zip`, `files` is one zip and only that range of its entries
+/// is loaded ([`load_range`]). The run's events go to `parts` as they grow, [`PART_EVENTS`] at
+/// a time ([`RunLoader::handing_parts`]), the rest with the run. Returns the run and the hash results (indexes into `files`).
 pub async fn load_here(
     files: &[(String, File)],
     zip: Option<&ZipRange>,

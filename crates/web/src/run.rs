@@ -177,9 +177,9 @@ struct Parts {
 /// Events a load worker's run holds before it hands them on as a part (about 5 MiB of
 /// columns): a worker then holds a part of this size, not its whole run (at 5 M events in
 /// eight runs of 625,000 events, the largest load worker peaked at 273 MiB holding whole runs
-/// and at 195 MiB handing parts on of 100,000 events; with this session's batches, 62.6 MiB
-/// at 100,000 and 47.5 MiB at 50,000, the renderer's peak 764–770 → 720–748 MiB, drop →
-/// summary the same: `docs/performance.md`).
+/// and at 195 MiB handing parts on of 100,000 events; with batches of [`BATCH_BYTES`],
+/// 62.6 MiB at 100,000 and 47.5 MiB at 50,000, the renderer's peak 764–770 → 720–748 MiB,
+/// drop → summary the same: `docs/performance.md`).
 pub const PART_EVENTS: usize = 50_000;
 
 impl RunLoader {
